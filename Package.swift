@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Plasticity",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Plasticity", targets: ["Plasticity"]),
+        .executable(name: "plasticity", targets: ["plasticity"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Thin shim over the system's libtcc (Debian: libtcc-dev). libtcc.a is static and PIC.
+        .systemLibrary(name: "_CTinyCC", path: "Sources/_CTinyCC"),
+        // The C side: kernel ABI header (included by every generated kernel) and the symbol table
+        // of the math functions generated code may call.
+        .target(
+            name: "PlasticityRuntime",
+            path: "runtime-c",
+            exclude: ["README.md"],
+            cSettings: [.unsafeFlags(["-std=c2x", "-O3"])]
+        ),
+        .target(
+            name: "Plasticity",
+            dependencies: ["_CTinyCC", "PlasticityRuntime"],
+            exclude: ["1-DSL/README.md", "2-Graph/README.md", "3-Plan/README.md",
+                      "4-CodeGen/README.md", "5-Runtime/README.md", "Models/README.md"]
+        ),
+        // Oracles used by tests and benchmarks only: float64 reference interpreter with dual numbers.
+        .target(name: "PlasticityTestSupport", dependencies: ["Plasticity"]),
+        .executableTarget(
+            name: "plasticity",
+            dependencies: ["Plasticity", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "CustomNeuron", dependencies: ["Plasticity"], path: "examples/CustomNeuron"),
+        .testTarget(
+            name: "PlasticityTests",
+            dependencies: ["Plasticity", "PlasticityTestSupport"],
+            exclude: ["Snapshots"]
+        ),
+    ]
+)

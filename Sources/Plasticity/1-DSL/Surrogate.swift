@@ -1,0 +1,58 @@
+/// Surrogate pseudo-derivatives σ'(x) used for ∂z/∂x of a spike z = Θ(x).
+///
+/// Definitions (s is the scale; the C versions live in `runtime-c/include/plasticity_kernel.h`):
+/// - fast sigmoid (SuperSpike, Zenke & Ganguli 2018): 1 / (1 + s|x|)²
+/// - piecewise linear (Bellec et al. 2018): s · max(0, 1 − |x|)   (s is the dampening γ)
+/// - exponential: (s/2) · exp(−s|x|)
+/// - arctan: (s/2) / (1 + (π s x / 2)²)
+/// - boxcar: 1/(2s) for |x| ≤ s, else 0
+public enum Surrogate: Sendable, Hashable, CustomStringConvertible {
+    case fastSigmoid(scale: Double)
+    case piecewiseLinear(scale: Double)
+    case exponential(scale: Double)
+    case arctan(scale: Double)
+    case boxcar(scale: Double)
+
+    public var scale: Double {
+        switch self {
+        case .fastSigmoid(let s), .piecewiseLinear(let s), .exponential(let s), .arctan(let s), .boxcar(let s): return s
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .fastSigmoid: return "fast_sigmoid"
+        case .piecewiseLinear: return "piecewise_linear"
+        case .exponential: return "exponential"
+        case .arctan: return "arctan"
+        case .boxcar: return "boxcar"
+        }
+    }
+
+    /// Whether σ' is exactly zero outside a bounded interval (lets kernels skip silent neurons).
+    public var hasBoundedSupport: Bool {
+        switch self { case .piecewiseLinear, .boxcar: return true; default: return false }
+    }
+
+    /// σ'(x), in the arithmetic of the caller (Float for bit-level checks, Double for oracles).
+    public func derivative<T: BinaryFloatingPoint & ElementaryMath>(at x: T) -> T {
+        let s = T(scale), ax = Swift.abs(x)
+        switch self {
+        case .fastSigmoid: let d = 1 + s * ax; return 1 / (d * d)
+        case .piecewiseLinear: let r = 1 - ax; return r > 0 ? s * r : 0
+        case .exponential: return T(0.5) * s * T.exp(-s * ax)
+        case .arctan: let u = T(1.57079632679) * s * x; return T(0.5) * s / (1 + u * u)
+        case .boxcar: return ax <= s ? T(0.5) / s : 0
+        }
+    }
+
+    public var description: String { "\(name)(scale: \(scale.shortDescription))" }
+}
+
+/// The elementary functions the DSL needs, for the arithmetic types the interpreters run in.
+public protocol ElementaryMath {
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+    static func tanh(_ x: Self) -> Self
+    static func pow(_ x: Self, _ y: Self) -> Self
+}

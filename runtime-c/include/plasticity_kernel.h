@@ -1,0 +1,106 @@
+/*
+ * Plasticity kernel ABI.
+ *
+ * Every generated kernel includes this header; the Swift runtime imports it to fill the argument
+ * structs. It must compile under TinyCC without any system header, so it uses only built-in types
+ * and declares the few libm functions generated code may call (the Swift runtime hands TinyCC
+ * their addresses; see plasticity_runtime_symbols()).
+ *
+ * Layouts (row-major, last index contiguous):
+ *   input               [n_steps][batch][n_in]      presynaptic activity x^t
+ *   state, psi          [batch][n][k]               h^{t-1} -> h^t, ψ^{t-1} -> ψ^t
+ *   spike               [batch][n]                  z^{t-1} -> z^t (the layer output)
+ *   params              [P][n]                      learnable per-neuron parameters
+ *   weights[p]          [n][n_pre]                  one matrix per projection p
+ *   eligibility_vector  [batch][n][n_pre][m_p]      ε, or [batch][n_pre][m_p] when factorized
+ *   eligibility_trace   [batch][n][n_pre]           ē = κ ē + ψ·ε
+ *   param_eligibility_vector [batch][n][M]          ε for learnable parameters (M components in all)
+ *   param_eligibility_trace  [batch][n][P]
+ *   work                [batch][n][C + 1]           scratch: channel currents, next spikes
+ */
+#ifndef PLASTICITY_KERNEL_H
+#define PLASTICITY_KERNEL_H
+
+#define PLASTICITY_ABI_VERSION 1
+#define PLASTICITY_MAX_PROJECTIONS 8
+#define PLASTICITY_SOURCE_INPUT 0
+#define PLASTICITY_SOURCE_RECURRENT 1
+
+typedef struct plasticity_layer_args {
+    int batch, n_in, n, n_steps;
+    float kappa;                    /* leak of the filtered eligibility ē */
+    const float *input;
+    float *state;
+    float *spike;
+    float *psi;
+    const float *params;
+    const float *weights[PLASTICITY_MAX_PROJECTIONS];
+    float *eligibility_vector[PLASTICITY_MAX_PROJECTIONS];
+    float *eligibility_trace[PLASTICITY_MAX_PROJECTIONS];
+    float *param_eligibility_vector;
+    float *param_eligibility_trace;
+    float *work;
+    float *output_record;           /* optional [n_steps][batch][n] */
+    float *state_record;            /* optional [n_steps][batch][n][k] */
+} plasticity_layer_args;
+
+/* Dense local Jacobians of one step, for oracles and inspection (any pointer may be 0). */
+typedef struct plasticity_local_jacobian {
+    float *state_jacobian;          /* D = dh^t/dh^{t-1}  [batch][n][k][k] */
+    float *input_jacobian;          /* c = dh^t/dI^t      [batch][n][k][C] */
+    float *param_jacobian;          /* dh^t/dθ            [batch][n][k][P] */
+    float *output_gradient;         /* ψ = dz^t/dh^t      [batch][n][k]    */
+    float *output_param_gradient;   /* dz^t/dθ (direct)   [batch][n][P]    */
+} plasticity_local_jacobian;
+
+typedef struct plasticity_kernel_info {
+    int abi_version;
+    int state_count;                /* k */
+    int channel_count;              /* C */
+    int learnable_count;            /* P */
+    int projection_count;
+    int spiking;                    /* 1: output is a spike with a surrogate; 0: a value */
+    int projection_source[PLASTICITY_MAX_PROJECTIONS];
+    int projection_channel[PLASTICITY_MAX_PROJECTIONS];
+    int trace_components[PLASTICITY_MAX_PROJECTIONS];   /* m_p: stored components of ε */
+    int trace_factorized[PLASTICITY_MAX_PROJECTIONS];   /* 1: presynaptic trace only */
+    int param_trace_components;     /* M */
+} plasticity_kernel_info;
+
+typedef const plasticity_kernel_info *(*plasticity_info_fn)(void);
+typedef void (*plasticity_local_step_fn)(const plasticity_layer_args *, const float *current,
+                                         const plasticity_local_jacobian *);
+typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
+
+#ifdef PLASTICITY_GENERATED
+float expf(float);
+float logf(float);
+float tanhf(float);
+float powf(float, float);
+float floorf(float);
+
+static inline float plasticity_abs(float x) { return x < 0.0f ? -x : x; }
+static inline float plasticity_min(float a, float b) { return a < b ? a : b; }
+static inline float plasticity_max(float a, float b) { return a > b ? a : b; }
+static inline float plasticity_heaviside(float x) { return x > 0.0f ? 1.0f : 0.0f; }
+static inline float plasticity_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+/* Surrogate pseudo-derivatives σ'(x) of the spike z = Θ(x); s is the surrogate's scale. */
+static inline float plasticity_surrogate_fast_sigmoid(float x, float s) {
+    float d = 1.0f + s * plasticity_abs(x); return 1.0f / (d * d);
+}
+static inline float plasticity_surrogate_piecewise_linear(float x, float s) {
+    float r = 1.0f - plasticity_abs(x); return r > 0.0f ? s * r : 0.0f;
+}
+static inline float plasticity_surrogate_exponential(float x, float s) {
+    return 0.5f * s * expf(-s * plasticity_abs(x));
+}
+static inline float plasticity_surrogate_arctan(float x, float s) {
+    float u = 1.57079632679f * s * x; return 0.5f * s / (1.0f + u * u);
+}
+static inline float plasticity_surrogate_boxcar(float x, float s) {
+    return plasticity_abs(x) <= s ? 0.5f / s : 0.0f;
+}
+#endif
+
+#endif
