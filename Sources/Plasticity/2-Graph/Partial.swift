@@ -1,0 +1,65 @@
+/// A partial derivative as a small expression over per-neuron vertex values.
+///
+/// The smart constructors fold constants (0·x = 0, 1·x = x, c₁·c₂ = c), so a partial that does
+/// not depend on any per-neuron value ends up `.constant` and the edge is annotated `c·I`.
+public indirect enum Partial: Hashable, Sendable {
+    case constant(Double)
+    /// The forward value of a vertex.
+    case value(JacobianGraph.VertexID)
+    /// ψ^{t-1}_s, loaded from the kernel state (the derivative of z^{t-1} w.r.t. h^{t-1}_s).
+    case previousPsi(Int)
+    case negate(Partial)
+    case add(Partial, Partial)
+    case subtract(Partial, Partial)
+    case multiply(Partial, Partial)
+    case divide(Partial, Partial)
+    case pow(Partial, Partial)
+    case log(Partial)
+    /// 1 where `lhs cmp rhs` holds, else 0.
+    case indicator(Comparison, JacobianGraph.VertexID, JacobianGraph.VertexID)
+    /// σ'(g) of a surrogate at the value of g.
+    case surrogate(Surrogate, JacobianGraph.VertexID)
+
+    public var constantValue: Double? { if case .constant(let c) = self { return c }; return nil }
+
+    public static func + (a: Partial, b: Partial) -> Partial {
+        switch (a.constantValue, b.constantValue) {
+        case let (x?, y?): return .constant(x + y)
+        case (0?, _): return b
+        case (_, 0?): return a
+        default: return .add(a, b)
+        }
+    }
+    public static func - (a: Partial, b: Partial) -> Partial {
+        switch (a.constantValue, b.constantValue) {
+        case let (x?, y?): return .constant(x - y)
+        case (_, 0?): return a
+        case (0?, _): return -b
+        default: return .subtract(a, b)
+        }
+    }
+    public static prefix func - (a: Partial) -> Partial {
+        if let x = a.constantValue { return .constant(-x) }
+        if case .negate(let inner) = a { return inner }
+        return .negate(a)
+    }
+    public static func * (a: Partial, b: Partial) -> Partial {
+        switch (a.constantValue, b.constantValue) {
+        case let (x?, y?): return .constant(x * y)
+        case (0?, _), (_, 0?): return .constant(0)
+        case (1, _): return b
+        case (_, 1): return a
+        case (-1, _): return -b
+        case (_, -1): return -a
+        default: return .multiply(a, b)
+        }
+    }
+    public static func / (a: Partial, b: Partial) -> Partial {
+        switch (a.constantValue, b.constantValue) {
+        case let (x?, y?): return .constant(x / y)
+        case (0?, _): return .constant(0)
+        case (_, 1?): return a
+        default: return .divide(a, b)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+/// The planner's result: an elimination order, the per-neuron computation it implies, and the
+/// local Jacobian blocks the code generator emits (D, c, ∂h/∂θ, ψ, ∂z/∂θ), with structural zeros
+/// as `nil`.
+public struct EliminationPlan: Sendable {
+    public enum Value: Hashable, Sendable { case constant(Double), temp(Int) }
+    /// One per-neuron temporary: `temp[i] = steps[i]`.
+    public enum Step: Hashable, Sendable {
+        case partial(Partial)
+        case product(Value, Value)
+        case sum(Value, Value)
+        case negate(Value)
+    }
+    public enum OrderKind: String, CaseIterable, Sendable { case forward, reverse, markowitz, search }
+    public struct Candidate: Sendable {
+        public var kind: OrderKind, order: [Int], multiplies: Int, additions: Int
+    }
+
+    public var graph: JacobianGraph
+    public var candidates: [Candidate]
+    public var chosen: OrderKind
+    public var searchWasExhaustive: Bool
+    public var steps: [Step]
+    public var multiplies: Int
+    public var additions: Int
+
+    // Local Jacobian blocks (per neuron), nil = structural zero.
+    public var stateJacobian: [[Value?]]        // D[s][s']
+    public var inputJacobian: [[Value?]]        // c[s][channel]
+    public var parameterJacobian: [[Value?]]    // ∂h_s/∂θ_p
+    public var outputGradient: [Value?]         // ψ_s
+    public var outputParameterGradient: [Value?] // ∂z/∂θ_p (direct)
+
+    public var order: [Int] { candidates.first { $0.kind == chosen }!.order }
+
+    /// Per-neuron multiplies needed to evaluate the primitive partials (the same for every order).
+    public var partialMultiplies: Int {
+        steps.reduce(0) { n, step in if case .partial(let p) = step { return n + p.multiplyCount }; return n }
+    }
+}
+
+extension Partial {
+    var multiplyCount: Int {
+        switch self {
+        case .constant, .value, .previousPsi, .indicator: return 0
+        case .surrogate: return 1
+        case .negate(let a), .log(let a): return a.multiplyCount
+        case .add(let a, let b), .subtract(let a, let b): return a.multiplyCount + b.multiplyCount
+        case .multiply(let a, let b), .divide(let a, let b), .pow(let a, let b): return 1 + a.multiplyCount + b.multiplyCount
+        }
+    }
+}
+
+/// Which components of an eligibility vector a kernel stores, and whether they factorize.
+public struct TraceStructure: Hashable, Sendable {
+    /// State indices of the stored components of ε (structurally nonzero and read by ψ).
+    public var components: [Int]
+    /// D and c are the same constants for all neurons: ε_ji = x̄_i, a presynaptic trace.
+    public var factorized: Bool
+}
+
+extension EliminationPlan {
+    /// Components s of ε^t = D ε^{t-1} + seed that are ever nonzero and ever read by e = ψ·ε.
+    func storedComponents(seed: [Value?]) -> [Int] {
+        let k = stateJacobian.count
+        var nonzero = Set((0..<k).filter { seed[$0] != nil })
+        var changed = true
+        while changed {
+            changed = false
+            for s in 0..<k where !nonzero.contains(s) && nonzero.contains(where: { stateJacobian[s][$0] != nil }) {
+                nonzero.insert(s); changed = true
+            }
+        }
+        var needed = Set((0..<k).filter { outputGradient[$0] != nil })
+        changed = true
+        while changed {
+            changed = false
+            for s in needed { for s2 in 0..<k where stateJacobian[s][s2] != nil && !needed.contains(s2) { needed.insert(s2); changed = true } }
+        }
+        return nonzero.intersection(needed).sorted()
+    }
+
+    /// Trace structure of a weight projection into `channel`.
+    public func traceStructure(channel: Int) -> TraceStructure {
+        let seed = inputJacobian.map { $0[channel] }
+        let components = storedComponents(seed: seed)
+        let constant = components.allSatisfy { s in
+            (seed[s].map(\.isConstant) ?? true) && components.allSatisfy { stateJacobian[s][$0].map(\.isConstant) ?? true }
+        }
+        return TraceStructure(components: components, factorized: constant && !components.isEmpty)
+    }
+
+    /// Stored components of the eligibility vector of learnable parameter p.
+    public func parameterComponents(_ p: Int) -> [Int] { storedComponents(seed: parameterJacobian.map { $0[p] }) }
+}
