@@ -1,0 +1,372 @@
+/// Generated C for one layer, with the layout it implies.
+public struct KernelSource: Sendable {
+    /// The C translation unit. It includes `plasticity_kernel.h` (runtime-c/include).
+    public var text: String
+    public var layout: KernelLayout
+    public var plan: EliminationPlan
+    public static let headerInclude = "#include \"plasticity_kernel.h\""
+}
+
+/// Emits the kernel of one layer: `plasticity_info`, `plasticity_local_step` (one step with dense
+/// local Jacobians, for oracles and inspection) and `plasticity_run` (the fused forward + trace
+/// loop over T steps). No globals but the constant info, no allocation, deterministic output.
+struct CKernelGenerator {
+    let layer: LayerSpec
+    let model: CheckedModel
+    let plan: EliminationPlan
+    let layout: KernelLayout
+    var graph: JacobianGraph { plan.graph }
+    typealias VertexID = JacobianGraph.VertexID
+
+    func emit() -> String {
+        let w = CWriter()
+        w.comment("Plasticity kernel for model '\(model.name)'. Generated: do not edit.")
+        w.comment("states: \(model.states.map(\.name).joined(separator: ", ")); inputs: \(model.inputs.joined(separator: ", ")); learnable: \(model.learnables.map(\.name).joined(separator: ", "))")
+        w.comment("elimination order: \(plan.chosen.rawValue), \(plan.multiplies) multiplies per neuron and step (+\(plan.partialMultiplies) in partials)")
+        w.comment("reset gradient: \(model.resetGradient.rawValue)")
+        w.line("#define PLASTICITY_GENERATED 1")
+        w.line(KernelSource.headerInclude)
+        w.blank()
+        emitInfo(w)
+        w.blank()
+        emitLocalStep(w)
+        w.blank()
+        emitRun(w)
+        return w.text
+    }
+
+    // MARK: info
+
+    private func emitInfo(_ w: CWriter) {
+        func list(_ xs: [Int]) -> String { "{" + xs.map(String.init).joined(separator: ", ") + "}" }
+        let p = layout.projections
+        w.line("static const plasticity_kernel_info kernel_info = {")
+        w.line("    PLASTICITY_ABI_VERSION, \(layout.stateCount), \(layout.channelCount), \(layout.learnableCount), \(p.count), \(layout.spiking ? 1 : 0),")
+        w.line("    \(list(p.map { $0.source == .input ? 0 : 1 })), \(list(p.map(\.channel))),")
+        w.line("    \(list(p.map(\.components.count))), \(list(p.map { $0.factorized ? 1 : 0 })), \(layout.parameterTraceComponents)")
+        w.line("};")
+        w.line("const plasticity_kernel_info *plasticity_info(void) { return &kernel_info; }")
+    }
+
+    // MARK: names and expressions
+
+    func name(_ id: VertexID) -> String {
+        let v = graph[id]
+        switch v.kind {
+        case .previousState(let s): return CNames.identifier("hp", s, v.label)
+        case .previousSpike: return "z_prev"
+        case .input(let c): return CNames.identifier("in", c, v.label)
+        case .learnable(let p): return CNames.identifier("th", p, v.label)
+        case .newState(let s): return name(graph.stateOut(s))
+        case .constant(let c): return CNames.literal(c)
+        case .op: return CNames.identifier("v", id.raw, v.label)
+        case .stateOut(let s): return CNames.identifier("h", s, v.label)
+        case .layerOutput: return "out"
+        }
+    }
+
+    private func opExpression(_ op: Op, _ operands: [VertexID]) -> String {
+        let x = operands.map(name)
+        switch op {
+        case .unary(let u):
+            switch u {
+            case .negate: return "-\(x[0])"
+            case .exp: return "expf(\(x[0]))"
+            case .log: return "logf(\(x[0]))"
+            case .tanh: return "tanhf(\(x[0]))"
+            case .sigmoid: return "plasticity_sigmoid(\(x[0]))"
+            case .stopGradient: return x[0]
+            case .heaviside: return "plasticity_heaviside(\(x[0]))"
+            }
+        case .binary(let b):
+            switch b {
+            case .add: return "\(x[0]) + \(x[1])"
+            case .subtract: return "\(x[0]) - \(x[1])"
+            case .multiply: return "\(x[0]) * \(x[1])"
+            case .divide: return "\(x[0]) / \(x[1])"
+            case .pow: return "powf(\(x[0]), \(x[1]))"
+            case .min: return "plasticity_min(\(x[0]), \(x[1]))"
+            case .max: return "plasticity_max(\(x[0]), \(x[1]))"
+            }
+        case .select(let c): return "(\(x[0]) \(c.rawValue) \(x[1])) ? \(x[2]) : \(x[3])"
+        case .resetTo: return "\(x[0]) > 0.5f ? \(x[1]) : \(x[2])"
+        case .spike: return "\(x[0]) > 0.0f ? 1.0f : 0.0f"
+        }
+    }
+
+    func partialExpression(_ p: Partial) -> String {
+        switch p {
+        case .constant(let c): return CNames.literal(c)
+        case .value(let id): return name(id)
+        case .previousPsi(let s): return "psi_prev\(s)"
+        case .negate(let a): return "-(\(partialExpression(a)))"
+        case .add(let a, let b): return "(\(partialExpression(a)) + \(partialExpression(b)))"
+        case .subtract(let a, let b): return "(\(partialExpression(a)) - \(partialExpression(b)))"
+        case .multiply(let a, let b): return "(\(partialExpression(a)) * \(partialExpression(b)))"
+        case .divide(let a, let b): return "(\(partialExpression(a)) / \(partialExpression(b)))"
+        case .pow(let a, let b): return "powf(\(partialExpression(a)), \(partialExpression(b)))"
+        case .log(let a): return "logf(\(partialExpression(a)))"
+        case .indicator(let c, let a, let b): return "((\(name(a)) \(c.rawValue) \(name(b))) ? 1.0f : 0.0f)"
+        case .surrogate(let s, let g): return "plasticity_surrogate_\(s.name)(\(name(g)), \(CNames.literal(s.scale)))"
+        }
+    }
+
+    func value(_ v: EliminationPlan.Value?) -> String? {
+        switch v {
+        case nil: return nil
+        case .constant(let c)?: return c == 0 ? nil : CNames.literal(c)
+        case .temp(let t)?: return "t\(t)"
+        }
+    }
+
+    /// `Σ coefficient·term` with structural zeros dropped and unit coefficients not multiplied.
+    func linearCombination(_ terms: [(EliminationPlan.Value?, String)]) -> String {
+        let parts: [String] = terms.compactMap { coefficient, term in
+            guard let c = value(coefficient) else { return nil }
+            if case .constant(1)? = coefficient { return term }
+            return "\(c) * \(term)"
+        }
+        return parts.isEmpty ? "0.0f" : parts.joined(separator: " + ")
+    }
+
+    // MARK: the neuron body shared by both entry points
+
+    /// Loads h^{t-1}, z^{t-1}, ψ^{t-1}, θ and the currents, then emits the forward values and the
+    /// local-Jacobian temporaries. Expects `st`, `ps`, `j`, `nj` (= b·n + j) in scope.
+    private func emitNeuron(_ w: CWriter, current: (Int) -> String) {
+        for s in model.states.indices { w.line("const float \(name(graph.previousState(s)!)) = st[\(s)];") }
+        if graph.vertices.contains(where: { $0.kind == .previousSpike }) { w.line("const float z_prev = a->spike[nj];") }
+        let psiReads = Set(plan.steps.flatMap { step -> [Int] in if case .partial(let p) = step { return p.previousPsiReads }; return [] })
+        for s in psiReads.sorted() { w.line("const float psi_prev\(s) = ps[\(s)];") }
+        for p in model.learnables.indices { w.line("const float \(name(graph.learnable(p)!)) = a->params[(long)\(p) * n + j];") }
+        for c in model.inputs.indices { if let id = graph.input(c) { w.line("const float \(name(id)) = \(current(c));") } }
+
+        w.comment("forward: reset, update, output")
+        var emitted = Set<VertexID>()
+        func emit(_ id: VertexID) {
+            guard !emitted.contains(id) else { return }
+            emitted.insert(id)
+            let v = graph[id]
+            switch v.kind {
+            case .newState(let s): emit(graph.stateOut(s))
+            case .op(let op):
+                v.operands.forEach(emit)
+                w.line("const float \(name(id)) = \(opExpression(op, v.operands));")
+            case .stateOut, .layerOutput:
+                v.operands.forEach(emit)
+                w.line("const float \(name(id)) = \(name(v.operands[0]));")
+            default: break
+            }
+        }
+        for s in model.states.indices { emit(graph.stateOut(s)) }
+        emit(graph.layerOutput)
+        for step in plan.steps { if case .partial(let p) = step { p.reads.forEach(emit) } }
+
+        w.comment("local Jacobian: \(plan.steps.count) temporaries, elimination order \(plan.chosen.rawValue)")
+        for (i, step) in plan.steps.enumerated() {
+            let rhs: String
+            switch step {
+            case .partial(let p): rhs = partialExpression(p)
+            case .product(let a, let b): rhs = "\(value(a)!) * \(value(b)!)"
+            case .sum(let a, let b): rhs = "\(value(a)!) + \(value(b)!)"
+            case .negate(let a): rhs = "-\(value(a)!)"
+            }
+            w.line("const float t\(i) = \(rhs);")
+        }
+    }
+
+    private var psiExpressions: [String] { plan.outputGradient.map { value($0) ?? "0.0f" } }
+
+    private func emitStoreState(_ w: CWriter) {
+        for s in model.states.indices { w.line("st[\(s)] = \(name(graph.stateOut(s)));") }
+        for (s, psi) in psiExpressions.enumerated() { w.line("ps[\(s)] = \(psi);") }
+    }
+
+    // MARK: plasticity_local_step
+
+    private func emitLocalStep(_ w: CWriter) {
+        let k = model.states.count, C = model.inputs.count, P = model.learnables.count
+        w.line("void plasticity_local_step(const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac)")
+        w.block("") {
+            w.line("const int n = a->n;")
+            w.block("for (int b = 0; b < a->batch; ++b)") {
+                w.block("for (int j = 0; j < n; ++j)") {
+                    w.line("const long nj = (long)b * n + j;")
+                    w.line("float *st = a->state + nj * \(k);")
+                    w.line("float *ps = a->psi + nj * \(k);")
+                    w.line("const float *cur = current + nj * \(max(C, 1));")
+                    emitNeuron(w) { "cur[\($0)]" }
+                    emitStoreState(w)
+                    w.line("a->spike[nj] = out;")
+                    w.block("if (jac)") {
+                        func dense(_ field: String, _ cells: [EliminationPlan.Value?], _ stride: Int) {
+                            guard !cells.isEmpty else { return }
+                            w.block("if (jac->\(field))") {
+                                w.line("float *m = jac->\(field) + nj * \(stride);")
+                                for (i, cell) in cells.enumerated() { w.line("m[\(i)] = \(value(cell) ?? "0.0f");") }
+                            }
+                        }
+                        dense("state_jacobian", plan.stateJacobian.flatMap { $0 }, k * k)
+                        dense("input_jacobian", plan.inputJacobian.flatMap { $0 }, k * C)
+                        dense("param_jacobian", plan.parameterJacobian.flatMap { $0 }, k * P)
+                        dense("output_gradient", plan.outputGradient, k)
+                        dense("output_param_gradient", plan.outputParameterGradient, P)
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: plasticity_run
+
+    private func emitRun(_ w: CWriter) {
+        let k = model.states.count, C = model.inputs.count, P = model.learnables.count
+        let stride = C + 1
+        w.line("int plasticity_run(const plasticity_layer_args *a)")
+        w.block("") {
+            w.line("const int n = a->n, n_in = a->n_in, B = a->batch;")
+            w.line("const float kappa = a->kappa;")
+            w.block("for (int t = 0; t < a->n_steps; ++t)") {
+                w.line("const float *x_t = a->input + (long)t * B * n_in;")
+                w.block("for (int b = 0; b < B; ++b)") {
+                    w.line("const float *x = x_t + (long)b * n_in;")
+                    w.line("const float *z = a->spike + (long)b * n;")
+                    w.line("float *work = a->work + (long)b * n * \(stride);")
+                    w.comment("synaptic input per channel: I_c = sum over projections into c of W x")
+                    w.block("for (int j = 0; j < n; ++j)") {
+                        for c in 0..<C {
+                            w.block("") {
+                                w.line("float sum = 0.0f;")
+                                for (p, projection) in layout.projections.enumerated() where projection.channel == c {
+                                    let (pre, count) = projection.source == .input ? ("x", "n_in") : ("z", "n")
+                                    w.line("const float *w\(p) = a->weights[\(p)] + (long)j * \(count);")
+                                    w.line("for (int i = 0; i < \(count); ++i) sum += w\(p)[i] * \(pre)[i];")
+                                }
+                                w.line("work[(long)j * \(stride) + \(c)] = sum;")
+                            }
+                        }
+                    }
+                    emitFactorizedTraces(w)
+                    w.block("for (int j = 0; j < n; ++j)") {
+                        w.line("const long nj = (long)b * n + j;")
+                        w.line("float *st = a->state + nj * \(k);")
+                        w.line("float *ps = a->psi + nj * \(k);")
+                        emitNeuron(w) { "work[(long)j * \(stride) + \($0)]" }
+                        emitStoreState(w)
+                        w.line("work[(long)j * \(stride) + \(C)] = out;")
+                        w.line("if (a->output_record) a->output_record[((long)t * B + b) * n + j] = out;")
+                        w.block("if (a->state_record)") {
+                            w.line("float *rec = a->state_record + (((long)t * B + b) * n + j) * \(k);")
+                            for s in 0..<k { w.line("rec[\(s)] = st[\(s)];") }
+                        }
+                        emitSynapseTraces(w)
+                        if P > 0 { emitParameterTraces(w) }
+                    }
+                    w.comment("the new spikes become z^{t-1} of the next step")
+                    w.line("for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)j * \(stride) + \(C)];")
+                }
+            }
+            w.line("return 0;")
+        }
+    }
+
+    private func preActivity(_ projection: KernelLayout.Projection) -> (pointer: String, count: String) {
+        projection.source == .input ? ("x", "n_in") : ("z", "n")
+    }
+
+    /// Presynaptic traces x̄ = D x̄ + c x for factorized projections (D, c constant), once per step.
+    private func emitFactorizedTraces(_ w: CWriter) {
+        for (p, projection) in layout.projections.enumerated() where projection.factorized {
+            let (pre, count) = preActivity(projection), comps = projection.components, m = comps.count
+            w.comment("projection \(p): presynaptic trace (factorized: D and c are constant)")
+            w.block("") {
+                w.line("float *xbar = a->eligibility_vector[\(p)] + (long)b * \(count) * \(m);")
+                w.block("for (int i = 0; i < \(count); ++i)") {
+                    w.line("float *e = xbar + (long)i * \(m);")
+                    for (r, s) in comps.enumerated() {
+                        let terms = comps.enumerated().map { (plan.stateJacobian[s][$0.element], "e[\($0.offset)]") }
+                            + [(plan.inputJacobian[s][projection.channel], "\(pre)[i]")]
+                        w.line("const float e\(r) = \(linearCombination(terms));")
+                    }
+                    for r in comps.indices { w.line("e[\(r)] = e\(r);") }
+                }
+            }
+        }
+    }
+
+    /// ε_ji = D ε_ji + c x_i, ē_ji = κ ē_ji + ψ·ε_ji for every synapse of neuron j.
+    private func emitSynapseTraces(_ w: CWriter) {
+        let psi = psiExpressions
+        for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
+            let (pre, count) = preActivity(projection), comps = projection.components, m = comps.count
+            w.comment("projection \(p) (\(projection.source.rawValue)): eligibility \(projection.factorized ? "from the presynaptic trace" : "vectors, \(m) per synapse")")
+            w.block("") {
+                w.line("float *ebar = a->eligibility_trace[\(p)] + nj * \(count);")
+                if projection.factorized {
+                    w.line("const float *xbar = a->eligibility_vector[\(p)] + (long)b * \(count) * \(m);")
+                    let e = comps.enumerated().map { "\(psi[$0.element]) * xbar[(long)i * \(m) + \($0.offset)]" }.joined(separator: " + ")
+                    w.line("for (int i = 0; i < \(count); ++i) ebar[i] = kappa * ebar[i] + \(e);")
+                } else {
+                    w.line("float *eps = a->eligibility_vector[\(p)] + nj * \(count) * \(m);")
+                    w.block("for (int i = 0; i < \(count); ++i)") {
+                        w.line("float *e = eps + (long)i * \(m);")
+                        w.line("const float x_i = \(pre)[i];")
+                        for (r, s) in comps.enumerated() {
+                            let terms = comps.enumerated().map { (plan.stateJacobian[s][$0.element], "e[\($0.offset)]") }
+                                + [(plan.inputJacobian[s][projection.channel], "x_i")]
+                            w.line("const float e\(r) = \(linearCombination(terms));")
+                        }
+                        for r in comps.indices { w.line("e[\(r)] = e\(r);") }
+                        let e = comps.enumerated().map { "\(psi[$0.element]) * e\($0.offset)" }.joined(separator: " + ")
+                        w.line("ebar[i] = kappa * ebar[i] + \(e);")
+                    }
+                }
+            }
+        }
+    }
+
+    /// ε_θ = D ε_θ + ∂h/∂θ, ē_θ = κ ē_θ + ψ·ε_θ + ∂z/∂θ for each learnable parameter of neuron j.
+    private func emitParameterTraces(_ w: CWriter) {
+        let psi = psiExpressions, M = layout.parameterTraceComponents, P = model.learnables.count
+        w.comment("learnable parameters: eligibility vectors and traces")
+        w.block("") {
+            w.line("float *pe = a->param_eligibility_vector + nj * \(max(M, 1));")
+            w.line("float *pt = a->param_eligibility_trace + nj * \(P);")
+            for p in 0..<P {
+                let comps = layout.parameterComponents[p], offset = layout.parameterOffsets[p]
+                w.block("") {
+                    for (r, s) in comps.enumerated() {
+                        let terms = comps.enumerated().map { (plan.stateJacobian[s][$0.element], "pe[\(offset + $0.offset)]") }
+                            + [(plan.parameterJacobian[s][p], "1.0f")]
+                        w.line("const float e\(r) = \(linearCombination(terms).replacingUnitFactor());")
+                    }
+                    for r in comps.indices { w.line("pe[\(offset + r)] = e\(r);") }
+                    let direct = value(plan.outputParameterGradient[p]).map { [$0] } ?? []
+                    let e = comps.enumerated().map { "\(psi[$0.element]) * e\($0.offset)" } + direct
+                    w.line("pt[\(p)] = kappa * pt[\(p)] + \(e.isEmpty ? "0.0f" : e.joined(separator: " + "));")
+                }
+            }
+        }
+    }
+}
+
+private extension String {
+    /// `c * 1.0f` → `c` for the parameter seeds.
+    func replacingUnitFactor() -> String {
+        var s = self
+        while let r = s.range(of: " * 1.0f") { s.replaceSubrange(r, with: "") }
+        return s
+    }
+}
+
+extension Partial {
+    var previousPsiReads: [Int] {
+        switch self {
+        case .previousPsi(let s): return [s]
+        case .constant, .value, .indicator, .surrogate: return []
+        case .negate(let a), .log(let a): return a.previousPsiReads
+        case .add(let a, let b), .subtract(let a, let b), .multiply(let a, let b), .divide(let a, let b), .pow(let a, let b):
+            return a.previousPsiReads + b.previousPsiReads
+        }
+    }
+}

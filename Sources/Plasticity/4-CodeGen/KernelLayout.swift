@@ -1,0 +1,55 @@
+/// What a generated kernel stores, mirrored by `plasticity_kernel_info` in the C source.
+public struct KernelLayout: Sendable, Hashable {
+    public struct Projection: Sendable, Hashable {
+        public var source: LayerSpec.Source
+        public var channel: Int
+        /// State indices of the stored components of ε (m = components.count).
+        public var components: [Int]
+        /// ε_ji = x̄_i: a presynaptic trace [batch][n_pre][m] instead of [batch][n][n_pre][m].
+        public var factorized: Bool
+    }
+    public var stateCount: Int
+    public var channelCount: Int
+    public var learnableCount: Int
+    public var spiking: Bool
+    public var projections: [Projection]
+    /// Stored components of each learnable parameter's eligibility vector, and their offsets.
+    public var parameterComponents: [[Int]]
+    public var parameterOffsets: [Int]
+    public var parameterTraceComponents: Int
+
+    init(layer: LayerSpec, model: CheckedModel, plan: EliminationPlan) {
+        stateCount = model.states.count
+        channelCount = model.inputs.count
+        learnableCount = model.learnables.count
+        spiking = model.isSpiking
+        projections = layer.projections.map { p in
+            let channel = model.inputs.firstIndex(of: p.channel)!
+            let t = plan.traceStructure(channel: channel)
+            return Projection(source: p.source, channel: channel, components: t.components, factorized: t.factorized)
+        }
+        parameterComponents = model.learnables.indices.map(plan.parameterComponents)
+        var offset = 0
+        parameterOffsets = parameterComponents.map { c in defer { offset += c.count }; return offset }
+        parameterTraceComponents = offset
+    }
+
+    /// Floats of each buffer for a batch of `batch` sequences, `inputs` presynaptic inputs and
+    /// `neurons` neurons.
+    public func bufferSizes(batch: Int, inputs: Int, neurons: Int) -> [String: Int] {
+        var sizes: [String: Int] = [
+            "state": batch * neurons * stateCount, "spike": batch * neurons, "psi": batch * neurons * stateCount,
+            "params": learnableCount * neurons, "work": batch * neurons * (channelCount + 1),
+            "param_eligibility_vector": batch * neurons * parameterTraceComponents,
+            "param_eligibility_trace": batch * neurons * learnableCount,
+        ]
+        for (p, projection) in projections.enumerated() {
+            let pre = projection.source == .input ? inputs : neurons
+            let m = projection.components.count
+            sizes["weights[\(p)]"] = neurons * pre
+            sizes["eligibility_vector[\(p)]"] = projection.factorized ? batch * pre * m : batch * neurons * pre * m
+            sizes["eligibility_trace[\(p)]"] = batch * neurons * pre
+        }
+        return sizes
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import _CTinyCC
+import PlasticityRuntime
+
+/// How generated C becomes machine code.
+public enum Backend: String, Sendable, CaseIterable {
+    /// libtcc, in memory, in milliseconds; unoptimized code.
+    case tinyCC
+    /// The system C compiler (`cc -O3 -march=native`) into a shared object, then dlopen.
+    case systemCC
+}
+
+/// Keeps compiled code alive: a TinyCC state or a dlopen handle.
+final class CompiledCode: @unchecked Sendable {
+    private let release: () -> Void
+    let symbols: [String: UnsafeMutableRawPointer]
+    init(symbols: [String: UnsafeMutableRawPointer], release: @escaping () -> Void) { self.symbols = symbols; self.release = release }
+    deinit { release() }
+}
+
+enum TinyCC {
+    /// TinyCC 0.9.27 keeps global state and initialises its own lock lazily (racy): every libtcc
+    /// call in the process goes through this lock.
+    static let lock = NSLock()
+
+    static func compile(_ source: String, symbols names: [String]) throws -> CompiledCode {
+        // The header is prepended in memory; `#line` keeps error line numbers those of the kernel.
+        let headerLine = source.split(separator: "\n", omittingEmptySubsequences: false)
+            .firstIndex { $0 == KernelSource.headerInclude }.map { $0 + 1 } ?? 0
+        let unit = source.replacingOccurrences(
+            of: KernelSource.headerInclude,
+            with: String(cString: plasticity_kernel_header_text()) + "\n#line \(headerLine + 1) \"kernel.c\"")
+        let unitWithName = "#line 1 \"kernel.c\"\n" + unit
+
+        lock.lock()
+        defer { lock.unlock() }
+        guard let state = tcc_new() else { throw KernelCompileError(backend: .tinyCC, message: "tcc_new failed", source: source) }
+        final class Messages { var text: [String] = [] }
+        let messages = Messages()
+        let opaque = Unmanaged.passUnretained(messages).toOpaque()
+        tcc_set_error_func(state, opaque) { opaque, message in
+            guard let opaque, let message else { return }
+            Unmanaged<Messages>.fromOpaque(opaque).takeUnretainedValue().text.append(String(cString: message))
+        }
+        // A fixed option string only: a bad option makes TinyCC call exit().
+        tcc_set_options(state, "-nostdlib")
+        tcc_set_output_type(state, TCC_OUTPUT_MEMORY)
+        var table = plasticity_runtime_symbols()!
+        while let name = table.pointee.name {
+            tcc_add_symbol(state, name, table.pointee.address)
+            table += 1
+        }
+        func failure() -> KernelCompileError {
+            KernelCompileError(backend: .tinyCC, message: messages.text.joined(separator: "\n"), source: source)
+        }
+        guard tcc_compile_string(state, unitWithName) == 0 else { tcc_delete(state); throw failure() }
+        guard tcc_relocate(state, UnsafeMutableRawPointer(bitPattern: 1)) >= 0 else { tcc_delete(state); throw failure() }
+        var found: [String: UnsafeMutableRawPointer] = [:]
+        for name in names {
+            guard let symbol = tcc_get_symbol(state, name) else {
+                tcc_delete(state)
+                throw KernelCompileError(backend: .tinyCC, message: "symbol \(name) missing", source: source)
+            }
+            found[name] = symbol
+        }
+        nonisolated(unsafe) let owned = state
+        return CompiledCode(symbols: found) {
+            TinyCC.lock.lock(); tcc_delete(owned); TinyCC.lock.unlock()
+        }
+    }
+}
+
+enum SystemCC {
+    static func compile(_ source: String, symbols names: [String]) throws -> CompiledCode {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("plasticity-\(UUID().uuidString)")
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: dir) }
+        try String(cString: plasticity_kernel_header_text()).write(to: dir.appendingPathComponent("plasticity_kernel.h"), atomically: true, encoding: .utf8)
+        let cFile = dir.appendingPathComponent("kernel.c"), library = dir.appendingPathComponent("kernel.so")
+        try source.write(to: cFile, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["cc", "-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-I", dir.path,
+                             "-o", library.path, cFile.path, "-lm"]
+        process.currentDirectoryURL = dir
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw KernelCompileError(backend: .systemCC, message: output.replacingOccurrences(of: dir.path + "/", with: ""), source: source)
+        }
+        guard let handle = dlopen(library.path, RTLD_NOW | RTLD_LOCAL) else {
+            throw KernelCompileError(backend: .systemCC, message: String(cString: dlerror()), source: source)
+        }
+        var found: [String: UnsafeMutableRawPointer] = [:]
+        for name in names {
+            guard let symbol = dlsym(handle, name) else {
+                dlclose(handle)
+                throw KernelCompileError(backend: .systemCC, message: "symbol \(name) missing", source: source)
+            }
+            found[name] = symbol
+        }
+        nonisolated(unsafe) let owned = handle
+        return CompiledCode(symbols: found) { dlclose(owned) }
+    }
+}

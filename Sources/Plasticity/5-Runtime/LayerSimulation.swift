@@ -1,0 +1,148 @@
+import PlasticityRuntime
+
+/// A float buffer with a stable address, so the kernel can be handed many at once.
+public final class FloatBuffer: @unchecked Sendable {
+    public let pointer: UnsafeMutableBufferPointer<Float>
+    public init(count: Int, value: Float = 0) {
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: value)
+    }
+    deinit { pointer.deallocate() }
+    public var count: Int { pointer.count }
+    public var array: [Float] {
+        get { Array(pointer) }
+        set { precondition(newValue.count == pointer.count); _ = pointer.update(from: newValue) }
+    }
+    public subscript(i: Int) -> Float { get { pointer[i] } set { pointer[i] = newValue } }
+    var base: UnsafeMutablePointer<Float> { pointer.baseAddress! }
+}
+
+/// The buffers of one layer for a batch, and the calls that advance it.
+///
+/// Layouts are those of `runtime-c/include/plasticity_kernel.h`. Nothing is allocated per step.
+public final class LayerSimulation {
+    public let kernel: Kernel
+    public let batch: Int, inputs: Int, neurons: Int
+    public var kappa: Float = 0
+
+    public let state, spike, psi, parameters, work, parameterEligibilityVector, parameterEligibilityTrace: FloatBuffer
+    public let weights, eligibilityVectors, eligibilityTraces: [FloatBuffer]
+
+    /// - Parameter parameterValues: per-neuron initial values of learnable parameters by name
+    ///   (`neurons` values each); others start at the model's value.
+    public init(kernel: Kernel, batch: Int, inputs: Int, neurons: Int, parameterValues: [String: [Float]] = [:]) throws {
+        self.kernel = kernel
+        self.batch = batch; self.inputs = inputs; self.neurons = neurons
+        let layout = kernel.layout, model = kernel.model
+        let sizes = layout.bufferSizes(batch: batch, inputs: inputs, neurons: neurons)
+        state = FloatBuffer(count: sizes["state"]!)
+        for b in 0..<batch { for j in 0..<neurons { for (s, variable) in model.states.enumerated() {
+            state[(b * neurons + j) * layout.stateCount + s] = Float(variable.initial)
+        } } }
+        spike = FloatBuffer(count: sizes["spike"]!)
+        psi = FloatBuffer(count: sizes["psi"]!)
+        parameters = FloatBuffer(count: sizes["params"]!)
+        for name in parameterValues.keys where !model.learnables.contains(where: { $0.name == name }) {
+            throw ModelError(kind: .unknownSymbol, model: model.name, symbol: name, location: model.location,
+                             message: "values given for '\(name)', which is not a learnable parameter")
+        }
+        for (p, learnable) in model.learnables.enumerated() {
+            let values = parameterValues[learnable.name] ?? Array(repeating: Float(learnable.initial), count: neurons)
+            guard values.count == neurons else {
+                let at = kernel.model.location
+                throw ModelError(kind: .shapeMismatch, model: model.name, symbol: learnable.name, location: at,
+                                 message: "parameter '\(learnable.name)' has \(values.count) values but the layer has \(neurons) neurons")
+            }
+            for j in 0..<neurons { parameters[p * neurons + j] = values[j] }
+        }
+        work = FloatBuffer(count: sizes["work"]!)
+        parameterEligibilityVector = FloatBuffer(count: sizes["param_eligibility_vector"]!)
+        parameterEligibilityTrace = FloatBuffer(count: sizes["param_eligibility_trace"]!)
+        weights = layout.projections.indices.map { FloatBuffer(count: sizes["weights[\($0)]"]!) }
+        eligibilityVectors = layout.projections.indices.map { FloatBuffer(count: sizes["eligibility_vector[\($0)]"]!) }
+        eligibilityTraces = layout.projections.indices.map { FloatBuffer(count: sizes["eligibility_trace[\($0)]"]!) }
+    }
+
+    private func arguments(steps: Int, input: UnsafePointer<Float>?, outputRecord: UnsafeMutablePointer<Float>?,
+                           stateRecord: UnsafeMutablePointer<Float>?) -> plasticity_layer_args {
+        var a = plasticity_layer_args()
+        a.batch = Int32(batch); a.n_in = Int32(inputs); a.n = Int32(neurons); a.n_steps = Int32(steps)
+        a.kappa = kappa
+        a.input = input
+        a.state = state.base; a.spike = spike.base; a.psi = psi.base
+        a.params = UnsafePointer(parameters.base)
+        withUnsafeMutableBytes(of: &a.weights) { raw in
+            let slots = raw.bindMemory(to: UnsafePointer<Float>?.self)
+            for (p, w) in weights.enumerated() { slots[p] = UnsafePointer(w.base) }
+        }
+        withUnsafeMutableBytes(of: &a.eligibility_vector) { raw in
+            let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
+            for (p, e) in eligibilityVectors.enumerated() { slots[p] = e.base }
+        }
+        withUnsafeMutableBytes(of: &a.eligibility_trace) { raw in
+            let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
+            for (p, e) in eligibilityTraces.enumerated() { slots[p] = e.base }
+        }
+        a.param_eligibility_vector = parameterEligibilityVector.base
+        a.param_eligibility_trace = parameterEligibilityTrace.base
+        a.work = work.base
+        a.output_record = outputRecord
+        a.state_record = stateRecord
+        return a
+    }
+
+    /// Runs `steps` fused steps on `input` ([steps][batch][inputs]); returns the recorded layer
+    /// outputs [steps][batch][neurons] and, if asked, states [steps][batch][neurons][k].
+    @discardableResult
+    public func run(input: [Float], steps: Int, recordStates: Bool = false) -> (outputs: [Float], states: [Float]) {
+        precondition(input.count == steps * batch * inputs, "input must be [steps][batch][inputs]")
+        var outputs = [Float](repeating: 0, count: steps * batch * neurons)
+        var states = [Float](repeating: 0, count: recordStates ? steps * batch * neurons * kernel.layout.stateCount : 0)
+        input.withUnsafeBufferPointer { x in
+            outputs.withUnsafeMutableBufferPointer { o in
+                states.withUnsafeMutableBufferPointer { s in
+                    var a = arguments(steps: steps, input: x.baseAddress, outputRecord: o.baseAddress,
+                                      stateRecord: recordStates ? s.baseAddress : nil)
+                    _ = kernel.run(&a)
+                }
+            }
+        }
+        return (outputs, states)
+    }
+
+    /// Dense local Jacobians of one step, per neuron of the batch.
+    public struct LocalJacobians {
+        public var state: [Float]           // D   [batch][n][k][k]
+        public var input: [Float]           // c   [batch][n][k][C]
+        public var parameter: [Float]       // dh/dθ [batch][n][k][P]
+        public var outputGradient: [Float]  // ψ   [batch][n][k]
+        public var outputParameter: [Float] // dz/dθ [batch][n][P]
+    }
+
+    /// One step driven by explicit channel currents ([batch][neurons][channels]); advances state,
+    /// spike and ψ and returns the local Jacobians of that step.
+    public func localStep(currents: [Float]) -> LocalJacobians {
+        let k = kernel.layout.stateCount, C = kernel.layout.channelCount, P = kernel.layout.learnableCount
+        let cells = batch * neurons
+        precondition(currents.count == cells * C)
+        var j = LocalJacobians(state: .init(repeating: 0, count: cells * k * k), input: .init(repeating: 0, count: cells * k * C),
+                               parameter: .init(repeating: 0, count: cells * k * P), outputGradient: .init(repeating: 0, count: cells * k),
+                               outputParameter: .init(repeating: 0, count: cells * P))
+        var padded = currents
+        if C == 0 { padded = [Float](repeating: 0, count: cells) }
+        padded.withUnsafeBufferPointer { cur in
+            j.state.withUnsafeMutableBufferPointer { d in
+            j.input.withUnsafeMutableBufferPointer { c in
+            j.parameter.withUnsafeMutableBufferPointer { p in
+            j.outputGradient.withUnsafeMutableBufferPointer { psiOut in
+            j.outputParameter.withUnsafeMutableBufferPointer { zp in
+                var out = plasticity_local_jacobian(state_jacobian: d.baseAddress, input_jacobian: c.baseAddress,
+                                                    param_jacobian: p.baseAddress, output_gradient: psiOut.baseAddress,
+                                                    output_param_gradient: zp.baseAddress)
+                var a = arguments(steps: 1, input: nil, outputRecord: nil, stateRecord: nil)
+                kernel.localStep(&a, cur.baseAddress, &out)
+            } } } } }
+        }
+        return j
+    }
+}

@@ -1,0 +1,30 @@
+/// Every stage of the compiler for one layer, for printing and inspection.
+public struct CompilerStages: Sendable {
+    public var model: CheckedModel
+    public var graph: JacobianGraph
+    public var plan: EliminationPlan
+    public var source: KernelSource
+}
+
+/// The compiler as one flat pipeline: each line is a pass.
+public func lower(_ layer: LayerSpec, planner: EliminationPlanner = EliminationPlanner()) throws -> CompilerStages {
+    let model = try layer.model.checked()                        // 1 DSL → checked model
+    try layer.check(model)
+    let graph = JacobianGraph(lowering: model)                   // 2 Jacobian graph
+    try verifyInDebugBuilds(graph)
+    let plan = planner.plan(graph)                               // 3 elimination plan
+    let layout = KernelLayout(layer: layer, model: model, plan: plan)
+    let text = CKernelGenerator(layer: layer, model: model, plan: plan, layout: layout).emit()   // 4 C
+    return CompilerStages(model: model, graph: graph, plan: plan, source: KernelSource(text: text, layout: layout, plan: plan))
+}
+
+/// DSL → graph → plan → C → machine code.
+public func compile(_ layer: LayerSpec, backend: Backend = .tinyCC, planner: EliminationPlanner = EliminationPlanner()) throws -> Kernel {
+    try Kernel(source: lower(layer, planner: planner).source, backend: backend)   // 5 JIT
+}
+
+private func verifyInDebugBuilds(_ graph: JacobianGraph) throws {
+    #if DEBUG
+    try graph.verify()
+    #endif
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Plasticity
+
+@main
+struct PlasticityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plasticity",
+        abstract: "Compile neuron models into online-learning (e-prop) kernels and run them.",
+        subcommands: [Compile.self, Demo.self, Bench.self])
+}
+
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Built-in model: \(Models.names.joined(separator: ", ")).")
+    var model: String = "lif"
+    @Flag(help: "Add a recurrent projection (the layer's own spikes) into the first channel.")
+    var recurrent = false
+    @Flag(help: "Differentiate the reset path (default: stopped, as in Bellec et al. 2020).")
+    var differentiateReset = false
+
+    func layer() throws -> LayerSpec {
+        guard var model = Models.builtin(named: model) else {
+            throw ValidationError("unknown model '\(self.model)'; built-in models: \(Models.names.joined(separator: ", "))")
+        }
+        if differentiateReset { model.resetGradient = .differentiated }
+        return LayerSpec(model: model, recurrent: recurrent)
+    }
+}
+
+struct Compile: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print one stage of the compiler for a model.")
+    enum Stage: String, ExpressibleByArgument, CaseIterable { case graph, dot, plan, c }
+
+    @OptionGroup var options: ModelOptions
+    @Option(help: "Stage to print: graph, dot, plan, c.")
+    var emit: Stage = .plan
+    @Flag(help: "Machine-readable JSON output.")
+    var json = false
+
+    func run() throws {
+        let stages = try lower(options.layer())
+        let text: String
+        switch emit {
+        case .graph: text = stages.graph.description
+        case .dot: text = stages.graph.dot
+        case .plan: text = stages.plan.description
+        case .c: text = stages.source.text
+        }
+        guard json else { print(text, terminator: ""); return }
+        var object: [String: Any] = ["model": stages.model.name, "stage": emit.rawValue, "text": text]
+        if emit == .plan {
+            object["orders"] = stages.plan.candidates.map { ["order": $0.kind.rawValue, "multiplies": $0.multiplies, "additions": $0.additions] }
+            object["chosen"] = stages.plan.chosen.rawValue
+            object["search_exhaustive"] = stages.plan.searchWasExhaustive
+            object["projections"] = stages.source.layout.projections.map {
+                ["source": $0.source.rawValue, "components": $0.components.count, "factorized": $0.factorized] as [String: Any]
+            }
+        }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
