@@ -49,7 +49,10 @@ public struct CheckedModel: Sendable, Hashable {
 }
 
 extension NeuronModel {
-    private enum SymbolKind: String { case state, parameter, input, definition }
+    private enum SymbolKind: String {
+        case state, parameter, input, definition
+        var article: String { self == .input ? "an input" : "a \(rawValue)" }
+    }
 
     /// Checks the model and resolves it; throws a `ModelError` naming the line and symbol.
     public func checked() throws -> CheckedModel {
@@ -72,7 +75,7 @@ extension NeuronModel {
                 throw fail(.duplicateName, symbol, at, "'\(symbol)' is reserved for the previous spike z^{t-1}")
             }
             if let (other, first) = kinds[symbol] {
-                throw fail(.duplicateName, symbol, at, "'\(symbol)' is declared twice (as a \(other.rawValue) at \(first))")
+                throw fail(.duplicateName, symbol, at, "'\(symbol)' is declared twice (first as \(other.article) at \(first))")
             }
             kinds[symbol] = (kind, at)
         }
@@ -134,10 +137,18 @@ extension NeuronModel {
         if spiking {
             guard let surrogate else {
                 throw fail(.missingSurrogate, "Spike", outputAt,
-                           "the spike has no surrogate: Θ has no useful derivative; choose one of fast sigmoid, piecewise linear, exponential, arctan, boxcar")
+                           "Spike has no surrogate: Θ has no useful derivative; choose one of fast sigmoid, piecewise linear, exponential, arctan, boxcar")
             }
             guard surrogate.scale.isFinite, surrogate.scale > 0 else {
                 throw fail(.invalidValue, "Spike", outputAt, "the surrogate scale must be positive and finite, not \(surrogate.scale)")
+            }
+        }
+
+        if !spiking {
+            for d in declarations {
+                if case .reset(let s, _, let at) = d {
+                    throw fail(.symbolNotAllowedHere, s, at, "Reset of '\(s)' in a model without a Spike")
+                }
             }
         }
 
@@ -145,7 +156,7 @@ extension NeuronModel {
         func check(_ e: Expr, allowed: Set<SymbolKind>, spikeAllowed: Bool, context: String, at: SourceLocation) throws {
             for s in e.symbols {
                 if s == BuiltinSymbol.previousSpike {
-                    if spikeAllowed { continue }
+                    if spikeAllowed && spiking { continue }
                     throw fail(.symbolNotAllowedHere, s, at, "\(context) may not read the previous spike '\(s)'")
                 }
                 guard let (kind, _) = kinds[s] else {

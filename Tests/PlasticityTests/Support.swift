@@ -1,0 +1,48 @@
+import Foundation
+@testable import Plasticity
+import PlasticityTestSupport
+
+/// Ranges of random states and inputs per built-in model, and a spiking regime for long runs.
+struct ModelCase: CustomStringConvertible, Sendable {
+    var name: String
+    var stateRanges: [ClosedRange<Double>]
+    var inputRange: ClosedRange<Double>
+    var parameterRanges: [String: ClosedRange<Double>] = [:]
+    /// Feed-forward weights U(range) on Bernoulli(rate) input spikes make the neurons spike.
+    var weightRange: ClosedRange<Double>
+    var inputRate: Double
+    var description: String { name }
+
+    var model: NeuronModel { Models.builtin(named: name)! }
+
+    static let all: [ModelCase] = [
+        .init(name: "lif", stateRanges: [-1...2], inputRange: -1...1.5, weightRange: 0...0.9, inputRate: 0.2),
+        .init(name: "alif", stateRanges: [-0.5...1.5, 0...1], inputRange: -0.5...1, weightRange: 0...0.8, inputRate: 0.2),
+        .init(name: "cuba-lif", stateRanges: [-1...3, -1...2], inputRange: -1...3, weightRange: 0...1.2, inputRate: 0.2),
+        .init(name: "adlif", stateRanges: [-1...2, -1...1], inputRange: -2...5,
+              parameterRanges: ["alpha": 0.8...0.98, "beta": 0.95...0.999, "a": -1...1, "b": 0...2],
+              weightRange: 0...4, inputRate: 0.3),
+        .init(name: "izhikevich", stateRanges: [-80...35, -20...5], inputRange: 0...20, weightRange: 5...25, inputRate: 0.25),
+        .init(name: "adex", stateRanges: [-75...5, 0...50], inputRange: 0...40, weightRange: 20...45, inputRate: 0.3),
+        .init(name: "readout", stateRanges: [-2...2], inputRange: -1...1, weightRange: -1...1, inputRate: 0.2),
+    ]
+}
+
+/// Largest violation of |actual − expected| ≤ rtol · max(|expected|, floor · max|expected|):
+/// relative error, with entries below `floor` of the largest entry compared against that level.
+/// Returns the worst ratio (≤ 1 passes) and where it happened.
+func worstMismatch(_ actual: [Double], _ expected: [Double], rtol: Double, floor: Double = 1e-3) -> (ratio: Double, index: Int, actual: Double, expected: Double) {
+    precondition(actual.count == expected.count)
+    let scale = max(expected.map(abs).max() ?? 0, 1e-30)
+    var worst = (ratio: 0.0, index: -1, actual: 0.0, expected: 0.0)
+    for i in actual.indices {
+        let allowed = rtol * max(abs(expected[i]), floor * scale)
+        let ratio = abs(actual[i] - expected[i]) / allowed
+        if !(ratio <= worst.ratio) { worst = (ratio, i, actual[i], expected[i]) }
+    }
+    return worst
+}
+
+extension Array where Element == Float {
+    var doubles: [Double] { map(Double.init) }
+}
