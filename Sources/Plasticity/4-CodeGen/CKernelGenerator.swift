@@ -21,8 +21,8 @@ struct CKernelGenerator {
     func emit() -> String {
         let w = CWriter()
         w.comment("Plasticity kernel for model '\(model.name)'. Generated: do not edit.")
-        w.comment("states: \(model.states.map(\.name).joined(separator: ", ")); inputs: \(model.inputs.joined(separator: ", ")); learnable: \(model.learnables.map(\.name).joined(separator: ", "))")
-        w.comment("elimination order: \(plan.chosen.rawValue), \(plan.multiplies) multiplies per neuron and step (+\(plan.partialMultiplies) in partials)")
+        w.comment("states: \(model.states.map(\.name).joined(separator: ", ")) | inputs: \(model.inputs.joined(separator: ", ")) | learnable: \(model.learnables.map(\.name).joined(separator: ", "))")
+        w.comment("elimination order: \(plan.chosen.rawValue), \(plan.multiplies) multiplies per neuron and step, \(plan.partialMultiplies) more in partials")
         w.comment("reset gradient: \(model.resetGradient.rawValue)")
         w.line("#define PLASTICITY_GENERATED 1")
         w.line(KernelSource.headerInclude)
@@ -186,8 +186,7 @@ struct CKernelGenerator {
 
     private func emitLocalStep(_ w: CWriter) {
         let k = model.states.count, C = model.inputs.count, P = model.learnables.count
-        w.line("void plasticity_local_step(const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac)")
-        w.block("") {
+        w.block("void plasticity_local_step(const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac)") {
             w.line("const int n = a->n;")
             w.block("for (int b = 0; b < a->batch; ++b)") {
                 w.block("for (int j = 0; j < n; ++j)") {
@@ -222,8 +221,7 @@ struct CKernelGenerator {
     private func emitRun(_ w: CWriter) {
         let k = model.states.count, C = model.inputs.count, P = model.learnables.count
         let stride = C + 1
-        w.line("int plasticity_run(const plasticity_layer_args *a)")
-        w.block("") {
+        w.block("int plasticity_run(const plasticity_layer_args *a)") {
             w.line("const int n = a->n, n_in = a->n_in, B = a->batch;")
             w.line("const float kappa = a->kappa;")
             w.block("for (int t = 0; t < a->n_steps; ++t)") {
@@ -262,7 +260,7 @@ struct CKernelGenerator {
                         emitSynapseTraces(w)
                         if P > 0 { emitParameterTraces(w) }
                     }
-                    w.comment("the new spikes become z^{t-1} of the next step")
+                    w.comment("the new spikes become the previous spikes of the next step")
                     w.line("for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)j * \(stride) + \(C)];")
                 }
             }
@@ -278,7 +276,7 @@ struct CKernelGenerator {
     private func emitFactorizedTraces(_ w: CWriter) {
         for (p, projection) in layout.projections.enumerated() where projection.factorized {
             let (pre, count) = preActivity(projection), comps = projection.components, m = comps.count
-            w.comment("projection \(p): presynaptic trace (factorized: D and c are constant)")
+            w.comment("projection \(p): presynaptic trace, factorized since D and c are constant")
             w.block("") {
                 w.line("float *xbar = a->eligibility_vector[\(p)] + (long)b * \(count) * \(m);")
                 w.block("for (int i = 0; i < \(count); ++i)") {
@@ -299,7 +297,7 @@ struct CKernelGenerator {
         let psi = psiExpressions
         for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
             let (pre, count) = preActivity(projection), comps = projection.components, m = comps.count
-            w.comment("projection \(p) (\(projection.source.rawValue)): eligibility \(projection.factorized ? "from the presynaptic trace" : "vectors, \(m) per synapse")")
+            w.comment("projection \(p), \(projection.source.rawValue): eligibility \(projection.factorized ? "from the presynaptic trace" : "vectors, \(m) per synapse")")
             w.block("") {
                 w.line("float *ebar = a->eligibility_trace[\(p)] + nj * \(count);")
                 if projection.factorized {

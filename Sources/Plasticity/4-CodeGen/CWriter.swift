@@ -10,7 +10,7 @@ final class CWriter {
     /// A comment whose text is reduced to a safe character set (no comment closers, no newlines).
     func comment(_ text: String) { line("/* \(CNames.commentSafe(text)) */") }
     func block(_ header: String, _ body: () -> Void) {
-        line(header + " {")
+        line(header.isEmpty ? "{" : header + " {")
         depth += 1
         body()
         depth -= 1
@@ -41,7 +41,7 @@ enum CNames {
         var out = ""
         for scalar in text.unicodeScalars.prefix(200) {
             let ok = (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || (scalar >= "0" && scalar <= "9")
-                || " _.,:;()[]+-=<>'^|".unicodeScalars.contains(scalar)
+                || " _.,:+-='|".unicodeScalars.contains(scalar)
             out.unicodeScalars.append(ok ? scalar : "?")
         }
         return out

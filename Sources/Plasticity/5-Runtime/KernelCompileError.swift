@@ -10,9 +10,10 @@ public struct KernelCompileError: Error, CustomStringConvertible {
         self.message = message
         // TinyCC says "kernel.c:LINE: error: …", cc says "kernel.c:LINE:COL: error: …".
         var found: Int?
-        if let range = message.range(of: "kernel.c:") {
-            let digits = message[range.upperBound...].prefix { $0.isNumber }
-            found = Int(digits)
+        var rest = message[...]
+        while found == nil, let range = rest.range(of: "kernel.c:") {
+            found = Int(rest[range.upperBound...].prefix { $0.isNumber })
+            rest = rest[range.upperBound...]
         }
         line = found
         var context = ""
