@@ -12,7 +12,9 @@ public struct EliminationPlanner {
     public init() {}
 
     public func plan(_ graph: JacobianGraph) -> EliminationPlan {
-        let start = Eliminator(graph: graph)
+        var start = Eliminator(graph: graph)
+        let recordingStart = start
+        start.recordsSteps = false
         let vertices = start.intermediates.sorted()
         func run(_ order: [Int]) -> Eliminator {
             var e = start
@@ -33,12 +35,14 @@ public struct EliminationPlanner {
         record(.reverse, vertices.reversed())
         record(.markowitz, markowitzOrder())
         let exhaustive = vertices.count <= exhaustiveLimit
-        let best = exhaustive ? exhaustiveSearch(start) : heuristicSearch(start, seeds: candidates.map(\.order))
         let seeded = candidates.min { ($0.multiplies, $0.additions) < ($1.multiplies, $1.additions) }!
+        let best = exhaustive ? exhaustiveSearch(start, bound: (seeded.order, (seeded.multiplies, seeded.additions)))
+                              : heuristicSearch(start, seeds: candidates.map(\.order))
         record(.search, (best.1.0, best.1.1) <= (seeded.multiplies, seeded.additions) ? best.0 : seeded.order)
 
         let chosen = candidates.last!
-        let final = run(chosen.order)
+        var final = recordingStart
+        for v in chosen.order { final.eliminate(v) }
         let model = graph.model
         let k = model.states.count
         func value(_ output: JacobianGraph.VertexID, _ input: JacobianGraph.VertexID?) -> EliminationPlan.Value? {
@@ -56,26 +60,29 @@ public struct EliminationPlanner {
             outputParameterGradient: model.learnables.indices.map { value(graph.layerOutput, graph.learnable($0)) })
     }
 
-    /// Branch and bound over orders with a memo of the best cost seen per eliminated set.
-    private func exhaustiveSearch(_ start: Eliminator) -> ([Int], (Int, Int)) {
+    /// Branch and bound over orders with a memo of the best cost seen per eliminated set, bounded
+    /// from the start by the best heuristic order (costs only grow as vertices are eliminated).
+    private func exhaustiveSearch(_ start: Eliminator, bound: ([Int], (Int, Int))) -> ([Int], (Int, Int)) {
         let vertices = start.intermediates.sorted()
         var memo: [Int: (Int, Int)] = [:]
-        var best: ([Int], (Int, Int)) = ([], (Int.max, Int.max))
+        var best = bound
         func visit(_ e: Eliminator, _ mask: Int, _ order: [Int]) {
             let cost = (e.multiplies, e.additions)
             if let seen = memo[mask], seen <= cost { return }
             memo[mask] = cost
             if cost >= best.1 { return }
-            if order.count == vertices.count { best = (order, cost); return }
+            if order.count == vertices.count { if cost < best.1 { best = (order, cost) }; return }
             for (i, v) in vertices.enumerated() where mask & (1 << i) == 0 {
+                // Prune on the predicted cost before paying for a copy of the graph.
+                let step = e.cost(of: v), predicted = (cost.0 + step.0, cost.1 + step.1)
+                if predicted >= best.1 { continue }
+                if let seen = memo[mask | (1 << i)], seen <= predicted { continue }
                 var next = e
                 next.eliminate(v)
                 visit(next, mask | (1 << i), order + [v])
             }
         }
-        var root = start
-        root.steps = []
-        visit(root, 0, [])
+        visit(start, 0, [])
         return best
     }
 

@@ -9,6 +9,9 @@ struct Eliminator {
     var predecessors: [Int: [Int: Value]] = [:]
     var successors: [Int: [Int: Value]] = [:]
     var steps: [EliminationPlan.Step] = []
+    /// Searches need only costs: skip recording steps (temp indices stay consistent via `stepCount`).
+    var recordsSteps = true
+    var stepCount = 0
     var multiplies = 0
     var additions = 0
     /// Vertices still to eliminate.
@@ -25,7 +28,7 @@ struct Eliminator {
         for e in graph.edges.sorted(by: { ($0.to, $0.from) < ($1.to, $1.from) })
         where useful.contains(e.from.raw) && useful.contains(e.to.raw) {
             let value: Value
-            if let c = e.partial.constantValue { value = .constant(c) } else { value = .temp(steps.count); steps.append(.partial(e.partial)) }
+            if let c = e.partial.constantValue { value = .constant(c) } else { value = record(.partial(e.partial)) }
             predecessors[e.to.raw, default: [:]][e.from.raw] = value
             successors[e.from.raw, default: [:]][e.to.raw] = value
         }
@@ -57,16 +60,22 @@ struct Eliminator {
         case let (.constant(x), .constant(y)): return .constant(x * y)
         case (.constant(0), _), (_, .constant(0)): return .constant(0)
         case (.constant(1), let t), (let t, .constant(1)): return t
-        case (.constant(-1), let t), (let t, .constant(-1)): steps.append(.negate(t)); return .temp(steps.count - 1)
-        default: multiplies += 1; steps.append(.product(a, b)); return .temp(steps.count - 1)
+        case (.constant(-1), let t), (let t, .constant(-1)): return record(.negate(t))
+        default: multiplies += 1; return record(.product(a, b))
         }
+    }
+
+    private mutating func record(_ step: EliminationPlan.Step) -> Value {
+        if recordsSteps { steps.append(step) }
+        stepCount += 1
+        return .temp(stepCount - 1)
     }
 
     mutating func sum(_ a: Value, _ b: Value) -> Value {
         if case .constant(let x) = a, case .constant(let y) = b { return .constant(x + y) }
         if case .constant(0) = a { return b }
         if case .constant(0) = b { return a }
-        additions += 1; steps.append(.sum(a, b)); return .temp(steps.count - 1)
+        additions += 1; return record(.sum(a, b))
     }
 
     mutating func eliminate(_ v: Int) {
