@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The main job (until the trainer lands): install what is missing, build in release, print every
+# compiler stage for ALIF, run LIF and ALIF layers through both backends, and benchmark
+# DSL -> runnable kernel.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-system-packages.sh
+swift build -c release --product plasticity
+swift build -c release --product CustomNeuron
+bin=.build/release/plasticity
+echo "== plan for ALIF (every elimination order's multiply count) =="
+"$bin" compile --model alif --recurrent --emit plan | sed -n '1,20p'
+for model in lif alif; do
+  for backend in tinyCC systemCC; do
+    echo "== $model, recurrent, $backend =="
+    "$bin" demo --model "$model" --recurrent --backend "$backend" --neurons 128 --inputs 100 --batch 8 --steps 1000
+  done
+done
+echo "== custom model defined outside the library (examples/CustomNeuron) =="
+.build/release/CustomNeuron
+echo "== DSL -> runnable kernel (TinyCC), median of 21 =="
+"$bin" bench compile --repeats 21

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The test command: installs missing system packages, then runs the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-system-packages.sh
+swift test "$@"
