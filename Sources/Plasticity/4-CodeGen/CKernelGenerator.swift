@@ -119,10 +119,12 @@ struct CKernelGenerator {
         }
     }
 
-    /// `Σ coefficient·term` with structural zeros dropped and unit coefficients not multiplied.
-    func linearCombination(_ terms: [(EliminationPlan.Value?, String)]) -> String {
+    /// `Σ coefficient·term` with structural zeros dropped and unit coefficients not multiplied;
+    /// a nil term stands for the coefficient alone.
+    func linearCombination(_ terms: [(EliminationPlan.Value?, String?)]) -> String {
         let parts: [String] = terms.compactMap { coefficient, term in
             guard let c = value(coefficient) else { return nil }
+            guard let term else { return c }
             if case .constant(1)? = coefficient { return term }
             return "\(c) * \(term)"
         }
@@ -272,6 +274,22 @@ struct CKernelGenerator {
         projection.source == .input ? ("x", "n_in") : ("z", "n")
     }
 
+    /// ε ← D ε + seed over the stored components, in place: `slot(r)` is the C lvalue of
+    /// component r, `seed(s)` the coefficient and term driving state s. Leaves `e<r>` in scope.
+    private func emitPropagation(_ w: CWriter, components: [Int], slot: (Int) -> String,
+                                 seed: (Int) -> (EliminationPlan.Value?, String?)) {
+        for (r, s) in components.enumerated() {
+            let terms = components.enumerated().map { (plan.stateJacobian[s][$0.element], Optional(slot($0.offset))) } + [seed(s)]
+            w.line("const float e\(r) = \(linearCombination(terms));")
+        }
+        for r in components.indices { w.line("\(slot(r)) = e\(r);") }
+    }
+
+    /// `Σ ψ_s e<r>` over the stored components.
+    private func psiDotEligibility(_ components: [Int], _ component: (Int) -> String) -> [String] {
+        components.enumerated().map { "\(psiExpressions[$0.element]) * \(component($0.offset))" }
+    }
+
     /// Presynaptic traces x̄ = D x̄ + c x for factorized projections (D, c constant), once per step.
     private func emitFactorizedTraces(_ w: CWriter) {
         for (p, projection) in layout.projections.enumerated() where projection.factorized {
@@ -281,12 +299,7 @@ struct CKernelGenerator {
                 w.line("float *xbar = a->eligibility_vector[\(p)] + (long)b * \(count) * \(m);")
                 w.block("for (int i = 0; i < \(count); ++i)") {
                     w.line("float *e = xbar + (long)i * \(m);")
-                    for (r, s) in comps.enumerated() {
-                        let terms = comps.enumerated().map { (plan.stateJacobian[s][$0.element], "e[\($0.offset)]") }
-                            + [(plan.inputJacobian[s][projection.channel], "\(pre)[i]")]
-                        w.line("const float e\(r) = \(linearCombination(terms));")
-                    }
-                    for r in comps.indices { w.line("e[\(r)] = e\(r);") }
+                    emitPropagation(w, components: comps, slot: { "e[\($0)]" }) { (plan.inputJacobian[$0][projection.channel], "\(pre)[i]") }
                 }
             }
         }
@@ -294,7 +307,6 @@ struct CKernelGenerator {
 
     /// ε_ji = D ε_ji + c x_i, ē_ji = κ ē_ji + ψ·ε_ji for every synapse of neuron j.
     private func emitSynapseTraces(_ w: CWriter) {
-        let psi = psiExpressions
         for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
             let (pre, count) = preActivity(projection), comps = projection.components, m = comps.count
             w.comment("projection \(p), \(projection.source.rawValue): eligibility \(projection.factorized ? "from the presynaptic trace" : "vectors, \(m) per synapse")")
@@ -302,21 +314,15 @@ struct CKernelGenerator {
                 w.line("float *ebar = a->eligibility_trace[\(p)] + nj * \(count);")
                 if projection.factorized {
                     w.line("const float *xbar = a->eligibility_vector[\(p)] + (long)b * \(count) * \(m);")
-                    let e = comps.enumerated().map { "\(psi[$0.element]) * xbar[(long)i * \(m) + \($0.offset)]" }.joined(separator: " + ")
+                    let e = psiDotEligibility(comps) { "xbar[(long)i * \(m) + \($0)]" }.joined(separator: " + ")
                     w.line("for (int i = 0; i < \(count); ++i) ebar[i] = kappa * ebar[i] + \(e);")
                 } else {
                     w.line("float *eps = a->eligibility_vector[\(p)] + nj * \(count) * \(m);")
                     w.block("for (int i = 0; i < \(count); ++i)") {
                         w.line("float *e = eps + (long)i * \(m);")
                         w.line("const float x_i = \(pre)[i];")
-                        for (r, s) in comps.enumerated() {
-                            let terms = comps.enumerated().map { (plan.stateJacobian[s][$0.element], "e[\($0.offset)]") }
-                                + [(plan.inputJacobian[s][projection.channel], "x_i")]
-                            w.line("const float e\(r) = \(linearCombination(terms));")
-                        }
-                        for r in comps.indices { w.line("e[\(r)] = e\(r);") }
-                        let e = comps.enumerated().map { "\(psi[$0.element]) * e\($0.offset)" }.joined(separator: " + ")
-                        w.line("ebar[i] = kappa * ebar[i] + \(e);")
+                        emitPropagation(w, components: comps, slot: { "e[\($0)]" }) { (plan.inputJacobian[$0][projection.channel], "x_i") }
+                        w.line("ebar[i] = kappa * ebar[i] + \(psiDotEligibility(comps) { "e\($0)" }.joined(separator: " + "));")
                     }
                 }
             }
@@ -325,7 +331,7 @@ struct CKernelGenerator {
 
     /// ε_θ = D ε_θ + ∂h/∂θ, ē_θ = κ ē_θ + ψ·ε_θ + ∂z/∂θ for each learnable parameter of neuron j.
     private func emitParameterTraces(_ w: CWriter) {
-        let psi = psiExpressions, M = layout.parameterTraceComponents, P = model.learnables.count
+        let M = layout.parameterTraceComponents, P = model.learnables.count
         w.comment("learnable parameters: eligibility vectors and traces")
         w.block("") {
             w.line("float *pe = a->param_eligibility_vector + nj * \(max(M, 1));")
@@ -333,27 +339,13 @@ struct CKernelGenerator {
             for p in 0..<P {
                 let comps = layout.parameterComponents[p], offset = layout.parameterOffsets[p]
                 w.block("") {
-                    for (r, s) in comps.enumerated() {
-                        let terms = comps.enumerated().map { (plan.stateJacobian[s][$0.element], "pe[\(offset + $0.offset)]") }
-                            + [(plan.parameterJacobian[s][p], "1.0f")]
-                        w.line("const float e\(r) = \(linearCombination(terms).replacingUnitFactor());")
-                    }
-                    for r in comps.indices { w.line("pe[\(offset + r)] = e\(r);") }
+                    emitPropagation(w, components: comps, slot: { "pe[\(offset + $0)]" }) { (plan.parameterJacobian[$0][p], nil) }
                     let direct = value(plan.outputParameterGradient[p]).map { [$0] } ?? []
-                    let e = comps.enumerated().map { "\(psi[$0.element]) * e\($0.offset)" } + direct
+                    let e = psiDotEligibility(comps) { "e\($0)" } + direct
                     w.line("pt[\(p)] = kappa * pt[\(p)] + \(e.isEmpty ? "0.0f" : e.joined(separator: " + "));")
                 }
             }
         }
-    }
-}
-
-private extension String {
-    /// `c * 1.0f` → `c` for the parameter seeds.
-    func replacingUnitFactor() -> String {
-        var s = self
-        while let r = s.range(of: " * 1.0f") { s.replaceSubrange(r, with: "") }
-        return s
     }
 }
 

@@ -18,6 +18,19 @@ final class CompiledCode: @unchecked Sendable {
     deinit { release() }
 }
 
+/// Looks up every entry point of a kernel, or says which one is missing.
+private func resolve(_ names: [String], backend: Backend, source: String,
+                     lookup: (String) -> UnsafeMutableRawPointer?) throws -> [String: UnsafeMutableRawPointer] {
+    var found: [String: UnsafeMutableRawPointer] = [:]
+    for name in names {
+        guard let symbol = lookup(name) else {
+            throw KernelCompileError(backend: backend, message: "entry point \(name) missing from the compiled kernel", source: source)
+        }
+        found[name] = symbol
+    }
+    return found
+}
+
 enum TinyCC {
     /// TinyCC 0.9.27 keeps global state and initialises its own lock lazily (racy): every libtcc
     /// call in the process goes through this lock.
@@ -55,14 +68,8 @@ enum TinyCC {
         }
         guard tcc_compile_string(state, unitWithName) == 0 else { tcc_delete(state); throw failure() }
         guard tcc_relocate(state, UnsafeMutableRawPointer(bitPattern: 1)) >= 0 else { tcc_delete(state); throw failure() }
-        var found: [String: UnsafeMutableRawPointer] = [:]
-        for name in names {
-            guard let symbol = tcc_get_symbol(state, name) else {
-                tcc_delete(state)
-                throw KernelCompileError(backend: .tinyCC, message: "symbol \(name) missing", source: source)
-            }
-            found[name] = symbol
-        }
+        let found: [String: UnsafeMutableRawPointer]
+        do { found = try resolve(names, backend: .tinyCC, source: source) { tcc_get_symbol(state, $0) } } catch { tcc_delete(state); throw error }
         nonisolated(unsafe) let owned = state
         return CompiledCode(symbols: found) {
             TinyCC.lock.lock(); tcc_delete(owned); TinyCC.lock.unlock()
@@ -97,14 +104,8 @@ enum SystemCC {
         guard let handle = dlopen(library.path, RTLD_NOW | RTLD_LOCAL) else {
             throw KernelCompileError(backend: .systemCC, message: String(cString: dlerror()), source: source)
         }
-        var found: [String: UnsafeMutableRawPointer] = [:]
-        for name in names {
-            guard let symbol = dlsym(handle, name) else {
-                dlclose(handle)
-                throw KernelCompileError(backend: .systemCC, message: "symbol \(name) missing", source: source)
-            }
-            found[name] = symbol
-        }
+        let found: [String: UnsafeMutableRawPointer]
+        do { found = try resolve(names, backend: .systemCC, source: source) { dlsym(handle, $0) } } catch { dlclose(handle); throw error }
         nonisolated(unsafe) let owned = handle
         return CompiledCode(symbols: found) { dlclose(owned) }
     }
