@@ -13,6 +13,7 @@ public func lower(_ layer: LayerSpec, planner: EliminationPlanner = EliminationP
     let graph = JacobianGraph(lowering: model)                   // 2 Jacobian graph
     try verifyInDebugBuilds(graph)
     let plan = planner.plan(graph)                               // 3 elimination plan
+    try verifyInDebugBuilds(plan)
     let layout = KernelLayout(layer: layer, model: model, plan: plan)
     let text = CKernelGenerator(layer: layer, model: model, plan: plan, layout: layout).emit()   // 4 C
     return CompilerStages(model: model, graph: graph, plan: plan, source: KernelSource(text: text, layout: layout, plan: plan))
@@ -26,5 +27,11 @@ public func compile(_ layer: LayerSpec, backend: Backend = .tinyCC, planner: Eli
 private func verifyInDebugBuilds(_ graph: JacobianGraph) throws {
     #if DEBUG
     try graph.verify()
+    #endif
+}
+
+private func verifyInDebugBuilds(_ plan: EliminationPlan) throws {
+    #if DEBUG
+    try plan.verify()
     #endif
 }

@@ -29,10 +29,10 @@ struct ModelOptions: ParsableArguments {
 
 struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print one stage of the compiler for a model.")
-    enum Stage: String, ExpressibleByArgument, CaseIterable { case graph, dot, plan, c }
+    enum Stage: String, ExpressibleByArgument, CaseIterable { case model, graph, dot, plan, c }
 
     @OptionGroup var options: ModelOptions
-    @Option(help: "Stage to print: graph, dot, plan, c.")
+    @Option(help: "Stage to print: model, graph, dot, plan, c.")
     var emit: Stage = .plan
     @Flag(help: "Machine-readable JSON output.")
     var json = false
@@ -41,6 +41,7 @@ struct Compile: ParsableCommand {
         let stages = try lower(options.layer())
         let text: String
         switch emit {
+        case .model: text = stages.model.description
         case .graph: text = stages.graph.description
         case .dot: text = stages.graph.dot
         case .plan: text = stages.plan.description

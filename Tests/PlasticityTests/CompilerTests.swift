@@ -36,6 +36,8 @@ import PlasticityTestSupport
     func graphVerifiesAndPrints(_ name: String) throws {
         let stages = try lower(LayerSpec(model: Models.builtin(named: name)!, recurrent: true))
         try stages.graph.verify()
+        try stages.plan.verify()
+        #expect(stages.model.description.contains("model \"\(stages.model.name)\""))
         #expect(stages.graph.dot.hasPrefix("digraph"))
         #expect(stages.graph.description.contains("[dense] (cut by e-prop"))
         #expect(stages.graph.description.contains("δ_jj'·x_i"))
