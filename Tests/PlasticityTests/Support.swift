@@ -36,12 +36,15 @@ struct ModelCase: CustomStringConvertible, Sendable {
 /// Largest violation of |actual − expected| ≤ rtol · max(|expected|, floor · max|expected|):
 /// relative error, with entries below `floor` of the largest entry compared against that level.
 /// Returns the worst ratio (≤ 1 passes) and where it happened.
-func worstMismatch(_ actual: [Double], _ expected: [Double], rtol: Double, floor: Double = 1e-3) -> (ratio: Double, index: Int, actual: Double, expected: Double) {
+/// With `magnitudes`, an entry that is a sum of terms is measured against the sum of the terms'
+/// magnitudes (the size float rounding scales with) when that is larger than the entry.
+func worstMismatch(_ actual: [Double], _ expected: [Double], rtol: Double, floor: Double = 1e-3,
+                   magnitudes: [Double]? = nil) -> (ratio: Double, index: Int, actual: Double, expected: Double) {
     precondition(actual.count == expected.count)
     let scale = max(expected.map(abs).max() ?? 0, 1e-30)
     var worst = (ratio: 0.0, index: -1, actual: 0.0, expected: 0.0)
     for i in actual.indices {
-        let allowed = rtol * max(abs(expected[i]), floor * scale)
+        let allowed = rtol * max(abs(expected[i]), floor * scale, magnitudes?[i] ?? 0)
         let ratio = abs(actual[i] - expected[i]) / allowed
         if !(ratio <= worst.ratio) { worst = (ratio, i, actual[i], expected[i]) }
     }
