@@ -32,6 +32,8 @@ import PlasticityTestSupport
         let kernel = try compile(LayerSpec(model: model))
         let checked = kernel.model, oracle = ReferenceInterpreter(checked)
         let k = checked.states.count, P = checked.learnables.count
+        // The projection feeds the first channel; any other channel gets no current.
+        let otherChannels = [Dual](repeating: Dual(constant: 0), count: checked.inputs.count - 1)
         var rng = SplitMix64(seed: 7)
         var parameterValues: [String: [Float]] = [:]
         for l in checked.learnables {
@@ -68,14 +70,14 @@ import PlasticityTestSupport
                         // I_j = Σ_i W_ji x_i; ∂I_j/∂W_ji = x_i.
                         current = current + Dual(Double(weights[j * nIn + i]) * x[i], tangent: (0..<dimension).map { $0 == i ? x[i] : 0 })
                     }
-                    let next = oracle.step(previous: h, previousSpike: z, inputs: [current], learnables: theta)
+                    let next = oracle.step(previous: h, previousSpike: z, inputs: [current] + otherChannels, learnables: theta)
                     let cell = (t * B + b) * n + j
                     // Tangents from float64; values from the kernel's trajectory.
                     h = next.states.enumerated().map { s, d in Dual(Double(recorded.states[cell * k + s]), tangent: d.tangent) }
                     z = oracle.output(states: h, learnables: theta)
                     for d in 0..<(nIn + P) { ebar[d] = Self.kappa * ebar[d] + z[d] }
                     // The free-running float64 forward pass must spike exactly when the kernel does.
-                    let freeNext = oracle.step(previous: free, previousSpike: freeSpike, inputs: [current.value], learnables: thetaValues)
+                    let freeNext = oracle.step(previous: free, previousSpike: freeSpike, inputs: [current.value] + otherChannels.map(\.value), learnables: thetaValues)
                     free = freeNext.states; freeSpike = freeNext.output
                     if checked.isSpiking {
                         if freeSpike != Double(recorded.outputs[cell]) { spikeTrainMismatches += 1 }

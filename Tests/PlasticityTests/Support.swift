@@ -13,7 +13,26 @@ struct ModelCase: CustomStringConvertible, Sendable {
     var inputRate: Double
     var description: String { name }
 
-    var model: NeuronModel { Models.builtin(named: name)! }
+    var model: NeuronModel { Models.builtin(named: name) ?? Self.allOps }
+
+    /// Every DSL operation in one model (two channels, a learnable exponent), so each derivative
+    /// rule and its C emission meet the oracles.
+    static let allOps = NeuronModel("AllOps") {
+        Parameter("alpha", 0.9)
+        Parameter("gain", 1.5, learnable: true)
+        Parameter("p", 1.7)
+        Input("I")
+        Input("J")
+        State("v")
+        State("s", initial: 0.5)
+        State("q", initial: 1)
+        Let("drive") { tanh($0.gain * $0.I) + sigmoid($0.J) }
+        Reset("v", to: { _ in 0 })
+        Update("v") { $0.alpha * $0.v + $0.drive - 0.1 * log(1 + $0.q * $0.q) }
+        Update("s") { clamp($0.s * 0.95 + 0.05 * pow(1 + $0.q * $0.q, $0.p), -1, 2) }
+        Update("q") { select($0.v > $0.s, max($0.q, 0.5) * 0.9, pow(1 + $0.s * $0.s, $0.gain) - 0.5) + stopGradient($0.v) * 0.01 - $0.q / 4 }
+        Spike(surrogate: .exponential(scale: 3)) { $0.v - 1 + 0.1 * $0.s }
+    }
 
     /// The model for long runs. ALIF at β = 1.8 only fires on ≥ 5% of steps with a threshold
     /// A = v_th + βa ≈ 18 against v_th = 0.6, where float32 cancellation in ψ alone is ~30 ulp;
@@ -30,6 +49,8 @@ struct ModelCase: CustomStringConvertible, Sendable {
         .init(name: "izhikevich", stateRanges: [-80...35, -20...5], inputRange: 0...20, weightRange: 5...25, inputRate: 0.25),
         .init(name: "adex", stateRanges: [-75...5, 0...50], inputRange: 0...40, weightRange: 20...45, inputRate: 0.3),
         .init(name: "readout", stateRanges: [-2...2], inputRange: -1...1, weightRange: -1...1, inputRate: 0.2),
+        .init(name: "all-ops", stateRanges: [-1...2, -1...2, 0...2], inputRange: -2...2,
+              parameterRanges: ["gain": 0.5...2], weightRange: 0...0.8, inputRate: 0.3),
     ]
 }
 
