@@ -35,6 +35,7 @@ let package = Package(
             dependencies: ["Plasticity", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "CustomNeuron", dependencies: ["Plasticity"], path: "examples/CustomNeuron"),
+        .executableTarget(name: "QuickStart", dependencies: ["Plasticity"], path: "examples/QuickStart"),
         .testTarget(
             name: "PlasticityTests",
             dependencies: ["Plasticity", "PlasticityTestSupport"],

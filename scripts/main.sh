@@ -18,5 +18,7 @@ for model in lif alif; do
 done
 echo "== custom model defined outside the library (examples/CustomNeuron) =="
 .build/release/CustomNeuron
+echo "== the README example (examples/QuickStart) =="
+swift build -c release --product QuickStart && .build/release/QuickStart
 echo "== DSL -> runnable kernel (TinyCC), median of 21 =="
 "$bin" bench compile --repeats 21
