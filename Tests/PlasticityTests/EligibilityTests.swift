@@ -20,7 +20,7 @@ import PlasticityTestSupport
         try check(modelCase, resetGradient: .stopped)
     }
 
-    @Test(arguments: ModelCase.all.filter { ["lif", "alif", "izhikevich"].contains($0.name) })
+    @Test(arguments: ModelCase.all.filter { ["lif", "alif", "izhikevich", "all-ops"].contains($0.name) })
     func tracesMatchWithDifferentiatedReset(_ modelCase: ModelCase) throws {
         try check(modelCase, resetGradient: .differentiated)
     }

@@ -39,11 +39,14 @@ import PlasticityTestSupport
             for _ in 0..<C { currents.append(Float(Double.random(in: modelCase.inputRange, using: &rng))) }
         }
         func theta(_ j: Int) -> [Float] { checked.learnables.map { parameterValues[$0.name]![j] } }
-        // z^{t-1} and ψ^{t-1} as the previous step would have left them for h^{t-1}.
+        // z^{t-1} and ψ^{t-1} as the previous step would have left them for h^{t-1}, with
+        // derivatives in the tangent space (h^{t-1}, I, θ) of the step below.
         var previousSpikes: [Dual] = []
         for j in 0..<neurons {
-            let h = (0..<k).map { Dual.variable(Double(previous[j][$0]), index: $0, dimension: k) }
-            let z: Dual = oracle.output(states: h, learnables: theta(j).map { Dual(constant: Double($0)) })
+            let dimension = k + C + P
+            let h = (0..<k).map { Dual.variable(Double(previous[j][$0]), index: $0, dimension: dimension) }
+            let params = (0..<P).map { Dual.variable(Double(theta(j)[$0]), index: k + C + $0, dimension: dimension) }
+            let z: Dual = oracle.output(states: h, learnables: params)
             previousSpikes.append(z)
             for s in 0..<k { sim.state[j * k + s] = previous[j][s]; sim.psi[j * k + s] = Float(z[s]) }
             sim.spike[j] = Float(z.value)
@@ -60,7 +63,7 @@ import PlasticityTestSupport
             // Dual interpreter: derivatives w.r.t. (h^{t-1}, I, θ).
             let n = k + C + P
             let h = (0..<k).map { Dual.variable(Double(previous[j][$0]), index: $0, dimension: n) }
-            let spike = Dual(previousSpikes[j].value, tangent: previousSpikes[j].tangent + [Double](repeating: 0, count: C + P))
+            let spike = previousSpikes[j]
             let inputs = (0..<C).map { Dual.variable(Double(cur[$0]), index: k + $0, dimension: n) }
             let params = (0..<P).map { Dual.variable(Double(theta(j)[$0]), index: k + C + $0, dimension: n) }
             let d = oracle.step(previous: h, previousSpike: spike, inputs: inputs, learnables: params)

@@ -31,7 +31,7 @@ struct ModelCase: CustomStringConvertible, Sendable {
         Update("v") { $0.alpha * $0.v + $0.drive - 0.1 * log(1 + $0.q * $0.q) }
         Update("s") { clamp($0.s * 0.95 + 0.05 * pow(1 + $0.q * $0.q, $0.p), -1, 2) }
         Update("q") { select($0.v > $0.s, max($0.q, 0.5) * 0.9, pow(1 + $0.s * $0.s, $0.gain) - 0.5) + stopGradient($0.v) * 0.01 - $0.q / 4 }
-        Spike(surrogate: .exponential(scale: 3)) { $0.v - 1 + 0.1 * $0.s }
+        Spike(surrogate: .exponential(scale: 3)) { $0.v - 1 + 0.1 * $0.s - 0.05 * $0.gain }
     }
 
     /// The model for long runs. ALIF at β = 1.8 only fires on ≥ 5% of steps with a threshold

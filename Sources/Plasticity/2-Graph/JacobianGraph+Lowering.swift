@@ -27,8 +27,11 @@ extension JacobianGraph {
         let usesSpike = states.contains { $0.reset != nil || $0.update.symbols.contains(BuiltinSymbol.previousSpike) }
             || model.definitions.contains { $0.expr.symbols.contains(BuiltinSymbol.previousSpike) }
         var updateEnv = parameters.merging(inputs) { a, _ in a }
-        if usesSpike {
-            let spike = add(.previousSpike, label: BuiltinSymbol.previousSpike)
+        if usesSpike, case .spike = model.output {
+            // z^{t-1} = Θ(g(h^{t-1}; θ)): its value is loaded, its derivative flows through g
+            // evaluated at h^{t-1}, so both ψ^{t-1} and a direct ∂z^{t-1}/∂θ are in the graph.
+            let previousCondition = lower(model.output.expr, resetEnv)
+            let spike = add(.previousSpike, [previousCondition], label: BuiltinSymbol.previousSpike)
             updateEnv[BuiltinSymbol.previousSpike] = spike
             let resetSpike = model.resetGradient == .stopped ? add(.op(.unary(.stopGradient)), [spike]) : spike
             for (s, state) in states.enumerated() {
@@ -90,9 +93,9 @@ extension JacobianGraph {
             switch v.kind {
             case .previousState, .input, .learnable, .newState: active.insert(v.id)
             case .previousSpike:
-                // dz^{t-1}/dh^{t-1}_s = ψ^{t-1}_s, structurally nonzero where the output reads h_s.
-                for s in model.states.indices where outputReads(state: s) {
-                    addEdge(from: previousState(s)!, to: v.id, partial: .previousPsi(s))
+                // dz^{t-1}/dg^{t-1} = σ'(g^{t-1}).
+                if case .spike(_, let surrogate) = model.output, active.contains(v.operands[0]) {
+                    addEdge(from: v.operands[0], to: v.id, partial: .surrogate(surrogate, v.operands[0]))
                     active.insert(v.id)
                 }
             case .constant: break

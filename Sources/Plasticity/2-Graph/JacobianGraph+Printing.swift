@@ -22,7 +22,6 @@ extension Partial: CustomStringConvertible {
         switch self {
         case .constant(let c): return c.shortDescription
         case .value(let id): return "\(id)"
-        case .previousPsi(let s): return "ψ^{t-1}_\(s)"
         case .negate(let a): return "-(\(a))"
         case .add(let a, let b): return "(\(a) + \(b))"
         case .subtract(let a, let b): return "(\(a) - \(b))"

@@ -5,7 +5,7 @@ public struct GraphVerificationError: Error, CustomStringConvertible {
 
 extension JacobianGraph {
     /// Structural invariants: topological numbering, edges between existing vertices along
-    /// operands, no edge into an independent (but ψ edges into z^{t-1}), none out of an output,
+    /// operands, no edge into an independent, none out of an output,
     /// no stored zero partial, and every partial reads only earlier vertices.
     public func verify() throws {
         var problems: [String] = []
@@ -21,7 +21,6 @@ extension JacobianGraph {
             if e.partial.constantValue == 0 { problems.append("zero partial stored on \(e.from)->\(e.to)") }
             if isOutput(e.from) { problems.append("edge out of output \(e.from)") }
             switch self[e.to].kind {
-            case .previousSpike: if case .previousState = self[e.from].kind {} else { problems.append("z^{t-1} fed by \(e.from)") }
             case .previousState, .input, .learnable, .newState, .constant: problems.append("edge into independent \(e.to)")
             default: if !self[e.to].operands.contains(e.from) { problems.append("edge \(e.from)->\(e.to) not along an operand") }
             }
@@ -35,7 +34,7 @@ extension Partial {
     /// Vertices whose values the partial reads.
     public var reads: [JacobianGraph.VertexID] {
         switch self {
-        case .constant, .previousPsi: return []
+        case .constant: return []
         case .value(let id), .surrogate(_, let id): return [id]
         case .indicator(_, let a, let b): return [a, b]
         case .negate(let a), .log(let a): return a.reads

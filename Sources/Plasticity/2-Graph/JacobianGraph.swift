@@ -15,7 +15,8 @@ public struct JacobianGraph: Sendable {
     public enum Kind: Hashable, Sendable {
         /// h^{t-1}_s: independent.
         case previousState(Int)
-        /// z^{t-1}: its value is loaded; its derivative edges come from h^{t-1} with ψ^{t-1}.
+        /// z^{t-1}: its value is loaded; its derivative is σ'(g) of its operand, the spike
+        /// condition g evaluated at h^{t-1}.
         case previousSpike
         /// I^t_c: independent.
         case input(Int)

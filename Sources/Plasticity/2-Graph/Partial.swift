@@ -6,8 +6,6 @@ public indirect enum Partial: Hashable, Sendable {
     case constant(Double)
     /// The forward value of a vertex.
     case value(JacobianGraph.VertexID)
-    /// ψ^{t-1}_s, loaded from the kernel state (the derivative of z^{t-1} w.r.t. h^{t-1}_s).
-    case previousPsi(Int)
     case negate(Partial)
     case add(Partial, Partial)
     case subtract(Partial, Partial)

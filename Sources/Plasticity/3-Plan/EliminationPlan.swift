@@ -41,7 +41,7 @@ public struct EliminationPlan: Sendable {
 extension Partial {
     var multiplyCount: Int {
         switch self {
-        case .constant, .value, .previousPsi, .indicator: return 0
+        case .constant, .value, .indicator: return 0
         case .surrogate: return 1
         case .negate(let a), .log(let a): return a.multiplyCount
         case .add(let a, let b), .subtract(let a, let b): return a.multiplyCount + b.multiplyCount

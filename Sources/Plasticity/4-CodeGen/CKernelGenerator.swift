@@ -18,34 +18,56 @@ struct CKernelGenerator {
     var graph: JacobianGraph { plan.graph }
     typealias VertexID = JacobianGraph.VertexID
 
+    /// The translation unit of a single-layer kernel: the layer's functions plus the exported
+    /// entry points of the ABI.
     func emit() -> String {
         let w = CWriter()
-        w.comment("Plasticity kernel for model '\(model.name)'. Generated: do not edit.")
-        w.comment("states: \(model.states.map(\.name).joined(separator: ", ")) | inputs: \(model.inputs.joined(separator: ", ")) | learnable: \(model.learnables.map(\.name).joined(separator: ", "))")
-        w.comment("elimination order: \(plan.chosen.rawValue), \(plan.multiplies) multiplies per neuron and step, \(plan.partialMultiplies) more in partials")
-        w.comment("reset gradient: \(model.resetGradient.rawValue)")
+        emitPreamble(w, title: "model '\(model.name)'")
+        emitLayerFunctions(w, prefix: "layer0")
+        w.line("const plasticity_kernel_info *plasticity_info(void) { return &layer0_info; }")
+        w.block("void plasticity_local_step(const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac)") {
+            w.line("layer0_local_step(a, current, jac);")
+        }
+        w.block("int plasticity_run(const plasticity_layer_args *a)") {
+            w.line("for (int t = 0; t < a->n_steps; ++t) layer0_step(a, t, a->input + (long)t * a->batch * a->n_in);")
+            w.line("return 0;")
+        }
+        return w.text
+    }
+
+    /// Comments naming the model and plan, and the ABI header.
+    func emitPreamble(_ w: CWriter, title: String) {
+        w.comment("Plasticity kernel for \(title). Generated: do not edit.")
         w.line("#define PLASTICITY_GENERATED 1")
         w.line(KernelSource.headerInclude)
         w.blank()
-        emitInfo(w)
+    }
+
+    /// `<prefix>_info`, `<prefix>_local_step` and `<prefix>_step` (one time step of the layer for
+    /// the whole batch), all static: a network kernel emits one set per layer.
+    func emitLayerFunctions(_ w: CWriter, prefix: String) {
+        w.comment("layer \(prefix): model '\(model.name)'")
+        w.comment("states: \(model.states.map(\.name).joined(separator: ", ")) | inputs: \(model.inputs.joined(separator: ", ")) | learnable: \(model.learnables.map(\.name).joined(separator: ", "))")
+        w.comment("elimination order: \(plan.chosen.rawValue), \(plan.multiplies) multiplies per neuron and step, \(plan.partialMultiplies) more in partials")
+        w.comment("reset gradient: \(model.resetGradient.rawValue)")
+        emitInfo(w, name: "\(prefix)_info")
         w.blank()
-        emitLocalStep(w)
+        emitLocalStep(w, name: "\(prefix)_local_step")
         w.blank()
-        emitRun(w)
-        return w.text
+        emitStep(w, name: "\(prefix)_step")
+        w.blank()
     }
 
     // MARK: info
 
-    private func emitInfo(_ w: CWriter) {
+    private func emitInfo(_ w: CWriter, name: String) {
         func list(_ xs: [Int]) -> String { "{" + xs.map(String.init).joined(separator: ", ") + "}" }
         let p = layout.projections
-        w.line("static const plasticity_kernel_info kernel_info = {")
+        w.line("static const plasticity_kernel_info \(name) = {")
         w.line("    PLASTICITY_ABI_VERSION, \(layout.stateCount), \(layout.channelCount), \(layout.learnableCount), \(p.count), \(layout.spiking ? 1 : 0),")
         w.line("    \(list(p.map { $0.source == .input ? 0 : 1 })), \(list(p.map(\.channel))),")
         w.line("    \(list(p.map(\.components.count))), \(list(p.map { $0.factorized ? 1 : 0 })), \(layout.parameterTraceComponents)")
         w.line("};")
-        w.line("const plasticity_kernel_info *plasticity_info(void) { return &kernel_info; }")
     }
 
     // MARK: names and expressions
@@ -98,7 +120,6 @@ struct CKernelGenerator {
         switch p {
         case .constant(let c): return CNames.literal(c)
         case .value(let id): return name(id)
-        case .previousPsi(let s): return "psi_prev\(s)"
         case .negate(let a): return "-(\(partialExpression(a)))"
         case .add(let a, let b): return "(\(partialExpression(a)) + \(partialExpression(b)))"
         case .subtract(let a, let b): return "(\(partialExpression(a)) - \(partialExpression(b)))"
@@ -138,8 +159,6 @@ struct CKernelGenerator {
     private func emitNeuron(_ w: CWriter, current: (Int) -> String) {
         for s in model.states.indices { w.line("const float \(name(graph.previousState(s)!)) = st[\(s)];") }
         if graph.vertices.contains(where: { $0.kind == .previousSpike }) { w.line("const float z_prev = a->spike[nj];") }
-        let psiReads = Set(plan.steps.flatMap { step -> [Int] in if case .partial(let p) = step { return p.previousPsiReads }; return [] })
-        for s in psiReads.sorted() { w.line("const float psi_prev\(s) = ps[\(s)];") }
         for p in model.learnables.indices { w.line("const float \(name(graph.learnable(p)!)) = a->params[(long)\(p) * n + j];") }
         for c in model.inputs.indices { if let id = graph.input(c) { w.line("const float \(name(id)) = \(current(c));") } }
 
@@ -186,9 +205,9 @@ struct CKernelGenerator {
 
     // MARK: plasticity_local_step
 
-    private func emitLocalStep(_ w: CWriter) {
+    private func emitLocalStep(_ w: CWriter, name: String) {
         let k = model.states.count, C = model.inputs.count, P = model.learnables.count
-        w.block("void plasticity_local_step(const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac)") {
+        w.block("static void \(name)(const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac)") {
             w.line("const int n = a->n;")
             w.block("for (int b = 0; b < a->batch; ++b)") {
                 w.block("for (int j = 0; j < n; ++j)") {
@@ -218,16 +237,16 @@ struct CKernelGenerator {
         }
     }
 
-    // MARK: plasticity_run
+    // MARK: one time step
 
-    private func emitRun(_ w: CWriter) {
+    /// One step t of the layer for the whole batch, from presynaptic activity x_t [batch][n_in].
+    private func emitStep(_ w: CWriter, name: String) {
         let k = model.states.count, C = model.inputs.count, P = model.learnables.count
         let stride = C + 1
-        w.block("int plasticity_run(const plasticity_layer_args *a)") {
+        w.block("static void \(name)(const plasticity_layer_args *a, int t, const float *x_t)") {
             w.line("const int n = a->n, n_in = a->n_in, B = a->batch;")
             w.line("const float kappa = a->kappa;")
-            w.block("for (int t = 0; t < a->n_steps; ++t)") {
-                w.line("const float *x_t = a->input + (long)t * B * n_in;")
+            do {
                 w.block("for (int b = 0; b < B; ++b)") {
                     w.line("const float *x = x_t + (long)b * n_in;")
                     w.line("const float *z = a->spike + (long)b * n;")
@@ -266,7 +285,6 @@ struct CKernelGenerator {
                     w.line("for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)j * \(stride) + \(C)];")
                 }
             }
-            w.line("return 0;")
         }
     }
 
@@ -345,18 +363,6 @@ struct CKernelGenerator {
                     w.line("pt[\(p)] = kappa * pt[\(p)] + \(e.isEmpty ? "0.0f" : e.joined(separator: " + "));")
                 }
             }
-        }
-    }
-}
-
-extension Partial {
-    var previousPsiReads: [Int] {
-        switch self {
-        case .previousPsi(let s): return [s]
-        case .constant, .value, .indicator, .surrogate: return []
-        case .negate(let a), .log(let a): return a.previousPsiReads
-        case .add(let a, let b), .subtract(let a, let b), .multiply(let a, let b), .divide(let a, let b), .pow(let a, let b):
-            return a.previousPsiReads + b.previousPsiReads
         }
     }
 }

@@ -1,18 +1,18 @@
 /* Plasticity kernel for model 'LIF'. Generated: do not edit. */
-/* states: v | inputs: I | learnable:  */
-/* elimination order: search, 0 multiplies per neuron and step, 1 more in partials */
-/* reset gradient: stopped */
 #define PLASTICITY_GENERATED 1
 #include "plasticity_kernel.h"
 
-static const plasticity_kernel_info kernel_info = {
+/* layer layer0: model 'LIF' */
+/* states: v | inputs: I | learnable:  */
+/* elimination order: search, 0 multiplies per neuron and step, 1 more in partials */
+/* reset gradient: stopped */
+static const plasticity_kernel_info layer0_info = {
     PLASTICITY_ABI_VERSION, 1, 1, 0, 2, 1,
     {0, 1}, {0, 0},
     {1, 1}, {1, 1}, 0
 };
-const plasticity_kernel_info *plasticity_info(void) { return &kernel_info; }
 
-void plasticity_local_step(const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac) {
+static void layer0_local_step(const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac) {
     const int n = a->n;
     for (int b = 0; b < a->batch; ++b) {
         for (int j = 0; j < n; ++j) {
@@ -24,11 +24,11 @@ void plasticity_local_step(const plasticity_layer_args *a, const float *current,
             const float z_prev = a->spike[nj];
             const float in0_I = cur[0];
             /* forward: reset, update, output */
-            const float v9 = z_prev;
-            const float v10 = hp0_v - v9;
-            const float v11 = 0.951229453f * v10;
-            const float v12 = v11 + in0_I;
-            const float h0_v = v12;
+            const float v10 = z_prev;
+            const float v11 = hp0_v - v10;
+            const float v12 = 0.951229453f * v11;
+            const float v13 = v12 + in0_I;
+            const float h0_v = v13;
             const float v5 = h0_v - 1.0f;
             const float v6 = v5 > 0.0f ? 1.0f : 0.0f;
             const float out = v6;
@@ -55,86 +55,91 @@ void plasticity_local_step(const plasticity_layer_args *a, const float *current,
     }
 }
 
-int plasticity_run(const plasticity_layer_args *a) {
+static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t) {
     const int n = a->n, n_in = a->n_in, B = a->batch;
     const float kappa = a->kappa;
-    for (int t = 0; t < a->n_steps; ++t) {
-        const float *x_t = a->input + (long)t * B * n_in;
-        for (int b = 0; b < B; ++b) {
-            const float *x = x_t + (long)b * n_in;
-            const float *z = a->spike + (long)b * n;
-            float *work = a->work + (long)b * n * 2;
-            /* synaptic input per channel: I_c = sum over projections into c of W x */
-            for (int j = 0; j < n; ++j) {
-                {
-                    float sum = 0.0f;
-                    const float *w0 = a->weights[0] + (long)j * n_in;
-                    for (int i = 0; i < n_in; ++i) sum += w0[i] * x[i];
-                    const float *w1 = a->weights[1] + (long)j * n;
-                    for (int i = 0; i < n; ++i) sum += w1[i] * z[i];
-                    work[(long)j * 2 + 0] = sum;
-                }
-            }
-            /* projection 0: presynaptic trace, factorized since D and c are constant */
+    for (int b = 0; b < B; ++b) {
+        const float *x = x_t + (long)b * n_in;
+        const float *z = a->spike + (long)b * n;
+        float *work = a->work + (long)b * n * 2;
+        /* synaptic input per channel: I_c = sum over projections into c of W x */
+        for (int j = 0; j < n; ++j) {
             {
-                float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
-                for (int i = 0; i < n_in; ++i) {
-                    float *e = xbar + (long)i * 1;
-                    const float e0 = 0.951229453f * e[0] + x[i];
-                    e[0] = e0;
-                }
+                float sum = 0.0f;
+                const float *w0 = a->weights[0] + (long)j * n_in;
+                for (int i = 0; i < n_in; ++i) sum += w0[i] * x[i];
+                const float *w1 = a->weights[1] + (long)j * n;
+                for (int i = 0; i < n; ++i) sum += w1[i] * z[i];
+                work[(long)j * 2 + 0] = sum;
             }
-            /* projection 1: presynaptic trace, factorized since D and c are constant */
-            {
-                float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
-                for (int i = 0; i < n; ++i) {
-                    float *e = xbar + (long)i * 1;
-                    const float e0 = 0.951229453f * e[0] + z[i];
-                    e[0] = e0;
-                }
-            }
-            for (int j = 0; j < n; ++j) {
-                const long nj = (long)b * n + j;
-                float *st = a->state + nj * 1;
-                float *ps = a->psi + nj * 1;
-                const float hp0_v = st[0];
-                const float z_prev = a->spike[nj];
-                const float in0_I = work[(long)j * 2 + 0];
-                /* forward: reset, update, output */
-                const float v9 = z_prev;
-                const float v10 = hp0_v - v9;
-                const float v11 = 0.951229453f * v10;
-                const float v12 = v11 + in0_I;
-                const float h0_v = v12;
-                const float v5 = h0_v - 1.0f;
-                const float v6 = v5 > 0.0f ? 1.0f : 0.0f;
-                const float out = v6;
-                /* local Jacobian: 1 temporaries, elimination order search */
-                const float t0 = plasticity_surrogate_fast_sigmoid(v5, 10.0f);
-                st[0] = h0_v;
-                ps[0] = t0;
-                work[(long)j * 2 + 1] = out;
-                if (a->output_record) a->output_record[((long)t * B + b) * n + j] = out;
-                if (a->state_record) {
-                    float *rec = a->state_record + (((long)t * B + b) * n + j) * 1;
-                    rec[0] = st[0];
-                }
-                /* projection 0, input: eligibility from the presynaptic trace */
-                {
-                    float *ebar = a->eligibility_trace[0] + nj * n_in;
-                    const float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
-                    for (int i = 0; i < n_in; ++i) ebar[i] = kappa * ebar[i] + t0 * xbar[(long)i * 1 + 0];
-                }
-                /* projection 1, recurrent: eligibility from the presynaptic trace */
-                {
-                    float *ebar = a->eligibility_trace[1] + nj * n;
-                    const float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
-                    for (int i = 0; i < n; ++i) ebar[i] = kappa * ebar[i] + t0 * xbar[(long)i * 1 + 0];
-                }
-            }
-            /* the new spikes become the previous spikes of the next step */
-            for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)j * 2 + 1];
         }
+        /* projection 0: presynaptic trace, factorized since D and c are constant */
+        {
+            float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
+            for (int i = 0; i < n_in; ++i) {
+                float *e = xbar + (long)i * 1;
+                const float e0 = 0.951229453f * e[0] + x[i];
+                e[0] = e0;
+            }
+        }
+        /* projection 1: presynaptic trace, factorized since D and c are constant */
+        {
+            float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
+            for (int i = 0; i < n; ++i) {
+                float *e = xbar + (long)i * 1;
+                const float e0 = 0.951229453f * e[0] + z[i];
+                e[0] = e0;
+            }
+        }
+        for (int j = 0; j < n; ++j) {
+            const long nj = (long)b * n + j;
+            float *st = a->state + nj * 1;
+            float *ps = a->psi + nj * 1;
+            const float hp0_v = st[0];
+            const float z_prev = a->spike[nj];
+            const float in0_I = work[(long)j * 2 + 0];
+            /* forward: reset, update, output */
+            const float v10 = z_prev;
+            const float v11 = hp0_v - v10;
+            const float v12 = 0.951229453f * v11;
+            const float v13 = v12 + in0_I;
+            const float h0_v = v13;
+            const float v5 = h0_v - 1.0f;
+            const float v6 = v5 > 0.0f ? 1.0f : 0.0f;
+            const float out = v6;
+            /* local Jacobian: 1 temporaries, elimination order search */
+            const float t0 = plasticity_surrogate_fast_sigmoid(v5, 10.0f);
+            st[0] = h0_v;
+            ps[0] = t0;
+            work[(long)j * 2 + 1] = out;
+            if (a->output_record) a->output_record[((long)t * B + b) * n + j] = out;
+            if (a->state_record) {
+                float *rec = a->state_record + (((long)t * B + b) * n + j) * 1;
+                rec[0] = st[0];
+            }
+            /* projection 0, input: eligibility from the presynaptic trace */
+            {
+                float *ebar = a->eligibility_trace[0] + nj * n_in;
+                const float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
+                for (int i = 0; i < n_in; ++i) ebar[i] = kappa * ebar[i] + t0 * xbar[(long)i * 1 + 0];
+            }
+            /* projection 1, recurrent: eligibility from the presynaptic trace */
+            {
+                float *ebar = a->eligibility_trace[1] + nj * n;
+                const float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
+                for (int i = 0; i < n; ++i) ebar[i] = kappa * ebar[i] + t0 * xbar[(long)i * 1 + 0];
+            }
+        }
+        /* the new spikes become the previous spikes of the next step */
+        for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)j * 2 + 1];
     }
+}
+
+const plasticity_kernel_info *plasticity_info(void) { return &layer0_info; }
+void plasticity_local_step(const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac) {
+    layer0_local_step(a, current, jac);
+}
+int plasticity_run(const plasticity_layer_args *a) {
+    for (int t = 0; t < a->n_steps; ++t) layer0_step(a, t, a->input + (long)t * a->batch * a->n_in);
     return 0;
 }
