@@ -26,7 +26,7 @@ let package = Package(
             name: "Plasticity",
             dependencies: ["_CTinyCC", "PlasticityRuntime"],
             exclude: ["1-DSL/README.md", "2-Graph/README.md", "3-Plan/README.md",
-                      "4-CodeGen/README.md", "5-Runtime/README.md", "Models/README.md"]
+                      "4-CodeGen/README.md", "5-Runtime/README.md", "6-Train/README.md", "Models/README.md"]
         ),
         // Oracles used by tests and benchmarks only: float64 reference interpreter with dual numbers.
         .target(name: "PlasticityTestSupport", dependencies: ["Plasticity"]),

@@ -67,6 +67,55 @@ typedef struct plasticity_kernel_info {
     int param_trace_components;     /* M */
 } plasticity_kernel_info;
 
+/*
+ * A network: input -> hidden layers (each a layer kernel; layer l+1 reads the spikes of layer l at
+ * the same step) -> leaky readout y^t = κ y^{t-1} + W_out z^t + b -> loss -> learning signals
+ * L_j^t = Σ_o B_jo err_o^t -> gradients G_ji += L_j^t ē_ji^t, all inside one loop over T.
+ * Gradients and the loss are sums over batch and steps.
+ */
+#define PLASTICITY_MAX_LAYERS 4
+#define PLASTICITY_LOSS_CROSS_ENTROPY 0     /* targets [n_steps][batch] class index; < 0: no loss */
+#define PLASTICITY_LOSS_MSE 1               /* targets [n_steps][batch][n_out]; NaN first entry: no loss */
+#define PLASTICITY_SIGNAL_ERROR 0           /* err = π − onehot (CE) or y − y* (MSE) */
+#define PLASTICITY_SIGNAL_TARGET 1          /* err = onehot or y* only: target projection (DRTP) */
+#define PLASTICITY_TENSOR_NONE 0
+#define PLASTICITY_TENSOR_READOUT 1         /* readout y */
+#define PLASTICITY_TENSOR_LOSS 2
+#define PLASTICITY_TENSOR_LAYER_STATE 16    /* + layer index */
+#define PLASTICITY_TENSOR_GRADIENT 32       /* + layer index: accumulated weight gradients */
+
+typedef struct plasticity_network_args {
+    int batch, n_in, n_out, n_steps, n_layers;
+    const float *input;                     /* [n_steps][batch][n_in] */
+    plasticity_layer_args layers[PLASTICITY_MAX_LAYERS];
+    float kappa;                            /* readout leak, also the ē filter of every layer */
+    const float *readout_weights;           /* [n_out][n_last] */
+    const float *readout_bias;              /* [n_out] */
+    float *readout_state;                   /* y [batch][n_out] */
+    float *readout_trace;                   /* z̄ = κ z̄ + z of the last layer [batch][n_last] */
+    float *readout_bias_trace;              /* κ-filtered 1 [batch] */
+    int loss;                               /* PLASTICITY_LOSS_* */
+    const float *targets;
+    const float *feedback[PLASTICITY_MAX_LAYERS];   /* B [n_l][n_out]; 0: W_outᵀ (last layer only) */
+    int signal[PLASTICITY_MAX_LAYERS];      /* PLASTICITY_SIGNAL_* */
+    float *grad_weights[PLASTICITY_MAX_LAYERS * PLASTICITY_MAX_PROJECTIONS];   /* [l*MAX+p]: [n][n_pre] */
+    float *grad_params[PLASTICITY_MAX_LAYERS];      /* [P][n] */
+    float *grad_readout_weights;            /* [n_out][n_last] */
+    float *grad_readout_bias;               /* [n_out] */
+    float *error;                           /* scratch [batch][n_out] */
+    float *learning_signal;                 /* scratch [n_max] */
+    float *readout_record;                  /* optional [n_steps][batch][n_out] */
+    double loss_sum;                        /* out */
+    int correct, counted;                   /* out (CE): argmax y == label, steps with a label */
+    int failed_step;                        /* out: -1, or the first step with a non-finite tensor */
+    int failed_tensor;                      /* out: PLASTICITY_TENSOR_* */
+} plasticity_network_args;
+
+typedef int (*plasticity_network_run_fn)(plasticity_network_args *);
+typedef const plasticity_kernel_info *(*plasticity_layer_info_fn)(int);
+typedef void (*plasticity_layer_local_step_fn)(int, const plasticity_layer_args *, const float *current,
+                                               const plasticity_local_jacobian *);
+
 typedef const plasticity_kernel_info *(*plasticity_info_fn)(void);
 typedef void (*plasticity_local_step_fn)(const plasticity_layer_args *, const float *current,
                                          const plasticity_local_jacobian *);
@@ -84,6 +133,8 @@ static inline float plasticity_min(float a, float b) { return a < b ? a : b; }
 static inline float plasticity_max(float a, float b) { return a > b ? a : b; }
 static inline float plasticity_heaviside(float x) { return x > 0.0f ? 1.0f : 0.0f; }
 static inline float plasticity_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+/* NaN and ±Inf without libm: x − x is NaN for both, and NaN compares unequal. */
+static inline int plasticity_finite(float x) { float d = x - x; return d == d; }
 
 /* Surrogate pseudo-derivatives σ'(x) of the spike z = Θ(x); s is the surrogate's scale. */
 static inline float plasticity_surrogate_fast_sigmoid(float x, float s) {

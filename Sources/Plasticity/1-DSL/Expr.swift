@@ -38,14 +38,9 @@ public func + (a: Expr, b: Expr) -> Expr { .binary(.add, a, b) }
 public func - (a: Expr, b: Expr) -> Expr { .binary(.subtract, a, b) }
 public func * (a: Expr, b: Expr) -> Expr { .binary(.multiply, a, b) }
 public func / (a: Expr, b: Expr) -> Expr { .binary(.divide, a, b) }
-public func + (a: Expr, b: Double) -> Expr { a + .constant(b) }
-public func - (a: Expr, b: Double) -> Expr { a - .constant(b) }
-public func * (a: Expr, b: Double) -> Expr { a * .constant(b) }
-public func / (a: Expr, b: Double) -> Expr { a / .constant(b) }
-public func + (a: Double, b: Expr) -> Expr { .constant(a) + b }
-public func - (a: Double, b: Expr) -> Expr { .constant(a) - b }
-public func * (a: Double, b: Expr) -> Expr { .constant(a) * b }
-public func / (a: Double, b: Expr) -> Expr { .constant(a) / b }
+// No mixed Expr/Double operators: literals already become `Expr`, and mixed overloads would make
+// ordinary code such as `[Double].reduce(0, +)` ambiguous for anyone importing Plasticity.
+// A Double variable enters an expression as `.constant(x)`.
 
 public func < (a: Expr, b: Expr) -> Condition { Condition(lhs: a, comparison: .less, rhs: b) }
 public func <= (a: Expr, b: Expr) -> Condition { Condition(lhs: a, comparison: .lessEqual, rhs: b) }

@@ -36,22 +36,7 @@ public final class Kernel: @unchecked Sendable {
 
     /// The compiled code must agree with the layout Swift allocates for.
     private func checkInfo() throws {
-        var problems: [String] = []
-        func expect(_ name: String, _ a: Int, _ b: Int32) { if a != Int(b) { problems.append("\(name): \(a) vs \(b)") } }
-        expect("abi_version", Int(PLASTICITY_ABI_VERSION), info.abi_version)
-        expect("state_count", layout.stateCount, info.state_count)
-        expect("channel_count", layout.channelCount, info.channel_count)
-        expect("learnable_count", layout.learnableCount, info.learnable_count)
-        expect("projection_count", layout.projections.count, info.projection_count)
-        expect("param_trace_components", layout.parameterTraceComponents, info.param_trace_components)
-        withUnsafeBytes(of: info.trace_components) { raw in
-            let m = raw.bindMemory(to: Int32.self)
-            for (p, projection) in layout.projections.enumerated() { expect("trace_components[\(p)]", projection.components.count, m[p]) }
-        }
-        withUnsafeBytes(of: info.trace_factorized) { raw in
-            let f = raw.bindMemory(to: Int32.self)
-            for (p, projection) in layout.projections.enumerated() { expect("trace_factorized[\(p)]", projection.factorized ? 1 : 0, f[p]) }
-        }
+        let problems = layoutMismatches(info, layout)
         if !problems.isEmpty {
             throw KernelCompileError(backend: backend, message: "kernel info disagrees with the plan: " + problems.joined(separator: ", "), source: source.text)
         }
@@ -70,4 +55,25 @@ extension Kernel {
     public convenience init(stages: CompilerStages, backend: Backend = .tinyCC) throws {
         try self.init(source: stages.source, backend: backend)
     }
+}
+
+/// Differences between what compiled code reports and the layout Swift allocates for.
+func layoutMismatches(_ info: plasticity_kernel_info, _ layout: KernelLayout) -> [String] {
+    var problems: [String] = []
+    func expect(_ name: String, _ a: Int, _ b: Int32) { if a != Int(b) { problems.append("\(name): \(a) vs \(b)") } }
+    expect("abi_version", Int(PLASTICITY_ABI_VERSION), info.abi_version)
+    expect("state_count", layout.stateCount, info.state_count)
+    expect("channel_count", layout.channelCount, info.channel_count)
+    expect("learnable_count", layout.learnableCount, info.learnable_count)
+    expect("projection_count", layout.projections.count, info.projection_count)
+    expect("param_trace_components", layout.parameterTraceComponents, info.param_trace_components)
+    withUnsafeBytes(of: info.trace_components) { raw in
+        let m = raw.bindMemory(to: Int32.self)
+        for (p, projection) in layout.projections.enumerated() { expect("trace_components[\(p)]", projection.components.count, m[p]) }
+    }
+    withUnsafeBytes(of: info.trace_factorized) { raw in
+        let f = raw.bindMemory(to: Int32.self)
+        for (p, projection) in layout.projections.enumerated() { expect("trace_factorized[\(p)]", projection.factorized ? 1 : 0, f[p]) }
+    }
+    return problems
 }

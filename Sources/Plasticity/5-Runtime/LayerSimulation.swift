@@ -17,11 +17,10 @@ public final class FloatBuffer: @unchecked Sendable {
     var base: UnsafeMutablePointer<Float> { pointer.baseAddress! }
 }
 
-/// The buffers of one layer for a batch, and the calls that advance it.
-///
-/// Layouts are those of `runtime-c/include/plasticity_kernel.h`. Nothing is allocated per step.
-public final class LayerSimulation {
-    public let kernel: Kernel
+/// The buffers of one layer for a batch (layouts of `runtime-c/include/plasticity_kernel.h`).
+public class LayerBuffers {
+    public let layout: KernelLayout
+    public let model: CheckedModel
     public let batch: Int, inputs: Int, neurons: Int
     public var kappa: Float = 0
 
@@ -30,15 +29,12 @@ public final class LayerSimulation {
 
     /// - Parameter parameterValues: per-neuron initial values of learnable parameters by name
     ///   (`neurons` values each); others start at the model's value.
-    public init(kernel: Kernel, batch: Int, inputs: Int, neurons: Int, parameterValues: [String: [Float]] = [:]) throws {
-        self.kernel = kernel
+    public init(layout: KernelLayout, model: CheckedModel, batch: Int, inputs: Int, neurons: Int,
+                parameterValues: [String: [Float]] = [:]) throws {
+        self.layout = layout; self.model = model
         self.batch = batch; self.inputs = inputs; self.neurons = neurons
-        let layout = kernel.layout, model = kernel.model
         let sizes = layout.bufferSizes(batch: batch, inputs: inputs, neurons: neurons)
         state = FloatBuffer(count: sizes["state"]!)
-        for b in 0..<batch { for j in 0..<neurons { for (s, variable) in model.states.enumerated() {
-            state[(b * neurons + j) * layout.stateCount + s] = Float(variable.initial)
-        } } }
         spike = FloatBuffer(count: sizes["spike"]!)
         psi = FloatBuffer(count: sizes["psi"]!)
         parameters = FloatBuffer(count: sizes["params"]!)
@@ -49,7 +45,7 @@ public final class LayerSimulation {
         for (p, learnable) in model.learnables.enumerated() {
             let values = parameterValues[learnable.name] ?? Array(repeating: Float(learnable.initial), count: neurons)
             guard values.count == neurons else {
-                let at = kernel.model.location
+                let at = model.location
                 throw ModelError(kind: .shapeMismatch, model: model.name, symbol: learnable.name, location: at,
                                  message: "parameter '\(learnable.name)' has \(values.count) values but the layer has \(neurons) neurons")
             }
@@ -61,10 +57,21 @@ public final class LayerSimulation {
         weights = layout.projections.indices.map { FloatBuffer(count: sizes["weights[\($0)]"]!) }
         eligibilityVectors = layout.projections.indices.map { FloatBuffer(count: sizes["eligibility_vector[\($0)]"]!) }
         eligibilityTraces = layout.projections.indices.map { FloatBuffer(count: sizes["eligibility_trace[\($0)]"]!) }
+        resetSequence()
     }
 
-    private func arguments(steps: Int, input: UnsafePointer<Float>?, outputRecord: UnsafeMutablePointer<Float>?,
-                           stateRecord: UnsafeMutablePointer<Float>?) -> plasticity_layer_args {
+    /// Sequences start from the model's initial state with empty traces (weights and parameters stay).
+    public func resetSequence() {
+        for b in 0..<batch { for j in 0..<neurons { for (s, variable) in model.states.enumerated() {
+            state[(b * neurons + j) * layout.stateCount + s] = Float(variable.initial)
+        } } }
+        for buffer in [spike, psi, parameterEligibilityVector, parameterEligibilityTrace] + eligibilityVectors + eligibilityTraces {
+            buffer.pointer.update(repeating: 0)
+        }
+    }
+
+    func arguments(steps: Int, input: UnsafePointer<Float>?, outputRecord: UnsafeMutablePointer<Float>?,
+                   stateRecord: UnsafeMutablePointer<Float>?) -> plasticity_layer_args {
         var a = plasticity_layer_args()
         a.batch = Int32(batch); a.n_in = Int32(inputs); a.n = Int32(neurons); a.n_steps = Int32(steps)
         a.kappa = kappa
@@ -89,6 +96,18 @@ public final class LayerSimulation {
         a.output_record = outputRecord
         a.state_record = stateRecord
         return a
+    }
+
+}
+
+/// A layer with its own kernel, and the calls that advance it. Nothing is allocated per step.
+public final class LayerSimulation: LayerBuffers {
+    public let kernel: Kernel
+
+    public init(kernel: Kernel, batch: Int, inputs: Int, neurons: Int, parameterValues: [String: [Float]] = [:]) throws {
+        self.kernel = kernel
+        try super.init(layout: kernel.layout, model: kernel.model, batch: batch, inputs: inputs, neurons: neurons,
+                       parameterValues: parameterValues)
     }
 
     /// Runs `steps` fused steps on `input` ([steps][batch][inputs]); returns the recorded layer

@@ -1,0 +1,166 @@
+/// Emits the network kernel: every hidden layer's step functions (from `CKernelGenerator`),
+/// `plasticity_layer_info`, `plasticity_layer_local_step`, and `plasticity_network_run` — the
+/// fused loop over T: layers, readout, loss, learning signals, gradient accumulation.
+struct CNetworkGenerator {
+    let network: NetworkSpec
+    let layers: [CKernelGenerator]
+
+    func emit() -> String {
+        let w = CWriter()
+        layers[0].emitPreamble(w, title: "a network of \(layers.count) hidden layer(s): \(layers.map { "'\($0.model.name)'" }.joined(separator: ", "))")
+        for (l, layer) in layers.enumerated() { layer.emitLayerFunctions(w, prefix: "layer\(l)") }
+        w.block("const plasticity_kernel_info *plasticity_layer_info(int l)") {
+            for l in layers.indices { w.line("if (l == \(l)) return &layer\(l)_info;") }
+            w.line("return 0;")
+        }
+        w.block("void plasticity_layer_local_step(int l, const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac)") {
+            for l in layers.indices { w.line("if (l == \(l)) layer\(l)_local_step(a, current, jac);") }
+        }
+        w.blank()
+        emitRun(w)
+        return w.text
+    }
+
+    private func emitRun(_ w: CWriter) {
+        let L = layers.count, last = L - 1
+        w.block("int plasticity_network_run(plasticity_network_args *net)") {
+            w.line("const int B = net->batch, n_out = net->n_out, T = net->n_steps;")
+            w.line("const int n_last = net->layers[\(last)].n;")
+            w.line("const float kappa = net->kappa;")
+            w.line("net->failed_step = -1;")
+            w.line("net->failed_tensor = PLASTICITY_TENSOR_NONE;")
+            w.block("for (int t = 0; t < T; ++t)") {
+                w.comment("hidden layers, bottom up: layer l+1 reads the spikes layer l emitted at this step")
+                for l in 0..<L {
+                    let input = l == 0 ? "net->input + (long)t * B * net->n_in" : "net->layers[\(l - 1)].spike"
+                    w.line("layer\(l)_step(&net->layers[\(l)], t, \(input));")
+                }
+                for (l, layer) in layers.enumerated() {
+                    w.block("") {
+                        w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
+                        w.line("const long count = (long)B * a->n * \(layer.model.states.count);")
+                        w.block("for (long i = 0; i < count; ++i) if (!plasticity_finite(a->state[i]))") {
+                            w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LAYER_STATE + \(l); return 1;")
+                        }
+                    }
+                }
+                w.block("for (int b = 0; b < B; ++b)") {
+                    emitReadoutAndLoss(w)
+                    emitGradients(w)
+                }
+                w.block("if (!(net->loss_sum == net->loss_sum) || net->loss_sum - net->loss_sum != 0.0)") {
+                    w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LOSS; return 1;")
+                }
+            }
+            w.comment("accumulated gradients must be finite")
+            for (l, layer) in layers.enumerated() {
+                for (p, projection) in layer.layout.projections.enumerated() {
+                    let pre = projection.source == .input ? "net->layers[\(l)].n_in" : "net->layers[\(l)].n"
+                    w.block("for (long i = 0; i < (long)net->layers[\(l)].n * \(pre); ++i) if (!plasticity_finite(net->grad_weights[\(l * 8 + p)][i]))") {
+                        w.line("net->failed_step = T - 1; net->failed_tensor = PLASTICITY_TENSOR_GRADIENT + \(l); return 1;")
+                    }
+                }
+            }
+            w.line("return 0;")
+        }
+    }
+
+    /// y^t, the filtered readout inputs, and the error of this step for sequence b.
+    private func emitReadoutAndLoss(_ w: CWriter) {
+        let last = layers.count - 1
+        w.line("const float *z = net->layers[\(last)].spike + (long)b * n_last;")
+        w.line("float *y = net->readout_state + (long)b * n_out;")
+        w.line("float *zbar = net->readout_trace + (long)b * n_last;")
+        w.line("float *err = net->error + (long)b * n_out;")
+        w.line("for (int j = 0; j < n_last; ++j) zbar[j] = kappa * zbar[j] + z[j];")
+        w.line("net->readout_bias_trace[b] = kappa * net->readout_bias_trace[b] + 1.0f;")
+        w.block("for (int o = 0; o < n_out; ++o)") {
+            w.line("const float *wo = net->readout_weights + (long)o * n_last;")
+            w.line("float s = net->readout_bias[o];")
+            w.line("for (int j = 0; j < n_last; ++j) s += wo[j] * z[j];")
+            w.line("y[o] = kappa * y[o] + s;")
+            w.block("if (!plasticity_finite(y[o]))") {
+                w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_READOUT; return 1;")
+            }
+            w.line("if (net->readout_record) net->readout_record[((long)t * B + b) * n_out + o] = y[o];")
+        }
+        w.line("int label = -1;")
+        w.line("const float *target = 0;")
+        w.block("if (net->loss == PLASTICITY_LOSS_CROSS_ENTROPY)") {
+            w.line("const float code = net->targets[(long)t * B + b];")
+            w.line("if (!(code >= 0.0f)) continue;")
+            w.line("label = (int)code;")
+            w.comment("softmax π, err = π − onehot, loss −log π_label")
+            w.line("float top = y[0];")
+            w.line("int best = 0;")
+            w.line("for (int o = 1; o < n_out; ++o) if (y[o] > top) { top = y[o]; best = o; }")
+            w.line("float total = 0.0f;")
+            w.line("for (int o = 0; o < n_out; ++o) { err[o] = expf(y[o] - top); total += err[o]; }")
+            w.line("for (int o = 0; o < n_out; ++o) err[o] = err[o] / total - (o == label ? 1.0f : 0.0f);")
+            w.line("net->loss_sum -= (double)(y[label] - top - logf(total));")
+            w.line("net->correct += best == label;")
+            w.line("net->counted += 1;")
+        }
+        w.block("else") {
+            w.line("target = net->targets + ((long)t * B + b) * n_out;")
+            w.line("if (!(target[0] == target[0])) continue;")
+            w.comment("err = y − y*, loss ½|err|²")
+            w.line("for (int o = 0; o < n_out; ++o) { err[o] = y[o] - target[o]; net->loss_sum += 0.5 * (double)(err[o] * err[o]); }")
+            w.line("net->counted += 1;")
+        }
+        w.comment("readout gradients: dL/dW_out = err z̄, dL/db = err · (κ-filtered 1)")
+        w.block("for (int o = 0; o < n_out; ++o)") {
+            w.line("float *g = net->grad_readout_weights + (long)o * n_last;")
+            w.line("for (int j = 0; j < n_last; ++j) g[j] += err[o] * zbar[j];")
+            w.line("net->grad_readout_bias[o] += err[o] * net->readout_bias_trace[b];")
+        }
+    }
+
+    /// L_j = Σ_o B_jo err_o (or the target alone) and G += L ē for every projection and parameter.
+    private func emitGradients(_ w: CWriter) {
+        let last = layers.count - 1
+        for (l, layer) in layers.enumerated() {
+            w.comment("layer \(l): learning signal and gradient accumulation")
+            w.block("") {
+                w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
+                w.line("const int nl = a->n;")
+                w.line("float *signal = net->learning_signal;")
+                w.line("const float *feedback = net->feedback[\(l)];")
+                w.block("for (int j = 0; j < nl; ++j)") {
+                    w.line("float s = 0.0f;")
+                    w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_TARGET)") {
+                        w.line("if (label >= 0) s = feedback[(long)j * n_out + label];")
+                        w.line("else for (int o = 0; o < n_out; ++o) s += feedback[(long)j * n_out + o] * target[o];")
+                    }
+                    if l == last {
+                        w.line("else if (!feedback) for (int o = 0; o < n_out; ++o) s += net->readout_weights[(long)o * n_last + j] * err[o];")
+                    }
+                    w.line("else for (int o = 0; o < n_out; ++o) s += feedback[(long)j * n_out + o] * err[o];")
+                    w.line("signal[j] = s;")
+                }
+                for (p, projection) in layer.layout.projections.enumerated() {
+                    let pre = projection.source == .input ? "a->n_in" : "nl"
+                    w.block("") {
+                        w.line("const int n_pre = \(pre);")
+                        w.line("float *g = net->grad_weights[\(l * 8 + p)];")
+                        w.line("const float *ebar = a->eligibility_trace[\(p)] + (long)b * nl * n_pre;")
+                        w.block("for (int j = 0; j < nl; ++j)") {
+                            w.line("const float s = signal[j];")
+                            w.line("if (s == 0.0f) continue;")
+                            w.line("float *gj = g + (long)j * n_pre;")
+                            w.line("const float *ej = ebar + (long)j * n_pre;")
+                            w.line("for (int i = 0; i < n_pre; ++i) gj[i] += s * ej[i];")
+                        }
+                    }
+                }
+                let P = layer.model.learnables.count
+                if P > 0 {
+                    w.block("for (int j = 0; j < nl; ++j)") {
+                        w.line("const float *et = a->param_eligibility_trace + ((long)b * nl + j) * \(P);")
+                        for p in 0..<P { w.line("net->grad_params[\(l)][(long)\(p) * nl + j] += signal[j] * et[\(p)];") }
+                    }
+                }
+            }
+        }
+    }
+}

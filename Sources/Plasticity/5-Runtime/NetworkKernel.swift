@@ -1,0 +1,35 @@
+import Foundation
+import PlasticityRuntime
+
+/// A compiled network kernel (`plasticity_network_run` and the per-layer entry points).
+public final class NetworkKernel: @unchecked Sendable {
+    public let stages: NetworkStages
+    public let backend: Backend
+    public let compileMilliseconds: Double
+    let code: CompiledCode
+    let run: plasticity_network_run_fn
+    let localStep: plasticity_layer_local_step_fn
+
+    public var network: NetworkSpec { stages.network }
+
+    public init(stages: NetworkStages, backend: Backend = .tinyCC) throws {
+        let names = ["plasticity_network_run", "plasticity_layer_info", "plasticity_layer_local_step"]
+        let start = DispatchTime.now().uptimeNanoseconds
+        switch backend {
+        case .tinyCC: code = try TinyCC.compile(stages.text, symbols: names)
+        case .systemCC: code = try SystemCC.compile(stages.text, symbols: names)
+        }
+        compileMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        self.stages = stages
+        self.backend = backend
+        run = unsafeBitCast(code.symbols["plasticity_network_run"]!, to: plasticity_network_run_fn.self)
+        localStep = unsafeBitCast(code.symbols["plasticity_layer_local_step"]!, to: plasticity_layer_local_step_fn.self)
+        let info = unsafeBitCast(code.symbols["plasticity_layer_info"]!, to: plasticity_layer_info_fn.self)
+        for (l, layer) in stages.layers.enumerated() {
+            let problems = layoutMismatches(info(Int32(l))!.pointee, layer.source.layout)
+            if !problems.isEmpty {
+                throw KernelCompileError(backend: backend, message: "layer \(l) info disagrees with the plan: " + problems.joined(separator: ", "), source: stages.text)
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import PlasticityRuntime
+
+/// Exact BPTT from the same graph: a forward pass through the kernel's local steps records the
+/// local Jacobians (D, c, ∂h/∂θ, ψ, ∂z/∂θ) of every layer at every step, then a float64 reverse
+/// sweep over the stored sequence. Memory grows with T (it is the oracle, not the method).
+///
+/// Reverse recursion, per layer l and step t (external δz: readout, layer above, recurrent):
+///     δy^t   = err^t + κ δy^{t+1}
+///     δz^t   = W_outᵀ δy^t [last layer] + Σ W^{l+1}ᵀ δI^{l+1,t} + W_recᵀ δI^{l,t+1}
+///     δh^t   = D^{t+1}ᵀ δh^{t+1} + ψ^t δz^t,   δI^t = c^tᵀ δh^t
+///     ∂L/∂W  = Σ_t δI^t preᵀ,   ∂L/∂θ = Σ_t (∂h^t/∂θ)ᵀ δh^t + (∂z^t/∂θ) δz^t
+public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [Float], targets: [Float], steps T: Int) throws -> NetworkGradients {
+    let net = simulation.network, B = simulation.batch, L = simulation.layers.count
+    let nOut = net.outputs, kappa = net.kappa
+    let sizes = simulation.layers.map(\.neurons), nLast = sizes.last!
+    // Fresh buffers with the simulation's parameters: the oracle does not disturb the simulation.
+    let layers = try simulation.layers.map { layer -> LayerBuffers in
+        let copy = try LayerBuffers(layout: layer.layout, model: layer.model, batch: B, inputs: layer.inputs, neurons: layer.neurons)
+        copy.parameters.array = layer.parameters.array
+        return copy
+    }
+    let weights = simulation.layers.map { $0.weights.map { $0.array.map(Double.init) } }
+    let readoutWeights = simulation.readoutWeights.array.map(Double.init), readoutBias = simulation.readoutBias.array.map(Double.init)
+
+    struct Step { var z: [Double]; var D, c, dhdTheta, psi, dzdTheta: [Float] }
+    var record = [[Step]](repeating: [], count: L)
+    var errors: [[Double]] = []
+    var loss = 0.0
+    var y = [Double](repeating: 0, count: B * nOut)
+
+    // Forward.
+    for t in 0..<T {
+        for l in 0..<L {
+            let layer = layers[l], layout = layer.layout, n = sizes[l], C = layout.channelCount
+            var currents = [Float](repeating: 0, count: B * n * max(C, 1))
+            for b in 0..<B {
+                for (p, projection) in layout.projections.enumerated() {
+                    let pre = presynaptic(l, projection.source, t, b)
+                    let nPre = pre.count
+                    for j in 0..<n {
+                        var s = 0.0
+                        for i in 0..<nPre { s += weights[l][p][j * nPre + i] * pre[i] }
+                        currents[(b * n + j) * C + projection.channel] += Float(s)
+                    }
+                }
+            }
+            let k = layout.stateCount, P = layout.learnableCount, cells = B * n
+            var step = Step(z: [], D: .init(repeating: 0, count: cells * k * k), c: .init(repeating: 0, count: cells * k * C),
+                            dhdTheta: .init(repeating: 0, count: cells * k * P), psi: .init(repeating: 0, count: cells * k),
+                            dzdTheta: .init(repeating: 0, count: cells * P))
+            currents.withUnsafeBufferPointer { cur in
+                step.D.withUnsafeMutableBufferPointer { d in step.c.withUnsafeMutableBufferPointer { c in
+                step.dhdTheta.withUnsafeMutableBufferPointer { p in step.psi.withUnsafeMutableBufferPointer { psi in
+                step.dzdTheta.withUnsafeMutableBufferPointer { zp in
+                    var jac = plasticity_local_jacobian(state_jacobian: d.baseAddress, input_jacobian: c.baseAddress,
+                                                        param_jacobian: p.baseAddress, output_gradient: psi.baseAddress,
+                                                        output_param_gradient: zp.baseAddress)
+                    var args = layer.arguments(steps: 1, input: nil, outputRecord: nil, stateRecord: nil)
+                    simulation.kernel.localStep(Int32(l), &args, cur.baseAddress, &jac)
+                } } } } }
+            }
+            step.z = layer.spike.array.map(Double.init)
+            record[l].append(step)
+        }
+        var err = [Double](repeating: 0, count: B * nOut)
+        for b in 0..<B {
+            let z = record[L - 1][t].z[(b * nLast)..<((b + 1) * nLast)]
+            for o in 0..<nOut {
+                var s = readoutBias[o]
+                for (j, zj) in z.enumerated() { s += readoutWeights[o * nLast + j] * zj }
+                y[b * nOut + o] = kappa * y[b * nOut + o] + s
+            }
+            let row = Array(y[(b * nOut)..<((b + 1) * nOut)])
+            switch net.loss {
+            case .crossEntropy:
+                let code = targets[t * B + b]
+                guard code >= 0 else { continue }
+                let label = Int(code), top = row.max()!
+                let e: [Double] = row.map { Foundation.exp($0 - top) }
+                let total = e.reduce(0, +)
+                for o in 0..<nOut { err[b * nOut + o] = e[o] / total - (o == label ? 1 : 0) }
+                loss -= row[label] - top - Foundation.log(total)
+            case .meanSquaredError:
+                let first: Int = (t * B + b) * nOut
+                let target = targets[first..<(first + nOut)].map(Double.init)
+                guard !target[0].isNaN else { continue }
+                for o in 0..<nOut { err[b * nOut + o] = row[o] - target[o]; loss += 0.5 * err[b * nOut + o] * err[b * nOut + o] }
+            }
+        }
+        errors.append(err)
+    }
+
+    /// Presynaptic activity of projection `source` into layer l at step t, sequence b.
+    func presynaptic(_ l: Int, _ source: LayerSpec.Source, _ t: Int, _ b: Int) -> [Double] {
+        switch source {
+        case .input where l == 0: return (0..<net.inputs).map { Double(input[(t * B + b) * net.inputs + $0]) }
+        case .input: return Array(record[l - 1][t].z[(b * sizes[l - 1])..<((b + 1) * sizes[l - 1])])
+        case .recurrent: return t == 0 ? [Double](repeating: 0, count: sizes[l]) : Array(record[l][t - 1].z[(b * sizes[l])..<((b + 1) * sizes[l])])
+        }
+    }
+
+    // Reverse sweep.
+    var gradients = NetworkGradients(
+        weights: simulation.layers.map { $0.weights.map { [Double](repeating: 0, count: $0.count) } },
+        parameters: simulation.layers.map { [Double](repeating: 0, count: $0.parameters.count) },
+        readoutWeights: .init(repeating: 0, count: readoutWeights.count), readoutBias: .init(repeating: 0, count: nOut), loss: loss)
+    var deltaY = [Double](repeating: 0, count: B * nOut)
+    var carry = (0..<L).map { [Double](repeating: 0, count: B * sizes[$0] * layers[$0].layout.stateCount) }   // D^{t+1}ᵀ δh^{t+1}
+    var recurrentCarry = (0..<L).map { [Double](repeating: 0, count: B * sizes[$0]) }                        // W_recᵀ δI^{t+1}
+    for t in stride(from: T - 1, through: 0, by: -1) {
+        for i in deltaY.indices { deltaY[i] = errors[t][i] + kappa * deltaY[i] }
+        var fromAbove = [Double](repeating: 0, count: B * nLast)
+        for b in 0..<B {
+            let z = record[L - 1][t].z
+            for o in 0..<nOut {
+                let d = deltaY[b * nOut + o]
+                gradients.readoutBias[o] += d
+                for j in 0..<nLast {
+                    gradients.readoutWeights[o * nLast + j] += d * z[b * nLast + j]
+                    fromAbove[b * nLast + j] += readoutWeights[o * nLast + j] * d
+                }
+            }
+        }
+        var nextCarry = carry, nextRecurrent = recurrentCarry
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let layout = layers[l].layout, n = sizes[l], k = layout.stateCount, C = layout.channelCount, P = layout.learnableCount
+            let step = record[l][t]
+            var below = l > 0 ? [Double](repeating: 0, count: B * sizes[l - 1]) : []
+            nextCarry[l] = [Double](repeating: 0, count: B * n * k)
+            nextRecurrent[l] = [Double](repeating: 0, count: B * n)
+            for b in 0..<B {
+                var deltaI = [Double](repeating: 0, count: n * max(C, 1))
+                for j in 0..<n {
+                    let cell = b * n + j
+                    let deltaZ = fromAbove[cell] + recurrentCarry[l][cell]
+                    var deltaH = [Double](repeating: 0, count: k)
+                    for s in 0..<k { deltaH[s] = carry[l][cell * k + s] + Double(step.psi[cell * k + s]) * deltaZ }
+                    for p in 0..<P {
+                        var g = Double(step.dzdTheta[cell * P + p]) * deltaZ
+                        for s in 0..<k { g += Double(step.dhdTheta[(cell * k + s) * P + p]) * deltaH[s] }
+                        gradients.parameters[l][p * n + j] += g
+                    }
+                    for c in 0..<C { for s in 0..<k { deltaI[j * C + c] += Double(step.c[(cell * k + s) * C + c]) * deltaH[s] } }
+                    for s2 in 0..<k { for s in 0..<k { nextCarry[l][cell * k + s2] += Double(step.D[(cell * k + s) * k + s2]) * deltaH[s] } }
+                }
+                for (p, projection) in layout.projections.enumerated() {
+                    let pre = presynaptic(l, projection.source, t, b), nPre = pre.count
+                    for j in 0..<n {
+                        let d = deltaI[j * C + projection.channel]
+                        guard d != 0 else { continue }
+                        for i in 0..<nPre {
+                            gradients.weights[l][p][j * nPre + i] += d * pre[i]
+                            let back = weights[l][p][j * nPre + i] * d
+                            switch projection.source {
+                            case .recurrent: nextRecurrent[l][b * n + i] += back
+                            case .input where l > 0: below[b * sizes[l - 1] + i] += back
+                            case .input: break
+                            }
+                        }
+                    }
+                }
+            }
+            if l > 0 { fromAbove = below }
+        }
+        carry = nextCarry
+        recurrentCarry = nextRecurrent
+    }
+    return gradients
+}

@@ -1,0 +1,96 @@
+import Testing
+import Foundation
+@testable import Plasticity
+import PlasticityTestSupport
+
+/// Network kernel: e-prop gradients (accumulated in C) against exact BPTT (reverse sweep over the
+/// kernel's recorded local Jacobians).
+@Suite struct NetworkTests {
+    /// Runs one step at a time (state carries over between calls), counting hidden spikes.
+    func runStepwise(_ sim: NetworkSimulation, input: [Float], targets: [Float], steps: Int) -> (NetworkRunResult, spikeRate: Double) {
+        let net = sim.network, B = sim.batch
+        var total = NetworkRunResult(loss: 0, correct: 0, counted: 0, failure: nil, readout: [])
+        var spikes = 0.0
+        for t in 0..<steps {
+            let x = Array(input[(t * B * net.inputs)..<((t + 1) * B * net.inputs)])
+            let width = net.loss == .crossEntropy ? B : B * net.outputs
+            let y = Array(targets[(t * width)..<((t + 1) * width)])
+            let r = sim.run(input: x, targets: y, steps: 1)
+            total.loss += r.loss; total.correct += r.correct; total.counted += r.counted
+            if total.failure == nil, let f = r.failure { total.failure = (t + f.step, f.tensor) }
+            spikes += Double(sim.layers[0].spike.array.reduce(0, +))
+        }
+        return (total, spikes / Double(steps * B * sim.layers[0].neurons))
+    }
+
+    /// One layer, no recurrent weights, leaky readout with the same κ as ē, symmetric feedback,
+    /// cross-entropy at every step: e-prop equals BPTT (cosine ≥ 0.99999, max error ≤ 1e-4 of the
+    /// largest BPTT entry, per weight matrix), while neurons spike on ≥ 5% of steps.
+    @Test(arguments: ["lif", "alif", "cuba-lif"])
+    func epropEqualsBPTTInTheExactSetting(_ name: String) throws {
+        let (T, B, nIn, n, nOut) = (200, 4, 20, 64, 4)
+        let model = name == "alif" ? Models.alif(beta: 0.2) : Models.builtin(named: name)!
+        let spec = NetworkSpec(inputs: nIn, hidden: [.init(model, neurons: n)], outputs: nOut, kappa: exp(-1.0 / 20))
+        let kernel = try compile(spec)
+        let sim = try NetworkSimulation(kernel: kernel, batch: B)
+        sim.initializeWeights(seed: 5, inputGain: name == "cuba-lif" ? 4 : 1.5)
+        var rng = SplitMix64(seed: 8)
+        let input = (0..<T * B * nIn).map { _ in Double.random(in: 0..<1, using: &rng) < 0.3 ? Float(1) : 0 }
+        let targets = (0..<T * B).map { Float(($0 % B) % nOut) }
+        sim.resetSequence(); sim.zeroGradients()
+        let (result, rate) = runStepwise(sim, input: input, targets: targets, steps: T)
+        #expect(result.failure == nil)
+        #expect(rate >= 0.05, "\(name): hidden neurons spiked on \(rate) of steps")
+        let eprop = sim.accumulatedGradients
+        let bptt = try backpropagationThroughTime(sim, input: input, targets: targets, steps: T)
+        #expect(abs(result.loss - bptt.loss) <= 1e-4 * abs(bptt.loss), "loss \(result.loss) vs \(bptt.loss)")
+        for ((label, a), (_, b)) in zip(eprop.named, bptt.named) where !b.isEmpty {
+            let c = compareGradients(a, b)
+            #expect(c.cosine >= 0.99999 && c.maxRelativeError <= 1e-4, "\(name) \(label): cosine \(c.cosine), max rel \(c.maxRelativeError)")
+        }
+    }
+
+    /// The whole sequence in one call equals step-by-step calls (state carries over exactly).
+    @Test func oneCallEqualsStepwiseCalls() throws {
+        let spec = NetworkSpec(inputs: 10, hidden: [.init(Models.alif(), neurons: 16, recurrent: true)], outputs: 3, kappa: 0.9)
+        let kernel = try compile(spec)
+        let (T, B) = (50, 2)
+        var rng = SplitMix64(seed: 1)
+        let input = (0..<T * B * 10).map { _ in Double.random(in: 0..<1, using: &rng) < 0.3 ? Float(1) : 0 }
+        let targets = (0..<T * B).map { Float($0 % 3) }
+        var results: [[Double]] = []
+        for stepwise in [false, true] {
+            let sim = try NetworkSimulation(kernel: kernel, batch: B)
+            sim.initializeWeights(seed: 2, inputGain: 2)
+            if stepwise { _ = runStepwise(sim, input: input, targets: targets, steps: T) } else { _ = sim.run(input: input, targets: targets, steps: T) }
+            results.append(sim.accumulatedGradients.named.flatMap(\.values))
+        }
+        #expect(results[0] == results[1])
+    }
+
+    /// A state that overflows stops the run at that step, naming the tensor; a NaN weight is
+    /// caught at the first step (NaN·0 is NaN).
+    @Test func nonFiniteStateStopsWithStepAndTensor() throws {
+        let spec = NetworkSpec(inputs: 4, hidden: [.init(Models.lif(), neurons: 3)], outputs: 2, kappa: 0.9)
+        let sim = try NetworkSimulation(kernel: try compile(spec), batch: 1)
+        sim.initializeWeights(seed: 3)
+        sim.layers[0].weights[0][2 * 4 + 1] = 3e38           // neuron 2, inputs 1 and 3: finite alone,
+        sim.layers[0].weights[0][2 * 4 + 3] = 3e38           // +Inf together
+        var input = [Float](repeating: 0, count: 10 * 4)
+        input[3 * 4 + 1] = 1
+        input[7 * 4 + 1] = 1; input[7 * 4 + 3] = 1           // both fire at step 7
+        let r = sim.run(input: input, targets: [Float](repeating: 0, count: 10), steps: 10)
+        #expect(r.failure?.step == 7)
+        #expect(r.failure?.tensor == "layer 0 state h")
+
+        sim.resetSequence()
+        sim.layers[0].weights[0][0] = .nan
+        let nan = sim.run(input: [Float](repeating: 0, count: 10 * 4), targets: [Float](repeating: 0, count: 10), steps: 10)
+        #expect(nan.failure?.step == 0)
+    }
+
+    @Test func symmetricFeedbackOnlyForTheLastLayer() {
+        let spec = NetworkSpec(inputs: 4, hidden: [.init(Models.lif(), neurons: 3), .init(Models.lif(), neurons: 3)], outputs: 2, kappa: 0.9)
+        #expect(throws: NetworkError.self) { _ = try lower(spec) }
+    }
+}
