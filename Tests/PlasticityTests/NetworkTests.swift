@@ -94,3 +94,57 @@ import PlasticityTestSupport
         #expect(throws: NetworkError.self) { _ = try lower(spec) }
     }
 }
+
+/// BPTT against float64 central finite differences of the whole loss, on a smooth (non-spiking)
+/// recurrent network, where the loss is differentiable: max error ≤ 1e-3 of the largest entry,
+/// per tensor.
+@Suite struct FiniteDifferenceTests {
+    static let rate = NeuronModel("Rate") {
+        Parameter("alpha", 0.8)
+        Parameter("gain", 1.0, learnable: true)
+        Input("I")
+        State("h")
+        Update("h") { $0.alpha * $0.h + (1 - $0.alpha) * tanh($0.gain * $0.I) }
+        Output { $0.h }
+    }
+
+    @Test(arguments: [NetworkSpec.Loss.crossEntropy, .meanSquaredError])
+    func bpttMatchesFiniteDifferences(_ loss: NetworkSpec.Loss) throws {
+        let (T, B) = (30, 2)
+        let spec = NetworkSpec(inputs: 3, hidden: [.init(Self.rate, neurons: 4, recurrent: true, feedback: .random),
+                                                   .init(Self.rate, neurons: 3, recurrent: false)],
+                               outputs: 2, kappa: 0.8, loss: loss)
+        let sim = try NetworkSimulation(kernel: try compile(spec), batch: B)
+        sim.initializeWeights(seed: 4, inputGain: 2, recurrentGain: 1, readoutGain: 2)
+        for l in sim.layers { for j in 0..<l.parameters.count { l.parameters[j] = 0.7 + 0.1 * Float(j) } }
+        var rng = SplitMix64(seed: 6)
+        let input = (0..<T * B * 3).map { _ in Float.random(in: -1...1, using: &rng) }
+        let targets: [Float] = loss == .crossEntropy ? (0..<T * B).map { Float($0 % 2) }
+            : (0..<T * B * 2).map { _ in Float.random(in: -0.5...0.5, using: &rng) }
+        let bptt = try backpropagationThroughTime(sim, input: input, targets: targets, steps: T)
+        let reference = ReferenceNetwork(sim)
+        #expect(abs(reference.loss(input: input, targets: targets, steps: T, batch: B) - bptt.loss) <= 1e-5 * abs(bptt.loss))
+
+        let h = 1e-5
+        func central(_ perturb: (inout ReferenceNetwork, Double) -> Void) -> Double {
+            var plus = reference, minus = reference
+            perturb(&plus, h); perturb(&minus, -h)
+            return (plus.loss(input: input, targets: targets, steps: T, batch: B) - minus.loss(input: input, targets: targets, steps: T, batch: B)) / (2 * h)
+        }
+        var tensors: [(String, [Double], [Double])] = []
+        for l in 0..<2 {
+            for p in bptt.weights[l].indices {
+                let fd = bptt.weights[l][p].indices.map { i in central { $0.weights[l][p][i] += $1 } }
+                tensors.append(("layer\(l).w\(p)", bptt.weights[l][p], fd))
+            }
+            let fd = bptt.parameters[l].indices.map { i in central { $0.parameters[l][i] += $1 } }
+            tensors.append(("layer\(l).gain", bptt.parameters[l], fd))
+        }
+        tensors.append(("readout.w", bptt.readoutWeights, bptt.readoutWeights.indices.map { i in central { $0.readoutWeights[i] += $1 } }))
+        tensors.append(("readout.b", bptt.readoutBias, bptt.readoutBias.indices.map { i in central { $0.readoutBias[i] += $1 } }))
+        for (name, a, fd) in tensors {
+            let c = compareGradients(a, fd)
+            #expect(c.maxRelativeError <= 1e-3, "\(loss) \(name): max rel \(c.maxRelativeError), cosine \(c.cosine)")
+        }
+    }
+}

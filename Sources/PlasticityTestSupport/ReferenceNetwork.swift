@@ -1,0 +1,73 @@
+import Foundation
+import Plasticity
+
+/// The loss of a network evaluated in float64 by the reference interpreter, independent of the
+/// kernels: the oracle for finite differences.
+public struct ReferenceNetwork {
+    public var spec: NetworkSpec
+    public var models: [CheckedModel]
+    public var projections: [[LayerSpec.Projection]]
+    public var weights: [[[Double]]]          // [layer][projection][n][n_pre]
+    public var parameters: [[Double]]         // [layer][P][n]
+    public var readoutWeights: [Double]
+    public var readoutBias: [Double]
+
+    public init(_ simulation: NetworkSimulation) {
+        spec = simulation.network
+        models = simulation.layers.map(\.model)
+        projections = simulation.kernel.stages.layers.map(\.layer.projections)
+        weights = simulation.layers.map { $0.weights.map { $0.array.map(Double.init) } }
+        parameters = simulation.layers.map { $0.parameters.array.map(Double.init) }
+        readoutWeights = simulation.readoutWeights.array.map(Double.init)
+        readoutBias = simulation.readoutBias.array.map(Double.init)
+    }
+
+    /// Summed loss over batch and steps; targets as for `NetworkSimulation.run`.
+    public func loss(input: [Float], targets: [Float], steps T: Int, batch B: Int) -> Double {
+        let L = models.count, sizes = spec.hidden.map(\.neurons), nOut = spec.outputs
+        var total = 0.0
+        for b in 0..<B {
+            var h = (0..<L).map { l in (0..<sizes[l]).map { _ in models[l].states.map(\.initial) } }
+            var z = (0..<L).map { [Double](repeating: 0, count: sizes[$0]) }
+            var y = [Double](repeating: 0, count: nOut)
+            for t in 0..<T {
+                for l in 0..<L {
+                    let oracle = ReferenceInterpreter(models[l]), n = sizes[l]
+                    let x = l == 0 ? (0..<spec.inputs).map { Double(input[(t * B + b) * spec.inputs + $0]) } : z[l - 1]
+                    var nextH = h[l], nextZ = z[l]
+                    for j in 0..<n {
+                        var currents = [Double](repeating: 0, count: models[l].inputs.count)
+                        for (p, projection) in projections[l].enumerated() {
+                            let pre = projection.source == .input ? x : z[l]
+                            let c = models[l].inputs.firstIndex(of: projection.channel)!
+                            for i in pre.indices { currents[c] += weights[l][p][j * pre.count + i] * pre[i] }
+                        }
+                        let theta = models[l].learnables.indices.map { parameters[l][$0 * n + j] }
+                        let step = oracle.step(previous: h[l][j], previousSpike: z[l][j], inputs: currents, learnables: theta)
+                        nextH[j] = step.states; nextZ[j] = step.output
+                    }
+                    h[l] = nextH; z[l] = nextZ
+                }
+                let last = z[L - 1]
+                for o in 0..<nOut {
+                    var s = readoutBias[o]
+                    for j in last.indices { s += readoutWeights[o * last.count + j] * last[j] }
+                    y[o] = spec.kappa * y[o] + s
+                }
+                switch spec.loss {
+                case .crossEntropy:
+                    let code = targets[t * B + b]
+                    guard code >= 0 else { continue }
+                    let top = y.max()!
+                    let total2 = y.reduce(0) { $0 + Foundation.exp($1 - top) }
+                    total -= y[Int(code)] - top - Foundation.log(total2)
+                case .meanSquaredError:
+                    let first = (t * B + b) * nOut
+                    guard !targets[first].isNaN else { continue }
+                    for o in 0..<nOut { let e = y[o] - Double(targets[first + o]); total += 0.5 * e * e }
+                }
+            }
+        }
+        return total
+    }
+}
