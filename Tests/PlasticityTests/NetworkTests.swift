@@ -148,3 +148,25 @@ import PlasticityTestSupport
         }
     }
 }
+
+/// Exact RTRL (forward, full Jacobian) against exact BPTT (reverse) on tiny recurrent spiking
+/// networks: cosine ≥ 0.99999 and max error ≤ 1e-4 of the largest entry, per tensor.
+@Suite struct RTRLTests {
+    @Test(arguments: ["lif", "adlif"])
+    func rtrlEqualsBPTT(_ name: String) throws {
+        let (T, B) = (60, 2)
+        let spec = NetworkSpec(inputs: 5, hidden: [.init(Models.builtin(named: name)!, neurons: 8, recurrent: true)], outputs: 3, kappa: 0.9)
+        let sim = try NetworkSimulation(kernel: try compile(spec), batch: B)
+        sim.initializeWeights(seed: 9, inputGain: name == "adlif" ? 6 : 2, recurrentGain: 1)
+        var rng = SplitMix64(seed: 10)
+        let input = (0..<T * B * 5).map { _ in Double.random(in: 0..<1, using: &rng) < 0.3 ? Float(1) : 0 }
+        let targets = (0..<T * B).map { Float($0 % 3) }
+        let bptt = try backpropagationThroughTime(sim, input: input, targets: targets, steps: T)
+        let rtrl = try realTimeRecurrentLearning(sim, input: input, targets: targets, steps: T)
+        for ((label, a), (_, b)) in zip(rtrl.named, bptt.named) where !b.isEmpty {
+            let c = compareGradients(a, b)
+            #expect(c.cosine >= 0.99999 && c.maxRelativeError <= 1e-4, "\(name) \(label): cosine \(c.cosine), max rel \(c.maxRelativeError)")
+            #expect(b.contains { $0 != 0 }, "\(label) is all zero")
+        }
+    }
+}

@@ -2,19 +2,26 @@ import PlasticityRuntime
 
 /// A float buffer with a stable address, so the kernel can be handed many at once.
 public final class FloatBuffer: @unchecked Sendable {
-    public let pointer: UnsafeMutableBufferPointer<Float>
+    /// At least one element is allocated so that the address is never null; `count` is the
+    /// logical size.
+    private let storage: UnsafeMutableBufferPointer<Float>
+    public let count: Int
     public init(count: Int, value: Float = 0) {
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: value)
+        self.count = count
+        storage = .allocate(capacity: max(count, 1))
+        storage.initialize(repeating: value)
     }
-    deinit { pointer.deallocate() }
-    public var count: Int { pointer.count }
+    deinit { storage.deallocate() }
+    public var pointer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(rebasing: storage[0..<count]) }
     public var array: [Float] {
-        get { Array(pointer) }
-        set { precondition(newValue.count == pointer.count); _ = pointer.update(from: newValue) }
+        get { Array(storage[0..<count]) }
+        set { precondition(newValue.count == count); _ = UnsafeMutableBufferPointer(rebasing: storage[0..<count]).update(from: newValue) }
     }
-    public subscript(i: Int) -> Float { get { pointer[i] } set { pointer[i] = newValue } }
-    var base: UnsafeMutablePointer<Float> { pointer.baseAddress! }
+    public subscript(i: Int) -> Float {
+        get { precondition(i < count); return storage[i] }
+        set { precondition(i < count); storage[i] = newValue }
+    }
+    var base: UnsafeMutablePointer<Float> { storage.baseAddress! }
 }
 
 /// The buffers of one layer for a batch (layouts of `runtime-c/include/plasticity_kernel.h`).

@@ -10,7 +10,8 @@ import PlasticityRuntime
 ///     δz^t   = W_outᵀ δy^t [last layer] + Σ W^{l+1}ᵀ δI^{l+1,t} + W_recᵀ δI^{l,t+1}
 ///     δh^t   = D^{t+1}ᵀ δh^{t+1} + ψ^t δz^t,   δI^t = c^tᵀ δh^t
 ///     ∂L/∂W  = Σ_t δI^t preᵀ,   ∂L/∂θ = Σ_t (∂h^t/∂θ)ᵀ δh^t + (∂z^t/∂θ) δz^t
-public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [Float], targets: [Float], steps T: Int) throws -> NetworkGradients {
+public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [Float], targets: [Float], steps T: Int,
+                                       keepRecord: Bool = false) throws -> NetworkGradients {
     let net = simulation.network, B = simulation.batch, L = simulation.layers.count
     let nOut = net.outputs, kappa = net.kappa
     let sizes = simulation.layers.map(\.neurons), nLast = sizes.last!
@@ -23,7 +24,7 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
     let weights = simulation.layers.map { $0.weights.map { $0.array.map(Double.init) } }
     let readoutWeights = simulation.readoutWeights.array.map(Double.init), readoutBias = simulation.readoutBias.array.map(Double.init)
 
-    struct Step { var z: [Double]; var D, c, dhdTheta, psi, dzdTheta: [Float] }
+    typealias Step = ForwardRecord.Step
     var record = [[Step]](repeating: [], count: L)
     var errors: [[Double]] = []
     var loss = 0.0
@@ -91,20 +92,15 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
         errors.append(err)
     }
 
-    /// Presynaptic activity of projection `source` into layer l at step t, sequence b.
     func presynaptic(_ l: Int, _ source: LayerSpec.Source, _ t: Int, _ b: Int) -> [Double] {
-        switch source {
-        case .input where l == 0: return (0..<net.inputs).map { Double(input[(t * B + b) * net.inputs + $0]) }
-        case .input: return Array(record[l - 1][t].z[(b * sizes[l - 1])..<((b + 1) * sizes[l - 1])])
-        case .recurrent: return t == 0 ? [Double](repeating: 0, count: sizes[l]) : Array(record[l][t - 1].z[(b * sizes[l])..<((b + 1) * sizes[l])])
-        }
+        ForwardRecord(steps: record, errors: errors, input: input, inputs: net.inputs, batch: B, sizes: sizes).presynaptic(l, source, t, b)
     }
 
     // Reverse sweep.
     var gradients = NetworkGradients(
         weights: simulation.layers.map { $0.weights.map { [Double](repeating: 0, count: $0.count) } },
         parameters: simulation.layers.map { [Double](repeating: 0, count: $0.parameters.count) },
-        readoutWeights: .init(repeating: 0, count: readoutWeights.count), readoutBias: .init(repeating: 0, count: nOut), loss: loss)
+        readoutWeights: .init(repeating: 0, count: readoutWeights.count), readoutBias: .init(repeating: 0, count: nOut), loss: loss, record: nil)
     var deltaY = [Double](repeating: 0, count: B * nOut)
     var carry = (0..<L).map { [Double](repeating: 0, count: B * sizes[$0] * layers[$0].layout.stateCount) }   // D^{t+1}ᵀ δh^{t+1}
     var recurrentCarry = (0..<L).map { [Double](repeating: 0, count: B * sizes[$0]) }                        // W_recᵀ δI^{t+1}
@@ -166,5 +162,25 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
         carry = nextCarry
         recurrentCarry = nextRecurrent
     }
+    if keepRecord { gradients.record = ForwardRecord(steps: record, errors: errors, input: input, inputs: net.inputs, batch: B, sizes: sizes) }
     return gradients
+}
+
+/// What the oracles' forward pass stored: per layer and step, the outputs and local Jacobians;
+/// per step, the readout error.
+public struct ForwardRecord: Sendable {
+    public struct Step: Sendable { public var z: [Double]; public var D, c, dhdTheta, psi, dzdTheta: [Float] }
+    public var steps: [[Step]]
+    public var errors: [[Double]]
+    var input: [Float]
+    var inputs: Int, batch: Int, sizes: [Int]
+
+    /// Presynaptic activity of a projection of layer l at step t for sequence b.
+    public func presynaptic(_ l: Int, _ source: LayerSpec.Source, _ t: Int, _ b: Int) -> [Double] {
+        switch source {
+        case .input where l == 0: return (0..<inputs).map { Double(input[(t * batch + b) * inputs + $0]) }
+        case .input: return Array(steps[l - 1][t].z[(b * sizes[l - 1])..<((b + 1) * sizes[l - 1])])
+        case .recurrent: return t == 0 ? [Double](repeating: 0, count: sizes[l]) : Array(steps[l][t - 1].z[(b * sizes[l])..<((b + 1) * sizes[l])])
+        }
+    }
 }

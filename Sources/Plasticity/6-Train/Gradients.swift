@@ -8,6 +8,8 @@ public struct NetworkGradients: Sendable {
     public var readoutWeights: [Double]
     public var readoutBias: [Double]
     public var loss: Double
+    /// The oracle's forward record, when asked for (RTRL reuses it).
+    public var record: ForwardRecord?
 
     /// Every tensor with a name, for reports.
     public var named: [(name: String, values: [Double])] {
@@ -26,7 +28,7 @@ extension NetworkSimulation {
         NetworkGradients(weights: weightGradients.map { $0.map { $0.array.map(Double.init) } },
                          parameters: parameterGradients.map { $0.array.map(Double.init) },
                          readoutWeights: readoutWeightGradient.array.map(Double.init),
-                         readoutBias: readoutBiasGradient.array.map(Double.init), loss: 0)
+                         readoutBias: readoutBiasGradient.array.map(Double.init), loss: 0, record: nil)
     }
 }
 
