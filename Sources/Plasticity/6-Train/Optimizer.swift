@@ -1,0 +1,108 @@
+import Foundation
+
+/// A trainable tensor of a network: its values and the gradient the kernel accumulated.
+public struct TrainableTensor {
+    public var name: String
+    public var shape: [Int]
+    public var value: FloatBuffer
+    public var gradient: FloatBuffer
+}
+
+extension NetworkSimulation {
+    /// Every trainable tensor, with stable names: `layer<l>.w<p>`, `layer<l>.params`, `readout.w`, `readout.b`.
+    public var trainableTensors: [TrainableTensor] {
+        var out: [TrainableTensor] = []
+        for (l, layer) in layers.enumerated() {
+            for (p, w) in layer.weights.enumerated() {
+                out.append(.init(name: "layer\(l).w\(p)", shape: [layer.neurons, w.count / layer.neurons], value: w, gradient: weightGradients[l][p]))
+            }
+            if layer.parameters.count > 0 {
+                out.append(.init(name: "layer\(l).params", shape: [layer.layout.learnableCount, layer.neurons], value: layer.parameters, gradient: parameterGradients[l]))
+            }
+        }
+        out.append(.init(name: "readout.w", shape: [network.outputs, layers.last!.neurons], value: readoutWeights, gradient: readoutWeightGradient))
+        out.append(.init(name: "readout.b", shape: [network.outputs], value: readoutBias, gradient: readoutBiasGradient))
+        return out
+    }
+}
+
+public struct OptimizerConfig: Codable, Sendable, Hashable {
+    public enum Kind: String, Codable, Sendable { case sgd, adam, adamw }
+    public var kind: Kind = .adam
+    public var learningRate: Double = 1e-3
+    /// SGD momentum.
+    public var momentum: Double = 0.9
+    public var beta1: Double = 0.9
+    public var beta2: Double = 0.999
+    public var epsilon: Double = 1e-8
+    /// AdamW: decoupled decay of the weights; SGD and Adam: L2 term added to the gradient.
+    public var weightDecay: Double = 0
+    /// Clip the global gradient norm to this value.
+    public var clipNorm: Double? = nil
+    /// Linear warmup over this many updates, then cosine decay to zero at `totalSteps` if given.
+    public var warmupSteps: Int = 0
+    public var totalSteps: Int? = nil
+    public init() {}
+}
+
+/// SGD with momentum, Adam and AdamW over a network's tensors, with global-norm clipping and a
+/// warmup + cosine schedule. Moments are kept in float32 like the weights.
+public final class Optimizer {
+    public let config: OptimizerConfig
+    public internal(set) var step = 0
+    var first: [String: [Float]] = [:]
+    var second: [String: [Float]] = [:]
+
+    public init(_ config: OptimizerConfig) { self.config = config }
+
+    /// The learning rate at update `step` (0-based).
+    public func learningRate(at step: Int) -> Double {
+        var rate = config.learningRate
+        if config.warmupSteps > 0, step < config.warmupSteps { rate *= Double(step + 1) / Double(config.warmupSteps) }
+        if let total = config.totalSteps, step >= config.warmupSteps {
+            let progress = min(1, Double(step - config.warmupSteps) / Double(max(1, total - config.warmupSteps)))
+            rate *= 0.5 * (1 + cos(Double.pi * progress))
+        }
+        return rate
+    }
+
+    /// Applies one update with gradients scaled by `scale` (e.g. 1/batch); returns the global
+    /// gradient norm before clipping and the learning rate used.
+    @discardableResult
+    public func update(_ tensors: [TrainableTensor], scale: Double = 1) -> (gradientNorm: Double, learningRate: Double) {
+        var squared = 0.0
+        for t in tensors { for i in 0..<t.gradient.count { let g = Double(t.gradient[i]) * scale; squared += g * g } }
+        let norm = squared.squareRoot()
+        var factor = scale
+        if let clip = config.clipNorm, norm > clip { factor *= clip / norm }
+        let rate = learningRate(at: step)
+        step += 1
+        let c = config
+        let correction1 = 1 - pow(c.beta1, Double(step)), correction2 = 1 - pow(c.beta2, Double(step))
+        for t in tensors {
+            var m = first[t.name] ?? [Float](repeating: 0, count: t.value.count)
+            var v = c.kind == .sgd ? [] : (second[t.name] ?? [Float](repeating: 0, count: t.value.count))
+            for i in 0..<t.value.count {
+                let w = Double(t.value[i])
+                var g = Double(t.gradient[i]) * factor
+                if c.kind != .adamw { g += c.weightDecay * w }
+                switch c.kind {
+                case .sgd:
+                    let velocity = c.momentum * Double(m[i]) + g
+                    m[i] = Float(velocity)
+                    t.value[i] = Float(w - rate * velocity)
+                case .adam, .adamw:
+                    let mi = c.beta1 * Double(m[i]) + (1 - c.beta1) * g
+                    let vi = c.beta2 * Double(v[i]) + (1 - c.beta2) * g * g
+                    m[i] = Float(mi); v[i] = Float(vi)
+                    var next = w - rate * (mi / correction1) / ((vi / correction2).squareRoot() + c.epsilon)
+                    if c.kind == .adamw { next -= rate * c.weightDecay * w }
+                    t.value[i] = Float(next)
+                }
+            }
+            first[t.name] = m
+            if c.kind != .sgd { second[t.name] = v }
+        }
+        return (norm, rate)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// A batch of a task: input [steps][batch][inputs] and targets in the layout of
+/// `NetworkSimulation.run` for the task's loss.
+public struct TaskBatch: Sendable {
+    public var input: [Float]
+    public var targets: [Float]
+    public var steps: Int
+    public var batch: Int
+}
+
+/// Evidence accumulation (Bellec et al. 2020, the e-prop cue task), 1 ms steps: four input
+/// populations — left cues, right cues, recall, background noise. Cues of `cueDuration` ms at
+/// `cueRate` Hz separated by `gap` ms, then a delay, then the recall cue; the label is the side
+/// that had more cues, and the loss applies during the recall window only.
+public struct EvidenceAccumulation: Sendable {
+    public var populationSize = 10
+    public var cues = 7
+    public var cueDuration = 100
+    public var gap = 50
+    public var delay = 1000
+    public var recallDuration = 150
+    public var cueRate = 40.0
+    public var noiseRate = 10.0
+    public init() {}
+
+    public var inputs: Int { 4 * populationSize }
+    public var outputs: Int { 2 }
+    public var steps: Int { cues * (cueDuration + gap) + delay + recallDuration }
+
+    public func batch(_ size: Int, rng: inout SplitMix64) -> TaskBatch {
+        let T = steps, n = inputs, p = populationSize
+        var input = [Float](repeating: 0, count: T * size * n)
+        var targets = [Float](repeating: -1, count: T * size)
+        for b in 0..<size {
+            var left = 0
+            var sides: [Int] = []
+            for _ in 0..<cues { let side = Int(rng.next() % 2); sides.append(side); left += side == 0 ? 1 : 0 }
+            let label = left * 2 > cues ? 0 : 1
+            for t in 0..<T {
+                var active: [(Int, Double)] = [(3, noiseRate)]
+                let cue = t / (cueDuration + gap)
+                if cue < cues, t % (cueDuration + gap) < cueDuration { active.append((sides[cue], cueRate)) }
+                if t >= T - recallDuration { active.append((2, cueRate)); targets[t * size + b] = Float(label) }
+                for (population, rate) in active {
+                    for i in 0..<p where Double(rng.next() >> 11) / Double(1 << 53) < rate / 1000 {
+                        input[(t * size + b) * n + population * p + i] = 1
+                    }
+                }
+            }
+        }
+        return TaskBatch(input: input, targets: targets, steps: T, batch: size)
+    }
+}
+
+/// Pattern generation (the classic e-prop / NEST tutorial task): a fixed ("frozen") Poisson
+/// input pattern must drive one readout along a sum of sines; MSE at every step.
+public struct SinePattern: Sendable {
+    public var inputs = 100
+    public var steps = 1000
+    public var inputRate = 50.0
+    public var periods: [Double] = [1000, 500, 333, 200]
+    public var seed: UInt64 = 1
+    public init() {}
+
+    public var outputs: Int { 1 }
+
+    /// The same pattern and target every time (batch copies).
+    public func batch(_ size: Int) -> TaskBatch {
+        var rng = SplitMix64(seed: seed)
+        let pattern = (0..<steps * inputs).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < inputRate / 1000 ? Float(1) : 0 }
+        var amplitudes: [Double] = [], phases: [Double] = []
+        for _ in periods { amplitudes.append(0.5 + Double(rng.next() % 1000) / 1000); phases.append(Double(rng.next() % 6283) / 1000) }
+        var input = [Float](repeating: 0, count: steps * size * inputs)
+        var targets = [Float](repeating: 0, count: steps * size)
+        for t in 0..<steps {
+            var y = 0.0
+            for (k, period) in periods.enumerated() { y += amplitudes[k] * sin(2 * Double.pi * Double(t) / period + phases[k]) }
+            for b in 0..<size {
+                targets[t * size + b] = Float(y / Double(periods.count))
+                for i in 0..<inputs { input[(t * size + b) * inputs + i] = pattern[t * inputs + i] }
+            }
+        }
+        return TaskBatch(input: input, targets: targets, steps: steps, batch: size)
+    }
+}
+
+/// The setting where e-prop is exact (one layer, no recurrent weights, cross-entropy at every
+/// step): Bernoulli input spikes and a random label per sequence.
+public struct ExactGradientTask: Sendable {
+    public var inputs = 20
+    public var outputs = 4
+    public var steps = 200
+    public var inputRate = 0.3
+    public init() {}
+
+    public func batch(_ size: Int, rng: inout SplitMix64) -> TaskBatch {
+        let labels = (0..<size).map { _ in Float(Int(rng.next() % UInt64(outputs))) }
+        var input = [Float](repeating: 0, count: steps * size * inputs)
+        for i in input.indices where Double(rng.next() >> 11) / Double(1 << 53) < inputRate { input[i] = 1 }
+        let targets = (0..<steps * size).map { labels[$0 % size] }
+        return TaskBatch(input: input, targets: targets, steps: steps, batch: size)
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Plasticity
+
+/// Trains a network on one of the built-in tasks and logs the curve (JSON lines).
+struct TaskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "task", abstract: "Train on a built-in task: evidence, sine.")
+    enum Name: String, ExpressibleByArgument { case evidence, sine }
+
+    @Argument var task: Name
+    @Option var iterations = 200
+    @Option var batch = 0
+    @Option(help: "Hidden model (default: alif for evidence, lif for sine).") var model: String?
+    @Option var neurons = 100
+    @Option(help: "Hidden layers (2+: lower layers learn by random feedback).") var layers = 1
+    @Option(help: "Feedback for the top layer: symmetric, random, targetProjection.") var feedback = "symmetric"
+    @Option var learningRate = 5e-3
+    @Option(help: "Update every K steps inside a sequence (online); default once per batch.") var updateEvery: Int?
+    @Option var backend = "systemCC"
+    @Option var seed: UInt64 = 1
+    @Option(help: "Write the curve as JSON lines to this file.") var log: String?
+    @Option var evaluateEvery = 25
+    @Option(help: "Checkpoint file (safetensors), written atomically every --checkpoint-every iterations and at the end.")
+    var checkpoint: String?
+    @Option var checkpointEvery = 25
+    @Flag(help: "Continue from --checkpoint if it exists.") var resume = false
+    @Option(help: "Sequence length of the sine task (ms).") var steps = 1000
+    @Option(help: "ALIF adaptation time constant in ms (evidence accumulation needs one longer than the delay).")
+    var adaptationMs: Double = 2000
+
+    /// The command's settings, stored in checkpoints.
+    var description: String {
+        "task \(task.rawValue) model \(model ?? "default") neurons \(neurons) layers \(layers) feedback \(feedback) lr \(learningRate) batch \(batch) seed \(seed) steps \(steps)"
+    }
+
+    func run() throws {
+        guard let backend = Backend(rawValue: backend) else { throw ValidationError("backend is tinyCC or systemCC") }
+        guard let topFeedback = NetworkSpec.Feedback(rawValue: feedback) else { throw ValidationError("feedback: symmetric, random, targetProjection") }
+        let evidence = EvidenceAccumulation()
+        var sine = SinePattern()
+        sine.steps = steps
+        let modelName = model ?? (task == .evidence ? "alif" : "lif")
+        guard var neuron = Models.builtin(named: modelName) else { throw ValidationError("unknown model \(modelName)") }
+        if modelName == "alif" { neuron = Models.alif(rho: exp(-1 / adaptationMs)) }
+        let inputs = task == .evidence ? evidence.inputs : sine.inputs
+        let outputs = task == .evidence ? evidence.outputs : sine.outputs
+        let hidden = (0..<layers).map { l in
+            NetworkSpec.Hidden(neuron, neurons: neurons, recurrent: true, feedback: l == layers - 1 ? topFeedback : .random)
+        }
+        let spec = NetworkSpec(inputs: inputs, hidden: hidden, outputs: outputs, kappa: exp(-1.0 / 20),
+                               loss: task == .evidence ? .crossEntropy : .meanSquaredError)
+        let kernel = try compile(spec, backend: backend)
+        let batchSize = batch > 0 ? batch : (task == .evidence ? 32 : 1)
+        let sim = try NetworkSimulation(kernel: kernel, batch: batchSize)
+        sim.initializeWeights(seed: seed, inputGain: task == .evidence ? 3 : 2, recurrentGain: 0.5, readoutGain: 1)
+        var config = OptimizerConfig()
+        config.learningRate = learningRate
+        config.clipNorm = 10
+        let trainer = Trainer(simulation: sim, optimizer: Optimizer(config), updateEvery: updateEvery)
+        var rng = SplitMix64(seed: seed &+ 1)
+        let logHandle = try log.map { path -> FileHandle in
+            FileManager.default.createFile(atPath: path, contents: nil)
+            return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        }
+        let sineBatch = sine.batch(batchSize)
+        let start = Date()
+        let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
+        var first = 1
+        if resume, let checkpointURL, FileManager.default.fileExists(atPath: checkpointURL.path) {
+            let state = try Checkpoint.load(checkpointURL, into: trainer)
+            rng = state.rng
+            first = state.iteration + 1
+            print("resumed from \(checkpointURL.path) after iteration \(state.iteration)")
+        }
+        print("task \(task.rawValue): \(layers) x \(neurons) \(neuron.name), batch \(batchSize), \(backend.rawValue), kernel compiled in \(String(format: "%.1f", kernel.compileMilliseconds)) ms")
+        guard first <= iterations else { return }
+        for iteration in first...iterations {
+            let data = task == .evidence ? evidence.batch(batchSize, rng: &rng) : sineBatch
+            let metrics: BatchMetrics
+            do { metrics = try trainer.train(input: data.input, targets: data.targets, steps: data.steps) } catch let error as NonFiniteError {
+                print("error: \(error)")
+                throw ExitCode(3)
+            }
+            if let checkpointURL, iteration % checkpointEvery == 0 || iteration == iterations {
+                try Checkpoint.save(trainer, state: .init(iteration: iteration, rng: rng, config: description), to: checkpointURL)
+            }
+            var record: [String: Any] = ["iteration": iteration, "loss": metrics.loss, "seconds": Date().timeIntervalSince(start)]
+            if let accuracy = metrics.accuracy { record["train_accuracy"] = accuracy }
+            if task == .evidence, iteration % evaluateEvery == 0 || iteration == iterations {
+                var evalRng = SplitMix64(seed: 999)
+                let test = evidence.batch(batchSize, rng: &evalRng)
+                let result = try trainer.evaluate(input: test.input, targets: test.targets, steps: test.steps)
+                record["test_accuracy"] = result.accuracy ?? 0
+            }
+            if let logHandle {
+                logHandle.write(try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]))
+                logHandle.write(Data("\n".utf8))
+            }
+            if iteration % evaluateEvery == 0 || iteration == 1 || iteration == iterations {
+                let accuracy = record["test_accuracy"].map { String(format: ", test accuracy %.3f", $0 as! Double) } ?? ""
+                print(String(format: "iteration %5d  loss %.5f%@  (%.1f s)", iteration, metrics.loss, accuracy, Date().timeIntervalSince(start)))
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Testing
+import Foundation
+@testable import Plasticity
+import PlasticityTestSupport
+
+@Suite struct TrainingTests {
+    func makeTrainer(seed: UInt64 = 1) throws -> (Trainer, TaskBatch) {
+        var task = SinePattern()
+        task.inputs = 20; task.steps = 100
+        let spec = NetworkSpec(inputs: 20, hidden: [.init(Models.lif(), neurons: 12, recurrent: true)], outputs: 1,
+                               kappa: 0.9, loss: .meanSquaredError)
+        let sim = try NetworkSimulation(kernel: try compile(spec), batch: 1)
+        sim.initializeWeights(seed: seed, inputGain: 2)
+        var config = OptimizerConfig()
+        config.learningRate = 5e-3
+        return (Trainer(simulation: sim, optimizer: Optimizer(config)), task.batch(1))
+    }
+
+    @Test func trainingReducesTheSineLossTenfold() throws {
+        var task = SinePattern()
+        task.steps = 300
+        let spec = NetworkSpec(inputs: 100, hidden: [.init(Models.lif(), neurons: 50, recurrent: true)], outputs: 1,
+                               kappa: exp(-1.0 / 20), loss: .meanSquaredError)
+        let sim = try NetworkSimulation(kernel: try compile(spec, backend: .systemCC), batch: 1)
+        sim.initializeWeights(seed: 1, inputGain: 2, recurrentGain: 0.5)
+        var config = OptimizerConfig()
+        config.learningRate = 5e-3
+        config.clipNorm = 10
+        let trainer = Trainer(simulation: sim, optimizer: Optimizer(config))
+        let data = task.batch(1)
+        let baseline = data.targets.reduce(0) { $0 + 0.5 * Double($1) * Double($1) }   // predicting zero
+        var loss = 0.0
+        for _ in 0..<60 { loss = try trainer.train(input: data.input, targets: data.targets, steps: data.steps).loss }
+        #expect(loss * 10 <= baseline, "loss \(loss) vs zero-prediction baseline \(baseline)")
+    }
+
+    @Test func checkpointRoundTrip() throws {
+        let (trainer, data) = try makeTrainer()
+        for _ in 0..<3 { _ = try trainer.train(input: data.input, targets: data.targets, steps: data.steps) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ck-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.save(trainer, state: .init(iteration: 3, rng: SplitMix64(seed: 77), config: "c"), to: url)
+        let (fresh, _) = try makeTrainer(seed: 2)
+        let state = try Checkpoint.load(url, into: fresh)
+        #expect(state.iteration == 3 && state.rng.state == 77 && state.config == "c")
+        #expect(fresh.optimizer.step == 3)
+        for (a, b) in zip(trainer.simulation.trainableTensors, fresh.simulation.trainableTensors) { #expect(a.value.array == b.value.array) }
+        // Continuing both gives the same weights.
+        _ = try trainer.train(input: data.input, targets: data.targets, steps: data.steps)
+        _ = try fresh.train(input: data.input, targets: data.targets, steps: data.steps)
+        for (a, b) in zip(trainer.simulation.trainableTensors, fresh.simulation.trainableTensors) { #expect(a.value.array == b.value.array) }
+    }
+
+    /// A non-finite tensor stops training with the step and the tensor's name, updates nothing,
+    /// and the last checkpoint stays loadable.
+    @Test func nonFiniteStopsAndKeepsTheLastCheckpoint() throws {
+        let (trainer, data) = try makeTrainer()
+        _ = try trainer.train(input: data.input, targets: data.targets, steps: data.steps)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ck-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.save(trainer, state: .init(iteration: 1, rng: SplitMix64(seed: 1), config: ""), to: url)
+        let saved = trainer.simulation.trainableTensors.map { $0.value.array }
+        trainer.simulation.readoutWeights[0] = .infinity
+        do {
+            _ = try trainer.train(input: data.input, targets: data.targets, steps: data.steps)
+            Issue.record("training went on with an infinite weight")
+        } catch let error as NonFiniteError {
+            #expect(error.tensor == "readout y")
+            #expect(error.step >= 0 && error.step < data.steps)
+            #expect(error.description.contains("readout y") && error.description.contains("step \(error.step)"))
+        }
+        let (fresh, _) = try makeTrainer(seed: 3)
+        _ = try Checkpoint.load(url, into: fresh)
+        #expect(fresh.simulation.trainableTensors.map { $0.value.array } == saved)
+    }
+
+    @Test func corruptFilesNameTheFileAndTheField() throws {
+        let (trainer, _) = try makeTrainer()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("corrupt-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = dir.appendingPathComponent("good.safetensors")
+        try Checkpoint.save(trainer, state: .init(iteration: 0, rng: SplitMix64(seed: 0), config: ""), to: good)
+        let bytes = try Data(contentsOf: good)
+        let cases: [(String, Data, String)] = [
+            ("short", bytes.prefix(5), "header length"),
+            ("truncated", bytes.prefix(bytes.count - 7), "data_offsets"),
+            ("bad-json", Data(bytes.prefix(8)) + Data(repeating: 0x7B, count: bytes.count - 8), "header"),
+            ("huge-header", Data([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]) + bytes.dropFirst(8), "header length"),
+        ]
+        for (name, data, field) in cases {
+            let url = dir.appendingPathComponent("\(name).safetensors")
+            try data.write(to: url)
+            do {
+                _ = try Checkpoint.load(url, into: trainer)
+                Issue.record("\(name) loaded")
+            } catch let error as FileFormatError {
+                #expect(error.file == url.path)
+                #expect(error.field.contains(field), "\(name): \(error)")
+            }
+        }
+        // A checkpoint of another network names the tensor whose shape differs.
+        let spec = NetworkSpec(inputs: 20, hidden: [.init(Models.lif(), neurons: 13, recurrent: true)], outputs: 1, kappa: 0.9, loss: .meanSquaredError)
+        let other = Trainer(simulation: try NetworkSimulation(kernel: try compile(spec), batch: 1), optimizer: Optimizer(OptimizerConfig()))
+        #expect(throws: FileFormatError.self) { _ = try Checkpoint.load(good, into: other) }
+    }
+
+    /// SIGKILL a training run several times at different moments; resuming from the checkpoint
+    /// each time ends with exactly the weights of an uninterrupted run.
+    @Test func killedAndResumedRunEndsWithTheSameWeights() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("plasticity")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            Issue.record("the plasticity executable is not beside the test binary (\(binary.path))"); return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kill-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func arguments(_ checkpoint: URL) -> [String] {
+            ["task", "sine", "--neurons", "40", "--steps", "400", "--iterations", "40", "--backend", "tinyCC",
+             "--checkpoint", checkpoint.path, "--checkpoint-every", "1", "--evaluate-every", "1000", "--resume"]
+        }
+        func launch(_ checkpoint: URL) throws -> Process {
+            let p = Process()
+            p.executableURL = binary
+            p.arguments = arguments(checkpoint)
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        let reference = dir.appendingPathComponent("reference.safetensors")
+        let uninterrupted = try launch(reference)
+        uninterrupted.waitUntilExit()
+        #expect(uninterrupted.terminationStatus == 0)
+
+        let resumed = dir.appendingPathComponent("resumed.safetensors")
+        var kills = 0
+        for delay in [0.15, 0.3, 0.45, 0.6] {
+            let p = try launch(resumed)
+            Thread.sleep(forTimeInterval: delay)
+            if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
+            p.waitUntilExit()
+            if FileManager.default.fileExists(atPath: resumed.path) { _ = try SafeTensors.read(resumed) }   // always loadable
+        }
+        let last = try launch(resumed)
+        last.waitUntilExit()
+        #expect(last.terminationStatus == 0)
+        #expect(kills >= 1, "no run was still going when killed")
+        let a = try SafeTensors.read(reference), b = try SafeTensors.read(resumed)
+        #expect(a.metadata["iteration"] == "40" && b.metadata["iteration"] == "40")
+        #expect(a.tensors == b.tensors)
+    }
+}
