@@ -11,6 +11,9 @@ public struct NetworkRunResult: Sendable {
     public var failure: (step: Int, tensor: String)?
     /// [steps][batch][outputs] when recorded.
     public var readout: [Float]
+    public init(loss: Double, correct: Int, counted: Int, failure: (step: Int, tensor: String)?, readout: [Float]) {
+        self.loss = loss; self.correct = correct; self.counted = counted; self.failure = failure; self.readout = readout
+    }
 }
 
 /// The buffers of a network for a batch: every hidden layer, the readout, feedback matrices and

@@ -5,6 +5,7 @@ public struct FileFormatError: Error, CustomStringConvertible, Sendable {
     public var file: String
     public var field: String
     public var message: String
+    public init(file: String, field: String, message: String) { self.file = file; self.field = field; self.message = message }
     public var description: String { "\(file): \(field): \(message)" }
 }
 

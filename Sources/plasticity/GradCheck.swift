@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import Plasticity
+
+/// Gradients of one batch by e-prop (the fused kernel), exact BPTT and exact RTRL, written to a
+/// safetensors file as `<method>.<tensor>`, with cosine and max relative error against the first
+/// exact method given.
+struct GradCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gradcheck", abstract: "Compute and compare gradients: e-prop, BPTT, RTRL.")
+    @Option(help: "Network config (JSON; see NetworkConfig).") var config: String
+    @Option(help: "Weights (safetensors, names layer<l>.w<p>, layer<l>.params, readout.w, readout.b); default: Gaussian init with --seed.")
+    var weights: String?
+    @Option(help: "Inputs (safetensors: input [T][B][n_in], targets [T][B] or [T][B][n_out]).") var inputs: String?
+    @Option(help: "Without --inputs: synthetic Bernoulli inputs and random labels, as T,B,p.") var synthetic = "1000,32,0.05"
+    @Option(help: "Write the inputs used (synthetic or not) to this safetensors file.") var writeInputs: String?
+    @Option(help: "Comma-separated: eprop, bptt, rtrl.") var method = "eprop,bptt"
+    @Option(help: "Output gradients (safetensors).") var out: String?
+    @Option var seed: UInt64 = 1
+    @Option(help: "Init gains (std = gain/sqrt(fan-in)) when no --weights are given.") var inputGain = 1.0
+    @Option var recurrentGain = 1.0
+    @Option var backend = "systemCC"
+    @Flag var json = false
+
+    func run() throws {
+        guard let backend = Backend(rawValue: backend) else { throw ValidationError("backend is tinyCC or systemCC") }
+        let spec = try NetworkConfig.read(URL(fileURLWithPath: config)).spec(file: config)
+        let (input, targets, T, B) = try loadInputs(spec)
+        let sim = try NetworkSimulation(kernel: try compile(spec, backend: backend), batch: B)
+        sim.initializeWeights(seed: seed, inputGain: inputGain, recurrentGain: recurrentGain)
+        if let weights {
+            let file = try SafeTensors.read(URL(fileURLWithPath: weights))
+            for t in sim.trainableTensors {
+                guard let stored = file.tensors[t.name] else { throw FileFormatError(file: weights, field: t.name, message: "is missing") }
+                guard stored.shape == t.shape else { throw FileFormatError(file: weights, field: "\(t.name).shape", message: "\(stored.shape), the network needs \(t.shape)") }
+                t.value.array = stored.values
+            }
+        }
+        if let writeInputs {
+            var file = SafeTensors()
+            file.tensors["input"] = .init(shape: [T, B, spec.inputs], values: input)
+            file.tensors["targets"] = .init(shape: spec.loss == .crossEntropy ? [T, B] : [T, B, spec.outputs], values: targets)
+            try file.write(to: URL(fileURLWithPath: writeInputs))
+        }
+        var results: [(String, NetworkGradients, Double)] = []
+        for name in method.split(separator: ",").map(String.init) {
+            let start = Date()
+            switch name {
+            case "eprop":
+                sim.resetSequence(); sim.zeroGradients()
+                var r = NetworkRunResult(loss: 0, correct: 0, counted: 0, failure: nil, readout: [])
+                var spikes = 0.0
+                let width = spec.loss == .crossEntropy ? B : B * spec.outputs
+                for t in 0..<T {   // step by step, to count hidden spikes
+                    let s = sim.run(input: Array(input[(t * B * spec.inputs)..<((t + 1) * B * spec.inputs)]),
+                                    targets: Array(targets[(t * width)..<((t + 1) * width)]), steps: 1)
+                    r.loss += s.loss
+                    if r.failure == nil, let f = s.failure { r.failure = (t + f.step, f.tensor) }
+                    spikes += sim.layers.reduce(0) { $0 + Double($1.spike.array.reduce(0, +)) }
+                }
+                let neurons = sim.layers.reduce(0) { $0 + $1.neurons }
+                if !json { print(String(format: "hidden firing: %.4f spikes per neuron and step", spikes / Double(T * B * neurons))) }
+                if let f = r.failure { throw ValidationError("e-prop: \(f.tensor) became non-finite at step \(f.step)") }
+                var g = sim.accumulatedGradients
+                g.loss = r.loss
+                results.append((name, g, Date().timeIntervalSince(start)))
+            case "bptt": results.append((name, try backpropagationThroughTime(sim, input: input, targets: targets, steps: T), Date().timeIntervalSince(start)))
+            case "rtrl": results.append((name, try realTimeRecurrentLearning(sim, input: input, targets: targets, steps: T), Date().timeIntervalSince(start)))
+            default: throw ValidationError("unknown method '\(name)' (eprop, bptt, rtrl)")
+            }
+        }
+        if let out {
+            var file = SafeTensors()
+            let shapes = Dictionary(uniqueKeysWithValues: sim.trainableTensors.map { ($0.name, $0.shape) })
+            for (name, g, _) in results { for (tensor, values) in g.named { file.tensors["\(name).\(tensor)"] = .init(shape: shapes[tensor] ?? [values.count], values: values.map(Float.init)) } }
+            try file.write(to: URL(fileURLWithPath: out))
+        }
+        let reference = results.first { $0.0 != "eprop" } ?? results[0]
+        var rows: [[String: Any]] = []
+        for (name, g, seconds) in results where name != reference.0 {
+            for ((tensor, a), (_, b)) in zip(g.named, reference.1.named) {
+                let c = compareGradients(a, b)
+                rows.append(["method": name, "reference": reference.0, "tensor": tensor, "cosine": c.cosine, "max_relative_error": c.maxRelativeError, "seconds": seconds])
+            }
+        }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: ["batch": B, "steps": T, "comparisons": rows,
+                                                                   "seconds": Dictionary(uniqueKeysWithValues: results.map { ($0.0, $0.2) })],
+                                                  options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for (name, g, seconds) in results { print(String(format: "%@: loss %.6g, %.2f s", name, g.loss, seconds)) }
+            print("| method | vs | tensor | cosine | max relative error |\n|---|---|---|---|---|")
+            for r in rows {
+                print(String(format: "| %@ | %@ | %@ | %.6f | %.3g |", r["method"] as! String, r["reference"] as! String, r["tensor"] as! String,
+                             r["cosine"] as! Double, r["max_relative_error"] as! Double))
+            }
+        }
+    }
+
+    func loadInputs(_ spec: NetworkSpec) throws -> ([Float], [Float], Int, Int) {
+        if let inputs {
+            let file = try SafeTensors.read(URL(fileURLWithPath: inputs))
+            guard let x = file.tensors["input"] else { throw FileFormatError(file: inputs, field: "input", message: "is missing") }
+            guard x.shape.count == 3, x.shape[2] == spec.inputs else { throw FileFormatError(file: inputs, field: "input.shape", message: "\(x.shape), expected [T, B, \(spec.inputs)]") }
+            guard let y = file.tensors["targets"] else { throw FileFormatError(file: inputs, field: "targets", message: "is missing") }
+            let expected = spec.loss == .crossEntropy ? [x.shape[0], x.shape[1]] : [x.shape[0], x.shape[1], spec.outputs]
+            guard y.shape == expected else { throw FileFormatError(file: inputs, field: "targets.shape", message: "\(y.shape), expected \(expected)") }
+            return (x.values, y.values, x.shape[0], x.shape[1])
+        }
+        let parts = synthetic.split(separator: ",")
+        guard parts.count == 3, let T = Int(parts[0]), let B = Int(parts[1]), let p = Double(parts[2]) else { throw ValidationError("--synthetic is T,B,p") }
+        var rng = SplitMix64(seed: seed &+ 100)
+        let x = (0..<T * B * spec.inputs).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < p ? Float(1) : 0 }
+        let y: [Float] = spec.loss == .crossEntropy
+            ? { let labels = (0..<B).map { _ in Float(rng.next() % UInt64(spec.outputs)) }; return (0..<T * B).map { labels[$0 % B] } }()
+            : (0..<T * B * spec.outputs).map { _ in Float(rng.normal() * 0.5) }
+        return (x, y, T, B)
+    }
+}
