@@ -151,3 +151,35 @@ import PlasticityTestSupport
         #expect(a.tensors == b.tensors)
     }
 }
+
+/// Two hidden layers learn online from direct feedback: the lower layer by fixed random
+/// feedback, the top layer by random feedback or by target projection; the loss on a
+/// two-class spike-pattern task falls by half within 40 updates.
+@Suite struct MultiLayerTests {
+    @Test(arguments: [NetworkSpec.Feedback.random, .targetProjection])
+    func twoHiddenLayersLearn(_ topFeedback: NetworkSpec.Feedback) throws {
+        let (T, B, nIn) = (100, 8, 20)
+        let spec = NetworkSpec(inputs: nIn, hidden: [.init(Models.lif(), neurons: 30, feedback: .random),
+                                                    .init(Models.lif(), neurons: 30, feedback: topFeedback)],
+                               outputs: 2, kappa: 0.9)
+        let sim = try NetworkSimulation(kernel: try compile(spec), batch: B)
+        sim.initializeWeights(seed: 12, inputGain: 3, readoutGain: 1)
+        var config = OptimizerConfig()
+        config.learningRate = 1e-2
+        let trainer = Trainer(simulation: sim, optimizer: Optimizer(config))
+        // Class c: input neurons of half c fire at 20%, the others at 2%.
+        var rng = SplitMix64(seed: 13)
+        var input = [Float](repeating: 0, count: T * B * nIn)
+        for t in 0..<T { for b in 0..<B { for i in 0..<nIn {
+            let p = (i < nIn / 2) == (b % 2 == 0) ? 0.2 : 0.02
+            if Double(rng.next() >> 11) / Double(1 << 53) < p { input[(t * B + b) * nIn + i] = 1 }
+        } } }
+        let targets = (0..<T * B).map { Float($0 % B % 2) }
+        let lowerBefore = sim.layers[0].weights[0].array
+        let first = try trainer.train(input: input, targets: targets, steps: T).loss
+        var last = first
+        for _ in 0..<39 { last = try trainer.train(input: input, targets: targets, steps: T).loss }
+        #expect(last <= 0.5 * first, "\(topFeedback): loss \(first) -> \(last)")
+        #expect(sim.layers[0].weights[0].array != lowerBefore, "the lower layer learned")
+    }
+}
