@@ -22,3 +22,9 @@ echo "== the README example (examples/QuickStart) =="
 swift build -c release --product QuickStart && .build/release/QuickStart
 echo "== DSL -> runnable kernel (TinyCC), median of 21 =="
 "$bin" bench compile --repeats 21
+echo "== e-prop vs exact BPTT where e-prop is exact (one LIF layer, no recurrence) =="
+"$bin" gradcheck --config examples/configs/exact-lif.json --synthetic 200,4,0.3 --method bptt,eprop
+echo "== e-prop vs BPTT on a recurrent LIF network (T=300, B=8) =="
+"$bin" gradcheck --config examples/configs/reference-lif.json --synthetic 300,8,0.05 --method bptt,eprop --recurrent-gain 0.3
+echo "== online training: sine pattern generation, 150 iterations =="
+"$bin" task sine --iterations 150 --evaluate-every 50
