@@ -10,6 +10,19 @@ public enum Backend: String, Sendable, CaseIterable {
     case systemCC
 }
 
+extension Backend {
+    /// Compiles a translation unit and resolves its entry points; also returns the wall time.
+    func compile(_ source: String, symbols names: [String]) throws -> (CompiledCode, milliseconds: Double) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let code: CompiledCode
+        switch self {
+        case .tinyCC: code = try TinyCC.compile(source, symbols: names)
+        case .systemCC: code = try SystemCC.compile(source, symbols: names)
+        }
+        return (code, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+}
+
 /// Keeps compiled code alive: a TinyCC state or a dlopen handle.
 final class CompiledCode: @unchecked Sendable {
     private let release: () -> Void

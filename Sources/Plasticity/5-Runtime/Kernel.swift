@@ -18,13 +18,7 @@ public final class Kernel: @unchecked Sendable {
     public let info: plasticity_kernel_info
 
     init(source: KernelSource, backend: Backend) throws {
-        let names = ["plasticity_info", "plasticity_local_step", "plasticity_run"]
-        let start = DispatchTime.now().uptimeNanoseconds
-        switch backend {
-        case .tinyCC: code = try TinyCC.compile(source.text, symbols: names)
-        case .systemCC: code = try SystemCC.compile(source.text, symbols: names)
-        }
-        compileMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        (code, compileMilliseconds) = try backend.compile(source.text, symbols: ["plasticity_info", "plasticity_local_step", "plasticity_run"])
         self.source = source
         self.backend = backend
         let infoFunction = unsafeBitCast(code.symbols["plasticity_info"]!, to: plasticity_info_fn.self)

@@ -13,13 +13,7 @@ public final class NetworkKernel: @unchecked Sendable {
     public var network: NetworkSpec { stages.network }
 
     public init(stages: NetworkStages, backend: Backend = .tinyCC) throws {
-        let names = ["plasticity_network_run", "plasticity_layer_info", "plasticity_layer_local_step"]
-        let start = DispatchTime.now().uptimeNanoseconds
-        switch backend {
-        case .tinyCC: code = try TinyCC.compile(stages.text, symbols: names)
-        case .systemCC: code = try SystemCC.compile(stages.text, symbols: names)
-        }
-        compileMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        (code, compileMilliseconds) = try backend.compile(stages.text, symbols: ["plasticity_network_run", "plasticity_layer_info", "plasticity_layer_local_step"])
         self.stages = stages
         self.backend = backend
         run = unsafeBitCast(code.symbols["plasticity_network_run"]!, to: plasticity_network_run_fn.self)
