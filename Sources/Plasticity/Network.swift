@@ -7,7 +7,9 @@
 /// (one layer, no recurrent weights, symmetric feedback, loss at every step).
 public struct NetworkSpec: Sendable, Hashable {
     public enum Feedback: String, Sendable, Hashable { case symmetric, random, targetProjection }
-    public enum Loss: String, Sendable, Hashable { case crossEntropy, meanSquaredError }
+    /// Cross-entropy at every labelled step, cross-entropy of the time-summed readout
+    /// (softmax of the mean of y over the sequence, one label per sequence), or MSE.
+    public enum Loss: String, Sendable, Hashable { case crossEntropy, crossEntropySummed, meanSquaredError }
 
     public struct Hidden: Sendable, Hashable {
         public var model: NeuronModel
@@ -20,16 +22,30 @@ public struct NetworkSpec: Sendable, Hashable {
         var layer: LayerSpec { LayerSpec(model: model, recurrent: recurrent) }
     }
 
+    /// Firing-rate regularization (Bellec et al. 2020): strength/2 · Σ_j (f̄_j − target)², f̄_j the
+    /// mean spikes per step of neuron j over the batch, with the gradient from Σ_t e_ji.
+    public struct RateRegularization: Sendable, Hashable {
+        public var target: Double
+        public var strength: Double
+        public init(target: Double, strength: Double) { self.target = target; self.strength = strength }
+    }
+
     public var inputs: Int
     public var hidden: [Hidden]
     public var outputs: Int
     /// Readout leak κ (y^t = κ y^{t-1} + W_out z^t + b), also the filter of ē.
     public var kappa: Double
     public var loss: Loss
+    public var rateRegularization: RateRegularization?
 
-    public init(inputs: Int, hidden: [Hidden], outputs: Int, kappa: Double, loss: Loss = .crossEntropy) {
+    public init(inputs: Int, hidden: [Hidden], outputs: Int, kappa: Double, loss: Loss = .crossEntropy,
+                rateRegularization: RateRegularization? = nil) {
         self.inputs = inputs; self.hidden = hidden; self.outputs = outputs; self.kappa = kappa; self.loss = loss
+        self.rateRegularization = rateRegularization
     }
+
+    /// Targets per step and sequence: a class index for the cross-entropies, a vector for MSE.
+    public var targetWidth: Int { loss == .meanSquaredError ? outputs : 1 }
 
     /// Sizes, layer count and feedback choices that the kernel can run.
     public func check() throws {

@@ -30,6 +30,7 @@ public struct ReferenceNetwork {
             var h = (0..<L).map { l in (0..<sizes[l]).map { _ in models[l].states.map(\.initial) } }
             var z = (0..<L).map { [Double](repeating: 0, count: sizes[$0]) }
             var y = [Double](repeating: 0, count: nOut)
+            var mean = [Double](repeating: 0, count: nOut)
             for t in 0..<T {
                 for l in 0..<L {
                     let oracle = ReferenceInterpreter(models[l]), n = sizes[l]
@@ -54,7 +55,9 @@ public struct ReferenceNetwork {
                     for j in last.indices { s += readoutWeights[o * last.count + j] * last[j] }
                     y[o] = spec.kappa * y[o] + s
                 }
+                for o in 0..<nOut { mean[o] += y[o] / Double(T) }
                 switch spec.loss {
+                case .crossEntropySummed: continue
                 case .crossEntropy:
                     let code = targets[t * B + b]
                     guard code >= 0 else { continue }
@@ -66,6 +69,11 @@ public struct ReferenceNetwork {
                     guard !targets[first].isNaN else { continue }
                     for o in 0..<nOut { let e = y[o] - Double(targets[first + o]); total += 0.5 * e * e }
                 }
+            }
+            if spec.loss == .crossEntropySummed,
+               let label = (0..<T).lazy.map({ targets[$0 * B + b] }).first(where: { $0 >= 0 }).map(Int.init) {
+                let top = mean.max()!
+                total -= mean[label] - top - Foundation.log(mean.reduce(0) { $0 + Foundation.exp($1 - top) })
             }
         }
         return total

@@ -38,7 +38,7 @@ struct GradCheck: ParsableCommand {
         if let writeInputs {
             var file = SafeTensors()
             file.tensors["input"] = .init(shape: [T, B, spec.inputs], values: input)
-            file.tensors["targets"] = .init(shape: spec.loss == .crossEntropy ? [T, B] : [T, B, spec.outputs], values: targets)
+            file.tensors["targets"] = .init(shape: spec.targetWidth == 1 ? [T, B] : [T, B, spec.outputs], values: targets)
             try file.write(to: URL(fileURLWithPath: writeInputs))
         }
         var results: [(String, NetworkGradients, Double)] = []
@@ -49,7 +49,7 @@ struct GradCheck: ParsableCommand {
                 sim.resetSequence(); sim.zeroGradients()
                 var r = NetworkRunResult(loss: 0, correct: 0, counted: 0, failure: nil, readout: [])
                 var spikes = 0.0
-                let width = spec.loss == .crossEntropy ? B : B * spec.outputs
+                let width = B * spec.targetWidth
                 for t in 0..<T {   // step by step, to count hidden spikes
                     let s = sim.run(input: Array(input[(t * B * spec.inputs)..<((t + 1) * B * spec.inputs)]),
                                     targets: Array(targets[(t * width)..<((t + 1) * width)]), steps: 1)
@@ -103,7 +103,7 @@ struct GradCheck: ParsableCommand {
             guard let x = file.tensors["input"] else { throw FileFormatError(file: inputs, field: "input", message: "is missing") }
             guard x.shape.count == 3, x.shape[2] == spec.inputs else { throw FileFormatError(file: inputs, field: "input.shape", message: "\(x.shape), expected [T, B, \(spec.inputs)]") }
             guard let y = file.tensors["targets"] else { throw FileFormatError(file: inputs, field: "targets", message: "is missing") }
-            let expected = spec.loss == .crossEntropy ? [x.shape[0], x.shape[1]] : [x.shape[0], x.shape[1], spec.outputs]
+            let expected = spec.targetWidth == 1 ? [x.shape[0], x.shape[1]] : [x.shape[0], x.shape[1], spec.outputs]
             guard y.shape == expected else { throw FileFormatError(file: inputs, field: "targets.shape", message: "\(y.shape), expected \(expected)") }
             return (x.values, y.values, x.shape[0], x.shape[1])
         }
@@ -111,7 +111,7 @@ struct GradCheck: ParsableCommand {
         guard parts.count == 3, let T = Int(parts[0]), let B = Int(parts[1]), let p = Double(parts[2]) else { throw ValidationError("--synthetic is T,B,p") }
         var rng = SplitMix64(seed: seed &+ 100)
         let x = (0..<T * B * spec.inputs).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < p ? Float(1) : 0 }
-        let y: [Float] = spec.loss == .crossEntropy
+        let y: [Float] = spec.targetWidth == 1
             ? { let labels = (0..<B).map { _ in Float(rng.next() % UInt64(spec.outputs)) }; return (0..<T * B).map { labels[$0 % B] } }()
             : (0..<T * B * spec.outputs).map { _ in Float(rng.normal() * 0.5) }
         return (x, y, T, B)

@@ -13,7 +13,7 @@ import PlasticityTestSupport
         var spikes = 0.0
         for t in 0..<steps {
             let x = Array(input[(t * B * net.inputs)..<((t + 1) * B * net.inputs)])
-            let width = net.loss == .crossEntropy ? B : B * net.outputs
+            let width = B * net.targetWidth
             let y = Array(targets[(t * width)..<((t + 1) * width)])
             let r = sim.run(input: x, targets: y, steps: 1)
             total.loss += r.loss; total.correct += r.correct; total.counted += r.counted
@@ -26,19 +26,29 @@ import PlasticityTestSupport
     /// One layer, no recurrent weights, leaky readout with the same κ as ē, symmetric feedback,
     /// cross-entropy at every step: e-prop equals BPTT (cosine ≥ 0.99999, max error ≤ 1e-4 of the
     /// largest BPTT entry, per weight matrix), while neurons spike on ≥ 5% of steps.
-    @Test(arguments: ["lif", "alif", "cuba-lif"])
-    func epropEqualsBPTTInTheExactSetting(_ name: String) throws {
+    /// (Also adLIF, whose learnable α, β, a, b follow the same rule, and the time-summed loss.)
+    @Test(arguments: [("lif", NetworkSpec.Loss.crossEntropy), ("alif", .crossEntropy), ("cuba-lif", .crossEntropy),
+                      ("adlif", .crossEntropy), ("lif", .crossEntropySummed), ("adlif", .crossEntropySummed)])
+    func epropEqualsBPTTInTheExactSetting(_ name: String, _ loss: NetworkSpec.Loss) throws {
         let (T, B, nIn, n, nOut) = (200, 4, 20, 64, 4)
         let model = name == "alif" ? Models.alif(beta: 0.2) : Models.builtin(named: name)!
-        let spec = NetworkSpec(inputs: nIn, hidden: [.init(model, neurons: n)], outputs: nOut, kappa: exp(-1.0 / 20))
+        let spec = NetworkSpec(inputs: nIn, hidden: [.init(model, neurons: n)], outputs: nOut, kappa: exp(-1.0 / 20), loss: loss)
         let kernel = try compile(spec)
         let sim = try NetworkSimulation(kernel: kernel, batch: B)
-        sim.initializeWeights(seed: 5, inputGain: name == "cuba-lif" ? 4 : 1.5)
+        sim.initializeWeights(seed: 5, inputGain: ["cuba-lif": 4, "adlif": 8][name] ?? 1.5)
         var rng = SplitMix64(seed: 8)
         let input = (0..<T * B * nIn).map { _ in Double.random(in: 0..<1, using: &rng) < 0.3 ? Float(1) : 0 }
         let targets = (0..<T * B).map { Float(($0 % B) % nOut) }
         sim.resetSequence(); sim.zeroGradients()
-        let (result, rate) = runStepwise(sim, input: input, targets: targets, steps: T)
+        let result: NetworkRunResult, rate: Double
+        if loss == .crossEntropySummed {
+            // One sequence, one call: the summed loss spans the call. Spikes from the kernel's counter.
+            sim.layers[0].keepSums(rates: true, traces: false)
+            result = sim.run(input: input, targets: targets, steps: T)
+            rate = Double(sim.layers[0].spikeCount!.array.reduce(0, +)) / Double(T * B * n)
+        } else {
+            (result, rate) = runStepwise(sim, input: input, targets: targets, steps: T)
+        }
         #expect(result.failure == nil)
         #expect(rate >= 0.05, "\(name): hidden neurons spiked on \(rate) of steps")
         let eprop = sim.accumulatedGradients
@@ -46,7 +56,7 @@ import PlasticityTestSupport
         #expect(abs(result.loss - bptt.loss) <= 1e-4 * abs(bptt.loss), "loss \(result.loss) vs \(bptt.loss)")
         for ((label, a), (_, b)) in zip(eprop.named, bptt.named) where !b.isEmpty {
             let c = compareGradients(a, b)
-            #expect(c.cosine >= 0.99999 && c.maxRelativeError <= 1e-4, "\(name) \(label): cosine \(c.cosine), max rel \(c.maxRelativeError)")
+            #expect(c.cosine >= 0.99999 && c.maxRelativeError <= 1e-4, "\(name) \(loss) \(label): cosine \(c.cosine), max rel \(c.maxRelativeError)")
         }
     }
 
@@ -108,7 +118,7 @@ import PlasticityTestSupport
         Output { $0.h }
     }
 
-    @Test(arguments: [NetworkSpec.Loss.crossEntropy, .meanSquaredError])
+    @Test(arguments: [NetworkSpec.Loss.crossEntropy, .crossEntropySummed, .meanSquaredError])
     func bpttMatchesFiniteDifferences(_ loss: NetworkSpec.Loss) throws {
         let (T, B) = (30, 2)
         let spec = NetworkSpec(inputs: 3, hidden: [.init(Self.rate, neurons: 4, recurrent: true, feedback: .random),
@@ -119,7 +129,7 @@ import PlasticityTestSupport
         for l in sim.layers { for j in 0..<l.parameters.count { l.parameters[j] = 0.7 + 0.1 * Float(j) } }
         var rng = SplitMix64(seed: 6)
         let input = (0..<T * B * 3).map { _ in Float.random(in: -1...1, using: &rng) }
-        let targets: [Float] = loss == .crossEntropy ? (0..<T * B).map { Float($0 % 2) }
+        let targets: [Float] = loss != .meanSquaredError ? (0..<T * B).map { Float($0 % 2) }
             : (0..<T * B * 2).map { _ in Float.random(in: -0.5...0.5, using: &rng) }
         let bptt = try backpropagationThroughTime(sim, input: input, targets: targets, steps: T)
         let reference = ReferenceNetwork(sim)

@@ -183,3 +183,32 @@ import PlasticityTestSupport
         #expect(sim.layers[0].weights[0].array != lowerBefore, "the lower layer learned")
     }
 }
+
+/// Firing-rate regularization alone (no task loss) pulls the hidden firing rate toward its target.
+@Suite struct RateRegularizationTests {
+    @Test func rateMovesTowardTheTarget() throws {
+        let (T, B, nIn) = (100, 4, 20)
+        let target = 0.02
+        let spec = NetworkSpec(inputs: nIn, hidden: [.init(Models.lif(), neurons: 30, recurrent: true)], outputs: 2, kappa: 0.9,
+                               rateRegularization: .init(target: target, strength: 100))
+        let sim = try NetworkSimulation(kernel: try compile(spec), batch: B)
+        sim.initializeWeights(seed: 21, inputGain: 4)
+        var config = OptimizerConfig()
+        config.learningRate = 1e-2
+        let trainer = Trainer(simulation: sim, optimizer: Optimizer(config))
+        var rng = SplitMix64(seed: 22)
+        let input = (0..<T * B * nIn).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < 0.2 ? Float(1) : 0 }
+        let noLabels = [Float](repeating: -1, count: T * B)
+        func rate() -> Double {
+            sim.resetSequence(); sim.zeroGradients()
+            _ = sim.run(input: input, targets: noLabels, steps: T)
+            sim.zeroGradients()
+            return Double(sim.layers[0].spikeCount!.array.reduce(0, +)) / Double(T * B * 30)
+        }
+        let before = rate()
+        #expect(before > 3 * target, "the test needs a high starting rate, got \(before)")
+        for _ in 0..<30 { _ = try trainer.train(input: input, targets: noLabels, steps: T) }
+        let after = rate()
+        #expect(abs(after - target) < 0.5 * abs(before - target), "rate \(before) -> \(after), target \(target)")
+    }
+}

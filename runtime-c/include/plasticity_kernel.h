@@ -42,6 +42,12 @@ typedef struct plasticity_layer_args {
     float *work;
     float *output_record;           /* optional [n_steps][batch][n] */
     float *state_record;            /* optional [n_steps][batch][n][k] */
+    /* Optional sums over steps (each may be 0), for losses that are not per step: */
+    float *spike_count;                                     /* [n]: Σ_{t,b} z (firing rates) */
+    float *eligibility_sum[PLASTICITY_MAX_PROJECTIONS];     /* [n][n_pre]: Σ_{t,b} e = ψ·ε */
+    float *eligibility_trace_sum[PLASTICITY_MAX_PROJECTIONS];  /* [batch][n][n_pre]: Σ_t ē */
+    float *param_eligibility_sum;                           /* [n][P]: Σ_{t,b} (ψ·ε_θ + ∂z/∂θ) */
+    float *param_eligibility_trace_sum;                     /* [batch][n][P]: Σ_t ē_θ */
 } plasticity_layer_args;
 
 /* Dense local Jacobians of one step, for oracles and inspection (any pointer may be 0). */
@@ -105,6 +111,8 @@ typedef struct plasticity_network_args {
     float *error;                           /* scratch [batch][n_out] */
     float *learning_signal;                 /* scratch [n_max] */
     float *readout_record;                  /* optional [n_steps][batch][n_out] */
+    float *readout_trace_sum;               /* optional [batch][n_last]: Σ_t z̄ */
+    float *readout_bias_trace_sum;          /* optional [batch]: Σ_t (κ-filtered 1) */
     double loss_sum;                        /* out */
     int correct, counted;                   /* out (CE): argmax y == label, steps with a label */
     int failed_step;                        /* out: -1, or the first step with a non-finite tensor */

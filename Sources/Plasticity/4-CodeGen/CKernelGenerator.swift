@@ -274,11 +274,13 @@ struct CKernelGenerator {
                         emitStoreState(w)
                         w.line("work[(long)j * \(stride) + \(C)] = out;")
                         w.line("if (a->output_record) a->output_record[((long)t * B + b) * n + j] = out;")
+                        w.line("if (a->spike_count) a->spike_count[j] += out;")
                         w.block("if (a->state_record)") {
                             w.line("float *rec = a->state_record + (((long)t * B + b) * n + j) * \(k);")
                             for s in 0..<k { w.line("rec[\(s)] = st[\(s)];") }
                         }
                         emitSynapseTraces(w)
+                        emitTraceSums(w)
                         if P > 0 { emitParameterTraces(w) }
                     }
                     w.comment("the new spikes become the previous spikes of the next step")
@@ -347,6 +349,27 @@ struct CKernelGenerator {
         }
     }
 
+    /// Optional sums over steps: Σ e = Σ ψ·ε (rate regularization) and Σ ē (time-summed losses),
+    /// in separate loops so they cost nothing when their buffers are absent.
+    private func emitTraceSums(_ w: CWriter) {
+        for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
+            let (_, count) = preActivity(projection), m = projection.components.count
+            let eps = projection.factorized ? "a->eligibility_vector[\(p)] + (long)b * \(count) * \(m)"
+                                            : "a->eligibility_vector[\(p)] + nj * \(count) * \(m)"
+            w.block("if (a->eligibility_sum[\(p)])") {
+                w.line("float *esum = a->eligibility_sum[\(p)] + (long)j * \(count);")
+                w.line("const float *eps_sum = \(eps);")
+                let e = psiDotEligibility(projection.components) { "eps_sum[(long)i * \(m) + \($0)]" }.joined(separator: " + ")
+                w.line("for (int i = 0; i < \(count); ++i) esum[i] += \(e);")
+            }
+            w.block("if (a->eligibility_trace_sum[\(p)])") {
+                w.line("float *bsum = a->eligibility_trace_sum[\(p)] + nj * \(count);")
+                w.line("const float *ebar_now = a->eligibility_trace[\(p)] + nj * \(count);")
+                w.line("for (int i = 0; i < \(count); ++i) bsum[i] += ebar_now[i];")
+            }
+        }
+    }
+
     /// ε_θ = D ε_θ + ∂h/∂θ, ē_θ = κ ē_θ + ψ·ε_θ + ∂z/∂θ for each learnable parameter of neuron j.
     private func emitParameterTraces(_ w: CWriter) {
         let M = layout.parameterTraceComponents, P = model.learnables.count
@@ -360,7 +383,10 @@ struct CKernelGenerator {
                     emitPropagation(w, components: comps, slot: { "pe[\(offset + $0)]" }) { (plan.parameterJacobian[$0][p], nil) }
                     let direct = value(plan.outputParameterGradient[p]).map { [$0] } ?? []
                     let e = psiDotEligibility(comps) { "e\($0)" } + direct
-                    w.line("pt[\(p)] = kappa * pt[\(p)] + \(e.isEmpty ? "0.0f" : e.joined(separator: " + "));")
+                    w.line("const float e_theta = \(e.isEmpty ? "0.0f" : e.joined(separator: " + "));")
+                    w.line("pt[\(p)] = kappa * pt[\(p)] + e_theta;")
+                    w.line("if (a->param_eligibility_sum) a->param_eligibility_sum[(long)j * \(P) + \(p)] += e_theta;")
+                    w.line("if (a->param_eligibility_trace_sum) a->param_eligibility_trace_sum[nj * \(P) + \(p)] += pt[\(p)];")
                 }
             }
         }

@@ -74,6 +74,8 @@ struct CNetworkGenerator {
         w.line("float *err = net->error + (long)b * n_out;")
         w.line("for (int j = 0; j < n_last; ++j) zbar[j] = kappa * zbar[j] + z[j];")
         w.line("net->readout_bias_trace[b] = kappa * net->readout_bias_trace[b] + 1.0f;")
+        w.line("if (net->readout_trace_sum) for (int j = 0; j < n_last; ++j) net->readout_trace_sum[(long)b * n_last + j] += zbar[j];")
+        w.line("if (net->readout_bias_trace_sum) net->readout_bias_trace_sum[b] += net->readout_bias_trace[b];")
         w.block("for (int o = 0; o < n_out; ++o)") {
             w.line("const float *wo = net->readout_weights + (long)o * n_last;")
             w.line("float s = net->readout_bias[o];")

@@ -34,6 +34,34 @@ public class LayerBuffers {
     public let state, spike, psi, parameters, work, parameterEligibilityVector, parameterEligibilityTrace: FloatBuffer
     public let weights, eligibilityVectors, eligibilityTraces: [FloatBuffer]
 
+    /// Sums over steps, kept only when asked for (`keepSums`): spike counts [n] and Σ e [n][n_pre]
+    /// for rate regularization; Σ ē [batch][n][n_pre] for time-summed losses; likewise for θ.
+    public private(set) var spikeCount: FloatBuffer?
+    public private(set) var eligibilitySums: [FloatBuffer] = []
+    public private(set) var eligibilityTraceSums: [FloatBuffer] = []
+    public private(set) var parameterEligibilitySum: FloatBuffer?
+    public private(set) var parameterEligibilityTraceSum: FloatBuffer?
+
+    /// Allocates (once) and zeroes the sum buffers.
+    public func keepSums(rates: Bool, traces: Bool) {
+        let P = layout.learnableCount
+        if rates {
+            if spikeCount == nil {
+                spikeCount = FloatBuffer(count: neurons)
+                eligibilitySums = weights.map { FloatBuffer(count: $0.count) }
+                parameterEligibilitySum = FloatBuffer(count: neurons * P)
+            }
+            for b in [spikeCount!, parameterEligibilitySum!] + eligibilitySums { b.pointer.update(repeating: 0) }
+        }
+        if traces {
+            if eligibilityTraceSums.isEmpty {
+                eligibilityTraceSums = eligibilityTraces.map { FloatBuffer(count: $0.count) }
+                parameterEligibilityTraceSum = FloatBuffer(count: batch * neurons * P)
+            }
+            for b in eligibilityTraceSums + [parameterEligibilityTraceSum!] { b.pointer.update(repeating: 0) }
+        }
+    }
+
     /// - Parameter parameterValues: per-neuron initial values of learnable parameters by name
     ///   (`neurons` values each); others start at the model's value.
     public init(layout: KernelLayout, model: CheckedModel, batch: Int, inputs: Int, neurons: Int,
@@ -102,6 +130,17 @@ public class LayerBuffers {
         a.work = work.base
         a.output_record = outputRecord
         a.state_record = stateRecord
+        a.spike_count = spikeCount?.base
+        withUnsafeMutableBytes(of: &a.eligibility_sum) { raw in
+            let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
+            for (p, e) in eligibilitySums.enumerated() { slots[p] = e.base }
+        }
+        withUnsafeMutableBytes(of: &a.eligibility_trace_sum) { raw in
+            let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
+            for (p, e) in eligibilityTraceSums.enumerated() { slots[p] = e.base }
+        }
+        a.param_eligibility_sum = parameterEligibilitySum?.base
+        a.param_eligibility_trace_sum = parameterEligibilityTraceSum?.base
         return a
     }
 

@@ -30,6 +30,8 @@ public final class NetworkSimulation {
     public let parameterGradients: [FloatBuffer]
     public let readoutWeightGradient, readoutBiasGradient: FloatBuffer
     private let error, learningSignal: FloatBuffer
+    /// Σ_t z̄ and Σ_t (κ-filtered 1) per sequence, for the time-summed loss.
+    private var readoutTraceSum, readoutBiasTraceSum: FloatBuffer?
 
     public var network: NetworkSpec { kernel.network }
 
@@ -101,14 +103,27 @@ public final class NetworkSimulation {
     public func run(input: [Float], targets: [Float], steps: Int, recordReadout: Bool = false) -> NetworkRunResult {
         let net = network
         precondition(input.count == steps * batch * net.inputs, "input must be [steps][batch][inputs]")
-        precondition(targets.count == steps * batch * (net.loss == .crossEntropy ? 1 : net.outputs), "targets have the wrong shape")
+        precondition(targets.count == steps * batch * net.targetWidth, "targets have the wrong shape")
+        let summed = net.loss == .crossEntropySummed
+        for layer in layers { layer.keepSums(rates: net.rateRegularization != nil, traces: summed) }
+        if summed {
+            if readoutTraceSum == nil {
+                readoutTraceSum = FloatBuffer(count: batch * layers.last!.neurons)
+                readoutBiasTraceSum = FloatBuffer(count: batch)
+            }
+            readoutTraceSum!.pointer.update(repeating: 0); readoutBiasTraceSum!.pointer.update(repeating: 0)
+        }
+        // The kernel computes per-step losses only; the time-summed loss is applied afterwards.
+        let kernelTargets = summed ? [Float](repeating: -1, count: targets.count) : targets
         var args = plasticity_network_args()
         args.batch = Int32(batch); args.n_in = Int32(net.inputs); args.n_out = Int32(net.outputs)
         args.n_steps = Int32(steps); args.n_layers = Int32(layers.count)
         args.kappa = Float(net.kappa)
         args.readout_weights = UnsafePointer(readoutWeights.base); args.readout_bias = UnsafePointer(readoutBias.base)
         args.readout_state = readoutState.base; args.readout_trace = readoutTrace.base; args.readout_bias_trace = readoutBiasTrace.base
-        args.loss = net.loss == .crossEntropy ? PLASTICITY_LOSS_CROSS_ENTROPY : PLASTICITY_LOSS_MSE
+        args.loss = net.loss == .meanSquaredError ? PLASTICITY_LOSS_MSE : PLASTICITY_LOSS_CROSS_ENTROPY
+        args.readout_trace_sum = readoutTraceSum?.base
+        args.readout_bias_trace_sum = readoutBiasTraceSum?.base
         args.grad_readout_weights = readoutWeightGradient.base; args.grad_readout_bias = readoutBiasGradient.base
         args.error = error.base; args.learning_signal = learningSignal.base
         withUnsafeMutableBytes(of: &args.layers) { raw in
@@ -131,21 +146,84 @@ public final class NetworkSimulation {
             let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
             for (l, g) in parameterGradients.enumerated() { slots[l] = g.base }
         }
-        var readout = [Float](repeating: 0, count: recordReadout ? steps * batch * net.outputs : 0)
+        let record = recordReadout || summed
+        var readout = [Float](repeating: 0, count: record ? steps * batch * net.outputs : 0)
         input.withUnsafeBufferPointer { x in
-            targets.withUnsafeBufferPointer { y in
+            kernelTargets.withUnsafeBufferPointer { y in
                 readout.withUnsafeMutableBufferPointer { r in
                     args.input = x.baseAddress
                     args.targets = y.baseAddress
-                    args.readout_record = recordReadout ? r.baseAddress : nil
+                    args.readout_record = record ? r.baseAddress : nil
                     _ = kernel.run(&args)
                 }
             }
         }
         var failure: (Int, String)?
         if args.failed_step >= 0 { failure = (Int(args.failed_step), Self.tensorName(args.failed_tensor)) }
-        return NetworkRunResult(loss: args.loss_sum, correct: Int(args.correct), counted: Int(args.counted),
-                                failure: failure, readout: readout)
+        var result = NetworkRunResult(loss: args.loss_sum, correct: Int(args.correct), counted: Int(args.counted),
+                                      failure: failure, readout: recordReadout ? readout : [])
+        guard failure == nil else { return result }
+        if summed { applySummedCrossEntropy(readout: readout, targets: targets, steps: steps, into: &result) }
+        if let regularization = net.rateRegularization { applyRateRegularization(regularization, steps: steps, into: &result) }
+        return result
+    }
+
+    /// L = −log softmax(ȳ)_label with ȳ = (1/T) Σ_t y^t: every step shares err = (π − onehot)/T, so
+    /// the gradients are L_j Σ_t ē_ji (and err Σ_t z̄ for the readout).
+    private func applySummedCrossEntropy(readout: [Float], targets: [Float], steps T: Int, into result: inout NetworkRunResult) {
+        let nOut = network.outputs, nLast = layers.last!.neurons
+        for b in 0..<batch {
+            guard let label = (0..<T).lazy.map({ targets[$0 * self.batch + b] }).first(where: { $0 >= 0 }).map(Int.init) else { continue }
+            var mean = [Double](repeating: 0, count: nOut)
+            for t in 0..<T { for o in 0..<nOut { mean[o] += Double(readout[(t * batch + b) * nOut + o]) / Double(T) } }
+            let top = mean.max()!
+            let exps = mean.map { Foundation.exp($0 - top) }, total = exps.reduce(0, +)
+            let err = (0..<nOut).map { (exps[$0] / total - ($0 == label ? 1 : 0)) / Double(T) }
+            result.loss -= mean[label] - top - Foundation.log(total)
+            result.correct += mean.firstIndex(of: top)! == label ? 1 : 0
+            result.counted += 1
+            for o in 0..<nOut {
+                for j in 0..<nLast { readoutWeightGradient[o * nLast + j] += Float(err[o] * Double(readoutTraceSum![b * nLast + j])) }
+                readoutBiasGradient[o] += Float(err[o] * Double(readoutBiasTraceSum![b]))
+            }
+            for (l, layer) in layers.enumerated() {
+                let n = layer.neurons, P = layer.layout.learnableCount
+                for j in 0..<n {
+                    var signal = 0.0
+                    switch network.hidden[l].feedback {
+                    case .targetProjection: signal = Double(feedback[l]![j * nOut + label]) / Double(T)
+                    case .symmetric: for o in 0..<nOut { signal += Double(readoutWeights[o * n + j]) * err[o] }
+                    case .random: for o in 0..<nOut { signal += Double(feedback[l]![j * nOut + o]) * err[o] }
+                    }
+                    guard signal != 0 else { continue }
+                    for (p, sums) in layer.eligibilityTraceSums.enumerated() {
+                        let nPre = layer.weights[p].count / n, g = weightGradients[l][p]
+                        for i in 0..<nPre { g[j * nPre + i] += Float(signal * Double(sums[(b * n + j) * nPre + i])) }
+                    }
+                    for p in 0..<P {
+                        parameterGradients[l][p * n + j] += Float(signal * Double(layer.parameterEligibilityTraceSum![(b * n + j) * P + p]))
+                    }
+                }
+            }
+        }
+    }
+
+    /// strength/2 · Σ_j (f̄_j − target)² per sequence; the gradient uses ∂f̄_j/∂W_ji ≈ Σ_{t,b} e_ji / (T B).
+    private func applyRateRegularization(_ r: NetworkSpec.RateRegularization, steps T: Int, into result: inout NetworkRunResult) {
+        for (l, layer) in layers.enumerated() {
+            let n = layer.neurons, P = layer.layout.learnableCount
+            for j in 0..<n {
+                let rate = Double(layer.spikeCount![j]) / Double(T * batch)
+                let excess = rate - r.target
+                result.loss += 0.5 * r.strength * excess * excess * Double(batch)
+                let scale = r.strength * excess / Double(T)
+                for (p, sums) in layer.eligibilitySums.enumerated() {
+                    let nPre = layer.weights[p].count / n, g = weightGradients[l][p]
+                    for i in 0..<nPre { g[j * nPre + i] += Float(scale * Double(sums[j * nPre + i])) }
+                }
+                for p in 0..<P { parameterGradients[l][p * n + j] += Float(scale * Double(layer.parameterEligibilitySum![j * P + p])) }
+            }
+        }
     }
 
     static func tensorName(_ code: Int32) -> String {

@@ -29,6 +29,7 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
     var errors: [[Double]] = []
     var loss = 0.0
     var y = [Double](repeating: 0, count: B * nOut)
+    var summedReadout: [[Double]] = []
 
     // Forward.
     for t in 0..<T {
@@ -74,6 +75,7 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
             }
             let row = Array(y[(b * nOut)..<((b + 1) * nOut)])
             switch net.loss {
+            case .crossEntropySummed: continue     // after the forward pass
             case .crossEntropy:
                 let code = targets[t * B + b]
                 guard code >= 0 else { continue }
@@ -90,6 +92,20 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
             }
         }
         errors.append(err)
+        summedReadout.append(y)
+    }
+    if net.loss == .crossEntropySummed {
+        // ȳ = (1/T) Σ_t y^t; every step shares err = (softmax(ȳ) − onehot)/T.
+        for b in 0..<B {
+            guard let label = (0..<T).lazy.map({ targets[$0 * B + b] }).first(where: { $0 >= 0 }).map(Int.init) else { continue }
+            var mean = [Double](repeating: 0, count: nOut)
+            for t in 0..<T { for o in 0..<nOut { mean[o] += summedReadout[t][b * nOut + o] / Double(T) } }
+            let top = mean.max()!
+            let exps = mean.map { Foundation.exp($0 - top) }
+            let total = exps.reduce(0, +)
+            loss -= mean[label] - top - Foundation.log(total)
+            for t in 0..<T { for o in 0..<nOut { errors[t][b * nOut + o] = (exps[o] / total - (o == label ? 1 : 0)) / Double(T) } }
+        }
     }
 
     func presynaptic(_ l: Int, _ source: LayerSpec.Source, _ t: Int, _ b: Int) -> [Double] {

@@ -6,7 +6,7 @@ import Foundation
 ///      "hidden": [{"model": "lif", "neurons": 256, "recurrent": true, "feedback": "symmetric"}]}
 ///
 /// `model` names a built-in model (`Models.names`); `feedback` is symmetric, random or
-/// targetProjection; `loss` is crossEntropy or meanSquaredError.
+/// targetProjection; `loss` is crossEntropy, crossEntropySummed or meanSquaredError.
 public struct NetworkConfig: Codable, Sendable, Hashable {
     public struct Hidden: Codable, Sendable, Hashable {
         public var model: String
@@ -42,7 +42,7 @@ public struct NetworkConfig: Codable, Sendable, Hashable {
             } ?? .symmetric
             return .init(model, neurons: h.neurons, recurrent: h.recurrent ?? false, feedback: feedback)
         }
-        guard let loss = NetworkSpec.Loss(rawValue: self.loss ?? "crossEntropy") else { throw fail("loss", "'\(self.loss!)' is not crossEntropy or meanSquaredError") }
+        guard let loss = NetworkSpec.Loss(rawValue: self.loss ?? "crossEntropy") else { throw fail("loss", "'\(self.loss!)' is not crossEntropy, crossEntropySummed or meanSquaredError") }
         let spec = NetworkSpec(inputs: inputs, hidden: hidden, outputs: outputs, kappa: kappa, loss: loss)
         try spec.check()
         return spec

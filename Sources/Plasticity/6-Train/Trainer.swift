@@ -35,7 +35,7 @@ public final class Trainer {
         sim.zeroGradients()
         var loss = 0.0, correct = 0, counted = 0
         var last = (gradientNorm: 0.0, learningRate: optimizer.learningRate(at: optimizer.step))
-        let targetWidth = B * (net.loss == .crossEntropy ? 1 : net.outputs)
+        let targetWidth = B * net.targetWidth
         var start = 0
         while start < steps {
             let length = min(chunk, steps - start)
@@ -50,7 +50,7 @@ public final class Trainer {
             sim.zeroGradients()
             start += length
         }
-        return BatchMetrics(loss: loss / Double(B), accuracy: net.loss == .crossEntropy && counted > 0 ? Double(correct) / Double(counted) : nil,
+        return BatchMetrics(loss: loss / Double(B), accuracy: net.loss != .meanSquaredError && counted > 0 ? Double(correct) / Double(counted) : nil,
                             gradientNorm: last.gradientNorm, learningRate: last.learningRate)
     }
 
@@ -63,7 +63,7 @@ public final class Trainer {
         sim.zeroGradients()
         if let failure = result.failure { throw NonFiniteError(update: optimizer.step, step: failure.step, tensor: failure.tensor) }
         return BatchMetrics(loss: result.loss / Double(sim.batch),
-                            accuracy: sim.network.loss == .crossEntropy && result.counted > 0 ? Double(result.correct) / Double(result.counted) : nil,
+                            accuracy: sim.network.loss != .meanSquaredError && result.counted > 0 ? Double(result.correct) / Double(result.counted) : nil,
                             gradientNorm: 0, learningRate: 0)
     }
 }

@@ -140,6 +140,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             ps[1] = t3;
             work[(long)j * 2 + 1] = out;
             if (a->output_record) a->output_record[((long)t * B + b) * n + j] = out;
+            if (a->spike_count) a->spike_count[j] += out;
             if (a->state_record) {
                 float *rec = a->state_record + (((long)t * B + b) * n + j) * 2;
                 rec[0] = st[0];
@@ -172,6 +173,26 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
                     e[1] = e1;
                     ebar[i] = kappa * ebar[i] + t2 * e0 + t3 * e1;
                 }
+            }
+            if (a->eligibility_sum[0]) {
+                float *esum = a->eligibility_sum[0] + (long)j * n_in;
+                const float *eps_sum = a->eligibility_vector[0] + nj * n_in * 2;
+                for (int i = 0; i < n_in; ++i) esum[i] += t2 * eps_sum[(long)i * 2 + 0] + t3 * eps_sum[(long)i * 2 + 1];
+            }
+            if (a->eligibility_trace_sum[0]) {
+                float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
+                const float *ebar_now = a->eligibility_trace[0] + nj * n_in;
+                for (int i = 0; i < n_in; ++i) bsum[i] += ebar_now[i];
+            }
+            if (a->eligibility_sum[1]) {
+                float *esum = a->eligibility_sum[1] + (long)j * n;
+                const float *eps_sum = a->eligibility_vector[1] + nj * n * 2;
+                for (int i = 0; i < n; ++i) esum[i] += t2 * eps_sum[(long)i * 2 + 0] + t3 * eps_sum[(long)i * 2 + 1];
+            }
+            if (a->eligibility_trace_sum[1]) {
+                float *bsum = a->eligibility_trace_sum[1] + nj * n;
+                const float *ebar_now = a->eligibility_trace[1] + nj * n;
+                for (int i = 0; i < n; ++i) bsum[i] += ebar_now[i];
             }
         }
         /* the new spikes become the previous spikes of the next step */
