@@ -20,7 +20,7 @@ struct TaskCommand: ParsableCommand {
     @Option var seed: UInt64 = 1
     @Option(help: "Write the curve as JSON lines to this file.") var log: String?
     @Option var evaluateEvery = 25
-    @Option(help: "Checkpoint file (safetensors), written atomically every --checkpoint-every iterations and at the end.")
+    @Option(help: "Checkpoint manifest (JSON; the weights go to <name>-<iteration>.safetensors beside it), written every --checkpoint-every iterations and at the end.")
     var checkpoint: String?
     @Option var checkpointEvery = 25
     @Flag(help: "Continue from --checkpoint if it exists.") var resume = false

@@ -37,7 +37,7 @@ import PlasticityTestSupport
     @Test func checkpointRoundTrip() throws {
         let (trainer, data) = try makeTrainer()
         for _ in 0..<3 { _ = try trainer.train(input: data.input, targets: data.targets, steps: data.steps) }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ck-\(UUID()).safetensors")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ck-\(UUID()).json")
         defer { try? FileManager.default.removeItem(at: url) }
         try Checkpoint.save(trainer, state: .init(iteration: 3, rng: SplitMix64(seed: 77), config: "c"), to: url)
         let (fresh, _) = try makeTrainer(seed: 2)
@@ -56,7 +56,7 @@ import PlasticityTestSupport
     @Test func nonFiniteStopsAndKeepsTheLastCheckpoint() throws {
         let (trainer, data) = try makeTrainer()
         _ = try trainer.train(input: data.input, targets: data.targets, steps: data.steps)
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ck-\(UUID()).safetensors")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ck-\(UUID()).json")
         defer { try? FileManager.default.removeItem(at: url) }
         try Checkpoint.save(trainer, state: .init(iteration: 1, rng: SplitMix64(seed: 1), config: ""), to: url)
         let saved = trainer.simulation.trainableTensors.map { $0.value.array }
@@ -79,9 +79,10 @@ import PlasticityTestSupport
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("corrupt-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let good = dir.appendingPathComponent("good.safetensors")
-        try Checkpoint.save(trainer, state: .init(iteration: 0, rng: SplitMix64(seed: 0), config: ""), to: good)
-        let bytes = try Data(contentsOf: good)
+        let manifest = dir.appendingPathComponent("good.json")
+        try Checkpoint.save(trainer, state: .init(iteration: 0, rng: SplitMix64(seed: 0), config: ""), to: manifest)
+        let weights = try Checkpoint.weightsURL(manifest)
+        let bytes = try Data(contentsOf: weights)
         let cases: [(String, Data, String)] = [
             ("short", bytes.prefix(5), "header length"),
             ("truncated", bytes.prefix(bytes.count - 7), "data_offsets"),
@@ -89,20 +90,30 @@ import PlasticityTestSupport
             ("huge-header", Data([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]) + bytes.dropFirst(8), "header length"),
         ]
         for (name, data, field) in cases {
-            let url = dir.appendingPathComponent("\(name).safetensors")
-            try data.write(to: url)
+            try data.write(to: weights)
             do {
-                _ = try Checkpoint.load(url, into: trainer)
+                _ = try Checkpoint.load(manifest, into: trainer)
                 Issue.record("\(name) loaded")
             } catch let error as FileFormatError {
-                #expect(error.file == url.path)
+                #expect(error.file == weights.path)
                 #expect(error.field.contains(field), "\(name): \(error)")
             }
         }
+        // A manifest without its weights name, and one with a non-numeric RNG state.
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        for (broken, field) in [(text.replacingOccurrences(of: "\"weights\"", with: "\"weightz\""), "weights"),
+                                (text.replacingOccurrences(of: "\"rngState\" : \"0\"", with: "\"rngState\" : \"x\""), "rngState")] {
+            try broken.write(to: manifest, atomically: true, encoding: .utf8)
+            do { _ = try Checkpoint.load(manifest, into: trainer); Issue.record("broken manifest loaded") } catch let error as FileFormatError {
+                #expect(error.file == manifest.path && error.field == field, "\(error)")
+            }
+        }
         // A checkpoint of another network names the tensor whose shape differs.
+        try text.write(to: manifest, atomically: true, encoding: .utf8)
+        try Checkpoint.save(trainer, state: .init(iteration: 1, rng: SplitMix64(seed: 0), config: ""), to: manifest)
         let spec = NetworkSpec(inputs: 20, hidden: [.init(Models.lif(), neurons: 13, recurrent: true)], outputs: 1, kappa: 0.9, loss: .meanSquaredError)
         let other = Trainer(simulation: try NetworkSimulation(kernel: try compile(spec), batch: 1), optimizer: Optimizer(OptimizerConfig()))
-        #expect(throws: FileFormatError.self) { _ = try Checkpoint.load(good, into: other) }
+        #expect(throws: FileFormatError.self) { _ = try Checkpoint.load(manifest, into: other) }
     }
 
     /// SIGKILL a training run several times at different moments; resuming from the checkpoint
@@ -128,26 +139,26 @@ import PlasticityTestSupport
             try p.run()
             return p
         }
-        let reference = dir.appendingPathComponent("reference.safetensors")
+        let reference = dir.appendingPathComponent("reference.json")
         let uninterrupted = try launch(reference)
         uninterrupted.waitUntilExit()
         #expect(uninterrupted.terminationStatus == 0)
 
-        let resumed = dir.appendingPathComponent("resumed.safetensors")
+        let resumed = dir.appendingPathComponent("resumed.json")
         var kills = 0
         for delay in [0.15, 0.3, 0.45, 0.6] {
             let p = try launch(resumed)
             Thread.sleep(forTimeInterval: delay)
             if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
             p.waitUntilExit()
-            if FileManager.default.fileExists(atPath: resumed.path) { _ = try SafeTensors.read(resumed) }   // always loadable
+            if FileManager.default.fileExists(atPath: resumed.path) { _ = try SafeTensors.read(try Checkpoint.weightsURL(resumed)) }   // always loadable
         }
         let last = try launch(resumed)
         last.waitUntilExit()
         #expect(last.terminationStatus == 0)
         #expect(kills >= 1, "no run was still going when killed")
-        let a = try SafeTensors.read(reference), b = try SafeTensors.read(resumed)
-        #expect(a.metadata["iteration"] == "40" && b.metadata["iteration"] == "40")
+        let a = try SafeTensors.read(try Checkpoint.weightsURL(reference)), b = try SafeTensors.read(try Checkpoint.weightsURL(resumed))
+        #expect(try Checkpoint.manifest(reference).iteration == 40 && Checkpoint.manifest(resumed).iteration == 40)
         #expect(a.tensors == b.tensors)
     }
 }

@@ -1,9 +1,13 @@
 import Foundation
 
-/// One file per checkpoint (safetensors): the network's tensors under their trainable names, the
-/// optimizer's moments under `optimizer.m.<name>` / `optimizer.v.<name>`, and in the metadata the
-/// update count, iteration, RNG state and the caller's config. Written atomically, so a crash or a
-/// kill leaves the previous checkpoint whole.
+/// A checkpoint is two files: `<name>.json` (format, config, optimizer kind, settings and step,
+/// iteration, RNG state, and the name of the weights file) and `<name>-<iteration>.safetensors`
+/// (the network's tensors under their trainable names, and the optimizer's moments under
+/// `optimizer.m.<name>` / `optimizer.v.<name>`).
+///
+/// Crash safety: the weights go to a new file (temp + fsync + rename), then the JSON is replaced
+/// the same way, then older weights files are removed. A kill at any moment leaves a JSON that
+/// names a complete weights file.
 public enum Checkpoint {
     public struct State: Sendable {
         public var iteration: Int
@@ -12,27 +16,71 @@ public enum Checkpoint {
         public init(iteration: Int, rng: SplitMix64, config: String) { self.iteration = iteration; self.rng = rng; self.config = config }
     }
 
+    struct Manifest: Codable {
+        var format: String
+        var weights: String
+        var iteration: Int
+        var optimizerStep: Int
+        var optimizer: OptimizerConfig
+        var rngState: String        // a decimal string: JSON numbers lose 64-bit integers
+        var config: String
+    }
+    static let format = "plasticity-checkpoint-2"
+
+    /// - Parameter url: the JSON file; the weights file is written beside it.
     public static func save(_ trainer: Trainer, state: State, to url: URL) throws {
+        let directory = url.deletingLastPathComponent(), stem = url.deletingPathExtension().lastPathComponent
+        let weightsName = "\(stem)-\(String(format: "%09d", state.iteration)).safetensors"
         var file = SafeTensors()
         for t in trainer.simulation.trainableTensors {
             file.tensors[t.name] = .init(shape: t.shape, values: t.value.array)
             if let m = trainer.optimizer.first[t.name] { file.tensors["optimizer.m.\(t.name)"] = .init(shape: t.shape, values: m) }
             if let v = trainer.optimizer.second[t.name] { file.tensors["optimizer.v.\(t.name)"] = .init(shape: t.shape, values: v) }
         }
-        file.metadata = ["format": "plasticity-checkpoint-1", "optimizer_step": String(trainer.optimizer.step),
-                         "optimizer": trainer.optimizer.config.kind.rawValue,
-                         "iteration": String(state.iteration), "rng_state": String(state.rng.state), "config": state.config]
-        try file.write(to: url)
+        try file.write(to: directory.appendingPathComponent(weightsName))
+        let manifest = Manifest(format: format, weights: weightsName, iteration: state.iteration, optimizerStep: trainer.optimizer.step,
+                                optimizer: trainer.optimizer.config, rngState: String(state.rng.state), config: state.config)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try writeAtomically(try encoder.encode(manifest), to: url)
+        let stale = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in stale where name.hasPrefix("\(stem)-") && name.hasSuffix(".safetensors") && name != weightsName {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
     }
 
-    /// Restores tensors and optimizer state; every tensor must be present with its shape.
+    /// The weights file a checkpoint names.
+    public static func weightsURL(_ url: URL) throws -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(try manifest(url).weights)
+    }
+
+    static func manifest(_ url: URL) throws -> Manifest {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw FileFormatError(file: url.path, field: "file", message: "cannot be read") }
+        let manifest: Manifest
+        do { manifest = try JSONDecoder().decode(Manifest.self, from: data) } catch let DecodingError.keyNotFound(key, context) {
+            throw FileFormatError(file: url.path, field: (context.codingPath + [key]).map(\.stringValue).joined(separator: "."), message: "is missing")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw FileFormatError(file: url.path, field: context.codingPath.map(\.stringValue).joined(separator: "."), message: "has the wrong type")
+        } catch {
+            throw FileFormatError(file: url.path, field: "file", message: "is not a checkpoint manifest (JSON)")
+        }
+        guard manifest.format == format else { throw FileFormatError(file: url.path, field: "format", message: "'\(manifest.format)' is not \(format)") }
+        guard !manifest.weights.contains("/") else { throw FileFormatError(file: url.path, field: "weights", message: "must name a file beside the manifest") }
+        return manifest
+    }
+
+    /// Restores tensors and optimizer state; every tensor must be present with its shape, and
+    /// the optimizer kind must match. Nothing changes unless everything checks.
     public static func load(_ url: URL, into trainer: Trainer) throws -> State {
-        let file = try SafeTensors.read(url)
-        func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: url.path, field: field, message: message) }
-        guard file.metadata["format"] == "plasticity-checkpoint-1" else { throw fail("__metadata__.format", "is not a Plasticity checkpoint") }
-        guard let step = file.metadata["optimizer_step"].flatMap(Int.init) else { throw fail("__metadata__.optimizer_step", "is missing or not an integer") }
-        guard let iteration = file.metadata["iteration"].flatMap(Int.init) else { throw fail("__metadata__.iteration", "is missing or not an integer") }
-        guard let rng = file.metadata["rng_state"].flatMap(UInt64.init) else { throw fail("__metadata__.rng_state", "is missing or not an integer") }
+        let manifest = try manifest(url)
+        guard let rng = UInt64(manifest.rngState) else { throw FileFormatError(file: url.path, field: "rngState", message: "is not an unsigned integer") }
+        guard manifest.optimizer.kind == trainer.optimizer.config.kind else {
+            throw FileFormatError(file: url.path, field: "optimizer.kind", message: "\(manifest.optimizer.kind.rawValue), the trainer uses \(trainer.optimizer.config.kind.rawValue)")
+        }
+        let weightsURL = url.deletingLastPathComponent().appendingPathComponent(manifest.weights)
+        let file = try SafeTensors.read(weightsURL)
+        func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: weightsURL.path, field: field, message: message) }
         let tensors = trainer.simulation.trainableTensors
         for t in tensors {
             guard let stored = file.tensors[t.name] else { throw fail(t.name, "is missing") }
@@ -41,13 +89,12 @@ public enum Checkpoint {
                 if let moment = file.tensors[name], moment.shape != t.shape { throw fail("\(name).shape", "\(moment.shape), expected \(t.shape)") }
             }
         }
-        // Everything checked: now change the trainer.
         for t in tensors {
             t.value.array = file.tensors[t.name]!.values
             trainer.optimizer.first[t.name] = file.tensors["optimizer.m.\(t.name)"]?.values
             trainer.optimizer.second[t.name] = file.tensors["optimizer.v.\(t.name)"]?.values
         }
-        trainer.optimizer.step = step
-        return State(iteration: iteration, rng: SplitMix64(seed: rng), config: file.metadata["config"] ?? "")
+        trainer.optimizer.step = manifest.optimizerStep
+        return State(iteration: manifest.iteration, rng: SplitMix64(seed: rng), config: manifest.config)
     }
 }
