@@ -4,8 +4,8 @@ import Plasticity
 
 /// Trains a network on one of the built-in tasks and logs the curve (JSON lines).
 struct TaskCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "task", abstract: "Train on a built-in task: evidence, sine.")
-    enum Name: String, ExpressibleByArgument { case evidence, sine }
+    static let configuration = CommandConfiguration(commandName: "task", abstract: "Train on a built-in task: evidence, sine, exact.")
+    enum Name: String, ExpressibleByArgument { case evidence, sine, exact }
 
     @Argument var task: Name
     @Option var iterations = 200
@@ -25,6 +25,10 @@ struct TaskCommand: ParsableCommand {
     @Option var checkpointEvery = 25
     @Flag(help: "Continue from --checkpoint if it exists.") var resume = false
     @Option(help: "Sequence length of the sine task (ms).") var steps = 1000
+    @Option(help: "Input weight gain (std = gain/sqrt(fan-in)); default 3 for evidence, 2 for sine.") var inputGain: Double?
+    @Option var recurrentGain = 0.5
+    @Option(help: "Firing-rate regularization: target spikes per step (0: off).") var rateTarget = 0.01
+    @Option(help: "Firing-rate regularization strength.") var rateStrength = 0.0
     @Option(help: "ALIF adaptation time constant in ms (evidence accumulation needs one longer than the delay).")
     var adaptationMs: Double = 2000
 
@@ -36,23 +40,27 @@ struct TaskCommand: ParsableCommand {
     func run() throws {
         guard let backend = Backend(rawValue: backend) else { throw ValidationError("backend is tinyCC or systemCC") }
         guard let topFeedback = NetworkSpec.Feedback(rawValue: feedback) else { throw ValidationError("feedback: symmetric, random, targetProjection") }
-        let evidence = EvidenceAccumulation()
+        let evidence = EvidenceAccumulation(), exact = ExactGradientTask()
         var sine = SinePattern()
         sine.steps = steps
         let modelName = model ?? (task == .evidence ? "alif" : "lif")
+        let exactSetting = task == .exact
         guard var neuron = Models.builtin(named: modelName) else { throw ValidationError("unknown model \(modelName)") }
         if modelName == "alif" { neuron = Models.alif(rho: exp(-1 / adaptationMs)) }
-        let inputs = task == .evidence ? evidence.inputs : sine.inputs
-        let outputs = task == .evidence ? evidence.outputs : sine.outputs
-        let hidden = (0..<layers).map { l in
-            NetworkSpec.Hidden(neuron, neurons: neurons, recurrent: true, feedback: l == layers - 1 ? topFeedback : .random)
+        let inputs = [Name.evidence: evidence.inputs, .sine: sine.inputs, .exact: exact.inputs][task]!
+        let outputs = [Name.evidence: evidence.outputs, .sine: sine.outputs, .exact: exact.outputs][task]!
+        // The exact task: one layer, no recurrent weights, symmetric feedback, loss at every step.
+        let hidden = (0..<(exactSetting ? 1 : layers)).map { l in
+            NetworkSpec.Hidden(neuron, neurons: neurons, recurrent: !exactSetting,
+                               feedback: exactSetting ? .symmetric : (l == layers - 1 ? topFeedback : .random))
         }
         let spec = NetworkSpec(inputs: inputs, hidden: hidden, outputs: outputs, kappa: exp(-1.0 / 20),
-                               loss: task == .evidence ? .crossEntropy : .meanSquaredError)
+                               loss: task == .sine ? .meanSquaredError : .crossEntropy,
+                               rateRegularization: rateStrength > 0 ? .init(target: rateTarget, strength: rateStrength) : nil)
         let kernel = try compile(spec, backend: backend)
-        let batchSize = batch > 0 ? batch : (task == .evidence ? 32 : 1)
+        let batchSize = batch > 0 ? batch : (task == .sine ? 1 : 32)
         let sim = try NetworkSimulation(kernel: kernel, batch: batchSize)
-        sim.initializeWeights(seed: seed, inputGain: task == .evidence ? 3 : 2, recurrentGain: 0.5, readoutGain: 1)
+        sim.initializeWeights(seed: seed, inputGain: inputGain ?? (task == .evidence ? 3 : 2), recurrentGain: recurrentGain, readoutGain: 1)
         var config = OptimizerConfig()
         config.learningRate = learningRate
         config.clipNorm = 10
@@ -74,8 +82,26 @@ struct TaskCommand: ParsableCommand {
         }
         print("task \(task.rawValue): \(layers) x \(neurons) \(neuron.name), batch \(batchSize), \(backend.rawValue), kernel compiled in \(String(format: "%.1f", kernel.compileMilliseconds)) ms")
         guard first <= iterations else { return }
+        if exactSetting {
+            var probe = rng
+            let data = exact.batch(batchSize, rng: &probe)
+            sim.resetSequence(); sim.zeroGradients()
+            _ = sim.run(input: data.input, targets: data.targets, steps: data.steps)
+            let eprop = sim.accumulatedGradients
+            let bptt = try backpropagationThroughTime(sim, input: data.input, targets: data.targets, steps: data.steps)
+            for ((name, a), (_, b)) in zip(eprop.named, bptt.named) {
+                let c = compareGradients(a, b)
+                print(String(format: "first batch, e-prop vs BPTT, %@: cosine %.7f, max relative error %.2g", name, c.cosine, c.maxRelativeError))
+            }
+            sim.zeroGradients()
+        }
         for iteration in first...iterations {
-            let data = task == .evidence ? evidence.batch(batchSize, rng: &rng) : sineBatch
+            let data: TaskBatch
+            switch task {
+            case .evidence: data = evidence.batch(batchSize, rng: &rng)
+            case .exact: data = exact.batch(batchSize, rng: &rng)
+            case .sine: data = sineBatch
+            }
             let metrics: BatchMetrics
             do { metrics = try trainer.train(input: data.input, targets: data.targets, steps: data.steps) } catch let error as NonFiniteError {
                 print("error: \(error)")
@@ -90,7 +116,20 @@ struct TaskCommand: ParsableCommand {
                 var evalRng = SplitMix64(seed: 999)
                 let test = evidence.batch(batchSize, rng: &evalRng)
                 let result = try trainer.evaluate(input: test.input, targets: test.targets, steps: test.steps)
-                record["test_accuracy"] = result.accuracy ?? 0
+                record["test_step_accuracy"] = result.accuracy ?? 0
+                // Per trial: the class with the larger mean readout over the recall window.
+                let readout = sim.lastReadout, nOut = spec.outputs
+                var correctTrials = 0
+                for b in 0..<batchSize {
+                    var sums = [Double](repeating: 0, count: nOut), label = -1
+                    for t in 0..<test.steps where test.targets[t * batchSize + b] >= 0 {
+                        label = Int(test.targets[t * batchSize + b])
+                        for o in 0..<nOut { sums[o] += Double(readout[(t * batchSize + b) * nOut + o]) }
+                    }
+                    if label >= 0, sums.firstIndex(of: sums.max()!) == label { correctTrials += 1 }
+                }
+                record["test_accuracy"] = Double(correctTrials) / Double(batchSize)
+                record["firing_rate"] = sim.lastFiringRates
             }
             if let logHandle {
                 logHandle.write(try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]))

@@ -34,6 +34,10 @@ public final class NetworkSimulation {
     private var readoutTraceSum, readoutBiasTraceSum: FloatBuffer?
 
     public var network: NetworkSpec { kernel.network }
+    /// From the last `Trainer.evaluate`: readout [steps][batch][outputs] and spikes per neuron
+    /// and step of each hidden layer.
+    public var lastReadout: [Float] = []
+    public var lastFiringRates: [Double] = []
 
     public init(kernel: NetworkKernel, batch: Int) throws {
         self.kernel = kernel

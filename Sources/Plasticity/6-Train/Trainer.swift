@@ -59,7 +59,10 @@ public final class Trainer {
         let sim = simulation
         sim.resetSequence()
         sim.zeroGradients()
-        let result = sim.run(input: input, targets: targets, steps: steps)
+        for layer in sim.layers { layer.keepSums(rates: true, traces: false) }
+        let result = sim.run(input: input, targets: targets, steps: steps, recordReadout: true)
+        sim.lastReadout = result.readout
+        sim.lastFiringRates = sim.layers.map { Double($0.spikeCount!.array.reduce(0, +)) / Double(steps * sim.batch * $0.neurons) }
         sim.zeroGradients()
         if let failure = result.failure { throw NonFiniteError(update: optimizer.step, step: failure.step, tensor: failure.tensor) }
         return BatchMetrics(loss: result.loss / Double(sim.batch),

@@ -86,19 +86,25 @@ public struct SinePattern: Sendable {
 }
 
 /// The setting where e-prop is exact (one layer, no recurrent weights, cross-entropy at every
-/// step): Bernoulli input spikes and a random label per sequence.
+/// step): Bernoulli input spikes, the inputs split into one group per class; a sequence of class
+/// c has its group firing at `signalRate`, the others at `inputRate`.
 public struct ExactGradientTask: Sendable {
     public var inputs = 20
     public var outputs = 4
     public var steps = 200
-    public var inputRate = 0.3
+    public var inputRate = 0.1
+    public var signalRate = 0.3
     public init() {}
 
     public func batch(_ size: Int, rng: inout SplitMix64) -> TaskBatch {
-        let labels = (0..<size).map { _ in Float(Int(rng.next() % UInt64(outputs))) }
+        let labels = (0..<size).map { _ in Int(rng.next() % UInt64(outputs)) }
+        let group = max(1, inputs / outputs)
         var input = [Float](repeating: 0, count: steps * size * inputs)
-        for i in input.indices where Double(rng.next() >> 11) / Double(1 << 53) < inputRate { input[i] = 1 }
-        let targets = (0..<steps * size).map { labels[$0 % size] }
+        for t in 0..<steps { for b in 0..<size { for i in 0..<inputs {
+            let p = i / group == labels[b] ? signalRate : inputRate
+            if Double(rng.next() >> 11) / Double(1 << 53) < p { input[(t * size + b) * inputs + i] = 1 }
+        } } }
+        let targets = (0..<steps * size).map { Float(labels[$0 % size]) }
         return TaskBatch(input: input, targets: targets, steps: steps, batch: size)
     }
 }
