@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Plasticity
+
+/// Throughput of the fused network kernel on the fixed configurations of issue 5.
+struct BenchNetwork: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "network", abstract: "Seconds per batch of e-prop training steps on fixed networks.")
+    @Option(help: "Comma-separated: R, R-ALIF, N100, N400, S.") var configs = "R,R-ALIF,N100,N400,S"
+    @Option(help: "Comma-separated backends.") var backends = "tinyCC,systemCC"
+    @Option var repeats = 5
+    @Option(help: "Override T (steps per sequence).") var steps: Int?
+    @Flag var json = false
+
+    struct Setup { var name: String; var inputs: Int; var model: NeuronModel; var neurons: Int; var outputs: Int; var batch: Int; var rate: Double }
+    static let setups: [String: Setup] = [
+        "R": .init(name: "R", inputs: 100, model: Models.lif(), neurons: 256, outputs: 10, batch: 32, rate: 0.05),
+        "R-ALIF": .init(name: "R-ALIF", inputs: 100, model: Models.alif(), neurons: 256, outputs: 10, batch: 32, rate: 0.05),
+        "N100": .init(name: "N100", inputs: 100, model: Models.lif(), neurons: 100, outputs: 1, batch: 1, rate: 0.05),
+        "N400": .init(name: "N400", inputs: 100, model: Models.lif(), neurons: 400, outputs: 1, batch: 1, rate: 0.05),
+        "S": .init(name: "S", inputs: 700, model: Models.alif(), neurons: 256, outputs: 20, batch: 32, rate: 0.05),
+    ]
+
+    func run() throws {
+        var rows: [[String: Any]] = []
+        if !json {
+            print("| config | backend | s/batch (median of \(repeats)) | synapse-updates/s | compile ms | peak RSS MB |")
+            print("|---|---|---|---|---|---|")
+        }
+        for name in configs.split(separator: ",").map(String.init) {
+            guard let setup = Self.setups[name] else { throw ValidationError("unknown config \(name)") }
+            let T = steps ?? 1000
+            let spec = NetworkSpec(inputs: setup.inputs, hidden: [.init(setup.model, neurons: setup.neurons, recurrent: true)],
+                                   outputs: setup.outputs, kappa: exp(-1.0 / 20))
+            var rng = SplitMix64(seed: 1)
+            let input = (0..<T * setup.batch * setup.inputs).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < setup.rate ? Float(1) : 0 }
+            let targets = (0..<T * setup.batch).map { Float($0 % setup.outputs) }
+            for backendName in backends.split(separator: ",").map(String.init) {
+                guard let backend = Backend(rawValue: backendName) else { throw ValidationError("unknown backend \(backendName)") }
+                let kernel = try compile(spec, backend: backend)
+                let sim = try NetworkSimulation(kernel: kernel, batch: setup.batch)
+                sim.initializeWeights(seed: 2, inputGain: 2, recurrentGain: 0.3)
+                var times: [Double] = []
+                for _ in 0..<(repeats + 1) {
+                    sim.resetSequence(); sim.zeroGradients()
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    _ = sim.run(input: input, targets: targets, steps: T)
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                }
+                let sorted = times.dropFirst().sorted(), median = sorted[sorted.count / 2]
+                let synapses = Double(setup.neurons * (setup.inputs + setup.neurons) * setup.batch * T)
+                let rss = peakResidentMegabytes()
+                rows.append(["config": name, "backend": backendName, "seconds_per_batch": median, "synapse_updates_per_second": synapses / median,
+                             "compile_ms": kernel.compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch])
+                if !json {
+                    print(String(format: "| %@ | %@ | %.4f | %.3g | %.1f | %.0f |", name, backendName, median, synapses / median, kernel.compileMilliseconds, rss))
+                }
+            }
+        }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+/// VmHWM of this process, from /proc.
+func peakResidentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+    return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+}
