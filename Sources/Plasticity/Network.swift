@@ -6,7 +6,11 @@
 /// every layer is filtered with the readout leak κ, which makes e-prop exact where it can be
 /// (one layer, no recurrent weights, symmetric feedback, loss at every step).
 public struct NetworkSpec: Sendable, Hashable {
-    public enum Feedback: String, Sendable, Hashable { case symmetric, random, targetProjection }
+    /// How a hidden layer receives its learning signal: directly from the readout error
+    /// (symmetric B = W_outᵀ for the last layer, or fixed random B), from the target alone
+    /// (target projection), or by an instantaneous backward pass through the layer above at the
+    /// same step (no backward in time, OSTL-style; not for the last layer).
+    public enum Feedback: String, Sendable, Hashable { case symmetric, random, targetProjection, backward }
     /// Cross-entropy at every labelled step, cross-entropy of the time-summed readout
     /// (softmax of the mean of y over the sequence, one label per sequence), or MSE.
     public enum Loss: String, Sendable, Hashable { case crossEntropy, crossEntropySummed, meanSquaredError }
@@ -54,7 +58,11 @@ public struct NetworkSpec: Sendable, Hashable {
         guard inputs > 0, outputs > 0, hidden.allSatisfy({ $0.neurons > 0 }) else { throw fail("layer sizes must be positive") }
         guard kappa.isFinite, (0..<1).contains(kappa) else { throw fail("kappa must be in [0, 1), not \(kappa)") }
         for (l, h) in hidden.enumerated() where h.feedback == .symmetric && l != hidden.count - 1 {
-            throw fail("hidden layer \(l): symmetric feedback (B = W_outᵀ) needs the layer to feed the readout; use random or target projection")
+            throw fail("hidden layer \(l): symmetric feedback (B = W_outᵀ) needs the layer to feed the readout; use random, target projection or backward")
+        }
+        if hidden.last!.feedback == .backward { throw fail("the last hidden layer has no layer above for a backward pass") }
+        if loss == .crossEntropySummed, hidden.contains(where: { $0.feedback == .backward }) {
+            throw fail("the time-summed loss gives no per-step signal to pass backward; use random feedback or target projection")
         }
     }
 }

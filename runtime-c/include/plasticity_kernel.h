@@ -48,6 +48,7 @@ typedef struct plasticity_layer_args {
     float *eligibility_trace_sum[PLASTICITY_MAX_PROJECTIONS];  /* [batch][n][n_pre]: Σ_t ē */
     float *param_eligibility_sum;                           /* [n][P]: Σ_{t,b} (ψ·ε_θ + ∂z/∂θ) */
     float *param_eligibility_trace_sum;                     /* [batch][n][P]: Σ_t ē_θ */
+    float *instant_gain;            /* optional [batch][n]: ∂z^t/∂I^t = ψ·c of projection 0's channel */
 } plasticity_layer_args;
 
 /* Dense local Jacobians of one step, for oracles and inspection (any pointer may be 0). */
@@ -84,6 +85,7 @@ typedef struct plasticity_kernel_info {
 #define PLASTICITY_LOSS_MSE 1               /* targets [n_steps][batch][n_out]; NaN first entry: no loss */
 #define PLASTICITY_SIGNAL_ERROR 0           /* err = π − onehot (CE) or y − y* (MSE) */
 #define PLASTICITY_SIGNAL_TARGET 1          /* err = onehot or y* only: target projection (DRTP) */
+#define PLASTICITY_SIGNAL_BACKWARD 2        /* L^l = W^{l+1}ᵀ (gain^{l+1} ⊙ L^{l+1}): same step, no backward in time */
 #define PLASTICITY_TENSOR_NONE 0
 #define PLASTICITY_TENSOR_READOUT 1         /* readout y */
 #define PLASTICITY_TENSOR_LOSS 2
@@ -109,7 +111,8 @@ typedef struct plasticity_network_args {
     float *grad_readout_weights;            /* [n_out][n_last] */
     float *grad_readout_bias;               /* [n_out] */
     float *error;                           /* scratch [batch][n_out] */
-    float *learning_signal;                 /* scratch [n_max] */
+    float *learning_signal;                 /* scratch [n_layers][n_max] */
+    int n_max;
     float *readout_record;                  /* optional [n_steps][batch][n_out] */
     float *readout_trace_sum;               /* optional [batch][n_last]: Σ_t z̄ */
     float *readout_bias_trace_sum;          /* optional [batch]: Σ_t (κ-filtered 1) */

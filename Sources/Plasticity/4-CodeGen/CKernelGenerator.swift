@@ -275,6 +275,13 @@ struct CKernelGenerator {
                         w.line("work[(long)j * \(stride) + \(C)] = out;")
                         w.line("if (a->output_record) a->output_record[((long)t * B + b) * n + j] = out;")
                         w.line("if (a->spike_count) a->spike_count[j] += out;")
+                        if let first = layout.projections.first {
+                            let terms = plan.outputGradient.enumerated().compactMap { s, psi -> String? in
+                                guard psi != nil, let c = value(plan.inputJacobian[s][first.channel]) else { return nil }
+                                return "\(psiExpressions[s]) * \(c)"
+                            }
+                            w.line("if (a->instant_gain) a->instant_gain[nj] = \(terms.isEmpty ? "0.0f" : terms.joined(separator: " + "));")
+                        }
                         w.block("if (a->state_record)") {
                             w.line("float *rec = a->state_record + (((long)t * B + b) * n + j) * \(k);")
                             for s in 0..<k { w.line("rec[\(s)] = st[\(s)];") }

@@ -118,18 +118,29 @@ struct CNetworkGenerator {
         }
     }
 
-    /// L_j = Σ_o B_jo err_o (or the target alone) and G += L ē for every projection and parameter.
+    /// L_j = Σ_o B_jo err_o (or the target alone, or the instantaneous backward pass from the layer
+    /// above) and G += L ē for every projection and parameter; top layer first.
     private func emitGradients(_ w: CWriter) {
         let last = layers.count - 1
-        for (l, layer) in layers.enumerated() {
+        for (l, layer) in layers.enumerated().reversed() {
             w.comment("layer \(l): learning signal and gradient accumulation")
             w.block("") {
                 w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
                 w.line("const int nl = a->n;")
-                w.line("float *signal = net->learning_signal;")
+                w.line("float *signal = net->learning_signal + (long)\(l) * net->n_max;")
                 w.line("const float *feedback = net->feedback[\(l)];")
                 w.block("for (int j = 0; j < nl; ++j)") {
                     w.line("float s = 0.0f;")
+                    if l < last {
+                        w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_BACKWARD)") {
+                            w.comment("same-step path z^l_j -> I^{l+1}_i -> z^{l+1}_i through projection 0 of layer l+1")
+                            w.line("const plasticity_layer_args *up = &net->layers[\(l + 1)];")
+                            w.line("const float *above = net->learning_signal + (long)\(l + 1) * net->n_max;")
+                            w.line("const float *gain = up->instant_gain + (long)b * up->n;")
+                            w.line("for (int i = 0; i < up->n; ++i) s += up->weights[0][(long)i * nl + j] * gain[i] * above[i];")
+                        }
+                        w.line("else")
+                    }
                     w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_TARGET)") {
                         w.line("if (label >= 0) s = feedback[(long)j * n_out + label];")
                         w.line("else for (int o = 0; o < n_out; ++o) s += feedback[(long)j * n_out + o] * target[o];")

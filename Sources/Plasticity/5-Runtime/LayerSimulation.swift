@@ -42,6 +42,10 @@ public class LayerBuffers {
     public private(set) var parameterEligibilitySum: FloatBuffer?
     public private(set) var parameterEligibilityTraceSum: FloatBuffer?
 
+    /// ∂z/∂I per neuron at the last step [batch][n], when a layer below learns by backward pass.
+    public private(set) var instantGain: FloatBuffer?
+    public func enableInstantGain() { if instantGain == nil { instantGain = FloatBuffer(count: batch * neurons) } }
+
     /// Allocates (once) and zeroes the sum buffers.
     public func keepSums(rates: Bool, traces: Bool) {
         let P = layout.learnableCount
@@ -141,6 +145,7 @@ public class LayerBuffers {
         }
         a.param_eligibility_sum = parameterEligibilitySum?.base
         a.param_eligibility_trace_sum = parameterEligibilityTraceSum?.base
+        a.instant_gain = instantGain?.base
         return a
     }
 

@@ -56,7 +56,9 @@ public final class NetworkSimulation {
         let last = below
         readoutWeights = FloatBuffer(count: net.outputs * last)
         readoutBias = FloatBuffer(count: net.outputs)
-        feedback = net.hidden.map { $0.feedback == .symmetric ? nil : FloatBuffer(count: $0.neurons * net.outputs) }
+        feedback = net.hidden.map { [.symmetric, .backward].contains($0.feedback) ? nil : FloatBuffer(count: $0.neurons * net.outputs) }
+        // A layer under a backward-pass layer reports its instantaneous gain ψ·c.
+        for (l, h) in net.hidden.enumerated() where h.feedback == .backward { layers[l + 1].enableInstantGain() }
         readoutState = FloatBuffer(count: batch * net.outputs)
         readoutTrace = FloatBuffer(count: batch * last)
         readoutBiasTrace = FloatBuffer(count: batch)
@@ -65,7 +67,7 @@ public final class NetworkSimulation {
         readoutWeightGradient = FloatBuffer(count: readoutWeights.count)
         readoutBiasGradient = FloatBuffer(count: net.outputs)
         error = FloatBuffer(count: batch * net.outputs)
-        learningSignal = FloatBuffer(count: net.hidden.map(\.neurons).max()!)
+        learningSignal = FloatBuffer(count: net.hidden.count * net.hidden.map(\.neurons).max()!)
     }
 
     /// Gaussian initialisation scaled by fan-in: W ~ N(0, gain²/fan_in); fixed feedback
@@ -130,6 +132,7 @@ public final class NetworkSimulation {
         args.readout_bias_trace_sum = readoutBiasTraceSum?.base
         args.grad_readout_weights = readoutWeightGradient.base; args.grad_readout_bias = readoutBiasGradient.base
         args.error = error.base; args.learning_signal = learningSignal.base
+        args.n_max = Int32(net.hidden.map(\.neurons).max()!)
         withUnsafeMutableBytes(of: &args.layers) { raw in
             let slots = raw.bindMemory(to: plasticity_layer_args.self)
             for (l, layer) in layers.enumerated() { slots[l] = layer.arguments(steps: steps, input: nil, outputRecord: nil, stateRecord: nil) }
@@ -140,7 +143,13 @@ public final class NetworkSimulation {
         }
         withUnsafeMutableBytes(of: &args.signal) { raw in
             let slots = raw.bindMemory(to: Int32.self)
-            for (l, h) in net.hidden.enumerated() { slots[l] = h.feedback == .targetProjection ? PLASTICITY_SIGNAL_TARGET : PLASTICITY_SIGNAL_ERROR }
+            for (l, h) in net.hidden.enumerated() {
+                switch h.feedback {
+                case .targetProjection: slots[l] = PLASTICITY_SIGNAL_TARGET
+                case .backward: slots[l] = PLASTICITY_SIGNAL_BACKWARD
+                case .symmetric, .random: slots[l] = PLASTICITY_SIGNAL_ERROR
+                }
+            }
         }
         withUnsafeMutableBytes(of: &args.grad_weights) { raw in
             let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
@@ -195,6 +204,7 @@ public final class NetworkSimulation {
                 for j in 0..<n {
                     var signal = 0.0
                     switch network.hidden[l].feedback {
+                    case .backward: continue   // the summed loss has no per-step signal to pass down
                     case .targetProjection: signal = Double(feedback[l]![j * nOut + label]) / Double(T)
                     case .symmetric: for o in 0..<nOut { signal += Double(readoutWeights[o * n + j]) * err[o] }
                     case .random: for o in 0..<nOut { signal += Double(feedback[l]![j * nOut + o]) * err[o] }

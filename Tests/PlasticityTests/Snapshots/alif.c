@@ -141,6 +141,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             work[(long)j * 2 + 1] = out;
             if (a->output_record) a->output_record[((long)t * B + b) * n + j] = out;
             if (a->spike_count) a->spike_count[j] += out;
+            if (a->instant_gain) a->instant_gain[nj] = t2 * 1.0f;
             if (a->state_record) {
                 float *rec = a->state_record + (((long)t * B + b) * n + j) * 2;
                 rec[0] = st[0];
