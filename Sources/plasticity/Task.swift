@@ -14,6 +14,8 @@ struct TaskCommand: ParsableCommand {
     @Option var neurons = 100
     @Option(help: "Hidden layers (2+: lower layers learn by random feedback).") var layers = 1
     @Option(help: "Feedback for the top layer: symmetric, random, targetProjection.") var feedback = "symmetric"
+    @Option(help: "Feedback for lower layers: random (direct feedback) or backward (instantaneous pass through the layer above).")
+    var lowerFeedback = "random"
     @Option var learningRate = 5e-3
     @Option(help: "Update every K steps inside a sequence (online); default once per batch.") var updateEvery: Int?
     @Option var backend = "systemCC"
@@ -34,12 +36,13 @@ struct TaskCommand: ParsableCommand {
 
     /// The command's settings, stored in checkpoints.
     var description: String {
-        "task \(task.rawValue) model \(model ?? "default") neurons \(neurons) layers \(layers) feedback \(feedback) lr \(learningRate) batch \(batch) seed \(seed) steps \(steps)"
+        "task \(task.rawValue) model \(model ?? "default") neurons \(neurons) layers \(layers) feedback \(feedback)/\(lowerFeedback) lr \(learningRate) batch \(batch) seed \(seed) steps \(steps)"
     }
 
     func run() throws {
         guard let backend = Backend(rawValue: backend) else { throw ValidationError("backend is tinyCC or systemCC") }
         guard let topFeedback = NetworkSpec.Feedback(rawValue: feedback) else { throw ValidationError("feedback: symmetric, random, targetProjection") }
+        guard let lower = NetworkSpec.Feedback(rawValue: lowerFeedback) else { throw ValidationError("lower feedback: random, targetProjection, backward") }
         let evidence = EvidenceAccumulation(), exact = ExactGradientTask()
         var sine = SinePattern()
         sine.steps = steps
@@ -52,7 +55,7 @@ struct TaskCommand: ParsableCommand {
         // The exact task: one layer, no recurrent weights, symmetric feedback, loss at every step.
         let hidden = (0..<(exactSetting ? 1 : layers)).map { l in
             NetworkSpec.Hidden(neuron, neurons: neurons, recurrent: !exactSetting,
-                               feedback: exactSetting ? .symmetric : (l == layers - 1 ? topFeedback : .random))
+                               feedback: exactSetting ? .symmetric : (l == layers - 1 ? topFeedback : lower))
         }
         let spec = NetworkSpec(inputs: inputs, hidden: hidden, outputs: outputs, kappa: exp(-1.0 / 20),
                                loss: task == .sine ? .meanSquaredError : .crossEntropy,
