@@ -225,3 +225,28 @@ import PlasticityTestSupport
         #expect(abs(after - target) < 0.5 * abs(before - target), "rate \(before) -> \(after), target \(target)")
     }
 }
+
+/// Fixed sparsity masks: masked synapses stay exactly zero through training, the others learn.
+@Suite struct SparsityMaskTests {
+    @Test func maskedWeightsStayZero() throws {
+        let (T, B, nIn, n) = (50, 4, 10, 12)
+        let spec = NetworkSpec(inputs: nIn, hidden: [.init(Models.lif(), neurons: n, recurrent: true)], outputs: 2, kappa: 0.9)
+        let sim = try NetworkSimulation(kernel: try compile(spec), batch: B)
+        sim.initializeWeights(seed: 41, inputGain: 3)
+        var rng = SplitMix64(seed: 42)
+        let inputMask = (0..<n * nIn).map { _ in rng.next() % 4 != 0 }          // 75% connectivity
+        let recurrentMask = (0..<n * n).map { $0 % (n + 1) != 0 }               // no self-connections
+        sim.setMask(layer: 0, projection: 0, inputMask)
+        sim.setMask(layer: 0, projection: 1, recurrentMask)
+        let trainer = Trainer(simulation: sim, optimizer: Optimizer(OptimizerConfig()))
+        let input = (0..<T * B * nIn).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < 0.3 ? Float(1) : 0 }
+        let targets = (0..<T * B).map { Float($0 % 2) }
+        let before = sim.layers[0].weights.map(\.array)
+        for _ in 0..<5 { _ = try trainer.train(input: input, targets: targets, steps: T) }
+        for (p, mask) in [inputMask, recurrentMask].enumerated() {
+            let w = sim.layers[0].weights[p].array
+            #expect(zip(w, mask).allSatisfy { $1 || $0 == 0 }, "projection \(p): a masked weight moved")
+            #expect(zip(zip(w, before[p]), mask).contains { $1 && $0.0 != $0.1 }, "projection \(p): nothing learned")
+        }
+    }
+}

@@ -37,6 +37,30 @@ public final class NetworkSimulation {
     /// From the last `Trainer.evaluate`: readout [steps][batch][outputs] and spikes per neuron
     /// and step of each hidden layer.
     public var lastReadout: [Float] = []
+    /// Fixed sparsity masks (1 keeps a synapse, 0 removes it) per layer and projection.
+    public private(set) var masks: [[FloatBuffer?]] = []
+
+    /// Fixes the connectivity of a projection: masked weights are set to zero and stay there
+    /// (their gradients are zeroed before every update).
+    public func setMask(layer l: Int, projection p: Int, _ mask: [Bool]) {
+        if masks.isEmpty { masks = layers.map { $0.weights.map { _ in nil } } }
+        let w = layers[l].weights[p]
+        precondition(mask.count == w.count, "the mask must have one entry per weight [n][n_pre]")
+        let buffer = FloatBuffer(count: w.count)
+        for i in 0..<w.count { buffer[i] = mask[i] ? 1 : 0; if !mask[i] { w[i] = 0 } }
+        masks[l][p] = buffer
+    }
+
+    /// Zeroes masked gradients (before an update) and masked weights (after one).
+    func applyMasks(toGradients: Bool) {
+        for (l, projections) in masks.enumerated() {
+            for (p, mask) in projections.enumerated() {
+                guard let mask else { continue }
+                let target = toGradients ? weightGradients[l][p] : layers[l].weights[p]
+                for i in 0..<mask.count where mask[i] == 0 { target[i] = 0 }
+            }
+        }
+    }
     public var lastFiringRates: [Double] = []
 
     public init(kernel: NetworkKernel, batch: Int) throws {

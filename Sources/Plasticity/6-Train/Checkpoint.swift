@@ -2,8 +2,8 @@ import Foundation
 
 /// A checkpoint is two files: `<name>.json` (format, config, optimizer kind, settings and step,
 /// iteration, RNG state, and the name of the weights file) and `<name>-<iteration>.safetensors`
-/// (the network's tensors under their trainable names, and the optimizer's moments under
-/// `optimizer.m.<name>` / `optimizer.v.<name>`).
+/// (the network's tensors under their trainable names, the optimizer's moments under
+/// `optimizer.m.<name>` / `optimizer.v.<name>`, and sparsity masks under `mask.<name>`).
 ///
 /// Crash safety: the weights go to a new file (temp + fsync + rename), then the JSON is replaced
 /// the same way, then older weights files are removed. A kill at any moment leaves a JSON that
@@ -36,6 +36,11 @@ public enum Checkpoint {
             file.tensors[t.name] = .init(shape: t.shape, values: t.value.array)
             if let m = trainer.optimizer.first[t.name] { file.tensors["optimizer.m.\(t.name)"] = .init(shape: t.shape, values: m) }
             if let v = trainer.optimizer.second[t.name] { file.tensors["optimizer.v.\(t.name)"] = .init(shape: t.shape, values: v) }
+        }
+        for (l, projections) in trainer.simulation.masks.enumerated() {
+            for (p, mask) in projections.enumerated() {
+                if let mask { file.tensors["mask.layer\(l).w\(p)"] = .init(shape: [trainer.simulation.layers[l].neurons, mask.count / trainer.simulation.layers[l].neurons], values: mask.array) }
+            }
         }
         try file.write(to: directory.appendingPathComponent(weightsName))
         let manifest = Manifest(format: format, weights: weightsName, iteration: state.iteration, optimizerStep: trainer.optimizer.step,
@@ -93,6 +98,13 @@ public enum Checkpoint {
             t.value.array = file.tensors[t.name]!.values
             trainer.optimizer.first[t.name] = file.tensors["optimizer.m.\(t.name)"]?.values
             trainer.optimizer.second[t.name] = file.tensors["optimizer.v.\(t.name)"]?.values
+        }
+        for (l, layer) in trainer.simulation.layers.enumerated() {
+            for p in layer.weights.indices {
+                if let mask = file.tensors["mask.layer\(l).w\(p)"], mask.values.count == layer.weights[p].count {
+                    trainer.simulation.setMask(layer: l, projection: p, mask.values.map { $0 != 0 })
+                }
+            }
         }
         trainer.optimizer.step = manifest.optimizerStep
         return State(iteration: manifest.iteration, rng: SplitMix64(seed: rng), config: manifest.config)

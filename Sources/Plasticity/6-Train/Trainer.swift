@@ -46,7 +46,9 @@ public final class Trainer {
                 throw NonFiniteError(update: optimizer.step, step: start + failure.step, tensor: failure.tensor)
             }
             loss += result.loss; correct += result.correct; counted += result.counted
+            sim.applyMasks(toGradients: true)
             last = optimizer.update(sim.trainableTensors, scale: 1 / Double(B))
+            sim.applyMasks(toGradients: false)
             sim.zeroGradients()
             start += length
         }
