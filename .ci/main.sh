@@ -4,7 +4,7 @@
 # DSL -> runnable kernel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-system-packages.sh
+.ci/install-system-packages.sh
 swift build -c release --product plasticity
 swift build -c release --product CustomNeuron
 bin=.build/release/plasticity

@@ -2,5 +2,5 @@
 # The test command: installs missing system packages, then runs the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-system-packages.sh
+.ci/install-system-packages.sh
 swift test "$@"
