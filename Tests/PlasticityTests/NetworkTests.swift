@@ -103,8 +103,8 @@ import PlasticityTestSupport
         #expect(results[0] == results[1])
     }
 
-    /// A state that overflows stops the run at that step, naming the tensor; a NaN weight is
-    /// caught at the first step (NaN·0 is NaN).
+    /// A state that overflows stops the run at that step, naming the tensor; so does a NaN weight,
+    /// at the first step its input is active.
     @Test func nonFiniteStateStopsWithStepAndTensor() throws {
         let spec = NetworkSpec(inputs: 4, hidden: [.init(Models.lif(), neurons: 3)], outputs: 2, kappa: 0.9)
         let sim = try NetworkSimulation(kernel: try compile(spec), batch: 1)
@@ -118,10 +118,15 @@ import PlasticityTestSupport
         #expect(r.failure?.step == 7)
         #expect(r.failure?.tensor == "layer 0 state h")
 
+        // Input is event-driven: a NaN weight is caught at the first step its input fires.
         sim.resetSequence()
-        sim.layers[0].weights[0][0] = .nan
-        let nan = sim.run(input: [Float](repeating: 0, count: 10 * 4), targets: [Float](repeating: 0, count: 10), steps: 10)
-        #expect(nan.failure?.step == 0)
+        sim.layers[0].weights[0][2 * 4 + 1] = 0.5; sim.layers[0].weights[0][2 * 4 + 3] = 0.5
+        sim.layers[0].weights[0][0] = .nan                    // neuron 0, input 0
+        var quiet = [Float](repeating: 0, count: 10 * 4)
+        quiet[4 * 4 + 0] = 1                                  // input 0 first fires at step 4
+        let nan = sim.run(input: quiet, targets: [Float](repeating: 0, count: 10), steps: 10)
+        #expect(nan.failure?.step == 4)
+        #expect(nan.failure?.tensor == "layer 0 state h")
     }
 
     @Test func symmetricFeedbackOnlyForTheLastLayer() {

@@ -17,6 +17,7 @@
  *   param_eligibility_vector [batch][n][M]          ε for learnable parameters (M components in all)
  *   param_eligibility_trace  [batch][n][P]
  *   work                [batch][n][C + 1]           scratch: channel currents, next spikes
+ *   active              [Σ_p n_pre]                 scratch: active presynaptic indices (event-driven input)
  */
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
@@ -49,6 +50,7 @@ typedef struct plasticity_layer_args {
     float *param_eligibility_sum;                           /* [n][P]: Σ_{t,b} (ψ·ε_θ + ∂z/∂θ) */
     float *param_eligibility_trace_sum;                     /* [batch][n][P]: Σ_t ē_θ */
     float *instant_gain;            /* optional [batch][n]: ∂z^t/∂I^t = ψ·c of projection 0's channel */
+    int *active;                    /* scratch [Σ_p n_pre]: indices of nonzero presynaptic activity */
 } plasticity_layer_args;
 
 /* Dense local Jacobians of one step, for oracles and inspection (any pointer may be 0). */

@@ -251,15 +251,24 @@ struct CKernelGenerator {
                     w.line("const float *x = x_t + (long)b * n_in;")
                     w.line("const float *z = a->spike + (long)b * n;")
                     w.line("float *work = a->work + (long)b * n * \(stride);")
-                    w.comment("synaptic input per channel: I_c = sum over projections into c of W x")
+                    w.comment("event-driven input: gather the nonzero presynaptic entries once per step")
+                    var offset = "0"
+                    for (p, projection) in layout.projections.enumerated() {
+                        let (pre, count) = preActivity(projection)
+                        w.line("int *active\(p) = a->active + \(offset);")
+                        w.line("int count\(p) = 0;")
+                        w.line("for (int i = 0; i < \(count); ++i) if (\(pre)[i] != 0.0f) active\(p)[count\(p)++] = i;")
+                        offset += " + \(count)"
+                    }
+                    w.comment("synaptic input per channel: I_c = sum over projections into c of W x, active columns only")
                     w.block("for (int j = 0; j < n; ++j)") {
                         for c in 0..<C {
                             w.block("") {
                                 w.line("float sum = 0.0f;")
                                 for (p, projection) in layout.projections.enumerated() where projection.channel == c {
-                                    let (pre, count) = projection.source == .input ? ("x", "n_in") : ("z", "n")
+                                    let (pre, count) = preActivity(projection)
                                     w.line("const float *w\(p) = a->weights[\(p)] + (long)j * \(count);")
-                                    w.line("for (int i = 0; i < \(count); ++i) sum += w\(p)[i] * \(pre)[i];")
+                                    w.line("for (int q = 0; q < count\(p); ++q) { const int i = active\(p)[q]; sum += w\(p)[i] * \(pre)[i]; }")
                                 }
                                 w.line("work[(long)j * \(stride) + \(c)] = sum;")
                             }

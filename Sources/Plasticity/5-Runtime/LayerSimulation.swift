@@ -42,6 +42,11 @@ public class LayerBuffers {
     public private(set) var parameterEligibilitySum: FloatBuffer?
     public private(set) var parameterEligibilityTraceSum: FloatBuffer?
 
+    /// Scratch for the active presynaptic indices (Σ over projections of n_pre).
+    private let active: UnsafeMutablePointer<Int32>
+
+    deinit { active.deallocate() }
+
     /// ∂z/∂I per neuron at the last step [batch][n], when a layer below learns by backward pass.
     public private(set) var instantGain: FloatBuffer?
     public func enableInstantGain() { if instantGain == nil { instantGain = FloatBuffer(count: batch * neurons) } }
@@ -96,6 +101,9 @@ public class LayerBuffers {
         weights = layout.projections.indices.map { FloatBuffer(count: sizes["weights[\($0)]"]!) }
         eligibilityVectors = layout.projections.indices.map { FloatBuffer(count: sizes["eligibility_vector[\($0)]"]!) }
         eligibilityTraces = layout.projections.indices.map { FloatBuffer(count: sizes["eligibility_trace[\($0)]"]!) }
+        let presynaptic = layout.projections.reduce(0) { $0 + ($1.source == .input ? inputs : neurons) }
+        active = .allocate(capacity: max(presynaptic, 1))
+        active.initialize(repeating: 0, count: max(presynaptic, 1))
         resetSequence()
     }
 
@@ -146,6 +154,7 @@ public class LayerBuffers {
         a.param_eligibility_sum = parameterEligibilitySum?.base
         a.param_eligibility_trace_sum = parameterEligibilityTraceSum?.base
         a.instant_gain = instantGain?.base
+        a.active = active
         return a
     }
 

@@ -87,14 +87,21 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
         const float *x = x_t + (long)b * n_in;
         const float *z = a->spike + (long)b * n;
         float *work = a->work + (long)b * n * 2;
-        /* synaptic input per channel: I_c = sum over projections into c of W x */
+        /* event-driven input: gather the nonzero presynaptic entries once per step */
+        int *active0 = a->active + 0;
+        int count0 = 0;
+        for (int i = 0; i < n_in; ++i) if (x[i] != 0.0f) active0[count0++] = i;
+        int *active1 = a->active + 0 + n_in;
+        int count1 = 0;
+        for (int i = 0; i < n; ++i) if (z[i] != 0.0f) active1[count1++] = i;
+        /* synaptic input per channel: I_c = sum over projections into c of W x, active columns only */
         for (int j = 0; j < n; ++j) {
             {
                 float sum = 0.0f;
                 const float *w0 = a->weights[0] + (long)j * n_in;
-                for (int i = 0; i < n_in; ++i) sum += w0[i] * x[i];
+                for (int q = 0; q < count0; ++q) { const int i = active0[q]; sum += w0[i] * x[i]; }
                 const float *w1 = a->weights[1] + (long)j * n;
-                for (int i = 0; i < n; ++i) sum += w1[i] * z[i];
+                for (int q = 0; q < count1; ++q) { const int i = active1[q]; sum += w1[i] * z[i]; }
                 work[(long)j * 2 + 0] = sum;
             }
         }
