@@ -22,21 +22,24 @@ struct TaskCommand: ParsableCommand {
     @Option var seed: UInt64 = 1
     @Option(help: "Write the curve as JSON lines to this file.") var log: String?
     @Option var evaluateEvery = 25
+    @Option(help: "Held-out trials per evaluation (evidence task; a fixed seed, whole batches).") var testTrials = 256
     @Option(help: "Checkpoint manifest (JSON; the weights go to <name>-<iteration>.safetensors beside it), written every --checkpoint-every iterations and at the end.")
     var checkpoint: String?
     @Option var checkpointEvery = 25
     @Flag(help: "Continue from --checkpoint if it exists.") var resume = false
     @Option(help: "Sequence length of the sine task (ms).") var steps = 1000
-    @Option(help: "Input weight gain (std = gain/sqrt(fan-in)); default 3 for evidence, 2 for sine.") var inputGain: Double?
+    @Option(help: "Input weight gain (std = gain/sqrt(fan-in)); default 4 for evidence, 2 otherwise.") var inputGain: Double?
     @Option var recurrentGain = 0.5
     @Option(help: "Firing-rate regularization: target spikes per step (0: off).") var rateTarget = 0.01
-    @Option(help: "Firing-rate regularization strength.") var rateStrength = 0.0
+    @Option(help: "Firing-rate regularization strength (default 300 for evidence, else off).") var rateStrength: Double?
+    @Option(help: "ALIF adaptation strength β in the LSNN convention (threshold += β (1 − ρ) per spike; 400 with τ_a = 2 s is +0.2).")
+    var adaptationBeta = 400.0
     @Option(help: "ALIF adaptation time constant in ms (evidence accumulation needs one longer than the delay).")
     var adaptationMs: Double = 2000
 
     /// The command's settings, stored in checkpoints.
     var description: String {
-        "task \(task.rawValue) model \(model ?? "default") neurons \(neurons) layers \(layers) feedback \(feedback)/\(lowerFeedback) lr \(learningRate) batch \(batch) seed \(seed) steps \(steps)"
+        "task \(task.rawValue) model \(model ?? "default") beta \(adaptationBeta) tau_a \(adaptationMs) neurons \(neurons) layers \(layers) feedback \(feedback)/\(lowerFeedback) lr \(learningRate) batch \(batch) seed \(seed) steps \(steps)"
     }
 
     func run() throws {
@@ -49,7 +52,12 @@ struct TaskCommand: ParsableCommand {
         let modelName = model ?? (task == .evidence ? "alif" : "lif")
         let exactSetting = task == .exact
         guard var neuron = Models.builtin(named: modelName) else { throw ValidationError("unknown model \(modelName)") }
-        if modelName == "alif" { neuron = Models.alif(rho: exp(-1 / adaptationMs)) }
+        if modelName == "alif" {
+            // The LSNN/e-prop reference code moves the adaptation by (1 − ρ) per spike; with
+            // a += z here, the same dynamics take β' = β (1 − ρ).
+            let rho = exp(-1 / adaptationMs)
+            neuron = Models.alif(rho: rho, beta: adaptationBeta * (1 - rho))
+        }
         let inputs = [Name.evidence: evidence.inputs, .sine: sine.inputs, .exact: exact.inputs][task]!
         let outputs = [Name.evidence: evidence.outputs, .sine: sine.outputs, .exact: exact.outputs][task]!
         // The exact task: one layer, no recurrent weights, symmetric feedback, loss at every step.
@@ -57,13 +65,15 @@ struct TaskCommand: ParsableCommand {
             NetworkSpec.Hidden(neuron, neurons: neurons, recurrent: !exactSetting,
                                feedback: exactSetting ? .symmetric : (l == layers - 1 ? topFeedback : lower))
         }
+        let strength = rateStrength ?? (task == .evidence ? 300 : 0)
+        let regularization = strength > 0 ? NetworkSpec.RateRegularization(target: rateTarget, strength: strength) : nil
         let spec = NetworkSpec(inputs: inputs, hidden: hidden, outputs: outputs, kappa: exp(-1.0 / 20),
                                loss: task == .sine ? .meanSquaredError : .crossEntropy,
-                               rateRegularization: rateStrength > 0 ? .init(target: rateTarget, strength: rateStrength) : nil)
+                               rateRegularization: regularization)
         let kernel = try compile(spec, backend: backend)
         let batchSize = batch > 0 ? batch : (task == .sine ? 1 : 32)
         let sim = try NetworkSimulation(kernel: kernel, batch: batchSize)
-        sim.initializeWeights(seed: seed, inputGain: inputGain ?? (task == .evidence ? 3 : 2), recurrentGain: recurrentGain, readoutGain: 1)
+        sim.initializeWeights(seed: seed, inputGain: inputGain ?? (task == .evidence ? 4 : 2), recurrentGain: recurrentGain, readoutGain: 1)
         var config = OptimizerConfig()
         config.learningRate = learningRate
         config.clipNorm = 10
@@ -117,22 +127,28 @@ struct TaskCommand: ParsableCommand {
             if let accuracy = metrics.accuracy { record["train_accuracy"] = accuracy }
             if task == .evidence, iteration % evaluateEvery == 0 || iteration == iterations {
                 var evalRng = SplitMix64(seed: 999)
-                let test = evidence.batch(batchSize, rng: &evalRng)
-                let result = try trainer.evaluate(input: test.input, targets: test.targets, steps: test.steps)
-                record["test_step_accuracy"] = result.accuracy ?? 0
-                // Per trial: the class with the larger mean readout over the recall window.
-                let readout = sim.lastReadout, nOut = spec.outputs
-                var correctTrials = 0
-                for b in 0..<batchSize {
-                    var sums = [Double](repeating: 0, count: nOut), label = -1
-                    for t in 0..<test.steps where test.targets[t * batchSize + b] >= 0 {
-                        label = Int(test.targets[t * batchSize + b])
-                        for o in 0..<nOut { sums[o] += Double(readout[(t * batchSize + b) * nOut + o]) }
+                var correctTrials = 0, trials = 0, stepAccuracy = 0.0, rates = [Double](repeating: 0, count: layers)
+                let batches = max(1, (testTrials + batchSize - 1) / batchSize)
+                for _ in 0..<batches {
+                    let test = evidence.batch(batchSize, rng: &evalRng)
+                    let result = try trainer.evaluate(input: test.input, targets: test.targets, steps: test.steps)
+                    stepAccuracy += (result.accuracy ?? 0) / Double(batches)
+                    for (l, r) in sim.lastFiringRates.enumerated() { rates[l] += r / Double(batches) }
+                    // Per trial: the class with the larger mean readout over the recall window.
+                    let readout = sim.lastReadout, nOut = spec.outputs
+                    for b in 0..<batchSize {
+                        var sums = [Double](repeating: 0, count: nOut), label = -1
+                        for t in 0..<test.steps where test.targets[t * batchSize + b] >= 0 {
+                            label = Int(test.targets[t * batchSize + b])
+                            for o in 0..<nOut { sums[o] += Double(readout[(t * batchSize + b) * nOut + o]) }
+                        }
+                        if label >= 0 { trials += 1; if sums.firstIndex(of: sums.max()!) == label { correctTrials += 1 } }
                     }
-                    if label >= 0, sums.firstIndex(of: sums.max()!) == label { correctTrials += 1 }
                 }
-                record["test_accuracy"] = Double(correctTrials) / Double(batchSize)
-                record["firing_rate"] = sim.lastFiringRates
+                record["test_step_accuracy"] = stepAccuracy
+                record["test_accuracy"] = Double(correctTrials) / Double(trials)
+                record["test_trials"] = trials
+                record["firing_rate"] = rates
             }
             if let logHandle {
                 logHandle.write(try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]))
