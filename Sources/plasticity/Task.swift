@@ -22,6 +22,7 @@ struct TaskCommand: ParsableCommand {
     @Option var seed: UInt64 = 1
     @Option(help: "Write the curve as JSON lines to this file.") var log: String?
     @Option var evaluateEvery = 25
+    @Flag(help: "Cosine learning-rate decay to zero over the run (after 10 warmup updates).") var cosine = false
     @Option(help: "Held-out trials per evaluation (evidence task; a fixed seed, whole batches).") var testTrials = 256
     @Option(help: "Checkpoint manifest (JSON; the weights go to <name>-<iteration>.safetensors beside it), written every --checkpoint-every iterations and at the end.")
     var checkpoint: String?
@@ -39,7 +40,7 @@ struct TaskCommand: ParsableCommand {
 
     /// The command's settings, stored in checkpoints.
     var description: String {
-        "task \(task.rawValue) model \(model ?? "default") beta \(adaptationBeta) tau_a \(adaptationMs) neurons \(neurons) layers \(layers) feedback \(feedback)/\(lowerFeedback) lr \(learningRate) batch \(batch) seed \(seed) steps \(steps)"
+        "task \(task.rawValue) model \(model ?? "default") beta \(adaptationBeta) tau_a \(adaptationMs) neurons \(neurons) layers \(layers) feedback \(feedback)/\(lowerFeedback) lr \(learningRate)\(cosine ? " cosine" : "") batch \(batch) seed \(seed) steps \(steps)"
     }
 
     func run() throws {
@@ -77,6 +78,7 @@ struct TaskCommand: ParsableCommand {
         var config = OptimizerConfig()
         config.learningRate = learningRate
         config.clipNorm = 10
+        if cosine { config.warmupSteps = 10; config.totalSteps = iterations }
         let trainer = Trainer(simulation: sim, optimizer: Optimizer(config), updateEvery: updateEvery)
         var rng = SplitMix64(seed: seed &+ 1)
         let logHandle = try log.map { path -> FileHandle in
