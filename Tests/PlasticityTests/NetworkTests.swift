@@ -31,11 +31,11 @@ import PlasticityTestSupport
                       ("adlif", .crossEntropy), ("lif", .crossEntropySummed), ("adlif", .crossEntropySummed)])
     func epropEqualsBPTTInTheExactSetting(_ name: String, _ loss: NetworkSpec.Loss) throws {
         let (T, B, nIn, n, nOut) = (200, 4, 20, 64, 4)
-        let model = name == "alif" ? Models.alif(beta: 0.2) : Models.builtin(named: name)!
+        let model = Models.builtin(named: name)!
         let spec = NetworkSpec(inputs: nIn, hidden: [.init(model, neurons: n)], outputs: nOut, kappa: exp(-1.0 / 20), loss: loss)
         let kernel = try compile(spec)
         let sim = try NetworkSimulation(kernel: kernel, batch: B)
-        sim.initializeWeights(seed: 5, inputGain: ["cuba-lif": 4, "adlif": 8][name] ?? 1.5)
+        sim.initializeWeights(seed: 5, inputGain: ["cuba-lif": 4, "adlif": 8, "alif": 4][name] ?? 1.5)
         var rng = SplitMix64(seed: 8)
         let input = (0..<T * B * nIn).map { _ in Double.random(in: 0..<1, using: &rng) < 0.3 ? Float(1) : 0 }
         let targets = (0..<T * B).map { Float(($0 % B) % nOut) }

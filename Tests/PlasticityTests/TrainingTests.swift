@@ -250,3 +250,34 @@ import PlasticityTestSupport
         }
     }
 }
+
+/// Online updates every K steps inside a sequence: K = T is exactly the per-batch update;
+/// K < T makes ⌈T/K⌉ updates per sequence and still learns.
+@Suite struct OnlineUpdateTests {
+    @Test func updatesEveryKSteps() throws {
+        let (T, B, nIn) = (60, 4, 10)
+        let spec = NetworkSpec(inputs: nIn, hidden: [.init(Models.lif(), neurons: 16, recurrent: true)], outputs: 2, kappa: 0.9)
+        let kernel = try compile(spec)
+        var rng = SplitMix64(seed: 51)
+        var input = [Float](repeating: 0, count: T * B * nIn)
+        for t in 0..<T { for b in 0..<B { for i in 0..<nIn where Double(rng.next() >> 11) / Double(1 << 53) < ((i < nIn / 2) == (b % 2 == 0) ? 0.3 : 0.03) {
+            input[(t * B + b) * nIn + i] = 1 } } }
+        let targets = (0..<T * B).map { Float($0 % B % 2) }
+        func trainer(_ every: Int?) throws -> Trainer {
+            let sim = try NetworkSimulation(kernel: kernel, batch: B)
+            sim.initializeWeights(seed: 52, inputGain: 3)
+            var config = OptimizerConfig()
+            config.learningRate = 1e-2
+            return Trainer(simulation: sim, optimizer: Optimizer(config), updateEvery: every)
+        }
+        let perBatch = try trainer(nil), whole = try trainer(T), online = try trainer(15)
+        for t in [perBatch, whole] { for _ in 0..<3 { _ = try t.train(input: input, targets: targets, steps: T) } }
+        #expect(perBatch.simulation.trainableTensors.map { $0.value.array } == whole.simulation.trainableTensors.map { $0.value.array })
+        let first = try online.train(input: input, targets: targets, steps: T).loss
+        #expect(online.optimizer.step == 4)
+        var last = first
+        for _ in 0..<20 { last = try online.train(input: input, targets: targets, steps: T).loss }
+        #expect(online.optimizer.step == 84)
+        #expect(last < 0.5 * first, "online loss \(first) -> \(last)")
+    }
+}
