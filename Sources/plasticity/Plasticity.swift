@@ -36,8 +36,21 @@ struct Compile: ParsableCommand {
     var emit: Stage = .plan
     @Flag(help: "Machine-readable JSON output.")
     var json = false
+    @Option(help: "A network config (JSON): print the network kernel's C (--emit c) or each layer's stage.")
+    var config: String?
 
     func run() throws {
+        if let config {
+            let network = try lower(NetworkConfig.read(URL(fileURLWithPath: config)).spec(file: config))
+            switch emit {
+            case .c: print(network.text, terminator: "")
+            case .model: network.layers.forEach { print($0.model.description, terminator: "") }
+            case .graph: network.layers.forEach { print($0.graph.description, terminator: "") }
+            case .dot: network.layers.forEach { print($0.graph.dot, terminator: "") }
+            case .plan: network.layers.forEach { print($0.plan.description, terminator: "") }
+            }
+            return
+        }
         let stages = try lower(options.layer())
         let text: String
         switch emit {

@@ -7,7 +7,7 @@ struct CNetworkGenerator {
 
     func emit() -> String {
         let w = CWriter()
-        layers[0].emitPreamble(w, title: "a network of \(layers.count) hidden layer(s): \(layers.map { "'\($0.model.name)'" }.joined(separator: ", "))")
+        layers[0].emitPreamble(w, title: "a network of \(layers.count) hidden layers: \(layers.map { "'\($0.model.name)'" }.joined(separator: ", "))")
         for (l, layer) in layers.enumerated() { layer.emitLayerFunctions(w, prefix: "layer\(l)") }
         w.block("const plasticity_kernel_info *plasticity_layer_info(int l)") {
             for l in layers.indices { w.line("if (l == \(l)) return &layer\(l)_info;") }
@@ -92,7 +92,7 @@ struct CNetworkGenerator {
             w.line("const float code = net->targets[(long)t * B + b];")
             w.line("if (!(code >= 0.0f)) continue;")
             w.line("label = (int)code;")
-            w.comment("softmax π, err = π − onehot, loss −log π_label")
+            w.comment("softmax p, err = p - onehot, loss = -log p_label")
             w.line("float top = y[0];")
             w.line("int best = 0;")
             w.line("for (int o = 1; o < n_out; ++o) if (y[o] > top) { top = y[o]; best = o; }")
@@ -106,11 +106,11 @@ struct CNetworkGenerator {
         w.block("else") {
             w.line("target = net->targets + ((long)t * B + b) * n_out;")
             w.line("if (!(target[0] == target[0])) continue;")
-            w.comment("err = y − y*, loss ½|err|²")
+            w.comment("err = y - target, loss = 0.5 |err| squared")
             w.line("for (int o = 0; o < n_out; ++o) { err[o] = y[o] - target[o]; net->loss_sum += 0.5 * (double)(err[o] * err[o]); }")
             w.line("net->counted += 1;")
         }
-        w.comment("readout gradients: dL/dW_out = err z̄, dL/db = err · (κ-filtered 1)")
+        w.comment("readout gradients: err times the kappa-filtered readout input zbar, and times the filtered 1 for the bias")
         w.block("for (int o = 0; o < n_out; ++o)") {
             w.line("float *g = net->grad_readout_weights + (long)o * n_last;")
             w.line("for (int j = 0; j < n_last; ++j) g[j] += err[o] * zbar[j];")
@@ -133,7 +133,7 @@ struct CNetworkGenerator {
                     w.line("float s = 0.0f;")
                     if l < last {
                         w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_BACKWARD)") {
-                            w.comment("same-step path z^l_j -> I^{l+1}_i -> z^{l+1}_i through projection 0 of layer l+1")
+                            w.comment("same-step path: spike j of layer l, input current of layer l+1 neuron i, its spike, through projection 0 of layer l+1")
                             w.line("const plasticity_layer_args *up = &net->layers[\(l + 1)];")
                             w.line("const float *above = net->learning_signal + (long)\(l + 1) * net->n_max;")
                             w.line("const float *gain = up->instant_gain + (long)b * up->n;")

@@ -7,7 +7,8 @@ final class CWriter {
 
     func line(_ text: String) { lines.append(String(repeating: "    ", count: depth) + text) }
     func blank() { lines.append("") }
-    /// A comment whose text is reduced to a safe character set (no comment closers, no newlines).
+    /// A comment whose text is reduced to a safe character set (no comment closers, no newlines);
+    /// the generator's own comments are plain ASCII so nothing of theirs is replaced.
     func comment(_ text: String) { line("/* \(CNames.commentSafe(text)) */") }
     func block(_ header: String, _ body: () -> Void) {
         line(header.isEmpty ? "{" : header + " {")
