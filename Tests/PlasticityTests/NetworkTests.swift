@@ -43,8 +43,7 @@ import PlasticityTestSupport
         let result: NetworkRunResult, rate: Double
         if loss == .crossEntropySummed {
             // One sequence, one call: the summed loss spans the call. Spikes from the kernel's counter.
-            sim.layers[0].keepSums(rates: true, traces: false)
-            result = sim.run(input: input, targets: targets, steps: T)
+            result = sim.run(input: input, targets: targets, steps: T, countSpikes: true)
             rate = Double(sim.layers[0].spikeCount!.array.reduce(0, +)) / Double(T * B * n)
         } else {
             (result, rate) = runStepwise(sim, input: input, targets: targets, steps: T)

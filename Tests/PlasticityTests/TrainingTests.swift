@@ -214,7 +214,7 @@ import PlasticityTestSupport
         let noLabels = [Float](repeating: -1, count: T * B)
         func rate() -> Double {
             sim.resetSequence(); sim.zeroGradients()
-            _ = sim.run(input: input, targets: noLabels, steps: T)
+            _ = sim.run(input: input, targets: noLabels, steps: T, countSpikes: true)
             sim.zeroGradients()
             return Double(sim.layers[0].spikeCount!.array.reduce(0, +)) / Double(T * B * 30)
         }

@@ -51,16 +51,26 @@ public class LayerBuffers {
     public private(set) var instantGain: FloatBuffer?
     public func enableInstantGain() { if instantGain == nil { instantGain = FloatBuffer(count: batch * neurons) } }
 
-    /// Allocates (once) and zeroes the sum buffers.
-    public func keepSums(rates: Bool, traces: Bool) {
+    /// Which sums the next kernel call keeps (buffers stay allocated; only enabled ones are passed).
+    private var keepsSpikeCount = false, keepsEligibilitySums = false, keepsTraceSums = false
+
+    /// Chooses the sums the next calls keep, allocating (once) and zeroing their buffers:
+    /// spike counts (firing rates), Σ e (rate regularization), Σ ē (time-summed losses).
+    public func keepSums(spikes: Bool, eligibility: Bool, traces: Bool) {
         let P = layout.learnableCount
-        if rates {
-            if spikeCount == nil {
-                spikeCount = FloatBuffer(count: neurons)
+        keepsSpikeCount = spikes || eligibility
+        keepsEligibilitySums = eligibility
+        keepsTraceSums = traces
+        if keepsSpikeCount {
+            if spikeCount == nil { spikeCount = FloatBuffer(count: neurons) }
+            spikeCount!.pointer.update(repeating: 0)
+        }
+        if eligibility {
+            if eligibilitySums.isEmpty {
                 eligibilitySums = weights.map { FloatBuffer(count: $0.count) }
                 parameterEligibilitySum = FloatBuffer(count: neurons * P)
             }
-            for b in [spikeCount!, parameterEligibilitySum!] + eligibilitySums { b.pointer.update(repeating: 0) }
+            for b in [parameterEligibilitySum!] + eligibilitySums { b.pointer.update(repeating: 0) }
         }
         if traces {
             if eligibilityTraceSums.isEmpty {
@@ -142,17 +152,21 @@ public class LayerBuffers {
         a.work = work.base
         a.output_record = outputRecord
         a.state_record = stateRecord
-        a.spike_count = spikeCount?.base
-        withUnsafeMutableBytes(of: &a.eligibility_sum) { raw in
-            let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
-            for (p, e) in eligibilitySums.enumerated() { slots[p] = e.base }
+        a.spike_count = keepsSpikeCount ? spikeCount?.base : nil
+        if keepsEligibilitySums {
+            withUnsafeMutableBytes(of: &a.eligibility_sum) { raw in
+                let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
+                for (p, e) in eligibilitySums.enumerated() { slots[p] = e.base }
+            }
+            a.param_eligibility_sum = parameterEligibilitySum?.base
         }
-        withUnsafeMutableBytes(of: &a.eligibility_trace_sum) { raw in
-            let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
-            for (p, e) in eligibilityTraceSums.enumerated() { slots[p] = e.base }
+        if keepsTraceSums {
+            withUnsafeMutableBytes(of: &a.eligibility_trace_sum) { raw in
+                let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
+                for (p, e) in eligibilityTraceSums.enumerated() { slots[p] = e.base }
+            }
+            a.param_eligibility_trace_sum = parameterEligibilityTraceSum?.base
         }
-        a.param_eligibility_sum = parameterEligibilitySum?.base
-        a.param_eligibility_trace_sum = parameterEligibilityTraceSum?.base
         a.instant_gain = instantGain?.base
         a.active = active
         return a

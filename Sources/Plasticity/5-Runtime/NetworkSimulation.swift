@@ -130,12 +130,13 @@ public final class NetworkSimulation {
     ///   - input: [steps][batch][inputs]
     ///   - targets: cross-entropy: [steps][batch] class index (negative: no loss at that step);
     ///     MSE: [steps][batch][outputs] (NaN in the first entry: no loss at that step).
-    public func run(input: [Float], targets: [Float], steps: Int, recordReadout: Bool = false) -> NetworkRunResult {
+    /// - Parameter countSpikes: keep per-neuron spike counts of this call (`LayerBuffers.spikeCount`).
+    public func run(input: [Float], targets: [Float], steps: Int, recordReadout: Bool = false, countSpikes: Bool = false) -> NetworkRunResult {
         let net = network
         precondition(input.count == steps * batch * net.inputs, "input must be [steps][batch][inputs]")
         precondition(targets.count == steps * batch * net.targetWidth, "targets have the wrong shape")
         let summed = net.loss == .crossEntropySummed
-        for layer in layers { layer.keepSums(rates: net.rateRegularization != nil, traces: summed) }
+        for layer in layers { layer.keepSums(spikes: countSpikes, eligibility: net.rateRegularization != nil, traces: summed) }
         if summed {
             if readoutTraceSum == nil {
                 readoutTraceSum = FloatBuffer(count: batch * layers.last!.neurons)

@@ -61,8 +61,7 @@ public final class Trainer {
         let sim = simulation
         sim.resetSequence()
         sim.zeroGradients()
-        for layer in sim.layers { layer.keepSums(rates: true, traces: false) }
-        let result = sim.run(input: input, targets: targets, steps: steps, recordReadout: true)
+        let result = sim.run(input: input, targets: targets, steps: steps, recordReadout: true, countSpikes: true)
         sim.lastReadout = result.readout
         sim.lastFiringRates = sim.layers.map { Double($0.spikeCount!.array.reduce(0, +)) / Double(steps * sim.batch * $0.neurons) }
         sim.zeroGradients()
