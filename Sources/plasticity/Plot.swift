@@ -48,7 +48,7 @@ struct Plot: ParsableCommand {
                 let color = colors[s % colors.count]
                 let path = pts.map { String(format: "%.1f,%.1f", px($0.0), py($0.1)) }.joined(separator: " ")
                 svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(path)\"/>\n"
-                if m == 0 { svg += "<text x=\"\(left + plotWidth - 4)\" y=\"\(y0 + 14 + 13 * Double(s))\" text-anchor=\"end\" fill=\"\(color)\">\(escape(label))</text>\n" }
+                if m == 0 { svg += "<text x=\"\(left + plotWidth - 4)\" y=\"\(y0 + panel - 8 - 13 * Double(points.count - 1 - s))\" text-anchor=\"end\" fill=\"\(color)\">\(escape(label))</text>\n" }
             }
         }
         svg += "</svg>\n"
