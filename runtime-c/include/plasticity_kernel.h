@@ -149,6 +149,21 @@ static inline float plasticity_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)
 /* NaN and ±Inf without libm: x − x is NaN for both, and NaN compares unequal. */
 static inline int plasticity_finite(float x) { float d = x - x; return d == d; }
 
+/* Wide loops. Under TinyCC (which does not vectorize) they are the precompiled, vectorized
+ * functions of runtime-c, bound by address; an optimizing compiler gets them inline. Element-wise,
+ * so both give the same floats. */
+#ifdef PLASTICITY_TINYCC
+void plasticity_axpby(float *y, const float *x, int n, float a, float b);   /* y = a y + b x */
+void plasticity_axpy(float *y, const float *x, int n, float a);             /* y = y + a x   */
+#else
+static inline void plasticity_axpby(float *y, const float *x, int n, float a, float b) {
+    for (int i = 0; i < n; ++i) y[i] = a * y[i] + b * x[i];
+}
+static inline void plasticity_axpy(float *y, const float *x, int n, float a) {
+    for (int i = 0; i < n; ++i) y[i] = y[i] + a * x[i];
+}
+#endif
+
 /* Surrogate pseudo-derivatives σ'(x) of the spike z = Θ(x); s is the surrogate's scale. */
 static inline float plasticity_surrogate_fast_sigmoid(float x, float s) {
     float d = 1.0f + s * plasticity_abs(x); return 1.0f / (d * d);

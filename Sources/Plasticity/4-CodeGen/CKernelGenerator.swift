@@ -350,8 +350,12 @@ struct CKernelGenerator {
                 w.line("float *ebar = a->eligibility_trace[\(p)] + nj * \(count);")
                 if projection.factorized {
                     w.line("const float *xbar = a->eligibility_vector[\(p)] + (long)b * \(count) * \(m);")
-                    let e = psiDotEligibility(comps) { "xbar[(long)i * \(m) + \($0)]" }.joined(separator: " + ")
-                    w.line("for (int i = 0; i < \(count); ++i) ebar[i] = kappa * ebar[i] + \(e);")
+                    if m == 1 {
+                        w.line("plasticity_axpby(ebar, xbar, \(count), kappa, \(psiExpressions[comps[0]]));")
+                    } else {
+                        let e = psiDotEligibility(comps) { "xbar[(long)i * \(m) + \($0)]" }.joined(separator: " + ")
+                        w.line("for (int i = 0; i < \(count); ++i) ebar[i] = kappa * ebar[i] + \(e);")
+                    }
                 } else {
                     w.line("float *eps = a->eligibility_vector[\(p)] + nj * \(count) * \(m);")
                     w.block("for (int i = 0; i < \(count); ++i)") {

@@ -160,9 +160,7 @@ struct CNetworkGenerator {
                         w.block("for (int j = 0; j < nl; ++j)") {
                             w.line("const float s = signal[j];")
                             w.line("if (s == 0.0f) continue;")
-                            w.line("float *gj = g + (long)j * n_pre;")
-                            w.line("const float *ej = ebar + (long)j * n_pre;")
-                            w.line("for (int i = 0; i < n_pre; ++i) gj[i] += s * ej[i];")
+                            w.line("plasticity_axpy(g + (long)j * n_pre, ebar + (long)j * n_pre, n_pre, s);")
                         }
                     }
                 }

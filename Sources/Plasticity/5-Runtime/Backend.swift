@@ -70,6 +70,7 @@ enum TinyCC {
         }
         // A fixed option string only: a bad option makes TinyCC call exit().
         tcc_set_options(state, "-nostdlib")
+        tcc_define_symbol(state, "PLASTICITY_TINYCC", "1")
         tcc_set_output_type(state, TCC_OUTPUT_MEMORY)
         var table = plasticity_runtime_symbols()!
         while let name = table.pointee.name {

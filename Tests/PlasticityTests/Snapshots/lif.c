@@ -130,13 +130,13 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             {
                 float *ebar = a->eligibility_trace[0] + nj * n_in;
                 const float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
-                for (int i = 0; i < n_in; ++i) ebar[i] = kappa * ebar[i] + t0 * xbar[(long)i * 1 + 0];
+                plasticity_axpby(ebar, xbar, n_in, kappa, t0);
             }
             /* projection 1, recurrent: eligibility from the presynaptic trace */
             {
                 float *ebar = a->eligibility_trace[1] + nj * n;
                 const float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
-                for (int i = 0; i < n; ++i) ebar[i] = kappa * ebar[i] + t0 * xbar[(long)i * 1 + 0];
+                plasticity_axpby(ebar, xbar, n, kappa, t0);
             }
             if (a->eligibility_sum[0]) {
                 float *esum = a->eligibility_sum[0] + (long)j * n_in;
