@@ -2,6 +2,9 @@
 
 void plasticity_axpby(float *restrict y, const float *restrict x, int n, float a, float b);
 void plasticity_axpy(float *restrict y, const float *restrict x, int n, float a);
+void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa);
+void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d00, float d01, float d10, float d11,
+                       float c0, float c1, float p0, float p1, float kappa);
 #include <math.h>
 
 static const char header_text[] = {
@@ -19,6 +22,14 @@ void plasticity_axpy(float *restrict y, const float *restrict x, int n, float a)
     for (int i = 0; i < n; ++i) y[i] = y[i] + a * x[i];
 }
 
+void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa) {
+    PLASTICITY_TRACE1(eps, ebar, x, n, d, c, psi, kappa)
+}
+void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d00, float d01, float d10, float d11,
+                       float c0, float c1, float p0, float p1, float kappa) {
+    PLASTICITY_TRACE2(eps, ebar, x, n, d00, d01, d10, d11, c0, c1, p0, p1, kappa)
+}
+
 static const plasticity_symbol symbols[] = {
     {"expf", (const void *)expf},
     {"logf", (const void *)logf},
@@ -27,6 +38,8 @@ static const plasticity_symbol symbols[] = {
     {"floorf", (const void *)floorf},
     {"plasticity_axpby", (const void *)plasticity_axpby},
     {"plasticity_axpy", (const void *)plasticity_axpy},
+    {"plasticity_trace1", (const void *)plasticity_trace1},
+    {"plasticity_trace2", (const void *)plasticity_trace2},
     {0, 0},
 };
 

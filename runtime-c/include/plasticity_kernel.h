@@ -134,6 +134,20 @@ typedef void (*plasticity_local_step_fn)(const plasticity_layer_args *, const fl
                                          const plasticity_local_jacobian *);
 typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
 
+/* Per-synapse traces of one neuron, m stored components interleaved as eps[i][m]:
+ *   eps_i <- D eps_i + c x_i,   ebar_i <- kappa ebar_i + psi . eps_i */
+#define PLASTICITY_TRACE1(eps, ebar, x, n, d, c, psi, kappa) \
+    for (int i_ = 0; i_ < (n); ++i_) { \
+        const float e0_ = (d) * (eps)[i_] + (c) * (x)[i_]; (eps)[i_] = e0_; \
+        (ebar)[i_] = (kappa) * (ebar)[i_] + (psi) * e0_; }
+#define PLASTICITY_TRACE2(eps, ebar, x, n, d00, d01, d10, d11, c0, c1, p0, p1, kappa) \
+    for (int i_ = 0; i_ < (n); ++i_) { \
+        float *e_ = (eps) + 2 * (long)i_; const float x_ = (x)[i_]; \
+        const float e0_ = (d00) * e_[0] + (d01) * e_[1] + (c0) * x_; \
+        const float e1_ = (d10) * e_[0] + (d11) * e_[1] + (c1) * x_; \
+        e_[0] = e0_; e_[1] = e1_; \
+        (ebar)[i_] = (kappa) * (ebar)[i_] + ((p0) * e0_ + (p1) * e1_); }
+
 #ifdef PLASTICITY_GENERATED
 float expf(float);
 float logf(float);
@@ -155,7 +169,17 @@ static inline int plasticity_finite(float x) { float d = x - x; return d == d; }
 #ifdef PLASTICITY_TINYCC
 void plasticity_axpby(float *y, const float *x, int n, float a, float b);   /* y = a y + b x */
 void plasticity_axpy(float *y, const float *x, int n, float a);             /* y = y + a x   */
+void plasticity_trace1(float *eps, float *ebar, const float *x, int n, float d, float c, float psi, float kappa);
+void plasticity_trace2(float *eps, float *ebar, const float *x, int n, float d00, float d01, float d10, float d11,
+                       float c0, float c1, float p0, float p1, float kappa);
 #else
+static inline void plasticity_trace1(float *eps, float *ebar, const float *x, int n, float d, float c, float psi, float kappa) {
+    PLASTICITY_TRACE1(eps, ebar, x, n, d, c, psi, kappa)
+}
+static inline void plasticity_trace2(float *eps, float *ebar, const float *x, int n, float d00, float d01, float d10, float d11,
+                                     float c0, float c1, float p0, float p1, float kappa) {
+    PLASTICITY_TRACE2(eps, ebar, x, n, d00, d01, d10, d11, c0, c1, p0, p1, kappa)
+}
 static inline void plasticity_axpby(float *y, const float *x, int n, float a, float b) {
     for (int i = 0; i < n; ++i) y[i] = a * y[i] + b * x[i];
 }

@@ -356,6 +356,13 @@ struct CKernelGenerator {
                         let e = psiDotEligibility(comps) { "xbar[(long)i * \(m) + \($0)]" }.joined(separator: " + ")
                         w.line("for (int i = 0; i < \(count); ++i) ebar[i] = kappa * ebar[i] + \(e);")
                     }
+                } else if m <= 2 {
+                    // The vectorized trace primitive; zero coefficients where D or c is structurally 0.
+                    w.line("float *eps = a->eligibility_vector[\(p)] + nj * \(count) * \(m);")
+                    let d = comps.flatMap { s in comps.map { value(plan.stateJacobian[s][$0]) ?? "0.0f" } }
+                    let c = comps.map { value(plan.inputJacobian[$0][projection.channel]) ?? "0.0f" }
+                    let psi = comps.map { psiExpressions[$0] }
+                    w.line("plasticity_trace\(m)(eps, ebar, \(pre), \(count), \((d + c + psi + ["kappa"]).joined(separator: ", ")));")
                 } else {
                     w.line("float *eps = a->eligibility_vector[\(p)] + nj * \(count) * \(m);")
                     w.block("for (int i = 0; i < \(count); ++i)") {

@@ -158,29 +158,13 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             {
                 float *ebar = a->eligibility_trace[0] + nj * n_in;
                 float *eps = a->eligibility_vector[0] + nj * n_in * 2;
-                for (int i = 0; i < n_in; ++i) {
-                    float *e = eps + (long)i * 2;
-                    const float x_i = x[i];
-                    const float e0 = 0.951229453f * e[0] + x_i;
-                    const float e1 = t4 * e[0] + t6 * e[1];
-                    e[0] = e0;
-                    e[1] = e1;
-                    ebar[i] = kappa * ebar[i] + t2 * e0 + t3 * e1;
-                }
+                plasticity_trace2(eps, ebar, x, n_in, 0.951229453f, 0.0f, t4, t6, 1.0f, 0.0f, t2, t3, kappa);
             }
             /* projection 1, recurrent: eligibility vectors, 2 per synapse */
             {
                 float *ebar = a->eligibility_trace[1] + nj * n;
                 float *eps = a->eligibility_vector[1] + nj * n * 2;
-                for (int i = 0; i < n; ++i) {
-                    float *e = eps + (long)i * 2;
-                    const float x_i = z[i];
-                    const float e0 = 0.951229453f * e[0] + x_i;
-                    const float e1 = t4 * e[0] + t6 * e[1];
-                    e[0] = e0;
-                    e[1] = e1;
-                    ebar[i] = kappa * ebar[i] + t2 * e0 + t3 * e1;
-                }
+                plasticity_trace2(eps, ebar, z, n, 0.951229453f, 0.0f, t4, t6, 1.0f, 0.0f, t2, t3, kappa);
             }
             if (a->eligibility_sum[0]) {
                 float *esum = a->eligibility_sum[0] + (long)j * n_in;
