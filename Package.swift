@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "Plasticity", targets: ["Plasticity"]),
+        .library(name: "PlasticityData", targets: ["PlasticityData"]),
         .executable(name: "plasticity", targets: ["plasticity"]),
     ],
     dependencies: [
@@ -28,17 +29,22 @@ let package = Package(
             exclude: ["1-DSL/README.md", "2-Graph/README.md", "3-Plan/README.md",
                       "4-CodeGen/README.md", "5-Runtime/README.md", "6-Train/README.md", "Models/README.md"]
         ),
+        // Spike datasets: the system's HDF5 (Debian: libhdf5-dev) behind a thin C shim for the
+        // SHD layout, and the data, training-loop and report code on top.
+        .systemLibrary(name: "_CHDF5", path: "Sources/_CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .target(name: "_PlasticityHDF5", dependencies: ["_CHDF5"]),
+        .target(name: "PlasticityData", dependencies: ["Plasticity", "_PlasticityHDF5"]),
         // Oracles used by tests and benchmarks only: float64 reference interpreter with dual numbers.
         .target(name: "PlasticityTestSupport", dependencies: ["Plasticity"]),
         .executableTarget(
             name: "plasticity",
-            dependencies: ["Plasticity", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Plasticity", "PlasticityData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "CustomNeuron", dependencies: ["Plasticity"], path: "examples/CustomNeuron"),
         .executableTarget(name: "QuickStart", dependencies: ["Plasticity"], path: "examples/QuickStart"),
         .testTarget(
             name: "PlasticityTests",
-            dependencies: ["Plasticity", "PlasticityTestSupport"],
+            dependencies: ["Plasticity", "PlasticityData", "PlasticityTestSupport"],
             exclude: ["Snapshots"]
         ),
     ]

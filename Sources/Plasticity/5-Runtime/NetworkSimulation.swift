@@ -11,6 +11,8 @@ public struct NetworkRunResult: Sendable {
     public var failure: (step: Int, tensor: String)?
     /// [steps][batch][outputs] when recorded.
     public var readout: [Float]
+    /// Per hidden layer, [steps][batch][neurons] spikes, when recorded.
+    public var spikes: [[Float]] = []
     public init(loss: Double, correct: Int, counted: Int, failure: (step: Int, tensor: String)?, readout: [Float]) {
         self.loss = loss; self.correct = correct; self.counted = counted; self.failure = failure; self.readout = readout
     }
@@ -62,6 +64,8 @@ public final class NetworkSimulation {
         }
     }
     public var lastFiringRates: [Double] = []
+    /// Per layer [steps][batch][neurons] spikes of the last `Trainer.evaluate(recordSpikes: true)`.
+    public var lastSpikes: [[Float]] = []
 
     public init(kernel: NetworkKernel, batch: Int) throws {
         self.kernel = kernel
@@ -131,7 +135,8 @@ public final class NetworkSimulation {
     ///   - targets: cross-entropy: [steps][batch] class index (negative: no loss at that step);
     ///     MSE: [steps][batch][outputs] (NaN in the first entry: no loss at that step).
     /// - Parameter countSpikes: keep per-neuron spike counts of this call (`LayerBuffers.spikeCount`).
-    public func run(input: [Float], targets: [Float], steps: Int, recordReadout: Bool = false, countSpikes: Bool = false) -> NetworkRunResult {
+    public func run(input: [Float], targets: [Float], steps: Int, recordReadout: Bool = false, countSpikes: Bool = false,
+                    recordSpikes: Bool = false) -> NetworkRunResult {
         let net = network
         precondition(input.count == steps * batch * net.inputs, "input must be [steps][batch][inputs]")
         precondition(targets.count == steps * batch * net.targetWidth, "targets have the wrong shape")
@@ -158,9 +163,12 @@ public final class NetworkSimulation {
         args.grad_readout_weights = readoutWeightGradient.base; args.grad_readout_bias = readoutBiasGradient.base
         args.error = error.base; args.learning_signal = learningSignal.base
         args.n_max = Int32(net.hidden.map(\.neurons).max()!)
+        let spikeRecords = layers.map { recordSpikes ? FloatBuffer(count: steps * batch * $0.neurons) : nil }
         withUnsafeMutableBytes(of: &args.layers) { raw in
             let slots = raw.bindMemory(to: plasticity_layer_args.self)
-            for (l, layer) in layers.enumerated() { slots[l] = layer.arguments(steps: steps, input: nil, outputRecord: nil, stateRecord: nil) }
+            for (l, layer) in layers.enumerated() {
+                slots[l] = layer.arguments(steps: steps, input: nil, outputRecord: spikeRecords[l]?.base, stateRecord: nil)
+            }
         }
         withUnsafeMutableBytes(of: &args.feedback) { raw in
             let slots = raw.bindMemory(to: UnsafePointer<Float>?.self)
@@ -200,6 +208,7 @@ public final class NetworkSimulation {
         if args.failed_step >= 0 { failure = (Int(args.failed_step), Self.tensorName(args.failed_tensor)) }
         var result = NetworkRunResult(loss: args.loss_sum, correct: Int(args.correct), counted: Int(args.counted),
                                       failure: failure, readout: recordReadout ? readout : [])
+        result.spikes = spikeRecords.compactMap { $0?.array }
         guard failure == nil else { return result }
         if summed { applySummedCrossEntropy(readout: readout, targets: targets, steps: steps, into: &result) }
         if let regularization = net.rateRegularization { applyRateRegularization(regularization, steps: steps, into: &result) }

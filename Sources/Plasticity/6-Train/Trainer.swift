@@ -56,12 +56,40 @@ public final class Trainer {
                             gradientNorm: last.gradientNorm, learningRate: last.learningRate)
     }
 
+    /// One batch with exact BPTT gradients (the float64 oracle; its memory grows with T) in place
+    /// of e-prop's, through the same optimizer: the baseline e-prop is compared against.
+    /// Rate regularization is not part of the BPTT oracle's loss.
+    public func trainWithBackpropagation(input: [Float], targets: [Float], steps: Int) throws -> BatchMetrics {
+        let sim = simulation, B = sim.batch
+        sim.resetSequence()
+        sim.zeroGradients()
+        let gradients = try backpropagationThroughTime(sim, input: input, targets: targets, steps: steps)
+        func store(_ values: [Double], into buffer: FloatBuffer, name: String) throws {
+            for i in values.indices {
+                guard values[i].isFinite else { throw NonFiniteError(update: optimizer.step, step: steps - 1, tensor: "BPTT gradient of \(name)") }
+                buffer[i] = Float(values[i])
+            }
+        }
+        for (l, projections) in gradients.weights.enumerated() {
+            for (p, g) in projections.enumerated() { try store(g, into: sim.weightGradients[l][p], name: "layer\(l).w\(p)") }
+            if !gradients.parameters[l].isEmpty { try store(gradients.parameters[l], into: sim.parameterGradients[l], name: "layer\(l).params") }
+        }
+        try store(gradients.readoutWeights, into: sim.readoutWeightGradient, name: "readout.w")
+        try store(gradients.readoutBias, into: sim.readoutBiasGradient, name: "readout.b")
+        sim.applyMasks(toGradients: true)
+        let last = optimizer.update(sim.trainableTensors, scale: 1 / Double(B))
+        sim.applyMasks(toGradients: false)
+        sim.zeroGradients()
+        return BatchMetrics(loss: gradients.loss / Double(B), accuracy: nil, gradientNorm: last.gradientNorm, learningRate: last.learningRate)
+    }
+
     /// Loss and accuracy without updating anything.
-    public func evaluate(input: [Float], targets: [Float], steps: Int) throws -> BatchMetrics {
+    public func evaluate(input: [Float], targets: [Float], steps: Int, recordSpikes: Bool = false) throws -> BatchMetrics {
         let sim = simulation
         sim.resetSequence()
         sim.zeroGradients()
-        let result = sim.run(input: input, targets: targets, steps: steps, recordReadout: true, countSpikes: true)
+        let result = sim.run(input: input, targets: targets, steps: steps, recordReadout: true, countSpikes: true, recordSpikes: recordSpikes)
+        sim.lastSpikes = result.spikes
         sim.lastReadout = result.readout
         sim.lastFiringRates = sim.layers.map { Double($0.spikeCount!.array.reduce(0, +)) / Double(steps * sim.batch * $0.neurons) }
         sim.zeroGradients()

@@ -7,6 +7,9 @@ public struct TaskBatch: Sendable {
     public var targets: [Float]
     public var steps: Int
     public var batch: Int
+    public init(input: [Float], targets: [Float], steps: Int, batch: Int) {
+        self.input = input; self.targets = targets; self.steps = steps; self.batch = batch
+    }
 }
 
 /// Evidence accumulation (Bellec et al. 2020, the e-prop cue task), 1 ms steps: four input

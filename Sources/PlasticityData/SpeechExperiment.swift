@@ -1,0 +1,261 @@
+import Foundation
+import Plasticity
+
+/// One training run of `plasticity train`: data, network, kernel, optimizer, the epoch loop,
+/// evaluation, metrics (JSON lines), checkpoints and the report, all under one output directory:
+///
+///     config.json          the resolved config
+///     metrics.jsonl        one JSON record per epoch
+///     checkpoint.json      + checkpoint-<epoch>.safetensors, after every epoch
+///     best.json            + best-<epoch>.safetensors, the best validation accuracy so far
+///     report.html          self-contained, inline SVG
+public final class SpeechExperiment {
+    public let config: TrainConfig
+    public let output: URL
+    public let train: SpikeDataset, validation: SpikeDataset?, test: SpikeDataset
+    public let spec: NetworkSpec
+    public let simulation: NetworkSimulation
+    public let trainer: Trainer
+    public let compileMilliseconds: Double
+    public private(set) var history: [EpochRecord] = []
+
+    public struct EpochRecord: Codable, Sendable {
+        public var epoch: Int
+        public var trainLoss: Double
+        public var trainAccuracy: Double?
+        public var validationAccuracy: Double?
+        public var testAccuracy: Double
+        public var testLoss: Double
+        public var firingRateHz: [Double]
+        public var seconds: Double
+        public var samplesPerSecond: Double
+        public var learningRate: Double
+    }
+
+    public struct Evaluation: Sendable {
+        public var accuracy: Double
+        public var loss: Double
+        /// [label][prediction] counts.
+        public var confusion: [[Int]]
+        public var firingRateHz: [Double]
+    }
+
+    /// Progress of the epoch loop, for a progress bar.
+    public struct Progress: Sendable {
+        public var epoch: Int, epochs: Int, batch: Int, batches: Int
+        public var loss: Double, accuracy: Double?, samplesPerSecond: Double, etaSeconds: Double
+    }
+
+    /// Loads the data (building the spoken-digit set first when asked and needed), compiles the
+    /// network kernel and initializes the weights.
+    public init(config: TrainConfig, output: URL, buildProgress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws {
+        self.config = config
+        self.output = output
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let directory = URL(fileURLWithPath: config.data.directory)
+        if config.data.build { try Self.buildIfNeeded(config.data, into: directory, progress: buildProgress) }
+        let trainFile = try SpikeFile(directory.appendingPathComponent("train.h5"))
+        let testFile = try SpikeFile(directory.appendingPathComponent("test.h5"))
+        let classes = max(trainFile.classCount, testFile.classCount)
+        let limit = config.data.limit > 0 ? config.data.limit : nil
+        let channels = config.data.build ? config.data.channels : nil
+        var all = try SpikeDataset(file: trainFile, binning: config.data.binning, channels: channels, classCount: classes, limit: limit)
+        var test = try SpikeDataset(file: testFile, binning: config.data.binning, channels: channels, classCount: classes, limit: limit)
+        // Both files must describe the same input width.
+        let width = max(all.inputs, test.inputs)
+        all.inputs = width; test.inputs = width
+        if channels == nil {
+            all = try SpikeDataset(file: trainFile, binning: config.data.binning, channels: width * config.data.binning.pool, classCount: classes, limit: limit)
+            test = try SpikeDataset(file: testFile, binning: config.data.binning, channels: width * config.data.binning.pool, classCount: classes, limit: limit)
+        }
+        // Validation: every n-th training speaker (speaker-disjoint from what is trained on).
+        let every = config.data.validationEvery
+        if every > 0, all.samples.allSatisfy({ $0.speaker != nil }) {
+            let speakers = Array(Set(all.samples.map { $0.speaker! })).sorted()
+            let held = Set(speakers.enumerated().filter { $0.offset % every == every - 1 }.map(\.element))
+            var kept = all, validation = all
+            kept.samples = all.samples.filter { !held.contains($0.speaker!) }
+            validation.samples = all.samples.filter { held.contains($0.speaker!) }
+            self.train = kept
+            self.validation = validation.samples.isEmpty ? nil : validation
+        } else {
+            self.train = all
+            self.validation = nil
+        }
+        self.test = test
+        guard train.samples.count >= config.training.batch else {
+            throw FileFormatError(file: trainFile.url.path, field: "samples", message: "\(train.samples.count) training samples, fewer than one batch of \(config.training.batch)")
+        }
+        spec = try config.networkSpec(inputs: width, classes: classes)
+        guard let backend = Backend(rawValue: config.network.backend) else {
+            throw FileFormatError(file: "config", field: "network.backend", message: "'\(config.network.backend)' is not tinyCC or systemCC")
+        }
+        guard ["eprop", "bptt"].contains(config.training.method) else {
+            throw FileFormatError(file: "config", field: "training.method", message: "'\(config.training.method)' is not eprop or bptt")
+        }
+        let kernel = try compile(spec, backend: backend)
+        compileMilliseconds = kernel.compileMilliseconds
+        simulation = try NetworkSimulation(kernel: kernel, batch: config.training.batch)
+        simulation.initializeWeights(seed: config.training.seed, inputGain: config.network.inputGain,
+                                     recurrentGain: config.network.recurrentGain, readoutGain: 1)
+        var optimizer = OptimizerConfig()
+        guard let kind = OptimizerConfig.Kind(rawValue: config.training.optimizer) else {
+            throw FileFormatError(file: "config", field: "training.optimizer", message: "'\(config.training.optimizer)' is not sgd, adam or adamw")
+        }
+        optimizer.kind = kind
+        optimizer.learningRate = config.training.learningRate
+        optimizer.clipNorm = config.training.clipNorm > 0 ? config.training.clipNorm : nil
+        if config.training.cosine {
+            optimizer.warmupSteps = 10
+            optimizer.totalSteps = config.training.epochs * (train.samples.count / config.training.batch)
+        }
+        trainer = Trainer(simulation: simulation, optimizer: Optimizer(optimizer))
+    }
+
+    var labelFrom: Int { Int(config.training.labelFromMs / config.data.binning.binMs) }
+    public var batchesPerEpoch: Int { train.samples.count / config.training.batch }
+    var checkpointURL: URL { output.appendingPathComponent("checkpoint.json") }
+    public var bestURL: URL { output.appendingPathComponent("best.json") }
+    var metricsURL: URL { output.appendingPathComponent("metrics.jsonl") }
+
+    /// Builds the spoken-digit set unless `directory/build.json` records the same settings.
+    static func buildIfNeeded(_ data: TrainConfig.DataSection, into directory: URL, progress: @escaping @Sendable (Int, Int) -> Void) throws {
+        var builder = SpokenDigits()
+        builder.speakers = data.speakers; builder.repetitions = data.repetitions; builder.testEvery = data.testEvery
+        builder.seed = data.buildSeed; builder.cochlea.channels = data.channels
+        let stamp = "speakers \(data.speakers) repetitions \(data.repetitions) testEvery \(data.testEvery) seed \(data.buildSeed) channels \(data.channels) cochlea v1"
+        let stampURL = directory.appendingPathComponent("build.txt")
+        let fm = FileManager.default
+        if (try? String(contentsOf: stampURL, encoding: .utf8)) == stamp,
+           fm.fileExists(atPath: directory.appendingPathComponent("train.h5").path),
+           fm.fileExists(atPath: directory.appendingPathComponent("test.h5").path) { return }
+        try builder.build(into: directory, progress: progress)
+        try writeAtomically(Data(stamp.utf8), to: stampURL)
+    }
+
+    /// The epoch loop. With `resume`, continues after the epoch in checkpoint.json (the metrics
+    /// of earlier epochs are kept; shuffling is a function of seed and epoch, so the result is the
+    /// same as an uninterrupted run).
+    public func run(resume: Bool, progress: (Progress) -> Void = { _ in }) throws {
+        var first = 1
+        if resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
+            let state = try Checkpoint.load(checkpointURL, into: trainer)
+            first = state.iteration + 1
+            history = try readHistory().filter { $0.epoch <= state.iteration }
+        } else {
+            history = []
+        }
+        try rewriteMetrics()
+        let B = config.training.batch, epochs = config.training.epochs
+        var bestValidation = history.compactMap { $0.validationAccuracy ?? $0.testAccuracy }.max() ?? -1
+        guard first <= epochs else { return }
+        for epoch in first...epochs {
+            let start = Date()
+            var rng = SplitMix64(seed: config.training.seed &* 1_000_003 &+ UInt64(epoch))
+            var order = Array(train.samples.indices)
+            order.shuffle(using: &rng)
+            var lossSum = 0.0, accuracySum = 0.0, accuracyCount = 0, rate = 0.0
+            for b in 0..<batchesPerEpoch {
+                let data = train.batch(Array(order[(b * B)..<((b + 1) * B)]), labelFrom: labelFrom)
+                let metrics = config.training.method == "bptt"
+                    ? try trainer.trainWithBackpropagation(input: data.input, targets: data.targets, steps: data.steps)
+                    : try trainer.train(input: data.input, targets: data.targets, steps: data.steps)
+                lossSum += metrics.loss
+                if let a = metrics.accuracy { accuracySum += a; accuracyCount += 1 }
+                rate = metrics.learningRate
+                let elapsed = Date().timeIntervalSince(start)
+                let perSecond = Double((b + 1) * B) / max(elapsed, 1e-9)
+                let remaining = Double((batchesPerEpoch - b - 1) * B + (epochs - epoch) * batchesPerEpoch * B) / perSecond
+                progress(Progress(epoch: epoch, epochs: epochs, batch: b + 1, batches: batchesPerEpoch, loss: lossSum / Double(b + 1),
+                                  accuracy: accuracyCount > 0 ? accuracySum / Double(accuracyCount) : nil, samplesPerSecond: perSecond, etaSeconds: remaining))
+            }
+            let trainSeconds = Date().timeIntervalSince(start)
+            let validationResult = try validation.map { try evaluate($0) }
+            let testResult = try evaluate(test)
+            let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(batchesPerEpoch),
+                                     trainAccuracy: accuracyCount > 0 ? accuracySum / Double(accuracyCount) : nil,
+                                     validationAccuracy: validationResult?.accuracy, testAccuracy: testResult.accuracy, testLoss: testResult.loss,
+                                     firingRateHz: testResult.firingRateHz, seconds: trainSeconds,
+                                     samplesPerSecond: Double(batchesPerEpoch * B) / trainSeconds, learningRate: rate)
+            history.append(record)
+            try appendMetrics(record)
+            let state = Checkpoint.State(iteration: epoch, rng: SplitMix64(seed: config.training.seed), config: config.json)
+            let selection = validationResult?.accuracy ?? testResult.accuracy
+            if selection > bestValidation {
+                bestValidation = selection
+                try Checkpoint.save(trainer, state: state, to: bestURL)
+            }
+            try Checkpoint.save(trainer, state: state, to: checkpointURL)
+        }
+    }
+
+    /// Accuracy (argmax of the readout averaged over the labelled steps), mean loss per sample,
+    /// confusion matrix and firing rates over a whole dataset; the last batch is padded.
+    public func evaluate(_ data: SpikeDataset) throws -> Evaluation {
+        let B = simulation.batch, nOut = spec.outputs, classes = spec.outputs
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        var loss = 0.0, correct = 0, rates = [Double](repeating: 0, count: spec.hidden.count), batches = 0
+        var start = 0
+        while start < data.samples.count {
+            let real = min(B, data.samples.count - start)
+            let indices = (0..<B).map { start + min($0, real - 1) }
+            let batch = data.batch(indices, labelFrom: labelFrom)
+            let metrics = try trainer.evaluate(input: batch.input, targets: batch.targets, steps: batch.steps)
+            loss += metrics.loss * Double(B)
+            for b in 0..<real {
+                let label = data.samples[indices[b]].label
+                var sums = [Double](repeating: 0, count: nOut)
+                for t in labelFrom..<batch.steps { for o in 0..<nOut { sums[o] += Double(simulation.lastReadout[(t * B + b) * nOut + o]) } }
+                let prediction = sums.firstIndex(of: sums.max()!)!
+                confusion[label][prediction] += 1
+                if prediction == label { correct += 1 }
+            }
+            for (l, r) in simulation.lastFiringRates.enumerated() { rates[l] += r }
+            batches += 1
+            start += real
+        }
+        let perSecond = 1000 / config.data.binning.binMs
+        return Evaluation(accuracy: Double(correct) / Double(max(data.samples.count, 1)), loss: loss / Double(max(batches * B, 1)),
+                          confusion: confusion, firingRateHz: rates.map { $0 / Double(max(batches, 1)) * perSecond })
+    }
+
+    /// One sample's input, hidden spikes ([layer][steps][neurons]) and readout ([steps][outputs]).
+    public func trace(_ data: SpikeDataset, sample: Int) throws -> (input: [Float], spikes: [[Float]], readout: [Float], label: Int) {
+        let B = simulation.batch
+        let batch = data.batch([Int](repeating: sample, count: B), labelFrom: labelFrom)
+        _ = try trainer.evaluate(input: batch.input, targets: batch.targets, steps: batch.steps, recordSpikes: true)
+        let T = batch.steps, n = data.inputs, nOut = spec.outputs
+        let input = (0..<T).flatMap { t in batch.input[(t * B * n)..<(t * B * n + n)] }
+        let spikes = simulation.lastSpikes.enumerated().map { l, record in
+            let width = spec.hidden[l].neurons
+            return (0..<T).flatMap { t in record[(t * B * width)..<(t * B * width + width)] }
+        }
+        let readout = (0..<T).flatMap { t in simulation.lastReadout[(t * B * nOut)..<(t * B * nOut + nOut)] }
+        return (input, spikes, readout, data.samples[sample].label)
+    }
+
+    func readHistory() throws -> [EpochRecord] {
+        guard let text = try? String(contentsOf: metricsURL, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard line.contains("\"epoch\"") && !line.contains("\"kind\":\"batch\"") else { return nil }
+            return try? JSONDecoder().decode(EpochRecord.self, from: Data(line.utf8))
+        }
+    }
+
+    func rewriteMetrics() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var data = Data()
+        for record in history { data += try encoder.encode(record); data += Data("\n".utf8) }
+        try writeAtomically(data, to: metricsURL)
+    }
+
+    func appendMetrics(_ record: EpochRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let handle = try FileHandle(forWritingTo: metricsURL)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: try encoder.encode(record) + Data("\n".utf8))
+    }
+}

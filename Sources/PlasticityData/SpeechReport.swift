@@ -1,0 +1,80 @@
+import Foundation
+import Plasticity
+
+/// The run's report: one self-contained HTML page (inline SVG, inline CSS, no scripts) with the
+/// learning curves, the confusion matrix, one test sample's input and hidden spike rasters and
+/// readout traces, firing rates, the neuron model and the config.
+public struct SpeechReport {
+    public var experiment: SpeechExperiment
+    public var evaluation: SpeechExperiment.Evaluation
+    public var checkpointEpoch: Int
+    public var sample = 0
+
+    public init(experiment: SpeechExperiment, evaluation: SpeechExperiment.Evaluation, checkpointEpoch: Int) {
+        self.experiment = experiment; self.evaluation = evaluation; self.checkpointEpoch = checkpointEpoch
+    }
+
+    public func html() throws -> String {
+        let e = experiment, history = e.history, config = e.config
+        let names = e.test.keys ?? (0..<e.spec.outputs).map(String.init)
+        let epochs = history.map { Double($0.epoch) }
+        let loss = SVG.lineChart(title: "training loss per sample", series: [("train loss", Array(zip(epochs, history.map(\.trainLoss))))], xLabel: "epoch")
+        var accuracySeries: [(label: String, points: [(Double, Double)])] = [("test", Array(zip(epochs, history.map(\.testAccuracy))))]
+        let validation = history.compactMap { r in r.validationAccuracy.map { (Double(r.epoch), $0) } }
+        if !validation.isEmpty { accuracySeries.append(("validation", validation)) }
+        let trainAccuracy = history.compactMap { r in r.trainAccuracy.map { (Double(r.epoch), $0) } }
+        if !trainAccuracy.isEmpty { accuracySeries.append(("train (per step)", trainAccuracy)) }
+        let accuracy = SVG.lineChart(title: "accuracy", series: accuracySeries, xLabel: "epoch")
+        let confusion = SVG.heatMap(title: "confusion matrix, test set (rows: label)", matrix: evaluation.confusion, rowNames: names)
+
+        let trace = try e.trace(e.test, sample: min(sample, e.test.samples.count - 1))
+        let T = e.test.steps, dt = config.data.binning.binMs, n = e.spec.hidden[0].neurons, nOut = e.spec.outputs
+        let inputRaster = SVG.raster(title: "input spikes (binned), test sample \(sample): \(names[trace.label])", values: trace.input,
+                                     steps: T, rows: e.test.inputs, stepMs: dt)
+        let hiddenRaster = SVG.raster(title: "hidden layer spikes (\(n) \(e.spec.hidden[0].model.name))", values: trace.spikes[0], steps: T, rows: n, stepMs: dt)
+        let readoutSeries = (0..<nOut).map { o in (label: names[o], points: (0..<T).map { t in (Double(t) * dt, Double(trace.readout[t * nOut + o])) }) }
+        let readout = SVG.lineChart(title: "readout traces (label in red)", series: readoutSeries, xLabel: "ms", highlight: trace.label)
+        let perNeuron = (0..<n).map { j in (0..<T).reduce(0.0) { $0 + Double(trace.spikes[0][$1 * n + j]) } / (Double(T) * dt / 1000) }
+        let rates = SVG.bars(title: String(format: "firing rate per neuron on this sample (sorted); layer mean over the test set %.1f Hz",
+                                           evaluation.firingRateHz.first ?? 0), values: perNeuron.sorted(by: >), yLabel: "Hz, neurons sorted")
+
+        let last = history.last
+        let summary = [
+            ("test accuracy (best-validation checkpoint, epoch \(checkpointEpoch))", String(format: "%.4f", evaluation.accuracy)),
+            ("final-epoch test accuracy", last.map { String(format: "%.4f", $0.testAccuracy) } ?? "–"),
+            ("method", config.training.method),
+            ("network", "\(e.spec.inputs) inputs → \(n) \(e.spec.hidden[0].model.name)\(config.network.recurrent ? " (recurrent)" : "") → \(nOut) leaky readouts"),
+            ("data", "\(e.train.samples.count) train, \(e.validation?.samples.count ?? 0) validation, \(e.test.samples.count) test samples; \(T) bins of \(dt) ms"),
+            ("training time", String(format: "%.0f s over %d epochs (%.0f samples/s)", history.reduce(0) { $0 + $1.seconds }, history.count,
+                                     last?.samplesPerSecond ?? 0)),
+            ("kernel", String(format: "%@, compiled in %.0f ms", config.network.backend, e.compileMilliseconds)),
+        ]
+        let rows = summary.map { "<tr><th>\(SVG.escape($0.0))</th><td>\(SVG.escape($0.1))</td></tr>" }.joined()
+        let model = (try? e.spec.hidden[0].model.checked().description) ?? e.spec.hidden[0].model.name
+        return """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>Plasticity report: \(SVG.escape(config.training.method)) on \(SVG.escape(config.data.directory))</title>
+        <style>
+        body { font-family: sans-serif; margin: 24px; color: #222; background: white; max-width: 1200px; }
+        h1 { font-size: 22px; } h2 { font-size: 16px; margin-top: 28px; }
+        table { border-collapse: collapse; } th, td { text-align: left; padding: 3px 10px; border-bottom: 1px solid #ddd; }
+        .grid { display: flex; flex-wrap: wrap; gap: 16px; } pre { background: #f6f6f6; padding: 10px; font-size: 12px; overflow-x: auto; }
+        </style></head><body>
+        <h1>Plasticity: spoken-digit classification report</h1>
+        <table>\(rows)</table>
+        <h2>Learning curves</h2><div class="grid">\(loss)\(accuracy)</div>
+        <h2>Confusion matrix</h2>\(confusion)
+        <h2>One test sample</h2><div class="grid">\(inputRaster)\(hiddenRaster)\(readout)\(rates)</div>
+        <h2>Neuron model</h2><pre>\(SVG.escape(model))</pre>
+        <h2>Config</h2><pre>\(SVG.escape(config.json))</pre>
+        </body></html>
+        """
+    }
+
+    /// Writes the page atomically and returns its URL.
+    @discardableResult
+    public func write(to url: URL) throws -> URL {
+        try writeAtomically(Data(try html().utf8), to: url)
+        return url
+    }
+}

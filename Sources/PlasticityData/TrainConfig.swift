@@ -1,0 +1,148 @@
+import Foundation
+import Plasticity
+
+/// The `plasticity train` config (JSON). Every field has a default (`TrainConfig()` is the
+/// spoken-digit default: recurrent ALIF trained with e-prop); a file or `--set key=value`
+/// overrides only what it names, and an unknown key is an error naming it (typos never pass
+/// silently). Times are in milliseconds and converted with the bin width.
+public struct TrainConfig: Codable, Sendable, Equatable {
+    public struct DataSection: Codable, Sendable, Equatable {
+        /// Holds train.h5 and test.h5 (SHD layout). Relative paths are relative to the working directory.
+        public var directory = "out/spoken-digits"
+        /// Build the spoken-digit set into `directory` when its files are missing or were built
+        /// with other settings (real SHD: set false and point `directory` at the files).
+        public var build = true
+        public var speakers = 30
+        public var repetitions = 4
+        public var testEvery = 5
+        public var buildSeed: UInt64 = 1
+        public var channels = 64
+        public var binning = SpikeBinning()
+        /// Samples read per file (0: all) — for quick runs and tests.
+        public var limit = 0
+        /// Training speakers held out for validation (picks the best checkpoint): every n-th (0: none).
+        public var validationEvery = 6
+    }
+    public struct NetworkSection: Codable, Sendable, Equatable {
+        /// A built-in model: alif (threshold adaptation) or lif, …
+        public var model = "alif"
+        public var neurons = 128
+        public var recurrent = true
+        public var feedback = "symmetric"
+        public var membraneMs = 20.0
+        public var adaptationMs = 200.0
+        /// ALIF: threshold increase per spike (β of a^t = ρ a^{t−1} + z^{t−1}).
+        public var adaptationStep = 0.05
+        public var threshold = 0.6
+        public var readoutMs = 50.0
+        public var inputGain = 1.0
+        public var recurrentGain = 0.5
+        /// tinyCC (JIT, milliseconds to compile) or systemCC (cc -O3).
+        public var backend = "systemCC"
+    }
+    public struct TrainingSection: Codable, Sendable, Equatable {
+        /// eprop (online, the kernel's traces) or bptt (the exact float64 oracle, for comparison).
+        public var method = "eprop"
+        public var epochs = 30
+        public var batch = 32
+        public var learningRate = 2e-3
+        public var optimizer = "adam"
+        public var cosine = true
+        public var clipNorm = 10.0
+        /// crossEntropySummed (on the time-averaged readout) or crossEntropy (every step from labelFromMs).
+        public var loss = "crossEntropySummed"
+        public var labelFromMs = 0.0
+        /// Firing-rate regularization (e-prop only): target rate in Hz, strength (0: off).
+        public var rateTargetHz = 10.0
+        public var rateStrength = 0.0
+        public var seed: UInt64 = 1
+    }
+    public var data = DataSection()
+    public var network = NetworkSection()
+    public var training = TrainingSection()
+    public init() {}
+
+    /// Reads a config file over the defaults.
+    public static func read(_ url: URL) throws -> TrainConfig {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw FileFormatError(file: url.path, field: "file", message: "cannot be read") }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw FileFormatError(file: url.path, field: "file", message: "is not a JSON object")
+        }
+        return try TrainConfig().merging(object, file: url.path)
+    }
+
+    /// This config with `overrides` (nested like the config) laid over it.
+    public func merging(_ overrides: [String: Any], file: String) throws -> TrainConfig {
+        var base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as! [String: Any]
+        func merge(_ into: inout [String: Any], _ from: [String: Any], path: String) throws {
+            for (key, value) in from {
+                let field = path.isEmpty ? key : "\(path).\(key)"
+                guard let existing = into[key] else {
+                    throw FileFormatError(file: file, field: field, message: "is not a config field (known here: \(into.keys.sorted().joined(separator: ", ")))")
+                }
+                if var section = existing as? [String: Any] {
+                    guard let nested = value as? [String: Any] else { throw FileFormatError(file: file, field: field, message: "must be an object") }
+                    try merge(&section, nested, path: field)
+                    into[key] = section
+                } else {
+                    into[key] = value
+                }
+            }
+        }
+        try merge(&base, overrides, path: "")
+        do {
+            return try JSONDecoder().decode(TrainConfig.self, from: JSONSerialization.data(withJSONObject: base))
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw FileFormatError(file: file, field: context.codingPath.map(\.stringValue).joined(separator: "."), message: "has the wrong type")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw FileFormatError(file: file, field: context.codingPath.map(\.stringValue).joined(separator: "."), message: "has an invalid value")
+        }
+    }
+
+    /// `key.path=value` (value as JSON, else as a string) on top of this config.
+    public func setting(_ assignment: String) throws -> TrainConfig {
+        guard let equals = assignment.firstIndex(of: "=") else {
+            throw FileFormatError(file: "--set", field: assignment, message: "must be key.path=value")
+        }
+        let path = assignment[..<equals].split(separator: ".").map(String.init)
+        let text = String(assignment[assignment.index(after: equals)...])
+        let value: Any = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
+        var object: Any = value
+        for key in path.reversed() { object = [key: object] }
+        guard let overrides = object as? [String: Any] else { throw FileFormatError(file: "--set", field: assignment, message: "has no key") }
+        return try merging(overrides, file: "--set")
+    }
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    /// The network this config describes, for `inputs` channels and `classes` outputs.
+    public func networkSpec(inputs: Int, classes: Int) throws -> NetworkSpec {
+        func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: "config", field: field, message: message) }
+        let dt = data.binning.binMs
+        let n = network
+        var neuron: NeuronModel
+        switch n.model {
+        case "alif": neuron = Models.alif(alpha: exp(-dt / n.membraneMs), rho: exp(-dt / n.adaptationMs), beta: n.adaptationStep, threshold: n.threshold)
+        case "lif": neuron = Models.lif(alpha: exp(-dt / n.membraneMs), threshold: n.threshold)
+        default:
+            guard let builtin = Models.builtin(named: n.model) else { throw fail("network.model", "'\(n.model)' is not one of \(Models.names.joined(separator: ", "))") }
+            neuron = builtin
+        }
+        guard let feedback = NetworkSpec.Feedback(rawValue: n.feedback) else { throw fail("network.feedback", "'\(n.feedback)' is not symmetric, random, targetProjection or backward") }
+        guard let loss = NetworkSpec.Loss(rawValue: training.loss), loss != .meanSquaredError else {
+            throw fail("training.loss", "'\(training.loss)' is not crossEntropySummed or crossEntropy")
+        }
+        guard n.neurons > 0 else { throw fail("network.neurons", "must be positive") }
+        let regularization = training.rateStrength > 0 && training.method == "eprop"
+            ? NetworkSpec.RateRegularization(target: training.rateTargetHz * dt / 1000, strength: training.rateStrength) : nil
+        let spec = NetworkSpec(inputs: inputs, hidden: [.init(neuron, neurons: n.neurons, recurrent: n.recurrent, feedback: feedback)],
+                               outputs: classes, kappa: exp(-dt / n.readoutMs), loss: loss, rateRegularization: regularization)
+        try spec.check()
+        return spec
+    }
+}

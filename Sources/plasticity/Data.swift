@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import PlasticityData
+
+/// `plasticity data …`: build and inspect spike datasets.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "data", abstract: "Build or inspect spike datasets (SHD layout).",
+                                                    subcommands: [SpokenDigitsCommand.self, DataInfo.self])
+}
+
+struct SpokenDigitsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spoken-digits",
+        abstract: "Build an SHD-like English/German spoken-digit set with espeak-ng: DIR/train.h5 and DIR/test.h5 (speaker-disjoint).")
+
+    @Option(help: "Output directory.") var out: String
+    @Option(help: "Speakers (espeak-ng voice variants); every --test-every-th is a test speaker.") var speakers = 30
+    @Option var testEvery = 5
+    @Option(help: "Utterances per speaker and word.") var repetitions = 3
+    @Option var seed: UInt64 = 1
+    @Option(help: "Lowest background-noise SNR (dB); the highest is 20 dB above.") var snr = 20.0
+    @Option(help: "Largest onset delay (ms).") var onsetMs = 100.0
+    @Option var channels = 64
+
+    func run() throws {
+        var builder = SpokenDigits()
+        builder.speakers = speakers; builder.testEvery = testEvery; builder.repetitions = repetitions; builder.seed = seed
+        builder.snrDB = snr...(snr + 20); builder.onsetMs = 0...onsetMs
+        builder.cochlea.channels = channels
+        let start = Date()
+        let bar = ProgressBar(label: "spoken digits")
+        try builder.build(into: URL(fileURLWithPath: out)) { done, total in bar.update(done, of: total, detail: "utterances") }
+        bar.finish()
+        let train = try SpikeFile(URL(fileURLWithPath: out).appendingPathComponent("train.h5"))
+        let test = try SpikeFile(URL(fileURLWithPath: out).appendingPathComponent("test.h5"))
+        print(String(format: "wrote %@/train.h5 (%d samples) and test.h5 (%d samples) in %.1f s", out, train.count, test.count, Date().timeIntervalSince(start)))
+    }
+}
+
+struct DataInfo: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "info", abstract: "Summarize a spike file: samples, classes, speakers, spikes, duration.")
+    @Argument var file: String
+    func run() throws {
+        let f = try SpikeFile(URL(fileURLWithPath: file))
+        var spikes = 0, longest: Float = 0, channels: UInt32 = 0
+        for i in 0..<f.count {
+            let s = try f.sample(i)
+            spikes += s.times.count; longest = max(longest, s.times.max() ?? 0); channels = max(channels, s.units.max() ?? 0)
+        }
+        print("\(file): \(f.count) samples, \(f.classCount) classes, \(Set(f.speakers ?? []).count) speakers, \(Int(channels) + 1) channels")
+        print(String(format: "spikes per sample %.0f on average, last spike at %.3f s", Double(spikes) / Double(max(f.count, 1)), longest))
+        if let keys = f.keys { print("keys: \(keys.joined(separator: ", "))") }
+    }
+}
+
+/// A one-line progress bar on stderr (redrawn in place on a terminal, a line every 10% otherwise).
+final class ProgressBar: @unchecked Sendable {
+    let label: String
+    let start = Date()
+    let terminal = isatty(2) != 0
+    private let lock = NSLock()
+    private var lastDecile = -1
+
+    init(label: String) { self.label = label }
+
+    func update(_ done: Int, of total: Int, detail: String) {
+        lock.lock(); defer { lock.unlock() }
+        let fraction = Double(done) / Double(max(total, 1))
+        let elapsed = Date().timeIntervalSince(start)
+        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let width = 24, filled = Int(fraction * Double(width))
+        let line = String(format: "%@ [%@%@] %d/%d %@  %.0f s, ETA %.0f s", label, String(repeating: "#", count: filled),
+                          String(repeating: ".", count: width - filled), done, total, detail, elapsed, eta)
+        if terminal {
+            FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8))
+        } else if Int(fraction * 10) != lastDecile {
+            lastDecile = Int(fraction * 10)
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+    }
+
+    func finish() { if terminal { FileHandle.standardError.write(Data("\n".utf8)) } }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Plasticity
+import PlasticityData
+
+/// `plasticity train`: the main job. Spoken digits by default (the set is built with espeak-ng
+/// on first use and cached), recurrent ALIF with e-prop.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a spiking network on a spike dataset (SHD layout); default: spoken digits, recurrent ALIF, e-prop.",
+        discussion: "The config is JSON (see examples/configs/spoken-digits.json and README); --set a.b=value overrides one field.")
+
+    @Option(help: "Config file (JSON); missing fields take the defaults.") var config: String?
+    @Option(help: "Output directory: metrics.jsonl, checkpoints, report.html.") var out = "out/train"
+    @Option(name: .customLong("set"), help: "Override one config field, e.g. --set training.epochs=5 (repeatable).") var settings: [String] = []
+    @Option(help: "Shorthand for --set training.epochs=N.") var epochs: Int?
+    @Option(help: "Shorthand for --set training.method=eprop|bptt.") var method: String?
+    @Option(help: "Shorthand for --set data.directory=DIR.") var data: String?
+    @Flag(help: "Continue after the last completed epoch in OUT/checkpoint.json.") var resume = false
+    @Flag(help: "Print the resolved config and exit.") var printConfig = false
+
+    func run() throws {
+        var resolved = try config.map { try TrainConfig.read(URL(fileURLWithPath: $0)) } ?? TrainConfig()
+        for s in settings { resolved = try resolved.setting(s) }
+        if let epochs { resolved.training.epochs = epochs }
+        if let method { resolved.training.method = method }
+        if let data { resolved.data.directory = data }
+        if printConfig { print(resolved.json); return }
+        let output = URL(fileURLWithPath: out)
+        let buildBar = ProgressBar(label: "building spoken digits")
+        let experiment = try SpeechExperiment(config: resolved, output: output) { done, total in
+            buildBar.update(done, of: total, detail: "utterances")
+        }
+        try writeAtomically(Data(resolved.json.utf8), to: output.appendingPathComponent("config.json"))
+        let t = resolved.training
+        print("train: \(experiment.train.samples.count) samples, validation \(experiment.validation?.samples.count ?? 0), test \(experiment.test.samples.count); "
+              + "\(experiment.spec.inputs) inputs x \(experiment.spec.hidden[0].neurons) \(experiment.spec.hidden[0].model.name) -> \(experiment.spec.outputs); "
+              + "\(t.method), \(t.epochs) epochs of \(experiment.batchesPerEpoch) batches of \(t.batch); kernel compiled in "
+              + String(format: "%.0f ms (%@)", experiment.compileMilliseconds, resolved.network.backend))
+        let bar = ProgressBar(label: "train")
+        var lastEpoch = 0
+        let started = Date()
+        try experiment.run(resume: resume) { p in
+            if p.epoch != lastEpoch, lastEpoch > 0, let r = experiment.history.last {
+                bar.finish()
+                print(Self.describe(r))
+            }
+            lastEpoch = p.epoch
+            let accuracy = p.accuracy.map { String(format: " acc %.3f", $0) } ?? ""
+            bar.update(p.batch, of: p.batches, detail: String(format: "epoch %d/%d loss %.3f%@ %.0f samples/s ETA %.0f s",
+                                                              p.epoch, p.epochs, p.loss, accuracy, p.samplesPerSecond, p.etaSeconds))
+        }
+        bar.finish()
+        if let r = experiment.history.last { print(Self.describe(r)) }
+        // The best checkpoint (by validation accuracy) on the test set.
+        var summary = "final test accuracy \(String(format: "%.4f", experiment.history.last?.testAccuracy ?? 0))"
+        if FileManager.default.fileExists(atPath: experiment.bestURL.path) {
+            let state = try Checkpoint.load(experiment.bestURL, into: experiment.trainer)
+            let best = try experiment.evaluate(experiment.test)
+            summary += String(format: "; best-validation checkpoint (epoch %d): test accuracy %.4f", state.iteration, best.accuracy)
+            let report = try SpeechReport(experiment: experiment, evaluation: best, checkpointEpoch: state.iteration).write(to: output.appendingPathComponent("report.html"))
+            summary += "\nreport: \(report.path)"
+        }
+        print(summary + String(format: "\n(%.0f s)", Date().timeIntervalSince(started)))
+    }
+
+    static func describe(_ r: SpeechExperiment.EpochRecord) -> String {
+        let validation = r.validationAccuracy.map { String(format: " validation %.3f", $0) } ?? ""
+        let train = r.trainAccuracy.map { String(format: " train acc %.3f", $0) } ?? ""
+        return String(format: "epoch %3d  loss %.4f%@%@  test %.3f  rate %.1f Hz  %.0f samples/s", r.epoch, r.trainLoss, train, validation,
+                      r.testAccuracy, r.firingRateHz.first ?? 0, r.samplesPerSecond)
+    }
+}
+
+/// `plasticity eval CHECKPOINT --data FILE`: accuracy and confusion matrix.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Evaluate a checkpoint of `plasticity train` on a spike file: accuracy and confusion matrix.")
+    @Argument(help: "checkpoint.json or best.json from a train output directory.") var checkpoint: String
+    @Option(help: "A spike file in the SHD layout (default: the config's test.h5).") var data: String?
+
+    func run() throws {
+        let url = URL(fileURLWithPath: checkpoint)
+        var config = try TrainConfig.read(url.deletingLastPathComponent().appendingPathComponent("config.json"))
+        config.data.build = false
+        config.training.epochs = 0
+        let experiment = try SpeechExperiment(config: config, output: url.deletingLastPathComponent())
+        let state = try Checkpoint.load(url, into: experiment.trainer)
+        let dataset = try data.map { path -> SpikeDataset in
+            let file = try SpikeFile(URL(fileURLWithPath: path))
+            return try SpikeDataset(file: file, binning: config.data.binning, channels: experiment.spec.inputs * config.data.binning.pool,
+                                    classCount: experiment.spec.outputs)
+        } ?? experiment.test
+        let result = try experiment.evaluate(dataset)
+        print(String(format: "%@ (epoch %d) on %@: accuracy %.4f (%d samples), loss %.4f", checkpoint, state.iteration, dataset.file, result.accuracy,
+                     dataset.samples.count, result.loss))
+        print("confusion matrix (rows: label, columns: prediction):")
+        let width = max(3, String(result.confusion.flatMap { $0 }.max() ?? 0).count + 1)
+        func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+        print(pad("") + "  " + (0..<result.confusion.count).map { pad(String($0)) }.joined())
+        for (label, row) in result.confusion.enumerated() {
+            let name = dataset.keys.flatMap { label < $0.count ? $0[label] : nil } ?? ""
+            print(pad(String(label)) + "  " + row.map { pad(String($0)) }.joined() + "  " + name)
+        }
+    }
+}
