@@ -33,7 +33,10 @@ let package = Package(
         // SHD layout, and the data, training-loop and report code on top.
         .systemLibrary(name: "_CHDF5", path: "Sources/_CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .target(name: "_PlasticityHDF5", dependencies: ["_CHDF5"]),
-        .target(name: "PlasticityData", dependencies: ["Plasticity", "_PlasticityHDF5"]),
+        // Optimized in debug builds too: the cochlea filters every audio sample through 64
+        // channels, and tests build a small set.
+        .target(name: "PlasticityData", dependencies: ["Plasticity", "_PlasticityHDF5"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Oracles used by tests and benchmarks only: float64 reference interpreter with dual numbers.
         .target(name: "PlasticityTestSupport", dependencies: ["Plasticity"]),
         .executableTarget(

@@ -123,7 +123,8 @@ public final class SpeechExperiment {
         var builder = SpokenDigits()
         builder.speakers = data.speakers; builder.repetitions = data.repetitions; builder.testEvery = data.testEvery
         builder.seed = data.buildSeed; builder.cochlea.channels = data.channels
-        let stamp = "speakers \(data.speakers) repetitions \(data.repetitions) testEvery \(data.testEvery) seed \(data.buildSeed) channels \(data.channels) cochlea v1"
+        builder.cochlea.dynamicRangeDB = data.dynamicRangeDB
+        let stamp = "speakers \(data.speakers) repetitions \(data.repetitions) testEvery \(data.testEvery) seed \(data.buildSeed) channels \(data.channels) range \(data.dynamicRangeDB) dB cochlea v1"
         let stampURL = directory.appendingPathComponent("build.txt")
         let fm = FileManager.default
         if (try? String(contentsOf: stampURL, encoding: .utf8)) == stamp,
@@ -136,7 +137,9 @@ public final class SpeechExperiment {
     /// The epoch loop. With `resume`, continues after the epoch in checkpoint.json (the metrics
     /// of earlier epochs are kept; shuffling is a function of seed and epoch, so the result is the
     /// same as an uninterrupted run).
-    public func run(resume: Bool, progress: (Progress) -> Void = { _ in }) throws {
+    /// - Parameter stopAfter: end after this epoch as if interrupted (the schedule still spans
+    ///   `training.epochs`), for resume tests and time-boxed runs.
+    public func run(resume: Bool, stopAfter: Int? = nil, progress: (Progress) -> Void = { _ in }) throws {
         var first = 1
         if resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
             let state = try Checkpoint.load(checkpointURL, into: trainer)
@@ -148,8 +151,9 @@ public final class SpeechExperiment {
         try rewriteMetrics()
         let B = config.training.batch, epochs = config.training.epochs
         var bestValidation = history.compactMap { $0.validationAccuracy ?? $0.testAccuracy }.max() ?? -1
-        guard first <= epochs else { return }
-        for epoch in first...epochs {
+        let last = min(epochs, stopAfter ?? epochs)
+        guard first <= last else { return }
+        for epoch in first...last {
             let start = Date()
             var rng = SplitMix64(seed: config.training.seed &* 1_000_003 &+ UInt64(epoch))
             var order = Array(train.samples.indices)

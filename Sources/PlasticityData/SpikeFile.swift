@@ -99,6 +99,12 @@ public final class SpikeFile {
     /// - Parameter halfPrecision: float16 times and uint16 units/labels, as in the published SHD
     ///   files; otherwise float32 / uint32 / int32.
     public static func write(_ samples: [SpikeSample], keys: [String]?, to url: URL, halfPrecision: Bool = false) throws {
+        try write(samples, keys: keys, to: url, halfPrecision: halfPrecision, withLabels: true, unitsShift: 0)
+    }
+
+    /// Also writes invalid files, for tests: without `labels`, or with sample 0's units list
+    /// `unitsShift` entries longer or shorter than its times (the others shifted along).
+    static func write(_ samples: [SpikeSample], keys: [String]?, to url: URL, halfPrecision: Bool, withLabels: Bool, unitsShift: Int) throws {
         var times: [Float] = [], units: [UInt32] = [], offsets: [UInt64] = [0]
         for s in samples {
             precondition(s.times.count == s.units.count, "times and units differ in length")
@@ -111,7 +117,9 @@ public final class SpikeFile {
         let keyStrings = (keys ?? []).map { strdup($0) }
         defer { keyStrings.forEach { free($0) } }
         let status = keyStrings.map { UnsafePointer($0) }.withUnsafeBufferPointer { keyPointers in
-            plasticity_spike_file_write(temporary.path, Int64(samples.count), times, units, offsets, labels, speakers,
+            plasticity_spike_file_write(temporary.path, Int64(samples.count), times, units, offsets,
+                                        unitsShift == 0 ? nil : [0] + offsets.dropFirst().map { UInt64(Int($0) + unitsShift) }.dropLast() + [offsets.last!],
+                                        withLabels ? labels : nil, speakers,
                                         keys == nil ? nil : keyPointers.baseAddress, Int64(keyStrings.count),
                                         halfPrecision ? 1 : 0, &error, error.count)
         }

@@ -17,6 +17,8 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         public var testEvery = 5
         public var buildSeed: UInt64 = 1
         public var channels = 64
+        /// Cochlea: loudness range mapped to spike rates, below the utterance's peak (dB).
+        public var dynamicRangeDB = 50.0
         public var binning = SpikeBinning()
         /// Samples read per file (0: all) — for quick runs and tests.
         public var limit = 0

@@ -168,15 +168,15 @@ int plasticity_spike_file_read_strings(plasticity_spike_file *f, const char *nam
         if (width == 0 || width > 65536) status = fail(error, size, "%s has an implausible string width %zu", name, width);
         else {
             hid_t memory = H5Tcopy(H5T_C_S1);
-            H5Tset_size(memory, width);
+            H5Tset_size(memory, width + 1);   /* room for the terminator HDF5 writes */
             H5Tset_cset(memory, H5Tget_cset(type));
-            char *raw = calloc((size_t)n + 1, width), *out = malloc((size_t)n * (width + 1) + 1);
+            char *raw = calloc((size_t)n + 1, width + 1), *out = malloc((size_t)n * (width + 1) + 1);
             if (!raw || !out) status = fail(error, size, "%s: out of memory", name);
             else if (H5Dread(dataset, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) status = fail(error, size, "%s cannot be read", name);
             else {
                 char *p = out;
                 for (long long i = 0; i < n; ++i) {
-                    const char *s = raw + (size_t)i * width;
+                    const char *s = raw + (size_t)i * (width + 1);
                     size_t len = strnlen(s, width);
                     memcpy(p, s, len); p[len] = 0; p += len + 1;
                 }
@@ -273,7 +273,7 @@ static int write_vlen(hid_t parent, const char *name, hid_t file_base, hid_t mem
 }
 
 int plasticity_spike_file_write(const char *path, long long count, const float *times, const uint32_t *units,
-                                const uint64_t *offsets, const int32_t *labels, const int32_t *speakers,
+                                const uint64_t *offsets, const uint64_t *unit_offsets, const int32_t *labels, const int32_t *speakers,
                                 const char *const *keys, long long key_count, int half_precision,
                                 char *error, size_t size) {
     quiet();
@@ -288,8 +288,8 @@ int plasticity_spike_file_write(const char *path, long long count, const float *
     const char *field = "spikes";
     if (spikes < 0 || extra < 0) status = -1;
     if (!status && (status = write_vlen(spikes, "times", time_type, H5T_NATIVE_FLOAT, sizeof(float), count, times, offsets))) field = "spikes/times";
-    if (!status && (status = write_vlen(spikes, "units", integer_type, H5T_NATIVE_UINT32, sizeof(uint32_t), count, units, offsets))) field = "spikes/units";
-    if (!status && (status = write_plain(file, "labels", label_type, H5T_NATIVE_INT32, count, labels))) field = "labels";
+    if (!status && (status = write_vlen(spikes, "units", integer_type, H5T_NATIVE_UINT32, sizeof(uint32_t), count, units, unit_offsets ? unit_offsets : offsets))) field = "spikes/units";
+    if (!status && labels && (status = write_plain(file, "labels", label_type, H5T_NATIVE_INT32, count, labels))) field = "labels";
     if (!status && speakers && (status = write_plain(extra, "speaker", label_type, H5T_NATIVE_INT32, count, speakers))) field = "extra/speaker";
     if (!status && keys) {
         hid_t string = H5Tcopy(H5T_C_S1);

@@ -39,12 +39,13 @@ int plasticity_spike_file_sample(plasticity_spike_file *file, long long index, f
                                  char *error, size_t error_size);
 void plasticity_spike_file_free(void *pointer);
 
-/* Writes a complete file (sample i's spikes are entries offsets[i] ..< offsets[i+1]). Times are
+/* Writes a complete file (sample i's spikes are entries offsets[i] ..< offsets[i+1]; units use
+ * `unit_offsets` when not NULL, which tests use to write mismatched files). Times are
  * stored as IEEE half and units/labels/speakers as uint16 when `half_precision` is nonzero (as
  * the published SHD files are), else as float32 / uint32 / int32. `speakers` and `keys` may be
- * NULL. The caller writes to a temporary path and renames. */
+ * NULL, and so may `labels` (an invalid file, for tests). The caller writes to a temporary path and renames. */
 int plasticity_spike_file_write(const char *path, long long count, const float *times, const uint32_t *units,
-                                const uint64_t *offsets, const int32_t *labels, const int32_t *speakers,
+                                const uint64_t *offsets, const uint64_t *unit_offsets, const int32_t *labels, const int32_t *speakers,
                                 const char *const *keys, long long key_count, int half_precision,
                                 char *error, size_t error_size);
 
