@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(
             name: "PlasticityTests",
             dependencies: ["Plasticity", "PlasticityData", "PlasticityTestSupport"],
-            exclude: ["Snapshots"]
+            exclude: ["Snapshots", "Fixtures"]
         ),
     ]
 )

@@ -152,6 +152,8 @@ public final class SpeechExperiment {
         let B = config.training.batch, epochs = config.training.epochs
         var bestValidation = history.compactMap { $0.validationAccuracy ?? $0.testAccuracy }.max() ?? -1
         let last = min(epochs, stopAfter ?? epochs)
+        let shiftSteps = Int(config.training.shiftMs / config.data.binning.binMs)
+        func uniform(_ rng: inout SplitMix64, _ k: Int) -> Int { k > 0 ? Int(rng.next() % UInt64(2 * k + 1)) - k : 0 }
         guard first <= last else { return }
         for epoch in first...last {
             let start = Date()
@@ -160,7 +162,8 @@ public final class SpeechExperiment {
             order.shuffle(using: &rng)
             var lossSum = 0.0, accuracySum = 0.0, accuracyCount = 0, rate = 0.0
             for b in 0..<batchesPerEpoch {
-                let data = train.batch(Array(order[(b * B)..<((b + 1) * B)]), labelFrom: labelFrom)
+                let shifts = (0..<B).map { _ in (steps: uniform(&rng, shiftSteps), channels: uniform(&rng, config.training.shiftChannels)) }
+                let data = train.batch(Array(order[(b * B)..<((b + 1) * B)]), labelFrom: labelFrom, shifts: shifts)
                 let metrics = config.training.method == "bptt"
                     ? try trainer.trainWithBackpropagation(input: data.input, targets: data.targets, steps: data.steps)
                     : try trainer.train(input: data.input, targets: data.targets, steps: data.steps)

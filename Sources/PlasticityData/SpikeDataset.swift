@@ -77,14 +77,18 @@ public struct SpikeDataset: Sendable {
     /// A batch in the trainer's layout: input [steps][batch][inputs]; targets [steps][batch]
     /// holding the label from step `labelFrom` on (−1 before: no loss there). A time-summed loss
     /// reads the label from any labelled step.
-    public func batch(_ indices: [Int], labelFrom: Int = 0) -> TaskBatch {
+    /// - Parameter shifts: per sample (steps, channels) to move its events by, for augmentation;
+    ///   events moved outside the grid are dropped.
+    public func batch(_ indices: [Int], labelFrom: Int = 0, shifts: [(steps: Int, channels: Int)]? = nil) -> TaskBatch {
         let B = indices.count, n = inputs, T = steps
         var input = [Float](repeating: 0, count: T * B * n)
         var targets = [Float](repeating: -1, count: T * B)
         for (b, i) in indices.enumerated() {
             let s = samples[i]
+            let shift = shifts?[b] ?? (steps: 0, channels: 0)
             for e in s.events {
-                let t = Int(e.index) / n, c = Int(e.index) % n
+                let t = Int(e.index) / n + shift.steps, c = Int(e.index) % n + shift.channels
+                guard t >= 0, t < T, c >= 0, c < n else { continue }
                 input[(t * B + b) * n + c] = e.count
             }
             for t in max(0, labelFrom)..<T { targets[t * B + b] = Float(s.label) }

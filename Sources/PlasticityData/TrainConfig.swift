@@ -57,6 +57,10 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         /// Firing-rate regularization (e-prop only): target rate in Hz, strength (0: off).
         public var rateTargetHz = 10.0
         public var rateStrength = 0.0
+        /// Augmentation: each training sample, each epoch, moved by a uniform random number of
+        /// channels in ±shiftChannels and of milliseconds in ±shiftMs (0: off).
+        public var shiftChannels = 0
+        public var shiftMs = 0.0
         public var seed: UInt64 = 1
     }
     public var data = DataSection()

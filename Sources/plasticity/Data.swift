@@ -61,7 +61,10 @@ final class ProgressBar: @unchecked Sendable {
     private let lock = NSLock()
     private var lastDecile = -1
 
-    init(label: String) { self.label = label }
+    /// Whether the bar appends its own elapsed time and ETA (off when `detail` carries them).
+    let showsTiming: Bool
+
+    init(label: String, showsTiming: Bool = true) { self.label = label; self.showsTiming = showsTiming }
 
     func update(_ done: Int, of total: Int, detail: String) {
         lock.lock(); defer { lock.unlock() }
@@ -69,8 +72,9 @@ final class ProgressBar: @unchecked Sendable {
         let elapsed = Date().timeIntervalSince(start)
         let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
         let width = 24, filled = Int(fraction * Double(width))
-        let line = String(format: "%@ [%@%@] %d/%d %@  %.0f s, ETA %.0f s", label, String(repeating: "#", count: filled),
-                          String(repeating: ".", count: width - filled), done, total, detail, elapsed, eta)
+        var line = String(format: "%@ [%@%@] %d/%d %@", label, String(repeating: "#", count: filled),
+                          String(repeating: ".", count: width - filled), done, total, detail)
+        if showsTiming { line += String(format: "  %.0f s, ETA %.0f s", elapsed, eta) }
         if terminal {
             FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8))
         } else if Int(fraction * 10) != lastDecile {

@@ -37,7 +37,7 @@ struct Train: ParsableCommand {
               + "\(experiment.spec.inputs) inputs x \(experiment.spec.hidden[0].neurons) \(experiment.spec.hidden[0].model.name) -> \(experiment.spec.outputs); "
               + "\(t.method), \(t.epochs) epochs of \(experiment.batchesPerEpoch) batches of \(t.batch); kernel compiled in "
               + String(format: "%.0f ms (%@)", experiment.compileMilliseconds, resolved.network.backend))
-        let bar = ProgressBar(label: "train")
+        let bar = ProgressBar(label: "train", showsTiming: false)
         var lastEpoch = 0
         let started = Date()
         try experiment.run(resume: resume) { p in
