@@ -36,6 +36,7 @@ let package = Package(
         // Optimized in debug builds too: the cochlea filters every audio sample through 64
         // channels, and tests build a small set.
         .target(name: "PlasticityData", dependencies: ["Plasticity", "_PlasticityHDF5"],
+                exclude: ["README.md"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Oracles used by tests and benchmarks only: float64 reference interpreter with dual numbers.
         .target(name: "PlasticityTestSupport", dependencies: ["Plasticity"]),

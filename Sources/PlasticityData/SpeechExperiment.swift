@@ -54,8 +54,8 @@ public final class SpeechExperiment {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let directory = URL(fileURLWithPath: config.data.directory)
         if config.data.build { try Self.buildIfNeeded(config.data, into: directory, progress: buildProgress) }
-        let trainFile = try SpikeFile(directory.appendingPathComponent("train.h5"))
-        let testFile = try SpikeFile(directory.appendingPathComponent("test.h5"))
+        let trainFile = try SpikeFile(directory.appendingPathComponent(config.data.trainFile))
+        let testFile = try SpikeFile(directory.appendingPathComponent(config.data.testFile))
         let classes = max(trainFile.classCount, testFile.classCount)
         let limit = config.data.limit > 0 ? config.data.limit : nil
         let channels = config.data.build ? config.data.channels : nil
@@ -118,7 +118,7 @@ public final class SpeechExperiment {
     public var bestURL: URL { output.appendingPathComponent("best.json") }
     var metricsURL: URL { output.appendingPathComponent("metrics.jsonl") }
 
-    /// Builds the spoken-digit set unless `directory/build.json` records the same settings.
+    /// Builds the spoken-digit set unless `directory/build.txt` records the same settings.
     static func buildIfNeeded(_ data: TrainConfig.DataSection, into directory: URL, progress: @escaping @Sendable (Int, Int) -> Void) throws {
         var builder = SpokenDigits()
         builder.speakers = data.speakers; builder.repetitions = data.repetitions; builder.testEvery = data.testEvery
@@ -128,9 +128,9 @@ public final class SpeechExperiment {
         let stampURL = directory.appendingPathComponent("build.txt")
         let fm = FileManager.default
         if (try? String(contentsOf: stampURL, encoding: .utf8)) == stamp,
-           fm.fileExists(atPath: directory.appendingPathComponent("train.h5").path),
-           fm.fileExists(atPath: directory.appendingPathComponent("test.h5").path) { return }
-        try builder.build(into: directory, progress: progress)
+           fm.fileExists(atPath: directory.appendingPathComponent(data.trainFile).path),
+           fm.fileExists(atPath: directory.appendingPathComponent(data.testFile).path) { return }
+        try builder.build(into: directory, trainFile: data.trainFile, testFile: data.testFile, progress: progress)
         try writeAtomically(Data(stamp.utf8), to: stampURL)
     }
 

@@ -99,11 +99,12 @@ public struct SpokenDigits: Sendable {
         }
     }
 
-    /// Builds `train.h5` and `test.h5` in `directory` (atomic writes), in parallel over the
+    /// Builds `trainFile` and `testFile` in `directory` (atomic writes), in parallel over the
     /// machine's cores; `progress(done, total)` is called as utterances finish.
-    public func build(into directory: URL, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws {
+    public func build(into directory: URL, trainFile: String = "train.h5", testFile: String = "test.h5",
+                      progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let sets = [("train", utterances(test: false)), ("test", utterances(test: true))]
+        let sets = [(trainFile, utterances(test: false)), (testFile, utterances(test: true))]
         let total = sets.reduce(0) { $0 + $1.1.count }
         let counter = Counter()
         for (name, list) in sets {
@@ -117,7 +118,7 @@ public struct SpokenDigits: Sendable {
                 progress(counter.increment(), total)
             }
             let samples = try results.values.map { try $0!.get() }
-            try SpikeFile.write(samples, keys: Self.keys, to: directory.appendingPathComponent("\(name).h5"))
+            try SpikeFile.write(samples, keys: Self.keys, to: directory.appendingPathComponent(name))
         }
     }
 }

@@ -7,8 +7,11 @@ import Plasticity
 /// silently). Times are in milliseconds and converted with the bin width.
 public struct TrainConfig: Codable, Sendable, Equatable {
     public struct DataSection: Codable, Sendable, Equatable {
-        /// Holds train.h5 and test.h5 (SHD layout). Relative paths are relative to the working directory.
+        /// Holds `trainFile` and `testFile` (SHD layout). Relative paths are relative to the working directory.
         public var directory = "out/spoken-digits"
+        /// File names inside `directory` (the published SHD files: shd_train.h5, shd_test.h5).
+        public var trainFile = "train.h5"
+        public var testFile = "test.h5"
         /// Build the spoken-digit set into `directory` when its files are missing or were built
         /// with other settings (real SHD: set false and point `directory` at the files).
         public var build = true

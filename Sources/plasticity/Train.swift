@@ -33,7 +33,7 @@ struct Train: ParsableCommand {
         }
         try writeAtomically(Data(resolved.json.utf8), to: output.appendingPathComponent("config.json"))
         let t = resolved.training
-        print("train: \(experiment.train.samples.count) samples, validation \(experiment.validation?.samples.count ?? 0), test \(experiment.test.samples.count); "
+        printNow("train: \(experiment.train.samples.count) samples, validation \(experiment.validation?.samples.count ?? 0), test \(experiment.test.samples.count); "
               + "\(experiment.spec.inputs) inputs x \(experiment.spec.hidden[0].neurons) \(experiment.spec.hidden[0].model.name) -> \(experiment.spec.outputs); "
               + "\(t.method), \(t.epochs) epochs of \(experiment.batchesPerEpoch) batches of \(t.batch); kernel compiled in "
               + String(format: "%.0f ms (%@)", experiment.compileMilliseconds, resolved.network.backend))
@@ -43,7 +43,7 @@ struct Train: ParsableCommand {
         try experiment.run(resume: resume) { p in
             if p.epoch != lastEpoch, lastEpoch > 0, let r = experiment.history.last {
                 bar.finish()
-                print(Self.describe(r))
+                printNow(Self.describe(r))
             }
             lastEpoch = p.epoch
             let accuracy = p.accuracy.map { String(format: " acc %.3f", $0) } ?? ""
@@ -51,7 +51,7 @@ struct Train: ParsableCommand {
                                                               p.epoch, p.epochs, p.loss, accuracy, p.samplesPerSecond, p.etaSeconds))
         }
         bar.finish()
-        if let r = experiment.history.last { print(Self.describe(r)) }
+        if let r = experiment.history.last { printNow(Self.describe(r)) }
         // The best checkpoint (by validation accuracy) on the test set.
         var summary = "final test accuracy \(String(format: "%.4f", experiment.history.last?.testAccuracy ?? 0))"
         if FileManager.default.fileExists(atPath: experiment.bestURL.path) {
@@ -102,4 +102,10 @@ struct Eval: ParsableCommand {
             print(pad(String(label)) + "  " + row.map { pad(String($0)) }.joined() + "  " + name)
         }
     }
+}
+
+/// Prints and flushes, so that lines reach a log file as they happen (stdout is block-buffered there).
+func printNow(_ line: String) {
+    print(line)
+    fflush(nil)
 }
