@@ -132,6 +132,12 @@ func knownSamples(_ count: Int) -> [SpikeSample] {
         set(1, 1, 0, 1)
         #expect(batch.input == expected)
         #expect(batch.targets == [-1, -1, 2, 0, 2, 0])
+        // Augmentation: sample 0 moved one step later and one channel down, sample 1 one step
+        // earlier (its only event falls off the grid).
+        let shifted = data.batch([0, 1], shifts: [(steps: 1, channels: -1), (steps: -2, channels: 0)])
+        expected = [Float](repeating: 0, count: 3 * 2 * 7)
+        set(2, 0, 0, 2); set(2, 0, 1, 1)
+        #expect(shifted.input == expected)
         // maxCount caps a bin.
         let capped = try SpikeDataset(file: SpikeFile(url), binning: SpikeBinning(binMs: 10, steps: 3, pool: 2, maxCount: 1))
         #expect(capped.batch([0, 1]).input.max() == 1)
