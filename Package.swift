@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "PlasticityTestSupport", dependencies: ["Plasticity"]),
         .executableTarget(
             name: "plasticity",
-            dependencies: ["Plasticity", "PlasticityData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Plasticity", "PlasticityData", "PlasticityTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "CustomNeuron", dependencies: ["Plasticity"], path: "examples/CustomNeuron"),
         .executableTarget(name: "QuickStart", dependencies: ["Plasticity"], path: "examples/QuickStart"),

@@ -35,7 +35,7 @@ public struct SpeechReport {
         let readoutSeries = (0..<nOut).map { o in (label: names[o], points: (0..<T).map { t in (Double(t) * dt, Double(trace.readout[t * nOut + o])) }) }
         let readout = SVG.lineChart(title: "readout traces (label in red)", series: readoutSeries, xLabel: "ms", highlight: trace.label)
         let perNeuron = (0..<n).map { j in (0..<T).reduce(0.0) { $0 + Double(trace.spikes[0][$1 * n + j]) } / (Double(T) * dt / 1000) }
-        let rates = SVG.bars(title: String(format: "firing rate per neuron on this sample (sorted); layer mean over the test set %.1f Hz",
+        let rates = SVG.bars(title: String(format: "rate per neuron, this sample (sorted); test-set mean %.1f Hz",
                                            evaluation.firingRateHz.first ?? 0), values: perNeuron.sorted(by: >), yLabel: "Hz, neurons sorted")
 
         let last = history.last

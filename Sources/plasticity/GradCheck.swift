@@ -71,7 +71,7 @@ struct GradCheck: ParsableCommand {
         if let out {
             var file = SafeTensors()
             let shapes = Dictionary(uniqueKeysWithValues: sim.trainableTensors.map { ($0.name, $0.shape) })
-            for (name, g, _) in results { for (tensor, values) in g.named { file.tensors["\(name).\(tensor)"] = .init(shape: shapes[tensor] ?? [values.count], values: values.map(Float.init)) } }
+            for (name, g, _) in results { for (tensor, values) in g.named { file.tensors["\(name).\(tensor)"] = .init(shape: shapes[tensor] ?? [values.count], values: values.map { Float($0) }) } }
             try file.write(to: URL(fileURLWithPath: out))
         }
         let reference = results.first { $0.0 != "eprop" } ?? results[0]

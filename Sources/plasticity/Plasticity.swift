@@ -7,7 +7,7 @@ struct PlasticityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plasticity",
         abstract: "Compile neuron models into online-learning (e-prop) kernels and run them.",
-        subcommands: [Compile.self, Demo.self, Bench.self, TaskCommand.self, GradCheck.self, Plot.self, DataCommand.self, Train.self, Eval.self])
+        subcommands: [Compile.self, Demo.self, Bench.self, TaskCommand.self, GradCheck.self, Plot.self, DataCommand.self, Train.self, Eval.self, Fuzz.self])
 }
 
 struct ModelOptions: ParsableArguments {

@@ -1,23 +1,32 @@
 import Foundation
-@testable import Plasticity
-import PlasticityTestSupport
+import Plasticity
 
 /// Ranges of random states and inputs per built-in model, and a spiking regime for long runs.
-struct ModelCase: CustomStringConvertible, Sendable {
-    var name: String
-    var stateRanges: [ClosedRange<Double>]
-    var inputRange: ClosedRange<Double>
-    var parameterRanges: [String: ClosedRange<Double>] = [:]
+public struct ModelCase: CustomStringConvertible, Sendable {
+    public var name: String
+    public var stateRanges: [ClosedRange<Double>]
+    public var inputRange: ClosedRange<Double>
+    public var parameterRanges: [String: ClosedRange<Double>] = [:]
     /// Feed-forward weights U(range) on Bernoulli(rate) input spikes make the neurons spike.
-    var weightRange: ClosedRange<Double>
-    var inputRate: Double
-    var description: String { name }
+    public var weightRange: ClosedRange<Double>
+    public var inputRate: Double
+    /// A model that is neither built in nor `allOps` (e.g. from the fuzzer).
+    public var custom: NeuronModel?
+    public var description: String { name }
 
-    var model: NeuronModel { Models.builtin(named: name) ?? Self.allOps }
+    public init(name: String, stateRanges: [ClosedRange<Double>], inputRange: ClosedRange<Double>,
+                parameterRanges: [String: ClosedRange<Double>] = [:], weightRange: ClosedRange<Double>,
+                inputRate: Double, custom: NeuronModel? = nil) {
+        self.name = name; self.stateRanges = stateRanges; self.inputRange = inputRange
+        self.parameterRanges = parameterRanges; self.weightRange = weightRange; self.inputRate = inputRate
+        self.custom = custom
+    }
+
+    public var model: NeuronModel { custom ?? Models.builtin(named: name) ?? Self.allOps }
 
     /// Every DSL operation in one model (two channels, a learnable exponent), so each derivative
     /// rule and its C emission meet the oracles.
-    static let allOps = NeuronModel("AllOps") {
+    public static let allOps = NeuronModel("AllOps") {
         Parameter("alpha", 0.9)
         Parameter("gain", 1.5, learnable: true)
         Parameter("p", 1.7)
@@ -37,9 +46,9 @@ struct ModelCase: CustomStringConvertible, Sendable {
     /// The model for long runs. ALIF at β = 1.8 only fires on ≥ 5% of steps with a threshold
     /// A = v_th + βa ≈ 18 against v_th = 0.6, where float32 cancellation in ψ alone is ~30 ulp;
     /// β = 0.2 keeps the 200-step comparison a measure of the traces, not of that cancellation.
-    var longRunModel: NeuronModel { name == "alif" ? Models.alif(beta: 0.2) : model }
+    public var longRunModel: NeuronModel { custom == nil && name == "alif" ? Models.alif(beta: 0.2) : model }
 
-    static let all: [ModelCase] = [
+    public static let all: [ModelCase] = [
         .init(name: "lif", stateRanges: [-1...2], inputRange: -1...1.5, weightRange: 0...0.9, inputRate: 0.2),
         .init(name: "alif", stateRanges: [-0.5...1.5, 0...1], inputRange: -0.5...1, weightRange: 0...0.8, inputRate: 0.2),
         .init(name: "cuba-lif", stateRanges: [-1...3, -1...2], inputRange: -1...3, weightRange: 0...1.2, inputRate: 0.2),
@@ -59,7 +68,7 @@ struct ModelCase: CustomStringConvertible, Sendable {
 /// Returns the worst ratio (≤ 1 passes) and where it happened.
 /// With `magnitudes`, an entry that is a sum of terms is measured against the sum of the terms'
 /// magnitudes (the size float rounding scales with) when that is larger than the entry.
-func worstMismatch(_ actual: [Double], _ expected: [Double], rtol: Double, floor: Double = 1e-3,
+public func worstMismatch(_ actual: [Double], _ expected: [Double], rtol: Double, floor: Double = 1e-3,
                    magnitudes: [Double]? = nil) -> (ratio: Double, index: Int, actual: Double, expected: Double) {
     precondition(actual.count == expected.count)
     let scale = max(expected.map(abs).max() ?? 0, 1e-30)
@@ -73,5 +82,5 @@ func worstMismatch(_ actual: [Double], _ expected: [Double], rtol: Double, floor
 }
 
 extension Array where Element == Float {
-    var doubles: [Double] { map(Double.init) }
+    public var doubles: [Double] { map(Double.init) }
 }

@@ -1,0 +1,229 @@
+import Foundation
+import Plasticity
+
+/// Differential fuzzing of the compiler: random valid models through both backends against the
+/// oracles, random near-valid invalid models against the checker.
+public struct DifferentialFuzzer {
+    public struct Report: Sendable, CustomStringConvertible {
+        public var modelsTried = 0, mismatches = 0, backendDisagreements = 0, compileFailures = 0
+        public var invalidTried = 0, invalidRejectedCleanly = 0, invalidAccepted = 0, invalidWrongLine = 0
+        /// Per failing model: its name, what failed, and the shrunk model as Swift DSL source.
+        public var failures: [(name: String, messages: [String], source: String)] = []
+        public var seconds = 0.0
+        public var description: String {
+            var lines = [
+                "valid models tried: \(modelsTried); mismatches against the oracles: \(mismatches); TinyCC vs cc disagreements: \(backendDisagreements); compile failures: \(compileFailures); crashes: 0 (the run finished)",
+                "invalid models tried: \(invalidTried); rejected with a ModelError naming the defect's line: \(invalidRejectedCleanly); accepted: \(invalidAccepted); error on another line: \(invalidWrongLine)",
+                String(format: "%.1f s", seconds),
+            ]
+            for f in failures.prefix(5) { lines.append("FAIL \(f.name):\n  " + f.messages.prefix(4).joined(separator: "\n  ") + "\n" + f.source) }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    public var seed: UInt64
+    /// Backends every valid model is compiled with; the optimizing one costs ~0.1–0.3 s per model.
+    public var backends: [Backend] = [.tinyCC, .systemCC]
+    public var steps = 40
+    /// Relative tolerance of derivatives and traces (float32 kernel vs float64 duals). Random
+    /// trees contain float32-ill-conditioned derivatives (e.g. tanh′ = 1 − tanh² at saturation),
+    /// so the fuzzer uses 1e-2 where the built-in models' tests use 1e-4.
+    public var derivativeTolerance = 1e-2
+    public init(seed: UInt64) { self.seed = seed }
+
+    /// The checks one valid model must pass on one backend.
+    func failures(_ modelCase: ModelCase, backend: Backend) -> [String] {
+        do {
+            let model = modelCase.model
+            return try DifferentialCheck.localStep(modelCase, resetGradient: model.resetGradient, backend: backend, neurons: 32,
+                                                   derivativeTolerance: derivativeTolerance, requireBothSides: false)
+                + DifferentialCheck.eligibility(modelCase, resetGradient: model.resetGradient, backend: backend, steps: steps,
+                                                batch: 1, inputs: 4, neurons: 4, derivativeTolerance: derivativeTolerance, minimumSpikeRate: 0,
+                                                requireNonzeroTraces: false)
+        } catch {
+            return ["\(backend): \(error)"]
+        }
+    }
+
+    public func run(validModels: Int, invalidModels: Int, progress: (Int, Int) -> Void = { _, _ in }) -> Report {
+        let start = Date()
+        var report = Report()
+        var generator = RandomModelGenerator(seed: seed)
+        for i in 0..<validModels {
+            let name = "fuzz\(seed)_\(i)"
+            let modelCase = generator.validCase(name: name)
+            report.modelsTried += 1
+            var messages: [String] = []
+            var outputs: [Backend: [Float]] = [:]
+            for backend in backends {
+                let found = failures(modelCase, backend: backend)
+                if found.contains(where: { $0.contains("compile") || $0.contains("error:") }) { report.compileFailures += 1 }
+                messages += found.map { "\(backend): \($0)" }
+                outputs[backend] = try? Self.trajectory(modelCase, backend: backend, steps: steps)
+            }
+            if let a = outputs[.tinyCC], let b = outputs[.systemCC], a.count == b.count {
+                let error = zip(a, b).map { abs(Double($0) - Double($1)) }.max() ?? 0
+                let scale = max(a.map { abs(Double($0)) }.max() ?? 0, 1)
+                if error > 1e-4 * scale { report.backendDisagreements += 1; messages.append("TinyCC vs cc: max |Δ| \(error) at scale \(scale)") }
+            }
+            if !messages.isEmpty {
+                report.mismatches += 1
+                // Shrink while the same check (the label before the first ':') still fails.
+                let kind = { (m: String) in m.split(separator: "(").first.map(String.init) ?? m }
+                let first = kind(failures(modelCase, backend: .tinyCC).first ?? "")
+                let shrunk = Self.shrink(modelCase) { failures($0, backend: .tinyCC).contains { kind($0) == first } }
+                report.failures.append((name, messages, shrunk.model.swiftSource))
+            }
+            progress(i + 1, validModels + invalidModels)
+        }
+        for i in 0..<invalidModels {
+            let (model, defect, line) = generator.invalidModel(name: "invalid\(seed)_\(i)")
+            report.invalidTried += 1
+            do {
+                _ = try compile(LayerSpec(model: model), backend: .tinyCC)
+                report.invalidAccepted += 1
+                report.failures.append((model.name, ["\(defect): accepted"], model.swiftSource))
+            } catch let error as ModelError {
+                if error.location.line == line { report.invalidRejectedCleanly += 1 } else {
+                    report.invalidWrongLine += 1
+                    report.failures.append((model.name, ["\(defect): expected line \(line), got \(error)"], model.swiftSource))
+                }
+            } catch {
+                report.invalidAccepted += 1
+                report.failures.append((model.name, ["\(defect): not a ModelError: \(error)"], model.swiftSource))
+            }
+            progress(validModels + i + 1, validModels + invalidModels)
+        }
+        report.seconds = Date().timeIntervalSince(start)
+        return report
+    }
+
+    /// States over a short run of one feed-forward layer, for comparing backends.
+    static func trajectory(_ modelCase: ModelCase, backend: Backend, steps: Int) throws -> [Float] {
+        let kernel = try compile(LayerSpec(model: modelCase.model), backend: backend)
+        let sim = try LayerSimulation(kernel: kernel, batch: 1, inputs: 4, neurons: 4)
+        var rng = SplitMix64(seed: 3)
+        sim.weights[0].array = (0..<16).map { _ in Float(Double(rng.next() % 1000) / 1000) }
+        let input = (0..<steps * 4).map { _ in rng.next() % 10 < 3 ? Float(1) : 0 }
+        return sim.run(input: input, steps: steps, recordStates: true).states
+    }
+
+    /// Greedy shrinking: replace any subexpression by one of its operands or by a constant, and
+    /// drop definitions, while the model stays valid and still fails.
+    /// - Parameter budget: candidates tried at most (each costs one check).
+    public static func shrink(_ modelCase: ModelCase, budget: Int = 300, stillFails: (ModelCase) -> Bool) -> ModelCase {
+        var current = modelCase
+        var improved = true
+        var budget = budget
+        while improved && budget > 0 {
+            improved = false
+            let declarations = current.model.declarations
+            candidates: for (d, declaration) in declarations.enumerated() {
+                for replacement in declaration.simplerVariants() {
+                    budget -= 1
+                    if budget <= 0 { break candidates }
+                    var model = current.model
+                    if let replacement { model.declarations[d] = replacement } else { model.declarations.remove(at: d) }
+                    guard (try? model.checked()) != nil else { continue }
+                    var candidate = current
+                    candidate.custom = model
+                    if stillFails(candidate) { current = candidate; improved = true; break candidates }
+                }
+            }
+        }
+        return current
+    }
+}
+
+extension Declaration {
+    /// Simpler versions of this declaration for shrinking (nil: remove it).
+    func simplerVariants() -> [Declaration?] {
+        switch self {
+        case .update(let s, let e, let at): return e.simplerVariants().map { .update(state: s, $0, at: at) }
+        case .define(let n, let e, let at): return [nil] + e.simplerVariants().map { .define(name: n, $0, at: at) }
+        case .reset(let s, let rule, let at):
+            return [nil] + rule.expr.simplerVariants().map { e in
+                switch rule {
+                case .subtract: .reset(state: s, .subtract(e), at: at)
+                case .add: .reset(state: s, .add(e), at: at)
+                case .to: .reset(state: s, .to(e), at: at)
+                }
+            }
+        case .spike(let c, let sur, let at): return c.simplerVariants().map { .spike(condition: $0, surrogate: sur, at: at) }
+        case .output(let e, let at): return e.simplerVariants().map { .output($0, at: at) }
+        default: return []
+        }
+    }
+}
+
+extension Expr {
+    /// This expression with one node replaced by one of its operands or by 0.5, every way.
+    func simplerVariants() -> [Expr] {
+        var out: [Expr] = []
+        switch self {
+        case .constant: return []
+        case .symbol: return [.constant(0.5)]
+        case .unary(let op, let x):
+            out = [x, .constant(0.5)] + x.simplerVariants().map { .unary(op, $0) }
+        case .binary(.add, .constant(1), .binary(.multiply, let x, let y)) where x == y:
+            // 1 + x² keeps log, pow and division in their domains: it shrinks only as a whole.
+            return [.constant(1)] + x.simplerVariants().map { 1 + $0 * $0 }
+        case .binary(let op, let a, let b):
+            out = [a, b, .constant(0.5)] + a.simplerVariants().map { .binary(op, $0, b) } + b.simplerVariants().map { .binary(op, a, $0) }
+        case .select(let c, let a, let b):
+            out = [a, b] + a.simplerVariants().map { .select(c, $0, b) } + b.simplerVariants().map { .select(c, a, $0) }
+        }
+        return out
+    }
+
+    /// Swift DSL source for the expression (symbols as `$0.name`).
+    public var swiftSource: String {
+        switch self {
+        case .constant(let c): return c.isFinite ? "\(c)" : "\(c)"
+        case .symbol(let s): return "$0[\"\(s)\"]"
+        case .unary(.negate, let x): return "-(\(x.swiftSource))"
+        case .unary(let op, let x): return "\(op.rawValue)(\(x.swiftSource))"
+        case .binary(.add, let a, let b): return "(\(a.swiftSource) + \(b.swiftSource))"
+        case .binary(.subtract, let a, let b): return "(\(a.swiftSource) - \(b.swiftSource))"
+        case .binary(.multiply, let a, let b): return "(\(a.swiftSource) * \(b.swiftSource))"
+        case .binary(.divide, let a, let b): return "(\(a.swiftSource) / \(b.swiftSource))"
+        case .binary(let op, let a, let b): return "\(op.rawValue)(\(a.swiftSource), \(b.swiftSource))"
+        case .select(let c, let a, let b):
+            return "select(\(c.lhs.swiftSource) \(c.comparison.rawValue) \(c.rhs.swiftSource), \(a.swiftSource), \(b.swiftSource))"
+        }
+    }
+}
+
+extension NeuronModel {
+    /// The model as Swift DSL source, to paste into a regression test.
+    public var swiftSource: String {
+        var lines = ["NeuronModel(\"\(name)\", resetGradient: .\(resetGradient.rawValue)) {"]
+        for d in declarations {
+            switch d {
+            case .state(let n, let v, _): lines.append("    State(\"\(n)\", initial: \(v))")
+            case .parameter(let n, let v, let l, _): lines.append("    Parameter(\"\(n)\", \(v)\(l ? ", learnable: true" : ""))")
+            case .input(let n, _): lines.append("    Input(\"\(n)\")")
+            case .define(let n, let e, _): lines.append("    Let(\"\(n)\") { \(e.swiftSource) }")
+            case .update(let s, let e, _): lines.append("    Update(\"\(s)\") { \(e.swiftSource) }")
+            case .reset(let s, let rule, _):
+                let kind = switch rule { case .subtract: "subtract"; case .add: "add"; case .to: "to" }
+                lines.append("    Reset(\"\(s)\", \(kind): { \(rule.expr.swiftSource) })")
+            case .spike(let c, let s, _): lines.append("    Spike(surrogate: \(s.map { ".\($0.caseName)(scale: \($0.scale))" } ?? "nil")) { \(c.swiftSource) }")
+            case .output(let e, _): lines.append("    Output { \(e.swiftSource) }")
+            }
+        }
+        return (lines + ["}"]).joined(separator: "\n")
+    }
+}
+
+extension Surrogate {
+    var caseName: String {
+        switch self {
+        case .fastSigmoid: "fastSigmoid"
+        case .piecewiseLinear: "piecewiseLinear"
+        case .exponential: "exponential"
+        case .arctan: "arctan"
+        case .boxcar: "boxcar"
+        }
+    }
+}

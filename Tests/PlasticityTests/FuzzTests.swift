@@ -1,0 +1,52 @@
+import Testing
+import Plasticity
+import PlasticityTestSupport
+
+/// Differential fuzzing of the compiler from a fixed seed (`plasticity fuzz` runs the long
+/// version). Valid random models: TinyCC kernels against the Float interpreter (values, 1e-6)
+/// and float64 dual numbers (local Jacobians and 20-step eligibility traces, 1e-2 — see
+/// `DifferentialFuzzer.derivativeTolerance`). Invalid ones: a `ModelError` on the defect's line.
+@Suite struct FuzzTests {
+    @Test func randomValidModelsMatchTheOracles() {
+        var fuzzer = DifferentialFuzzer(seed: 2026)
+        fuzzer.backends = [.tinyCC]
+        fuzzer.steps = 20
+        let report = fuzzer.run(validModels: 200, invalidModels: 0)
+        #expect(report.modelsTried == 200)
+        #expect(report.mismatches == 0 && report.compileFailures == 0, "\(report)")
+    }
+
+    @Test func randomInvalidModelsAreRejectedOnTheirLine() {
+        let report = DifferentialFuzzer(seed: 2027).run(validModels: 0, invalidModels: 300)
+        #expect(report.invalidRejectedCleanly == 300, "\(report)")
+    }
+
+    /// The shrinker reduces a failing model to the part that fails: here "fails" means "reads
+    /// input I0 inside a tanh", which any model with that subterm does.
+    @Test func shrinkerKeepsOnlyTheFailingPart() {
+        var generator = RandomModelGenerator(seed: 5)
+        var modelCase = generator.validCase(name: "shrink")
+        var model = modelCase.model
+        for (i, d) in model.declarations.enumerated() {
+            if case .update("s0", let e, let at) = d { model.declarations[i] = .update(state: "s0", e + tanh(.symbol("I0")), at: at) }
+        }
+        modelCase.custom = model
+        func readsTanhOfInput(_ e: Expr) -> Bool {
+            switch e {
+            case .unary(.tanh, .symbol("I0")): return true
+            case .constant, .symbol: return false
+            case .unary(_, let x): return readsTanhOfInput(x)
+            case .binary(_, let a, let b): return readsTanhOfInput(a) || readsTanhOfInput(b)
+            case .select(_, let a, let b): return readsTanhOfInput(a) || readsTanhOfInput(b)
+            }
+        }
+        let shrunk = DifferentialFuzzer.shrink(modelCase, budget: 100_000) { c in
+            c.model.declarations.contains { if case .update(_, let e, _) = $0 { return readsTanhOfInput(e) }; return false }
+        }
+        let before = model.swiftSource.count, after = shrunk.model.swiftSource.count
+        #expect(after < before)
+        #expect(shrunk.model.swiftSource.contains("tanh($0[\"I0\"])"))
+        // Every update other than the failing term is reduced to a constant or a bare operand.
+        #expect(shrunk.model.declarations.allSatisfy { if case .define = $0 { return false }; return true })
+    }
+}
