@@ -179,7 +179,7 @@ extension Expr {
     /// Swift DSL source for the expression (symbols as `$0.name`).
     public var swiftSource: String {
         switch self {
-        case .constant(let c): return c.isFinite ? "\(c)" : "\(c)"
+        case .constant(let c): return "\(c)"
         case .symbol(let s): return "$0[\"\(s)\"]"
         case .unary(.negate, let x): return "-(\(x.swiftSource))"
         case .unary(let op, let x): return "\(op.rawValue)(\(x.swiftSource))"
