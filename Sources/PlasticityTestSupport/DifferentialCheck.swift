@@ -6,6 +6,18 @@ import Plasticity
 /// the mismatches found as messages (empty: the kernel agrees), so that tests assert on them and
 /// the fuzzer can count and shrink failures.
 public enum DifferentialCheck {
+    /// The float64 oracle's trajectory left the range where a float32 kernel can be compared
+    /// with it (a state or a derivative beyond `DifferentialCheck.divergenceBound`, or not
+    /// finite): the model diverges, e.g. a reset that grows the state it resets. Not a kernel
+    /// defect; the fuzzer counts such models apart.
+    public struct Diverged: Error, CustomStringConvertible {
+        public var model: String, step: Int, what: String
+        public var description: String { "\(model): the float64 oracle diverged at step \(step) (\(what))" }
+    }
+
+    /// |x| beyond which float32 products of states and derivatives may overflow.
+    public static let divergenceBound = 1e18
+
     /// One local step on `neurons` random states, inputs and parameters drawn from the case's ranges:
     /// - h^t and z^t equal the Float interpreter to 1e-6 relative, norm-wise per state variable
     ///   (the kernel folds constants such as 1 − α in double, the interpreter in float);
@@ -48,6 +60,7 @@ public enum DifferentialCheck {
             for s in 0..<k { sim.state[j * k + s] = previous[j][s]; sim.psi[j * k + s] = Float(z[s]) }
             sim.spike[j] = Float(z.value)
         }
+        sim.spikeIsInitial = false   // the spikes above stand for a previous step's output
         let jac = sim.localStep(currents: currents)
 
         var floatStates: [Double] = [], floatOutputs: [Double] = []
@@ -163,6 +176,13 @@ public enum DifferentialCheck {
                     // The free-running float64 forward pass must spike exactly when the kernel does.
                     let freeNext = oracle.step(previous: free, previousSpike: freeSpike, inputs: [current.value] + otherChannels.map(\.value), learnables: thetaValues)
                     free = freeNext.states; freeSpike = freeNext.output
+                    let bounded = { (x: Double) in x.isFinite && abs(x) <= divergenceBound }
+                    if let s = free.indices.first(where: { !bounded(free[$0]) }) {
+                        throw Diverged(model: modelCase.name, step: t, what: "state \(checked.states[s].name) = \(free[s])")
+                    }
+                    if let s = h.indices.first(where: { !h[$0].tangent.allSatisfy(bounded) }) {
+                        throw Diverged(model: modelCase.name, step: t, what: "a derivative of state \(checked.states[s].name)")
+                    }
                     if checked.isSpiking {
                         if freeSpike != Double(recorded.outputs[cell]) { spikeTrainMismatches += 1 }
                         if freeSpike > 0 { spikes += 1 }

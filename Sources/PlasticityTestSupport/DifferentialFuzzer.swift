@@ -6,17 +6,20 @@ import Plasticity
 public struct DifferentialFuzzer {
     public struct Report: Sendable, CustomStringConvertible {
         public var modelsTried = 0, mismatches = 0, backendDisagreements = 0, compileFailures = 0
+        /// Valid models whose float64 oracle diverged (see `DifferentialCheck.Diverged`): their
+        /// local steps are still checked, their traces cannot be.
+        public var diverged = 0
         public var invalidTried = 0, invalidRejectedCleanly = 0, invalidAccepted = 0, invalidWrongLine = 0
         /// Per failing model: its name, what failed, and the shrunk model as Swift DSL source.
         public var failures: [(name: String, messages: [String], source: String)] = []
         public var seconds = 0.0
         public var description: String {
             var lines = [
-                "valid models tried: \(modelsTried); mismatches against the oracles: \(mismatches); TinyCC vs cc disagreements: \(backendDisagreements); compile failures: \(compileFailures); crashes: 0 (the run finished)",
+                "valid models tried: \(modelsTried); mismatches against the oracles: \(mismatches); TinyCC vs cc disagreements: \(backendDisagreements); compile failures: \(compileFailures); crashes: 0 (the run finished); diverging models (traces not comparable, local steps checked): \(diverged)",
                 "invalid models tried: \(invalidTried); rejected with a ModelError naming the defect's line: \(invalidRejectedCleanly); accepted: \(invalidAccepted); error on another line: \(invalidWrongLine)",
                 String(format: "%.1f s", seconds),
             ]
-            for f in failures.prefix(5) { lines.append("FAIL \(f.name):\n  " + f.messages.prefix(4).joined(separator: "\n  ") + "\n" + f.source) }
+            for f in failures.prefix(20) { lines.append("FAIL \(f.name):\n  " + f.messages.prefix(4).joined(separator: "\n  ") + "\n" + f.source) }
             return lines.joined(separator: "\n")
         }
     }
@@ -26,24 +29,41 @@ public struct DifferentialFuzzer {
     public var backends: [Backend] = [.tinyCC, .systemCC]
     public var steps = 40
     /// Relative tolerance of derivatives and traces (float32 kernel vs float64 duals). Random
-    /// trees contain float32-ill-conditioned derivatives (e.g. tanh′ = 1 − tanh² at saturation),
-    /// so the fuzzer uses 1e-2 where the built-in models' tests use 1e-4.
-    public var derivativeTolerance = 1e-2
+    /// trees contain cancellations the built-in models do not (D = 1 − 1 computed as −6e-8,
+    /// a 4-state sum rounding at 1.05e-4 relative), so the fuzzer uses 1e-3 where the built-in
+    /// models' tests use 1e-4. Measured: 600 models (seeds 1 and 2026, 40 steps) pass at 1e-3;
+    /// at 1e-4, 4 of 300 fail by ratios of 1.02–1.05 from such rounding.
+    public var derivativeTolerance = 1e-3
     public init(seed: UInt64) { self.seed = seed }
 
-    /// The checks one valid model must pass on one backend.
-    func failures(_ modelCase: ModelCase, backend: Backend) -> [String] {
-        do {
-            let model = modelCase.model
-            return try DifferentialCheck.localStep(modelCase, resetGradient: model.resetGradient, backend: backend, neurons: 32,
-                                                   derivativeTolerance: derivativeTolerance, requireBothSides: false)
-                + DifferentialCheck.eligibility(modelCase, resetGradient: model.resetGradient, backend: backend, steps: steps,
-                                                batch: 1, inputs: 4, neurons: 4, derivativeTolerance: derivativeTolerance, minimumSpikeRate: 0,
-                                                requireNonzeroTraces: false)
-        } catch {
-            return ["\(backend): \(error)"]
-        }
+    /// What checking one valid model on one backend found.
+    struct Outcome {
+        var failures: [String] = []
+        var compileFailed = false, diverged = false
     }
+
+    /// The checks one valid model must pass on one backend.
+    func check(_ modelCase: ModelCase, backend: Backend) -> Outcome {
+        var outcome = Outcome()
+        let model = modelCase.model
+        do {
+            outcome.failures = try DifferentialCheck.localStep(modelCase, resetGradient: model.resetGradient, backend: backend, neurons: 32,
+                                                               derivativeTolerance: derivativeTolerance, requireBothSides: false)
+            outcome.failures += try DifferentialCheck.eligibility(modelCase, resetGradient: model.resetGradient, backend: backend, steps: steps,
+                                                                  batch: 1, inputs: 4, neurons: 4, derivativeTolerance: derivativeTolerance,
+                                                                  minimumSpikeRate: 0, requireNonzeroTraces: false)
+        } catch is DifferentialCheck.Diverged {
+            outcome.diverged = true
+        } catch let error as KernelCompileError {
+            outcome.compileFailed = true
+            outcome.failures.append("\(backend): \(error)")
+        } catch {
+            outcome.failures.append("\(backend): \(error)")
+        }
+        return outcome
+    }
+
+    func failures(_ modelCase: ModelCase, backend: Backend) -> [String] { check(modelCase, backend: backend).failures }
 
     public func run(validModels: Int, invalidModels: Int, progress: (Int, Int) -> Void = { _, _ in }) -> Report {
         let start = Date()
@@ -55,10 +75,12 @@ public struct DifferentialFuzzer {
             report.modelsTried += 1
             var messages: [String] = []
             var outputs: [Backend: [Float]] = [:]
+            var diverged = false
             for backend in backends {
-                let found = failures(modelCase, backend: backend)
-                if found.contains(where: { $0.contains("compile") || $0.contains("error:") }) { report.compileFailures += 1 }
-                messages += found.map { "\(backend): \($0)" }
+                let outcome = check(modelCase, backend: backend)
+                if outcome.compileFailed { report.compileFailures += 1 }
+                diverged = diverged || outcome.diverged
+                messages += outcome.failures.map { "\(backend): \($0)" }
                 outputs[backend] = try? Self.trajectory(modelCase, backend: backend, steps: steps)
             }
             if let a = outputs[.tinyCC], let b = outputs[.systemCC], a.count == b.count {
@@ -66,6 +88,7 @@ public struct DifferentialFuzzer {
                 let scale = max(a.map { abs(Double($0)) }.max() ?? 0, 1)
                 if error > 1e-4 * scale { report.backendDisagreements += 1; messages.append("TinyCC vs cc: max |Δ| \(error) at scale \(scale)") }
             }
+            if diverged { report.diverged += 1 }
             if !messages.isEmpty {
                 report.mismatches += 1
                 // Shrink while the same check (the label before the first ':') still fails.

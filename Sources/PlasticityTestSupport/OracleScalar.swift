@@ -78,7 +78,11 @@ public struct Dual: OracleScalar {
     public static prefix func - (a: Dual) -> Dual { Dual(-a.value, tangent: a.tangent.map { -$0 }) }
     public func exp() -> Dual { let e = Foundation.exp(value); return Dual(e, tangent: tangent.map { $0 * e }) }
     public func log() -> Dual { Dual(Foundation.log(value), tangent: tangent.map { $0 / value }) }
-    public func tanh() -> Dual { let t = Foundation.tanh(value); return Dual(t, tangent: tangent.map { $0 * (1 - t * t) }) }
+    public func tanh() -> Dual {
+        // 1/cosh²: 1 − tanh² cancels in float64 too once |x| ≳ 10.
+        let e = Foundation.exp(-2 * abs(value)), derivative = 4 * e / ((1 + e) * (1 + e))
+        return Dual(Foundation.tanh(value), tangent: tangent.map { $0 * derivative })
+    }
     public func pow(_ y: Dual) -> Dual {
         let p = Foundation.pow(value, y.value)
         let dx = y.value * Foundation.pow(value, y.value - 1)

@@ -11,7 +11,7 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Random invalid models.") var invalid = 2_000
     @Option(help: "Seed of the model generator.") var seed: UInt64 = 1
     @Option(help: "Steps of the eligibility comparison per model.") var steps = 40
-    @Option(help: "Relative tolerance of derivatives and traces.") var tolerance = 1e-2
+    @Option(help: "Relative tolerance of derivatives and traces.") var tolerance = 1e-3
     @Flag(help: "TinyCC only (the optimizing backend costs ~0.1–0.3 s of cc per model).") var tinyCCOnly = false
 
     func run() throws {

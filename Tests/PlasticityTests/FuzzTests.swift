@@ -4,16 +4,15 @@ import PlasticityTestSupport
 
 /// Differential fuzzing of the compiler from a fixed seed (`plasticity fuzz` runs the long
 /// version). Valid random models: TinyCC kernels against the Float interpreter (values, 1e-6)
-/// and float64 dual numbers (local Jacobians and 20-step eligibility traces, 1e-2 — see
+/// and float64 dual numbers (local Jacobians and 20-step eligibility traces, 1e-3 — see
 /// `DifferentialFuzzer.derivativeTolerance`). Invalid ones: a `ModelError` on the defect's line.
 @Suite struct FuzzTests {
-    ///
-    /// Open finding (issue 6): from this seed 5 of 200 models disagree — eligibility traces of
-    /// learnable parameters off by 3–14 % (seeds 2026_5, _52, _83) and NaN traces where the
-    /// kernel or the oracle overflows (_21, _53). Not yet triaged into compiler bugs versus
-    /// float32 conditioning; until then the mismatch is a known issue, and the test fails if
-    /// it disappears (so the marker is removed with the fix). Compile failures and value
-    /// mismatches must stay at zero regardless.
+    /// From this seed the fuzzer once found 5 of 200 models failing: learnable-parameter traces
+    /// off by 3–14 % (the first step differentiated through the initial spike z^{-1}, a
+    /// constant) and tanh′ = 1 − tanh² cancelling in float32; both are fixed and kept as shrunk
+    /// cases in `FuzzRegressionTests`. Two models diverge (a reset that grows its own state):
+    /// their traces cannot be compared and are counted apart, bounded here so that the skip
+    /// cannot grow unnoticed.
     @Test func randomValidModelsMatchTheOracles() {
         var fuzzer = DifferentialFuzzer(seed: 2026)
         fuzzer.backends = [.tinyCC]
@@ -21,11 +20,8 @@ import PlasticityTestSupport
         let report = fuzzer.run(validModels: 200, invalidModels: 0)
         #expect(report.modelsTried == 200)
         #expect(report.compileFailures == 0, "\(report)")
-        let valueMismatches = report.failures.flatMap(\.messages).filter { $0.contains(" h^t[") || $0.contains(" output:") || $0.contains("spike differs") }
-        #expect(valueMismatches.isEmpty, "\(valueMismatches)")
-        withKnownIssue("trace mismatches under triage (issue 6)") {
-            #expect(report.mismatches == 0, "\(report)")
-        }
+        #expect(report.mismatches == 0, "\(report)")
+        #expect(report.diverged <= 4, "\(report)")
     }
 
     @Test func randomInvalidModelsAreRejectedOnTheirLine() {

@@ -22,7 +22,7 @@
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 1
+#define PLASTICITY_ABI_VERSION 2
 #define PLASTICITY_MAX_PROJECTIONS 8
 #define PLASTICITY_SOURCE_INPUT 0
 #define PLASTICITY_SOURCE_RECURRENT 1
@@ -51,6 +51,8 @@ typedef struct plasticity_layer_args {
     float *param_eligibility_trace_sum;                     /* [batch][n][P]: Σ_t ē_θ */
     float *instant_gain;            /* optional [batch][n]: ∂z^t/∂I^t = ψ·c of projection 0's channel */
     int *active;                    /* scratch [Σ_p n_pre]: indices of nonzero presynaptic activity */
+    int spike_is_initial;           /* 1: `spike` holds the sequence's initial z^{-1} (a constant, no derivative);
+                                       0: it was emitted by the previous step */
 } plasticity_layer_args;
 
 /* Dense local Jacobians of one step, for oracles and inspection (any pointer may be 0). */
@@ -160,6 +162,10 @@ static inline float plasticity_min(float a, float b) { return a < b ? a : b; }
 static inline float plasticity_max(float a, float b) { return a > b ? a : b; }
 static inline float plasticity_heaviside(float x) { return x > 0.0f ? 1.0f : 0.0f; }
 static inline float plasticity_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+/* tanh'(x) = 1/cosh^2(x) = 4e/(1+e)^2 with e = exp(-2|x|) <= 1: no cancellation, no overflow. */
+static inline float plasticity_tanh_derivative(float x) { float e = expf(-2.0f * plasticity_abs(x)); float d = 1.0f + e; return 4.0f * e / (d * d); }
+/* sigmoid'(x) = sigma(x) sigma(-x) = e/(1+e)^2 with e = exp(-|x|). */
+static inline float plasticity_sigmoid_derivative(float x) { float e = expf(-plasticity_abs(x)); float d = 1.0f + e; return e / (d * d); }
 /* NaN and ±Inf without libm: x − x is NaN for both, and NaN compares unequal. */
 static inline int plasticity_finite(float x) { float d = x - x; return d == d; }
 

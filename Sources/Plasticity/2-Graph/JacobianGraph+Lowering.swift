@@ -93,9 +93,9 @@ extension JacobianGraph {
             switch v.kind {
             case .previousState, .input, .learnable, .newState: active.insert(v.id)
             case .previousSpike:
-                // dz^{t-1}/dg^{t-1} = σ'(g^{t-1}).
+                // dz^{t-1}/dg^{t-1} = σ'(g^{t-1}) (0 at the first step: z^{-1} is a constant).
                 if case .spike(_, let surrogate) = model.output, active.contains(v.operands[0]) {
-                    addEdge(from: v.operands[0], to: v.id, partial: .surrogate(surrogate, v.operands[0]))
+                    addEdge(from: v.operands[0], to: v.id, partial: .previousSurrogate(surrogate, v.operands[0]))
                     active.insert(v.id)
                 }
             case .constant: break

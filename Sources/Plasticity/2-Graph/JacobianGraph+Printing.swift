@@ -31,6 +31,9 @@ extension Partial: CustomStringConvertible {
         case .log(let a): return "log(\(a))"
         case .indicator(let c, let a, let b): return "[\(a) \(c.rawValue) \(b)]"
         case .surrogate(let s, let g): return "\(s.name)'(\(g))"
+        case .previousSurrogate(let s, let g): return "\(s.name)'(\(g))·[t>0]"
+        case .tanhDerivative(let x): return "tanh'(\(x))"
+        case .sigmoidDerivative(let x): return "sigmoid'(\(x))"
         }
     }
 }

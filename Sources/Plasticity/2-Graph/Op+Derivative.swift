@@ -11,8 +11,8 @@ extension Op {
             case .negate: return [.constant(-1)]
             case .exp: return [v(y)]                                  // d exp(a) = exp(a)
             case .log: return [.constant(1) / v(x[0])]                // d log(a) = 1/a
-            case .tanh: return [.constant(1) - v(y) * v(y)]           // 1 − tanh²
-            case .sigmoid: return [v(y) * (.constant(1) - v(y))]      // σ(1 − σ)
+            case .tanh: return [.tanhDerivative(x[0])]                // 1/cosh², not 1 − tanh² (cancels)
+            case .sigmoid: return [.sigmoidDerivative(x[0])]          // σ(a)σ(−a), not σ(1 − σ) (cancels)
             case .stopGradient, .heaviside: return [.constant(0)]
             }
         case .binary(let b):

@@ -17,6 +17,14 @@ public indirect enum Partial: Hashable, Sendable {
     case indicator(Comparison, JacobianGraph.VertexID, JacobianGraph.VertexID)
     /// σ'(g) of a surrogate at the value of g.
     case surrogate(Surrogate, JacobianGraph.VertexID)
+    /// tanh′(x) = 1/cosh²(x) at the value of x, accurate to float32 rounding where 1 − tanh²
+    /// would cancel (|x| ≳ 4: tanh rounds to ±1 and the difference loses every digit).
+    case tanhDerivative(JacobianGraph.VertexID)
+    /// sigmoid′(x) = σ(x)σ(−x) at the value of x, accurate where σ(1 − σ) cancels (x ≳ 9).
+    case sigmoidDerivative(JacobianGraph.VertexID)
+    /// σ'(g^{t-1}) of the previous spike z^{t-1} = Θ(g(h^{t-1}; θ)) — but 0 at a sequence's first
+    /// step, where z^{-1} is the initial condition (a constant), not an output of the dynamics.
+    case previousSurrogate(Surrogate, JacobianGraph.VertexID)
 
     public var constantValue: Double? { if case .constant(let c) = self { return c }; return nil }
 

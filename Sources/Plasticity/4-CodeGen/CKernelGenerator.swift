@@ -129,6 +129,10 @@ struct CKernelGenerator {
         case .log(let a): return "logf(\(partialExpression(a)))"
         case .indicator(let c, let a, let b): return "((\(name(a)) \(c.rawValue) \(name(b))) ? 1.0f : 0.0f)"
         case .surrogate(let s, let g): return "plasticity_surrogate_\(s.name)(\(name(g)), \(CNames.literal(s.scale)))"
+        case .tanhDerivative(let x): return "plasticity_tanh_derivative(\(name(x)))"
+        case .sigmoidDerivative(let x): return "plasticity_sigmoid_derivative(\(name(x)))"
+        case .previousSurrogate(let s, let g):
+            return "(z_prev_live ? plasticity_surrogate_\(s.name)(\(name(g)), \(CNames.literal(s.scale))) : 0.0f)"
         }
     }
 
@@ -156,9 +160,13 @@ struct CKernelGenerator {
 
     /// Loads h^{t-1}, z^{t-1}, ψ^{t-1}, θ and the currents, then emits the forward values and the
     /// local-Jacobian temporaries. Expects `st`, `ps`, `j`, `nj` (= b·n + j) in scope.
-    private func emitNeuron(_ w: CWriter, current: (Int) -> String) {
+    /// - Parameter firstStep: C condition true when z^{t-1} is the sequence's initial spike.
+    private func emitNeuron(_ w: CWriter, firstStep: String, current: (Int) -> String) {
         for s in model.states.indices { w.line("const float \(name(graph.previousState(s)!)) = st[\(s)];") }
         if graph.vertices.contains(where: { $0.kind == .previousSpike }) { w.line("const float z_prev = a->spike[nj];") }
+        if plan.steps.contains(where: { if case .partial(.previousSurrogate) = $0 { return true }; return false }) {
+            w.line("const int z_prev_live = !(\(firstStep)); /* z^{-1} is a constant: no derivative */")
+        }
         for p in model.learnables.indices { w.line("const float \(name(graph.learnable(p)!)) = a->params[(long)\(p) * n + j];") }
         for c in model.inputs.indices { if let id = graph.input(c) { w.line("const float \(name(id)) = \(current(c));") } }
 
@@ -215,7 +223,7 @@ struct CKernelGenerator {
                     w.line("float *st = a->state + nj * \(k);")
                     w.line("float *ps = a->psi + nj * \(k);")
                     w.line("const float *cur = current + nj * \(max(C, 1));")
-                    emitNeuron(w) { "cur[\($0)]" }
+                    emitNeuron(w, firstStep: "a->spike_is_initial") { "cur[\($0)]" }
                     emitStoreState(w)
                     w.line("a->spike[nj] = out;")
                     w.block("if (jac)") {
@@ -279,7 +287,7 @@ struct CKernelGenerator {
                         w.line("const long nj = (long)b * n + j;")
                         w.line("float *st = a->state + nj * \(k);")
                         w.line("float *ps = a->psi + nj * \(k);")
-                        emitNeuron(w) { "work[(long)j * \(stride) + \($0)]" }
+                        emitNeuron(w, firstStep: "a->spike_is_initial && t == 0") { "work[(long)j * \(stride) + \($0)]" }
                         emitStoreState(w)
                         w.line("work[(long)j * \(stride) + \(C)] = out;")
                         w.line("if (a->output_record) a->output_record[((long)t * B + b) * n + j] = out;")

@@ -117,8 +117,14 @@ public class LayerBuffers {
         resetSequence()
     }
 
+    /// Whether `spike` holds the sequence's initial z^{-1} = 0 (a constant, so the first step
+    /// takes no derivative through it) rather than a spike the dynamics emitted. Set by
+    /// `resetSequence`, cleared by every call that advances the layer.
+    public var spikeIsInitial = true
+
     /// Sequences start from the model's initial state with empty traces (weights and parameters stay).
     public func resetSequence() {
+        spikeIsInitial = true
         for b in 0..<batch { for j in 0..<neurons { for (s, variable) in model.states.enumerated() {
             state[(b * neurons + j) * layout.stateCount + s] = Float(variable.initial)
         } } }
@@ -169,6 +175,7 @@ public class LayerBuffers {
         }
         a.instant_gain = instantGain?.base
         a.active = active
+        a.spike_is_initial = spikeIsInitial ? 1 : 0
         return a
     }
 
@@ -200,6 +207,7 @@ public final class LayerSimulation: LayerBuffers {
                 }
             }
         }
+        if steps > 0 { spikeIsInitial = false }
         return (outputs, states)
     }
 
@@ -236,6 +244,7 @@ public final class LayerSimulation: LayerBuffers {
                 kernel.localStep(&a, cur.baseAddress, &out)
             } } } } }
         }
+        spikeIsInitial = false
         return j
     }
 }

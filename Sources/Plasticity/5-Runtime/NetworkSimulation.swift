@@ -204,6 +204,7 @@ public final class NetworkSimulation {
                 }
             }
         }
+        if steps > 0 { for layer in layers { layer.spikeIsInitial = false } }
         var failure: (Int, String)?
         if args.failed_step >= 0 { failure = (Int(args.failed_step), Self.tensorName(args.failed_tensor)) }
         var result = NetworkRunResult(loss: args.loss_sum, correct: Int(args.correct), counted: Int(args.counted),

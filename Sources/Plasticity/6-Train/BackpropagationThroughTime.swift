@@ -62,6 +62,7 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
                     simulation.kernel.localStep(Int32(l), &args, cur.baseAddress, &jac)
                 } } } } }
             }
+            layer.spikeIsInitial = false
             step.z = layer.spike.array.map(Double.init)
             record[l].append(step)
         }

@@ -23,6 +23,7 @@ static void layer0_local_step(const plasticity_layer_args *a, const float *curre
             const float hp0_v = st[0];
             const float hp1_a = st[1];
             const float z_prev = a->spike[nj];
+            const int z_prev_live = !(a->spike_is_initial); /* z^{-1} is a constant: no derivative */
             const float in0_I = cur[0];
             /* forward: reset, update, output */
             const float v20 = z_prev;
@@ -46,7 +47,7 @@ static void layer0_local_step(const plasticity_layer_args *a, const float *curre
             const float v18 = v17 / 0.600000024f;
             /* local Jacobian: 7 temporaries, elimination order search */
             const float t0 = plasticity_surrogate_piecewise_linear(v12, 0.300000012f);
-            const float t1 = plasticity_surrogate_piecewise_linear(v18, 0.300000012f);
+            const float t1 = (z_prev_live ? plasticity_surrogate_piecewise_linear(v18, 0.300000012f) : 0.0f);
             const float t2 = 1.66666663f * t0;
             const float t3 = (-3.0f) * t0;
             const float t4 = 1.66666663f * t1;
@@ -112,6 +113,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             const float hp0_v = st[0];
             const float hp1_a = st[1];
             const float z_prev = a->spike[nj];
+            const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */
             const float in0_I = work[(long)j * 2 + 0];
             /* forward: reset, update, output */
             const float v20 = z_prev;
@@ -135,7 +137,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             const float v18 = v17 / 0.600000024f;
             /* local Jacobian: 7 temporaries, elimination order search */
             const float t0 = plasticity_surrogate_piecewise_linear(v12, 0.300000012f);
-            const float t1 = plasticity_surrogate_piecewise_linear(v18, 0.300000012f);
+            const float t1 = (z_prev_live ? plasticity_surrogate_piecewise_linear(v18, 0.300000012f) : 0.0f);
             const float t2 = 1.66666663f * t0;
             const float t3 = (-3.0f) * t0;
             const float t4 = 1.66666663f * t1;
