@@ -39,7 +39,7 @@ let package = Package(
                 exclude: ["README.md"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Oracles used by tests and benchmarks only: float64 reference interpreter with dual numbers.
-        .target(name: "PlasticityTestSupport", dependencies: ["Plasticity"]),
+        .target(name: "PlasticityTestSupport", dependencies: ["Plasticity", "PlasticityData"]),
         .executableTarget(
             name: "plasticity",
             dependencies: ["Plasticity", "PlasticityData", "PlasticityTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]

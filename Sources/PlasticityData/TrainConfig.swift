@@ -107,6 +107,12 @@ public struct TrainConfig: Codable, Sendable, Equatable {
             throw FileFormatError(file: file, field: context.codingPath.map(\.stringValue).joined(separator: "."), message: "has the wrong type")
         } catch let DecodingError.dataCorrupted(context) {
             throw FileFormatError(file: file, field: context.codingPath.map(\.stringValue).joined(separator: "."), message: "has an invalid value")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw FileFormatError(file: file, field: context.codingPath.map(\.stringValue).joined(separator: "."), message: "is null")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw FileFormatError(file: file, field: (context.codingPath + [key]).map(\.stringValue).joined(separator: "."), message: "is missing")
+        } catch {
+            throw FileFormatError(file: file, field: "file", message: "is not a valid config (\(error))")
         }
     }
 

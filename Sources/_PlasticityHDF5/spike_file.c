@@ -1,4 +1,5 @@
 #include "spike_file.h"
+#include "vlen_check.h"
 
 #include <hdf5.h>
 #include <stdarg.h>
@@ -9,7 +10,17 @@
 struct plasticity_spike_file {
     hid_t file, times, units;
     long long count;
+    char *path;
 };
+
+/* Bytes per entry of a variable-length dataset's base type, as stored in the file. */
+static size_t base_size(hid_t dataset) {
+    hid_t type = H5Dget_type(dataset), super = type >= 0 ? H5Tget_super(type) : -1;
+    size_t bytes = super >= 0 ? H5Tget_size(super) : 0;
+    if (super >= 0) H5Tclose(super);
+    if (type >= 0) H5Tclose(type);
+    return bytes;
+}
 
 /* The innermost message on HDF5's error stack, for context after our own message. */
 static herr_t innermost(unsigned n, const H5E_error2_t *entry, void *data) {
@@ -44,13 +55,20 @@ static int exists(hid_t file, const char *path) {
     return H5Lexists(file, path, H5P_DEFAULT) > 0;
 }
 
-/* The length of a 1-D dataset, or -1. */
+/* The length of a 1-D dataset, or -1 — also when the file cannot hold that many elements: a
+ * dataset of n elements of s bytes stores at least n·s/1032 bytes (deflate's largest ratio),
+ * so a corrupt extent is refused before anyone allocates n of anything. */
 static long long length_1d(hid_t dataset) {
     hid_t space = H5Dget_space(dataset);
     if (space < 0) return -1;
     hsize_t dims[1];
     long long n = H5Sget_simple_extent_ndims(space) == 1 && H5Sget_simple_extent_dims(space, dims, NULL) == 1 ? (long long)dims[0] : -1;
     H5Sclose(space);
+    hid_t type = H5Dget_type(dataset);
+    size_t element = type >= 0 ? H5Tget_size(type) : 0;
+    if (type >= 0) H5Tclose(type);
+    unsigned long long stored = H5Dget_storage_size(dataset);
+    if (n > 0 && (element == 0 || (unsigned long long)n > (stored * 1032ULL) / element + 1 || n > (1LL << 31) - 1)) return -2;
     return n;
 }
 
@@ -69,6 +87,7 @@ static hid_t open_vlen(hid_t file, const char *name, H5T_class_t base, const cha
     if (type >= 0) H5Tclose(type);
     if (!ok) { H5Dclose(dataset); fail(error, size, "%s is not a variable-length array of %s", name, what); return -1; }
     *n = length_1d(dataset);
+    if (*n == -2) { H5Dclose(dataset); fail(error, size, "%s claims more elements than the file stores for it (corrupt extent)", name); return -1; }
     if (*n < 0) { H5Dclose(dataset); fail(error, size, "%s is not one-dimensional", name); return -1; }
     return dataset;
 }
@@ -91,9 +110,16 @@ int plasticity_spike_file_open(const char *path, plasticity_spike_file **out, ch
         H5Dclose(times); H5Dclose(units); H5Fclose(file);
         return fail(error, size, "spikes/units has %lld samples, spikes/times has %lld", nu, nt);
     }
+    /* Every sample's lengths against the heap, before HDF5 reads one (see vlen_check.c). */
+    if (plasticity_check_vlen(file, times, path, "spikes/times", nt, base_size(times), error, size) < 0 ||
+        plasticity_check_vlen(file, units, path, "spikes/units", nu, base_size(units), error, size) < 0) {
+        H5Dclose(times); H5Dclose(units); H5Fclose(file);
+        return -1;
+    }
     struct plasticity_spike_file *f = malloc(sizeof *f);
-    if (!f) { H5Dclose(times); H5Dclose(units); H5Fclose(file); return fail(error, size, "file: out of memory"); }
-    f->file = file; f->times = times; f->units = units; f->count = nt;
+    char *copy = strdup(path);
+    if (!f || !copy) { free(f); free(copy); H5Dclose(times); H5Dclose(units); H5Fclose(file); return fail(error, size, "file: out of memory"); }
+    f->file = file; f->times = times; f->units = units; f->count = nt; f->path = copy;
     *out = f;
     return 0;
 }
@@ -101,6 +127,7 @@ int plasticity_spike_file_open(const char *path, plasticity_spike_file **out, ch
 void plasticity_spike_file_close(plasticity_spike_file *f) {
     if (!f) return;
     H5Dclose(f->times); H5Dclose(f->units); H5Fclose(f->file);
+    free(f->path);
     free(f);
 }
 
@@ -117,6 +144,7 @@ int plasticity_spike_file_read_integers(plasticity_spike_file *f, const char *na
     long long n = length_1d(dataset);
     int status = 0;
     if (!integer) status = fail(error, size, "%s is not an integer dataset", name);
+    else if (n == -2) status = fail(error, size, "%s claims more elements than the file stores for it (corrupt extent)", name);
     else if (n != count) status = fail(error, size, "%s has %lld entries, spikes/times has %lld samples", name, n, count);
     else if (H5Dread(dataset, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0)
         status = fail(error, size, "%s cannot be read as int32", name);
@@ -135,7 +163,9 @@ int plasticity_spike_file_read_strings(plasticity_spike_file *f, const char *nam
     long long n = length_1d(dataset);
     int status = 0;
     if (type < 0 || H5Tget_class(type) != H5T_STRING) status = fail(error, size, "%s is not a string dataset", name);
+    else if (n == -2) status = fail(error, size, "%s claims more elements than the file stores for it (corrupt extent)", name);
     else if (n < 0) status = fail(error, size, "%s is not one-dimensional", name);
+    else if (H5Tis_variable_str(type) > 0 && plasticity_check_vlen(f->file, dataset, f->path, name, n, 1, error, size) < 0) status = -1;
     else if (H5Tis_variable_str(type) > 0) {
         hid_t memory = H5Tcopy(H5T_C_S1);
         H5Tset_size(memory, H5T_VARIABLE);

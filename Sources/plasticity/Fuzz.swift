@@ -13,6 +13,9 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Steps of the eligibility comparison per model.") var steps = 40
     @Option(help: "Relative tolerance of derivatives and traces.") var tolerance = 1e-3
     @Flag(help: "TinyCC only (the optimizing backend costs ~0.1–0.3 s of cc per model).") var tinyCCOnly = false
+    @Option(help: "Mutated files per format (HDF5 spike file, safetensors, checkpoint manifest, train and network configs).") var files = 0
+    @Option(help: "Only these file formats (comma-separated: spikeFile, safetensors, checkpoint, trainConfig, networkConfig).") var formats: String?
+    @Option(help: "Directory for the mutants (the last one stays there to reproduce a crash).") var mutantDirectory = "out/fuzz-files"
 
     func run() throws {
         var fuzzer = DifferentialFuzzer(seed: seed)
@@ -25,6 +28,26 @@ struct Fuzz: ParsableCommand {
         }
         bar.finish()
         print(report)
-        if !report.failures.isEmpty { throw ExitCode(1) }
+        var failed = !report.failures.isEmpty
+        if files > 0 {
+            let directory = URL(fileURLWithPath: mutantDirectory)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let chosen = try formats.map { list in
+                try list.split(separator: ",").map { name in
+                    guard let f = FileFuzzer.Format.allCases.first(where: { "\($0)" == name }) else { throw ValidationError("unknown format '\(name)'") }
+                    return f
+                }
+            } ?? FileFuzzer.Format.allCases
+            print("mutants are written to \(directory.path)/mutant.*; after a crash the last one is there")
+            fflush(nil)
+            let fileBar = ProgressBar(label: "files")
+            let fileReport = try FileFuzzer(seed: seed, directory: directory).run(mutantsPerFormat: files, formats: chosen) { done, total in
+                fileBar.update(done, of: total, detail: "mutants")
+            }
+            fileBar.finish()
+            print(fileReport)
+            failed = failed || !fileReport.unclear.isEmpty || fileReport.hangs > 0
+        }
+        if failed { throw ExitCode(1) }
     }
 }

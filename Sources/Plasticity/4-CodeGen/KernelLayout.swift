@@ -37,19 +37,6 @@ public struct KernelLayout: Sendable, Hashable {
     /// Floats of each buffer for a batch of `batch` sequences, `inputs` presynaptic inputs and
     /// `neurons` neurons.
     public func bufferSizes(batch: Int, inputs: Int, neurons: Int) -> [String: Int] {
-        var sizes: [String: Int] = [
-            "state": batch * neurons * stateCount, "spike": batch * neurons, "psi": batch * neurons * stateCount,
-            "params": learnableCount * neurons, "work": batch * neurons * (channelCount + 1),
-            "param_eligibility_vector": batch * neurons * parameterTraceComponents,
-            "param_eligibility_trace": batch * neurons * learnableCount,
-        ]
-        for (p, projection) in projections.enumerated() {
-            let pre = projection.source == .input ? inputs : neurons
-            let m = projection.components.count
-            sizes["weights[\(p)]"] = neurons * pre
-            sizes["eligibility_vector[\(p)]"] = projection.factorized ? batch * pre * m : batch * neurons * pre * m
-            sizes["eligibility_trace[\(p)]"] = batch * neurons * pre
-        }
-        return sizes
+        Dictionary(uniqueKeysWithValues: bufferElements(batch: batch, inputs: inputs, neurons: neurons).map { ($0.name, $0.elements) })
     }
 }

@@ -83,10 +83,17 @@ public class LayerBuffers {
 
     /// - Parameter parameterValues: per-neuron initial values of learnable parameters by name
     ///   (`neurons` values each); others start at the model's value.
+    /// - Throws: `ResourceError` before allocating anything when the buffers would exceed `memoryCap` bytes.
     public init(layout: KernelLayout, model: CheckedModel, batch: Int, inputs: Int, neurons: Int,
-                parameterValues: [String: [Float]] = [:]) throws {
+                parameterValues: [String: [Float]] = [:], memoryCap: Int = MemoryCap.bytes) throws {
         self.layout = layout; self.model = model
         self.batch = batch; self.inputs = inputs; self.neurons = neurons
+        guard batch > 0, inputs >= 0, neurons > 0 else {
+            throw ResourceError(message: "a layer needs batch > 0, inputs ≥ 0 and neurons > 0 (got \(batch), \(inputs), \(neurons))")
+        }
+        let elements = layout.bufferElements(batch: batch, inputs: inputs, neurons: neurons)
+        try MemoryCap.check(elements: MemoryCap.sum(elements.map(\.elements)), what: "layer '\(model.name)' (\(neurons) neurons, batch \(batch))",
+                            largest: elements.max { $0.elements < $1.elements }!, cap: memoryCap)
         let sizes = layout.bufferSizes(batch: batch, inputs: inputs, neurons: neurons)
         state = FloatBuffer(count: sizes["state"]!)
         spike = FloatBuffer(count: sizes["spike"]!)
@@ -185,10 +192,11 @@ public class LayerBuffers {
 public final class LayerSimulation: LayerBuffers {
     public let kernel: Kernel
 
-    public init(kernel: Kernel, batch: Int, inputs: Int, neurons: Int, parameterValues: [String: [Float]] = [:]) throws {
+    public init(kernel: Kernel, batch: Int, inputs: Int, neurons: Int, parameterValues: [String: [Float]] = [:],
+                memoryCap: Int = MemoryCap.bytes) throws {
         self.kernel = kernel
         try super.init(layout: kernel.layout, model: kernel.model, batch: batch, inputs: inputs, neurons: neurons,
-                       parameterValues: parameterValues)
+                       parameterValues: parameterValues, memoryCap: memoryCap)
     }
 
     /// Runs `steps` fused steps on `input` ([steps][batch][inputs]); returns the recorded layer

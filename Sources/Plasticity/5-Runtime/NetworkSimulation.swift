@@ -67,10 +67,13 @@ public final class NetworkSimulation {
     /// Per layer [steps][batch][neurons] spikes of the last `Trainer.evaluate(recordSpikes: true)`.
     public var lastSpikes: [[Float]] = []
 
-    public init(kernel: NetworkKernel, batch: Int) throws {
+    /// - Throws: `ResourceError` before allocating anything when the buffers would exceed
+    ///   `memoryCap` bytes (default: `MemoryCap.bytes`, half the physical memory).
+    public init(kernel: NetworkKernel, batch: Int, memoryCap: Int = MemoryCap.bytes) throws {
         self.kernel = kernel
         self.batch = batch
         let net = kernel.network
+        try Self.checkMemory(kernel: kernel, batch: batch, cap: memoryCap)
         var below = net.inputs
         var layers: [LayerBuffers] = []
         for (l, stages) in kernel.stages.layers.enumerated() {
@@ -96,6 +99,30 @@ public final class NetworkSimulation {
         readoutBiasGradient = FloatBuffer(count: net.outputs)
         error = FloatBuffer(count: batch * net.outputs)
         learningSignal = FloatBuffer(count: net.hidden.count * net.hidden.map(\.neurons).max()!)
+    }
+
+    /// Every buffer `init` allocates, counted before any is: per layer its own buffers plus a
+    /// gradient per weight matrix and parameter vector; the readout, its traces and gradients;
+    /// feedback matrices; per-step error and learning signals.
+    static func checkMemory(kernel: NetworkKernel, batch: Int, cap: Int) throws {
+        let net = kernel.network, p = MemoryCap.product
+        guard batch > 0 else { throw ResourceError(message: "the batch must be positive, not \(batch)") }
+        var buffers: [(name: String, elements: Int)] = []
+        var below = net.inputs
+        for (l, stages) in kernel.stages.layers.enumerated() {
+            let n = net.hidden[l].neurons
+            for b in stages.source.layout.bufferElements(batch: batch, inputs: below, neurons: n) {
+                buffers.append(("layer \(l) \(b.name)", b.elements))
+                if b.name.hasPrefix("weights") || b.name == "params" { buffers.append(("layer \(l) gradient of \(b.name)", b.elements)) }
+            }
+            if net.hidden[l].feedback == .random || net.hidden[l].feedback == .targetProjection { buffers.append(("layer \(l) feedback", p(n, net.outputs))) }
+            below = n
+        }
+        buffers += [("readout weights and gradient", p(2, net.outputs, below)), ("readout traces", p(batch, below)),
+                    ("readout state and error", p(2, batch, net.outputs)),
+                    ("learning signals", p(net.hidden.count, net.hidden.map(\.neurons).max() ?? 0))]
+        try MemoryCap.check(elements: MemoryCap.sum(buffers.map(\.elements)), what: "the network (batch \(batch))",
+                            largest: buffers.max { $0.elements < $1.elements }!, cap: cap)
     }
 
     /// Gaussian initialisation scaled by fan-in: W ~ N(0, gain²/fan_in); fixed feedback

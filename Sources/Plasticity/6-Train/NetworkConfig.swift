@@ -44,7 +44,7 @@ public struct NetworkConfig: Codable, Sendable, Hashable {
         }
         guard let loss = NetworkSpec.Loss(rawValue: self.loss ?? "crossEntropy") else { throw fail("loss", "'\(self.loss!)' is not crossEntropy, crossEntropySummed or meanSquaredError") }
         let spec = NetworkSpec(inputs: inputs, hidden: hidden, outputs: outputs, kappa: kappa, loss: loss)
-        try spec.check()
+        do { try spec.check() } catch let error as NetworkError { throw fail("network", error.message) }
         return spec
     }
 }

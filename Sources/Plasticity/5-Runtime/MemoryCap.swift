@@ -1,0 +1,76 @@
+import Foundation
+
+/// The most memory a layer's or network's buffers may take. Sizes come from configs and files,
+/// so they are multiplied out (overflow-checked) and compared with the cap before anything is
+/// allocated: a network that does not fit is refused with the size it would need.
+public enum MemoryCap {
+    /// `PLASTICITY_MEMORY_CAP` (bytes, or with a K, M or G suffix) when set, else half the
+    /// physical memory.
+    public static var bytes: Int {
+        if let text = ProcessInfo.processInfo.environment["PLASTICITY_MEMORY_CAP"], let value = parse(text) { return value }
+        return Int(min(ProcessInfo.processInfo.physicalMemory / 2, UInt64(Int.max)))
+    }
+
+    static func parse(_ text: String) -> Int? {
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var digits = text.trimmingCharacters(in: .whitespaces).uppercased()
+        var unit = 1
+        if let last = digits.last, let u = units[last] { unit = u; digits.removeLast() }
+        guard let value = Int(digits), value >= 0 else { return nil }
+        let (product, overflow) = value.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : product
+    }
+
+    /// Exact products and sums of element counts, saturating at `Int.max` instead of trapping.
+    static func product(_ factors: Int...) -> Int {
+        factors.reduce(1) { a, b in let (p, o) = a.multipliedReportingOverflow(by: b); return o ? Int.max : p }
+    }
+    static func sum<S: Sequence>(_ terms: S) -> Int where S.Element == Int {
+        terms.reduce(0) { a, b in let (s, o) = a.addingReportingOverflow(b); return o ? Int.max : s }
+    }
+
+    /// Throws unless `elements` floats fit under `cap`.
+    /// - Parameter largest: the biggest single buffer, named in the message.
+    static func check(elements: Int, what: String, largest: (name: String, elements: Int), cap: Int) throws {
+        let bytes = product(elements, MemoryLayout<Float>.size)
+        guard bytes <= cap else {
+            throw ResourceError(message: "\(what) need \(format(bytes)) of buffers (the largest, \(largest.name), \(format(product(largest.elements, 4)))), "
+                                + "above the memory cap of \(format(cap)); shrink the network or the batch, or set PLASTICITY_MEMORY_CAP (bytes, K/M/G suffix)")
+        }
+    }
+
+    static func format(_ bytes: Int) -> String {
+        if bytes == Int.max { return "more than 8 EiB" }
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        var value = Double(bytes), u = 0
+        while value >= 1024, u < units.count - 1 { value /= 1024; u += 1 }
+        return u == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[u])
+    }
+}
+
+/// A request the machine cannot serve (memory above `MemoryCap`).
+public struct ResourceError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+extension KernelLayout {
+    /// Floats `LayerBuffers` allocates for this layout, by buffer, without overflow.
+    func bufferElements(batch: Int, inputs: Int, neurons: Int) -> [(name: String, elements: Int)] {
+        let p = MemoryCap.product
+        var sizes: [(String, Int)] = [
+            ("state", p(batch, neurons, stateCount)), ("spike", p(batch, neurons)), ("psi", p(batch, neurons, stateCount)),
+            ("params", p(learnableCount, neurons)), ("work", p(batch, neurons, channelCount + 1)),
+            ("param_eligibility_vector", p(batch, neurons, parameterTraceComponents)),
+            ("param_eligibility_trace", p(batch, neurons, learnableCount)),
+        ]
+        for (i, projection) in projections.enumerated() {
+            let pre = projection.source == .input ? inputs : neurons
+            let m = projection.components.count
+            sizes.append(("weights[\(i)]", p(neurons, pre)))
+            sizes.append(("eligibility_vector[\(i)]", projection.factorized ? p(batch, pre, m) : p(batch, neurons, pre, m)))
+            sizes.append(("eligibility_trace[\(i)]", p(batch, neurons, pre)))
+        }
+        return sizes
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Plasticity
+import PlasticityData
+
+/// Seeded byte-level mutations of a valid file: bit flips, boundary bytes and 4/8-byte
+/// integers (0, −1, 2³¹, 2⁶³ …, where sizes and offsets live), truncation, deleted, duplicated
+/// and inserted runs, and for text, numbers replaced by extreme ones. One to three per mutant.
+public struct FileMutator {
+    var rng: SplitMix64
+    public init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+
+    mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(rng.next() % UInt64(n)) }
+
+    static let boundaryIntegers: [UInt64] = [0, 1, 0x7F, 0x80, 0xFF, 0xFFFF, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF,
+                                             1 << 32, 1 << 40, 0x7FFF_FFFF_FFFF_FFFF, 0x8000_0000_0000_0000, UInt64.max]
+    static let extremeNumbers = ["-1", "0", "1e308", "-1e308", "1e-320", "99999999999999999999", "9223372036854775807",
+                                 "-9223372036854775808", "4294967296", "0.5", "\"x\"", "null", "[]", "{}", "true"]
+
+    /// A mutant of `data` and what was done to it.
+    public mutating func mutate(_ data: Data, text: Bool = false) -> (data: Data, description: String) {
+        var bytes = [UInt8](data)
+        var done: [String] = []
+        for _ in 0...below(3) {
+            guard !bytes.isEmpty else { break }
+            let at = below(bytes.count)
+            switch below(text ? 9 : 8) {
+            case 0:
+                let bit = below(8); bytes[at] ^= 1 << bit; done.append("flip bit \(bit) of byte \(at)")
+            case 1:
+                let value: UInt8 = [0, 1, 0x7F, 0x80, 0xFF][below(5)]; bytes[at] = value; done.append("byte \(at) = \(value)")
+            case 2, 3:
+                let width = below(2) == 0 ? 4 : 8
+                let value = Self.boundaryIntegers[below(Self.boundaryIntegers.count)]
+                for i in 0..<width where at + i < bytes.count { bytes[at + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i))) }
+                done.append("\(width) bytes at \(at) = \(value)")
+            case 4:
+                bytes.removeSubrange(at...); done.append("truncate to \(at) bytes")
+            case 5:
+                let end = min(bytes.count, at + 1 + below(64)); bytes.removeSubrange(at..<end); done.append("delete \(at)..<\(end)")
+            case 6:
+                let end = min(bytes.count, at + 1 + below(64)); bytes.insert(contentsOf: bytes[at..<end], at: end)
+                done.append("duplicate \(at)..<\(end)")
+            case 7:
+                let run = (0..<(1 + below(16))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                bytes.insert(contentsOf: run, at: at); done.append("insert \(run.count) random bytes at \(at)")
+            default:
+                // A number (a maximal run of digits, sign, point, exponent) becomes an extreme one.
+                let numeric = Set("0123456789-.eE+".utf8)
+                guard let start = (at..<bytes.count).first(where: { (48...57).contains(bytes[$0]) }) else { continue }
+                var first = start, last = start
+                while first > 0, numeric.contains(bytes[first - 1]) { first -= 1 }
+                while last + 1 < bytes.count, numeric.contains(bytes[last + 1]) { last += 1 }
+                let replacement = Self.extremeNumbers[below(Self.extremeNumbers.count)]
+                bytes.replaceSubrange(first...last, with: Array(replacement.utf8))
+                done.append("number at \(first) = \(replacement)")
+            }
+        }
+        return (Data(bytes), done.joined(separator: ", "))
+    }
+}
+
+/// Mutated and truncated files through every reader of the project. A mutant must load or be
+/// rejected with an error naming its file (`FileFormatError`), or — for network sizes that do
+/// not fit — a `ResourceError` stating the size; never a crash (the process would die), never
+/// a hang, never an untyped error.
+public struct FileFuzzer {
+    public enum Format: String, CaseIterable, Sendable {
+        case spikeFile = "HDF5 spike file", safetensors, checkpoint = "checkpoint manifest", trainConfig = "train config",
+             networkConfig = "network config"
+        var fileExtension: String {
+            switch self { case .spikeFile: "h5"; case .safetensors: "safetensors"; default: "json" }
+        }
+    }
+
+    public struct Report: Sendable, CustomStringConvertible {
+        public var tried: [Format: Int] = [:], loaded: [Format: Int] = [:], rejectedCleanly: [Format: Int] = [:]
+        /// Mutants whose error did not name the file (or was not a typed error): what was done, and the error.
+        public var unclear: [(format: Format, mutation: String, error: String)] = []
+        public var slowest = (seconds: 0.0, format: Format.spikeFile, mutation: "")
+        /// A mutant taking longer than this counts as a hang.
+        public var hangSeconds = 10.0
+        public var hangs: Int { slowest.seconds > hangSeconds ? 1 : 0 }
+        public var total: Int { tried.values.reduce(0, +) }
+        public var description: String {
+            var lines = Format.allCases.filter { tried[$0] != nil }.map { f in
+                "\(f.rawValue): \(tried[f]!) mutants, \(loaded[f] ?? 0) loaded, \(rejectedCleanly[f] ?? 0) rejected naming the file, \(unclear.filter { $0.format == f }.count) unclear"
+            }
+            lines.append("file mutations tried: \(total); crashes: 0 (the run finished); hangs (> \(Int(hangSeconds)) s): \(hangs); "
+                         + String(format: "slowest %.3f s (%@: %@)", slowest.seconds, slowest.format.rawValue, slowest.mutation))
+            for u in unclear.prefix(10) { lines.append("UNCLEAR \(u.format.rawValue) [\(u.mutation)]: \(u.error)") }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    public var seed: UInt64
+    /// Where mutants are written (the last one stays there, to reproduce a crash).
+    public var directory: URL
+    public init(seed: UInt64, directory: URL) { self.seed = seed; self.directory = directory }
+
+    /// A valid file of each format, written into `directory`.
+    public func validFile(_ format: Format) throws -> Data {
+        let url = directory.appendingPathComponent("valid-\(format).\(format.fileExtension)")
+        switch format {
+        case .spikeFile:
+            var rng = SplitMix64(seed: 11)
+            let samples = (0..<6).map { i in
+                let n = 3 + Int(rng.next() % 20)
+                return SpikeSample(times: (0..<n).map { Float($0) * 0.01 }, units: (0..<n).map { _ in UInt32(rng.next() % 16) }, label: i % 3, speaker: i % 2)
+            }
+            try SpikeFile.write(samples, keys: ["a", "b", "c"], to: url, halfPrecision: seed % 2 == 1)
+            return try Data(contentsOf: url)
+        case .safetensors:
+            var file = SafeTensors()
+            file.tensors["layer0.w0"] = .init(shape: [3, 4], values: (0..<12).map(Float.init))
+            file.tensors["readout.bias"] = .init(shape: [2], values: [0.5, -0.5])
+            file.metadata["format"] = "plasticity"
+            try file.write(to: url)
+            return try Data(contentsOf: url)
+        case .checkpoint:
+            return Data("""
+            {"config": "{}", "format": "plasticity-checkpoint-2", "iteration": 12, "optimizer": {"kind": "adam", "learningRate": 0.001, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weightDecay": 0, "warmupSteps": 0},
+             "optimizerStep": 12, "rngState": "12345678901234567890", "weights": "run-000000012.safetensors"}
+            """.utf8)
+        case .trainConfig:
+            return Data(TrainConfig().json.utf8)
+        case .networkConfig:
+            return Data("""
+            {"inputs": 20, "outputs": 4, "kappa": 0.9, "loss": "crossEntropy",
+             "hidden": [{"model": "alif", "neurons": 32, "recurrent": true}]}
+            """.utf8)
+        }
+    }
+
+    /// Loads a file of `format` the way the product does; throws what the product throws.
+    public static func load(_ format: Format, _ url: URL) throws {
+        switch format {
+        case .spikeFile:
+            let file = try SpikeFile(url)
+            for i in 0..<file.count { _ = try file.sample(i) }
+        case .safetensors:
+            _ = try SafeTensors.read(url)
+        case .checkpoint:
+            _ = try Checkpoint.weightsURL(url)
+        case .trainConfig:
+            _ = try TrainConfig.read(url)
+        case .networkConfig:
+            let spec = try NetworkConfig.read(url).spec(file: url.path)
+            // Sizes from the file meet the memory cap before anything is allocated.
+            let kernel = try compile(spec)
+            _ = try NetworkSimulation(kernel: kernel, batch: 4, memoryCap: 256 << 20)
+        }
+    }
+
+    public func run(mutantsPerFormat: Int, formats: [Format] = Format.allCases, progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
+        var report = Report()
+        var mutator = FileMutator(seed: seed)
+        var done = 0
+        for format in formats {
+            let valid = try validFile(format)
+            let url = directory.appendingPathComponent("mutant.\(format.fileExtension)")
+            for _ in 0..<mutantsPerFormat {
+                let (mutant, mutation) = mutator.mutate(valid, text: format.fileExtension == "json")
+                try mutant.write(to: url)
+                report.tried[format, default: 0] += 1
+                let start = Date()
+                do {
+                    try Self.load(format, url)
+                    report.loaded[format, default: 0] += 1
+                } catch let error as FileFormatError where error.file == url.path {
+                    report.rejectedCleanly[format, default: 0] += 1
+                } catch let error as ResourceError where format == .networkConfig {
+                    _ = error
+                    report.rejectedCleanly[format, default: 0] += 1
+                } catch {
+                    report.unclear.append((format, mutation, "\(type(of: error)): \(error)"))
+                }
+                let seconds = Date().timeIntervalSince(start)
+                if seconds > report.slowest.seconds { report.slowest = (seconds, format, mutation) }
+                done += 1
+                progress(done, mutantsPerFormat * formats.count)
+            }
+        }
+        return report
+    }
+}
