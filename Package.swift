@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "Plasticity", targets: ["Plasticity"]),
         .library(name: "PlasticityData", targets: ["PlasticityData"]),
         .executable(name: "plasticity", targets: ["plasticity"]),
+        // Oracles, fuzzers and readers' harnesses, for tests and for Tests/LibFuzzer.
+        .library(name: "PlasticityTestSupport", targets: ["PlasticityTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

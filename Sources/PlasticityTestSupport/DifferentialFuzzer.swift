@@ -3,7 +3,7 @@ import Plasticity
 
 /// Differential fuzzing of the compiler: random valid models through both backends against the
 /// oracles, random near-valid invalid models against the checker.
-public struct DifferentialFuzzer {
+public struct DifferentialFuzzer: Sendable {
     public struct Report: Sendable, CustomStringConvertible {
         public var modelsTried = 0, mismatches = 0, backendDisagreements = 0, compileFailures = 0
         /// Valid models whose float64 oracle diverged (see `DifferentialCheck.Diverged`): their
@@ -65,40 +65,54 @@ public struct DifferentialFuzzer {
 
     func failures(_ modelCase: ModelCase, backend: Backend) -> [String] { check(modelCase, backend: backend).failures }
 
-    public func run(validModels: Int, invalidModels: Int, progress: (Int, Int) -> Void = { _, _ in }) -> Report {
-        let start = Date()
-        var report = Report()
-        var generator = RandomModelGenerator(seed: seed)
-        for i in 0..<validModels {
-            let name = "fuzz\(seed)_\(i)"
-            let modelCase = generator.validCase(name: name)
-            report.modelsTried += 1
-            var messages: [String] = []
-            var outputs: [Backend: [Float]] = [:]
-            var diverged = false
-            for backend in backends {
-                let outcome = check(modelCase, backend: backend)
-                if outcome.compileFailed { report.compileFailures += 1 }
-                diverged = diverged || outcome.diverged
-                messages += outcome.failures.map { "\(backend): \($0)" }
-                outputs[backend] = try? Self.trajectory(modelCase, backend: backend, steps: steps)
-            }
-            if let a = outputs[.tinyCC], let b = outputs[.systemCC], a.count == b.count {
-                let error = zip(a, b).map { abs(Double($0) - Double($1)) }.max() ?? 0
-                let scale = max(a.map { abs(Double($0)) }.max() ?? 0, 1)
-                if error > 1e-4 * scale { report.backendDisagreements += 1; messages.append("TinyCC vs cc: max |Δ| \(error) at scale \(scale)") }
-            }
-            if diverged { report.diverged += 1 }
-            if !messages.isEmpty {
-                report.mismatches += 1
-                // Shrink while the same check (the label before the first ':') still fails.
-                let kind = { (m: String) in m.split(separator: "(").first.map(String.init) ?? m }
-                let first = kind(failures(modelCase, backend: .tinyCC).first ?? "")
-                let shrunk = Self.shrink(modelCase) { failures($0, backend: .tinyCC).contains { kind($0) == first } }
-                report.failures.append((name, messages, shrunk.model.swiftSource))
-            }
-            progress(i + 1, validModels + invalidModels)
+    /// Valid models are checked on this many threads (TinyCC compiles are thread-safe; the
+    /// report is the same for any count).
+    public var jobs = 1
+
+    /// One valid model through every backend, the differences between backends, and shrinking.
+    func checkValid(_ modelCase: ModelCase, into report: inout Report) {
+        report.modelsTried += 1
+        var messages: [String] = []
+        var outputs: [Backend: [Float]] = [:]
+        var diverged = false
+        for backend in backends {
+            let outcome = check(modelCase, backend: backend)
+            if outcome.compileFailed { report.compileFailures += 1 }
+            diverged = diverged || outcome.diverged
+            messages += outcome.failures.map { "\(backend): \($0)" }
+            outputs[backend] = try? Self.trajectory(modelCase, backend: backend, steps: steps)
         }
+        if let a = outputs[.tinyCC], let b = outputs[.systemCC], a.count == b.count {
+            let error = zip(a, b).map { abs(Double($0) - Double($1)) }.max() ?? 0
+            let scale = max(a.map { abs(Double($0)) }.max() ?? 0, 1)
+            if error > 1e-4 * scale { report.backendDisagreements += 1; messages.append("TinyCC vs cc: max |Δ| \(error) at scale \(scale)") }
+        }
+        if diverged { report.diverged += 1 }
+        if !messages.isEmpty {
+            report.mismatches += 1
+            // Shrink while the same check (the label before the first ':') still fails.
+            let kind = { (m: String) in m.split(separator: "(").first.map(String.init) ?? m }
+            let first = kind(failures(modelCase, backend: .tinyCC).first ?? "")
+            let shrunk = Self.shrink(modelCase) { failures($0, backend: .tinyCC).contains { kind($0) == first } }
+            report.failures.append((modelCase.name, messages, shrunk.model.swiftSource))
+        }
+    }
+
+    public func run(validModels: Int, invalidModels: Int, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) -> Report {
+        let start = Date()
+        var generator = RandomModelGenerator(seed: seed)
+        let cases = (0..<validModels).map { generator.validCase(name: "fuzz\(seed)_\($0)") }
+        let shared = SharedReports(count: max(jobs, 1))
+        let threads = max(jobs, 1), fuzzer = self, total = validModels + invalidModels
+        DispatchQueue.concurrentPerform(iterations: threads) { job in
+            var partial = Report()
+            for i in stride(from: job, to: cases.count, by: threads) {
+                fuzzer.checkValid(cases[i], into: &partial)
+                progress(shared.finishedOne(), total)
+            }
+            shared.store(partial, at: job)
+        }
+        var report = shared.merged()
         for i in 0..<invalidModels {
             let (model, defect, line) = generator.invalidModel(name: "invalid\(seed)_\(i)")
             report.invalidTried += 1
@@ -115,7 +129,7 @@ public struct DifferentialFuzzer {
                 report.invalidAccepted += 1
                 report.failures.append((model.name, ["\(defect): not a ModelError: \(error)"], model.swiftSource))
             }
-            progress(validModels + i + 1, validModels + invalidModels)
+            progress(validModels + i + 1, total)
         }
         report.seconds = Date().timeIntervalSince(start)
         return report
@@ -248,5 +262,26 @@ extension Surrogate {
         case .arctan: "arctan"
         case .boxcar: "boxcar"
         }
+    }
+}
+
+/// Per-thread reports of a parallel fuzzing run, and the count of models finished.
+final class SharedReports: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reports: [DifferentialFuzzer.Report]
+    private var finished = 0
+    init(count: Int) { reports = Array(repeating: .init(), count: count) }
+    func finishedOne() -> Int { lock.lock(); defer { lock.unlock() }; finished += 1; return finished }
+    func store(_ report: DifferentialFuzzer.Report, at index: Int) { lock.lock(); reports[index] = report; lock.unlock() }
+    /// Counts summed, failures in model order.
+    func merged() -> DifferentialFuzzer.Report {
+        var total = DifferentialFuzzer.Report()
+        for r in reports {
+            total.modelsTried += r.modelsTried; total.mismatches += r.mismatches; total.diverged += r.diverged
+            total.backendDisagreements += r.backendDisagreements; total.compileFailures += r.compileFailures
+            total.failures += r.failures
+        }
+        total.failures.sort { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
+        return total
     }
 }

@@ -97,9 +97,15 @@ public struct FileFuzzer {
     public var directory: URL
     public init(seed: UInt64, directory: URL) { self.seed = seed; self.directory = directory }
 
-    /// A valid file of each format, written into `directory`.
+    /// A valid file of each format, also written into `directory` as `valid-<format>.<extension>`.
     public func validFile(_ format: Format) throws -> Data {
         let url = directory.appendingPathComponent("valid-\(format).\(format.fileExtension)")
+        let data = try validContents(format, url: url)
+        try data.write(to: url)
+        return data
+    }
+
+    private func validContents(_ format: Format, url: URL) throws -> Data {
         switch format {
         case .spikeFile:
             var rng = SplitMix64(seed: 11)
@@ -151,6 +157,28 @@ public struct FileFuzzer {
         }
     }
 
+    public enum Outcome: Equatable { case loaded, rejectedCleanly, unclear(String) }
+
+    /// Loads the file; an error must name the file (or, for network sizes, state the memory needed).
+    public static func classify(_ format: Format, _ url: URL) -> Outcome {
+        do {
+            try load(format, url)
+            return .loaded
+        } catch let error as FileFormatError where error.file == url.path {
+            return .rejectedCleanly
+        } catch is ResourceError where format == .networkConfig {
+            return .rejectedCleanly
+        } catch {
+            return .unclear("\(type(of: error)): \(error)")
+        }
+    }
+
+    /// nil when the file loads or is rejected cleanly; otherwise what went wrong.
+    public static func check(_ format: Format, _ url: URL) -> String? {
+        if case .unclear(let problem) = classify(format, url) { return problem }
+        return nil
+    }
+
     public func run(mutantsPerFormat: Int, formats: [Format] = Format.allCases, progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
         var report = Report()
         var mutator = FileMutator(seed: seed)
@@ -163,16 +191,10 @@ public struct FileFuzzer {
                 try mutant.write(to: url)
                 report.tried[format, default: 0] += 1
                 let start = Date()
-                do {
-                    try Self.load(format, url)
-                    report.loaded[format, default: 0] += 1
-                } catch let error as FileFormatError where error.file == url.path {
-                    report.rejectedCleanly[format, default: 0] += 1
-                } catch let error as ResourceError where format == .networkConfig {
-                    _ = error
-                    report.rejectedCleanly[format, default: 0] += 1
-                } catch {
-                    report.unclear.append((format, mutation, "\(type(of: error)): \(error)"))
+                switch Self.classify(format, url) {
+                case .loaded: report.loaded[format, default: 0] += 1
+                case .rejectedCleanly: report.rejectedCleanly[format, default: 0] += 1
+                case .unclear(let error): report.unclear.append((format, mutation, error))
                 }
                 let seconds = Date().timeIntervalSince(start)
                 if seconds > report.slowest.seconds { report.slowest = (seconds, format, mutation) }

@@ -13,6 +13,7 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Steps of the eligibility comparison per model.") var steps = 40
     @Option(help: "Relative tolerance of derivatives and traces.") var tolerance = 1e-3
     @Flag(help: "TinyCC only (the optimizing backend costs ~0.1–0.3 s of cc per model).") var tinyCCOnly = false
+    @Option(help: "Threads checking valid models.") var jobs = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Mutated files per format (HDF5 spike file, safetensors, checkpoint manifest, train and network configs).") var files = 0
     @Option(help: "Only these file formats (comma-separated: spikeFile, safetensors, checkpoint, trainConfig, networkConfig).") var formats: String?
     @Option(help: "Directory for the mutants (the last one stays there to reproduce a crash).") var mutantDirectory = "out/fuzz-files"
@@ -22,6 +23,7 @@ struct Fuzz: ParsableCommand {
         fuzzer.steps = steps
         fuzzer.derivativeTolerance = tolerance
         if tinyCCOnly { fuzzer.backends = [.tinyCC] }
+        fuzzer.jobs = jobs
         let bar = ProgressBar(label: "fuzz")
         let report = fuzzer.run(validModels: models, invalidModels: invalid) { done, total in
             bar.update(done, of: total, detail: "models")
