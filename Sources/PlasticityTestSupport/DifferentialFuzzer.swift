@@ -63,7 +63,8 @@ public struct DifferentialFuzzer: Sendable {
         return outcome
     }
 
-    func failures(_ modelCase: ModelCase, backend: Backend) -> [String] { check(modelCase, backend: backend).failures }
+    /// What the fuzzer's checks find wrong with one model on one backend (empty: it passes).
+    public func failures(_ modelCase: ModelCase, backend: Backend) -> [String] { check(modelCase, backend: backend).failures }
 
     /// Valid models are checked on this many threads (TinyCC compiles are thread-safe; the
     /// report is the same for any count).

@@ -33,14 +33,20 @@ public struct ReferenceInterpreter {
             case .multiply: return x * y
             case .divide: return x / y
             case .pow: return x.pow(y)
-            case .min: return x.value < y.value ? x : y
-            case .max: return x.value > y.value ? x : y
+            case .min: return Self.float32(x) < Self.float32(y) ? x : y
+            case .max: return Self.float32(x) > Self.float32(y) ? x : y
             }
         case .select(let c, let a, let b):
             let l: T = evaluate(c.lhs, env), r: T = evaluate(c.rhs, env)
-            return c.comparison.holds(l.value, r.value) ? evaluate(a, env) : evaluate(b, env)
+            return c.comparison.holds(Self.float32(l), Self.float32(r)) ? evaluate(a, env) : evaluate(b, env)
         }
     }
+
+    /// Branches (min, max, select) are decided on operands rounded to float32, as the kernel
+    /// decides them: where float32 rounding makes two operands tie (p + s with |s| below half
+    /// an ulp of p) and float64 does not, the two would take different sides of a kink and
+    /// disagree on its derivative by the whole jump (fuzz case fuzz1_1859).
+    static func float32<T: OracleScalar>(_ x: T) -> Double { Double(Float(x.value)) }
 
     func parameterEnvironment<T: OracleScalar>(_ learnables: [T]) -> [String: T] {
         var env: [String: T] = [:]
