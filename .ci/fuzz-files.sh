@@ -21,4 +21,4 @@ swift build "${flags[@]}"
 target="$(swift build "${flags[@]}" --show-bin-path)/FileFuzzTarget"
 cd ../..
 ASAN_OPTIONS=detect_leaks=0 "$target" "$work/corpus" \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$work/findings/" -print_final_stats=1
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=6144 -artifact_prefix="$work/findings/" -print_final_stats=1

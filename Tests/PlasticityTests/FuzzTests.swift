@@ -27,6 +27,20 @@ import PlasticityTestSupport
         #expect(report.diverged <= 4, "\(report)")
     }
 
+    /// Models checked on 4 threads (concurrent TinyCC compiles and kernel runs) give the same
+    /// report as on one; under `--sanitize=thread` this is the multi-threaded path TSan sees.
+    @Test func parallelFuzzingGivesTheSameReport() {
+        var fuzzer = DifferentialFuzzer(seed: 77)
+        fuzzer.backends = [.tinyCC]
+        fuzzer.steps = 10
+        let serial = fuzzer.run(validModels: 24, invalidModels: 0)
+        fuzzer.jobs = 4
+        let parallel = fuzzer.run(validModels: 24, invalidModels: 0)
+        #expect(parallel.modelsTried == 24)
+        #expect([serial.mismatches, serial.diverged, serial.compileFailures] == [parallel.mismatches, parallel.diverged, parallel.compileFailures])
+        #expect(serial.failures.map(\.name) == parallel.failures.map(\.name))
+    }
+
     @Test func randomInvalidModelsAreRejectedOnTheirLine() {
         let report = DifferentialFuzzer(seed: 2027).run(validModels: 0, invalidModels: 300)
         #expect(report.invalidRejectedCleanly == 300, "\(report)")
