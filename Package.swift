@@ -41,7 +41,7 @@ let package = Package(
                 exclude: ["README.md"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Oracles used by tests and benchmarks only: float64 reference interpreter with dual numbers.
-        .target(name: "PlasticityTestSupport", dependencies: ["Plasticity", "PlasticityData"]),
+        .target(name: "PlasticityTestSupport", dependencies: ["Plasticity", "PlasticityData", "PlasticityRuntime"]),
         .executableTarget(
             name: "plasticity",
             dependencies: ["Plasticity", "PlasticityData", "PlasticityTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import Plasticity
+import PlasticityTestSupport
 
 /// Throughput of the fused network kernel on the fixed configurations of issue 5.
 struct BenchNetwork: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "network", abstract: "Seconds per batch of e-prop training steps on fixed networks.")
     @Option(help: "Comma-separated: R, R-ALIF, N100, N400, S.") var configs = "R,R-ALIF,N100,N400,S"
-    @Option(help: "Comma-separated backends.") var backends = "tinyCC,systemCC"
+    @Option(help: "Comma-separated backends; handC is the hand-written C e-prop of runtime-c (-O3), LIF and ALIF only.")
+    var backends = "tinyCC,systemCC,handC"
     @Option var repeats = 5
     @Option(help: "Override T (steps per sequence).") var steps: Int?
     @Flag var json = false
@@ -35,7 +37,8 @@ struct BenchNetwork: ParsableCommand {
             let input = (0..<T * setup.batch * setup.inputs).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < setup.rate ? Float(1) : 0 }
             let targets = (0..<T * setup.batch).map { Float($0 % setup.outputs) }
             for backendName in backends.split(separator: ",").map(String.init) {
-                guard let backend = Backend(rawValue: backendName) else { throw ValidationError("unknown backend \(backendName)") }
+                let handWritten = backendName == "handC"
+                guard let backend = handWritten ? .systemCC : Backend(rawValue: backendName) else { throw ValidationError("unknown backend \(backendName)") }
                 let kernel = try compile(spec, backend: backend)
                 let sim = try NetworkSimulation(kernel: kernel, batch: setup.batch)
                 sim.initializeWeights(seed: 2, inputGain: 2, recurrentGain: 0.3)
@@ -43,16 +46,19 @@ struct BenchNetwork: ParsableCommand {
                 for _ in 0..<(repeats + 1) {
                     sim.resetSequence(); sim.zeroGradients()
                     let start = DispatchTime.now().uptimeNanoseconds
-                    _ = sim.run(input: input, targets: targets, steps: T)
+                    if handWritten { _ = try HandWrittenEProp.run(sim, input: input, targets: targets, steps: T) } else {
+                        _ = sim.run(input: input, targets: targets, steps: T)
+                    }
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
                 }
                 let sorted = times.dropFirst().sorted(), median = sorted[sorted.count / 2]
                 let synapses = Double(setup.neurons * (setup.inputs + setup.neurons) * setup.batch * T)
                 let rss = peakResidentMegabytes()
+                let compileMilliseconds = handWritten ? 0 : kernel.compileMilliseconds
                 rows.append(["config": name, "backend": backendName, "seconds_per_batch": median, "synapse_updates_per_second": synapses / median,
-                             "compile_ms": kernel.compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch])
+                             "compile_ms": compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch])
                 if !json {
-                    print(String(format: "| %@ | %@ | %.4f | %.3g | %.1f | %.0f |", name, backendName, median, synapses / median, kernel.compileMilliseconds, rss))
+                    print(String(format: "| %@ | %@ | %.4f | %.3g | %.1f | %.0f |", name, backendName, median, synapses / median, compileMilliseconds, rss))
                 }
             }
         }

@@ -1,6 +1,7 @@
 #ifndef PLASTICITY_RUNTIME_H
 #define PLASTICITY_RUNTIME_H
 #include "plasticity_kernel.h"
+#include "plasticity_reference.h"
 
 /* The text of plasticity_kernel.h, embedded at build time so that kernels compile anywhere. */
 const char *plasticity_kernel_header_text(void);
