@@ -3,7 +3,7 @@ import Foundation
 import Plasticity
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [CompileTime.self, BenchNetwork.self])
+    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [CompileTime.self, BenchNetwork.self, BenchMemory.self])
 
     /// DSL → runnable kernel wall time, median of repeated runs, per model.
     struct CompileTime: ParsableCommand {
