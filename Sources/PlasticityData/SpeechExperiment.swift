@@ -96,6 +96,7 @@ public final class SpeechExperiment {
         let kernel = try compile(spec, backend: backend)
         compileMilliseconds = kernel.compileMilliseconds
         simulation = try NetworkSimulation(kernel: kernel, batch: config.training.batch)
+        simulation.threads = max(config.training.threads, 1)
         simulation.initializeWeights(seed: config.training.seed, inputGain: config.network.inputGain,
                                      recurrentGain: config.network.recurrentGain, readoutGain: 1)
         var optimizer = OptimizerConfig()

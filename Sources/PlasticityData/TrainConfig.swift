@@ -66,6 +66,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         public var shiftChannels = 3
         public var shiftMs = 50.0
         public var seed: UInt64 = 1
+        /// Threads the batch is split over (e-prop). Results differ from one thread only by the
+        /// order of float sums; 1 keeps runs bit-identical across machines.
+        public var threads = 1
     }
     public var data = DataSection()
     public var network = NetworkSection()

@@ -10,6 +10,7 @@ struct BenchNetwork: ParsableCommand {
     @Option(help: "Comma-separated backends; handC is the hand-written C e-prop of runtime-c (-O3), LIF and ALIF only.")
     var backends = "tinyCC,systemCC,handC"
     @Option var repeats = 5
+    @Option(help: "Comma-separated thread counts (the batch is split over threads).") var threads = "1"
     @Option(help: "Override T (steps per sequence).") var steps: Int?
     @Flag var json = false
 
@@ -25,8 +26,8 @@ struct BenchNetwork: ParsableCommand {
     func run() throws {
         var rows: [[String: Any]] = []
         if !json {
-            print("| config | backend | s/batch (median of \(repeats)) | synapse-updates/s | compile ms | peak RSS MB |")
-            print("|---|---|---|---|---|---|")
+            print("| config | backend | threads | s/batch (median of \(repeats)) | synapse-updates/s | compile ms | peak RSS MB |")
+            print("|---|---|---|---|---|---|---|")
         }
         for name in configs.split(separator: ",").map(String.init) {
             guard let setup = Self.setups[name] else { throw ValidationError("unknown config \(name)") }
@@ -40,8 +41,10 @@ struct BenchNetwork: ParsableCommand {
                 let handWritten = backendName == "handC"
                 guard let backend = handWritten ? .systemCC : Backend(rawValue: backendName) else { throw ValidationError("unknown backend \(backendName)") }
                 let kernel = try compile(spec, backend: backend)
+                for threadCount in threads.split(separator: ",").compactMap({ Int($0) }) where !(handWritten && threadCount > 1) {
                 let sim = try NetworkSimulation(kernel: kernel, batch: setup.batch)
                 sim.initializeWeights(seed: 2, inputGain: 2, recurrentGain: 0.3)
+                sim.threads = threadCount
                 var times: [Double] = []
                 for _ in 0..<(repeats + 1) {
                     sim.resetSequence(); sim.zeroGradients()
@@ -55,10 +58,13 @@ struct BenchNetwork: ParsableCommand {
                 let synapses = Double(setup.neurons * (setup.inputs + setup.neurons) * setup.batch * T)
                 let rss = peakResidentMegabytes()
                 let compileMilliseconds = handWritten ? 0 : kernel.compileMilliseconds
-                rows.append(["config": name, "backend": backendName, "seconds_per_batch": median, "synapse_updates_per_second": synapses / median,
+                rows.append(["config": name, "backend": backendName, "threads": threadCount, "seconds_per_batch": median,
+                             "synapse_updates_per_second": synapses / median,
                              "compile_ms": compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch])
                 if !json {
-                    print(String(format: "| %@ | %@ | %.4f | %.3g | %.1f | %.0f |", name, backendName, median, synapses / median, compileMilliseconds, rss))
+                    print(String(format: "| %@ | %@ | %d | %.4f | %.3g | %.1f | %.0f |", name, backendName, threadCount, median, synapses / median, compileMilliseconds, rss))
+                    fflush(nil)
+                }
                 }
             }
         }

@@ -22,7 +22,7 @@
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 2
+#define PLASTICITY_ABI_VERSION 3
 #define PLASTICITY_MAX_PROJECTIONS 8
 #define PLASTICITY_SOURCE_INPUT 0
 #define PLASTICITY_SOURCE_RECURRENT 1
@@ -53,6 +53,8 @@ typedef struct plasticity_layer_args {
     int *active;                    /* scratch [Σ_p n_pre]: indices of nonzero presynaptic activity */
     int spike_is_initial;           /* 1: `spike` holds the sequence's initial z^{-1} (a constant, no derivative);
                                        0: it was emitted by the previous step */
+    int batch_begin, batch_end;     /* the sequences b in [begin, end) this call advances (threads take slices);
+                                       every [batch] layout keeps its full stride */
 } plasticity_layer_args;
 
 /* Dense local Jacobians of one step, for oracles and inspection (any pointer may be 0). */
@@ -124,6 +126,7 @@ typedef struct plasticity_network_args {
     int correct, counted;                   /* out (CE): argmax y == label, steps with a label */
     int failed_step;                        /* out: -1, or the first step with a non-finite tensor */
     int failed_tensor;                      /* out: PLASTICITY_TENSOR_* */
+    int batch_begin, batch_end;             /* this call's slice of the batch (as in the layer args) */
 } plasticity_network_args;
 
 typedef int (*plasticity_network_run_fn)(plasticity_network_args *);

@@ -217,7 +217,7 @@ struct CKernelGenerator {
         let k = model.states.count, C = model.inputs.count, P = model.learnables.count
         w.block("static void \(name)(const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac)") {
             w.line("const int n = a->n;")
-            w.block("for (int b = 0; b < a->batch; ++b)") {
+            w.block("for (int b = a->batch_begin; b < a->batch_end; ++b)") {
                 w.block("for (int j = 0; j < n; ++j)") {
                     w.line("const long nj = (long)b * n + j;")
                     w.line("float *st = a->state + nj * \(k);")
@@ -255,7 +255,7 @@ struct CKernelGenerator {
             w.line("const int n = a->n, n_in = a->n_in, B = a->batch;")
             w.line("const float kappa = a->kappa;")
             do {
-                w.block("for (int b = 0; b < B; ++b)") {
+                w.block("for (int b = a->batch_begin; b < a->batch_end; ++b)") {
                     w.line("const float *x = x_t + (long)b * n_in;")
                     w.line("const float *z = a->spike + (long)b * n;")
                     w.line("float *work = a->work + (long)b * n * \(stride);")

@@ -38,13 +38,13 @@ struct CNetworkGenerator {
                 for (l, layer) in layers.enumerated() {
                     w.block("") {
                         w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
-                        w.line("const long count = (long)B * a->n * \(layer.model.states.count);")
-                        w.block("for (long i = 0; i < count; ++i) if (!plasticity_finite(a->state[i]))") {
+                        w.line("const long per_sequence = (long)a->n * \(layer.model.states.count);")
+                        w.block("for (long i = a->batch_begin * per_sequence; i < a->batch_end * per_sequence; ++i) if (!plasticity_finite(a->state[i]))") {
                             w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LAYER_STATE + \(l); return 1;")
                         }
                     }
                 }
-                w.block("for (int b = 0; b < B; ++b)") {
+                w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
                     emitReadoutAndLoss(w)
                     emitGradients(w)
                 }

@@ -43,7 +43,7 @@ public class LayerBuffers {
     public private(set) var parameterEligibilityTraceSum: FloatBuffer?
 
     /// Scratch for the active presynaptic indices (Σ over projections of n_pre).
-    private let active: UnsafeMutablePointer<Int32>
+    let active: UnsafeMutablePointer<Int32>
 
     deinit { active.deallocate() }
 
@@ -52,7 +52,7 @@ public class LayerBuffers {
     public func enableInstantGain() { if instantGain == nil { instantGain = FloatBuffer(count: batch * neurons) } }
 
     /// Which sums the next kernel call keeps (buffers stay allocated; only enabled ones are passed).
-    private var keepsSpikeCount = false, keepsEligibilitySums = false, keepsTraceSums = false
+    private(set) var keepsSpikeCount = false, keepsEligibilitySums = false, keepsTraceSums = false
 
     /// Chooses the sums the next calls keep, allocating (once) and zeroing their buffers:
     /// spike counts (firing rates), Σ e (rate regularization), Σ ē (time-summed losses).
@@ -183,6 +183,7 @@ public class LayerBuffers {
         a.instant_gain = instantGain?.base
         a.active = active
         a.spike_is_initial = spikeIsInitial ? 1 : 0
+        a.batch_begin = 0; a.batch_end = Int32(batch)
         return a
     }
 

@@ -36,6 +36,11 @@ public final class NetworkSimulation {
     private var readoutTraceSum, readoutBiasTraceSum: FloatBuffer?
 
     public var network: NetworkSpec { kernel.network }
+    /// Threads the batch is split over in `run` (each a slice of sequences with private
+    /// gradient buffers, summed afterwards; equal to one thread up to float reassociation).
+    public var threads = 1
+    /// Private accumulators of threads 1…threads−1, kept between calls.
+    var sliceBuffers: [SliceBuffers] = []
     /// From the last `Trainer.evaluate`: readout [steps][batch][outputs] and spikes per neuron
     /// and step of each hidden layer.
     public var lastReadout: [Float] = []
@@ -227,7 +232,8 @@ public final class NetworkSimulation {
                     args.input = x.baseAddress
                     args.targets = y.baseAddress
                     args.readout_record = record ? r.baseAddress : nil
-                    _ = kernel.run(&args)
+                    args.batch_begin = 0; args.batch_end = Int32(batch)
+                    runSlices(&args)
                 }
             }
         }

@@ -14,7 +14,7 @@ static const plasticity_kernel_info layer0_info = {
 
 static void layer0_local_step(const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac) {
     const int n = a->n;
-    for (int b = 0; b < a->batch; ++b) {
+    for (int b = a->batch_begin; b < a->batch_end; ++b) {
         for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;
             float *st = a->state + nj * 1;
@@ -58,7 +58,7 @@ static void layer0_local_step(const plasticity_layer_args *a, const float *curre
 static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t) {
     const int n = a->n, n_in = a->n_in, B = a->batch;
     const float kappa = a->kappa;
-    for (int b = 0; b < B; ++b) {
+    for (int b = a->batch_begin; b < a->batch_end; ++b) {
         const float *x = x_t + (long)b * n_in;
         const float *z = a->spike + (long)b * n;
         float *work = a->work + (long)b * n * 2;

@@ -1,0 +1,124 @@
+import Foundation
+import PlasticityRuntime
+
+/// Threads over slices of the batch. Sequences are independent, so every `[batch]` buffer is
+/// shared (each thread writes only its own sequences); what the kernel accumulates over the
+/// batch — gradients, spike counts, Σe, the learning-signal scratch and the active-index
+/// scratch — is private to each thread and summed into the simulation's buffers afterwards.
+extension NetworkSimulation {
+    /// One extra thread's private accumulators.
+    final class SliceBuffers {
+        let weightGradients: [[FloatBuffer]]
+        let parameterGradients: [FloatBuffer]
+        let readoutWeightGradient, readoutBiasGradient, learningSignal: FloatBuffer
+        let active: [UnsafeMutablePointer<Int32>]
+        /// Per layer: spike counts, Σe per projection, Σe of parameters (allocated when the layer keeps them).
+        var spikeCounts: [FloatBuffer?], eligibilitySums: [[FloatBuffer]], parameterEligibilitySums: [FloatBuffer?]
+
+        init(_ sim: NetworkSimulation) {
+            weightGradients = sim.weightGradients.map { $0.map { FloatBuffer(count: $0.count) } }
+            parameterGradients = sim.parameterGradients.map { FloatBuffer(count: $0.count) }
+            readoutWeightGradient = FloatBuffer(count: sim.readoutWeightGradient.count)
+            readoutBiasGradient = FloatBuffer(count: sim.readoutBiasGradient.count)
+            learningSignal = FloatBuffer(count: sim.network.hidden.count * sim.network.hidden.map(\.neurons).max()!)
+            active = sim.layers.map { layer in
+                let count = max(layer.layout.projections.reduce(0) { $0 + ($1.source == .input ? layer.inputs : layer.neurons) }, 1)
+                let pointer = UnsafeMutablePointer<Int32>.allocate(capacity: count)
+                pointer.initialize(repeating: 0, count: count)
+                return pointer
+            }
+            spikeCounts = sim.layers.map { _ in nil }
+            eligibilitySums = sim.layers.map { _ in [] }
+            parameterEligibilitySums = sim.layers.map { _ in nil }
+        }
+        deinit { active.forEach { $0.deallocate() } }
+
+    }
+
+    /// Runs the kernel on `args` (the whole batch), on `threads` slices when there are enough sequences.
+    func runSlices(_ args: inout plasticity_network_args) {
+        let slices = min(max(threads, 1), batch)
+        guard slices > 1 else { _ = kernel.run(&args); return }
+        while sliceBuffers.count < slices - 1 { sliceBuffers.append(SliceBuffers(self)) }
+        var all = [plasticity_network_args](repeating: args, count: slices)
+        for s in 0..<slices {
+            let begin = Int32(batch * s / slices), end = Int32(batch * (s + 1) / slices)
+            all[s].batch_begin = begin; all[s].batch_end = end
+            withUnsafeMutableBytes(of: &all[s].layers) { raw in
+                let layerArgs = raw.bindMemory(to: plasticity_layer_args.self)
+                for l in layers.indices { layerArgs[l].batch_begin = begin; layerArgs[l].batch_end = end }
+            }
+            if s > 0 { privatize(&all[s], sliceBuffers[s - 1]) }
+        }
+        all.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!, kernel = self.kernel
+            nonisolated(unsafe) let shared = base
+            DispatchQueue.concurrentPerform(iterations: slices) { s in _ = kernel.run(shared + s) }
+        }
+        // Outcomes: sums, and the earliest failure.
+        args.loss_sum = all.reduce(0) { $0 + $1.loss_sum }
+        args.correct = all.reduce(0) { $0 + $1.correct }
+        args.counted = all.reduce(0) { $0 + $1.counted }
+        let failed = all.filter { $0.failed_step >= 0 }.min { $0.failed_step < $1.failed_step }
+        args.failed_step = failed?.failed_step ?? -1
+        args.failed_tensor = failed?.failed_tensor ?? PLASTICITY_TENSOR_NONE
+        for slice in sliceBuffers.prefix(slices - 1) {
+            for (target, source) in accumulatorPairs(slice) {
+                let t = target.pointer, x = source.pointer
+                for i in 0..<t.count { t[i] += x[i] }
+            }
+        }
+    }
+
+    /// (the simulation's buffer, the slice's private one) for everything this call accumulates.
+    private func accumulatorPairs(_ slice: SliceBuffers) -> [(FloatBuffer, FloatBuffer)] {
+        var pairs = Array(zip(weightGradients.flatMap { $0 }, slice.weightGradients.flatMap { $0 }))
+        pairs += zip(parameterGradients, slice.parameterGradients)
+        pairs += [(readoutWeightGradient, slice.readoutWeightGradient), (readoutBiasGradient, slice.readoutBiasGradient)]
+        for (l, layer) in layers.enumerated() {
+            if layer.keepsSpikeCount { pairs.append((layer.spikeCount!, slice.spikeCounts[l]!)) }
+            if layer.keepsEligibilitySums {
+                pairs += zip(layer.eligibilitySums, slice.eligibilitySums[l])
+                pairs.append((layer.parameterEligibilitySum!, slice.parameterEligibilitySums[l]!))
+            }
+        }
+        return pairs
+    }
+
+    /// Points a slice's accumulating fields at its private buffers, zeroed.
+    private func privatize(_ a: inout plasticity_network_args, _ slice: SliceBuffers) {
+        withUnsafeMutableBytes(of: &a.grad_weights) { raw in
+            let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
+            for (l, grads) in slice.weightGradients.enumerated() { for (p, g) in grads.enumerated() { slots[l * 8 + p] = g.base } }
+        }
+        withUnsafeMutableBytes(of: &a.grad_params) { raw in
+            let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
+            for (l, g) in slice.parameterGradients.enumerated() { slots[l] = g.base }
+        }
+        a.grad_readout_weights = slice.readoutWeightGradient.base
+        a.grad_readout_bias = slice.readoutBiasGradient.base
+        a.learning_signal = slice.learningSignal.base
+        withUnsafeMutableBytes(of: &a.layers) { raw in
+            let layerArgs = raw.bindMemory(to: plasticity_layer_args.self)
+            for (l, layer) in layers.enumerated() {
+                layerArgs[l].active = slice.active[l]
+                if layer.keepsSpikeCount {
+                    if slice.spikeCounts[l] == nil { slice.spikeCounts[l] = FloatBuffer(count: layer.neurons) }
+                    layerArgs[l].spike_count = slice.spikeCounts[l]!.base
+                }
+                if layer.keepsEligibilitySums {
+                    if slice.eligibilitySums[l].isEmpty {
+                        slice.eligibilitySums[l] = layer.eligibilitySums.map { FloatBuffer(count: $0.count) }
+                        slice.parameterEligibilitySums[l] = FloatBuffer(count: layer.parameterEligibilitySum!.count)
+                    }
+                    withUnsafeMutableBytes(of: &layerArgs[l].eligibility_sum) { raw in
+                        let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
+                        for (p, e) in slice.eligibilitySums[l].enumerated() { slots[p] = e.base }
+                    }
+                    layerArgs[l].param_eligibility_sum = slice.parameterEligibilitySums[l]!.base
+                }
+            }
+        }
+        for (_, buffer) in accumulatorPairs(slice) { buffer.pointer.update(repeating: 0) }
+    }
+}
