@@ -20,5 +20,7 @@ flags=(--sanitize=fuzzer --sanitize=address --scratch-path ../../.build-libfuzze
 swift build "${flags[@]}"
 target="$(swift build "${flags[@]}" --show-bin-path)/FileFuzzTarget"
 cd ../..
-ASAN_OPTIONS=detect_leaks=0 "$target" "$work/corpus" \
+# allocator_may_return_null: libhdf5 1.10 asks for sizes read from a corrupt header (up to TiB);
+# glibc returns NULL and HDF5 reports an error, ASan by default would abort instead.
+ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$target" "$work/corpus" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=6144 -artifact_prefix="$work/findings/" -print_final_stats=1
