@@ -12,6 +12,7 @@ struct BenchNetwork: ParsableCommand {
     @Option var repeats = 5
     @Option(help: "Comma-separated thread counts (the batch is split over threads).") var threads = "1"
     @Option(help: "Override T (steps per sequence).") var steps: Int?
+    @Option(help: "Comma-separated input spike probabilities per step (default: each config's, 0.05).") var inputRates: String?
     @Flag var json = false
 
     struct Setup { var name: String; var inputs: Int; var model: NeuronModel; var neurons: Int; var outputs: Int; var batch: Int; var rate: Double }
@@ -26,11 +27,15 @@ struct BenchNetwork: ParsableCommand {
     func run() throws {
         var rows: [[String: Any]] = []
         if !json {
-            print("| config | backend | threads | s/batch (median of \(repeats)) | synapse-updates/s | compile ms | peak RSS MB |")
-            print("|---|---|---|---|---|---|---|")
+            print("| config | backend | threads | input rate | hidden spikes/neuron/step | s/batch (median of \(repeats)) | synapse-updates/s | compile ms | peak RSS MB |")
+            print("|---|---|---|---|---|---|---|---|---|")
         }
+        let rates = inputRates.map { $0.split(separator: ",").compactMap { Double($0) } }
         for name in configs.split(separator: ",").map(String.init) {
-            guard let setup = Self.setups[name] else { throw ValidationError("unknown config \(name)") }
+            guard let base = Self.setups[name] else { throw ValidationError("unknown config \(name)") }
+            for rate in rates ?? [base.rate] {
+            var setup = base
+            setup.rate = rate
             let T = steps ?? 1000
             let spec = NetworkSpec(inputs: setup.inputs, hidden: [.init(setup.model, neurons: setup.neurons, recurrent: true)],
                                    outputs: setup.outputs, kappa: exp(-1.0 / 20))
@@ -50,7 +55,7 @@ struct BenchNetwork: ParsableCommand {
                     sim.resetSequence(); sim.zeroGradients()
                     let start = DispatchTime.now().uptimeNanoseconds
                     if handWritten { _ = try HandWrittenEProp.run(sim, input: input, targets: targets, steps: T) } else {
-                        _ = sim.run(input: input, targets: targets, steps: T)
+                        _ = sim.run(input: input, targets: targets, steps: T, countSpikes: true)
                     }
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
                 }
@@ -58,14 +63,18 @@ struct BenchNetwork: ParsableCommand {
                 let synapses = Double(setup.neurons * (setup.inputs + setup.neurons) * setup.batch * T)
                 let rss = peakResidentMegabytes()
                 let compileMilliseconds = handWritten ? 0 : kernel.compileMilliseconds
-                rows.append(["config": name, "backend": backendName, "threads": threadCount, "seconds_per_batch": median,
+                let spikesPerStep = sim.layers[0].spikeCount.map { Double($0.array.reduce(0, +)) / Double(T * setup.batch * setup.neurons) } ?? .nan
+                rows.append(["config": name, "backend": backendName, "threads": threadCount, "input_rate": rate, "hidden_rate": spikesPerStep,
+                             "seconds_per_batch": median,
                              "synapse_updates_per_second": synapses / median,
                              "compile_ms": compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch])
                 if !json {
-                    print(String(format: "| %@ | %@ | %d | %.4f | %.3g | %.1f | %.0f |", name, backendName, threadCount, median, synapses / median, compileMilliseconds, rss))
+                    print(String(format: "| %@ | %@ | %d | %.2f | %.4f | %.4f | %.3g | %.1f | %.0f |", name, backendName, threadCount, rate, spikesPerStep,
+                                 median, synapses / median, compileMilliseconds, rss))
                     fflush(nil)
                 }
                 }
+            }
             }
         }
         if json {
