@@ -2,6 +2,7 @@
 
 void plasticity_axpby(float *restrict y, const float *restrict x, int n, float a, float b);
 void plasticity_axpy(float *restrict y, const float *restrict x, int n, float a);
+float plasticity_dot(float s, const float *restrict x, const float *restrict y, int n);
 void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa);
 void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d00, float d01, float d10, float d11,
                        float c0, float c1, float p0, float p1, float kappa);
@@ -21,6 +22,11 @@ void plasticity_axpby(float *restrict y, const float *restrict x, int n, float a
 void plasticity_axpy(float *restrict y, const float *restrict x, int n, float a) {
     for (int i = 0; i < n; ++i) y[i] = y[i] + a * x[i];
 }
+/* In order (no reassociation without -ffast-math): the same float as the inline loop. */
+float plasticity_dot(float s, const float *restrict x, const float *restrict y, int n) {
+    for (int i = 0; i < n; ++i) s += x[i] * y[i];
+    return s;
+}
 
 void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa) {
     PLASTICITY_TRACE1(eps, ebar, x, n, d, c, psi, kappa)
@@ -38,6 +44,7 @@ static const plasticity_symbol symbols[] = {
     {"floorf", (const void *)floorf},
     {"plasticity_axpby", (const void *)plasticity_axpby},
     {"plasticity_axpy", (const void *)plasticity_axpy},
+    {"plasticity_dot", (const void *)plasticity_dot},
     {"plasticity_trace1", (const void *)plasticity_trace1},
     {"plasticity_trace2", (const void *)plasticity_trace2},
     {0, 0},

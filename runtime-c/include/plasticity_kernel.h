@@ -178,6 +178,7 @@ static inline int plasticity_finite(float x) { float d = x - x; return d == d; }
 #ifdef PLASTICITY_TINYCC
 void plasticity_axpby(float *y, const float *x, int n, float a, float b);   /* y = a y + b x */
 void plasticity_axpy(float *y, const float *x, int n, float a);             /* y = y + a x   */
+float plasticity_dot(float s, const float *x, const float *y, int n);       /* s + Σ x_i y_i, in order */
 void plasticity_trace1(float *eps, float *ebar, const float *x, int n, float d, float c, float psi, float kappa);
 void plasticity_trace2(float *eps, float *ebar, const float *x, int n, float d00, float d01, float d10, float d11,
                        float c0, float c1, float p0, float p1, float kappa);
@@ -194,6 +195,10 @@ static inline void plasticity_axpby(float *y, const float *x, int n, float a, fl
 }
 static inline void plasticity_axpy(float *y, const float *x, int n, float a) {
     for (int i = 0; i < n; ++i) y[i] = y[i] + a * x[i];
+}
+static inline float plasticity_dot(float s, const float *x, const float *y, int n) {
+    for (int i = 0; i < n; ++i) s += x[i] * y[i];
+    return s;
 }
 #endif
 

@@ -72,14 +72,13 @@ struct CNetworkGenerator {
         w.line("float *y = net->readout_state + (long)b * n_out;")
         w.line("float *zbar = net->readout_trace + (long)b * n_last;")
         w.line("float *err = net->error + (long)b * n_out;")
-        w.line("for (int j = 0; j < n_last; ++j) zbar[j] = kappa * zbar[j] + z[j];")
+        w.line("plasticity_axpby(zbar, z, n_last, kappa, 1.0f);")
         w.line("net->readout_bias_trace[b] = kappa * net->readout_bias_trace[b] + 1.0f;")
         w.line("if (net->readout_trace_sum) for (int j = 0; j < n_last; ++j) net->readout_trace_sum[(long)b * n_last + j] += zbar[j];")
         w.line("if (net->readout_bias_trace_sum) net->readout_bias_trace_sum[b] += net->readout_bias_trace[b];")
         w.block("for (int o = 0; o < n_out; ++o)") {
             w.line("const float *wo = net->readout_weights + (long)o * n_last;")
-            w.line("float s = net->readout_bias[o];")
-            w.line("for (int j = 0; j < n_last; ++j) s += wo[j] * z[j];")
+            w.line("const float s = plasticity_dot(net->readout_bias[o], wo, z, n_last);")
             w.line("y[o] = kappa * y[o] + s;")
             w.block("if (!plasticity_finite(y[o]))") {
                 w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_READOUT; return 1;")
@@ -112,8 +111,7 @@ struct CNetworkGenerator {
         }
         w.comment("readout gradients: err times the kappa-filtered readout input zbar, and times the filtered 1 for the bias")
         w.block("for (int o = 0; o < n_out; ++o)") {
-            w.line("float *g = net->grad_readout_weights + (long)o * n_last;")
-            w.line("for (int j = 0; j < n_last; ++j) g[j] += err[o] * zbar[j];")
+            w.line("plasticity_axpy(net->grad_readout_weights + (long)o * n_last, zbar, n_last, err[o]);")
             w.line("net->grad_readout_bias[o] += err[o] * net->readout_bias_trace[b];")
         }
     }
