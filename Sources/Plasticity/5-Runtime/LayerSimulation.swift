@@ -94,7 +94,7 @@ public class LayerBuffers {
         let elements = layout.bufferElements(batch: batch, inputs: inputs, neurons: neurons)
         try MemoryCap.check(elements: MemoryCap.sum(elements.map(\.elements)), what: "layer '\(model.name)' (\(neurons) neurons, batch \(batch))",
                             largest: elements.max { $0.elements < $1.elements }!, cap: memoryCap)
-        let sizes = layout.bufferSizes(batch: batch, inputs: inputs, neurons: neurons)
+        let sizes = Dictionary(uniqueKeysWithValues: elements.map { ($0.name, $0.elements) })
         state = FloatBuffer(count: sizes["state"]!)
         spike = FloatBuffer(count: sizes["spike"]!)
         psi = FloatBuffer(count: sizes["psi"]!)

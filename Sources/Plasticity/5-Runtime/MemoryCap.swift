@@ -6,8 +6,12 @@ import Foundation
 public enum MemoryCap {
     /// `PLASTICITY_MEMORY_CAP` (bytes, or with a K, M or G suffix) when set, else half the
     /// physical memory.
+    /// A value that does not parse is reported on stderr, not silently replaced.
     public static var bytes: Int {
-        if let text = ProcessInfo.processInfo.environment["PLASTICITY_MEMORY_CAP"], let value = parse(text) { return value }
+        if let text = ProcessInfo.processInfo.environment["PLASTICITY_MEMORY_CAP"] {
+            if let value = parse(text) { return value }
+            FileHandle.standardError.write(Data("warning: PLASTICITY_MEMORY_CAP='\(text)' is not bytes with an optional K, M or G suffix; using half the physical memory\n".utf8))
+        }
         return Int(min(ProcessInfo.processInfo.physicalMemory / 2, UInt64(Int.max)))
     }
 
