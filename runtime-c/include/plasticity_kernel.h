@@ -18,14 +18,38 @@
  *   param_eligibility_trace  [batch][n][P]
  *   work                [batch][n][C + 1]           scratch: channel currents, next spikes
  *   active              [Σ_p n_pre]                 scratch: active presynaptic indices (event-driven input)
+ *
+ * Chunk mode (network kernels with chunk_steps = K > 0; runtime-c/plasticity_chunk.c): the forward
+ * pass records the local Jacobians of K steps and the traces advance once per chunk. Then the
+ * per-synapse tensors are neuron-innermost (every chunk loop runs over j):
+ *   eligibility_vector  [batch][n_pre][m_p][n]      ([batch][n_pre][m_p] when factorized, as above)
+ *   eligibility_trace   [batch][n_pre][n]
  */
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 3
+#define PLASTICITY_ABI_VERSION 4
 #define PLASTICITY_MAX_PROJECTIONS 8
 #define PLASTICITY_SOURCE_INPUT 0
 #define PLASTICITY_SOURCE_RECURRENT 1
+
+#define PLASTICITY_CHUNK_MAX_COMPONENTS 8
+
+/* One call of the chunk primitives: projection (or channel) data of one sequence b. */
+typedef struct plasticity_chunk_args {
+    int batch, n, n_pre, m, width, steps, b, factorized;
+    float kappa;
+    float *record;              /* [K][batch][width][n]: D, c, ψ per step; then W */
+    float *propagator;          /* [batch][m·m + 4m + 3][n] */
+    const float *signal;        /* [K][batch][n]: learning signal L */
+    const float *pre;           /* presynaptic activity of the chunk's first step, [batch][n_pre] rows */
+    long pre_step_stride;       /* floats from one step's rows to the next */
+    float *eps, *ebar;          /* chunk-mode layouts */
+    float *grad;                /* [batch][n_pre][n]: Σ L ē of the current call */
+    float *esum, *ebarsum;      /* optional [batch][n_pre][n]: Σ e, Σ ē */
+} plasticity_chunk_args;
+typedef void (*plasticity_chunk_fn)(const plasticity_chunk_args *);
+typedef void (*plasticity_chunk_flush_fn)(const plasticity_chunk_args *, float *grad, float *esum, float *ebarsum);
 
 typedef struct plasticity_layer_args {
     int batch, n_in, n, n_steps;
@@ -55,6 +79,16 @@ typedef struct plasticity_layer_args {
                                        0: it was emitted by the previous step */
     int batch_begin, batch_end;     /* the sequences b in [begin, end) this call advances (threads take slices);
                                        every [batch] layout keeps its full stride */
+    /* Chunk mode (0 when off): */
+    int chunk_steps;                /* K */
+    int chunk_first;                /* the step t0 the current chunk starts at */
+    float *chunk_record[PLASTICITY_MAX_PROJECTIONS];       /* per projection; projections on one channel share it */
+    float *chunk_propagator[PLASTICITY_MAX_PROJECTIONS];
+    float *chunk_signal;            /* [K][batch][n] */
+    float *chunk_spikes;            /* [K+1][batch][n]: z^{t0-1}, z^{t0}, …: the presynaptic rows of the chunk */
+    float *chunk_gradient[PLASTICITY_MAX_PROJECTIONS];     /* [batch][n_pre][n] */
+    float *chunk_eligibility_sum[PLASTICITY_MAX_PROJECTIONS];        /* optional, [batch][n_pre][n] */
+    float *chunk_eligibility_trace_sum[PLASTICITY_MAX_PROJECTIONS];  /* optional, [batch][n_pre][n] */
 } plasticity_layer_args;
 
 /* Dense local Jacobians of one step, for oracles and inspection (any pointer may be 0). */
@@ -127,6 +161,9 @@ typedef struct plasticity_network_args {
     int failed_step;                        /* out: -1, or the first step with a non-finite tensor */
     int failed_tensor;                      /* out: PLASTICITY_TENSOR_* */
     int batch_begin, batch_end;             /* this call's slice of the batch (as in the layer args) */
+    int chunk_steps;                        /* K > 0: time-chunked exact traces (the layers' chunk buffers are set) */
+    plasticity_chunk_fn chunk_coefficients, chunk_synapses;   /* runtime-c/plasticity_chunk.c, -O3 */
+    plasticity_chunk_flush_fn chunk_flush;
 } plasticity_network_args;
 
 typedef int (*plasticity_network_run_fn)(plasticity_network_args *);

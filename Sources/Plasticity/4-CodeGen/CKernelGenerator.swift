@@ -282,7 +282,7 @@ struct CKernelGenerator {
                             }
                         }
                     }
-                    emitFactorizedTraces(w)
+                    w.block("if (!a->chunk_steps)") { emitFactorizedTraces(w) }
                     w.block("for (int j = 0; j < n; ++j)") {
                         w.line("const long nj = (long)b * n + j;")
                         w.line("float *st = a->state + nj * \(k);")
@@ -303,8 +303,11 @@ struct CKernelGenerator {
                             w.line("float *rec = a->state_record + (((long)t * B + b) * n + j) * \(k);")
                             for s in 0..<k { w.line("rec[\(s)] = st[\(s)];") }
                         }
-                        emitSynapseTraces(w)
-                        emitTraceSums(w)
+                        w.block("if (a->chunk_steps)") { emitChunkRecord(w) }
+                        w.block("else") {
+                            emitSynapseTraces(w)
+                            emitTraceSums(w)
+                        }
                         if P > 0 { emitParameterTraces(w) }
                     }
                     w.comment("the new spikes become the previous spikes of the next step")
@@ -380,6 +383,23 @@ struct CKernelGenerator {
                         w.line("ebar[i] = kappa * ebar[i] + \(psiDotEligibility(comps) { "e\($0)" }.joined(separator: " + "));")
                     }
                 }
+            }
+        }
+    }
+
+    /// Chunk mode: D, c and ψ of this step on each recorded channel's stored components, for
+    /// the chunk primitives (runtime-c/plasticity_chunk.c) — the synapses are not touched per step.
+    private func emitChunkRecord(_ w: CWriter) {
+        for p in layout.chunkRecordOwners {
+            let projection = layout.projections[p], comps = projection.components, m = comps.count
+            w.block("") {
+                w.line("float *rec = a->chunk_record[\(p)] + ((long)(t - a->chunk_first) * B + b) * \(KernelLayout.chunkRecordWidth(m)) * n + j;")
+                var row = 0
+                for s in comps { for q in comps {
+                    w.line("rec[\(row) * n] = \(value(plan.stateJacobian[s][q]) ?? "0.0f");"); row += 1
+                } }
+                for s in comps { w.line("rec[\(row) * n] = \(value(plan.inputJacobian[s][projection.channel]) ?? "0.0f");"); row += 1 }
+                for s in comps { w.line("rec[\(row) * n] = \(psiExpressions[s]);"); row += 1 }
             }
         }
     }

@@ -27,30 +27,28 @@ struct CNetworkGenerator {
             w.line("const int B = net->batch, n_out = net->n_out, T = net->n_steps;")
             w.line("const int n_last = net->layers[\(last)].n;")
             w.line("const float kappa = net->kappa;")
+            w.line("const int K = net->chunk_steps; /* > 0: traces advance once per chunk of K steps */")
             w.line("net->failed_step = -1;")
             w.line("net->failed_tensor = PLASTICITY_TENSOR_NONE;")
-            w.block("for (int t = 0; t < T; ++t)") {
-                w.comment("hidden layers, bottom up: layer l+1 reads the spikes layer l emitted at this step")
-                for l in 0..<L {
-                    let input = l == 0 ? "net->input + (long)t * B * net->n_in" : "net->layers[\(l - 1)].spike"
-                    w.line("layer\(l)_step(&net->layers[\(l)], t, \(input));")
-                }
-                for (l, layer) in layers.enumerated() {
-                    w.block("") {
-                        w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
-                        w.line("const long per_sequence = (long)a->n * \(layer.model.states.count);")
-                        w.block("for (long i = a->batch_begin * per_sequence; i < a->batch_end * per_sequence; ++i) if (!plasticity_finite(a->state[i]))") {
-                            w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LAYER_STATE + \(l); return 1;")
-                        }
+            w.block("for (int t0 = 0; t0 < T; t0 += K > 0 ? K : T)") {
+                w.line("const int t1 = K > 0 && t0 + K < T ? t0 + K : T;")
+                w.block("if (K > 0)") {
+                    w.comment("the chunk's presynaptic rows start with the spikes from before it")
+                    for l in 0..<L {
+                        w.line("net->layers[\(l)].chunk_first = t0;")
+                        emitKeepSpikes(w, layer: l, slot: "0")
                     }
                 }
-                w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
-                    emitReadoutAndLoss(w)
-                    emitGradients(w)
+                w.block("for (int t = t0; t < t1; ++t)") {
+                    emitStep(w)
                 }
-                w.block("if (!(net->loss_sum == net->loss_sum) || net->loss_sum - net->loss_sum != 0.0)") {
-                    w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LOSS; return 1;")
+                w.block("if (K > 0)") {
+                    for l in 0..<L { emitChunkEnd(w, layer: l) }
                 }
+            }
+            w.block("if (K > 0)") {
+                w.comment("the chunk accumulators into the outputs (neuron-innermost to [n][n_pre])")
+                for l in 0..<L { emitChunkFlush(w, layer: l) }
             }
             w.comment("accumulated gradients must be finite")
             for (l, layer) in layers.enumerated() {
@@ -62,6 +60,108 @@ struct CNetworkGenerator {
                 }
             }
             w.line("return 0;")
+        }
+    }
+
+    /// One step t: layers, finiteness, readout, loss, learning signals, gradients.
+    private func emitStep(_ w: CWriter) {
+        let L = layers.count
+        w.comment("hidden layers, bottom up: layer l+1 reads the spikes layer l emitted at this step")
+        for l in 0..<L {
+            let input = l == 0 ? "net->input + (long)t * B * net->n_in" : "net->layers[\(l - 1)].spike"
+            w.line("layer\(l)_step(&net->layers[\(l)], t, \(input));")
+        }
+        for (l, layer) in layers.enumerated() {
+            w.block("") {
+                w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
+                w.line("const long per_sequence = (long)a->n * \(layer.model.states.count);")
+                w.block("for (long i = a->batch_begin * per_sequence; i < a->batch_end * per_sequence; ++i) if (!plasticity_finite(a->state[i]))") {
+                    w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LAYER_STATE + \(l); return 1;")
+                }
+            }
+        }
+        w.block("if (K > 0)") {
+            for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "t - t0 + 1") }
+        }
+        w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
+            w.block("if (K > 0)") {
+                w.comment("steps without a loss have no learning signal")
+                for l in 0..<L {
+                    w.line("for (int j = 0; j < net->layers[\(l)].n; ++j) net->layers[\(l)].chunk_signal[((long)(t - t0) * B + b) * net->layers[\(l)].n + j] = 0.0f;")
+                }
+            }
+            emitReadoutAndLoss(w)
+            emitGradients(w)
+        }
+        w.block("if (!(net->loss_sum == net->loss_sum) || net->loss_sum - net->loss_sum != 0.0)") {
+            w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LOSS; return 1;")
+        }
+    }
+
+    /// Copies this slice's spikes of layer l into slot `slot` of its chunk rows.
+    private func emitKeepSpikes(_ w: CWriter, layer l: Int, slot: String) {
+        w.block("") {
+            w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
+            w.line("float *row = a->chunk_spikes + (long)(\(slot)) * B * a->n;")
+            w.line("for (long i = (long)a->batch_begin * a->n; i < (long)a->batch_end * a->n; ++i) row[i] = a->spike[i];")
+        }
+    }
+
+    /// Chunk arguments common to every call for layer l.
+    private func emitChunkArguments(_ w: CWriter, layer l: Int) {
+        w.line("plasticity_layer_args *a = &net->layers[\(l)];")
+        w.line("plasticity_chunk_args c; /* every field set: an initializer would make TinyCC call memset */")
+        w.line("c.batch = B; c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.factorized = 0; c.kappa = kappa;")
+        w.line("c.record = 0; c.propagator = 0; c.signal = a->chunk_signal; c.pre = 0; c.pre_step_stride = 0;")
+        w.line("c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0;")
+    }
+
+    /// The end of a chunk of layer l: per sequence, the propagators of each recorded channel,
+    /// then every projection's synapses.
+    private func emitChunkEnd(_ w: CWriter, layer l: Int) {
+        let layout = layers[l].layout
+        w.block("") {
+            emitChunkArguments(w, layer: l)
+            w.line("c.steps = t1 - t0;")
+            w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
+                w.line("c.b = b;")
+                for p in layout.chunkRecordOwners {
+                    let m = layout.projections[p].components.count
+                    w.line("c.m = \(m); c.width = \(KernelLayout.chunkRecordWidth(m)); c.record = a->chunk_record[\(p)]; c.propagator = a->chunk_propagator[\(p)];")
+                    w.line("net->chunk_coefficients(&c);")
+                }
+                for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
+                    let owner = layout.chunkRecordOwner(of: p), m = projection.components.count
+                    let (pre, stride, count): (String, String, String)
+                    switch projection.source {
+                    case .recurrent: (pre, stride, count) = ("a->chunk_spikes", "(long)B * a->n", "a->n")
+                    case .input where l == 0: (pre, stride, count) = ("net->input + (long)t0 * B * net->n_in", "(long)B * net->n_in", "a->n_in")
+                    case .input: (pre, stride, count) = ("net->layers[\(l - 1)].chunk_spikes + (long)B * a->n_in", "(long)B * a->n_in", "a->n_in")
+                    }
+                    w.line("c.m = \(m); c.width = \(KernelLayout.chunkRecordWidth(m)); c.record = a->chunk_record[\(owner)]; c.propagator = a->chunk_propagator[\(owner)];")
+                    w.line("c.n_pre = \(count); c.factorized = \(projection.factorized ? 1 : 0); c.pre = \(pre); c.pre_step_stride = \(stride);")
+                    w.line("c.eps = a->eligibility_vector[\(p)]; c.ebar = a->eligibility_trace[\(p)]; c.grad = a->chunk_gradient[\(p)];")
+                    w.line("c.esum = a->eligibility_sum[\(p)] ? a->chunk_eligibility_sum[\(p)] : 0;")
+                    w.line("c.ebarsum = a->eligibility_trace_sum[\(p)] ? a->chunk_eligibility_trace_sum[\(p)] : 0;")
+                    w.line("net->chunk_synapses(&c);")
+                }
+            }
+        }
+    }
+
+    private func emitChunkFlush(_ w: CWriter, layer l: Int) {
+        let layout = layers[l].layout
+        w.block("") {
+            emitChunkArguments(w, layer: l)
+            w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
+                w.line("c.b = b;")
+                for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
+                    w.line("c.n_pre = \(projection.source == .input ? "a->n_in" : "a->n"); c.grad = a->chunk_gradient[\(p)];")
+                    w.line("c.esum = a->eligibility_sum[\(p)] ? a->chunk_eligibility_sum[\(p)] : 0;")
+                    w.line("c.ebarsum = a->eligibility_trace_sum[\(p)] ? a->chunk_eligibility_trace_sum[\(p)] : 0;")
+                    w.line("net->chunk_flush(&c, net->grad_weights[\(l * 8 + p)], a->eligibility_sum[\(p)], a->eligibility_trace_sum[\(p)]);")
+                }
+            }
         }
     }
 
@@ -125,7 +225,7 @@ struct CNetworkGenerator {
             w.block("") {
                 w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
                 w.line("const int nl = a->n;")
-                w.line("float *signal = net->learning_signal + (long)\(l) * net->n_max;")
+                w.line("float *signal = K > 0 ? a->chunk_signal + ((long)(t - t0) * B + b) * nl : net->learning_signal + (long)\(l) * net->n_max;")
                 w.line("const float *feedback = net->feedback[\(l)];")
                 w.block("for (int j = 0; j < nl; ++j)") {
                     w.line("float s = 0.0f;")
@@ -133,7 +233,7 @@ struct CNetworkGenerator {
                         w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_BACKWARD)") {
                             w.comment("same-step path: spike j of layer l, input current of layer l+1 neuron i, its spike, through projection 0 of layer l+1")
                             w.line("const plasticity_layer_args *up = &net->layers[\(l + 1)];")
-                            w.line("const float *above = net->learning_signal + (long)\(l + 1) * net->n_max;")
+                            w.line("const float *above = K > 0 ? up->chunk_signal + ((long)(t - t0) * B + b) * up->n : net->learning_signal + (long)\(l + 1) * net->n_max;")
                             w.line("const float *gain = up->instant_gain + (long)b * up->n;")
                             w.line("for (int i = 0; i < up->n; ++i) s += up->weights[0][(long)i * nl + j] * gain[i] * above[i];")
                         }
@@ -151,7 +251,7 @@ struct CNetworkGenerator {
                 }
                 for (p, projection) in layer.layout.projections.enumerated() {
                     let pre = projection.source == .input ? "a->n_in" : "nl"
-                    w.block("") {
+                    w.block("if (K == 0)") {
                         w.line("const int n_pre = \(pre);")
                         w.line("float *g = net->grad_weights[\(l * 8 + p)];")
                         w.line("const float *ebar = a->eligibility_trace[\(p)] + (long)b * nl * n_pre;")

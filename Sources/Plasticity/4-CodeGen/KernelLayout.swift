@@ -34,6 +34,21 @@ public struct KernelLayout: Sendable, Hashable {
         parameterTraceComponents = offset
     }
 
+    /// Chunk mode: the projections whose channel record the forward pass writes (the first
+    /// projection into each channel with a trace; later ones on that channel share its record).
+    public var chunkRecordOwners: [Int] {
+        projections.indices.filter { p in
+            !projections[p].components.isEmpty && !projections[..<p].contains { $0.channel == projections[p].channel && !$0.components.isEmpty }
+        }
+    }
+    /// The record owner of projection p.
+    public func chunkRecordOwner(of p: Int) -> Int {
+        projections.firstIndex { $0.channel == projections[p].channel && !$0.components.isEmpty }!
+    }
+    /// Floats per (step, sequence, neuron) of a chunk record: D, c, ψ in, W out (runtime-c/plasticity_chunk.c).
+    public static func chunkRecordWidth(_ m: Int) -> Int { max(m * m + 2 * m, m + 4) }
+    public static func chunkPropagatorWidth(_ m: Int) -> Int { m * m + 4 * m + 3 }
+
     /// Floats of each buffer for a batch of `batch` sequences, `inputs` presynaptic inputs and
     /// `neurons` neurons.
     public func bufferSizes(batch: Int, inputs: Int, neurons: Int) -> [String: Int] {

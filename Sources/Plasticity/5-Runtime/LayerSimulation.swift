@@ -124,6 +124,36 @@ public class LayerBuffers {
         resetSequence()
     }
 
+    /// Chunk mode (network kernels): the forward pass records K steps of local Jacobians and the
+    /// traces advance once per chunk (runtime-c/plasticity_chunk.c). ε and ē are then stored
+    /// neuron-innermost; see plasticity_kernel.h.
+    public private(set) var chunkSteps = 0
+    private var chunkRecords: [FloatBuffer?] = [], chunkPropagators: [FloatBuffer?] = []
+    private var chunkSignal: FloatBuffer?, chunkSpikes: FloatBuffer?
+    private var chunkGradients: [FloatBuffer?] = [], chunkEligibilitySums: [FloatBuffer?] = [], chunkTraceSums: [FloatBuffer?] = []
+
+    /// Allocates the chunk buffers for chunks of `steps` steps (the caller has checked their size
+    /// against the memory cap) and starts a new sequence: the trace layouts change.
+    func enableChunks(steps: Int) {
+        precondition(steps > 0 && layout.projections.allSatisfy { $0.components.count <= Int(PLASTICITY_CHUNK_MAX_COMPONENTS) })
+        chunkSteps = steps
+        let sizes = Dictionary(uniqueKeysWithValues: layout.chunkBufferElements(batch: batch, inputs: inputs, neurons: neurons, steps: steps)
+            .map { ($0.name, $0.elements) })
+        chunkSignal = FloatBuffer(count: sizes["chunk_signal"]!)
+        chunkSpikes = FloatBuffer(count: sizes["chunk_spikes"]!)
+        chunkRecords = layout.projections.indices.map { p in sizes["chunk_record[\(p)]"].map { FloatBuffer(count: $0) } }
+        chunkPropagators = layout.projections.indices.map { p in sizes["chunk_propagator[\(p)]"].map { FloatBuffer(count: $0) } }
+        chunkGradients = layout.projections.indices.map { p in sizes["chunk_gradient[\(p)]"].map { FloatBuffer(count: $0) } }
+        chunkEligibilitySums = layout.projections.map { _ in nil }
+        chunkTraceSums = layout.projections.map { _ in nil }
+        resetSequence()
+    }
+
+    /// Zeroes what a chunk-mode call accumulates (after a call that stopped before flushing it).
+    func clearChunkAccumulators() {
+        for buffer in (chunkGradients + chunkEligibilitySums + chunkTraceSums).compactMap({ $0 }) { buffer.pointer.update(repeating: 0) }
+    }
+
     /// Whether `spike` holds the sequence's initial z^{-1} = 0 (a constant, so the first step
     /// takes no derivative through it) rather than a spike the dynamics emitted. Set by
     /// `resetSequence`, cleared by every call that advances the layer.
@@ -184,9 +214,35 @@ public class LayerBuffers {
         a.active = active
         a.spike_is_initial = spikeIsInitial ? 1 : 0
         a.batch_begin = 0; a.batch_end = Int32(batch)
+        if chunkSteps > 0 { setChunkArguments(&a) }
         return a
     }
 
+}
+
+extension LayerBuffers {
+    private func setChunkArguments(_ a: inout plasticity_layer_args) {
+        a.chunk_steps = Int32(chunkSteps)
+        a.chunk_signal = chunkSignal!.base
+        a.chunk_spikes = chunkSpikes!.base
+        for p in layout.projections.indices where !layout.projections[p].components.isEmpty {
+            let pre = layout.projections[p].source == .input ? inputs : neurons
+            if keepsEligibilitySums, chunkEligibilitySums[p] == nil { chunkEligibilitySums[p] = FloatBuffer(count: batch * pre * neurons) }
+            if keepsTraceSums, chunkTraceSums[p] == nil { chunkTraceSums[p] = FloatBuffer(count: batch * pre * neurons) }
+        }
+        func set<T>(_ field: inout T, _ buffers: [FloatBuffer?]) {
+            withUnsafeMutableBytes(of: &field) { raw in
+                let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
+                for (p, buffer) in buffers.enumerated() { slots[p] = buffer?.base }
+            }
+        }
+        let owners = layout.projections.indices.map { p in layout.projections[p].components.isEmpty ? nil : layout.chunkRecordOwner(of: p) }
+        set(&a.chunk_record, owners.map { $0.flatMap { chunkRecords[$0] } })
+        set(&a.chunk_propagator, owners.map { $0.flatMap { chunkPropagators[$0] } })
+        set(&a.chunk_gradient, chunkGradients)
+        set(&a.chunk_eligibility_sum, chunkEligibilitySums)
+        set(&a.chunk_eligibility_trace_sum, chunkTraceSums)
+    }
 }
 
 /// A layer with its own kernel, and the calls that advance it. Nothing is allocated per step.

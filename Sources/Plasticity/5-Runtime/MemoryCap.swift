@@ -77,4 +77,22 @@ extension KernelLayout {
         }
         return sizes
     }
+
+    /// Floats of the chunk-mode buffers (`LayerBuffers.enableChunks`) for chunks of `steps` steps,
+    /// the optional sums included.
+    func chunkBufferElements(batch: Int, inputs: Int, neurons: Int, steps: Int) -> [(name: String, elements: Int)] {
+        let p = MemoryCap.product
+        var sizes: [(String, Int)] = [("chunk_signal", p(steps, batch, neurons)), ("chunk_spikes", p(steps + 1, batch, neurons))]
+        for o in chunkRecordOwners {
+            let m = projections[o].components.count
+            sizes.append(("chunk_record[\(o)]", p(steps, batch, Self.chunkRecordWidth(m), neurons)))
+            sizes.append(("chunk_propagator[\(o)]", p(batch, Self.chunkPropagatorWidth(m), neurons)))
+        }
+        for (i, projection) in projections.enumerated() where !projection.components.isEmpty {
+            let pre = projection.source == .input ? inputs : neurons
+            sizes.append(("chunk_gradient[\(i)]", p(batch, pre, neurons)))
+            sizes.append(("chunk_sums[\(i)]", p(2, batch, pre, neurons)))
+        }
+        return sizes
+    }
 }

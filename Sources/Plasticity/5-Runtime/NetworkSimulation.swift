@@ -72,19 +72,33 @@ public final class NetworkSimulation {
     /// Per layer [steps][batch][neurons] spikes of the last `Trainer.evaluate(recordSpikes: true)`.
     public var lastSpikes: [[Float]] = []
 
+    /// Steps per chunk of time-chunked exact traces (0: the traces advance every step).
+    public let chunkSteps: Int
+
+    /// - Parameter chunkSteps: K > 0 runs the kernel in chunk mode: the forward pass records K
+    ///   steps of local Jacobians, then every synapse's ε, ē and gradient advance once for the
+    ///   whole chunk and the chunk's inputs enter only where they are nonzero (DESIGN.md
+    ///   Appendix A). The same gradients as step by step up to float reassociation (relative
+    ///   1e-4 in `ChunkedTraceTests`); memory grows with K, not with T.
     /// - Throws: `ResourceError` before allocating anything when the buffers would exceed
     ///   `memoryCap` bytes (default: `MemoryCap.bytes`, half the physical memory).
-    public init(kernel: NetworkKernel, batch: Int, memoryCap: Int = MemoryCap.bytes) throws {
+    public init(kernel: NetworkKernel, batch: Int, chunkSteps: Int = 0, memoryCap: Int = MemoryCap.bytes) throws {
         self.kernel = kernel
         self.batch = batch
+        self.chunkSteps = chunkSteps
         let net = kernel.network
-        try Self.checkMemory(kernel: kernel, batch: batch, cap: memoryCap)
+        guard chunkSteps >= 0 else { throw ResourceError(message: "chunk steps must be 0 (off) or positive, not \(chunkSteps)") }
+        if chunkSteps > 0, let wide = kernel.stages.layers.first(where: { $0.source.layout.projections.contains { $0.components.count > Int(PLASTICITY_CHUNK_MAX_COMPONENTS) } }) {
+            throw ResourceError(message: "chunk mode supports up to \(PLASTICITY_CHUNK_MAX_COMPONENTS) trace components per synapse; model '\(wide.model.name)' has more (use chunkSteps 0)")
+        }
+        try Self.checkMemory(kernel: kernel, batch: batch, chunkSteps: chunkSteps, cap: memoryCap)
         var below = net.inputs
         var layers: [LayerBuffers] = []
         for (l, stages) in kernel.stages.layers.enumerated() {
             let buffers = try LayerBuffers(layout: stages.source.layout, model: stages.model, batch: batch,
                                            inputs: below, neurons: net.hidden[l].neurons)
             buffers.kappa = Float(net.kappa)
+            if chunkSteps > 0 { buffers.enableChunks(steps: chunkSteps) }
             layers.append(buffers)
             below = net.hidden[l].neurons
         }
@@ -109,7 +123,7 @@ public final class NetworkSimulation {
     /// Every buffer `init` allocates, counted before any is: per layer its own buffers plus a
     /// gradient per weight matrix and parameter vector; the readout, its traces and gradients;
     /// feedback matrices; per-step error and learning signals.
-    static func checkMemory(kernel: NetworkKernel, batch: Int, cap: Int) throws {
+    static func checkMemory(kernel: NetworkKernel, batch: Int, chunkSteps: Int = 0, cap: Int) throws {
         let net = kernel.network, p = MemoryCap.product
         guard batch > 0 else { throw ResourceError(message: "the batch must be positive, not \(batch)") }
         var buffers: [(name: String, elements: Int)] = []
@@ -119,6 +133,10 @@ public final class NetworkSimulation {
             for b in stages.source.layout.bufferElements(batch: batch, inputs: below, neurons: n) {
                 buffers.append(("layer \(l) \(b.name)", b.elements))
                 if b.name.hasPrefix("weights") || b.name == "params" { buffers.append(("layer \(l) gradient of \(b.name)", b.elements)) }
+            }
+            if chunkSteps > 0 {
+                buffers += stages.source.layout.chunkBufferElements(batch: batch, inputs: below, neurons: n, steps: chunkSteps)
+                    .map { ("layer \(l) \($0.name)", $0.elements) }
             }
             if net.hidden[l].feedback == .random || net.hidden[l].feedback == .targetProjection { buffers.append(("layer \(l) feedback", p(n, net.outputs))) }
             below = n
@@ -195,6 +213,10 @@ public final class NetworkSimulation {
         args.grad_readout_weights = readoutWeightGradient.base; args.grad_readout_bias = readoutBiasGradient.base
         args.error = error.base; args.learning_signal = learningSignal.base
         args.n_max = Int32(net.hidden.map(\.neurons).max()!)
+        args.chunk_steps = Int32(chunkSteps)
+        args.chunk_coefficients = plasticity_chunk_coefficients
+        args.chunk_synapses = plasticity_chunk_synapses
+        args.chunk_flush = plasticity_chunk_flush
         let spikeRecords = layers.map { recordSpikes ? FloatBuffer(count: steps * batch * $0.neurons) : nil }
         withUnsafeMutableBytes(of: &args.layers) { raw in
             let slots = raw.bindMemory(to: plasticity_layer_args.self)
@@ -239,7 +261,10 @@ public final class NetworkSimulation {
         }
         if steps > 0 { for layer in layers { layer.spikeIsInitial = false } }
         var failure: (Int, String)?
-        if args.failed_step >= 0 { failure = (Int(args.failed_step), Self.tensorName(args.failed_tensor)) }
+        if args.failed_step >= 0 {
+            failure = (Int(args.failed_step), Self.tensorName(args.failed_tensor))
+            for layer in layers { layer.clearChunkAccumulators() }
+        }
         var result = NetworkRunResult(loss: args.loss_sum, correct: Int(args.correct), counted: Int(args.counted),
                                       failure: failure, readout: recordReadout ? readout : [])
         result.spikes = spikeRecords.compactMap { $0?.array }

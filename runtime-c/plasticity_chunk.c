@@ -1,0 +1,180 @@
+/*
+ * Time-chunked exact eligibility traces (DESIGN.md Appendix A), for one sequence b of a layer.
+ *
+ * The forward pass of a chunk (t0, t1] records, per step r, neuron j and input channel, the local
+ * Jacobians D (m×m), c (m), ψ (m) on the m stored components of ε, and the learning signal L.
+ * Every trace is linear in those, so the chunk advances each synapse's state
+ * Y = (ε ∈ R^m, ē, G, Σe, Σē) at once:
+ *
+ *     Y^{t1} = Ψ Y^{t0} + Σ_r W(r) x_i^r,     Ψ = M^{t1} ⋯ M^{t0+1},   W(r) = M^{t1} ⋯ M^{r+1} v^r
+ *
+ * with the one-step map M^r (ε ← Dε, ē ← κē + ψDε, each accumulator ← itself + α ē + β e) and the
+ * input column v^r = (c, ψ·c, (α+β) ψ·c). Ψ and W are per neuron (O(K m³) per chunk); the
+ * per-synapse tensors are read and written once per chunk, and the inputs enter only where
+ * x_i^r ≠ 0 (spikes). Exact up to float reassociation; checked against the step-by-step kernel
+ * (ChunkedTraceTests).
+ *
+ * Layouts in chunk mode, [n] innermost so that every loop runs over neurons j contiguously:
+ *   record      [K][batch][width][n]   D (m·m rows), c (m), ψ (m); overwritten by W: Wε (m), Wē, WG, WΣe, WΣē
+ *   propagator  [batch][m·m + 4m + 3][n]   F (m·m), a (m), g (m), λ, gΣe (m), gΣē (m), λΣē, κ^K
+ *   signal      [K][batch][n]           L
+ *   eps         [batch][n_pre][m][n]    ([batch][n_pre][m] when factorized: ε is a presynaptic trace)
+ *   ebar, grad, esum, ebarsum  [batch][n_pre][n]
+ */
+#include "PlasticityRuntime.h"
+
+enum { MAX_COMPONENTS = PLASTICITY_CHUNK_MAX_COMPONENTS };
+
+int plasticity_chunk_record_width(int m) { return m * m + 2 * m > m + 4 ? m * m + 2 * m : m + 4; }
+int plasticity_chunk_propagator_width(int m) { return m * m + 4 * m + 3; }
+
+/* The backward sweep r = t1 … t0+1 over one channel's record: W(r) in place of (D, c, ψ), and the
+ * chunk's propagator Ψ. Row vectors of Ψ: ε-block F, ē-row (a, κ^{t1-r}), accumulator rows (g, λ). */
+static inline __attribute__((always_inline)) void coefficients(const plasticity_chunk_args *c, const int m) {
+    const int n = c->n, B = c->batch, b = c->b, width = c->width;
+    const float kappa = c->kappa;
+    float *prop = c->propagator + (long)b * plasticity_chunk_propagator_width(m) * n;
+    float *F = prop, *A = F + m * m * n, *G = A + m * n, *lam = G + m * n, *GE = lam + n, *GS = GE + m * n;
+    float *lamS = GS + m * n, *kpow = lamS + n;
+    for (int p = 0; p < m; ++p) for (int q = 0; q < m; ++q) for (int j = 0; j < n; ++j) F[(p * m + q) * n + j] = p == q ? 1.0f : 0.0f;
+    for (long i = 0; i < (long)m * n; ++i) { A[i] = 0.0f; G[i] = 0.0f; GE[i] = 0.0f; GS[i] = 0.0f; }
+    for (int j = 0; j < n; ++j) lam[j] = 0.0f;
+    float power = 1.0f, summedLeak = 0.0f;   /* κ^{t1-r}, and λ of Σē (the same for every neuron) */
+    for (int r = c->steps - 1; r >= 0; --r) {
+        float *rec = c->record + ((long)r * B + b) * width * n;
+        const float *L = c->signal + ((long)r * B + b) * n;
+        for (int j = 0; j < n; ++j) {
+            float D[MAX_COMPONENTS * MAX_COMPONENTS], in[MAX_COMPONENTS], psi[MAX_COMPONENTS];
+            for (int s = 0; s < m * m; ++s) D[s] = rec[s * n + j];
+            for (int s = 0; s < m; ++s) { in[s] = rec[(m * m + s) * n + j]; psi[s] = rec[(m * m + m + s) * n + j]; }
+            const float l = L[j], lg = lam[j] + l;
+            float ah[MAX_COMPONENTS], gh[MAX_COMPONENTS], eh[MAX_COMPONENTS], sh[MAX_COMPONENTS];
+            float wbar = 0.0f, wg = 0.0f, we = 0.0f, ws = 0.0f;
+            for (int s = 0; s < m; ++s) {
+                ah[s] = A[s * n + j] + power * psi[s];
+                gh[s] = G[s * n + j] + lg * psi[s];
+                eh[s] = GE[s * n + j] + psi[s];
+                sh[s] = GS[s * n + j] + (summedLeak + 1.0f) * psi[s];
+                wbar += ah[s] * in[s]; wg += gh[s] * in[s]; we += eh[s] * in[s]; ws += sh[s] * in[s];
+            }
+            for (int p = 0; p < m; ++p) {
+                float w = 0.0f;
+                for (int q = 0; q < m; ++q) w += F[(p * m + q) * n + j] * in[q];
+                rec[p * n + j] = w;
+            }
+            rec[m * n + j] = wbar; rec[(m + 1) * n + j] = wg; rec[(m + 2) * n + j] = we; rec[(m + 3) * n + j] = ws;
+            /* Ψ ← Ψ M^r: every row times D */
+            for (int p = 0; p < m; ++p) {
+                float row[MAX_COMPONENTS];
+                for (int q = 0; q < m; ++q) row[q] = F[(p * m + q) * n + j];
+                for (int q = 0; q < m; ++q) {
+                    float f = 0.0f;
+                    for (int s = 0; s < m; ++s) f += row[s] * D[s * m + q];
+                    F[(p * m + q) * n + j] = f;
+                }
+            }
+            for (int q = 0; q < m; ++q) {
+                float a = 0.0f, g = 0.0f, e = 0.0f, t = 0.0f;
+                for (int s = 0; s < m; ++s) { const float d = D[s * m + q]; a += ah[s] * d; g += gh[s] * d; e += eh[s] * d; t += sh[s] * d; }
+                A[q * n + j] = a; G[q * n + j] = g; GE[q * n + j] = e; GS[q * n + j] = t;
+            }
+            lam[j] = lg * kappa;
+        }
+        summedLeak = (summedLeak + 1.0f) * kappa;
+        power *= kappa;
+    }
+    for (int j = 0; j < n; ++j) { lamS[j] = summedLeak; kpow[j] = power; }
+}
+
+void plasticity_chunk_coefficients(const plasticity_chunk_args *c) {
+    switch (c->m) {
+    case 1: coefficients(c, 1); break;
+    case 2: coefficients(c, 2); break;
+    case 3: coefficients(c, 3); break;
+    default: coefficients(c, c->m); break;
+    }
+}
+
+/* y[j] += a x[j] over n neurons. */
+static inline void add_scaled(float *restrict y, const float *restrict x, int n, float a) {
+    for (int j = 0; j < n; ++j) y[j] += a * x[j];
+}
+
+/* One projection of sequence b: the chunk's start state through Ψ (once per synapse), then the
+ * inputs of the chunk through W (once per nonzero presynaptic entry and step). */
+static inline __attribute__((always_inline)) void synapses(const plasticity_chunk_args *c, const int m, const int factorized) {
+    const int n = c->n, n_pre = c->n_pre, B = c->batch, b = c->b, width = c->width;
+    const float *prop = c->propagator + (long)b * plasticity_chunk_propagator_width(m) * n;
+    const float *F = prop, *A = F + m * m * n, *G = A + m * n, *lam = G + m * n, *GE = lam + n, *GS = GE + m * n;
+    const float *lamS = GS + m * n, *kpow = lamS + n;
+    const long plane = (long)n_pre * n;
+    float *eps = c->eps + (long)b * n_pre * m * (factorized ? 1 : n);
+    float *ebar = c->ebar + b * plane, *grad = c->grad + b * plane;
+    float *esum = c->esum ? c->esum + b * plane : 0, *ebarsum = c->ebarsum ? c->ebarsum + b * plane : 0;
+    for (int i = 0; i < n_pre; ++i) {
+        float *restrict eb = ebar + (long)i * n, *restrict g = grad + (long)i * n;
+        float *restrict es = esum ? esum + (long)i * n : 0, *restrict bs = ebarsum ? ebarsum + (long)i * n : 0;
+        /* ε_i is shared by all neurons when factorized (D and c are constants, so F is neuron 0's) */
+        float *restrict ep = factorized ? eps + (long)i * m : eps + (long)i * m * n;
+        for (int j = 0; j < n; ++j) {
+            float e[MAX_COMPONENTS];
+            for (int s = 0; s < m; ++s) e[s] = factorized ? ep[s] : ep[s * n + j];
+            const float old = eb[j];
+            float ge = lam[j] * old, ae = kpow[j] * old;
+            for (int s = 0; s < m; ++s) { ge += G[s * n + j] * e[s]; ae += A[s * n + j] * e[s]; }
+            g[j] += ge;
+            if (es) { float v = 0.0f; for (int s = 0; s < m; ++s) v += GE[s * n + j] * e[s]; es[j] += v; }
+            if (bs) { float v = lamS[j] * old; for (int s = 0; s < m; ++s) v += GS[s * n + j] * e[s]; bs[j] += v; }
+            eb[j] = ae;
+            if (!factorized) for (int p = 0; p < m; ++p) {
+                float v = 0.0f;
+                for (int q = 0; q < m; ++q) v += F[(p * m + q) * n + j] * e[q];
+                ep[p * n + j] = v;
+            }
+        }
+        if (factorized) {
+            float e[MAX_COMPONENTS];
+            for (int s = 0; s < m; ++s) e[s] = ep[s];
+            for (int p = 0; p < m; ++p) { float v = 0.0f; for (int q = 0; q < m; ++q) v += F[(p * m + q) * n] * e[q]; ep[p] = v; }
+        }
+    }
+    /* inputs: x_i^r ≠ 0 only */
+    for (int r = 0; r < c->steps; ++r) {
+        const float *x = c->pre + (long)r * c->pre_step_stride + (long)b * n_pre;
+        const float *W = c->record + ((long)r * B + b) * width * n;
+        for (int i = 0; i < n_pre; ++i) {
+            const float xi = x[i];
+            if (xi == 0.0f) continue;
+            if (factorized) for (int s = 0; s < m; ++s) eps[(long)i * m + s] += xi * W[s * n];
+            else for (int s = 0; s < m; ++s) add_scaled(eps + ((long)i * m + s) * n, W + s * n, n, xi);
+            add_scaled(ebar + (long)i * n, W + m * n, n, xi);
+            add_scaled(grad + (long)i * n, W + (m + 1) * n, n, xi);
+            if (esum) add_scaled(esum + (long)i * n, W + (m + 2) * n, n, xi);
+            if (ebarsum) add_scaled(ebarsum + (long)i * n, W + (m + 3) * n, n, xi);
+        }
+    }
+}
+
+void plasticity_chunk_synapses(const plasticity_chunk_args *c) {
+    const int f = c->factorized != 0;
+    switch (c->m) {
+    case 1: if (f) synapses(c, 1, 1); else synapses(c, 1, 0); break;
+    case 2: if (f) synapses(c, 2, 1); else synapses(c, 2, 0); break;
+    default: synapses(c, c->m, f); break;
+    }
+}
+
+/* The chunk accumulators of sequence b into the kernel's outputs, transposed ([n_pre][n] → [n][n_pre]),
+ * and zeroed: gradients and Σe are sums over the batch, Σē stays per sequence. */
+void plasticity_chunk_flush(const plasticity_chunk_args *c, float *grad_out, float *esum_out, float *ebarsum_out) {
+    const int n = c->n, n_pre = c->n_pre, b = c->b;
+    const long plane = (long)n_pre * n;
+    float *sources[3] = {c->grad + b * plane, c->esum ? c->esum + b * plane : 0, c->ebarsum ? c->ebarsum + b * plane : 0};
+    float *targets[3] = {grad_out, esum_out, ebarsum_out ? ebarsum_out + b * plane : 0};
+    for (int k = 0; k < 3; ++k) {
+        float *src = sources[k], *dst = targets[k];
+        if (!src) continue;
+        if (dst) for (int j = 0; j < n; ++j) for (int i = 0; i < n_pre; ++i) dst[(long)j * n_pre + i] += src[(long)i * n + j];
+        for (long i = 0; i < plane; ++i) src[i] = 0.0f;
+    }
+}
