@@ -36,6 +36,14 @@ void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *r
     PLASTICITY_TRACE2(eps, ebar, x, n, d00, d01, d10, d11, c0, c1, p0, p1, kappa)
 }
 
+void plasticity_transpose(float *restrict dst, const float *restrict src, int rows, int cols) {
+    enum { TILE = 32 };   /* tiles keep both sides in cache */
+    for (int r0 = 0; r0 < rows; r0 += TILE)
+        for (int c0 = 0; c0 < cols; c0 += TILE)
+            for (int r = r0; r < rows && r < r0 + TILE; ++r)
+                for (int c = c0; c < cols && c < c0 + TILE; ++c) dst[(long)c * rows + r] = src[(long)r * cols + c];
+}
+
 static const plasticity_symbol symbols[] = {
     {"expf", (const void *)expf},
     {"logf", (const void *)logf},

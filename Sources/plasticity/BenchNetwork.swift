@@ -13,6 +13,7 @@ struct BenchNetwork: ParsableCommand {
     @Option(help: "Comma-separated thread counts (the batch is split over threads).") var threads = "1"
     @Option(help: "Override T (steps per sequence).") var steps: Int?
     @Option(help: "Comma-separated input spike probabilities per step (default: each config's, 0.05).") var inputRates: String?
+    @Option(help: "Comma-separated chunk lengths K of time-chunked exact traces; 0 is step by step.") var chunks = "0,100"
     @Flag var json = false
 
     struct Setup { var name: String; var inputs: Int; var model: NeuronModel; var neurons: Int; var outputs: Int; var batch: Int; var rate: Double }
@@ -27,8 +28,8 @@ struct BenchNetwork: ParsableCommand {
     func run() throws {
         var rows: [[String: Any]] = []
         if !json {
-            print("| config | backend | threads | input rate | hidden spikes/neuron/step | s/batch (median of \(repeats)) | synapse-updates/s | compile ms | peak RSS MB |")
-            print("|---|---|---|---|---|---|---|---|---|")
+            print("| config | backend | chunk K | threads | input rate | hidden spikes/neuron/step | s/batch (median of \(repeats)) | synapse-updates/s | compile ms | peak RSS MB |")
+            print("|---|---|---|---|---|---|---|---|---|---|")
         }
         let rates = inputRates.map { $0.split(separator: ",").compactMap { Double($0) } }
         for name in configs.split(separator: ",").map(String.init) {
@@ -46,8 +47,9 @@ struct BenchNetwork: ParsableCommand {
                 let handWritten = backendName == "handC"
                 guard let backend = handWritten ? .systemCC : Backend(rawValue: backendName) else { throw ValidationError("unknown backend \(backendName)") }
                 let kernel = try compile(spec, backend: backend)
+                for chunk in chunks.split(separator: ",").compactMap({ Int($0) }) where !(handWritten && chunk > 0) {
                 for threadCount in threads.split(separator: ",").compactMap({ Int($0) }) where !(handWritten && threadCount > 1) {
-                let sim = try NetworkSimulation(kernel: kernel, batch: setup.batch)
+                let sim = try NetworkSimulation(kernel: kernel, batch: setup.batch, chunkSteps: chunk)
                 sim.initializeWeights(seed: 2, inputGain: 2, recurrentGain: 0.3)
                 sim.threads = threadCount
                 var times: [Double] = []
@@ -64,14 +66,15 @@ struct BenchNetwork: ParsableCommand {
                 let rss = peakResidentMegabytes()
                 let compileMilliseconds = handWritten ? 0 : kernel.compileMilliseconds
                 let spikesPerStep = sim.layers[0].spikeCount.map { Double($0.array.reduce(0, +)) / Double(T * setup.batch * setup.neurons) } ?? .nan
-                rows.append(["config": name, "backend": backendName, "threads": threadCount, "input_rate": rate, "hidden_rate": spikesPerStep,
+                rows.append(["config": name, "backend": backendName, "chunk": chunk, "threads": threadCount, "input_rate": rate, "hidden_rate": spikesPerStep,
                              "seconds_per_batch": median,
                              "synapse_updates_per_second": synapses / median,
                              "compile_ms": compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch])
                 if !json {
-                    print(String(format: "| %@ | %@ | %d | %.2f | %.4f | %.4f | %.3g | %.1f | %.0f |", name, backendName, threadCount, rate, spikesPerStep,
+                    print(String(format: "| %@ | %@ | %d | %d | %.2f | %.4f | %.4f | %.3g | %.1f | %.0f |", name, backendName, chunk, threadCount, rate, spikesPerStep,
                                  median, synapses / median, compileMilliseconds, rss))
                     fflush(nil)
+                }
                 }
                 }
             }

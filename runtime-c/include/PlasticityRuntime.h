@@ -16,4 +16,7 @@ void plasticity_chunk_synapses(const plasticity_chunk_args *c);
 void plasticity_chunk_flush(const plasticity_chunk_args *c, float *grad, float *esum, float *ebarsum);
 int plasticity_chunk_record_width(int m);
 int plasticity_chunk_propagator_width(int m);
+
+/* dst[c][r] = src[r][c] for a rows × cols matrix. */
+void plasticity_transpose(float *dst, const float *src, int rows, int cols);
 #endif

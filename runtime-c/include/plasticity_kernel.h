@@ -16,7 +16,8 @@
  *   eligibility_trace   [batch][n][n_pre]           ē = κ ē + ψ·ε
  *   param_eligibility_vector [batch][n][M]          ε for learnable parameters (M components in all)
  *   param_eligibility_trace  [batch][n][P]
- *   work                [batch][n][C + 1]           scratch: channel currents, next spikes
+ *   weights_transposed[p] [n_pre][n]                Wᵀ, refreshed by the caller before each call (event-driven input adds rows)
+ *   work                [batch][C + 1][n]           scratch: channel currents, next spikes
  *   active              [Σ_p n_pre]                 scratch: active presynaptic indices (event-driven input)
  *
  * Chunk mode (network kernels with chunk_steps = K > 0; runtime-c/plasticity_chunk.c): the forward
@@ -60,6 +61,7 @@ typedef struct plasticity_layer_args {
     float *psi;
     const float *params;
     const float *weights[PLASTICITY_MAX_PROJECTIONS];
+    const float *weights_transposed[PLASTICITY_MAX_PROJECTIONS];
     float *eligibility_vector[PLASTICITY_MAX_PROJECTIONS];
     float *eligibility_trace[PLASTICITY_MAX_PROJECTIONS];
     float *param_eligibility_vector;
@@ -138,6 +140,7 @@ typedef struct plasticity_network_args {
     plasticity_layer_args layers[PLASTICITY_MAX_LAYERS];
     float kappa;                            /* readout leak, also the ē filter of every layer */
     const float *readout_weights;           /* [n_out][n_last] */
+    const float *readout_weights_transposed;    /* [n_last][n_out], refreshed by the caller */
     const float *readout_bias;              /* [n_out] */
     float *readout_state;                   /* y [batch][n_out] */
     float *readout_trace;                   /* z̄ = κ z̄ + z of the last layer [batch][n_last] */

@@ -268,17 +268,15 @@ struct CKernelGenerator {
                         w.line("for (int i = 0; i < \(count); ++i) if (\(pre)[i] != 0.0f) active\(p)[count\(p)++] = i;")
                         offset += " + \(count)"
                     }
-                    w.comment("synaptic input per channel: I_c = sum over projections into c of W x, active columns only")
-                    w.block("for (int j = 0; j < n; ++j)") {
-                        for c in 0..<C {
-                            w.block("") {
-                                w.line("float sum = 0.0f;")
-                                for (p, projection) in layout.projections.enumerated() where projection.channel == c {
-                                    let (pre, count) = preActivity(projection)
-                                    w.line("const float *w\(p) = a->weights[\(p)] + (long)j * \(count);")
-                                    w.line("for (int q = 0; q < count\(p); ++q) { const int i = active\(p)[q]; sum += w\(p)[i] * \(pre)[i]; }")
-                                }
-                                w.line("work[(long)j * \(stride) + \(c)] = sum;")
+                    w.comment("synaptic input per channel: I_c = sum over projections into c of W x, active columns only,")
+                    w.comment("as rows of Wᵀ (each neuron's sum keeps the order of the active inputs)")
+                    for c in 0..<C {
+                        w.block("") {
+                            w.line("float *current = work + (long)\(c) * n;")
+                            w.line("for (int j = 0; j < n; ++j) current[j] = 0.0f;")
+                            for (p, projection) in layout.projections.enumerated() where projection.channel == c {
+                                let (pre, _) = preActivity(projection)
+                                w.line("for (int q = 0; q < count\(p); ++q) { const int i = active\(p)[q]; plasticity_axpy(current, a->weights_transposed[\(p)] + (long)i * n, n, \(pre)[i]); }")
                             }
                         }
                     }
@@ -287,9 +285,9 @@ struct CKernelGenerator {
                         w.line("const long nj = (long)b * n + j;")
                         w.line("float *st = a->state + nj * \(k);")
                         w.line("float *ps = a->psi + nj * \(k);")
-                        emitNeuron(w, firstStep: "a->spike_is_initial && t == 0") { "work[(long)j * \(stride) + \($0)]" }
+                        emitNeuron(w, firstStep: "a->spike_is_initial && t == 0") { "work[(long)\($0) * n + j]" }
                         emitStoreState(w)
-                        w.line("work[(long)j * \(stride) + \(C)] = out;")
+                        w.line("work[(long)\(C) * n + j] = out;")
                         w.line("if (a->output_record) a->output_record[((long)t * B + b) * n + j] = out;")
                         w.line("if (a->spike_count) a->spike_count[j] += out;")
                         if let first = layout.projections.first {
@@ -311,7 +309,7 @@ struct CKernelGenerator {
                         if P > 0 { emitParameterTraces(w) }
                     }
                     w.comment("the new spikes become the previous spikes of the next step")
-                    w.line("for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)j * \(stride) + \(C)];")
+                    w.line("for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)\(C) * n + j];")
                 }
             }
         }

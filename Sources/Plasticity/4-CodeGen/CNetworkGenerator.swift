@@ -176,10 +176,11 @@ struct CNetworkGenerator {
         w.line("net->readout_bias_trace[b] = kappa * net->readout_bias_trace[b] + 1.0f;")
         w.line("if (net->readout_trace_sum) for (int j = 0; j < n_last; ++j) net->readout_trace_sum[(long)b * n_last + j] += zbar[j];")
         w.line("if (net->readout_bias_trace_sum) net->readout_bias_trace_sum[b] += net->readout_bias_trace[b];")
+        w.comment("W_out z + b over the nonzero z only, as rows of W_outᵀ: the same sums, since zeros add nothing")
+        w.line("for (int o = 0; o < n_out; ++o) err[o] = net->readout_bias[o];")
+        w.line("for (int j = 0; j < n_last; ++j) if (z[j] != 0.0f) plasticity_axpy(err, net->readout_weights_transposed + (long)j * n_out, n_out, z[j]);")
         w.block("for (int o = 0; o < n_out; ++o)") {
-            w.line("const float *wo = net->readout_weights + (long)o * n_last;")
-            w.line("const float s = plasticity_dot(net->readout_bias[o], wo, z, n_last);")
-            w.line("y[o] = kappa * y[o] + s;")
+            w.line("y[o] = kappa * y[o] + err[o];")
             w.block("if (!plasticity_finite(y[o]))") {
                 w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_READOUT; return 1;")
             }
@@ -227,6 +228,14 @@ struct CNetworkGenerator {
                 w.line("const int nl = a->n;")
                 w.line("float *signal = K > 0 ? a->chunk_signal + ((long)(t - t0) * B + b) * nl : net->learning_signal + (long)\(l) * net->n_max;")
                 w.line("const float *feedback = net->feedback[\(l)];")
+                if l == last {
+                    w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_ERROR && !feedback)") {
+                        w.comment("symmetric feedback: L = W_outᵀ err, as rows of W_out (each L_j sums over o in order)")
+                        w.line("for (int j = 0; j < nl; ++j) signal[j] = 0.0f;")
+                        w.line("for (int o = 0; o < n_out; ++o) plasticity_axpy(signal, net->readout_weights + (long)o * n_last, nl, err[o]);")
+                    }
+                    w.line("else")
+                }
                 w.block("for (int j = 0; j < nl; ++j)") {
                     w.line("float s = 0.0f;")
                     if l < last {
@@ -242,9 +251,6 @@ struct CNetworkGenerator {
                     w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_TARGET)") {
                         w.line("if (label >= 0) s = feedback[(long)j * n_out + label];")
                         w.line("else for (int o = 0; o < n_out; ++o) s += feedback[(long)j * n_out + o] * target[o];")
-                    }
-                    if l == last {
-                        w.line("else if (!feedback) for (int o = 0; o < n_out; ++o) s += net->readout_weights[(long)o * n_last + j] * err[o];")
                     }
                     w.line("else for (int o = 0; o < n_out; ++o) s += feedback[(long)j * n_out + o] * err[o];")
                     w.line("signal[j] = s;")

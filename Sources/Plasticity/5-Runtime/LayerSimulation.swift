@@ -33,6 +33,8 @@ public class LayerBuffers {
 
     public let state, spike, psi, parameters, work, parameterEligibilityVector, parameterEligibilityTrace: FloatBuffer
     public let weights, eligibilityVectors, eligibilityTraces: [FloatBuffer]
+    /// Wᵀ [n_pre][n] per projection, refreshed from `weights` by every `arguments` call.
+    let weightsTransposed: [FloatBuffer]
 
     /// Sums over steps, kept only when asked for (`keepSums`): spike counts [n] and Σ e [n][n_pre]
     /// for rate regularization; Σ ē [batch][n][n_pre] for time-summed losses; likewise for θ.
@@ -116,6 +118,7 @@ public class LayerBuffers {
         parameterEligibilityVector = FloatBuffer(count: sizes["param_eligibility_vector"]!)
         parameterEligibilityTrace = FloatBuffer(count: sizes["param_eligibility_trace"]!)
         weights = layout.projections.indices.map { FloatBuffer(count: sizes["weights[\($0)]"]!) }
+        weightsTransposed = weights.map { FloatBuffer(count: $0.count) }
         eligibilityVectors = layout.projections.indices.map { FloatBuffer(count: sizes["eligibility_vector[\($0)]"]!) }
         eligibilityTraces = layout.projections.indices.map { FloatBuffer(count: sizes["eligibility_trace[\($0)]"]!) }
         let presynaptic = layout.projections.reduce(0) { $0 + ($1.source == .input ? inputs : neurons) }
@@ -170,8 +173,11 @@ public class LayerBuffers {
         }
     }
 
+    /// The kernel arguments over this layer's buffers.
+    /// - Parameter weightsChanged: refresh Wᵀ from the weights (local steps with explicit currents
+    ///   do not read them).
     func arguments(steps: Int, input: UnsafePointer<Float>?, outputRecord: UnsafeMutablePointer<Float>?,
-                   stateRecord: UnsafeMutablePointer<Float>?) -> plasticity_layer_args {
+                   stateRecord: UnsafeMutablePointer<Float>?, weightsChanged: Bool = true) -> plasticity_layer_args {
         var a = plasticity_layer_args()
         a.batch = Int32(batch); a.n_in = Int32(inputs); a.n = Int32(neurons); a.n_steps = Int32(steps)
         a.kappa = kappa
@@ -181,6 +187,13 @@ public class LayerBuffers {
         withUnsafeMutableBytes(of: &a.weights) { raw in
             let slots = raw.bindMemory(to: UnsafePointer<Float>?.self)
             for (p, w) in weights.enumerated() { slots[p] = UnsafePointer(w.base) }
+        }
+        withUnsafeMutableBytes(of: &a.weights_transposed) { raw in
+            let slots = raw.bindMemory(to: UnsafePointer<Float>?.self)
+            for (p, (w, wt)) in zip(weights, weightsTransposed).enumerated() {
+                if weightsChanged { plasticity_transpose(wt.base, w.base, Int32(neurons), Int32(w.count / neurons)) }
+                slots[p] = UnsafePointer(wt.base)
+            }
         }
         withUnsafeMutableBytes(of: &a.eligibility_vector) { raw in
             let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
@@ -305,7 +318,7 @@ public final class LayerSimulation: LayerBuffers {
                 var out = plasticity_local_jacobian(state_jacobian: d.baseAddress, input_jacobian: c.baseAddress,
                                                     param_jacobian: p.baseAddress, output_gradient: psiOut.baseAddress,
                                                     output_param_gradient: zp.baseAddress)
-                var a = arguments(steps: 1, input: nil, outputRecord: nil, stateRecord: nil)
+                var a = arguments(steps: 1, input: nil, outputRecord: nil, stateRecord: nil, weightsChanged: false)
                 kernel.localStep(&a, cur.baseAddress, &out)
             } } } } }
         }

@@ -72,6 +72,7 @@ extension KernelLayout {
             let pre = projection.source == .input ? inputs : neurons
             let m = projection.components.count
             sizes.append(("weights[\(i)]", p(neurons, pre)))
+            sizes.append(("weights_transposed[\(i)]", p(neurons, pre)))
             sizes.append(("eligibility_vector[\(i)]", projection.factorized ? p(batch, pre, m) : p(batch, neurons, pre, m)))
             sizes.append(("eligibility_trace[\(i)]", p(batch, neurons, pre)))
         }

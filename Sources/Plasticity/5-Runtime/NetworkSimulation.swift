@@ -25,6 +25,8 @@ public final class NetworkSimulation {
     public let batch: Int
     public let layers: [LayerBuffers]
     public let readoutWeights, readoutBias: FloatBuffer
+    /// W_outᵀ [n_last][n_out], refreshed from `readoutWeights` by every `run`.
+    private let readoutWeightsTransposed: FloatBuffer
     /// Fixed feedback B [n_l][n_out] per layer (nil for symmetric feedback).
     public let feedback: [FloatBuffer?]
     public let readoutState, readoutTrace, readoutBiasTrace: FloatBuffer
@@ -106,6 +108,7 @@ public final class NetworkSimulation {
         let last = below
         readoutWeights = FloatBuffer(count: net.outputs * last)
         readoutBias = FloatBuffer(count: net.outputs)
+        readoutWeightsTransposed = FloatBuffer(count: readoutWeights.count)
         feedback = net.hidden.map { [.symmetric, .backward].contains($0.feedback) ? nil : FloatBuffer(count: $0.neurons * net.outputs) }
         // A layer under a backward-pass layer reports its instantaneous gain ψ·c.
         for (l, h) in net.hidden.enumerated() where h.feedback == .backward { layers[l + 1].enableInstantGain() }
@@ -132,7 +135,7 @@ public final class NetworkSimulation {
             let n = net.hidden[l].neurons
             for b in stages.source.layout.bufferElements(batch: batch, inputs: below, neurons: n) {
                 buffers.append(("layer \(l) \(b.name)", b.elements))
-                if b.name.hasPrefix("weights") || b.name == "params" { buffers.append(("layer \(l) gradient of \(b.name)", b.elements)) }
+                if b.name.hasPrefix("weights[") || b.name == "params" { buffers.append(("layer \(l) gradient of \(b.name)", b.elements)) }
             }
             if chunkSteps > 0 {
                 buffers += stages.source.layout.chunkBufferElements(batch: batch, inputs: below, neurons: n, steps: chunkSteps)
@@ -141,7 +144,7 @@ public final class NetworkSimulation {
             if net.hidden[l].feedback == .random || net.hidden[l].feedback == .targetProjection { buffers.append(("layer \(l) feedback", p(n, net.outputs))) }
             below = n
         }
-        buffers += [("readout weights and gradient", p(2, net.outputs, below)), ("readout traces", p(batch, below)),
+        buffers += [("readout weights, their transpose and gradient", p(3, net.outputs, below)), ("readout traces", p(batch, below)),
                     ("readout state and error", p(2, batch, net.outputs)),
                     ("learning signals", p(net.hidden.count, net.hidden.map(\.neurons).max() ?? 0))]
         try MemoryCap.check(elements: MemoryCap.sum(buffers.map(\.elements)), what: "the network (batch \(batch))",
@@ -206,6 +209,8 @@ public final class NetworkSimulation {
         args.n_steps = Int32(steps); args.n_layers = Int32(layers.count)
         args.kappa = Float(net.kappa)
         args.readout_weights = UnsafePointer(readoutWeights.base); args.readout_bias = UnsafePointer(readoutBias.base)
+        plasticity_transpose(readoutWeightsTransposed.base, readoutWeights.base, Int32(net.outputs), Int32(layers.last!.neurons))
+        args.readout_weights_transposed = UnsafePointer(readoutWeightsTransposed.base)
         args.readout_state = readoutState.base; args.readout_trace = readoutTrace.base; args.readout_bias_trace = readoutBiasTrace.base
         args.loss = net.loss == .meanSquaredError ? PLASTICITY_LOSS_MSE : PLASTICITY_LOSS_CROSS_ENTROPY
         args.readout_trace_sum = readoutTraceSum?.base

@@ -58,7 +58,7 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
                     var jac = plasticity_local_jacobian(state_jacobian: d.baseAddress, input_jacobian: c.baseAddress,
                                                         param_jacobian: p.baseAddress, output_gradient: psi.baseAddress,
                                                         output_param_gradient: zp.baseAddress)
-                    var args = layer.arguments(steps: 1, input: nil, outputRecord: nil, stateRecord: nil)
+                    var args = layer.arguments(steps: 1, input: nil, outputRecord: nil, stateRecord: nil, weightsChanged: false)
                     simulation.kernel.localStep(Int32(l), &args, cur.baseAddress, &jac)
                 } } } } }
             }

@@ -95,16 +95,15 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
         int *active1 = a->active + 0 + n_in;
         int count1 = 0;
         for (int i = 0; i < n; ++i) if (z[i] != 0.0f) active1[count1++] = i;
-        /* synaptic input per channel: I_c = sum over projections into c of W x, active columns only */
-        for (int j = 0; j < n; ++j) {
-            {
-                float sum = 0.0f;
-                const float *w0 = a->weights[0] + (long)j * n_in;
-                for (int q = 0; q < count0; ++q) { const int i = active0[q]; sum += w0[i] * x[i]; }
-                const float *w1 = a->weights[1] + (long)j * n;
-                for (int q = 0; q < count1; ++q) { const int i = active1[q]; sum += w1[i] * z[i]; }
-                work[(long)j * 2 + 0] = sum;
-            }
+        /* synaptic input per channel: I_c = sum over projections into c of W x, active columns only, */
+        /* as rows of W? ?each neuron's sum keeps the order of the active inputs? */
+        {
+            float *current = work + (long)0 * n;
+            for (int j = 0; j < n; ++j) current[j] = 0.0f;
+            for (int q = 0; q < count0; ++q) { const int i = active0[q]; plasticity_axpy(current, a->weights_transposed[0] + (long)i * n, n, x[i]); }
+            for (int q = 0; q < count1; ++q) { const int i = active1[q]; plasticity_axpy(current, a->weights_transposed[1] + (long)i * n, n, z[i]); }
+        }
+        if (!a->chunk_steps) {
         }
         for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;
@@ -114,7 +113,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             const float hp1_a = st[1];
             const float z_prev = a->spike[nj];
             const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */
-            const float in0_I = work[(long)j * 2 + 0];
+            const float in0_I = work[(long)0 * n + j];
             /* forward: reset, update, output */
             const float v20 = z_prev;
             const float v21 = v20 * 0.600000024f;
@@ -147,7 +146,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             st[1] = h1_a;
             ps[0] = t2;
             ps[1] = t3;
-            work[(long)j * 2 + 1] = out;
+            work[(long)1 * n + j] = out;
             if (a->output_record) a->output_record[((long)t * B + b) * n + j] = out;
             if (a->spike_count) a->spike_count[j] += out;
             if (a->instant_gain) a->instant_gain[nj] = t2 * 1.0f;
@@ -156,41 +155,56 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
                 rec[0] = st[0];
                 rec[1] = st[1];
             }
-            /* projection 0, input: eligibility vectors, 2 per synapse */
-            {
-                float *ebar = a->eligibility_trace[0] + nj * n_in;
-                float *eps = a->eligibility_vector[0] + nj * n_in * 2;
-                plasticity_trace2(eps, ebar, x, n_in, 0.951229453f, 0.0f, t4, t6, 1.0f, 0.0f, t2, t3, kappa);
+            if (a->chunk_steps) {
+                {
+                    float *rec = a->chunk_record[0] + ((long)(t - a->chunk_first) * B + b) * 8 * n + j;
+                    rec[0 * n] = 0.951229453f;
+                    rec[1 * n] = 0.0f;
+                    rec[2 * n] = t4;
+                    rec[3 * n] = t6;
+                    rec[4 * n] = 1.0f;
+                    rec[5 * n] = 0.0f;
+                    rec[6 * n] = t2;
+                    rec[7 * n] = t3;
+                }
             }
-            /* projection 1, recurrent: eligibility vectors, 2 per synapse */
-            {
-                float *ebar = a->eligibility_trace[1] + nj * n;
-                float *eps = a->eligibility_vector[1] + nj * n * 2;
-                plasticity_trace2(eps, ebar, z, n, 0.951229453f, 0.0f, t4, t6, 1.0f, 0.0f, t2, t3, kappa);
-            }
-            if (a->eligibility_sum[0]) {
-                float *esum = a->eligibility_sum[0] + (long)j * n_in;
-                const float *eps_sum = a->eligibility_vector[0] + nj * n_in * 2;
-                for (int i = 0; i < n_in; ++i) esum[i] += t2 * eps_sum[(long)i * 2 + 0] + t3 * eps_sum[(long)i * 2 + 1];
-            }
-            if (a->eligibility_trace_sum[0]) {
-                float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
-                const float *ebar_now = a->eligibility_trace[0] + nj * n_in;
-                for (int i = 0; i < n_in; ++i) bsum[i] += ebar_now[i];
-            }
-            if (a->eligibility_sum[1]) {
-                float *esum = a->eligibility_sum[1] + (long)j * n;
-                const float *eps_sum = a->eligibility_vector[1] + nj * n * 2;
-                for (int i = 0; i < n; ++i) esum[i] += t2 * eps_sum[(long)i * 2 + 0] + t3 * eps_sum[(long)i * 2 + 1];
-            }
-            if (a->eligibility_trace_sum[1]) {
-                float *bsum = a->eligibility_trace_sum[1] + nj * n;
-                const float *ebar_now = a->eligibility_trace[1] + nj * n;
-                for (int i = 0; i < n; ++i) bsum[i] += ebar_now[i];
+            else {
+                /* projection 0, input: eligibility vectors, 2 per synapse */
+                {
+                    float *ebar = a->eligibility_trace[0] + nj * n_in;
+                    float *eps = a->eligibility_vector[0] + nj * n_in * 2;
+                    plasticity_trace2(eps, ebar, x, n_in, 0.951229453f, 0.0f, t4, t6, 1.0f, 0.0f, t2, t3, kappa);
+                }
+                /* projection 1, recurrent: eligibility vectors, 2 per synapse */
+                {
+                    float *ebar = a->eligibility_trace[1] + nj * n;
+                    float *eps = a->eligibility_vector[1] + nj * n * 2;
+                    plasticity_trace2(eps, ebar, z, n, 0.951229453f, 0.0f, t4, t6, 1.0f, 0.0f, t2, t3, kappa);
+                }
+                if (a->eligibility_sum[0]) {
+                    float *esum = a->eligibility_sum[0] + (long)j * n_in;
+                    const float *eps_sum = a->eligibility_vector[0] + nj * n_in * 2;
+                    for (int i = 0; i < n_in; ++i) esum[i] += t2 * eps_sum[(long)i * 2 + 0] + t3 * eps_sum[(long)i * 2 + 1];
+                }
+                if (a->eligibility_trace_sum[0]) {
+                    float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
+                    const float *ebar_now = a->eligibility_trace[0] + nj * n_in;
+                    for (int i = 0; i < n_in; ++i) bsum[i] += ebar_now[i];
+                }
+                if (a->eligibility_sum[1]) {
+                    float *esum = a->eligibility_sum[1] + (long)j * n;
+                    const float *eps_sum = a->eligibility_vector[1] + nj * n * 2;
+                    for (int i = 0; i < n; ++i) esum[i] += t2 * eps_sum[(long)i * 2 + 0] + t3 * eps_sum[(long)i * 2 + 1];
+                }
+                if (a->eligibility_trace_sum[1]) {
+                    float *bsum = a->eligibility_trace_sum[1] + nj * n;
+                    const float *ebar_now = a->eligibility_trace[1] + nj * n;
+                    for (int i = 0; i < n; ++i) bsum[i] += ebar_now[i];
+                }
             }
         }
         /* the new spikes become the previous spikes of the next step */
-        for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)j * 2 + 1];
+        for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)1 * n + j];
     }
 }
 

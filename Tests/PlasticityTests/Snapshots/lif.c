@@ -69,33 +69,32 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
         int *active1 = a->active + 0 + n_in;
         int count1 = 0;
         for (int i = 0; i < n; ++i) if (z[i] != 0.0f) active1[count1++] = i;
-        /* synaptic input per channel: I_c = sum over projections into c of W x, active columns only */
-        for (int j = 0; j < n; ++j) {
+        /* synaptic input per channel: I_c = sum over projections into c of W x, active columns only, */
+        /* as rows of W? ?each neuron's sum keeps the order of the active inputs? */
+        {
+            float *current = work + (long)0 * n;
+            for (int j = 0; j < n; ++j) current[j] = 0.0f;
+            for (int q = 0; q < count0; ++q) { const int i = active0[q]; plasticity_axpy(current, a->weights_transposed[0] + (long)i * n, n, x[i]); }
+            for (int q = 0; q < count1; ++q) { const int i = active1[q]; plasticity_axpy(current, a->weights_transposed[1] + (long)i * n, n, z[i]); }
+        }
+        if (!a->chunk_steps) {
+            /* projection 0: presynaptic trace, factorized since D and c are constant */
             {
-                float sum = 0.0f;
-                const float *w0 = a->weights[0] + (long)j * n_in;
-                for (int q = 0; q < count0; ++q) { const int i = active0[q]; sum += w0[i] * x[i]; }
-                const float *w1 = a->weights[1] + (long)j * n;
-                for (int q = 0; q < count1; ++q) { const int i = active1[q]; sum += w1[i] * z[i]; }
-                work[(long)j * 2 + 0] = sum;
+                float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
+                for (int i = 0; i < n_in; ++i) {
+                    float *e = xbar + (long)i * 1;
+                    const float e0 = 0.951229453f * e[0] + x[i];
+                    e[0] = e0;
+                }
             }
-        }
-        /* projection 0: presynaptic trace, factorized since D and c are constant */
-        {
-            float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
-            for (int i = 0; i < n_in; ++i) {
-                float *e = xbar + (long)i * 1;
-                const float e0 = 0.951229453f * e[0] + x[i];
-                e[0] = e0;
-            }
-        }
-        /* projection 1: presynaptic trace, factorized since D and c are constant */
-        {
-            float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
-            for (int i = 0; i < n; ++i) {
-                float *e = xbar + (long)i * 1;
-                const float e0 = 0.951229453f * e[0] + z[i];
-                e[0] = e0;
+            /* projection 1: presynaptic trace, factorized since D and c are constant */
+            {
+                float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
+                for (int i = 0; i < n; ++i) {
+                    float *e = xbar + (long)i * 1;
+                    const float e0 = 0.951229453f * e[0] + z[i];
+                    e[0] = e0;
+                }
             }
         }
         for (int j = 0; j < n; ++j) {
@@ -104,7 +103,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             float *ps = a->psi + nj * 1;
             const float hp0_v = st[0];
             const float z_prev = a->spike[nj];
-            const float in0_I = work[(long)j * 2 + 0];
+            const float in0_I = work[(long)0 * n + j];
             /* forward: reset, update, output */
             const float v10 = z_prev;
             const float v11 = hp0_v - v10;
@@ -118,7 +117,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             const float t0 = plasticity_surrogate_fast_sigmoid(v5, 10.0f);
             st[0] = h0_v;
             ps[0] = t0;
-            work[(long)j * 2 + 1] = out;
+            work[(long)1 * n + j] = out;
             if (a->output_record) a->output_record[((long)t * B + b) * n + j] = out;
             if (a->spike_count) a->spike_count[j] += out;
             if (a->instant_gain) a->instant_gain[nj] = t0 * 1.0f;
@@ -126,41 +125,51 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
                 float *rec = a->state_record + (((long)t * B + b) * n + j) * 1;
                 rec[0] = st[0];
             }
-            /* projection 0, input: eligibility from the presynaptic trace */
-            {
-                float *ebar = a->eligibility_trace[0] + nj * n_in;
-                const float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
-                plasticity_axpby(ebar, xbar, n_in, kappa, t0);
+            if (a->chunk_steps) {
+                {
+                    float *rec = a->chunk_record[0] + ((long)(t - a->chunk_first) * B + b) * 5 * n + j;
+                    rec[0 * n] = 0.951229453f;
+                    rec[1 * n] = 1.0f;
+                    rec[2 * n] = t0;
+                }
             }
-            /* projection 1, recurrent: eligibility from the presynaptic trace */
-            {
-                float *ebar = a->eligibility_trace[1] + nj * n;
-                const float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
-                plasticity_axpby(ebar, xbar, n, kappa, t0);
-            }
-            if (a->eligibility_sum[0]) {
-                float *esum = a->eligibility_sum[0] + (long)j * n_in;
-                const float *eps_sum = a->eligibility_vector[0] + (long)b * n_in * 1;
-                for (int i = 0; i < n_in; ++i) esum[i] += t0 * eps_sum[(long)i * 1 + 0];
-            }
-            if (a->eligibility_trace_sum[0]) {
-                float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
-                const float *ebar_now = a->eligibility_trace[0] + nj * n_in;
-                for (int i = 0; i < n_in; ++i) bsum[i] += ebar_now[i];
-            }
-            if (a->eligibility_sum[1]) {
-                float *esum = a->eligibility_sum[1] + (long)j * n;
-                const float *eps_sum = a->eligibility_vector[1] + (long)b * n * 1;
-                for (int i = 0; i < n; ++i) esum[i] += t0 * eps_sum[(long)i * 1 + 0];
-            }
-            if (a->eligibility_trace_sum[1]) {
-                float *bsum = a->eligibility_trace_sum[1] + nj * n;
-                const float *ebar_now = a->eligibility_trace[1] + nj * n;
-                for (int i = 0; i < n; ++i) bsum[i] += ebar_now[i];
+            else {
+                /* projection 0, input: eligibility from the presynaptic trace */
+                {
+                    float *ebar = a->eligibility_trace[0] + nj * n_in;
+                    const float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
+                    plasticity_axpby(ebar, xbar, n_in, kappa, t0);
+                }
+                /* projection 1, recurrent: eligibility from the presynaptic trace */
+                {
+                    float *ebar = a->eligibility_trace[1] + nj * n;
+                    const float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
+                    plasticity_axpby(ebar, xbar, n, kappa, t0);
+                }
+                if (a->eligibility_sum[0]) {
+                    float *esum = a->eligibility_sum[0] + (long)j * n_in;
+                    const float *eps_sum = a->eligibility_vector[0] + (long)b * n_in * 1;
+                    for (int i = 0; i < n_in; ++i) esum[i] += t0 * eps_sum[(long)i * 1 + 0];
+                }
+                if (a->eligibility_trace_sum[0]) {
+                    float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
+                    const float *ebar_now = a->eligibility_trace[0] + nj * n_in;
+                    for (int i = 0; i < n_in; ++i) bsum[i] += ebar_now[i];
+                }
+                if (a->eligibility_sum[1]) {
+                    float *esum = a->eligibility_sum[1] + (long)j * n;
+                    const float *eps_sum = a->eligibility_vector[1] + (long)b * n * 1;
+                    for (int i = 0; i < n; ++i) esum[i] += t0 * eps_sum[(long)i * 1 + 0];
+                }
+                if (a->eligibility_trace_sum[1]) {
+                    float *bsum = a->eligibility_trace_sum[1] + nj * n;
+                    const float *ebar_now = a->eligibility_trace[1] + nj * n;
+                    for (int i = 0; i < n; ++i) bsum[i] += ebar_now[i];
+                }
             }
         }
         /* the new spikes become the previous spikes of the next step */
-        for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)j * 2 + 1];
+        for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)1 * n + j];
     }
 }
 
