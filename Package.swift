@@ -18,12 +18,14 @@ let package = Package(
         // Thin shim over the system's libtcc (Debian: libtcc-dev). libtcc.a is static and PIC.
         .systemLibrary(name: "_CTinyCC", path: "Sources/_CTinyCC"),
         // The C side: kernel ABI header (included by every generated kernel) and the symbol table
-        // of the math functions generated code may call.
+        // of the math functions generated code may call. Built for this CPU (as the optimizing backend
+        // compiles kernels) without contraction, so TinyCC kernels calling these primitives and cc
+        // kernels inlining them compute the same floats.
         .target(
             name: "PlasticityRuntime",
             path: "runtime-c",
             exclude: ["README.md"],
-            cSettings: [.unsafeFlags(["-std=c2x", "-O3"])]
+            cSettings: [.unsafeFlags(["-std=c2x", "-O3", "-march=native", "-ffp-contract=off"])]
         ),
         .target(
             name: "Plasticity",

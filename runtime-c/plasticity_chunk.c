@@ -25,12 +25,20 @@
 
 enum { MAX_COMPONENTS = PLASTICITY_CHUNK_MAX_COMPONENTS };
 
+/* The loops over neurons j touch index j of every row only: no dependence between iterations. */
+#if defined(__clang__)
+#define INDEPENDENT_ITERATIONS _Pragma("clang loop vectorize(assume_safety)")
+#else
+#define INDEPENDENT_ITERATIONS
+#endif
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
 int plasticity_chunk_record_width(int m) { return m * m + 2 * m > m + 4 ? m * m + 2 * m : m + 4; }
 int plasticity_chunk_propagator_width(int m) { return m * m + 4 * m + 3; }
 
 /* The backward sweep r = t1 … t0+1 over one channel's record: W(r) in place of (D, c, ψ), and the
  * chunk's propagator Ψ. Row vectors of Ψ: ε-block F, ē-row (a, κ^{t1-r}), accumulator rows (g, λ). */
-static inline __attribute__((always_inline)) void coefficients(const plasticity_chunk_args *c, const int m) {
+ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m) {
     const int n = c->n, B = c->batch, b = c->b, width = c->width;
     const float kappa = c->kappa;
     float *prop = c->propagator + (long)b * plasticity_chunk_propagator_width(m) * n;
@@ -43,6 +51,7 @@ static inline __attribute__((always_inline)) void coefficients(const plasticity_
     for (int r = c->steps - 1; r >= 0; --r) {
         float *rec = c->record + ((long)r * B + b) * width * n;
         const float *L = c->signal + ((long)r * B + b) * n;
+        INDEPENDENT_ITERATIONS
         for (int j = 0; j < n; ++j) {
             float D[MAX_COMPONENTS * MAX_COMPONENTS], in[MAX_COMPONENTS], psi[MAX_COMPONENTS];
             for (int s = 0; s < m * m; ++s) D[s] = rec[s * n + j];
@@ -100,9 +109,37 @@ static inline void add_scaled(float *restrict y, const float *restrict x, int n,
     for (int j = 0; j < n; ++j) y[j] += a * x[j];
 }
 
+/* One presynaptic index i: its synapses' start-of-chunk state through Ψ. Σe and Σē only when kept. */
+ALWAYS_INLINE void propagate_row(const int n, const int m, const int factorized, const int sums_e, const int sums_ebar,
+                                 const float *F, const float *A, const float *G, const float *lam, const float *GE,
+                                 const float *GS, const float *lamS, const float *kpow,
+                                 float *ep, float *eb, float *g, float *es, float *bs) {
+    float shared[MAX_COMPONENTS];
+    if (factorized) for (int s = 0; s < m; ++s) shared[s] = ep[s];
+    INDEPENDENT_ITERATIONS
+    for (int j = 0; j < n; ++j) {
+        float e[MAX_COMPONENTS];
+        for (int s = 0; s < m; ++s) e[s] = factorized ? shared[s] : ep[s * n + j];
+        const float old = eb[j];
+        float ge = lam[j] * old, ae = kpow[j] * old;
+        for (int s = 0; s < m; ++s) { ge += G[s * n + j] * e[s]; ae += A[s * n + j] * e[s]; }
+        g[j] += ge;
+        if (sums_e) { float v = 0.0f; for (int s = 0; s < m; ++s) v += GE[s * n + j] * e[s]; es[j] += v; }
+        if (sums_ebar) { float v = lamS[j] * old; for (int s = 0; s < m; ++s) v += GS[s * n + j] * e[s]; bs[j] += v; }
+        eb[j] = ae;
+        if (!factorized) for (int p = 0; p < m; ++p) {
+            float v = 0.0f;
+            for (int q = 0; q < m; ++q) v += F[(p * m + q) * n + j] * e[q];
+            ep[p * n + j] = v;
+        }
+    }
+    /* ε_i shared by all neurons: D and c are constants, so F is the same for every neuron (neuron 0's) */
+    if (factorized) for (int p = 0; p < m; ++p) { float v = 0.0f; for (int q = 0; q < m; ++q) v += F[(p * m + q) * n] * shared[q]; ep[p] = v; }
+}
+
 /* One projection of sequence b: the chunk's start state through Ψ (once per synapse), then the
  * inputs of the chunk through W (once per nonzero presynaptic entry and step). */
-static inline __attribute__((always_inline)) void synapses(const plasticity_chunk_args *c, const int m, const int factorized) {
+ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const int factorized) {
     const int n = c->n, n_pre = c->n_pre, B = c->batch, b = c->b, width = c->width;
     const float *prop = c->propagator + (long)b * plasticity_chunk_propagator_width(m) * n;
     const float *F = prop, *A = F + m * m * n, *G = A + m * n, *lam = G + m * n, *GE = lam + n, *GS = GE + m * n;
@@ -112,31 +149,13 @@ static inline __attribute__((always_inline)) void synapses(const plasticity_chun
     float *ebar = c->ebar + b * plane, *grad = c->grad + b * plane;
     float *esum = c->esum ? c->esum + b * plane : 0, *ebarsum = c->ebarsum ? c->ebarsum + b * plane : 0;
     for (int i = 0; i < n_pre; ++i) {
-        float *restrict eb = ebar + (long)i * n, *restrict g = grad + (long)i * n;
-        float *restrict es = esum ? esum + (long)i * n : 0, *restrict bs = ebarsum ? ebarsum + (long)i * n : 0;
-        /* ε_i is shared by all neurons when factorized (D and c are constants, so F is neuron 0's) */
-        float *restrict ep = factorized ? eps + (long)i * m : eps + (long)i * m * n;
-        for (int j = 0; j < n; ++j) {
-            float e[MAX_COMPONENTS];
-            for (int s = 0; s < m; ++s) e[s] = factorized ? ep[s] : ep[s * n + j];
-            const float old = eb[j];
-            float ge = lam[j] * old, ae = kpow[j] * old;
-            for (int s = 0; s < m; ++s) { ge += G[s * n + j] * e[s]; ae += A[s * n + j] * e[s]; }
-            g[j] += ge;
-            if (es) { float v = 0.0f; for (int s = 0; s < m; ++s) v += GE[s * n + j] * e[s]; es[j] += v; }
-            if (bs) { float v = lamS[j] * old; for (int s = 0; s < m; ++s) v += GS[s * n + j] * e[s]; bs[j] += v; }
-            eb[j] = ae;
-            if (!factorized) for (int p = 0; p < m; ++p) {
-                float v = 0.0f;
-                for (int q = 0; q < m; ++q) v += F[(p * m + q) * n + j] * e[q];
-                ep[p * n + j] = v;
-            }
-        }
-        if (factorized) {
-            float e[MAX_COMPONENTS];
-            for (int s = 0; s < m; ++s) e[s] = ep[s];
-            for (int p = 0; p < m; ++p) { float v = 0.0f; for (int q = 0; q < m; ++q) v += F[(p * m + q) * n] * e[q]; ep[p] = v; }
-        }
+        float *ep = factorized ? eps + (long)i * m : eps + (long)i * m * n;
+        float *eb = ebar + (long)i * n, *g = grad + (long)i * n;
+        float *es = esum ? esum + (long)i * n : 0, *bs = ebarsum ? ebarsum + (long)i * n : 0;
+#define ROW(E, S) propagate_row(n, m, factorized, E, S, F, A, G, lam, GE, GS, lamS, kpow, ep, eb, g, es, bs)
+        if (es) { if (bs) ROW(1, 1); else ROW(1, 0); }
+        else { if (bs) ROW(0, 1); else ROW(0, 0); }
+#undef ROW
     }
     /* inputs: x_i^r ≠ 0 only */
     for (int r = 0; r < c->steps; ++r) {

@@ -269,7 +269,7 @@ struct CKernelGenerator {
                         offset += " + \(count)"
                     }
                     w.comment("synaptic input per channel: I_c = sum over projections into c of W x, active columns only,")
-                    w.comment("as rows of Wᵀ (each neuron's sum keeps the order of the active inputs)")
+                    w.comment("as rows of W transposed: each neuron's sum keeps the order of the active inputs")
                     for c in 0..<C {
                         w.block("") {
                             w.line("float *current = work + (long)\(c) * n;")
@@ -280,7 +280,8 @@ struct CKernelGenerator {
                             }
                         }
                     }
-                    w.block("if (!a->chunk_steps)") { emitFactorizedTraces(w) }
+                    w.line("const int chunked = a->chunk_steps;")
+                    w.block("if (!chunked)") { emitFactorizedTraces(w) }
                     w.block("for (int j = 0; j < n; ++j)") {
                         w.line("const long nj = (long)b * n + j;")
                         w.line("float *st = a->state + nj * \(k);")
@@ -288,8 +289,6 @@ struct CKernelGenerator {
                         emitNeuron(w, firstStep: "a->spike_is_initial && t == 0") { "work[(long)\($0) * n + j]" }
                         emitStoreState(w)
                         w.line("work[(long)\(C) * n + j] = out;")
-                        w.line("if (a->output_record) a->output_record[((long)t * B + b) * n + j] = out;")
-                        w.line("if (a->spike_count) a->spike_count[j] += out;")
                         if let first = layout.projections.first {
                             let terms = plan.outputGradient.enumerated().compactMap { s, psi -> String? in
                                 guard psi != nil, let c = value(plan.inputJacobian[s][first.channel]) else { return nil }
@@ -297,17 +296,17 @@ struct CKernelGenerator {
                             }
                             w.line("if (a->instant_gain) a->instant_gain[nj] = \(terms.isEmpty ? "0.0f" : terms.joined(separator: " + "));")
                         }
-                        w.block("if (a->state_record)") {
-                            w.line("float *rec = a->state_record + (((long)t * B + b) * n + j) * \(k);")
-                            for s in 0..<k { w.line("rec[\(s)] = st[\(s)];") }
-                        }
-                        w.block("if (a->chunk_steps)") { emitChunkRecord(w) }
+                        w.block("if (chunked)") { emitChunkRecord(w) }
                         w.block("else") {
                             emitSynapseTraces(w)
                             emitTraceSums(w)
                         }
                         if P > 0 { emitParameterTraces(w) }
                     }
+                    w.comment("optional records, outside the neuron loop")
+                    w.line("if (a->output_record) for (int j = 0; j < n; ++j) a->output_record[((long)t * B + b) * n + j] = work[(long)\(C) * n + j];")
+                    w.line("if (a->spike_count) for (int j = 0; j < n; ++j) a->spike_count[j] += work[(long)\(C) * n + j];")
+                    w.line("if (a->state_record) for (long i = 0; i < (long)n * \(k); ++i) a->state_record[((long)t * B + b) * n * \(k) + i] = a->state[(long)b * n * \(k) + i];")
                     w.comment("the new spikes become the previous spikes of the next step")
                     w.line("for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)\(C) * n + j];")
                 }

@@ -47,7 +47,7 @@ struct CNetworkGenerator {
                 }
             }
             w.block("if (K > 0)") {
-                w.comment("the chunk accumulators into the outputs (neuron-innermost to [n][n_pre])")
+                w.comment("the chunk accumulators into the outputs, from neuron-innermost to n by n_pre")
                 for l in 0..<L { emitChunkFlush(w, layer: l) }
             }
             w.comment("accumulated gradients must be finite")
@@ -176,7 +176,7 @@ struct CNetworkGenerator {
         w.line("net->readout_bias_trace[b] = kappa * net->readout_bias_trace[b] + 1.0f;")
         w.line("if (net->readout_trace_sum) for (int j = 0; j < n_last; ++j) net->readout_trace_sum[(long)b * n_last + j] += zbar[j];")
         w.line("if (net->readout_bias_trace_sum) net->readout_bias_trace_sum[b] += net->readout_bias_trace[b];")
-        w.comment("W_out z + b over the nonzero z only, as rows of W_outᵀ: the same sums, since zeros add nothing")
+        w.comment("W_out z + b over the nonzero z only, as rows of W_out transposed: the same sums, since zeros add nothing")
         w.line("for (int o = 0; o < n_out; ++o) err[o] = net->readout_bias[o];")
         w.line("for (int j = 0; j < n_last; ++j) if (z[j] != 0.0f) plasticity_axpy(err, net->readout_weights_transposed + (long)j * n_out, n_out, z[j]);")
         w.block("for (int o = 0; o < n_out; ++o)") {
@@ -230,7 +230,7 @@ struct CNetworkGenerator {
                 w.line("const float *feedback = net->feedback[\(l)];")
                 if l == last {
                     w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_ERROR && !feedback)") {
-                        w.comment("symmetric feedback: L = W_outᵀ err, as rows of W_out (each L_j sums over o in order)")
+                        w.comment("symmetric feedback: L = W_out transposed times err, as rows of W_out: each L_j sums over o in order")
                         w.line("for (int j = 0; j < nl; ++j) signal[j] = 0.0f;")
                         w.line("for (int o = 0; o < n_out; ++o) plasticity_axpy(signal, net->readout_weights + (long)o * n_last, nl, err[o]);")
                     }
