@@ -3,6 +3,10 @@
 void plasticity_axpby(float *restrict y, const float *restrict x, int n, float a, float b);
 void plasticity_axpy(float *restrict y, const float *restrict x, int n, float a);
 float plasticity_dot(float s, const float *restrict x, const float *restrict y, int n);
+void plasticity_fill(float *restrict y, int n, float v);
+void plasticity_copy(float *restrict y, const float *restrict x, int n);
+int plasticity_nonzero(const float *restrict x, int n, int *restrict indices);
+int plasticity_all_finite(const float *restrict x, long n);
 void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa);
 void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d00, float d01, float d10, float d11,
                        float c0, float c1, float p0, float p1, float kappa);
@@ -21,6 +25,22 @@ void plasticity_axpby(float *restrict y, const float *restrict x, int n, float a
 }
 void plasticity_axpy(float *restrict y, const float *restrict x, int n, float a) {
     for (int i = 0; i < n; ++i) y[i] = y[i] + a * x[i];
+}
+void plasticity_fill(float *restrict y, int n, float v) {
+    for (int i = 0; i < n; ++i) y[i] = v;
+}
+void plasticity_copy(float *restrict y, const float *restrict x, int n) {
+    for (int i = 0; i < n; ++i) y[i] = x[i];
+}
+int plasticity_nonzero(const float *restrict x, int n, int *restrict indices) {
+    int count = 0;
+    for (int i = 0; i < n; ++i) if (x[i] != 0.0f) indices[count++] = i;
+    return count;
+}
+int plasticity_all_finite(const float *restrict x, long n) {
+    unsigned bad = 0;   /* exponent bits all set: NaN or ±Inf */
+    for (long i = 0; i < n; ++i) { unsigned u; __builtin_memcpy(&u, x + i, 4); bad |= (u & 0x7f800000u) == 0x7f800000u; }
+    return !bad;
 }
 /* In order (no reassociation without -ffast-math): the same float as the inline loop. */
 float plasticity_dot(float s, const float *restrict x, const float *restrict y, int n) {
@@ -53,6 +73,10 @@ static const plasticity_symbol symbols[] = {
     {"plasticity_axpby", (const void *)plasticity_axpby},
     {"plasticity_axpy", (const void *)plasticity_axpy},
     {"plasticity_dot", (const void *)plasticity_dot},
+    {"plasticity_fill", (const void *)plasticity_fill},
+    {"plasticity_copy", (const void *)plasticity_copy},
+    {"plasticity_nonzero", (const void *)plasticity_nonzero},
+    {"plasticity_all_finite", (const void *)plasticity_all_finite},
     {"plasticity_trace1", (const void *)plasticity_trace1},
     {"plasticity_trace2", (const void *)plasticity_trace2},
     {0, 0},

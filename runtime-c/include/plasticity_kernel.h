@@ -200,10 +200,22 @@ float tanhf(float);
 float powf(float, float);
 float floorf(float);
 
+#ifdef PLASTICITY_TINYCC
+/* TinyCC does not inline: the per-neuron helpers are macros there (generated code passes plain
+ * identifiers and literals, so each argument is evaluated once in effect). Same operations, same floats. */
+#define plasticity_abs(x) ((x) < 0.0f ? -(x) : (x))
+#define plasticity_min(a, b) ((a) < (b) ? (a) : (b))
+#define plasticity_max(a, b) ((a) > (b) ? (a) : (b))
+#define plasticity_heaviside(x) ((x) > 0.0f ? 1.0f : 0.0f)
+#define plasticity_surrogate_fast_sigmoid(x, s) (1.0f / ((1.0f + (s) * plasticity_abs(x)) * (1.0f + (s) * plasticity_abs(x))))
+#define plasticity_surrogate_piecewise_linear(x, s) (1.0f - plasticity_abs(x) > 0.0f ? (s) * (1.0f - plasticity_abs(x)) : 0.0f)
+#define plasticity_surrogate_boxcar(x, s) (plasticity_abs(x) <= (s) ? 0.5f / (s) : 0.0f)
+#else
 static inline float plasticity_abs(float x) { return x < 0.0f ? -x : x; }
 static inline float plasticity_min(float a, float b) { return a < b ? a : b; }
 static inline float plasticity_max(float a, float b) { return a > b ? a : b; }
 static inline float plasticity_heaviside(float x) { return x > 0.0f ? 1.0f : 0.0f; }
+#endif
 static inline float plasticity_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 /* tanh'(x) = 1/cosh^2(x) = 4e/(1+e)^2 with e = exp(-2|x|) <= 1: no cancellation, no overflow. */
 static inline float plasticity_tanh_derivative(float x) { float e = expf(-2.0f * plasticity_abs(x)); float d = 1.0f + e; return 4.0f * e / (d * d); }
@@ -219,6 +231,10 @@ static inline int plasticity_finite(float x) { float d = x - x; return d == d; }
 void plasticity_axpby(float *y, const float *x, int n, float a, float b);   /* y = a y + b x */
 void plasticity_axpy(float *y, const float *x, int n, float a);             /* y = y + a x   */
 float plasticity_dot(float s, const float *x, const float *y, int n);       /* s + Σ x_i y_i, in order */
+void plasticity_fill(float *y, int n, float v);                             /* y = v         */
+void plasticity_copy(float *y, const float *x, int n);                      /* y = x         */
+int plasticity_nonzero(const float *x, int n, int *indices);                /* indices of x_i != 0, in order; their count */
+int plasticity_all_finite(const float *x, long n);                          /* 1: no NaN or ±Inf among x */
 void plasticity_trace1(float *eps, float *ebar, const float *x, int n, float d, float c, float psi, float kappa);
 void plasticity_trace2(float *eps, float *ebar, const float *x, int n, float d00, float d01, float d10, float d11,
                        float c0, float c1, float p0, float p1, float kappa);
@@ -236,6 +252,22 @@ static inline void plasticity_axpby(float *y, const float *x, int n, float a, fl
 static inline void plasticity_axpy(float *y, const float *x, int n, float a) {
     for (int i = 0; i < n; ++i) y[i] = y[i] + a * x[i];
 }
+static inline void plasticity_fill(float *y, int n, float v) {
+    for (int i = 0; i < n; ++i) y[i] = v;
+}
+static inline void plasticity_copy(float *y, const float *x, int n) {
+    for (int i = 0; i < n; ++i) y[i] = x[i];
+}
+static inline int plasticity_nonzero(const float *x, int n, int *indices) {
+    int count = 0;
+    for (int i = 0; i < n; ++i) if (x[i] != 0.0f) indices[count++] = i;
+    return count;
+}
+static inline int plasticity_all_finite(const float *x, long n) {
+    unsigned bad = 0;   /* exponent bits all set: NaN or ±Inf */
+    for (long i = 0; i < n; ++i) { unsigned u; __builtin_memcpy(&u, x + i, 4); bad |= (u & 0x7f800000u) == 0x7f800000u; }
+    return !bad;
+}
 static inline float plasticity_dot(float s, const float *x, const float *y, int n) {
     for (int i = 0; i < n; ++i) s += x[i] * y[i];
     return s;
@@ -243,21 +275,27 @@ static inline float plasticity_dot(float s, const float *x, const float *y, int 
 #endif
 
 /* Surrogate pseudo-derivatives σ'(x) of the spike z = Θ(x); s is the surrogate's scale. */
+#ifndef PLASTICITY_TINYCC
 static inline float plasticity_surrogate_fast_sigmoid(float x, float s) {
     float d = 1.0f + s * plasticity_abs(x); return 1.0f / (d * d);
 }
+#endif
+#ifndef PLASTICITY_TINYCC
 static inline float plasticity_surrogate_piecewise_linear(float x, float s) {
     float r = 1.0f - plasticity_abs(x); return r > 0.0f ? s * r : 0.0f;
 }
+#endif
 static inline float plasticity_surrogate_exponential(float x, float s) {
     return 0.5f * s * expf(-s * plasticity_abs(x));
 }
 static inline float plasticity_surrogate_arctan(float x, float s) {
     float u = 1.57079632679f * s * x; return 0.5f * s / (1.0f + u * u);
 }
+#ifndef PLASTICITY_TINYCC
 static inline float plasticity_surrogate_boxcar(float x, float s) {
     return plasticity_abs(x) <= s ? 0.5f / s : 0.0f;
 }
+#endif
 #endif
 
 #endif

@@ -264,8 +264,8 @@ struct CKernelGenerator {
                     for (p, projection) in layout.projections.enumerated() {
                         let (pre, count) = preActivity(projection)
                         w.line("int *active\(p) = a->active + \(offset);")
-                        w.line("int count\(p) = 0;")
-                        w.line("for (int i = 0; i < \(count); ++i) if (\(pre)[i] != 0.0f) active\(p)[count\(p)++] = i;")
+                        w.line("int count\(p);")
+                        w.line("count\(p) = plasticity_nonzero(\(pre), \(count), active\(p));")
                         offset += " + \(count)"
                     }
                     w.comment("synaptic input per channel: I_c = sum over projections into c of W x, active columns only,")
@@ -273,7 +273,7 @@ struct CKernelGenerator {
                     for c in 0..<C {
                         w.block("") {
                             w.line("float *current = work + (long)\(c) * n;")
-                            w.line("for (int j = 0; j < n; ++j) current[j] = 0.0f;")
+                            w.line("plasticity_fill(current, n, 0.0f);")
                             for (p, projection) in layout.projections.enumerated() where projection.channel == c {
                                 let (pre, _) = preActivity(projection)
                                 w.line("for (int q = 0; q < count\(p); ++q) { const int i = active\(p)[q]; plasticity_axpy(current, a->weights_transposed[\(p)] + (long)i * n, n, \(pre)[i]); }")
@@ -282,6 +282,12 @@ struct CKernelGenerator {
                     }
                     w.line("const int chunked = a->chunk_steps;")
                     w.block("if (!chunked)") { emitFactorizedTraces(w) }
+                    w.comment("loop invariants, hoisted for compilers that do not: this step's chunk records, the gain output")
+                    for p in layout.chunkRecordOwners {
+                        let m = layout.projections[p].components.count
+                        w.line("float *record\(p) = chunked ? a->chunk_record[\(p)] + ((long)(t - a->chunk_first) * B + b) * \(KernelLayout.chunkRecordWidth(m)) * n : 0;")
+                    }
+                    w.line("float *instant_gain = a->instant_gain;")
                     w.block("for (int j = 0; j < n; ++j)") {
                         w.line("const long nj = (long)b * n + j;")
                         w.line("float *st = a->state + nj * \(k);")
@@ -294,7 +300,7 @@ struct CKernelGenerator {
                                 guard psi != nil, let c = value(plan.inputJacobian[s][first.channel]) else { return nil }
                                 return "\(psiExpressions[s]) * \(c)"
                             }
-                            w.line("if (a->instant_gain) a->instant_gain[nj] = \(terms.isEmpty ? "0.0f" : terms.joined(separator: " + "));")
+                            w.line("if (instant_gain) instant_gain[nj] = \(terms.isEmpty ? "0.0f" : terms.joined(separator: " + "));")
                         }
                         w.block("if (chunked)") { emitChunkRecord(w) }
                         w.block("else") {
@@ -305,10 +311,10 @@ struct CKernelGenerator {
                     }
                     w.comment("optional records, outside the neuron loop")
                     w.line("if (a->output_record) for (int j = 0; j < n; ++j) a->output_record[((long)t * B + b) * n + j] = work[(long)\(C) * n + j];")
-                    w.line("if (a->spike_count) for (int j = 0; j < n; ++j) a->spike_count[j] += work[(long)\(C) * n + j];")
+                    w.line("if (a->spike_count) plasticity_axpy(a->spike_count, work + (long)\(C) * n, n, 1.0f);")
                     w.line("if (a->state_record) for (long i = 0; i < (long)n * \(k); ++i) a->state_record[((long)t * B + b) * n * \(k) + i] = a->state[(long)b * n * \(k) + i];")
                     w.comment("the new spikes become the previous spikes of the next step")
-                    w.line("for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)\(C) * n + j];")
+                    w.line("plasticity_copy(a->spike + (long)b * n, work + (long)\(C) * n, n);")
                 }
             }
         }
@@ -390,7 +396,7 @@ struct CKernelGenerator {
         for p in layout.chunkRecordOwners {
             let projection = layout.projections[p], comps = projection.components, m = comps.count
             w.block("") {
-                w.line("float *rec = a->chunk_record[\(p)] + ((long)(t - a->chunk_first) * B + b) * \(KernelLayout.chunkRecordWidth(m)) * n + j;")
+                w.line("float *rec = record\(p) + j;")
                 var row = 0
                 for s in comps { for q in comps {
                     w.line("rec[\(row) * n] = \(value(plan.stateJacobian[s][q]) ?? "0.0f");"); row += 1

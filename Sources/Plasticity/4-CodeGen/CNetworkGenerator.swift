@@ -54,7 +54,7 @@ struct CNetworkGenerator {
             for (l, layer) in layers.enumerated() {
                 for (p, projection) in layer.layout.projections.enumerated() {
                     let pre = projection.source == .input ? "net->layers[\(l)].n_in" : "net->layers[\(l)].n"
-                    w.block("for (long i = 0; i < (long)net->layers[\(l)].n * \(pre); ++i) if (!plasticity_finite(net->grad_weights[\(l * 8 + p)][i]))") {
+                    w.block("if (!plasticity_all_finite(net->grad_weights[\(l * 8 + p)], (long)net->layers[\(l)].n * \(pre)))") {
                         w.line("net->failed_step = T - 1; net->failed_tensor = PLASTICITY_TENSOR_GRADIENT + \(l); return 1;")
                     }
                 }
@@ -75,7 +75,7 @@ struct CNetworkGenerator {
             w.block("") {
                 w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
                 w.line("const long per_sequence = (long)a->n * \(layer.model.states.count);")
-                w.block("for (long i = a->batch_begin * per_sequence; i < a->batch_end * per_sequence; ++i) if (!plasticity_finite(a->state[i]))") {
+                w.block("if (!plasticity_all_finite(a->state + a->batch_begin * per_sequence, (a->batch_end - a->batch_begin) * per_sequence))") {
                     w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LAYER_STATE + \(l); return 1;")
                 }
             }
@@ -87,7 +87,7 @@ struct CNetworkGenerator {
             w.block("if (K > 0)") {
                 w.comment("steps without a loss have no learning signal")
                 for l in 0..<L {
-                    w.line("for (int j = 0; j < net->layers[\(l)].n; ++j) net->layers[\(l)].chunk_signal[((long)(t - t0) * B + b) * net->layers[\(l)].n + j] = 0.0f;")
+                    w.line("plasticity_fill(net->layers[\(l)].chunk_signal + ((long)(t - t0) * B + b) * net->layers[\(l)].n, net->layers[\(l)].n, 0.0f);")
                 }
             }
             emitReadoutAndLoss(w)
@@ -103,7 +103,7 @@ struct CNetworkGenerator {
         w.block("") {
             w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
             w.line("float *row = a->chunk_spikes + (long)(\(slot)) * B * a->n;")
-            w.line("for (long i = (long)a->batch_begin * a->n; i < (long)a->batch_end * a->n; ++i) row[i] = a->spike[i];")
+            w.line("plasticity_copy(row + (long)a->batch_begin * a->n, a->spike + (long)a->batch_begin * a->n, (a->batch_end - a->batch_begin) * a->n);")
         }
     }
 
@@ -231,7 +231,7 @@ struct CNetworkGenerator {
                 if l == last {
                     w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_ERROR && !feedback)") {
                         w.comment("symmetric feedback: L = W_out transposed times err, as rows of W_out: each L_j sums over o in order")
-                        w.line("for (int j = 0; j < nl; ++j) signal[j] = 0.0f;")
+                        w.line("plasticity_fill(signal, nl, 0.0f);")
                         w.line("for (int o = 0; o < n_out; ++o) plasticity_axpy(signal, net->readout_weights + (long)o * n_last, nl, err[o]);")
                     }
                     w.line("else")

@@ -64,20 +64,21 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
         float *work = a->work + (long)b * n * 2;
         /* event-driven input: gather the nonzero presynaptic entries once per step */
         int *active0 = a->active + 0;
-        int count0 = 0;
-        for (int i = 0; i < n_in; ++i) if (x[i] != 0.0f) active0[count0++] = i;
+        int count0;
+        count0 = plasticity_nonzero(x, n_in, active0);
         int *active1 = a->active + 0 + n_in;
-        int count1 = 0;
-        for (int i = 0; i < n; ++i) if (z[i] != 0.0f) active1[count1++] = i;
+        int count1;
+        count1 = plasticity_nonzero(z, n, active1);
         /* synaptic input per channel: I_c = sum over projections into c of W x, active columns only, */
-        /* as rows of W? ?each neuron's sum keeps the order of the active inputs? */
+        /* as rows of W transposed: each neuron's sum keeps the order of the active inputs */
         {
             float *current = work + (long)0 * n;
-            for (int j = 0; j < n; ++j) current[j] = 0.0f;
+            plasticity_fill(current, n, 0.0f);
             for (int q = 0; q < count0; ++q) { const int i = active0[q]; plasticity_axpy(current, a->weights_transposed[0] + (long)i * n, n, x[i]); }
             for (int q = 0; q < count1; ++q) { const int i = active1[q]; plasticity_axpy(current, a->weights_transposed[1] + (long)i * n, n, z[i]); }
         }
-        if (!a->chunk_steps) {
+        const int chunked = a->chunk_steps;
+        if (!chunked) {
             /* projection 0: presynaptic trace, factorized since D and c are constant */
             {
                 float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
@@ -97,6 +98,9 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
                 }
             }
         }
+        /* loop invariants, hoisted for compilers that do not: this step's chunk records, the gain output */
+        float *record0 = chunked ? a->chunk_record[0] + ((long)(t - a->chunk_first) * B + b) * 5 * n : 0;
+        float *instant_gain = a->instant_gain;
         for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;
             float *st = a->state + nj * 1;
@@ -118,16 +122,10 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             st[0] = h0_v;
             ps[0] = t0;
             work[(long)1 * n + j] = out;
-            if (a->output_record) a->output_record[((long)t * B + b) * n + j] = out;
-            if (a->spike_count) a->spike_count[j] += out;
-            if (a->instant_gain) a->instant_gain[nj] = t0 * 1.0f;
-            if (a->state_record) {
-                float *rec = a->state_record + (((long)t * B + b) * n + j) * 1;
-                rec[0] = st[0];
-            }
-            if (a->chunk_steps) {
+            if (instant_gain) instant_gain[nj] = t0 * 1.0f;
+            if (chunked) {
                 {
-                    float *rec = a->chunk_record[0] + ((long)(t - a->chunk_first) * B + b) * 5 * n + j;
+                    float *rec = record0 + j;
                     rec[0 * n] = 0.951229453f;
                     rec[1 * n] = 1.0f;
                     rec[2 * n] = t0;
@@ -168,8 +166,12 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
                 }
             }
         }
+        /* optional records, outside the neuron loop */
+        if (a->output_record) for (int j = 0; j < n; ++j) a->output_record[((long)t * B + b) * n + j] = work[(long)1 * n + j];
+        if (a->spike_count) plasticity_axpy(a->spike_count, work + (long)1 * n, n, 1.0f);
+        if (a->state_record) for (long i = 0; i < (long)n * 1; ++i) a->state_record[((long)t * B + b) * n * 1 + i] = a->state[(long)b * n * 1 + i];
         /* the new spikes become the previous spikes of the next step */
-        for (int j = 0; j < n; ++j) a->spike[(long)b * n + j] = work[(long)1 * n + j];
+        plasticity_copy(a->spike + (long)b * n, work + (long)1 * n, n);
     }
 }
 
