@@ -95,7 +95,8 @@ public final class SpeechExperiment {
         }
         let kernel = try compile(spec, backend: backend)
         compileMilliseconds = kernel.compileMilliseconds
-        simulation = try NetworkSimulation(kernel: kernel, batch: config.training.batch)
+        simulation = try NetworkSimulation(kernel: kernel, batch: config.training.batch,
+                                           chunkSteps: config.training.method == "eprop" ? max(config.training.chunkSteps, 0) : 0)
         simulation.threads = max(config.training.threads, 1)
         simulation.initializeWeights(seed: config.training.seed, inputGain: config.network.inputGain,
                                      recurrentGain: config.network.recurrentGain, readoutGain: 1)

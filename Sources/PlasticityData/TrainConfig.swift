@@ -69,6 +69,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         /// Threads the batch is split over (e-prop). Results differ from one thread only by the
         /// order of float sums; 1 keeps runs bit-identical across machines.
         public var threads = 1
+        /// e-prop: steps per chunk of time-chunked exact traces (0: the traces advance every step).
+        /// The same gradients up to float reassociation, several times faster.
+        public var chunkSteps = 100
     }
     public var data = DataSection()
     public var network = NetworkSection()

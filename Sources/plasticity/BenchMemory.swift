@@ -17,6 +17,7 @@ struct BenchMemory: ParsableCommand {
     @Option(help: "Write the plot (SVG) here.") var svg: String?
     @Flag var json = false
     /// Internal: measure one point in this process and print its peak RSS in MB.
+    @Option(help: "e-prop: steps per chunk of time-chunked exact traces (0: every step).") var chunkSteps = 100
     @Option(help: .hidden) var single: String?
 
     static let chunk = 100
@@ -33,7 +34,7 @@ struct BenchMemory: ParsableCommand {
                     let p = Process()
                     let pipe = Pipe()
                     p.executableURL = binary
-                    p.arguments = ["bench", "memory", "--single", "\(method),\(n),\(T)", "--batch", "\(batch)"]
+                    p.arguments = ["bench", "memory", "--single", "\(method),\(n),\(T)", "--batch", "\(batch)", "--chunk-steps", "\(chunkSteps)"]
                     p.standardOutput = pipe
                     try p.run()
                     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -58,12 +59,14 @@ struct BenchMemory: ParsableCommand {
     }
 
     /// One point: a recurrent LIF network 100 → n → 10 with Bernoulli(0.05) input and a label
-    /// at every step, gradients by e-prop (fed in chunks of 100 steps) or by the BPTT oracle.
+    /// at every step, gradients by e-prop (fed in calls of 100 steps, traces chunked by
+    /// `chunkSteps`) or by the BPTT oracle.
     func measure(_ point: String) throws {
         let parts = point.split(separator: ",").map(String.init)
         guard parts.count == 3, let n = Int(parts[1]), let T = Int(parts[2]) else { throw ValidationError("--single method,neurons,T") }
         let spec = NetworkSpec(inputs: 100, hidden: [.init(Models.lif(), neurons: n, recurrent: true)], outputs: 10, kappa: exp(-1.0 / 20))
-        let sim = try NetworkSimulation(kernel: try compile(spec, backend: .tinyCC), batch: batch)
+        let sim = try NetworkSimulation(kernel: try compile(spec, backend: .tinyCC), batch: batch,
+                                        chunkSteps: parts[0] == "eprop" ? chunkSteps : 0)
         sim.initializeWeights(seed: 2, inputGain: 2, recurrentGain: 0.3)
         var rng = SplitMix64(seed: 1)
         func chunk(_ steps: Int) -> (input: [Float], targets: [Float]) {

@@ -19,6 +19,7 @@ struct TaskCommand: ParsableCommand {
     @Option var learningRate = 5e-3
     @Option(help: "Update every K steps inside a sequence (online); default once per batch.") var updateEvery: Int?
     @Option var backend = "systemCC"
+    @Option(help: "Steps per chunk of time-chunked exact traces (0: every step).") var chunkSteps = 100
     @Option var seed: UInt64 = 1
     @Option(help: "Write the curve as JSON lines to this file.") var log: String?
     @Option var evaluateEvery = 25
@@ -73,7 +74,7 @@ struct TaskCommand: ParsableCommand {
                                rateRegularization: regularization)
         let kernel = try compile(spec, backend: backend)
         let batchSize = batch > 0 ? batch : (task == .sine ? 1 : 32)
-        let sim = try NetworkSimulation(kernel: kernel, batch: batchSize)
+        let sim = try NetworkSimulation(kernel: kernel, batch: batchSize, chunkSteps: chunkSteps)
         sim.initializeWeights(seed: seed, inputGain: inputGain ?? (task == .evidence ? 4 : 2), recurrentGain: recurrentGain, readoutGain: 1)
         var config = OptimizerConfig()
         config.learningRate = learningRate
