@@ -38,7 +38,7 @@ int plasticity_chunk_propagator_width(int m) { return m * m + 4 * m + 3; }
 
 /* The backward sweep r = t1 … t0+1 over one channel's record: W(r) in place of (D, c, ψ), and the
  * chunk's propagator Ψ. Row vectors of Ψ: ε-block F, ē-row (a, κ^{t1-r}), accumulator rows (g, λ). */
-ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m) {
+ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m, const int sums_e, const int sums_ebar) {
     const int n = c->n, B = c->batch, b = c->b, width = c->width;
     const float kappa = c->kappa;
     float *prop = c->propagator + (long)b * plasticity_chunk_propagator_width(m) * n;
@@ -62,16 +62,20 @@ ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m) {
             for (int s = 0; s < m; ++s) {
                 ah[s] = A[s * n + j] + power * psi[s];
                 gh[s] = G[s * n + j] + lg * psi[s];
-                eh[s] = GE[s * n + j] + psi[s];
-                sh[s] = GS[s * n + j] + (summedLeak + 1.0f) * psi[s];
-                wbar += ah[s] * in[s]; wg += gh[s] * in[s]; we += eh[s] * in[s]; ws += sh[s] * in[s];
+                eh[s] = sums_e ? GE[s * n + j] + psi[s] : 0.0f;
+                sh[s] = sums_ebar ? GS[s * n + j] + (summedLeak + 1.0f) * psi[s] : 0.0f;
+                wbar += ah[s] * in[s]; wg += gh[s] * in[s];
+                if (sums_e) we += eh[s] * in[s];
+                if (sums_ebar) ws += sh[s] * in[s];
             }
             for (int p = 0; p < m; ++p) {
                 float w = 0.0f;
                 for (int q = 0; q < m; ++q) w += F[(p * m + q) * n + j] * in[q];
                 rec[p * n + j] = w;
             }
-            rec[m * n + j] = wbar; rec[(m + 1) * n + j] = wg; rec[(m + 2) * n + j] = we; rec[(m + 3) * n + j] = ws;
+            rec[m * n + j] = wbar; rec[(m + 1) * n + j] = wg;
+            if (sums_e) rec[(m + 2) * n + j] = we;
+            if (sums_ebar) rec[(m + 3) * n + j] = ws;
             /* Ψ ← Ψ M^r: every row times D */
             for (int p = 0; p < m; ++p) {
                 float row[MAX_COMPONENTS];
@@ -84,8 +88,15 @@ ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m) {
             }
             for (int q = 0; q < m; ++q) {
                 float a = 0.0f, g = 0.0f, e = 0.0f, t = 0.0f;
-                for (int s = 0; s < m; ++s) { const float d = D[s * m + q]; a += ah[s] * d; g += gh[s] * d; e += eh[s] * d; t += sh[s] * d; }
-                A[q * n + j] = a; G[q * n + j] = g; GE[q * n + j] = e; GS[q * n + j] = t;
+                for (int s = 0; s < m; ++s) {
+                    const float d = D[s * m + q];
+                    a += ah[s] * d; g += gh[s] * d;
+                    if (sums_e) e += eh[s] * d;
+                    if (sums_ebar) t += sh[s] * d;
+                }
+                A[q * n + j] = a; G[q * n + j] = g;
+                if (sums_e) GE[q * n + j] = e;
+                if (sums_ebar) GS[q * n + j] = t;
             }
             lam[j] = lg * kappa;
         }
@@ -95,12 +106,17 @@ ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m) {
     for (int j = 0; j < n; ++j) { lamS[j] = summedLeak; kpow[j] = power; }
 }
 
+/* Σe and Σē rows only when their accumulators are kept (c->esum, c->ebarsum non-null). */
+#define COEFFICIENTS(M) \
+    do { if (c->esum) { if (c->ebarsum) coefficients(c, M, 1, 1); else coefficients(c, M, 1, 0); } \
+         else { if (c->ebarsum) coefficients(c, M, 0, 1); else coefficients(c, M, 0, 0); } } while (0)
+
 void plasticity_chunk_coefficients(const plasticity_chunk_args *c) {
     switch (c->m) {
-    case 1: coefficients(c, 1); break;
-    case 2: coefficients(c, 2); break;
-    case 3: coefficients(c, 3); break;
-    default: coefficients(c, c->m); break;
+    case 1: COEFFICIENTS(1); break;
+    case 2: COEFFICIENTS(2); break;
+    case 3: COEFFICIENTS(3); break;
+    default: COEFFICIENTS(c->m); break;
     }
 }
 

@@ -128,6 +128,8 @@ struct CNetworkGenerator {
                 for p in layout.chunkRecordOwners {
                     let m = layout.projections[p].components.count
                     w.line("c.m = \(m); c.width = \(KernelLayout.chunkRecordWidth(m)); c.record = a->chunk_record[\(p)]; c.propagator = a->chunk_propagator[\(p)];")
+                    w.line("c.esum = a->eligibility_sum[\(p)] ? a->chunk_eligibility_sum[\(p)] : 0; /* which rows of the propagator are needed */")
+                    w.line("c.ebarsum = a->eligibility_trace_sum[\(p)] ? a->chunk_eligibility_trace_sum[\(p)] : 0;")
                     w.line("net->chunk_coefficients(&c);")
                 }
                 for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
