@@ -19,7 +19,8 @@
  *   propagator  [batch][m·m + 4m + 3][n]   F (m·m), a (m), g (m), λ, gΣe (m), gΣē (m), λΣē, κ^K
  *   signal      [K][batch][n]           L
  *   eps         [batch][n_pre][m][n]    ([batch][n_pre][m] when factorized: ε is a presynaptic trace)
- *   ebar, grad, esum, ebarsum  [batch][n_pre][n]
+ *   ebar, ebarsum [batch][n_pre][n]
+ *   grad, esum    [n_pre][n]            sums over the calling thread's sequences (they stay in cache)
  */
 #include "PlasticityRuntime.h"
 
@@ -162,8 +163,8 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
     const float *lamS = GS + m * n, *kpow = lamS + n;
     const long plane = (long)n_pre * n;
     float *eps = c->eps + (long)b * n_pre * m * (factorized ? 1 : n);
-    float *ebar = c->ebar + b * plane, *grad = c->grad + b * plane;
-    float *esum = c->esum ? c->esum + b * plane : 0, *ebarsum = c->ebarsum ? c->ebarsum + b * plane : 0;
+    float *ebar = c->ebar + b * plane, *grad = c->grad;
+    float *esum = c->esum, *ebarsum = c->ebarsum ? c->ebarsum + b * plane : 0;
     for (int i = 0; i < n_pre; ++i) {
         float *ep = factorized ? eps + (long)i * m : eps + (long)i * m * n;
         float *eb = ebar + (long)i * n, *g = grad + (long)i * n;
@@ -199,17 +200,17 @@ void plasticity_chunk_synapses(const plasticity_chunk_args *c) {
     }
 }
 
-/* The chunk accumulators of sequence b into the kernel's outputs, transposed ([n_pre][n] → [n][n_pre]),
- * and zeroed: gradients and Σe are sums over the batch, Σē stays per sequence. */
+/* A thread's chunk accumulators into the kernel's outputs, transposed ([n_pre][n] → [n][n_pre]),
+ * and zeroed: the gradient and Σe (sums over the batch), then Σē of sequences b … b_end − 1. */
+static void flush_plane(float *restrict dst, float *restrict src, int n, int n_pre) {
+    if (dst) for (int j = 0; j < n; ++j) for (int i = 0; i < n_pre; ++i) dst[(long)j * n_pre + i] += src[(long)i * n + j];
+    for (long i = 0; i < (long)n_pre * n; ++i) src[i] = 0.0f;
+}
+
 void plasticity_chunk_flush(const plasticity_chunk_args *c, float *grad_out, float *esum_out, float *ebarsum_out) {
-    const int n = c->n, n_pre = c->n_pre, b = c->b;
+    const int n = c->n, n_pre = c->n_pre;
     const long plane = (long)n_pre * n;
-    float *sources[3] = {c->grad + b * plane, c->esum ? c->esum + b * plane : 0, c->ebarsum ? c->ebarsum + b * plane : 0};
-    float *targets[3] = {grad_out, esum_out, ebarsum_out ? ebarsum_out + b * plane : 0};
-    for (int k = 0; k < 3; ++k) {
-        float *src = sources[k], *dst = targets[k];
-        if (!src) continue;
-        if (dst) for (int j = 0; j < n; ++j) for (int i = 0; i < n_pre; ++i) dst[(long)j * n_pre + i] += src[(long)i * n + j];
-        for (long i = 0; i < plane; ++i) src[i] = 0.0f;
-    }
+    flush_plane(grad_out, c->grad, n, n_pre);
+    if (c->esum) flush_plane(esum_out, c->esum, n, n_pre);
+    if (c->ebarsum) for (int b = c->b; b < c->b_end; ++b) flush_plane(ebarsum_out ? ebarsum_out + b * plane : 0, c->ebarsum + b * plane, n, n_pre);
 }

@@ -14,6 +14,8 @@ struct BenchNetwork: ParsableCommand {
     @Option(help: "Override T (steps per sequence).") var steps: Int?
     @Option(help: "Comma-separated input spike probabilities per step (default: each config's, 0.05).") var inputRates: String?
     @Option(help: "Comma-separated chunk lengths K of time-chunked exact traces; 0 is step by step.") var chunks = "0,100"
+    @Option(help: "Comma-separated fractions of hidden neurons that can fire (the others get no input weights, so stay silent).")
+    var activeFractions = "1"
     @Flag var json = false
 
     struct Setup { var name: String; var inputs: Int; var model: NeuronModel; var neurons: Int; var outputs: Int; var batch: Int; var rate: Double }
@@ -28,13 +30,14 @@ struct BenchNetwork: ParsableCommand {
     func run() throws {
         var rows: [[String: Any]] = []
         if !json {
-            print("| config | backend | chunk K | threads | input rate | hidden spikes/neuron/step | s/batch (median of \(repeats)) | synapse-updates/s | compile ms | peak RSS MB |")
-            print("|---|---|---|---|---|---|---|---|---|---|")
+            print("| config | backend | chunk K | threads | input rate | active fraction | hidden spikes/neuron/step | s/batch (median of \(repeats)) | synapse-updates/s | compile ms | peak RSS MB |")
+            print("|---|---|---|---|---|---|---|---|---|---|---|")
         }
         let rates = inputRates.map { $0.split(separator: ",").compactMap { Double($0) } }
         for name in configs.split(separator: ",").map(String.init) {
             guard let base = Self.setups[name] else { throw ValidationError("unknown config \(name)") }
-            for rate in rates ?? [base.rate] {
+            let fractions = activeFractions.split(separator: ",").compactMap { Double($0) }
+            for (rate, fraction) in (rates ?? [base.rate]).flatMap({ r in fractions.map { (r, $0) } }) {
             var setup = base
             setup.rate = rate
             let T = steps ?? 1000
@@ -51,6 +54,7 @@ struct BenchNetwork: ParsableCommand {
                 for threadCount in threads.split(separator: ",").compactMap({ Int($0) }) where !(handWritten && threadCount > 1) {
                 let sim = try NetworkSimulation(kernel: kernel, batch: setup.batch, chunkSteps: chunk)
                 sim.initializeWeights(seed: 2, inputGain: 2, recurrentGain: 0.3)
+                silence(sim, keeping: fraction)
                 sim.threads = threadCount
                 var times: [Double] = []
                 for _ in 0..<(repeats + 1) {
@@ -66,12 +70,12 @@ struct BenchNetwork: ParsableCommand {
                 let rss = peakResidentMegabytes()
                 let compileMilliseconds = handWritten ? 0 : kernel.compileMilliseconds
                 let spikesPerStep = sim.layers[0].spikeCount.map { Double($0.array.reduce(0, +)) / Double(T * setup.batch * setup.neurons) } ?? .nan
-                rows.append(["config": name, "backend": backendName, "chunk": chunk, "threads": threadCount, "input_rate": rate, "hidden_rate": spikesPerStep,
+                rows.append(["config": name, "backend": backendName, "chunk": chunk, "threads": threadCount, "input_rate": rate, "active_fraction": fraction, "hidden_rate": spikesPerStep,
                              "seconds_per_batch": median,
                              "synapse_updates_per_second": synapses / median,
                              "compile_ms": compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch])
                 if !json {
-                    print(String(format: "| %@ | %@ | %d | %d | %.2f | %.4f | %.4f | %.3g | %.1f | %.0f |", name, backendName, chunk, threadCount, rate, spikesPerStep,
+                    print(String(format: "| %@ | %@ | %d | %d | %.2f | %.2f | %.4f | %.4f | %.3g | %.1f | %.0f |", name, backendName, chunk, threadCount, rate, fraction, spikesPerStep,
                                  median, synapses / median, compileMilliseconds, rss))
                     fflush(nil)
                 }
@@ -83,6 +87,19 @@ struct BenchNetwork: ParsableCommand {
         if json {
             let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+/// Zeroes every input weight (from the inputs and the recurrent ones) of hidden neurons
+/// j ≥ fraction·n: they never cross threshold, so only a `fraction` of the layer is active.
+func silence(_ sim: NetworkSimulation, keeping fraction: Double) {
+    guard fraction < 1 else { return }
+    for layer in sim.layers {
+        let kept = Int((fraction * Double(layer.neurons)).rounded())
+        for weights in layer.weights {
+            let pre = weights.count / layer.neurons
+            for j in kept..<layer.neurons { for i in 0..<pre { weights[j * pre + i] = 0 } }
         }
     }
 }

@@ -38,7 +38,7 @@
 
 /* One call of the chunk primitives: projection (or channel) data of one sequence b. */
 typedef struct plasticity_chunk_args {
-    int batch, n, n_pre, m, width, steps, b, factorized;
+    int batch, n, n_pre, m, width, steps, b, b_end, factorized;   /* b_end: flush only */
     float kappa;
     float *record;              /* [K][batch][width][n]: D, c, ψ per step; then W */
     float *propagator;          /* [batch][m·m + 4m + 3][n] */
@@ -46,8 +46,9 @@ typedef struct plasticity_chunk_args {
     const float *pre;           /* presynaptic activity of the chunk's first step, [batch][n_pre] rows */
     long pre_step_stride;       /* floats from one step's rows to the next */
     float *eps, *ebar;          /* chunk-mode layouts */
-    float *grad;                /* [batch][n_pre][n]: Σ L ē of the current call */
-    float *esum, *ebarsum;      /* optional [batch][n_pre][n]: Σ e, Σ ē */
+    float *grad;                /* [n_pre][n]: Σ L ē of the current call over this thread's sequences */
+    float *esum;                /* optional [n_pre][n]: Σ e, likewise */
+    float *ebarsum;             /* optional [batch][n_pre][n]: Σ ē per sequence */
 } plasticity_chunk_args;
 typedef void (*plasticity_chunk_fn)(const plasticity_chunk_args *);
 typedef void (*plasticity_chunk_flush_fn)(const plasticity_chunk_args *, float *grad, float *esum, float *ebarsum);
@@ -88,8 +89,8 @@ typedef struct plasticity_layer_args {
     float *chunk_propagator[PLASTICITY_MAX_PROJECTIONS];
     float *chunk_signal;            /* [K][batch][n] */
     float *chunk_spikes;            /* [K+1][batch][n]: z^{t0-1}, z^{t0}, …: the presynaptic rows of the chunk */
-    float *chunk_gradient[PLASTICITY_MAX_PROJECTIONS];     /* [batch][n_pre][n] */
-    float *chunk_eligibility_sum[PLASTICITY_MAX_PROJECTIONS];        /* optional, [batch][n_pre][n] */
+    float *chunk_gradient[PLASTICITY_MAX_PROJECTIONS];     /* [n_pre][n], private to the calling thread */
+    float *chunk_eligibility_sum[PLASTICITY_MAX_PROJECTIONS];        /* optional, [n_pre][n], private likewise */
     float *chunk_eligibility_trace_sum[PLASTICITY_MAX_PROJECTIONS];  /* optional, [batch][n_pre][n] */
 } plasticity_layer_args;
 

@@ -111,7 +111,7 @@ struct CNetworkGenerator {
     private func emitChunkArguments(_ w: CWriter, layer l: Int) {
         w.line("plasticity_layer_args *a = &net->layers[\(l)];")
         w.line("plasticity_chunk_args c; /* every field set: an initializer would make TinyCC call memset */")
-        w.line("c.batch = B; c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.factorized = 0; c.kappa = kappa;")
+        w.line("c.batch = B; c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.b_end = 0; c.factorized = 0; c.kappa = kappa;")
         w.line("c.record = 0; c.propagator = 0; c.signal = a->chunk_signal; c.pre = 0; c.pre_step_stride = 0;")
         w.line("c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0;")
     }
@@ -155,14 +155,12 @@ struct CNetworkGenerator {
         let layout = layers[l].layout
         w.block("") {
             emitChunkArguments(w, layer: l)
-            w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
-                w.line("c.b = b;")
-                for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
-                    w.line("c.n_pre = \(projection.source == .input ? "a->n_in" : "a->n"); c.grad = a->chunk_gradient[\(p)];")
-                    w.line("c.esum = a->eligibility_sum[\(p)] ? a->chunk_eligibility_sum[\(p)] : 0;")
-                    w.line("c.ebarsum = a->eligibility_trace_sum[\(p)] ? a->chunk_eligibility_trace_sum[\(p)] : 0;")
-                    w.line("net->chunk_flush(&c, net->grad_weights[\(l * 8 + p)], a->eligibility_sum[\(p)], a->eligibility_trace_sum[\(p)]);")
-                }
+            w.line("c.b = net->batch_begin; c.b_end = net->batch_end;")
+            for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
+                w.line("c.n_pre = \(projection.source == .input ? "a->n_in" : "a->n"); c.grad = a->chunk_gradient[\(p)];")
+                w.line("c.esum = a->eligibility_sum[\(p)] ? a->chunk_eligibility_sum[\(p)] : 0;")
+                w.line("c.ebarsum = a->eligibility_trace_sum[\(p)] ? a->chunk_eligibility_trace_sum[\(p)] : 0;")
+                w.line("net->chunk_flush(&c, net->grad_weights[\(l * 8 + p)], a->eligibility_sum[\(p)], a->eligibility_trace_sum[\(p)]);")
             }
         }
     }

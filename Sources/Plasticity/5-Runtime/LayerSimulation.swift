@@ -133,7 +133,10 @@ public class LayerBuffers {
     public private(set) var chunkSteps = 0
     private var chunkRecords: [FloatBuffer?] = [], chunkPropagators: [FloatBuffer?] = []
     private var chunkSignal: FloatBuffer?, chunkSpikes: FloatBuffer?
-    private var chunkGradients: [FloatBuffer?] = [], chunkEligibilitySums: [FloatBuffer?] = [], chunkTraceSums: [FloatBuffer?] = []
+    /// Per projection: the gradient and Σe of a call [n_pre][n] (one per thread; extra threads
+    /// have their own), Σē [batch][n_pre][n].
+    private(set) var chunkGradients: [FloatBuffer?] = [], chunkEligibilitySums: [FloatBuffer?] = []
+    private var chunkTraceSums: [FloatBuffer?] = []
 
     /// Allocates the chunk buffers for chunks of `steps` steps (the caller has checked their size
     /// against the memory cap) and starts a new sequence: the trace layouts change.
@@ -240,21 +243,24 @@ extension LayerBuffers {
         a.chunk_spikes = chunkSpikes!.base
         for p in layout.projections.indices where !layout.projections[p].components.isEmpty {
             let pre = layout.projections[p].source == .input ? inputs : neurons
-            if keepsEligibilitySums, chunkEligibilitySums[p] == nil { chunkEligibilitySums[p] = FloatBuffer(count: batch * pre * neurons) }
+            if keepsEligibilitySums, chunkEligibilitySums[p] == nil { chunkEligibilitySums[p] = FloatBuffer(count: pre * neurons) }
             if keepsTraceSums, chunkTraceSums[p] == nil { chunkTraceSums[p] = FloatBuffer(count: batch * pre * neurons) }
         }
-        func set<T>(_ field: inout T, _ buffers: [FloatBuffer?]) {
-            withUnsafeMutableBytes(of: &field) { raw in
-                let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
-                for (p, buffer) in buffers.enumerated() { slots[p] = buffer?.base }
-            }
-        }
         let owners = layout.projections.indices.map { p in layout.projections[p].components.isEmpty ? nil : layout.chunkRecordOwner(of: p) }
-        set(&a.chunk_record, owners.map { $0.flatMap { chunkRecords[$0] } })
-        set(&a.chunk_propagator, owners.map { $0.flatMap { chunkPropagators[$0] } })
-        set(&a.chunk_gradient, chunkGradients)
-        set(&a.chunk_eligibility_sum, chunkEligibilitySums)
-        set(&a.chunk_eligibility_trace_sum, chunkTraceSums)
+        setProjectionSlots(&a.chunk_record, owners.map { $0.flatMap { chunkRecords[$0] } })
+        setProjectionSlots(&a.chunk_propagator, owners.map { $0.flatMap { chunkPropagators[$0] } })
+        setProjectionSlots(&a.chunk_gradient, chunkGradients)
+        setProjectionSlots(&a.chunk_eligibility_sum, chunkEligibilitySums)
+        setProjectionSlots(&a.chunk_eligibility_trace_sum, chunkTraceSums)
+    }
+}
+
+/// Points the per-projection slots of a pointer-array field of the layer args at `buffers`
+/// (nil: a null pointer).
+func setProjectionSlots<T>(_ field: inout T, _ buffers: [FloatBuffer?]) {
+    withUnsafeMutableBytes(of: &field) { raw in
+        let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
+        for (p, buffer) in buffers.enumerated() { slots[p] = buffer?.base }
     }
 }
 

@@ -91,8 +91,9 @@ extension KernelLayout {
         }
         for (i, projection) in projections.enumerated() where !projection.components.isEmpty {
             let pre = projection.source == .input ? inputs : neurons
-            sizes.append(("chunk_gradient[\(i)]", p(batch, pre, neurons)))
-            sizes.append(("chunk_sums[\(i)]", p(2, batch, pre, neurons)))
+            sizes.append(("chunk_gradient[\(i)]", p(pre, neurons)))
+            sizes.append(("chunk_eligibility_sum[\(i)]", p(pre, neurons)))
+            sizes.append(("chunk_eligibility_trace_sum[\(i)]", p(batch, pre, neurons)))
         }
         return sizes
     }

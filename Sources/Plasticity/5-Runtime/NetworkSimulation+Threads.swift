@@ -14,6 +14,9 @@ extension NetworkSimulation {
         let active: [UnsafeMutablePointer<Int32>]
         /// Per layer: spike counts, Σe per projection, Σe of parameters (allocated when the layer keeps them).
         var spikeCounts: [FloatBuffer?], eligibilitySums: [[FloatBuffer]], parameterEligibilitySums: [FloatBuffer?]
+        /// Chunk mode, per layer and projection: the call's gradient and Σe before the flush [n_pre][n].
+        let chunkGradients: [[FloatBuffer?]]
+        var chunkEligibilitySums: [[FloatBuffer?]]
 
         init(_ sim: NetworkSimulation) {
             weightGradients = sim.weightGradients.map { $0.map { FloatBuffer(count: $0.count) } }
@@ -27,6 +30,8 @@ extension NetworkSimulation {
                 pointer.initialize(repeating: 0, count: count)
                 return pointer
             }
+            chunkGradients = sim.layers.map { $0.chunkGradients.map { $0.map { FloatBuffer(count: $0.count) } } }
+            chunkEligibilitySums = sim.layers.map { $0.chunkGradients.map { _ in nil } }
             spikeCounts = sim.layers.map { _ in nil }
             eligibilitySums = sim.layers.map { _ in [] }
             parameterEligibilitySums = sim.layers.map { _ in nil }
@@ -102,6 +107,17 @@ extension NetworkSimulation {
             let layerArgs = raw.bindMemory(to: plasticity_layer_args.self)
             for (l, layer) in layers.enumerated() {
                 layerArgs[l].active = slice.active[l]
+                if layer.chunkSteps > 0 {
+                    setProjectionSlots(&layerArgs[l].chunk_gradient, slice.chunkGradients[l])
+                    if layer.keepsEligibilitySums {
+                        for (p, g) in slice.chunkGradients[l].enumerated() where g != nil && slice.chunkEligibilitySums[l][p] == nil {
+                            slice.chunkEligibilitySums[l][p] = FloatBuffer(count: g!.count)
+                        }
+                        setProjectionSlots(&layerArgs[l].chunk_eligibility_sum, slice.chunkEligibilitySums[l])
+                    }
+                    // a call that stopped early (non-finite) left them unflushed
+                    for buffer in (slice.chunkGradients[l] + slice.chunkEligibilitySums[l]).compactMap({ $0 }) { buffer.pointer.update(repeating: 0) }
+                }
                 if layer.keepsSpikeCount {
                     if slice.spikeCounts[l] == nil { slice.spikeCounts[l] = FloatBuffer(count: layer.neurons) }
                     layerArgs[l].spike_count = slice.spikeCounts[l]!.base
