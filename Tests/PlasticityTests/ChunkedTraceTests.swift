@@ -91,4 +91,41 @@ import PlasticityTestSupport
             #expect(e.ratio <= 1, "\(e)")
         }
     }
+
+    /// A call that stops on a non-finite state mid-chunk leaves nothing behind: the next call's
+    /// gradients equal a fresh simulation's, on one thread and on two.
+    @Test(arguments: [1, 2])
+    func stoppedCallLeavesNoStaleAccumulators(threads: Int) throws {
+        let spec = NetworkSpec(inputs: 20, hidden: [.init(Models.lif(), neurons: 16, recurrent: true)], outputs: 4, kappa: 0.9)
+        let kernel = try compile(spec)
+        let (T, batch) = (60, 4)
+        var rng = SplitMix64(seed: 11)
+        var input = (0..<T * batch * spec.inputs).map { _ in rng.next() % 6 == 0 ? Float(1) : 0 }
+        // input 0 first fires at step 40 (sequence 0): after the first chunk, before the call's end
+        let late = 0, lateStep = 40
+        for t in 0..<lateStep { for b in 0..<batch { input[(t * batch + b) * spec.inputs + late] = 0 } }
+        input[(lateStep * batch) * spec.inputs + late] = 1
+        let targets = (0..<T * batch).map { Float($0 % spec.outputs) }
+        func simulation() throws -> NetworkSimulation {
+            let sim = try NetworkSimulation(kernel: kernel, batch: batch, chunkSteps: 25)
+            sim.initializeWeights(seed: 3, inputGain: 3, recurrentGain: 0.5)
+            sim.threads = threads
+            return sim
+        }
+        let fresh = try simulation()
+        _ = fresh.run(input: input, targets: targets, steps: T)
+        let broken = try simulation()
+        let saved = broken.layers[0].weights[0].array
+        for j in 0..<16 { broken.layers[0].weights[0][j * spec.inputs + late] = .infinity }
+        let failed = broken.run(input: input, targets: targets, steps: T)
+        #expect(failed.failure?.step == lateStep)
+        broken.layers[0].weights[0].array = saved
+        broken.resetSequence(); broken.zeroGradients()
+        let result = broken.run(input: input, targets: targets, steps: T)
+        #expect(result.failure == nil)
+        for (a, b) in zip(broken.weightGradients[0], fresh.weightGradients[0]) {
+            #expect(a.array == b.array)
+            #expect(b.array.contains { $0 != 0 })
+        }
+    }
 }
