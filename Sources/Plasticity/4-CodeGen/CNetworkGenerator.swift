@@ -116,6 +116,13 @@ struct CNetworkGenerator {
         w.line("c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0;")
     }
 
+    /// The optional sums of projection p (Σe, Σē), null when the call does not keep them; they
+    /// also tell the propagator sweep which of its rows are needed.
+    private func emitChunkSums(_ w: CWriter, projection p: Int) {
+        w.line("c.esum = a->eligibility_sum[\(p)] ? a->chunk_eligibility_sum[\(p)] : 0;")
+        w.line("c.ebarsum = a->eligibility_trace_sum[\(p)] ? a->chunk_eligibility_trace_sum[\(p)] : 0;")
+    }
+
     /// The end of a chunk of layer l: per sequence, the propagators of each recorded channel,
     /// then every projection's synapses.
     private func emitChunkEnd(_ w: CWriter, layer l: Int) {
@@ -128,8 +135,7 @@ struct CNetworkGenerator {
                 for p in layout.chunkRecordOwners {
                     let m = layout.projections[p].components.count
                     w.line("c.m = \(m); c.width = \(KernelLayout.chunkRecordWidth(m)); c.record = a->chunk_record[\(p)]; c.propagator = a->chunk_propagator[\(p)];")
-                    w.line("c.esum = a->eligibility_sum[\(p)] ? a->chunk_eligibility_sum[\(p)] : 0; /* which rows of the propagator are needed */")
-                    w.line("c.ebarsum = a->eligibility_trace_sum[\(p)] ? a->chunk_eligibility_trace_sum[\(p)] : 0;")
+                    emitChunkSums(w, projection: p)
                     w.line("net->chunk_coefficients(&c);")
                 }
                 for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
@@ -143,8 +149,7 @@ struct CNetworkGenerator {
                     w.line("c.m = \(m); c.width = \(KernelLayout.chunkRecordWidth(m)); c.record = a->chunk_record[\(owner)]; c.propagator = a->chunk_propagator[\(owner)];")
                     w.line("c.n_pre = \(count); c.factorized = \(projection.factorized ? 1 : 0); c.pre = \(pre); c.pre_step_stride = \(stride);")
                     w.line("c.eps = a->eligibility_vector[\(p)]; c.ebar = a->eligibility_trace[\(p)]; c.grad = a->chunk_gradient[\(p)];")
-                    w.line("c.esum = a->eligibility_sum[\(p)] ? a->chunk_eligibility_sum[\(p)] : 0;")
-                    w.line("c.ebarsum = a->eligibility_trace_sum[\(p)] ? a->chunk_eligibility_trace_sum[\(p)] : 0;")
+                    emitChunkSums(w, projection: p)
                     w.line("net->chunk_synapses(&c);")
                 }
             }
@@ -158,8 +163,7 @@ struct CNetworkGenerator {
             w.line("c.b = net->batch_begin; c.b_end = net->batch_end;")
             for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
                 w.line("c.n_pre = \(projection.source == .input ? "a->n_in" : "a->n"); c.grad = a->chunk_gradient[\(p)];")
-                w.line("c.esum = a->eligibility_sum[\(p)] ? a->chunk_eligibility_sum[\(p)] : 0;")
-                w.line("c.ebarsum = a->eligibility_trace_sum[\(p)] ? a->chunk_eligibility_trace_sum[\(p)] : 0;")
+                emitChunkSums(w, projection: p)
                 w.line("net->chunk_flush(&c, net->grad_weights[\(l * 8 + p)], a->eligibility_sum[\(p)], a->eligibility_trace_sum[\(p)]);")
             }
         }
