@@ -286,15 +286,17 @@ struct CKernelGenerator {
                     for p in layout.chunkRecordOwners {
                         let m = layout.projections[p].components.count
                         w.line("float *record\(p) = chunked ? a->chunk_record[\(p)] + ((long)(t - a->chunk_first) * B + b) * \(KernelLayout.chunkRecordWidth(m)) * n : 0;")
+                        for row in 0..<(m * m + 2 * m) { w.line("float *record\(p)_\(row) = record\(p) + (chunked ? \(row) * n : 0);") }
                     }
+                    for c in 0...C { w.line("float *work\(c) = work + (long)\(c) * n;") }
                     w.line("float *instant_gain = a->instant_gain;")
                     w.block("for (int j = 0; j < n; ++j)") {
                         w.line("const long nj = (long)b * n + j;")
                         w.line("float *st = a->state + nj * \(k);")
                         w.line("float *ps = a->psi + nj * \(k);")
-                        emitNeuron(w, firstStep: "a->spike_is_initial && t == 0") { "work[(long)\($0) * n + j]" }
+                        emitNeuron(w, firstStep: "a->spike_is_initial && t == 0") { "work\($0)[j]" }
                         emitStoreState(w)
-                        w.line("work[(long)\(C) * n + j] = out;")
+                        w.line("work\(C)[j] = out;")
                         if let first = layout.projections.first {
                             let terms = plan.outputGradient.enumerated().compactMap { s, psi -> String? in
                                 guard psi != nil, let c = value(plan.inputJacobian[s][first.channel]) else { return nil }
@@ -395,15 +397,10 @@ struct CKernelGenerator {
     private func emitChunkRecord(_ w: CWriter) {
         for p in layout.chunkRecordOwners {
             let projection = layout.projections[p], comps = projection.components, m = comps.count
-            w.block("") {
-                w.line("float *rec = record\(p) + j;")
-                var row = 0
-                for s in comps { for q in comps {
-                    w.line("rec[\(row) * n] = \(value(plan.stateJacobian[s][q]) ?? "0.0f");"); row += 1
-                } }
-                for s in comps { w.line("rec[\(row) * n] = \(value(plan.inputJacobian[s][projection.channel]) ?? "0.0f");"); row += 1 }
-                for s in comps { w.line("rec[\(row) * n] = \(psiExpressions[s]);"); row += 1 }
-            }
+            let values = comps.flatMap { s in comps.map { value(plan.stateJacobian[s][$0]) ?? "0.0f" } }
+                + comps.map { value(plan.inputJacobian[$0][projection.channel]) ?? "0.0f" } + comps.map { psiExpressions[$0] }
+            precondition(values.count == m * m + 2 * m)
+            for (row, v) in values.enumerated() { w.line("record\(p)_\(row)[j] = \(v);") }
         }
     }
 

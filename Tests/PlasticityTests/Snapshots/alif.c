@@ -108,6 +108,16 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
         }
         /* loop invariants, hoisted for compilers that do not: this step's chunk records, the gain output */
         float *record0 = chunked ? a->chunk_record[0] + ((long)(t - a->chunk_first) * B + b) * 8 * n : 0;
+        float *record0_0 = record0 + (chunked ? 0 * n : 0);
+        float *record0_1 = record0 + (chunked ? 1 * n : 0);
+        float *record0_2 = record0 + (chunked ? 2 * n : 0);
+        float *record0_3 = record0 + (chunked ? 3 * n : 0);
+        float *record0_4 = record0 + (chunked ? 4 * n : 0);
+        float *record0_5 = record0 + (chunked ? 5 * n : 0);
+        float *record0_6 = record0 + (chunked ? 6 * n : 0);
+        float *record0_7 = record0 + (chunked ? 7 * n : 0);
+        float *work0 = work + (long)0 * n;
+        float *work1 = work + (long)1 * n;
         float *instant_gain = a->instant_gain;
         for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;
@@ -117,7 +127,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             const float hp1_a = st[1];
             const float z_prev = a->spike[nj];
             const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */
-            const float in0_I = work[(long)0 * n + j];
+            const float in0_I = work0[j];
             /* forward: reset, update, output */
             const float v20 = z_prev;
             const float v21 = v20 * 0.600000024f;
@@ -150,20 +160,17 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             st[1] = h1_a;
             ps[0] = t2;
             ps[1] = t3;
-            work[(long)1 * n + j] = out;
+            work1[j] = out;
             if (instant_gain) instant_gain[nj] = t2 * 1.0f;
             if (chunked) {
-                {
-                    float *rec = record0 + j;
-                    rec[0 * n] = 0.951229453f;
-                    rec[1 * n] = 0.0f;
-                    rec[2 * n] = t4;
-                    rec[3 * n] = t6;
-                    rec[4 * n] = 1.0f;
-                    rec[5 * n] = 0.0f;
-                    rec[6 * n] = t2;
-                    rec[7 * n] = t3;
-                }
+                record0_0[j] = 0.951229453f;
+                record0_1[j] = 0.0f;
+                record0_2[j] = t4;
+                record0_3[j] = t6;
+                record0_4[j] = 1.0f;
+                record0_5[j] = 0.0f;
+                record0_6[j] = t2;
+                record0_7[j] = t3;
             }
             else {
                 /* projection 0, input: eligibility vectors, 2 per synapse */

@@ -100,6 +100,11 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
         }
         /* loop invariants, hoisted for compilers that do not: this step's chunk records, the gain output */
         float *record0 = chunked ? a->chunk_record[0] + ((long)(t - a->chunk_first) * B + b) * 5 * n : 0;
+        float *record0_0 = record0 + (chunked ? 0 * n : 0);
+        float *record0_1 = record0 + (chunked ? 1 * n : 0);
+        float *record0_2 = record0 + (chunked ? 2 * n : 0);
+        float *work0 = work + (long)0 * n;
+        float *work1 = work + (long)1 * n;
         float *instant_gain = a->instant_gain;
         for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;
@@ -107,7 +112,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             float *ps = a->psi + nj * 1;
             const float hp0_v = st[0];
             const float z_prev = a->spike[nj];
-            const float in0_I = work[(long)0 * n + j];
+            const float in0_I = work0[j];
             /* forward: reset, update, output */
             const float v10 = z_prev;
             const float v11 = hp0_v - v10;
@@ -121,15 +126,12 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             const float t0 = plasticity_surrogate_fast_sigmoid(v5, 10.0f);
             st[0] = h0_v;
             ps[0] = t0;
-            work[(long)1 * n + j] = out;
+            work1[j] = out;
             if (instant_gain) instant_gain[nj] = t0 * 1.0f;
             if (chunked) {
-                {
-                    float *rec = record0 + j;
-                    rec[0 * n] = 0.951229453f;
-                    rec[1 * n] = 1.0f;
-                    rec[2 * n] = t0;
-                }
+                record0_0[j] = 0.951229453f;
+                record0_1[j] = 1.0f;
+                record0_2[j] = t0;
             }
             else {
                 /* projection 0, input: eligibility from the presynaptic trace */
