@@ -2,7 +2,6 @@
 
 void plasticity_axpby(float *restrict y, const float *restrict x, int n, float a, float b);
 void plasticity_axpy(float *restrict y, const float *restrict x, int n, float a);
-float plasticity_dot(float s, const float *restrict x, const float *restrict y, int n);
 void plasticity_fill(float *restrict y, int n, float v);
 void plasticity_copy(float *restrict y, const float *restrict x, int n);
 int plasticity_nonzero(const float *restrict x, int n, int *restrict indices);
@@ -42,11 +41,6 @@ int plasticity_all_finite(const float *restrict x, long n) {
     for (long i = 0; i < n; ++i) { unsigned u; __builtin_memcpy(&u, x + i, 4); bad |= (u & 0x7f800000u) == 0x7f800000u; }
     return !bad;
 }
-/* In order (no reassociation without -ffast-math): the same float as the inline loop. */
-float plasticity_dot(float s, const float *restrict x, const float *restrict y, int n) {
-    for (int i = 0; i < n; ++i) s += x[i] * y[i];
-    return s;
-}
 
 void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa) {
     PLASTICITY_TRACE1(eps, ebar, x, n, d, c, psi, kappa)
@@ -72,7 +66,6 @@ static const plasticity_symbol symbols[] = {
     {"floorf", (const void *)floorf},
     {"plasticity_axpby", (const void *)plasticity_axpby},
     {"plasticity_axpy", (const void *)plasticity_axpy},
-    {"plasticity_dot", (const void *)plasticity_dot},
     {"plasticity_fill", (const void *)plasticity_fill},
     {"plasticity_copy", (const void *)plasticity_copy},
     {"plasticity_nonzero", (const void *)plasticity_nonzero},

@@ -231,7 +231,6 @@ static inline int plasticity_finite(float x) { float d = x - x; return d == d; }
 #ifdef PLASTICITY_TINYCC
 void plasticity_axpby(float *y, const float *x, int n, float a, float b);   /* y = a y + b x */
 void plasticity_axpy(float *y, const float *x, int n, float a);             /* y = y + a x   */
-float plasticity_dot(float s, const float *x, const float *y, int n);       /* s + Σ x_i y_i, in order */
 void plasticity_fill(float *y, int n, float v);                             /* y = v         */
 void plasticity_copy(float *y, const float *x, int n);                      /* y = x         */
 int plasticity_nonzero(const float *x, int n, int *indices);                /* indices of x_i != 0, in order; their count */
@@ -268,10 +267,6 @@ static inline int plasticity_all_finite(const float *x, long n) {
     unsigned bad = 0;   /* exponent bits all set: NaN or ±Inf */
     for (long i = 0; i < n; ++i) { unsigned u; __builtin_memcpy(&u, x + i, 4); bad |= (u & 0x7f800000u) == 0x7f800000u; }
     return !bad;
-}
-static inline float plasticity_dot(float s, const float *x, const float *y, int n) {
-    for (int i = 0; i < n; ++i) s += x[i] * y[i];
-    return s;
 }
 #endif
 

@@ -123,6 +123,11 @@ struct CNetworkGenerator {
         w.line("c.ebarsum = a->eligibility_trace_sum[\(p)] ? a->chunk_eligibility_trace_sum[\(p)] : 0;")
     }
 
+    /// The record and propagator of the channel whose record projection `owner` writes.
+    private func emitChunkRecordArguments(_ w: CWriter, components m: Int, owner: Int) {
+        w.line("c.m = \(m); c.width = \(KernelLayout.chunkRecordWidth(m)); c.record = a->chunk_record[\(owner)]; c.propagator = a->chunk_propagator[\(owner)];")
+    }
+
     /// The end of a chunk of layer l: per sequence, the propagators of each recorded channel,
     /// then every projection's synapses.
     private func emitChunkEnd(_ w: CWriter, layer l: Int) {
@@ -134,7 +139,7 @@ struct CNetworkGenerator {
                 w.line("c.b = b;")
                 for p in layout.chunkRecordOwners {
                     let m = layout.projections[p].components.count
-                    w.line("c.m = \(m); c.width = \(KernelLayout.chunkRecordWidth(m)); c.record = a->chunk_record[\(p)]; c.propagator = a->chunk_propagator[\(p)];")
+                    emitChunkRecordArguments(w, components: m, owner: p)
                     emitChunkSums(w, projection: p)
                     w.line("net->chunk_coefficients(&c);")
                 }
@@ -146,7 +151,7 @@ struct CNetworkGenerator {
                     case .input where l == 0: (pre, stride, count) = ("net->input + (long)t0 * B * net->n_in", "(long)B * net->n_in", "a->n_in")
                     case .input: (pre, stride, count) = ("net->layers[\(l - 1)].chunk_spikes + (long)B * a->n_in", "(long)B * a->n_in", "a->n_in")
                     }
-                    w.line("c.m = \(m); c.width = \(KernelLayout.chunkRecordWidth(m)); c.record = a->chunk_record[\(owner)]; c.propagator = a->chunk_propagator[\(owner)];")
+                    emitChunkRecordArguments(w, components: m, owner: owner)
                     w.line("c.n_pre = \(count); c.factorized = \(projection.factorized ? 1 : 0); c.pre = \(pre); c.pre_step_stride = \(stride);")
                     w.line("c.eps = a->eligibility_vector[\(p)]; c.ebar = a->eligibility_trace[\(p)]; c.grad = a->chunk_gradient[\(p)];")
                     emitChunkSums(w, projection: p)

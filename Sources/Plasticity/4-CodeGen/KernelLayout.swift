@@ -1,3 +1,5 @@
+import PlasticityRuntime
+
 /// What a generated kernel stores, mirrored by `plasticity_kernel_info` in the C source.
 public struct KernelLayout: Sendable, Hashable {
     public struct Projection: Sendable, Hashable {
@@ -45,9 +47,10 @@ public struct KernelLayout: Sendable, Hashable {
     public func chunkRecordOwner(of p: Int) -> Int {
         projections.firstIndex { $0.channel == projections[p].channel && !$0.components.isEmpty }!
     }
-    /// Floats per (step, sequence, neuron) of a chunk record: D, c, ψ in, W out (runtime-c/plasticity_chunk.c).
-    public static func chunkRecordWidth(_ m: Int) -> Int { max(m * m + 2 * m, m + 4) }
-    public static func chunkPropagatorWidth(_ m: Int) -> Int { m * m + 4 * m + 3 }
+    /// Floats per (step, sequence, neuron) of a chunk record (D, c, ψ in, W out) and of a chunk
+    /// propagator, as runtime-c/plasticity_chunk.c defines them.
+    public static func chunkRecordWidth(_ m: Int) -> Int { Int(plasticity_chunk_record_width(Int32(m))) }
+    public static func chunkPropagatorWidth(_ m: Int) -> Int { Int(plasticity_chunk_propagator_width(Int32(m))) }
 
     /// Floats of each buffer for a batch of `batch` sequences, `inputs` presynaptic inputs and
     /// `neurons` neurons.
