@@ -1,3 +1,6 @@
+/* the per-neuron helpers of plasticity_kernel.h, for the row primitives below */
+#define PLASTICITY_RUNTIME_SOURCE 1
+#include <math.h>
 #include "PlasticityRuntime.h"
 
 void plasticity_axpby(float *restrict y, const float *restrict x, int n, float a, float b);
@@ -9,7 +12,6 @@ int plasticity_all_finite(const float *restrict x, long n);
 void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa);
 void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d00, float d01, float d10, float d11,
                        float c0, float c1, float p0, float p1, float kappa);
-#include <math.h>
 
 static const char header_text[] = {
 #embed "include/plasticity_kernel.h"
@@ -50,6 +52,10 @@ void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *r
     PLASTICITY_TRACE2(eps, ebar, x, n, d00, d01, d10, d11, c0, c1, p0, p1, kappa)
 }
 
+/* The row primitives (plasticity_kernel.h): one definition for both backends. */
+#define PLASTICITY_ROW_LINKAGE
+PLASTICITY_ROW_DEFINE_ALL
+
 void plasticity_transpose(float *restrict dst, const float *restrict src, int rows, int cols) {
     enum { TILE = 32 };   /* tiles keep both sides in cache */
     for (int r0 = 0; r0 < rows; r0 += TILE)
@@ -72,6 +78,17 @@ static const plasticity_symbol symbols[] = {
     {"plasticity_all_finite", (const void *)plasticity_all_finite},
     {"plasticity_trace1", (const void *)plasticity_trace1},
     {"plasticity_trace2", (const void *)plasticity_trace2},
+#define PLASTICITY_ROW_SYMBOL_UNARY(name, expr) {"plasticity_row_" #name, (const void *)plasticity_row_##name},
+#define PLASTICITY_ROW_SYMBOL_COMPARISON(name, op) \
+    {"plasticity_row_select_" #name, (const void *)plasticity_row_select_##name}, \
+    {"plasticity_row_indicator_" #name, (const void *)plasticity_row_indicator_##name},
+#define PLASTICITY_ROW_SYMBOL_SURROGATE(name) {"plasticity_row_surrogate_" #name, (const void *)plasticity_row_surrogate_##name},
+    PLASTICITY_ROW_UNARY(PLASTICITY_ROW_SYMBOL_UNARY)
+    PLASTICITY_ROW_BINARY(PLASTICITY_ROW_SYMBOL_UNARY)
+    PLASTICITY_ROW_COMPARISONS(PLASTICITY_ROW_SYMBOL_COMPARISON)
+    PLASTICITY_ROW_SURROGATES(PLASTICITY_ROW_SYMBOL_SURROGATE)
+    {"plasticity_row_gather", (const void *)plasticity_row_gather},
+    {"plasticity_row_scatter", (const void *)plasticity_row_scatter},
     {0, 0},
 };
 

@@ -17,7 +17,8 @@
  *   param_eligibility_vector [batch][n][M]          ε for learnable parameters (M components in all)
  *   param_eligibility_trace  [batch][n][P]
  *   weights_transposed[p] [n_pre][n]                Wᵀ, refreshed by the caller before each call (event-driven input adds rows)
- *   work                [batch][C + 1][n]           scratch: channel currents, next spikes
+ *   work                [batch][rows][n]            scratch rows: channel currents (C), next spikes, the neuron
+ *                                                   body's rows; a call uses only the block of its batch_begin
  *   active              [Σ_p n_pre]                 scratch: active presynaptic indices (event-driven input)
  *
  * Chunk mode (network kernels with chunk_steps = K > 0; runtime-c/plasticity_chunk.c): the forward
@@ -29,7 +30,7 @@
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 4
+#define PLASTICITY_ABI_VERSION 5
 #define PLASTICITY_MAX_PROJECTIONS 8
 #define PLASTICITY_SOURCE_INPUT 0
 #define PLASTICITY_SOURCE_RECURRENT 1
@@ -194,12 +195,15 @@ typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
         e_[0] = e0_; e_[1] = e1_; \
         (ebar)[i_] = (kappa) * (ebar)[i_] + ((p0) * e0_ + (p1) * e1_); }
 
+/* Per-neuron helpers: generated code, and runtime-c (PLASTICITY_RUNTIME_SOURCE) for the row primitives. */
+#if defined(PLASTICITY_GENERATED) || defined(PLASTICITY_RUNTIME_SOURCE)
 #ifdef PLASTICITY_GENERATED
 float expf(float);
 float logf(float);
 float tanhf(float);
 float powf(float, float);
 float floorf(float);
+#endif
 
 #ifdef PLASTICITY_TINYCC
 /* TinyCC does not inline: the per-neuron helpers are macros there (generated code passes plain
@@ -225,6 +229,92 @@ static inline float plasticity_sigmoid_derivative(float x) { float e = expf(-pla
 /* NaN and ±Inf without libm: x − x is NaN for both, and NaN compares unequal. */
 static inline int plasticity_finite(float x) { float d = x - x; return d == d; }
 
+/* Surrogate pseudo-derivatives σ'(x) of the spike z = Θ(x); s is the surrogate's scale. */
+#ifndef PLASTICITY_TINYCC
+static inline float plasticity_surrogate_fast_sigmoid(float x, float s) {
+    float d = 1.0f + s * plasticity_abs(x); return 1.0f / (d * d);
+}
+#endif
+#ifndef PLASTICITY_TINYCC
+static inline float plasticity_surrogate_piecewise_linear(float x, float s) {
+    float r = 1.0f - plasticity_abs(x); return r > 0.0f ? s * r : 0.0f;
+}
+#endif
+static inline float plasticity_surrogate_exponential(float x, float s) {
+    return 0.5f * s * expf(-s * plasticity_abs(x));
+}
+static inline float plasticity_surrogate_arctan(float x, float s) {
+    float u = 1.57079632679f * s * x; return 0.5f * s / (1.0f + u * u);
+}
+#ifndef PLASTICITY_TINYCC
+static inline float plasticity_surrogate_boxcar(float x, float s) {
+    return plasticity_abs(x) <= s ? 0.5f / s : 0.0f;
+}
+#endif
+
+/* Row primitives: y[j] = f(a[j], ...) over a row of n neurons. Generated layer steps compute the
+ * neuron body as a sequence of them (one row per value of the step, CKernelGenerator+Rows.swift):
+ * under TinyCC they are the vectorized functions of runtime-c, bound by address; an optimizing
+ * compiler gets them inline. Each applies the scalar helper above element by element, so a row
+ * body gives the floats of the scalar body. Outputs never alias inputs. */
+#define PLASTICITY_ROW_UNARY(X) \
+    X(negate, -x) X(exp, expf(x)) X(log, logf(x)) X(tanh, tanhf(x)) X(sigmoid, plasticity_sigmoid(x)) \
+    X(heaviside, plasticity_heaviside(x)) X(tanh_derivative, plasticity_tanh_derivative(x)) \
+    X(sigmoid_derivative, plasticity_sigmoid_derivative(x))
+#define PLASTICITY_ROW_BINARY(X) \
+    X(add, p + q) X(subtract, p - q) X(multiply, p * q) X(divide, p / q) X(pow, powf(p, q)) \
+    X(min, plasticity_min(p, q)) X(max, plasticity_max(p, q))
+#define PLASTICITY_ROW_COMPARISONS(X) X(less, <) X(less_equal, <=) X(greater, >) X(greater_equal, >=)
+#define PLASTICITY_ROW_SURROGATES(X) X(fast_sigmoid) X(piecewise_linear) X(exponential) X(arctan) X(boxcar)
+
+#define PLASTICITY_ROW_DECLARE_UNARY(name, expr) void plasticity_row_##name(float *y, const float *a, int n);
+#define PLASTICITY_ROW_DECLARE_BINARY(name, expr) void plasticity_row_##name(float *y, const float *a, const float *b, int n);
+#define PLASTICITY_ROW_DECLARE_COMPARISON(name, op) \
+    void plasticity_row_select_##name(float *y, const float *a, const float *b, const float *p, const float *q, int n); \
+    void plasticity_row_indicator_##name(float *y, const float *a, const float *b, int n);
+#define PLASTICITY_ROW_DECLARE_SURROGATE(name) void plasticity_row_surrogate_##name(float *y, const float *a, int n, float scale);
+
+/* Definitions, with PLASTICITY_ROW_LINKAGE set by the includer (static inline, or nothing). */
+#define PLASTICITY_ROW_DEFINE_UNARY(name, expr) \
+    PLASTICITY_ROW_LINKAGE void plasticity_row_##name(float *restrict y, const float *restrict a, int n) { \
+        for (int j = 0; j < n; ++j) { const float x = a[j]; y[j] = (expr); } }
+#define PLASTICITY_ROW_DEFINE_BINARY(name, expr) \
+    PLASTICITY_ROW_LINKAGE void plasticity_row_##name(float *restrict y, const float *restrict a, const float *restrict b, int n) { \
+        for (int j = 0; j < n; ++j) { const float p = a[j], q = b[j]; y[j] = (expr); } }
+#define PLASTICITY_ROW_DEFINE_COMPARISON(name, op) \
+    PLASTICITY_ROW_LINKAGE void plasticity_row_select_##name(float *restrict y, const float *restrict a, const float *restrict b, \
+                                                          const float *restrict p, const float *restrict q, int n) { \
+        for (int j = 0; j < n; ++j) y[j] = (a[j] op b[j]) ? p[j] : q[j]; } \
+    PLASTICITY_ROW_LINKAGE void plasticity_row_indicator_##name(float *restrict y, const float *restrict a, const float *restrict b, int n) { \
+        for (int j = 0; j < n; ++j) y[j] = (a[j] op b[j]) ? 1.0f : 0.0f; }
+#define PLASTICITY_ROW_DEFINE_SURROGATE(name) \
+    PLASTICITY_ROW_LINKAGE void plasticity_row_surrogate_##name(float *restrict y, const float *restrict a, int n, float scale) { \
+        for (int j = 0; j < n; ++j) y[j] = plasticity_surrogate_##name(a[j], scale); }
+/* Strided moves between a row and an interleaved [n][k] buffer (state, ψ). */
+#define PLASTICITY_ROW_DEFINE_STRIDED \
+    PLASTICITY_ROW_LINKAGE void plasticity_row_gather(float *restrict y, const float *restrict a, int stride, int n) { \
+        for (int j = 0; j < n; ++j) y[j] = a[(long)j * stride]; } \
+    PLASTICITY_ROW_LINKAGE void plasticity_row_scatter(float *restrict y, int stride, const float *restrict a, int n) { \
+        for (int j = 0; j < n; ++j) y[(long)j * stride] = a[j]; }
+#define PLASTICITY_ROW_DEFINE_ALL \
+    PLASTICITY_ROW_UNARY(PLASTICITY_ROW_DEFINE_UNARY) PLASTICITY_ROW_BINARY(PLASTICITY_ROW_DEFINE_BINARY) \
+    PLASTICITY_ROW_COMPARISONS(PLASTICITY_ROW_DEFINE_COMPARISON) PLASTICITY_ROW_SURROGATES(PLASTICITY_ROW_DEFINE_SURROGATE) \
+    PLASTICITY_ROW_DEFINE_STRIDED
+
+#ifdef PLASTICITY_TINYCC
+PLASTICITY_ROW_UNARY(PLASTICITY_ROW_DECLARE_UNARY)
+PLASTICITY_ROW_BINARY(PLASTICITY_ROW_DECLARE_BINARY)
+PLASTICITY_ROW_COMPARISONS(PLASTICITY_ROW_DECLARE_COMPARISON)
+PLASTICITY_ROW_SURROGATES(PLASTICITY_ROW_DECLARE_SURROGATE)
+void plasticity_row_gather(float *y, const float *a, int stride, int n);
+void plasticity_row_scatter(float *y, int stride, const float *a, int n);
+#elif defined(PLASTICITY_GENERATED)
+#define PLASTICITY_ROW_LINKAGE static inline
+PLASTICITY_ROW_DEFINE_ALL
+#endif
+#endif
+
+#ifdef PLASTICITY_GENERATED
 /* Wide loops. Under TinyCC (which does not vectorize) they are the precompiled, vectorized
  * functions of runtime-c, bound by address; an optimizing compiler gets them inline. Element-wise,
  * so both give the same floats. */
@@ -270,28 +360,6 @@ static inline int plasticity_all_finite(const float *x, long n) {
 }
 #endif
 
-/* Surrogate pseudo-derivatives σ'(x) of the spike z = Θ(x); s is the surrogate's scale. */
-#ifndef PLASTICITY_TINYCC
-static inline float plasticity_surrogate_fast_sigmoid(float x, float s) {
-    float d = 1.0f + s * plasticity_abs(x); return 1.0f / (d * d);
-}
-#endif
-#ifndef PLASTICITY_TINYCC
-static inline float plasticity_surrogate_piecewise_linear(float x, float s) {
-    float r = 1.0f - plasticity_abs(x); return r > 0.0f ? s * r : 0.0f;
-}
-#endif
-static inline float plasticity_surrogate_exponential(float x, float s) {
-    return 0.5f * s * expf(-s * plasticity_abs(x));
-}
-static inline float plasticity_surrogate_arctan(float x, float s) {
-    float u = 1.57079632679f * s * x; return 0.5f * s / (1.0f + u * u);
-}
-#ifndef PLASTICITY_TINYCC
-static inline float plasticity_surrogate_boxcar(float x, float s) {
-    return plasticity_abs(x) <= s ? 0.5f / s : 0.0f;
-}
-#endif
 #endif
 
 #endif

@@ -72,20 +72,7 @@ struct CKernelGenerator {
 
     // MARK: names and expressions
 
-    func name(_ id: VertexID) -> String {
-        let v = graph[id]
-        switch v.kind {
-        case .previousState(let s): return CNames.identifier("hp", s, v.label)
-        case .previousSpike: return "z_prev"
-        case .input(let c): return CNames.identifier("in", c, v.label)
-        case .learnable(let p): return CNames.identifier("th", p, v.label)
-        case .newState(let s): return name(graph.stateOut(s))
-        case .constant(let c): return CNames.literal(c)
-        case .op: return CNames.identifier("v", id.raw, v.label)
-        case .stateOut(let s): return CNames.identifier("h", s, v.label)
-        case .layerOutput: return "out"
-        }
-    }
+    func name(_ id: VertexID) -> String { graph.cName(id) }
 
     private func opExpression(_ op: Op, _ operands: [VertexID]) -> String {
         let x = operands.map(name)
@@ -247,78 +234,81 @@ struct CKernelGenerator {
 
     // MARK: one time step
 
-    /// One step t of the layer for the whole batch, from presynaptic activity x_t [batch][n_in].
+    /// One step t of the layer for the whole batch, from presynaptic activity x_t [batch][n_in]:
+    /// the neuron body as row operations (`NeuronRows`), then the per-synapse traces of step mode
+    /// (or the chunk record), then the stores.
     private func emitStep(_ w: CWriter, name: String) {
-        let k = model.states.count, C = model.inputs.count, P = model.learnables.count
-        let stride = C + 1
+        let C = model.inputs.count
+        let rows = NeuronRows.prepared(model: model, plan: plan, gainChannel: layout.projections.first?.channel)
         w.block("static void \(name)(const plasticity_layer_args *a, int t, const float *x_t)") {
             w.line("const int n = a->n, n_in = a->n_in, B = a->batch;")
             w.line("const float kappa = a->kappa;")
-            do {
-                w.block("for (int b = a->batch_begin; b < a->batch_end; ++b)") {
-                    w.line("const float *x = x_t + (long)b * n_in;")
-                    w.line("const float *z = a->spike + (long)b * n;")
-                    w.line("float *work = a->work + (long)b * n * \(stride);")
-                    w.comment("event-driven input: gather the nonzero presynaptic entries once per step")
-                    var offset = "0"
-                    for (p, projection) in layout.projections.enumerated() {
-                        let (pre, count) = preActivity(projection)
-                        w.line("int *active\(p) = a->active + \(offset);")
-                        w.line("int count\(p);")
-                        w.line("count\(p) = plasticity_nonzero(\(pre), \(count), active\(p));")
-                        offset += " + \(count)"
-                    }
-                    w.comment("synaptic input per channel: I_c = sum over projections into c of W x, active columns only,")
-                    w.comment("as rows of W transposed: each neuron's sum keeps the order of the active inputs")
-                    for c in 0..<C {
-                        w.block("") {
-                            w.line("float *current = work + (long)\(c) * n;")
-                            w.line("plasticity_fill(current, n, 0.0f);")
-                            for (p, projection) in layout.projections.enumerated() where projection.channel == c {
-                                let (pre, _) = preActivity(projection)
-                                w.line("for (int q = 0; q < count\(p); ++q) { const int i = active\(p)[q]; plasticity_axpy(current, a->weights_transposed[\(p)] + (long)i * n, n, \(pre)[i]); }")
-                            }
-                        }
-                    }
-                    w.line("const int chunked = a->chunk_steps;")
-                    w.block("if (!chunked)") { emitFactorizedTraces(w) }
-                    w.comment("loop invariants, hoisted for compilers that do not: this step's chunk records, the gain output")
-                    for p in layout.chunkRecordOwners {
-                        let m = layout.projections[p].components.count
-                        w.line("float *record\(p) = chunked ? a->chunk_record[\(p)] + ((long)(t - a->chunk_first) * B + b) * \(KernelLayout.chunkRecordWidth(m)) * n : 0;")
-                        for row in 0..<(m * m + 2 * m) { w.line("float *record\(p)_\(row) = record\(p) + (chunked ? \(row) * n : 0);") }
-                    }
-                    for c in 0...C { w.line("float *work\(c) = work + (long)\(c) * n;") }
-                    w.line("float *instant_gain = a->instant_gain;")
-                    w.block("for (int j = 0; j < n; ++j)") {
-                        w.line("const long nj = (long)b * n + j;")
-                        w.line("float *st = a->state + nj * \(k);")
-                        w.line("float *ps = a->psi + nj * \(k);")
-                        emitNeuron(w, firstStep: "a->spike_is_initial && t == 0") { "work\($0)[j]" }
-                        emitStoreState(w)
-                        w.line("work\(C)[j] = out;")
-                        if let first = layout.projections.first {
-                            let terms = plan.outputGradient.enumerated().compactMap { s, psi -> String? in
-                                guard psi != nil, let c = value(plan.inputJacobian[s][first.channel]) else { return nil }
-                                return "\(psiExpressions[s]) * \(c)"
-                            }
-                            w.line("if (instant_gain) instant_gain[nj] = \(terms.isEmpty ? "0.0f" : terms.joined(separator: " + "));")
-                        }
-                        w.block("if (chunked)") { emitChunkRecord(w) }
-                        w.block("else") {
-                            emitSynapseTraces(w)
-                            emitTraceSums(w)
-                        }
-                        if P > 0 { emitParameterTraces(w) }
-                    }
-                    w.comment("optional records, outside the neuron loop")
-                    w.line("if (a->output_record) for (int j = 0; j < n; ++j) a->output_record[((long)t * B + b) * n + j] = work[(long)\(C) * n + j];")
-                    w.line("if (a->spike_count) plasticity_axpy(a->spike_count, work + (long)\(C) * n, n, 1.0f);")
-                    w.line("if (a->state_record) for (long i = 0; i < (long)n * \(k); ++i) a->state_record[((long)t * B + b) * n * \(k) + i] = a->state[(long)b * n * \(k) + i];")
-                    w.comment("the new spikes become the previous spikes of the next step")
-                    w.line("plasticity_copy(a->spike + (long)b * n, work + (long)\(C) * n, n);")
+            w.comment("this call's \(layout.workRows) scratch rows, in the block of its first sequence: currents, next spikes, literals, values")
+            w.line("float *work = a->work + (long)a->batch_begin * n * \(layout.workRows);")
+            for c in 0...C { w.line("float *work\(c) = work + (long)\(c) * n;") }
+            rows.emitConstantRows(w)
+            w.line("float *instant_gain = a->instant_gain;")
+            w.line("const int chunked = a->chunk_steps;")
+            w.block("for (int b = a->batch_begin; b < a->batch_end; ++b)") {
+                w.line("const float *x = x_t + (long)b * n_in;")
+                w.line("const float *z = a->spike + (long)b * n;")
+                w.comment("event-driven input: gather the nonzero presynaptic entries once per step")
+                var offset = "0"
+                for (p, projection) in layout.projections.enumerated() {
+                    let (pre, count) = preActivity(projection)
+                    w.line("int *active\(p) = a->active + \(offset);")
+                    w.line("int count\(p);")
+                    w.line("count\(p) = plasticity_nonzero(\(pre), \(count), active\(p));")
+                    offset += " + \(count)"
                 }
+                w.comment("synaptic input per channel: I_c = sum over projections into c of W x, active columns only,")
+                w.comment("as rows of W transposed: each neuron's sum keeps the order of the active inputs")
+                for c in 0..<C {
+                    w.line("plasticity_fill(work\(c), n, 0.0f);")
+                    for (p, projection) in layout.projections.enumerated() where projection.channel == c {
+                        let (pre, _) = preActivity(projection)
+                        w.line("for (int q = 0; q < count\(p); ++q) { const int i = active\(p)[q]; plasticity_axpy(work\(c), a->weights_transposed[\(p)] + (long)i * n, n, \(pre)[i]); }")
+                    }
+                }
+                w.block("if (!chunked)") { emitFactorizedTraces(w) }
+                rows.emitBody(w)
+                rows.emitInstantGain(w, channel: layout.projections.first?.channel)
+                if !layout.chunkRecordOwners.isEmpty { w.block("if (chunked)") { emitChunkRecord(w, rows) } }
+                emitNeuronLoop(w, rows)
+                w.comment("stores, after every read of the previous state")
+                rows.emitStores(w)
+                precondition(rows.rowCount == layout.workRows, "the layout's work rows differ from the emitted body's")
+                w.comment("optional records")
+                w.line("if (a->output_record) plasticity_copy(a->output_record + ((long)t * B + b) * n, work\(C), n);")
+                w.line("if (a->spike_count) plasticity_axpy(a->spike_count, work\(C), n, 1.0f);")
+                let k = model.states.count
+                w.line("if (a->state_record) plasticity_copy(a->state_record + ((long)t * B + b) * n * \(k), a->state + (long)b * n * \(k), n * \(k));")
+                w.comment("the new spikes become the previous spikes of the next step")
+                w.line("plasticity_copy(a->spike + (long)b * n, work\(C), n);")
             }
+        }
+    }
+
+    /// What stays per neuron: step mode's per-synapse traces and sums, and the learnable
+    /// parameters' traces, reading the body's temporaries from their rows.
+    private func emitNeuronLoop(_ w: CWriter, _ rows: NeuronRows) {
+        let P = model.learnables.count
+        let hasSynapses = layout.projections.contains { !$0.components.isEmpty }
+        guard hasSynapses || P > 0 else { return }
+        let loop = "for (int j = 0; j < n; ++j)"
+        w.block(P > 0 ? loop : "if (!chunked) \(loop)") {
+            w.line("const long nj = (long)b * n + j;")
+            for (i, row) in rows.tempRows.enumerated() { w.line("const float t\(i) = \(row)[j];") }
+            if hasSynapses && P > 0 {
+                w.block("if (!chunked)") {
+                    emitSynapseTraces(w)
+                    emitTraceSums(w)
+                }
+            } else if hasSynapses {
+                emitSynapseTraces(w)
+                emitTraceSums(w)
+            }
+            if P > 0 { emitParameterTraces(w) }
         }
     }
 
@@ -394,13 +384,14 @@ struct CKernelGenerator {
 
     /// Chunk mode: D, c and ψ of this step on each recorded channel's stored components, for
     /// the chunk primitives (runtime-c/plasticity_chunk.c) — the synapses are not touched per step.
-    private func emitChunkRecord(_ w: CWriter) {
+    private func emitChunkRecord(_ w: CWriter, _ rows: NeuronRows) {
         for p in layout.chunkRecordOwners {
             let projection = layout.projections[p], comps = projection.components, m = comps.count
-            let values = comps.flatMap { s in comps.map { value(plan.stateJacobian[s][$0]) ?? "0.0f" } }
-                + comps.map { value(plan.inputJacobian[$0][projection.channel]) ?? "0.0f" } + comps.map { psiExpressions[$0] }
+            let values = comps.flatMap { s in comps.map { plan.stateJacobian[s][$0] } }
+                + comps.map { plan.inputJacobian[$0][projection.channel] } + comps.map { plan.outputGradient[$0] }
             precondition(values.count == m * m + 2 * m)
-            for (row, v) in values.enumerated() { w.line("record\(p)_\(row)[j] = \(v);") }
+            w.line("float *record\(p) = a->chunk_record[\(p)] + ((long)(t - a->chunk_first) * B + b) * \(KernelLayout.chunkRecordWidth(m)) * n;")
+            for (row, v) in values.enumerated() { rows.emitCopy(w, to: "record\(p) + (long)\(row) * n", v) }
         }
     }
 
@@ -444,6 +435,24 @@ struct CKernelGenerator {
                     w.line("if (a->param_eligibility_trace_sum) a->param_eligibility_trace_sum[nj * \(P) + \(p)] += pt[\(p)];")
                 }
             }
+        }
+    }
+}
+
+extension JacobianGraph {
+    /// The C identifier (or literal) of a vertex's value in generated code.
+    func cName(_ id: VertexID) -> String {
+        let v = self[id]
+        switch v.kind {
+        case .previousState(let s): return CNames.identifier("hp", s, v.label)
+        case .previousSpike: return "z_prev"
+        case .input(let c): return CNames.identifier("in", c, v.label)
+        case .learnable(let p): return CNames.identifier("th", p, v.label)
+        case .newState(let s): return cName(stateOut(s))
+        case .constant(let c): return CNames.literal(c)
+        case .op: return CNames.identifier("v", id.raw, v.label)
+        case .stateOut(let s): return CNames.identifier("h", s, v.label)
+        case .layerOutput: return "out"
         }
     }
 }

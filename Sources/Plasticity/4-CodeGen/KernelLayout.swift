@@ -19,6 +19,9 @@ public struct KernelLayout: Sendable, Hashable {
     public var parameterComponents: [[Int]]
     public var parameterOffsets: [Int]
     public var parameterTraceComponents: Int
+    /// Rows of n floats in a layer step's `work` block: the channel currents, the next spikes,
+    /// and the rows of the neuron body (`NeuronRows`).
+    public var workRows: Int
 
     init(layer: LayerSpec, model: CheckedModel, plan: EliminationPlan) {
         stateCount = model.states.count
@@ -34,6 +37,7 @@ public struct KernelLayout: Sendable, Hashable {
         var offset = 0
         parameterOffsets = parameterComponents.map { c in defer { offset += c.count }; return offset }
         parameterTraceComponents = offset
+        workRows = NeuronRows.rowCount(model: model, plan: plan, gainChannel: projections.first?.channel)
     }
 
     /// Chunk mode: the projections whose channel record the forward pass writes (the first

@@ -84,10 +84,29 @@ static void layer0_local_step(const plasticity_layer_args *a, const float *curre
 static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t) {
     const int n = a->n, n_in = a->n_in, B = a->batch;
     const float kappa = a->kappa;
+    /* this call's 34 scratch rows, in the block of its first sequence: currents, next spikes, literals, values */
+    float *work = a->work + (long)a->batch_begin * n * 34;
+    float *work0 = work + (long)0 * n;
+    float *work1 = work + (long)1 * n;
+    float *row_const2 = work + (long)2 * n;
+    plasticity_fill(row_const2, n, 0.951229453f);
+    float *row_const3 = work + (long)3 * n;
+    plasticity_fill(row_const3, n, 0.600000024f);
+    float *row_const4 = work + (long)4 * n;
+    plasticity_fill(row_const4, n, 0.995012462f);
+    float *row_const5 = work + (long)5 * n;
+    plasticity_fill(row_const5, n, 1.79999995f);
+    float *row_const6 = work + (long)6 * n;
+    plasticity_fill(row_const6, n, 1.66666663f);
+    float *row_const7 = work + (long)7 * n;
+    plasticity_fill(row_const7, n, (-3.0f));
+    float *row_const8 = work + (long)8 * n;
+    plasticity_fill(row_const8, n, 1.0f);
+    float *instant_gain = a->instant_gain;
+    const int chunked = a->chunk_steps;
     for (int b = a->batch_begin; b < a->batch_end; ++b) {
         const float *x = x_t + (long)b * n_in;
         const float *z = a->spike + (long)b * n;
-        float *work = a->work + (long)b * n * 2;
         /* event-driven input: gather the nonzero presynaptic entries once per step */
         int *active0 = a->active + 0;
         int count0;
@@ -97,122 +116,135 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
         count1 = plasticity_nonzero(z, n, active1);
         /* synaptic input per channel: I_c = sum over projections into c of W x, active columns only, */
         /* as rows of W transposed: each neuron's sum keeps the order of the active inputs */
-        {
-            float *current = work + (long)0 * n;
-            plasticity_fill(current, n, 0.0f);
-            for (int q = 0; q < count0; ++q) { const int i = active0[q]; plasticity_axpy(current, a->weights_transposed[0] + (long)i * n, n, x[i]); }
-            for (int q = 0; q < count1; ++q) { const int i = active1[q]; plasticity_axpy(current, a->weights_transposed[1] + (long)i * n, n, z[i]); }
-        }
-        const int chunked = a->chunk_steps;
+        plasticity_fill(work0, n, 0.0f);
+        for (int q = 0; q < count0; ++q) { const int i = active0[q]; plasticity_axpy(work0, a->weights_transposed[0] + (long)i * n, n, x[i]); }
+        for (int q = 0; q < count1; ++q) { const int i = active1[q]; plasticity_axpy(work0, a->weights_transposed[1] + (long)i * n, n, z[i]); }
         if (!chunked) {
         }
-        /* loop invariants, hoisted for compilers that do not: this step's chunk records, the gain output */
-        float *record0 = chunked ? a->chunk_record[0] + ((long)(t - a->chunk_first) * B + b) * 8 * n : 0;
-        float *record0_0 = record0 + (chunked ? 0 * n : 0);
-        float *record0_1 = record0 + (chunked ? 1 * n : 0);
-        float *record0_2 = record0 + (chunked ? 2 * n : 0);
-        float *record0_3 = record0 + (chunked ? 3 * n : 0);
-        float *record0_4 = record0 + (chunked ? 4 * n : 0);
-        float *record0_5 = record0 + (chunked ? 5 * n : 0);
-        float *record0_6 = record0 + (chunked ? 6 * n : 0);
-        float *record0_7 = record0 + (chunked ? 7 * n : 0);
-        float *work0 = work + (long)0 * n;
-        float *work1 = work + (long)1 * n;
-        float *instant_gain = a->instant_gain;
-        for (int j = 0; j < n; ++j) {
+        const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */
+        float *row_hp0_v = work + (long)9 * n;
+        plasticity_row_gather(row_hp0_v, a->state + (long)b * n * 2 + 0, 2, n);
+        float *row_hp1_a = work + (long)10 * n;
+        plasticity_row_gather(row_hp1_a, a->state + (long)b * n * 2 + 1, 2, n);
+        /* forward: reset, update, output */
+        const float *row_z_prev = a->spike + (long)b * n;
+        float *row_v21 = work + (long)11 * n;
+        plasticity_row_multiply(row_v21, row_z_prev, row_const3, n);
+        float *row_v22 = work + (long)12 * n;
+        plasticity_row_subtract(row_v22, row_hp0_v, row_v21, n);
+        float *row_v23 = work + (long)13 * n;
+        plasticity_row_multiply(row_v23, row_const2, row_v22, n);
+        float *row_v24 = work + (long)14 * n;
+        plasticity_row_add(row_v24, row_v23, work0, n);
+        float *row_v26 = work + (long)15 * n;
+        plasticity_row_multiply(row_v26, row_const4, row_hp1_a, n);
+        float *row_v27 = work + (long)16 * n;
+        plasticity_row_add(row_v27, row_v26, row_z_prev, n);
+        float *row_v9 = work + (long)17 * n;
+        plasticity_row_subtract(row_v9, row_v24, row_const3, n);
+        float *row_v10 = work + (long)18 * n;
+        plasticity_row_multiply(row_v10, row_const5, row_v27, n);
+        float *row_v11 = work + (long)19 * n;
+        plasticity_row_subtract(row_v11, row_v9, row_v10, n);
+        float *row_v12 = work + (long)20 * n;
+        plasticity_row_divide(row_v12, row_v11, row_const3, n);
+        float *row_v13 = work + (long)21 * n;
+        plasticity_row_heaviside(row_v13, row_v12, n);
+        /* local Jacobian: 7 temporaries, elimination order search */
+        float *row_p22 = work + (long)22 * n;
+        plasticity_row_surrogate_piecewise_linear(row_p22, row_v12, n, 0.300000012f);
+        const float *row_t0 = row_p22;
+        float *row_v15 = work + (long)23 * n;
+        plasticity_row_subtract(row_v15, row_hp0_v, row_const3, n);
+        float *row_v16 = work + (long)24 * n;
+        plasticity_row_multiply(row_v16, row_const5, row_hp1_a, n);
+        float *row_v17 = work + (long)25 * n;
+        plasticity_row_subtract(row_v17, row_v15, row_v16, n);
+        float *row_v18 = work + (long)26 * n;
+        plasticity_row_divide(row_v18, row_v17, row_const3, n);
+        float *row_p27 = work + (long)27 * n;
+        if (z_prev_live) plasticity_row_surrogate_piecewise_linear(row_p27, row_v18, n, 0.300000012f); else plasticity_fill(row_p27, n, 0.0f);
+        const float *row_t1 = row_p27;
+        float *row_t2 = work + (long)28 * n;
+        plasticity_row_multiply(row_t2, row_const6, row_t0, n);
+        float *row_t3 = work + (long)29 * n;
+        plasticity_row_multiply(row_t3, row_const7, row_t0, n);
+        float *row_t4 = work + (long)30 * n;
+        plasticity_row_multiply(row_t4, row_const6, row_t1, n);
+        float *row_t5 = work + (long)31 * n;
+        plasticity_row_multiply(row_t5, row_const7, row_t1, n);
+        float *row_t6 = work + (long)32 * n;
+        plasticity_row_add(row_t6, row_t5, row_const4, n);
+        if (instant_gain) {
+            float *row_gain33 = work + (long)33 * n;
+            plasticity_row_multiply(row_gain33, row_t2, row_const8, n);
+            plasticity_copy(instant_gain + (long)b * n, row_gain33, n);
+        }
+        if (chunked) {
+            float *record0 = a->chunk_record[0] + ((long)(t - a->chunk_first) * B + b) * 8 * n;
+            plasticity_fill(record0 + (long)0 * n, n, 0.951229453f);
+            plasticity_fill(record0 + (long)1 * n, n, 0.0f);
+            plasticity_copy(record0 + (long)2 * n, row_t4, n);
+            plasticity_copy(record0 + (long)3 * n, row_t6, n);
+            plasticity_fill(record0 + (long)4 * n, n, 1.0f);
+            plasticity_fill(record0 + (long)5 * n, n, 0.0f);
+            plasticity_copy(record0 + (long)6 * n, row_t2, n);
+            plasticity_copy(record0 + (long)7 * n, row_t3, n);
+        }
+        if (!chunked) for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;
-            float *st = a->state + nj * 2;
-            float *ps = a->psi + nj * 2;
-            const float hp0_v = st[0];
-            const float hp1_a = st[1];
-            const float z_prev = a->spike[nj];
-            const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */
-            const float in0_I = work0[j];
-            /* forward: reset, update, output */
-            const float v20 = z_prev;
-            const float v21 = v20 * 0.600000024f;
-            const float v22 = hp0_v - v21;
-            const float v23 = 0.951229453f * v22;
-            const float v24 = v23 + in0_I;
-            const float h0_v = v24;
-            const float v26 = 0.995012462f * hp1_a;
-            const float v27 = v26 + z_prev;
-            const float h1_a = v27;
-            const float v9 = h0_v - 0.600000024f;
-            const float v10 = 1.79999995f * h1_a;
-            const float v11 = v9 - v10;
-            const float v12 = v11 / 0.600000024f;
-            const float v13 = v12 > 0.0f ? 1.0f : 0.0f;
-            const float out = v13;
-            const float v15 = hp0_v - 0.600000024f;
-            const float v16 = 1.79999995f * hp1_a;
-            const float v17 = v15 - v16;
-            const float v18 = v17 / 0.600000024f;
-            /* local Jacobian: 7 temporaries, elimination order search */
-            const float t0 = plasticity_surrogate_piecewise_linear(v12, 0.300000012f);
-            const float t1 = (z_prev_live ? plasticity_surrogate_piecewise_linear(v18, 0.300000012f) : 0.0f);
-            const float t2 = 1.66666663f * t0;
-            const float t3 = (-3.0f) * t0;
-            const float t4 = 1.66666663f * t1;
-            const float t5 = (-3.0f) * t1;
-            const float t6 = t5 + 0.995012462f;
-            st[0] = h0_v;
-            st[1] = h1_a;
-            ps[0] = t2;
-            ps[1] = t3;
-            work1[j] = out;
-            if (instant_gain) instant_gain[nj] = t2 * 1.0f;
-            if (chunked) {
-                record0_0[j] = 0.951229453f;
-                record0_1[j] = 0.0f;
-                record0_2[j] = t4;
-                record0_3[j] = t6;
-                record0_4[j] = 1.0f;
-                record0_5[j] = 0.0f;
-                record0_6[j] = t2;
-                record0_7[j] = t3;
+            const float t0 = row_t0[j];
+            const float t1 = row_t1[j];
+            const float t2 = row_t2[j];
+            const float t3 = row_t3[j];
+            const float t4 = row_t4[j];
+            const float t5 = row_t5[j];
+            const float t6 = row_t6[j];
+            /* projection 0, input: eligibility vectors, 2 per synapse */
+            {
+                float *ebar = a->eligibility_trace[0] + nj * n_in;
+                float *eps = a->eligibility_vector[0] + nj * n_in * 2;
+                plasticity_trace2(eps, ebar, x, n_in, 0.951229453f, 0.0f, t4, t6, 1.0f, 0.0f, t2, t3, kappa);
             }
-            else {
-                /* projection 0, input: eligibility vectors, 2 per synapse */
-                {
-                    float *ebar = a->eligibility_trace[0] + nj * n_in;
-                    float *eps = a->eligibility_vector[0] + nj * n_in * 2;
-                    plasticity_trace2(eps, ebar, x, n_in, 0.951229453f, 0.0f, t4, t6, 1.0f, 0.0f, t2, t3, kappa);
-                }
-                /* projection 1, recurrent: eligibility vectors, 2 per synapse */
-                {
-                    float *ebar = a->eligibility_trace[1] + nj * n;
-                    float *eps = a->eligibility_vector[1] + nj * n * 2;
-                    plasticity_trace2(eps, ebar, z, n, 0.951229453f, 0.0f, t4, t6, 1.0f, 0.0f, t2, t3, kappa);
-                }
-                if (a->eligibility_sum[0]) {
-                    float *esum = a->eligibility_sum[0] + (long)j * n_in;
-                    const float *eps_sum = a->eligibility_vector[0] + nj * n_in * 2;
-                    for (int i = 0; i < n_in; ++i) esum[i] += t2 * eps_sum[(long)i * 2 + 0] + t3 * eps_sum[(long)i * 2 + 1];
-                }
-                if (a->eligibility_trace_sum[0]) {
-                    float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
-                    const float *ebar_now = a->eligibility_trace[0] + nj * n_in;
-                    for (int i = 0; i < n_in; ++i) bsum[i] += ebar_now[i];
-                }
-                if (a->eligibility_sum[1]) {
-                    float *esum = a->eligibility_sum[1] + (long)j * n;
-                    const float *eps_sum = a->eligibility_vector[1] + nj * n * 2;
-                    for (int i = 0; i < n; ++i) esum[i] += t2 * eps_sum[(long)i * 2 + 0] + t3 * eps_sum[(long)i * 2 + 1];
-                }
-                if (a->eligibility_trace_sum[1]) {
-                    float *bsum = a->eligibility_trace_sum[1] + nj * n;
-                    const float *ebar_now = a->eligibility_trace[1] + nj * n;
-                    for (int i = 0; i < n; ++i) bsum[i] += ebar_now[i];
-                }
+            /* projection 1, recurrent: eligibility vectors, 2 per synapse */
+            {
+                float *ebar = a->eligibility_trace[1] + nj * n;
+                float *eps = a->eligibility_vector[1] + nj * n * 2;
+                plasticity_trace2(eps, ebar, z, n, 0.951229453f, 0.0f, t4, t6, 1.0f, 0.0f, t2, t3, kappa);
+            }
+            if (a->eligibility_sum[0]) {
+                float *esum = a->eligibility_sum[0] + (long)j * n_in;
+                const float *eps_sum = a->eligibility_vector[0] + nj * n_in * 2;
+                for (int i = 0; i < n_in; ++i) esum[i] += t2 * eps_sum[(long)i * 2 + 0] + t3 * eps_sum[(long)i * 2 + 1];
+            }
+            if (a->eligibility_trace_sum[0]) {
+                float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
+                const float *ebar_now = a->eligibility_trace[0] + nj * n_in;
+                for (int i = 0; i < n_in; ++i) bsum[i] += ebar_now[i];
+            }
+            if (a->eligibility_sum[1]) {
+                float *esum = a->eligibility_sum[1] + (long)j * n;
+                const float *eps_sum = a->eligibility_vector[1] + nj * n * 2;
+                for (int i = 0; i < n; ++i) esum[i] += t2 * eps_sum[(long)i * 2 + 0] + t3 * eps_sum[(long)i * 2 + 1];
+            }
+            if (a->eligibility_trace_sum[1]) {
+                float *bsum = a->eligibility_trace_sum[1] + nj * n;
+                const float *ebar_now = a->eligibility_trace[1] + nj * n;
+                for (int i = 0; i < n; ++i) bsum[i] += ebar_now[i];
             }
         }
-        /* optional records, outside the neuron loop */
-        if (a->output_record) for (int j = 0; j < n; ++j) a->output_record[((long)t * B + b) * n + j] = work[(long)1 * n + j];
-        if (a->spike_count) plasticity_axpy(a->spike_count, work + (long)1 * n, n, 1.0f);
-        if (a->state_record) for (long i = 0; i < (long)n * 2; ++i) a->state_record[((long)t * B + b) * n * 2 + i] = a->state[(long)b * n * 2 + i];
+        /* stores, after every read of the previous state */
+        plasticity_row_scatter(a->state + (long)b * n * 2 + 0, 2, row_v24, n);
+        plasticity_row_scatter(a->state + (long)b * n * 2 + 1, 2, row_v27, n);
+        plasticity_row_scatter(a->psi + (long)b * n * 2 + 0, 2, row_t2, n);
+        plasticity_row_scatter(a->psi + (long)b * n * 2 + 1, 2, row_t3, n);
+        plasticity_copy(work1, row_v13, n);
+        /* optional records */
+        if (a->output_record) plasticity_copy(a->output_record + ((long)t * B + b) * n, work1, n);
+        if (a->spike_count) plasticity_axpy(a->spike_count, work1, n, 1.0f);
+        if (a->state_record) plasticity_copy(a->state_record + ((long)t * B + b) * n * 2, a->state + (long)b * n * 2, n * 2);
         /* the new spikes become the previous spikes of the next step */
-        plasticity_copy(a->spike + (long)b * n, work + (long)1 * n, n);
+        plasticity_copy(a->spike + (long)b * n, work1, n);
     }
 }
 

@@ -58,10 +58,19 @@ static void layer0_local_step(const plasticity_layer_args *a, const float *curre
 static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t) {
     const int n = a->n, n_in = a->n_in, B = a->batch;
     const float kappa = a->kappa;
+    /* this call's 11 scratch rows, in the block of its first sequence: currents, next spikes, literals, values */
+    float *work = a->work + (long)a->batch_begin * n * 11;
+    float *work0 = work + (long)0 * n;
+    float *work1 = work + (long)1 * n;
+    float *row_const2 = work + (long)2 * n;
+    plasticity_fill(row_const2, n, 0.951229453f);
+    float *row_const3 = work + (long)3 * n;
+    plasticity_fill(row_const3, n, 1.0f);
+    float *instant_gain = a->instant_gain;
+    const int chunked = a->chunk_steps;
     for (int b = a->batch_begin; b < a->batch_end; ++b) {
         const float *x = x_t + (long)b * n_in;
         const float *z = a->spike + (long)b * n;
-        float *work = a->work + (long)b * n * 2;
         /* event-driven input: gather the nonzero presynaptic entries once per step */
         int *active0 = a->active + 0;
         int count0;
@@ -71,13 +80,9 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
         count1 = plasticity_nonzero(z, n, active1);
         /* synaptic input per channel: I_c = sum over projections into c of W x, active columns only, */
         /* as rows of W transposed: each neuron's sum keeps the order of the active inputs */
-        {
-            float *current = work + (long)0 * n;
-            plasticity_fill(current, n, 0.0f);
-            for (int q = 0; q < count0; ++q) { const int i = active0[q]; plasticity_axpy(current, a->weights_transposed[0] + (long)i * n, n, x[i]); }
-            for (int q = 0; q < count1; ++q) { const int i = active1[q]; plasticity_axpy(current, a->weights_transposed[1] + (long)i * n, n, z[i]); }
-        }
-        const int chunked = a->chunk_steps;
+        plasticity_fill(work0, n, 0.0f);
+        for (int q = 0; q < count0; ++q) { const int i = active0[q]; plasticity_axpy(work0, a->weights_transposed[0] + (long)i * n, n, x[i]); }
+        for (int q = 0; q < count1; ++q) { const int i = active1[q]; plasticity_axpy(work0, a->weights_transposed[1] + (long)i * n, n, z[i]); }
         if (!chunked) {
             /* projection 0: presynaptic trace, factorized since D and c are constant */
             {
@@ -98,82 +103,80 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
                 }
             }
         }
-        /* loop invariants, hoisted for compilers that do not: this step's chunk records, the gain output */
-        float *record0 = chunked ? a->chunk_record[0] + ((long)(t - a->chunk_first) * B + b) * 5 * n : 0;
-        float *record0_0 = record0 + (chunked ? 0 * n : 0);
-        float *record0_1 = record0 + (chunked ? 1 * n : 0);
-        float *record0_2 = record0 + (chunked ? 2 * n : 0);
-        float *work0 = work + (long)0 * n;
-        float *work1 = work + (long)1 * n;
-        float *instant_gain = a->instant_gain;
-        for (int j = 0; j < n; ++j) {
+        const float *row_hp0_v = a->state + (long)b * n;
+        /* forward: reset, update, output */
+        const float *row_z_prev = a->spike + (long)b * n;
+        float *row_v11 = work + (long)4 * n;
+        plasticity_row_subtract(row_v11, row_hp0_v, row_z_prev, n);
+        float *row_v12 = work + (long)5 * n;
+        plasticity_row_multiply(row_v12, row_const2, row_v11, n);
+        float *row_v13 = work + (long)6 * n;
+        plasticity_row_add(row_v13, row_v12, work0, n);
+        float *row_v5 = work + (long)7 * n;
+        plasticity_row_subtract(row_v5, row_v13, row_const3, n);
+        float *row_v6 = work + (long)8 * n;
+        plasticity_row_heaviside(row_v6, row_v5, n);
+        /* local Jacobian: 1 temporaries, elimination order search */
+        float *row_p9 = work + (long)9 * n;
+        plasticity_row_surrogate_fast_sigmoid(row_p9, row_v5, n, 10.0f);
+        const float *row_t0 = row_p9;
+        if (instant_gain) {
+            float *row_gain10 = work + (long)10 * n;
+            plasticity_row_multiply(row_gain10, row_t0, row_const3, n);
+            plasticity_copy(instant_gain + (long)b * n, row_gain10, n);
+        }
+        if (chunked) {
+            float *record0 = a->chunk_record[0] + ((long)(t - a->chunk_first) * B + b) * 5 * n;
+            plasticity_fill(record0 + (long)0 * n, n, 0.951229453f);
+            plasticity_fill(record0 + (long)1 * n, n, 1.0f);
+            plasticity_copy(record0 + (long)2 * n, row_t0, n);
+        }
+        if (!chunked) for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;
-            float *st = a->state + nj * 1;
-            float *ps = a->psi + nj * 1;
-            const float hp0_v = st[0];
-            const float z_prev = a->spike[nj];
-            const float in0_I = work0[j];
-            /* forward: reset, update, output */
-            const float v10 = z_prev;
-            const float v11 = hp0_v - v10;
-            const float v12 = 0.951229453f * v11;
-            const float v13 = v12 + in0_I;
-            const float h0_v = v13;
-            const float v5 = h0_v - 1.0f;
-            const float v6 = v5 > 0.0f ? 1.0f : 0.0f;
-            const float out = v6;
-            /* local Jacobian: 1 temporaries, elimination order search */
-            const float t0 = plasticity_surrogate_fast_sigmoid(v5, 10.0f);
-            st[0] = h0_v;
-            ps[0] = t0;
-            work1[j] = out;
-            if (instant_gain) instant_gain[nj] = t0 * 1.0f;
-            if (chunked) {
-                record0_0[j] = 0.951229453f;
-                record0_1[j] = 1.0f;
-                record0_2[j] = t0;
+            const float t0 = row_t0[j];
+            /* projection 0, input: eligibility from the presynaptic trace */
+            {
+                float *ebar = a->eligibility_trace[0] + nj * n_in;
+                const float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
+                plasticity_axpby(ebar, xbar, n_in, kappa, t0);
             }
-            else {
-                /* projection 0, input: eligibility from the presynaptic trace */
-                {
-                    float *ebar = a->eligibility_trace[0] + nj * n_in;
-                    const float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
-                    plasticity_axpby(ebar, xbar, n_in, kappa, t0);
-                }
-                /* projection 1, recurrent: eligibility from the presynaptic trace */
-                {
-                    float *ebar = a->eligibility_trace[1] + nj * n;
-                    const float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
-                    plasticity_axpby(ebar, xbar, n, kappa, t0);
-                }
-                if (a->eligibility_sum[0]) {
-                    float *esum = a->eligibility_sum[0] + (long)j * n_in;
-                    const float *eps_sum = a->eligibility_vector[0] + (long)b * n_in * 1;
-                    for (int i = 0; i < n_in; ++i) esum[i] += t0 * eps_sum[(long)i * 1 + 0];
-                }
-                if (a->eligibility_trace_sum[0]) {
-                    float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
-                    const float *ebar_now = a->eligibility_trace[0] + nj * n_in;
-                    for (int i = 0; i < n_in; ++i) bsum[i] += ebar_now[i];
-                }
-                if (a->eligibility_sum[1]) {
-                    float *esum = a->eligibility_sum[1] + (long)j * n;
-                    const float *eps_sum = a->eligibility_vector[1] + (long)b * n * 1;
-                    for (int i = 0; i < n; ++i) esum[i] += t0 * eps_sum[(long)i * 1 + 0];
-                }
-                if (a->eligibility_trace_sum[1]) {
-                    float *bsum = a->eligibility_trace_sum[1] + nj * n;
-                    const float *ebar_now = a->eligibility_trace[1] + nj * n;
-                    for (int i = 0; i < n; ++i) bsum[i] += ebar_now[i];
-                }
+            /* projection 1, recurrent: eligibility from the presynaptic trace */
+            {
+                float *ebar = a->eligibility_trace[1] + nj * n;
+                const float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
+                plasticity_axpby(ebar, xbar, n, kappa, t0);
+            }
+            if (a->eligibility_sum[0]) {
+                float *esum = a->eligibility_sum[0] + (long)j * n_in;
+                const float *eps_sum = a->eligibility_vector[0] + (long)b * n_in * 1;
+                for (int i = 0; i < n_in; ++i) esum[i] += t0 * eps_sum[(long)i * 1 + 0];
+            }
+            if (a->eligibility_trace_sum[0]) {
+                float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
+                const float *ebar_now = a->eligibility_trace[0] + nj * n_in;
+                for (int i = 0; i < n_in; ++i) bsum[i] += ebar_now[i];
+            }
+            if (a->eligibility_sum[1]) {
+                float *esum = a->eligibility_sum[1] + (long)j * n;
+                const float *eps_sum = a->eligibility_vector[1] + (long)b * n * 1;
+                for (int i = 0; i < n; ++i) esum[i] += t0 * eps_sum[(long)i * 1 + 0];
+            }
+            if (a->eligibility_trace_sum[1]) {
+                float *bsum = a->eligibility_trace_sum[1] + nj * n;
+                const float *ebar_now = a->eligibility_trace[1] + nj * n;
+                for (int i = 0; i < n; ++i) bsum[i] += ebar_now[i];
             }
         }
-        /* optional records, outside the neuron loop */
-        if (a->output_record) for (int j = 0; j < n; ++j) a->output_record[((long)t * B + b) * n + j] = work[(long)1 * n + j];
-        if (a->spike_count) plasticity_axpy(a->spike_count, work + (long)1 * n, n, 1.0f);
-        if (a->state_record) for (long i = 0; i < (long)n * 1; ++i) a->state_record[((long)t * B + b) * n * 1 + i] = a->state[(long)b * n * 1 + i];
+        /* stores, after every read of the previous state */
+        plasticity_copy(a->state + (long)b * n, row_v13, n);
+        plasticity_copy(a->psi + (long)b * n, row_t0, n);
+        plasticity_copy(work1, row_v6, n);
+        /* optional records */
+        if (a->output_record) plasticity_copy(a->output_record + ((long)t * B + b) * n, work1, n);
+        if (a->spike_count) plasticity_axpy(a->spike_count, work1, n, 1.0f);
+        if (a->state_record) plasticity_copy(a->state_record + ((long)t * B + b) * n * 1, a->state + (long)b * n * 1, n * 1);
         /* the new spikes become the previous spikes of the next step */
-        plasticity_copy(a->spike + (long)b * n, work + (long)1 * n, n);
+        plasticity_copy(a->spike + (long)b * n, work1, n);
     }
 }
 

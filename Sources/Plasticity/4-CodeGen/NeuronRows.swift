@@ -1,0 +1,314 @@
+/// The neuron body of a layer step as row operations.
+///
+/// Every value of the step (forward values, local-Jacobian temporaries) is a row of n floats —
+/// one per neuron of sequence b — and every operation one call of a row primitive of
+/// plasticity_kernel.h (`plasticity_row_*`). Under TinyCC, which neither vectorizes nor keeps
+/// values in registers, each call runs precompiled vectorized code from runtime-c; an optimizing
+/// compiler inlines the same definitions. The primitives apply the scalar helpers element by
+/// element and the rows follow the scalar body's expression trees operation for operation, so the
+/// floats equal those of the scalar body (`plasticity_local_step` keeps that one).
+///
+/// Rows live in the layer's `work` buffer, in the block of the call's first sequence (threads
+/// take disjoint slices, so blocks never overlap): rows 0..<C are the channel currents, row C the
+/// next spikes, then one row per literal the body uses (filled once per call), then one per value.
+/// Rows are never reused, so no output aliases an input.
+final class NeuronRows {
+    typealias VertexID = JacobianGraph.VertexID
+    let model: CheckedModel
+    let plan: EliminationPlan
+    var graph: JacobianGraph { plan.graph }
+    /// Rows of `work` in all (currents, spikes, literals, values).
+    private(set) var rowCount: Int
+    /// Literal → its constant row, in row order.
+    private(set) var constants: [(literal: String, row: Int)] = []
+    private var vertexRows: [VertexID: String] = [:]
+    private(set) var tempRows: [String] = []
+    private let preassigned: Bool
+
+    /// `gainChannel`: the channel of the layer's first projection (the instant gain ψ·c of the
+    /// backward learning signal), nil without projections.
+    private init(model: CheckedModel, plan: EliminationPlan, literals: [String]?) {
+        self.model = model
+        self.plan = plan
+        rowCount = model.inputs.count + 1
+        preassigned = literals != nil
+        for literal in literals ?? [] { constants.append((literal, rowCount)); rowCount += 1 }
+    }
+
+    /// An emitter whose literal rows come first: a dry run over every row-allocating part finds them.
+    static func prepared(model: CheckedModel, plan: EliminationPlan, gainChannel: Int?) -> NeuronRows {
+        let dry = NeuronRows(model: model, plan: plan, literals: nil)
+        dry.emitAllocatingParts(CWriter(), gainChannel: gainChannel)
+        let rows = NeuronRows(model: model, plan: plan, literals: dry.constants.map(\.literal))
+        rows.expectedRowCount = dry.rowCount
+        return rows
+    }
+    private(set) var expectedRowCount = 0
+
+    /// The rows of `work` a layer step with this body uses.
+    static func rowCount(model: CheckedModel, plan: EliminationPlan, gainChannel: Int?) -> Int {
+        prepared(model: model, plan: plan, gainChannel: gainChannel).expectedRowCount
+    }
+
+    /// Every part that takes rows, in the order a layer step emits them.
+    func emitAllocatingParts(_ w: CWriter, gainChannel: Int?) {
+        emitBody(w)
+        emitInstantGain(w, channel: gainChannel)
+        emitStores(w)
+    }
+
+    // MARK: rows
+
+    private func newRow(_ w: CWriter, named name: String) -> String {
+        let row = "row_\(name)"
+        w.line("float *\(row) = work + (long)\(rowCount) * n;")
+        rowCount += 1
+        return row
+    }
+
+    private func alias(_ w: CWriter, named name: String, to row: String) -> String {
+        let alias = "row_\(name)"
+        if alias != row { w.line("const float *\(alias) = \(row);") }
+        return alias
+    }
+
+    /// The constant row of a literal.
+    func constantRow(_ literal: String) -> String {
+        if let found = constants.first(where: { $0.literal == literal }) { return "row_const\(found.row)" }
+        precondition(!preassigned, "literal \(literal) was not found by the dry run")
+        constants.append((literal, rowCount))
+        rowCount += 1
+        return "row_const\(rowCount - 1)"
+    }
+
+    /// Declares the literal rows and fills them (once per call, before the loop over sequences).
+    func emitConstantRows(_ w: CWriter) {
+        for (literal, row) in constants {
+            w.line("float *row_const\(row) = work + (long)\(row) * n;")
+            w.line("plasticity_fill(row_const\(row), n, \(literal));")
+        }
+    }
+
+    func valueRow(_ v: EliminationPlan.Value?) -> String {
+        switch v {
+        case nil: return constantRow("0.0f")
+        case .constant(let c)?: return constantRow(CNames.literal(c))
+        case .temp(let t)?: return tempRows[t]
+        }
+    }
+
+    // MARK: the body
+
+    /// Loads, forward values and the local-Jacobian temporaries, as rows. Expects `work`, `n`,
+    /// `b`, `t` and the channel current rows `work<c>` in scope.
+    func emitBody(_ w: CWriter) {
+        let k = model.states.count
+        if plan.steps.contains(where: { if case .partial(.previousSurrogate) = $0 { return true }; return false }) {
+            w.line("const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */")
+        }
+        for s in model.states.indices {
+            guard let id = graph.previousState(s) else { continue }
+            let name = graph.cName(id)
+            if k == 1 {
+                vertexRows[id] = alias(w, named: name, to: "a->state + (long)b * n")
+            } else {
+                let row = newRow(w, named: name)
+                w.line("plasticity_row_gather(\(row), a->state + (long)b * n * \(k) + \(s), \(k), n);")
+                vertexRows[id] = row
+            }
+        }
+        w.comment("forward: reset, update, output")
+        for s in model.states.indices { _ = row(of: graph.stateOut(s), w) }
+        _ = row(of: graph.layerOutput, w)
+        w.comment("local Jacobian: \(plan.steps.count) temporaries, elimination order \(plan.chosen.rawValue)")
+        for (i, step) in plan.steps.enumerated() {
+            let row: String
+            switch step {
+            case .partial(let p):
+                row = alias(w, named: "t\(i)", to: partialRow(p, w))
+            case .product(let a, let b):
+                row = newRow(w, named: "t\(i)")
+                w.line("plasticity_row_multiply(\(row), \(valueRow(a)), \(valueRow(b)), n);")
+            case .sum(let a, let b):
+                row = newRow(w, named: "t\(i)")
+                w.line("plasticity_row_add(\(row), \(valueRow(a)), \(valueRow(b)), n);")
+            case .negate(let a):
+                row = newRow(w, named: "t\(i)")
+                w.line("plasticity_row_negate(\(row), \(valueRow(a)), n);")
+            }
+            tempRows.append(row)
+        }
+    }
+
+    /// The row of a vertex's value, emitting its operands first.
+    private func row(of id: VertexID, _ w: CWriter) -> String {
+        if let found = vertexRows[id] { return found }
+        let v = graph[id], name = graph.cName(id)
+        let result: String
+        switch v.kind {
+        case .previousState: preconditionFailure("loaded before the forward values")
+        case .previousSpike: result = alias(w, named: name, to: "a->spike + (long)b * n")
+        case .input(let c): result = "work\(c)"
+        case .learnable(let p): result = alias(w, named: name, to: "a->params + (long)\(p) * n")
+        case .constant(let c): result = constantRow(CNames.literal(c))
+        case .newState(let s): result = row(of: graph.stateOut(s), w)
+        case .stateOut, .layerOutput: result = row(of: v.operands[0], w)
+        case .op(.unary(.stopGradient)): result = row(of: v.operands[0], w)
+        case .op(.resetTo):
+            // z > 0.5 ? reset value : value, as the scalar body
+            let x = v.operands.map { row(of: $0, w) }, half = constantRow("0.5f")
+            result = newRow(w, named: name)
+            w.line("plasticity_row_select_greater(\(result), \(x[0]), \(half), \(x[1]), \(x[2]), n);")
+        case .op(let op):
+            let x = v.operands.map { row(of: $0, w) }
+            result = newRow(w, named: name)
+            w.line(Self.call(op, result, x))
+        }
+        vertexRows[id] = result
+        return result
+    }
+
+    private static func call(_ op: Op, _ y: String, _ x: [String]) -> String {
+        switch op {
+        case .unary(let u):
+            let f: String
+            switch u {
+            case .negate: f = "negate"
+            case .exp: f = "exp"
+            case .log: f = "log"
+            case .tanh: f = "tanh"
+            case .sigmoid: f = "sigmoid"
+            case .heaviside: f = "heaviside"
+            case .stopGradient: preconditionFailure("an alias, not a call")
+            }
+            return "plasticity_row_\(f)(\(y), \(x[0]), n);"
+        case .binary(let b):
+            let f: String
+            switch b {
+            case .add: f = "add"
+            case .subtract: f = "subtract"
+            case .multiply: f = "multiply"
+            case .divide: f = "divide"
+            case .pow: f = "pow"
+            case .min: f = "min"
+            case .max: f = "max"
+            }
+            return "plasticity_row_\(f)(\(y), \(x[0]), \(x[1]), n);"
+        case .select(let c): return "plasticity_row_select_\(comparisonName(c))(\(y), \(x[0]), \(x[1]), \(x[2]), \(x[3]), n);"
+        case .resetTo: preconditionFailure("emitted by row(of:), with its 0.5 row")
+        case .spike: return "plasticity_row_heaviside(\(y), \(x[0]), n);"
+        }
+    }
+
+    private static func comparisonName(_ c: Comparison) -> String {
+        switch c {
+        case .less: return "less"
+        case .lessEqual: return "less_equal"
+        case .greater: return "greater"
+        case .greaterEqual: return "greater_equal"
+        }
+    }
+
+    /// The row of a partial derivative, one primitive per node of its expression.
+    private func partialRow(_ p: Partial, _ w: CWriter) -> String {
+        func unary(_ f: String, _ a: String) -> String {
+            let y = newRow(w, named: "p\(rowCount)")
+            w.line("plasticity_row_\(f)(\(y), \(a), n);")
+            return y
+        }
+        func binary(_ f: String, _ a: Partial, _ b: Partial) -> String {
+            let x0 = partialRow(a, w), x1 = partialRow(b, w)
+            let y = newRow(w, named: "p\(rowCount)")
+            w.line("plasticity_row_\(f)(\(y), \(x0), \(x1), n);")
+            return y
+        }
+        switch p {
+        case .constant(let c): return constantRow(CNames.literal(c))
+        case .value(let id): return row(of: id, w)
+        case .negate(let a): return unary("negate", partialRow(a, w))
+        case .add(let a, let b): return binary("add", a, b)
+        case .subtract(let a, let b): return binary("subtract", a, b)
+        case .multiply(let a, let b): return binary("multiply", a, b)
+        case .divide(let a, let b): return binary("divide", a, b)
+        case .pow(let a, let b): return binary("pow", a, b)
+        case .log(let a): return unary("log", partialRow(a, w))
+        case .indicator(let c, let a, let b):
+            let x0 = row(of: a, w), x1 = row(of: b, w)
+            let y = newRow(w, named: "p\(rowCount)")
+            w.line("plasticity_row_indicator_\(Self.comparisonName(c))(\(y), \(x0), \(x1), n);")
+            return y
+        case .surrogate(let s, let g):
+            let x = row(of: g, w)
+            let y = newRow(w, named: "p\(rowCount)")
+            w.line("plasticity_row_surrogate_\(s.name)(\(y), \(x), n, \(CNames.literal(s.scale)));")
+            return y
+        case .tanhDerivative(let x): return unary("tanh_derivative", row(of: x, w))
+        case .sigmoidDerivative(let x): return unary("sigmoid_derivative", row(of: x, w))
+        case .previousSurrogate(let s, let g):
+            let x = row(of: g, w)
+            let y = newRow(w, named: "p\(rowCount)")
+            w.line("if (z_prev_live) plasticity_row_surrogate_\(s.name)(\(y), \(x), n, \(CNames.literal(s.scale))); else plasticity_fill(\(y), n, 0.0f);")
+            return y
+        }
+    }
+
+    // MARK: outputs
+
+    /// ∂z/∂I of the gain channel, Σ_s ψ_s c_s, into `instant_gain` when the caller asks for it.
+    func emitInstantGain(_ w: CWriter, channel: Int?) {
+        guard let channel else { return }
+        let terms = plan.outputGradient.indices.filter { plan.outputGradient[$0] != nil && nonzero(plan.inputJacobian[$0][channel]) }
+        w.block("if (instant_gain)") {
+            // Σ_s ψ_s·c_s left to right, as the scalar sum
+            var sum: String?
+            for s in terms {
+                let product = newRow(w, named: "gain\(rowCount)")
+                w.line("plasticity_row_multiply(\(product), \(valueRow(plan.outputGradient[s])), \(valueRow(plan.inputJacobian[s][channel])), n);")
+                if let previous = sum {
+                    let next = newRow(w, named: "gain\(rowCount)")
+                    w.line("plasticity_row_add(\(next), \(previous), \(product), n);")
+                    sum = next
+                } else {
+                    sum = product
+                }
+            }
+            if let sum { w.line("plasticity_copy(instant_gain + (long)b * n, \(sum), n);") }
+            else { w.line("plasticity_fill(instant_gain + (long)b * n, n, 0.0f);") }
+        }
+    }
+
+    private func nonzero(_ v: EliminationPlan.Value?) -> Bool {
+        if case .constant(0)? = v { return false }
+        return v != nil
+    }
+
+    /// `destination` row ← a plan value (a fill for literals).
+    func emitCopy(_ w: CWriter, to destination: String, _ v: EliminationPlan.Value?) {
+        switch v {
+        case nil: w.line("plasticity_fill(\(destination), n, 0.0f);")
+        case .constant(let c)?: w.line("plasticity_fill(\(destination), n, \(CNames.literal(c)));")
+        case .temp(let t)?: w.line("plasticity_copy(\(destination), \(tempRows[t]), n);")
+        }
+    }
+
+    /// h^t into `state`, ψ^t into `psi`, z^t into row C of `work`: after everything that reads the
+    /// previous state (with one state, its row is `state` itself).
+    func emitStores(_ w: CWriter) {
+        let k = model.states.count
+        for s in model.states.indices {
+            let source = row(of: graph.stateOut(s), w)
+            if k == 1 {
+                if let previous = graph.previousState(s), vertexRows[previous] == source { continue }   // h^t = h^{t-1}
+                w.line("plasticity_copy(a->state + (long)b * n, \(source), n);")
+            } else {
+                w.line("plasticity_row_scatter(a->state + (long)b * n * \(k) + \(s), \(k), \(source), n);")
+            }
+        }
+        for s in model.states.indices {
+            let psi = plan.outputGradient[s]
+            if k == 1 { emitCopy(w, to: "a->psi + (long)b * n", psi) }
+            else { w.line("plasticity_row_scatter(a->psi + (long)b * n * \(k) + \(s), \(k), \(valueRow(psi)), n);") }
+        }
+        w.line("plasticity_copy(work\(model.inputs.count), \(row(of: graph.layerOutput, w)), n);")
+    }
+}
