@@ -89,6 +89,8 @@ static const plasticity_symbol symbols[] = {
     PLASTICITY_ROW_SURROGATES(PLASTICITY_ROW_SYMBOL_SURROGATE)
     {"plasticity_row_gather", (const void *)plasticity_row_gather},
     {"plasticity_row_scatter", (const void *)plasticity_row_scatter},
+    {"plasticity_row_interleave2", (const void *)plasticity_row_interleave2},
+    {"plasticity_row_deinterleave2", (const void *)plasticity_row_deinterleave2},
     {0, 0},
 };
 

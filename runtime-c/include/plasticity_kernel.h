@@ -290,12 +290,16 @@ static inline float plasticity_surrogate_boxcar(float x, float s) {
 #define PLASTICITY_ROW_DEFINE_SURROGATE(name) \
     PLASTICITY_ROW_LINKAGE void plasticity_row_surrogate_##name(float *restrict y, const float *restrict a, int n, float scale) { \
         for (int j = 0; j < n; ++j) y[j] = plasticity_surrogate_##name(a[j], scale); }
-/* Strided moves between a row and an interleaved [n][k] buffer (state, ψ). */
+/* Strided moves between rows and an interleaved [n][k] buffer (state, ψ); k = 2 as whole groups. */
 #define PLASTICITY_ROW_DEFINE_STRIDED \
     PLASTICITY_ROW_LINKAGE void plasticity_row_gather(float *restrict y, const float *restrict a, int stride, int n) { \
         for (int j = 0; j < n; ++j) y[j] = a[(long)j * stride]; } \
     PLASTICITY_ROW_LINKAGE void plasticity_row_scatter(float *restrict y, int stride, const float *restrict a, int n) { \
-        for (int j = 0; j < n; ++j) y[(long)j * stride] = a[j]; }
+        for (int j = 0; j < n; ++j) y[(long)j * stride] = a[j]; } \
+    PLASTICITY_ROW_LINKAGE void plasticity_row_interleave2(float *restrict y, const float *restrict a, const float *restrict b, int n) { \
+        for (int j = 0; j < n; ++j) { y[2 * (long)j] = a[j]; y[2 * (long)j + 1] = b[j]; } } \
+    PLASTICITY_ROW_LINKAGE void plasticity_row_deinterleave2(float *restrict a, float *restrict b, const float *restrict y, int n) { \
+        for (int j = 0; j < n; ++j) { a[j] = y[2 * (long)j]; b[j] = y[2 * (long)j + 1]; } }
 #define PLASTICITY_ROW_DEFINE_ALL \
     PLASTICITY_ROW_UNARY(PLASTICITY_ROW_DEFINE_UNARY) PLASTICITY_ROW_BINARY(PLASTICITY_ROW_DEFINE_BINARY) \
     PLASTICITY_ROW_COMPARISONS(PLASTICITY_ROW_DEFINE_COMPARISON) PLASTICITY_ROW_SURROGATES(PLASTICITY_ROW_DEFINE_SURROGATE) \
@@ -308,6 +312,8 @@ PLASTICITY_ROW_COMPARISONS(PLASTICITY_ROW_DECLARE_COMPARISON)
 PLASTICITY_ROW_SURROGATES(PLASTICITY_ROW_DECLARE_SURROGATE)
 void plasticity_row_gather(float *y, const float *a, int stride, int n);
 void plasticity_row_scatter(float *y, int stride, const float *a, int n);
+void plasticity_row_interleave2(float *y, const float *a, const float *b, int n);
+void plasticity_row_deinterleave2(float *a, float *b, const float *y, int n);
 #elif defined(PLASTICITY_GENERATED)
 #define PLASTICITY_ROW_LINKAGE static inline
 PLASTICITY_ROW_DEFINE_ALL

@@ -106,7 +106,14 @@ final class NeuronRows {
         if plan.steps.contains(where: { if case .partial(.previousSurrogate) = $0 { return true }; return false }) {
             w.line("const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */")
         }
-        for s in model.states.indices {
+        if k == 2 {
+            // both components in one pass (an unused one still gets its row)
+            let ids = (0..<2).map { graph.previousState($0) }
+            let rows = ids.enumerated().map { s, id in newRow(w, named: id.map(graph.cName) ?? "hp\(s)_unused") }
+            w.line("plasticity_row_deinterleave2(\(rows[0]), \(rows[1]), a->state + (long)b * n * 2, n);")
+            for (id, row) in zip(ids, rows) { if let id { vertexRows[id] = row } }
+        }
+        for s in model.states.indices where k != 2 {
             guard let id = graph.previousState(s) else { continue }
             let name = graph.cName(id)
             if k == 1 {
@@ -295,6 +302,13 @@ final class NeuronRows {
     /// previous state (with one state, its row is `state` itself).
     func emitStores(_ w: CWriter) {
         let k = model.states.count
+        if k == 2 {
+            let states = (0..<2).map { row(of: graph.stateOut($0), w) }
+            w.line("plasticity_row_interleave2(a->state + (long)b * n * 2, \(states[0]), \(states[1]), n);")
+            w.line("plasticity_row_interleave2(a->psi + (long)b * n * 2, \(valueRow(plan.outputGradient[0])), \(valueRow(plan.outputGradient[1])), n);")
+            w.line("plasticity_copy(work\(model.inputs.count), \(row(of: graph.layerOutput, w)), n);")
+            return
+        }
         for s in model.states.indices {
             let source = row(of: graph.stateOut(s), w)
             if k == 1 {

@@ -123,9 +123,8 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
         }
         const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */
         float *row_hp0_v = work + (long)9 * n;
-        plasticity_row_gather(row_hp0_v, a->state + (long)b * n * 2 + 0, 2, n);
         float *row_hp1_a = work + (long)10 * n;
-        plasticity_row_gather(row_hp1_a, a->state + (long)b * n * 2 + 1, 2, n);
+        plasticity_row_deinterleave2(row_hp0_v, row_hp1_a, a->state + (long)b * n * 2, n);
         /* forward: reset, update, output */
         const float *row_z_prev = a->spike + (long)b * n;
         float *row_v21 = work + (long)11 * n;
@@ -234,10 +233,8 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             }
         }
         /* stores, after every read of the previous state */
-        plasticity_row_scatter(a->state + (long)b * n * 2 + 0, 2, row_v24, n);
-        plasticity_row_scatter(a->state + (long)b * n * 2 + 1, 2, row_v27, n);
-        plasticity_row_scatter(a->psi + (long)b * n * 2 + 0, 2, row_t2, n);
-        plasticity_row_scatter(a->psi + (long)b * n * 2 + 1, 2, row_t3, n);
+        plasticity_row_interleave2(a->state + (long)b * n * 2, row_v24, row_v27, n);
+        plasticity_row_interleave2(a->psi + (long)b * n * 2, row_t2, row_t3, n);
         plasticity_copy(work1, row_v13, n);
         /* optional records */
         if (a->output_record) plasticity_copy(a->output_record + ((long)t * B + b) * n, work1, n);
