@@ -25,8 +25,7 @@ final class NeuronRows {
     private(set) var tempRows: [String] = []
     private let preassigned: Bool
 
-    /// `gainChannel`: the channel of the layer's first projection (the instant gain ψ·c of the
-    /// backward learning signal), nil without projections.
+    /// `literals`: the literals whose constant rows come first (found by a dry run); nil for the dry run.
     private init(model: CheckedModel, plan: EliminationPlan, literals: [String]?) {
         self.model = model
         self.plan = plan
@@ -35,19 +34,22 @@ final class NeuronRows {
         for literal in literals ?? [] { constants.append((literal, rowCount)); rowCount += 1 }
     }
 
-    /// An emitter whose literal rows come first: a dry run over every row-allocating part finds them.
+    /// An emitter whose literal rows come first. `gainChannel`: the channel of the layer's first
+    /// projection (the instant gain ψ·c of the backward learning signal), nil without projections.
     static func prepared(model: CheckedModel, plan: EliminationPlan, gainChannel: Int?) -> NeuronRows {
-        let dry = NeuronRows(model: model, plan: plan, literals: nil)
-        dry.emitAllocatingParts(CWriter(), gainChannel: gainChannel)
-        let rows = NeuronRows(model: model, plan: plan, literals: dry.constants.map(\.literal))
-        rows.expectedRowCount = dry.rowCount
-        return rows
+        NeuronRows(model: model, plan: plan, literals: dryRun(model: model, plan: plan, gainChannel: gainChannel).constants.map(\.literal))
     }
-    private(set) var expectedRowCount = 0
 
     /// The rows of `work` a layer step with this body uses.
     static func rowCount(model: CheckedModel, plan: EliminationPlan, gainChannel: Int?) -> Int {
-        prepared(model: model, plan: plan, gainChannel: gainChannel).expectedRowCount
+        dryRun(model: model, plan: plan, gainChannel: gainChannel).rowCount
+    }
+
+    /// Every row-allocating part, emitted into a discarded writer: the literals and the row count.
+    private static func dryRun(model: CheckedModel, plan: EliminationPlan, gainChannel: Int?) -> NeuronRows {
+        let dry = NeuronRows(model: model, plan: plan, literals: nil)
+        dry.emitAllocatingParts(CWriter(), gainChannel: gainChannel)
+        return dry
     }
 
     /// Every part that takes rows, in the order a layer step emits them.
@@ -175,32 +177,12 @@ final class NeuronRows {
         return result
     }
 
+    /// The primitive of an operation: `plasticity_row_<name>` with the DSL operation's name.
     private static func call(_ op: Op, _ y: String, _ x: [String]) -> String {
         switch op {
-        case .unary(let u):
-            let f: String
-            switch u {
-            case .negate: f = "negate"
-            case .exp: f = "exp"
-            case .log: f = "log"
-            case .tanh: f = "tanh"
-            case .sigmoid: f = "sigmoid"
-            case .heaviside: f = "heaviside"
-            case .stopGradient: preconditionFailure("an alias, not a call")
-            }
-            return "plasticity_row_\(f)(\(y), \(x[0]), n);"
-        case .binary(let b):
-            let f: String
-            switch b {
-            case .add: f = "add"
-            case .subtract: f = "subtract"
-            case .multiply: f = "multiply"
-            case .divide: f = "divide"
-            case .pow: f = "pow"
-            case .min: f = "min"
-            case .max: f = "max"
-            }
-            return "plasticity_row_\(f)(\(y), \(x[0]), \(x[1]), n);"
+        case .unary(.stopGradient): preconditionFailure("an alias, not a call")
+        case .unary(let u): return "plasticity_row_\(u.rawValue)(\(y), \(x[0]), n);"
+        case .binary(let b): return "plasticity_row_\(b.rawValue)(\(y), \(x[0]), \(x[1]), n);"
         case .select(let c): return "plasticity_row_select_\(comparisonName(c))(\(y), \(x[0]), \(x[1]), \(x[2]), \(x[3]), n);"
         case .resetTo: preconditionFailure("emitted by row(of:), with its 0.5 row")
         case .spike: return "plasticity_row_heaviside(\(y), \(x[0]), n);"
