@@ -18,7 +18,8 @@
  *   record      [K][batch][width][n]   D (m·m rows), c (m), ψ (m); overwritten by W: Wε (m), Wē, WG, WΣe, WΣē
  *   propagator  [batch][m·m + 4m + 3][n]   F (m·m), a (m), g (m), λ, gΣe (m), gΣē (m), λΣē, κ^K
  *   signal      [K][batch][n]           L
- *   eps         [batch][n_pre][m][n]    ([batch][n_pre][m] when factorized: ε is a presynaptic trace)
+ *   shared_eps  [batch][n_pre][s]       the s leading components shared by all neurons: x̄ (presynaptic traces)
+ *   eps         [batch][n_pre][m − s][n]  the per-synapse components
  *   ebar, ebarsum [batch][n_pre][n]
  *   grad, esum    [n_pre][n]            sums over the calling thread's sequences (they stay in cache)
  */
@@ -126,17 +127,18 @@ static inline void add_scaled(float *restrict y, const float *restrict x, int n,
     for (int j = 0; j < n; ++j) y[j] += a * x[j];
 }
 
-/* One presynaptic index i: its synapses' start-of-chunk state through Ψ. Σe and Σē only when kept. */
-ALWAYS_INLINE void propagate_row(const int n, const int m, const int factorized, const int sums_e, const int sums_ebar,
+/* One presynaptic index i: its synapses' start-of-chunk state through Ψ. Σe and Σē only when kept.
+ * The first `shared` components are x̄_i (sp), the rest per synapse (ep, rows of n). */
+ALWAYS_INLINE void propagate_row(const int n, const int m, const int shared, const int sums_e, const int sums_ebar,
                                  const float *F, const float *A, const float *G, const float *lam, const float *GE,
                                  const float *GS, const float *lamS, const float *kpow,
-                                 float *ep, float *eb, float *g, float *es, float *bs) {
-    float shared[MAX_COMPONENTS];
-    if (factorized) for (int s = 0; s < m; ++s) shared[s] = ep[s];
+                                 float *sp, float *ep, float *eb, float *g, float *es, float *bs) {
+    float xbar[MAX_COMPONENTS];
+    for (int s = 0; s < shared; ++s) xbar[s] = sp[s];
     INDEPENDENT_ITERATIONS
     for (int j = 0; j < n; ++j) {
         float e[MAX_COMPONENTS];
-        for (int s = 0; s < m; ++s) e[s] = factorized ? shared[s] : ep[s * n + j];
+        for (int s = 0; s < m; ++s) e[s] = s < shared ? xbar[s] : ep[(s - shared) * n + j];
         const float old = eb[j];
         float ge = lam[j] * old, ae = kpow[j] * old;
         for (int s = 0; s < m; ++s) { ge += G[s * n + j] * e[s]; ae += A[s * n + j] * e[s]; }
@@ -144,32 +146,34 @@ ALWAYS_INLINE void propagate_row(const int n, const int m, const int factorized,
         if (sums_e) { float v = 0.0f; for (int s = 0; s < m; ++s) v += GE[s * n + j] * e[s]; es[j] += v; }
         if (sums_ebar) { float v = lamS[j] * old; for (int s = 0; s < m; ++s) v += GS[s * n + j] * e[s]; bs[j] += v; }
         eb[j] = ae;
-        if (!factorized) for (int p = 0; p < m; ++p) {
+        for (int p = shared; p < m; ++p) {
             float v = 0.0f;
             for (int q = 0; q < m; ++q) v += F[(p * m + q) * n + j] * e[q];
-            ep[p * n + j] = v;
+            ep[(p - shared) * n + j] = v;
         }
     }
-    /* ε_i shared by all neurons: D and c are constants, so F is the same for every neuron (neuron 0's) */
-    if (factorized) for (int p = 0; p < m; ++p) { float v = 0.0f; for (int q = 0; q < m; ++q) v += F[(p * m + q) * n] * shared[q]; ep[p] = v; }
+    /* x̄_i, shared by all neurons: on the shared block D and c are constants that D never feeds from the
+     * rest, so that block of F is the same for every neuron (neuron 0's) */
+    for (int p = 0; p < shared; ++p) { float v = 0.0f; for (int q = 0; q < shared; ++q) v += F[(p * m + q) * n] * xbar[q]; sp[p] = v; }
 }
 
 /* One projection of sequence b: the chunk's start state through Ψ (once per synapse), then the
  * inputs of the chunk through W (once per nonzero presynaptic entry and step). */
-ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const int factorized) {
-    const int n = c->n, n_pre = c->n_pre, B = c->batch, b = c->b, width = c->width;
+ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const int shared) {
+    const int n = c->n, n_pre = c->n_pre, B = c->batch, b = c->b, width = c->width, r_m = m - shared;
     const float *prop = c->propagator + (long)b * plasticity_chunk_propagator_width(m) * n;
     const float *F = prop, *A = F + m * m * n, *G = A + m * n, *lam = G + m * n, *GE = lam + n, *GS = GE + m * n;
     const float *lamS = GS + m * n, *kpow = lamS + n;
     const long plane = (long)n_pre * n;
-    float *eps = c->eps + (long)b * n_pre * m * (factorized ? 1 : n);
+    float *xbar = c->shared_eps + (long)b * n_pre * shared;
+    float *eps = c->eps + (long)b * n_pre * r_m * n;
     float *ebar = c->ebar + b * plane, *grad = c->grad;
     float *esum = c->esum, *ebarsum = c->ebarsum ? c->ebarsum + b * plane : 0;
     for (int i = 0; i < n_pre; ++i) {
-        float *ep = factorized ? eps + (long)i * m : eps + (long)i * m * n;
+        float *sp = xbar + (long)i * shared, *ep = eps + (long)i * r_m * n;
         float *eb = ebar + (long)i * n, *g = grad + (long)i * n;
         float *es = esum ? esum + (long)i * n : 0, *bs = ebarsum ? ebarsum + (long)i * n : 0;
-#define ROW(E, S) propagate_row(n, m, factorized, E, S, F, A, G, lam, GE, GS, lamS, kpow, ep, eb, g, es, bs)
+#define ROW(E, S) propagate_row(n, m, shared, E, S, F, A, G, lam, GE, GS, lamS, kpow, sp, ep, eb, g, es, bs)
         if (es) { if (bs) ROW(1, 1); else ROW(1, 0); }
         else { if (bs) ROW(0, 1); else ROW(0, 0); }
 #undef ROW
@@ -181,8 +185,8 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
         for (int i = 0; i < n_pre; ++i) {
             const float xi = x[i];
             if (xi == 0.0f) continue;
-            if (factorized) for (int s = 0; s < m; ++s) eps[(long)i * m + s] += xi * W[s * n];
-            else for (int s = 0; s < m; ++s) add_scaled(eps + ((long)i * m + s) * n, W + s * n, n, xi);
+            for (int s = 0; s < shared; ++s) xbar[(long)i * shared + s] += xi * W[s * n];
+            for (int s = shared; s < m; ++s) add_scaled(eps + ((long)i * r_m + s - shared) * n, W + s * n, n, xi);
             add_scaled(ebar + (long)i * n, W + m * n, n, xi);
             add_scaled(grad + (long)i * n, W + (m + 1) * n, n, xi);
             if (esum) add_scaled(esum + (long)i * n, W + (m + 2) * n, n, xi);
@@ -192,11 +196,13 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
 }
 
 void plasticity_chunk_synapses(const plasticity_chunk_args *c) {
-    const int f = c->factorized != 0;
-    switch (c->m) {
-    case 1: if (f) synapses(c, 1, 1); else synapses(c, 1, 0); break;
-    case 2: if (f) synapses(c, 2, 1); else synapses(c, 2, 0); break;
-    default: synapses(c, c->m, f); break;
+    switch (c->m * 4 + c->shared) {
+    case 4 + 0: synapses(c, 1, 0); break;
+    case 4 + 1: synapses(c, 1, 1); break;
+    case 8 + 0: synapses(c, 2, 0); break;
+    case 8 + 1: synapses(c, 2, 1); break;
+    case 8 + 2: synapses(c, 2, 2); break;
+    default: synapses(c, c->m, c->shared); break;
     }
 }
 

@@ -12,6 +12,8 @@ int plasticity_all_finite(const float *restrict x, long n);
 void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa);
 void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d00, float d01, float d10, float d11,
                        float c0, float c1, float p0, float p1, float kappa);
+void plasticity_trace1_shared1(float *restrict eps, float *restrict ebar, const float *restrict xbar_prev, const float *restrict xbar,
+                               const float *restrict x, int n, float d_rs, float d_rr, float c_r, float p_s, float p_r, float kappa);
 
 static const char header_text[] = {
 #embed "include/plasticity_kernel.h"
@@ -52,6 +54,11 @@ void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *r
     PLASTICITY_TRACE2(eps, ebar, x, n, d00, d01, d10, d11, c0, c1, p0, p1, kappa)
 }
 
+void plasticity_trace1_shared1(float *restrict eps, float *restrict ebar, const float *restrict xbar_prev, const float *restrict xbar,
+                               const float *restrict x, int n, float d_rs, float d_rr, float c_r, float p_s, float p_r, float kappa) {
+    PLASTICITY_TRACE1_SHARED1(eps, ebar, xbar_prev, xbar, x, n, d_rs, d_rr, c_r, p_s, p_r, kappa)
+}
+
 /* The row primitives (plasticity_kernel.h): one definition for both backends. */
 #define PLASTICITY_ROW_LINKAGE
 PLASTICITY_ROW_DEFINE_ALL
@@ -78,6 +85,7 @@ static const plasticity_symbol symbols[] = {
     {"plasticity_all_finite", (const void *)plasticity_all_finite},
     {"plasticity_trace1", (const void *)plasticity_trace1},
     {"plasticity_trace2", (const void *)plasticity_trace2},
+    {"plasticity_trace1_shared1", (const void *)plasticity_trace1_shared1},
 #define PLASTICITY_ROW_SYMBOL_UNARY(name, expr) {"plasticity_row_" #name, (const void *)plasticity_row_##name},
 #define PLASTICITY_ROW_SYMBOL_COMPARISON(name, op) \
     {"plasticity_row_select_" #name, (const void *)plasticity_row_select_##name}, \

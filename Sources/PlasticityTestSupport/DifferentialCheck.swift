@@ -191,7 +191,7 @@ public enum DifferentialCheck {
                 for i in 0..<nIn {
                     for (r, s) in layout.components.enumerated() {
                         epsExpected.append(h[s][i])
-                        let index = layout.factorized ? (b * nIn + i) * m + r : ((b * n + j) * nIn + i) * m + r
+                        let index = layout.eligibilityIndex(batch: B, inputs: nIn, neurons: n, b: b, j: j, i: i, component: r)
                         epsActual.append(Double(sim.eligibilityVectors[0][index]))
                     }
                     ebarExpected.append(ebar[i])

@@ -61,6 +61,11 @@ public struct ModelCase: CustomStringConvertible, Sendable {
         .init(name: "all-ops", stateRanges: [-1...2, -1...2, 0...2], inputRange: -2...2,
               parameterRanges: ["gain": 0.5...2], weightRange: 0...0.8, inputRate: 0.3),
     ]
+
+    /// Every built-in model with the reset gradient stopped, and every spiking one with it
+    /// differentiated: the cases the local-step and row-body tests run.
+    public static let allResetVariants: [(ModelCase, ResetGradient)] =
+        all.map { ($0, .stopped) } + all.filter { $0.name != "readout" }.map { ($0, .differentiated) }
 }
 
 /// Largest violation of |actual − expected| ≤ rtol · max(|expected|, floor · max|expected|):

@@ -49,7 +49,7 @@ import PlasticityTestSupport
         let kernel = try compile(LayerSpec(model: Models.lif(resetGradient: .stopped), recurrent: true))
         for p in 0..<2 {
             let reported = kernel.reportedTraceComponents(projection: p)
-            #expect(reported.components == 1 && reported.factorized)
+            #expect(reported.components == 1 && reported.shared == 1)
         }
         let sizes = kernel.layout.bufferSizes(batch: 4, inputs: 100, neurons: 64)
         #expect(sizes["eligibility_vector[0]"] == 4 * 100)      // [batch][n_in][1], not per neuron
@@ -61,17 +61,29 @@ import PlasticityTestSupport
     @Test func lifWithDifferentiatedResetNeedsPerSynapseTraces() throws {
         let kernel = try compile(LayerSpec(model: Models.lif(resetGradient: .differentiated)))
         let reported = kernel.reportedTraceComponents(projection: 0)
-        #expect(reported.components == 1 && !reported.factorized)
+        #expect(reported.components == 1 && reported.shared == 0)
     }
 
-    @Test func alifStoresTwoComponentsPerSynapse() throws {
+    /// ALIF: D[v] = [α, 0] and c[v] = 1 are constants that a never feeds, so ε_v = x̄_i is shared by
+    /// all neurons and only ε_a is per synapse (plus x̄ of the previous step, which ε_a reads).
+    @Test func alifSharesEpsilonVAndStoresEpsilonAPerSynapse() throws {
         let kernel = try compile(LayerSpec(model: Models.alif(), recurrent: true))
+        let v = kernel.model.states.firstIndex { $0.name == "v" }!, a = kernel.model.states.firstIndex { $0.name == "a" }!
         for p in 0..<2 {
             let reported = kernel.reportedTraceComponents(projection: p)
-            #expect(reported.components == 2 && !reported.factorized)
+            #expect(reported.components == 2 && reported.shared == 1)
+            #expect(kernel.layout.projections[p].components == [v, a])
         }
         let sim = try LayerSimulation(kernel: kernel, batch: 4, inputs: 100, neurons: 64)
-        #expect(sim.eligibilityVectors[0].count == 4 * 64 * 100 * 2)
+        #expect(sim.eligibilityVectors[0].count == 4 * 100 * 2 + 4 * 64 * 100)
+    }
+
+    /// A shared block must be closed under D: with the reset differentiated, D[v][a] ≠ 0 and
+    /// nothing is shared.
+    @Test func alifWithDifferentiatedResetSharesNothing() throws {
+        let kernel = try compile(LayerSpec(model: Models.alif(resetGradient: .differentiated)))
+        let reported = kernel.reportedTraceComponents(projection: 0)
+        #expect(reported.components == 2 && reported.shared == 0)
     }
 
     /// A component that never reaches the output is pruned: a state the spike never reads and

@@ -10,10 +10,7 @@ import PlasticityTestSupport
 ///   interpreter to 1e-4 relative (entries below 1e-3 of a block's largest entry are compared at
 ///   that level).
 @Suite struct LocalStepTests {
-    static let resetVariants: [(ModelCase, ResetGradient)] =
-        ModelCase.all.map { ($0, .stopped) } + ModelCase.all.filter { $0.name != "readout" }.map { ($0, .differentiated) }
-
-    @Test(arguments: resetVariants)
+    @Test(arguments: ModelCase.allResetVariants)
     func kernelMatchesInterpreter(_ modelCase: ModelCase, _ resetGradient: ResetGradient) throws {
         try check(modelCase, resetGradient, backend: .tinyCC)
     }

@@ -29,6 +29,32 @@ import PlasticityTestSupport
         Spike(surrogate: .fastSigmoid(scale: 10)) { $0.v - $0.threshold }
     }
 
+    /// A synaptic current before an adaptive membrane: syn and v form a constant block that a never
+    /// feeds (two components shared as presynaptic traces), a is per synapse and reads v — the
+    /// general shared-plus-per-synapse path, beside ALIF's one-plus-one primitive.
+    static let currentBasedALIF = NeuronModel("CuBaALIF") {
+        Parameter("alpha", 0.95)
+        Parameter("alpha_syn", 0.8)
+        Parameter("rho", 0.99)
+        Parameter("beta", 0.3)
+        Parameter("threshold", 1)
+        Input("I")
+        State("syn")
+        State("v")
+        State("a")
+        Reset("v", subtract: { $0.threshold })
+        Update("syn") { $0.alpha_syn * $0.syn + $0.I }
+        Update("v") { $0.alpha * $0.v + 0.2 * $0.syn }
+        Update("a") { $0.rho * $0.a + $0.spike }
+        Spike(surrogate: .piecewiseLinear(scale: 0.3)) { $0.v - $0.threshold - $0.beta * $0.a }
+    }
+
+    @Test func recurrentCurrentBasedALIFSharesTwoComponents() throws {
+        let layer = LayerSpec(model: Self.currentBasedALIF, recurrent: true)
+        #expect(try compile(layer).layout.projections.map(\.sharedCount) == [2, 2])
+        try check(layer, weightRanges: [0...2, -0.5...0.5])
+    }
+
     @Test func recurrentALIF() throws {
         try check(LayerSpec(model: Models.alif(beta: 0.2), recurrent: true), weightRanges: [0...0.8, -0.3...0.3])
     }
@@ -132,7 +158,7 @@ import PlasticityTestSupport
                     for i in 0..<preCount[p] {
                         for (r, s) in projection.components.enumerated() {
                             epsExpected[p].append(h[s][offsets[p] + i])
-                            let index = projection.factorized ? (b * preCount[p] + i) * m + r : ((b * n + j) * preCount[p] + i) * m + r
+                            let index = projection.eligibilityIndex(batch: B, inputs: preCount[p], neurons: n, b: b, j: j, i: i, component: r)
                             epsActual[p].append(Double(sim.eligibilityVectors[p][index]))
                         }
                         ebarExpected[p].append(ebar[offsets[p] + i])

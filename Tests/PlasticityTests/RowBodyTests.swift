@@ -11,10 +11,7 @@ import PlasticityTestSupport
 /// (`cc -O3`'s own scalar body differs from TinyCC's by an ulp on 6 of these 40 random models; its
 /// rows do not.)
 @Suite struct RowBodyTests {
-    static let builtins: [(ModelCase, ResetGradient)] =
-        ModelCase.all.map { ($0, .stopped) } + ModelCase.all.filter { $0.name != "readout" }.map { ($0, .differentiated) }
-
-    @Test(arguments: builtins)
+    @Test(arguments: ModelCase.allResetVariants)
     func rowBodyEqualsScalarBody(_ modelCase: ModelCase, _ resetGradient: ResetGradient) throws {
         for backend in [Backend.tinyCC, .systemCC] {
             let mismatches = try Self.compare(modelCase, resetGradient: resetGradient, backend: backend)

@@ -12,7 +12,11 @@
  *   spike               [batch][n]                  z^{t-1} -> z^t (the layer output)
  *   params              [P][n]                      learnable per-neuron parameters
  *   weights[p]          [n][n_pre]                  one matrix per projection p
- *   eligibility_vector  [batch][n][n_pre][m_p]      ε, or [batch][n_pre][m_p] when factorized
+ *   eligibility_vector  ε of projection p, m_p components: the s_p shared ones first (constant D and c
+ *                       on a block D never feeds from the rest: ε_ji = x̄_i, a presynaptic trace), then
+ *                       the r_p = m_p − s_p per-synapse ones:
+ *                         x̄ [batch][n_pre][s_p]; x̄ of the previous step [batch][n_pre][s_p] when r_p > 0;
+ *                         ε per synapse [batch][n][n_pre][r_p]
  *   eligibility_trace   [batch][n][n_pre]           ē = κ ē + ψ·ε
  *   param_eligibility_vector [batch][n][M]          ε for learnable parameters (M components in all)
  *   param_eligibility_trace  [batch][n][P]
@@ -24,13 +28,13 @@
  * Chunk mode (network kernels with chunk_steps = K > 0; runtime-c/plasticity_chunk.c): the forward
  * pass records the local Jacobians of K steps and the traces advance once per chunk. Then the
  * per-synapse tensors are neuron-innermost (every chunk loop runs over j):
- *   eligibility_vector  [batch][n_pre][m_p][n]      ([batch][n_pre][m_p] when factorized, as above)
+ *   eligibility_vector  the shared blocks as above, then ε per synapse [batch][n_pre][r_p][n]
  *   eligibility_trace   [batch][n_pre][n]
  */
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 5
+#define PLASTICITY_ABI_VERSION 6
 #define PLASTICITY_MAX_PROJECTIONS 8
 #define PLASTICITY_SOURCE_INPUT 0
 #define PLASTICITY_SOURCE_RECURRENT 1
@@ -39,14 +43,16 @@
 
 /* One call of the chunk primitives: projection (or channel) data of one sequence b. */
 typedef struct plasticity_chunk_args {
-    int batch, n, n_pre, m, width, steps, b, b_end, factorized;   /* b_end: flush only */
+    int batch, n, n_pre, m, width, steps, b, b_end;   /* b_end: flush only */
+    int shared;                 /* the leading components of ε that are presynaptic traces (s_p) */
     float kappa;
     float *record;              /* [K][batch][width][n]: D, c, ψ per step; then W */
     float *propagator;          /* [batch][m·m + 4m + 3][n] */
     const float *signal;        /* [K][batch][n]: learning signal L */
     const float *pre;           /* presynaptic activity of the chunk's first step, [batch][n_pre] rows */
     long pre_step_stride;       /* floats from one step's rows to the next */
-    float *eps, *ebar;          /* chunk-mode layouts */
+    float *shared_eps;          /* [batch][n_pre][shared]: x̄ */
+    float *eps, *ebar;          /* chunk-mode layouts; eps: the per-synapse components */
     float *grad;                /* [n_pre][n]: Σ L ē of the current call over this thread's sequences */
     float *esum;                /* optional [n_pre][n]: Σ e, likewise */
     float *ebarsum;             /* optional [batch][n_pre][n]: Σ ē per sequence */
@@ -114,7 +120,7 @@ typedef struct plasticity_kernel_info {
     int projection_source[PLASTICITY_MAX_PROJECTIONS];
     int projection_channel[PLASTICITY_MAX_PROJECTIONS];
     int trace_components[PLASTICITY_MAX_PROJECTIONS];   /* m_p: stored components of ε */
-    int trace_factorized[PLASTICITY_MAX_PROJECTIONS];   /* 1: presynaptic trace only */
+    int trace_shared[PLASTICITY_MAX_PROJECTIONS];       /* s_p: leading components shared as presynaptic traces */
     int param_trace_components;     /* M */
 } plasticity_kernel_info;
 
@@ -194,6 +200,12 @@ typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
         const float e1_ = (d10) * e_[0] + (d11) * e_[1] + (c1) * x_; \
         e_[0] = e0_; e_[1] = e1_; \
         (ebar)[i_] = (kappa) * (ebar)[i_] + ((p0) * e0_ + (p1) * e1_); }
+/* One per-synapse component e after one shared component x̄ (ALIF: ε_a after ε_v = x̄):
+ * e = d_rs x̄^{t-1} + d_rr e + c_r x,  ē = κ ē + (ψ_s x̄^t + ψ_r e). */
+#define PLASTICITY_TRACE1_SHARED1(eps, ebar, xbar_prev, xbar, x, n, d_rs, d_rr, c_r, p_s, p_r, kappa) \
+    for (int i_ = 0; i_ < (n); ++i_) { \
+        const float e_ = (d_rs) * (xbar_prev)[i_] + (d_rr) * (eps)[i_] + (c_r) * (x)[i_]; (eps)[i_] = e_; \
+        (ebar)[i_] = (kappa) * (ebar)[i_] + ((p_s) * (xbar)[i_] + (p_r) * e_); }
 
 /* Per-neuron helpers: generated code, and runtime-c (PLASTICITY_RUNTIME_SOURCE) for the row primitives. */
 #if defined(PLASTICITY_GENERATED) || defined(PLASTICITY_RUNTIME_SOURCE)
@@ -334,6 +346,8 @@ int plasticity_all_finite(const float *x, long n);                          /* 1
 void plasticity_trace1(float *eps, float *ebar, const float *x, int n, float d, float c, float psi, float kappa);
 void plasticity_trace2(float *eps, float *ebar, const float *x, int n, float d00, float d01, float d10, float d11,
                        float c0, float c1, float p0, float p1, float kappa);
+void plasticity_trace1_shared1(float *eps, float *ebar, const float *xbar_prev, const float *xbar, const float *x, int n,
+                               float d_rs, float d_rr, float c_r, float p_s, float p_r, float kappa);
 #else
 static inline void plasticity_trace1(float *eps, float *ebar, const float *x, int n, float d, float c, float psi, float kappa) {
     PLASTICITY_TRACE1(eps, ebar, x, n, d, c, psi, kappa)
@@ -341,6 +355,10 @@ static inline void plasticity_trace1(float *eps, float *ebar, const float *x, in
 static inline void plasticity_trace2(float *eps, float *ebar, const float *x, int n, float d00, float d01, float d10, float d11,
                                      float c0, float c1, float p0, float p1, float kappa) {
     PLASTICITY_TRACE2(eps, ebar, x, n, d00, d01, d10, d11, c0, c1, p0, p1, kappa)
+}
+static inline void plasticity_trace1_shared1(float *eps, float *ebar, const float *xbar_prev, const float *xbar, const float *x, int n,
+                                             float d_rs, float d_rr, float c_r, float p_s, float p_r, float kappa) {
+    PLASTICITY_TRACE1_SHARED1(eps, ebar, xbar_prev, xbar, x, n, d_rs, d_rr, c_r, p_s, p_r, kappa)
 }
 static inline void plasticity_axpby(float *y, const float *x, int n, float a, float b) {
     for (int i = 0; i < n; ++i) y[i] = a * y[i] + b * x[i];

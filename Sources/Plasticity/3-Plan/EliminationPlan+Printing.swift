@@ -37,7 +37,9 @@ extension EliminationPlan: CustomStringConvertible {
         for (c, name) in model.inputs.enumerated() {
             let t = traceStructure(channel: c)
             out += "  weights into \(name): components [" + t.components.map { names[$0] }.joined(separator: ", ") + "]"
-            out += t.factorized ? ", factorized: presynaptic trace only\n" : ", per synapse\n"
+            if t.factorized { out += ", factorized: presynaptic trace only\n" }
+            else if t.sharedCount > 0 { out += ", the first \(t.sharedCount) shared as a presynaptic trace, the rest per synapse\n" }
+            else { out += ", per synapse\n" }
         }
         for (p, learnable) in model.learnables.enumerated() {
             out += "  \(learnable.name): components [" + parameterComponents(p).map { names[$0] }.joined(separator: ", ") + "] per neuron\n"

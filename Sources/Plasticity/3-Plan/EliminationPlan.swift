@@ -50,14 +50,21 @@ extension Partial {
     }
 }
 
-/// Which components of an eligibility vector a kernel stores, and whether they factorize.
+/// Which components of an eligibility vector a kernel stores, and which of them are shared by
+/// all neurons (a presynaptic trace) rather than stored per synapse.
 public struct TraceStructure: Hashable, Sendable {
-    /// State indices of the stored components of ε (structurally nonzero and read by ψ).
+    /// State indices of the stored components of ε (structurally nonzero and read by ψ): the
+    /// shared ones first, then the per-synapse ones, each in state order.
     public var components: [Int]
-    /// D and c are the same constants for all neurons: ε_ji = x̄_i, a presynaptic trace.
-    public var factorized: Bool
+    /// The leading `sharedCount` components form a block that D never feeds from the others and
+    /// whose D and c entries are the same constants for all neurons, so ε_ji = x̄_i there: one
+    /// presynaptic trace per input instead of one value per synapse (ALIF's ε_v).
+    public var sharedCount: Int
+    /// Every component is shared: ε is a presynaptic trace (LIF).
+    public var factorized: Bool { sharedCount == components.count && !components.isEmpty }
+    /// Components stored per synapse.
+    public var perSynapseCount: Int { components.count - sharedCount }
 }
-
 extension EliminationPlan {
     /// Components s of ε^t = D ε^{t-1} + seed that are ever nonzero and ever read by e = ψ·ε.
     func storedComponents(seed: [Value?]) -> [Int] {
@@ -79,14 +86,24 @@ extension EliminationPlan {
         return nonzero.intersection(needed).sorted()
     }
 
-    /// Trace structure of a weight projection into `channel`.
+    /// Trace structure of a weight projection into `channel`. The shared block is the largest set
+    /// S of stored components closed under D (D[s][q] = 0 for s ∈ S, q ∉ S) with constant D[s][·]
+    /// and c[s]: ε_S^t = D_SS ε_S^{t-1} + c_S x_i^t then depends on the input i alone.
     public func traceStructure(channel: Int) -> TraceStructure {
         let seed = inputJacobian.map { $0[channel] }
-        let components = storedComponents(seed: seed)
-        let constant = components.allSatisfy { s in
-            (seed[s].map(\.isConstant) ?? true) && components.allSatisfy { stateJacobian[s][$0].map(\.isConstant) ?? true }
+        let stored = storedComponents(seed: seed)
+        var shared = Set(stored)
+        var changed = true
+        while changed {
+            changed = false
+            for s in shared {
+                let constantRow = (seed[s].map(\.isConstant) ?? true) && stored.allSatisfy { stateJacobian[s][$0].map(\.isConstant) ?? true }
+                let closed = stored.allSatisfy { shared.contains($0) || stateJacobian[s][$0] == nil }
+                if !constantRow || !closed { shared.remove(s); changed = true }
+            }
         }
-        return TraceStructure(components: components, factorized: constant && !components.isEmpty)
+        let components = stored.filter(shared.contains) + stored.filter { !shared.contains($0) }
+        return TraceStructure(components: components, sharedCount: shared.count)
     }
 
     /// Stored components of the eligibility vector of learnable parameter p.

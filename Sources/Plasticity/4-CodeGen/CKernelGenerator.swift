@@ -66,7 +66,7 @@ struct CKernelGenerator {
         w.line("static const plasticity_kernel_info \(name) = {")
         w.line("    PLASTICITY_ABI_VERSION, \(layout.stateCount), \(layout.channelCount), \(layout.learnableCount), \(p.count), \(layout.spiking ? 1 : 0),")
         w.line("    \(list(p.map { $0.source == .input ? 0 : 1 })), \(list(p.map(\.channel))),")
-        w.line("    \(list(p.map(\.components.count))), \(list(p.map { $0.factorized ? 1 : 0 })), \(layout.parameterTraceComponents)")
+        w.line("    \(list(p.map(\.components.count))), \(list(p.map(\.sharedCount))), \(layout.parameterTraceComponents)")
         w.line("};")
     }
 
@@ -318,13 +318,30 @@ struct CKernelGenerator {
 
     /// ε ← D ε + seed over the stored components, in place: `slot(r)` is the C lvalue of
     /// component r, `seed(s)` the coefficient and term driving state s. Leaves `e<r>` in scope.
-    private func emitPropagation(_ w: CWriter, components: [Int], slot: (Int) -> String,
-                                 seed: (Int) -> (EliminationPlan.Value?, String?)) {
-        for (r, s) in components.enumerated() {
-            let terms = components.enumerated().map { (plan.stateJacobian[s][$0.element], Optional(slot($0.offset))) } + [seed(s)]
+    /// Only the components at `rows` are advanced (all by default); `previous(r)` reads
+    /// component r before the step (`slot` by default).
+    private func emitPropagation(_ w: CWriter, components: [Int], rows: Range<Int>? = nil, previous: ((Int) -> String)? = nil,
+                                 slot: (Int) -> String, seed: (Int) -> (EliminationPlan.Value?, String?)) {
+        let rows = rows ?? components.indices
+        for r in rows {
+            let s = components[r]
+            let terms = components.enumerated().map { q in (plan.stateJacobian[s][q.element], Optional(previous?(q.offset) ?? slot(q.offset))) } + [seed(s)]
             w.line("const float e\(r) = \(linearCombination(terms));")
         }
-        for r in components.indices { w.line("\(slot(r)) = e\(r);") }
+        for r in rows { w.line("\(slot(r)) = e\(r);") }
+    }
+
+    /// C pointers into `eligibility_vector[p]` (layout in `KernelLayout.Projection`) for sequence
+    /// b and, per synapse, neuron j (`nj` in scope): x̄, x̄ of the previous step, ε per synapse.
+    private func eligibilityPointers(_ p: Int) -> (shared: String, previous: String, perSynapse: String) {
+        let projection = layout.projections[p], count = preActivity(projection).count
+        let s = projection.sharedCount, r = projection.perSynapseCount
+        let base = "a->eligibility_vector[\(p)]"
+        let shared = s == 0 ? base : "\(base) + (long)b * \(count) * \(s)"
+        let previous = "\(base) + ((long)B + b) * \(count) * \(s)"
+        let blocks = projection.sharedBlocks * s
+        let perSynapse = blocks == 0 ? "\(base) + nj * \(count) * \(r)" : "\(base) + (long)B * \(count) * \(blocks) + nj * \(count) * \(r)"
+        return (shared, previous, perSynapse)
     }
 
     /// `Σ ψ_s e<r>` over the stored components.
@@ -332,49 +349,64 @@ struct CKernelGenerator {
         components.enumerated().map { "\(psiExpressions[$0.element]) * \(component($0.offset))" }
     }
 
-    /// Presynaptic traces x̄ = D x̄ + c x for factorized projections (D, c constant), once per step.
+    /// Presynaptic traces x̄ = D x̄ + c x of the shared components (D, c constant there), once per
+    /// step; x̄ of the previous step is kept when per-synapse components read it.
     private func emitFactorizedTraces(_ w: CWriter) {
-        for (p, projection) in layout.projections.enumerated() where projection.factorized {
-            let (pre, count) = preActivity(projection), comps = projection.components, m = comps.count
-            w.comment("projection \(p): presynaptic trace, factorized since D and c are constant")
+        for (p, projection) in layout.projections.enumerated() where projection.sharedCount > 0 {
+            let (pre, count) = preActivity(projection), shared = Array(projection.components.prefix(projection.sharedCount))
+            let names = shared.map { model.states[$0].name }.joined(separator: " ")
+            w.comment("projection \(p): presynaptic trace of \(names), shared by all neurons since D and c are constant there")
             w.block("") {
-                w.line("float *xbar = a->eligibility_vector[\(p)] + (long)b * \(count) * \(m);")
+                let pointers = eligibilityPointers(p)
+                w.line("float *xbar = \(pointers.shared);")
+                if projection.perSynapseCount > 0 {
+                    w.line("plasticity_copy(\(pointers.previous), xbar, \(count) * \(shared.count));")
+                }
                 w.block("for (int i = 0; i < \(count); ++i)") {
-                    w.line("float *e = xbar + (long)i * \(m);")
-                    emitPropagation(w, components: comps, slot: { "e[\($0)]" }) { (plan.inputJacobian[$0][projection.channel], "\(pre)[i]") }
+                    w.line("float *e = xbar + (long)i * \(shared.count);")
+                    emitPropagation(w, components: shared, slot: { "e[\($0)]" }) { (plan.inputJacobian[$0][projection.channel], "\(pre)[i]") }
                 }
             }
         }
     }
 
-    /// ε_ji = D ε_ji + c x_i, ē_ji = κ ē_ji + ψ·ε_ji for every synapse of neuron j.
+    /// ε_ji = D ε_ji + c x_i, ē_ji = κ ē_ji + ψ·ε_ji for every synapse of neuron j; the shared
+    /// components are read from x̄ (advanced before), the others stored per synapse.
     private func emitSynapseTraces(_ w: CWriter) {
         for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
             let (pre, count) = preActivity(projection), comps = projection.components, m = comps.count
-            w.comment("projection \(p), \(projection.source.rawValue): eligibility \(projection.factorized ? "from the presynaptic trace" : "vectors, \(m) per synapse")")
+            let shared = projection.sharedCount, r = projection.perSynapseCount, channel = projection.channel
+            let kind = projection.factorized ? "from the presynaptic trace" : shared > 0 ? "\(shared) shared, \(r) per synapse" : "vectors, \(m) per synapse"
+            w.comment("projection \(p), \(projection.source.rawValue): eligibility \(kind)")
             w.block("") {
+                let pointers = eligibilityPointers(p)
                 w.line("float *ebar = a->eligibility_trace[\(p)] + nj * \(count);")
-                if projection.factorized {
-                    w.line("const float *xbar = a->eligibility_vector[\(p)] + (long)b * \(count) * \(m);")
-                    if m == 1 {
-                        w.line("plasticity_axpby(ebar, xbar, \(count), kappa, \(psiExpressions[comps[0]]));")
-                    } else {
-                        let e = psiDotEligibility(comps) { "xbar[(long)i * \(m) + \($0)]" }.joined(separator: " + ")
-                        w.line("for (int i = 0; i < \(count); ++i) ebar[i] = kappa * ebar[i] + \(e);")
-                    }
-                } else if m <= 2 {
-                    // The vectorized trace primitive; zero coefficients where D or c is structurally 0.
-                    w.line("float *eps = a->eligibility_vector[\(p)] + nj * \(count) * \(m);")
-                    let d = comps.flatMap { s in comps.map { value(plan.stateJacobian[s][$0]) ?? "0.0f" } }
-                    let c = comps.map { value(plan.inputJacobian[$0][projection.channel]) ?? "0.0f" }
-                    let psi = comps.map { psiExpressions[$0] }
-                    w.line("plasticity_trace\(m)(eps, ebar, \(pre), \(count), \((d + c + psi + ["kappa"]).joined(separator: ", ")));")
+                if shared > 0 { w.line("const float *xbar = \(pointers.shared);") }
+                if r > 0 { w.line("float *eps = \(pointers.perSynapse);") }
+                if shared > 0 && r > 0 { w.line("const float *xbar_prev = \(pointers.previous);") }
+                let d = { (s: Int, q: Int) in value(plan.stateJacobian[comps[s]][comps[q]]) ?? "0.0f" }
+                let c = { (s: Int) in value(plan.inputJacobian[comps[s]][channel]) ?? "0.0f" }
+                let psi = comps.map { psiExpressions[$0] }
+                if projection.factorized && m == 1 {
+                    w.line("plasticity_axpby(ebar, xbar, \(count), kappa, \(psi[0]));")
+                } else if projection.factorized {
+                    let e = psiDotEligibility(comps) { "xbar[(long)i * \(m) + \($0)]" }.joined(separator: " + ")
+                    w.line("for (int i = 0; i < \(count); ++i) ebar[i] = kappa * ebar[i] + \(e);")
+                } else if shared == 0 && m == 1 {
+                    w.line("plasticity_trace1(eps, ebar, \(pre), \(count), \(d(0, 0)), \(c(0)), \(psi[0]), kappa);")
+                } else if shared == 0 && m == 2 {
+                    w.line("plasticity_trace2(eps, ebar, \(pre), \(count), \([d(0, 0), d(0, 1), d(1, 0), d(1, 1), c(0), c(1), psi[0], psi[1]].joined(separator: ", ")), kappa);")
+                } else if shared == 1 && r == 1 {
+                    w.line("plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, \(pre), \(count), \([d(1, 0), d(1, 1), c(1), psi[0], psi[1]].joined(separator: ", ")), kappa);")
                 } else {
-                    w.line("float *eps = a->eligibility_vector[\(p)] + nj * \(count) * \(m);")
                     w.block("for (int i = 0; i < \(count); ++i)") {
-                        w.line("float *e = eps + (long)i * \(m);")
+                        w.line("float *e = eps + (long)i * \(r);")
                         w.line("const float x_i = \(pre)[i];")
-                        emitPropagation(w, components: comps, slot: { "e[\($0)]" }) { (plan.inputJacobian[$0][projection.channel], "x_i") }
+                        let previous = { (q: Int) in q < shared ? "xbar_prev[(long)i * \(shared) + \(q)]" : "e[\(q - shared)]" }
+                        emitPropagation(w, components: comps, rows: shared..<m, previous: previous, slot: { "e[\($0 - shared)]" }) {
+                            (plan.inputJacobian[$0][channel], "x_i")
+                        }
+                        for q in 0..<shared { w.line("const float e\(q) = xbar[(long)i * \(shared) + \(q)];") }
                         w.line("ebar[i] = kappa * ebar[i] + \(psiDotEligibility(comps) { "e\($0)" }.joined(separator: " + "));")
                     }
                 }
@@ -399,13 +431,15 @@ struct CKernelGenerator {
     /// in separate loops so they cost nothing when their buffers are absent.
     private func emitTraceSums(_ w: CWriter) {
         for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
-            let (_, count) = preActivity(projection), m = projection.components.count
-            let eps = projection.factorized ? "a->eligibility_vector[\(p)] + (long)b * \(count) * \(m)"
-                                            : "a->eligibility_vector[\(p)] + nj * \(count) * \(m)"
+            let (_, count) = preActivity(projection), shared = projection.sharedCount, r = projection.perSynapseCount
+            let pointers = eligibilityPointers(p)
             w.block("if (a->eligibility_sum[\(p)])") {
                 w.line("float *esum = a->eligibility_sum[\(p)] + (long)j * \(count);")
-                w.line("const float *eps_sum = \(eps);")
-                let e = psiDotEligibility(projection.components) { "eps_sum[(long)i * \(m) + \($0)]" }.joined(separator: " + ")
+                if shared > 0 { w.line("const float *xbar_sum = \(pointers.shared);") }
+                if r > 0 { w.line("const float *eps_sum = \(pointers.perSynapse);") }
+                let e = psiDotEligibility(projection.components) {
+                    $0 < shared ? "xbar_sum[(long)i * \(shared) + \($0)]" : "eps_sum[(long)i * \(r) + \($0 - shared)]"
+                }.joined(separator: " + ")
                 w.line("for (int i = 0; i < \(count); ++i) esum[i] += \(e);")
             }
             w.block("if (a->eligibility_trace_sum[\(p)])") {

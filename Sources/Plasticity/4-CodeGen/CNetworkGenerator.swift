@@ -111,9 +111,9 @@ struct CNetworkGenerator {
     private func emitChunkArguments(_ w: CWriter, layer l: Int) {
         w.line("plasticity_layer_args *a = &net->layers[\(l)];")
         w.line("plasticity_chunk_args c; /* every field set: an initializer would make TinyCC call memset */")
-        w.line("c.batch = B; c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.b_end = 0; c.factorized = 0; c.kappa = kappa;")
+        w.line("c.batch = B; c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.b_end = 0; c.shared = 0; c.kappa = kappa;")
         w.line("c.record = 0; c.propagator = 0; c.signal = a->chunk_signal; c.pre = 0; c.pre_step_stride = 0;")
-        w.line("c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0;")
+        w.line("c.shared_eps = 0; c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0;")
     }
 
     /// The optional sums of projection p (Σe, Σē), null when the call does not keep them; they
@@ -152,8 +152,10 @@ struct CNetworkGenerator {
                     case .input: (pre, stride, count) = ("net->layers[\(l - 1)].chunk_spikes + (long)B * a->n_in", "(long)B * a->n_in", "a->n_in")
                     }
                     emitChunkRecordArguments(w, components: m, owner: owner)
-                    w.line("c.n_pre = \(count); c.factorized = \(projection.factorized ? 1 : 0); c.pre = \(pre); c.pre_step_stride = \(stride);")
-                    w.line("c.eps = a->eligibility_vector[\(p)]; c.ebar = a->eligibility_trace[\(p)]; c.grad = a->chunk_gradient[\(p)];")
+                    w.line("c.n_pre = \(count); c.shared = \(projection.sharedCount); c.pre = \(pre); c.pre_step_stride = \(stride);")
+                    w.comment("eligibility_vector: x-bar, then (past the shared blocks) the per-synapse components")
+                    w.line("c.shared_eps = a->eligibility_vector[\(p)]; c.eps = c.shared_eps + (long)B * c.n_pre * \(projection.sharedBlocks * projection.sharedCount);")
+                    w.line("c.ebar = a->eligibility_trace[\(p)]; c.grad = a->chunk_gradient[\(p)];")
                     emitChunkSums(w, projection: p)
                     w.line("net->chunk_synapses(&c);")
                 }

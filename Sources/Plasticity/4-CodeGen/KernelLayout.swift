@@ -7,8 +7,28 @@ public struct KernelLayout: Sendable, Hashable {
         public var channel: Int
         /// State indices of the stored components of ε (m = components.count).
         public var components: [Int]
-        /// ε_ji = x̄_i: a presynaptic trace [batch][n_pre][m] instead of [batch][n][n_pre][m].
-        public var factorized: Bool
+        /// The leading components shared by all neurons: ε_ji = x̄_i there (`TraceStructure`).
+        public var sharedCount: Int
+        /// Every component shared: ε is a presynaptic trace [batch][n_pre][m].
+        public var factorized: Bool { sharedCount == components.count && !components.isEmpty }
+        public var perSynapseCount: Int { components.count - sharedCount }
+
+        /// `eligibility_vector[p]` holds, in this order: the shared components x̄ [batch][n_pre][m_s];
+        /// when some components are also per synapse, x̄ of the previous step [batch][n_pre][m_s]
+        /// (their update reads it after x̄ has advanced); then the per-synapse components,
+        /// [batch][n][n_pre][m_r] in step mode and [batch][n_pre][m_r][n] in chunk mode.
+        /// Blocks of shared components: x̄, and x̄ of the previous step when some are per synapse.
+        public var sharedBlocks: Int { sharedCount == 0 ? 0 : perSynapseCount == 0 ? 1 : 2 }
+        /// Floats of `eligibility_vector[p]`.
+        public func eligibilityVectorElements(batch: Int, inputs pre: Int, neurons: Int) -> Int {
+            MemoryCap.sum([MemoryCap.product(batch, pre, sharedCount * sharedBlocks), MemoryCap.product(batch, neurons, pre, perSynapseCount)])
+        }
+        /// Step mode: where component r (in `components` order) of ε_ji of sequence b lies.
+        public func eligibilityIndex(batch: Int, inputs pre: Int, neurons: Int, b: Int, j: Int, i: Int, component r: Int) -> Int {
+            if r < sharedCount { return (b * pre + i) * sharedCount + r }
+            let m = perSynapseCount
+            return batch * pre * sharedCount * sharedBlocks + ((b * neurons + j) * pre + i) * m + (r - sharedCount)
+        }
     }
     public var stateCount: Int
     public var channelCount: Int
@@ -31,7 +51,7 @@ public struct KernelLayout: Sendable, Hashable {
         projections = layer.projections.map { p in
             let channel = model.inputs.firstIndex(of: p.channel)!
             let t = plan.traceStructure(channel: channel)
-            return Projection(source: p.source, channel: channel, components: t.components, factorized: t.factorized)
+            return Projection(source: p.source, channel: channel, components: t.components, sharedCount: t.sharedCount)
         }
         parameterComponents = model.learnables.indices.map(plan.parameterComponents)
         var offset = 0

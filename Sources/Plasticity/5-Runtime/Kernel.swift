@@ -36,11 +36,12 @@ public final class Kernel: @unchecked Sendable {
         }
     }
 
-    /// Components of ε per synapse of projection p as the compiled kernel reports them.
-    public func reportedTraceComponents(projection p: Int) -> (components: Int, factorized: Bool) {
+    /// Components of ε of projection p as the compiled kernel reports them, and how many of them
+    /// are shared presynaptic traces.
+    public func reportedTraceComponents(projection p: Int) -> (components: Int, shared: Int) {
         let m = withUnsafeBytes(of: info.trace_components) { $0.bindMemory(to: Int32.self)[p] }
-        let f = withUnsafeBytes(of: info.trace_factorized) { $0.bindMemory(to: Int32.self)[p] }
-        return (Int(m), f != 0)
+        let s = withUnsafeBytes(of: info.trace_shared) { $0.bindMemory(to: Int32.self)[p] }
+        return (Int(m), Int(s))
     }
 }
 
@@ -65,9 +66,9 @@ func layoutMismatches(_ info: plasticity_kernel_info, _ layout: KernelLayout) ->
         let m = raw.bindMemory(to: Int32.self)
         for (p, projection) in layout.projections.enumerated() { expect("trace_components[\(p)]", projection.components.count, m[p]) }
     }
-    withUnsafeBytes(of: info.trace_factorized) { raw in
+    withUnsafeBytes(of: info.trace_shared) { raw in
         let f = raw.bindMemory(to: Int32.self)
-        for (p, projection) in layout.projections.enumerated() { expect("trace_factorized[\(p)]", projection.factorized ? 1 : 0, f[p]) }
+        for (p, projection) in layout.projections.enumerated() { expect("trace_shared[\(p)]", projection.sharedCount, f[p]) }
     }
     return problems
 }

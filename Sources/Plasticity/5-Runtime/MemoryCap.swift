@@ -70,10 +70,9 @@ extension KernelLayout {
         ]
         for (i, projection) in projections.enumerated() {
             let pre = projection.source == .input ? inputs : neurons
-            let m = projection.components.count
             sizes.append(("weights[\(i)]", p(neurons, pre)))
             sizes.append(("weights_transposed[\(i)]", p(neurons, pre)))
-            sizes.append(("eligibility_vector[\(i)]", projection.factorized ? p(batch, pre, m) : p(batch, neurons, pre, m)))
+            sizes.append(("eligibility_vector[\(i)]", projection.eligibilityVectorElements(batch: batch, inputs: pre, neurons: neurons)))
             sizes.append(("eligibility_trace[\(i)]", p(batch, neurons, pre)))
         }
         return sizes

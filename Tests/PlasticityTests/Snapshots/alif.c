@@ -9,7 +9,7 @@
 static const plasticity_kernel_info layer0_info = {
     PLASTICITY_ABI_VERSION, 2, 1, 0, 2, 1,
     {0, 1}, {0, 0},
-    {2, 2}, {0, 0}, 0
+    {2, 2}, {1, 1}, 0
 };
 
 static void layer0_local_step(const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac) {
@@ -120,6 +120,26 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
         for (int q = 0; q < count0; ++q) { const int i = active0[q]; plasticity_axpy(work0, a->weights_transposed[0] + (long)i * n, n, x[i]); }
         for (int q = 0; q < count1; ++q) { const int i = active1[q]; plasticity_axpy(work0, a->weights_transposed[1] + (long)i * n, n, z[i]); }
         if (!chunked) {
+            /* projection 0: presynaptic trace of v, shared by all neurons since D and c are constant there */
+            {
+                float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
+                plasticity_copy(a->eligibility_vector[0] + ((long)B + b) * n_in * 1, xbar, n_in * 1);
+                for (int i = 0; i < n_in; ++i) {
+                    float *e = xbar + (long)i * 1;
+                    const float e0 = 0.951229453f * e[0] + x[i];
+                    e[0] = e0;
+                }
+            }
+            /* projection 1: presynaptic trace of v, shared by all neurons since D and c are constant there */
+            {
+                float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
+                plasticity_copy(a->eligibility_vector[1] + ((long)B + b) * n * 1, xbar, n * 1);
+                for (int i = 0; i < n; ++i) {
+                    float *e = xbar + (long)i * 1;
+                    const float e0 = 0.951229453f * e[0] + z[i];
+                    e[0] = e0;
+                }
+            }
         }
         const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */
         float *row_hp0_v = work + (long)9 * n;
@@ -199,22 +219,27 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             const float t4 = row_t4[j];
             const float t5 = row_t5[j];
             const float t6 = row_t6[j];
-            /* projection 0, input: eligibility vectors, 2 per synapse */
+            /* projection 0, input: eligibility 1 shared, 1 per synapse */
             {
                 float *ebar = a->eligibility_trace[0] + nj * n_in;
-                float *eps = a->eligibility_vector[0] + nj * n_in * 2;
-                plasticity_trace2(eps, ebar, x, n_in, 0.951229453f, 0.0f, t4, t6, 1.0f, 0.0f, t2, t3, kappa);
+                const float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
+                float *eps = a->eligibility_vector[0] + (long)B * n_in * 2 + nj * n_in * 1;
+                const float *xbar_prev = a->eligibility_vector[0] + ((long)B + b) * n_in * 1;
+                plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, x, n_in, t4, t6, 0.0f, t2, t3, kappa);
             }
-            /* projection 1, recurrent: eligibility vectors, 2 per synapse */
+            /* projection 1, recurrent: eligibility 1 shared, 1 per synapse */
             {
                 float *ebar = a->eligibility_trace[1] + nj * n;
-                float *eps = a->eligibility_vector[1] + nj * n * 2;
-                plasticity_trace2(eps, ebar, z, n, 0.951229453f, 0.0f, t4, t6, 1.0f, 0.0f, t2, t3, kappa);
+                const float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
+                float *eps = a->eligibility_vector[1] + (long)B * n * 2 + nj * n * 1;
+                const float *xbar_prev = a->eligibility_vector[1] + ((long)B + b) * n * 1;
+                plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, z, n, t4, t6, 0.0f, t2, t3, kappa);
             }
             if (a->eligibility_sum[0]) {
                 float *esum = a->eligibility_sum[0] + (long)j * n_in;
-                const float *eps_sum = a->eligibility_vector[0] + nj * n_in * 2;
-                for (int i = 0; i < n_in; ++i) esum[i] += t2 * eps_sum[(long)i * 2 + 0] + t3 * eps_sum[(long)i * 2 + 1];
+                const float *xbar_sum = a->eligibility_vector[0] + (long)b * n_in * 1;
+                const float *eps_sum = a->eligibility_vector[0] + (long)B * n_in * 2 + nj * n_in * 1;
+                for (int i = 0; i < n_in; ++i) esum[i] += t2 * xbar_sum[(long)i * 1 + 0] + t3 * eps_sum[(long)i * 1 + 0];
             }
             if (a->eligibility_trace_sum[0]) {
                 float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
@@ -223,8 +248,9 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             }
             if (a->eligibility_sum[1]) {
                 float *esum = a->eligibility_sum[1] + (long)j * n;
-                const float *eps_sum = a->eligibility_vector[1] + nj * n * 2;
-                for (int i = 0; i < n; ++i) esum[i] += t2 * eps_sum[(long)i * 2 + 0] + t3 * eps_sum[(long)i * 2 + 1];
+                const float *xbar_sum = a->eligibility_vector[1] + (long)b * n * 1;
+                const float *eps_sum = a->eligibility_vector[1] + (long)B * n * 2 + nj * n * 1;
+                for (int i = 0; i < n; ++i) esum[i] += t2 * xbar_sum[(long)i * 1 + 0] + t3 * eps_sum[(long)i * 1 + 0];
             }
             if (a->eligibility_trace_sum[1]) {
                 float *bsum = a->eligibility_trace_sum[1] + nj * n;

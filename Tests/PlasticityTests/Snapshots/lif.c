@@ -84,7 +84,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
         for (int q = 0; q < count0; ++q) { const int i = active0[q]; plasticity_axpy(work0, a->weights_transposed[0] + (long)i * n, n, x[i]); }
         for (int q = 0; q < count1; ++q) { const int i = active1[q]; plasticity_axpy(work0, a->weights_transposed[1] + (long)i * n, n, z[i]); }
         if (!chunked) {
-            /* projection 0: presynaptic trace, factorized since D and c are constant */
+            /* projection 0: presynaptic trace of v, shared by all neurons since D and c are constant there */
             {
                 float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
                 for (int i = 0; i < n_in; ++i) {
@@ -93,7 +93,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
                     e[0] = e0;
                 }
             }
-            /* projection 1: presynaptic trace, factorized since D and c are constant */
+            /* projection 1: presynaptic trace of v, shared by all neurons since D and c are constant there */
             {
                 float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
                 for (int i = 0; i < n; ++i) {
@@ -148,8 +148,8 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             }
             if (a->eligibility_sum[0]) {
                 float *esum = a->eligibility_sum[0] + (long)j * n_in;
-                const float *eps_sum = a->eligibility_vector[0] + (long)b * n_in * 1;
-                for (int i = 0; i < n_in; ++i) esum[i] += t0 * eps_sum[(long)i * 1 + 0];
+                const float *xbar_sum = a->eligibility_vector[0] + (long)b * n_in * 1;
+                for (int i = 0; i < n_in; ++i) esum[i] += t0 * xbar_sum[(long)i * 1 + 0];
             }
             if (a->eligibility_trace_sum[0]) {
                 float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
@@ -158,8 +158,8 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             }
             if (a->eligibility_sum[1]) {
                 float *esum = a->eligibility_sum[1] + (long)j * n;
-                const float *eps_sum = a->eligibility_vector[1] + (long)b * n * 1;
-                for (int i = 0; i < n; ++i) esum[i] += t0 * eps_sum[(long)i * 1 + 0];
+                const float *xbar_sum = a->eligibility_vector[1] + (long)b * n * 1;
+                for (int i = 0; i < n; ++i) esum[i] += t0 * xbar_sum[(long)i * 1 + 0];
             }
             if (a->eligibility_trace_sum[1]) {
                 float *bsum = a->eligibility_trace_sum[1] + nj * n;
