@@ -34,7 +34,7 @@
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 6
+#define PLASTICITY_ABI_VERSION 7
 #define PLASTICITY_MAX_PROJECTIONS 8
 #define PLASTICITY_SOURCE_INPUT 0
 #define PLASTICITY_SOURCE_RECURRENT 1
@@ -85,6 +85,9 @@ typedef struct plasticity_layer_args {
     float *param_eligibility_trace_sum;                     /* [batch][n][P]: Σ_t ē_θ */
     float *instant_gain;            /* optional [batch][n]: ∂z^t/∂I^t = ψ·c of projection 0's channel */
     int *active;                    /* scratch [Σ_p n_pre]: indices of nonzero presynaptic activity */
+    float *synapses_live;           /* [batch][n], step mode: 0 while every per-synapse row (ε, ē) of neuron j is exactly
+                                       zero; such rows stay zero, and are skipped, while ψ (and what feeds ε from x̄ or x) is
+                                       zero — neurons far from threshold under a bounded surrogate. Zero at a sequence start. */
     int spike_is_initial;           /* 1: `spike` holds the sequence's initial z^{-1} (a constant, no derivative);
                                        0: it was emitted by the previous step */
     int batch_begin, batch_end;     /* the sequences b in [begin, end) this call advances (threads take slices);

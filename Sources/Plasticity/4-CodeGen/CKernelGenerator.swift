@@ -300,15 +300,45 @@ struct CKernelGenerator {
             w.line("const long nj = (long)b * n + j;")
             for (i, row) in rows.tempRows.enumerated() { w.line("const float t\(i) = \(row)[j];") }
             if hasSynapses && P > 0 {
-                w.block("if (!chunked)") {
-                    emitSynapseTraces(w)
-                    emitTraceSums(w)
-                }
+                w.block("if (!chunked)") { emitSynapseRows(w) }
             } else if hasSynapses {
-                emitSynapseTraces(w)
-                emitTraceSums(w)
+                emitSynapseRows(w)
             }
             if P > 0 { emitParameterTraces(w) }
+        }
+    }
+
+    /// Step mode: the per-synapse traces and their sums, skipped while they are exactly zero and
+    /// stay so — every ψ_s is 0 and nothing feeds the per-synapse components from x̄ or x.
+    private func emitSynapseRows(_ w: CWriter) {
+        var zero: [String] = [], neverZero = false
+        func require(_ v: EliminationPlan.Value?) {
+            switch v {
+            case nil, .constant(0)?: break
+            case .constant?: neverZero = true
+            case .temp(let t)?: zero.append("t\(t) == 0.0f")
+            }
+        }
+        let projections = layout.projections.filter { !$0.components.isEmpty }
+        for s in Set(projections.flatMap(\.components)).sorted() { require(plan.outputGradient[s]) }
+        for projection in projections {
+            let shared = projection.components.prefix(projection.sharedCount)
+            for r in projection.components.dropFirst(projection.sharedCount) {
+                require(plan.inputJacobian[r][projection.channel])
+                for q in shared { require(plan.stateJacobian[r][q]) }
+            }
+        }
+        guard !neverZero, !zero.isEmpty else {
+            emitSynapseTraces(w)
+            emitTraceSums(w)
+            return
+        }
+        w.line("float *live = a->synapses_live + nj;")
+        w.comment("psi = 0: rows that are exactly zero stay zero")
+        w.block("if (*live != 0.0f || !(\(Array(Set(zero)).sorted().joined(separator: " && "))))") {
+            w.line("*live = 1.0f;")
+            emitSynapseTraces(w)
+            emitTraceSums(w)
         }
     }
 

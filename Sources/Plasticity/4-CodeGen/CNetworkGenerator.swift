@@ -272,9 +272,10 @@ struct CNetworkGenerator {
                         w.line("const int n_pre = \(pre);")
                         w.line("float *g = net->grad_weights[\(l * 8 + p)];")
                         w.line("const float *ebar = a->eligibility_trace[\(p)] + (long)b * nl * n_pre;")
+                        w.line("const float *live = a->synapses_live + (long)b * nl;")
                         w.block("for (int j = 0; j < nl; ++j)") {
                             w.line("const float s = signal[j];")
-                            w.line("if (s == 0.0f) continue;")
+                            w.line("if (s == 0.0f || live[j] == 0.0f) continue; /* a zero row adds nothing */")
                             w.line("plasticity_axpy(g + (long)j * n_pre, ebar + (long)j * n_pre, n_pre, s);")
                         }
                     }

@@ -32,6 +32,8 @@ public class LayerBuffers {
     public var kappa: Float = 0
 
     public let state, spike, psi, parameters, work, parameterEligibilityVector, parameterEligibilityTrace: FloatBuffer
+    /// [batch][n]: 0 while neuron j's per-synapse traces are all exactly zero (`plasticity_kernel.h`).
+    public let synapsesLive: FloatBuffer
     public let weights, eligibilityVectors, eligibilityTraces: [FloatBuffer]
     /// Wᵀ [n_pre][n] per projection, refreshed from `weights` by every `arguments` call.
     let weightsTransposed: [FloatBuffer]
@@ -100,6 +102,7 @@ public class LayerBuffers {
         state = FloatBuffer(count: sizes["state"]!)
         spike = FloatBuffer(count: sizes["spike"]!)
         psi = FloatBuffer(count: sizes["psi"]!)
+        synapsesLive = FloatBuffer(count: sizes["synapses_live"]!)
         parameters = FloatBuffer(count: sizes["params"]!)
         for name in parameterValues.keys where !model.learnables.contains(where: { $0.name == name }) {
             throw ModelError(kind: .unknownSymbol, model: model.name, symbol: name, location: model.location,
@@ -171,7 +174,7 @@ public class LayerBuffers {
         for b in 0..<batch { for j in 0..<neurons { for (s, variable) in model.states.enumerated() {
             state[(b * neurons + j) * layout.stateCount + s] = Float(variable.initial)
         } } }
-        for buffer in [spike, psi, parameterEligibilityVector, parameterEligibilityTrace] + eligibilityVectors + eligibilityTraces {
+        for buffer in [spike, psi, synapsesLive, parameterEligibilityVector, parameterEligibilityTrace] + eligibilityVectors + eligibilityTraces {
             buffer.pointer.update(repeating: 0)
         }
     }
@@ -228,6 +231,7 @@ public class LayerBuffers {
         }
         a.instant_gain = instantGain?.base
         a.active = active
+        a.synapses_live = synapsesLive.base
         a.spike_is_initial = spikeIsInitial ? 1 : 0
         a.batch_begin = 0; a.batch_end = Int32(batch)
         if chunkSteps > 0 { setChunkArguments(&a) }

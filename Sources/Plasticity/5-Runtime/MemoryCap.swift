@@ -64,7 +64,7 @@ extension KernelLayout {
         let p = MemoryCap.product
         var sizes: [(String, Int)] = [
             ("state", p(batch, neurons, stateCount)), ("spike", p(batch, neurons)), ("psi", p(batch, neurons, stateCount)),
-            ("params", p(learnableCount, neurons)), ("work", p(batch, neurons, workRows)),
+            ("params", p(learnableCount, neurons)), ("work", p(batch, neurons, workRows)), ("synapses_live", p(batch, neurons)),
             ("param_eligibility_vector", p(batch, neurons, parameterTraceComponents)),
             ("param_eligibility_trace", p(batch, neurons, learnableCount)),
         ]

@@ -219,43 +219,48 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             const float t4 = row_t4[j];
             const float t5 = row_t5[j];
             const float t6 = row_t6[j];
-            /* projection 0, input: eligibility 1 shared, 1 per synapse */
-            {
-                float *ebar = a->eligibility_trace[0] + nj * n_in;
-                const float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
-                float *eps = a->eligibility_vector[0] + (long)B * n_in * 2 + nj * n_in * 1;
-                const float *xbar_prev = a->eligibility_vector[0] + ((long)B + b) * n_in * 1;
-                plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, x, n_in, t4, t6, 0.0f, t2, t3, kappa);
-            }
-            /* projection 1, recurrent: eligibility 1 shared, 1 per synapse */
-            {
-                float *ebar = a->eligibility_trace[1] + nj * n;
-                const float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
-                float *eps = a->eligibility_vector[1] + (long)B * n * 2 + nj * n * 1;
-                const float *xbar_prev = a->eligibility_vector[1] + ((long)B + b) * n * 1;
-                plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, z, n, t4, t6, 0.0f, t2, t3, kappa);
-            }
-            if (a->eligibility_sum[0]) {
-                float *esum = a->eligibility_sum[0] + (long)j * n_in;
-                const float *xbar_sum = a->eligibility_vector[0] + (long)b * n_in * 1;
-                const float *eps_sum = a->eligibility_vector[0] + (long)B * n_in * 2 + nj * n_in * 1;
-                for (int i = 0; i < n_in; ++i) esum[i] += t2 * xbar_sum[(long)i * 1 + 0] + t3 * eps_sum[(long)i * 1 + 0];
-            }
-            if (a->eligibility_trace_sum[0]) {
-                float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
-                const float *ebar_now = a->eligibility_trace[0] + nj * n_in;
-                for (int i = 0; i < n_in; ++i) bsum[i] += ebar_now[i];
-            }
-            if (a->eligibility_sum[1]) {
-                float *esum = a->eligibility_sum[1] + (long)j * n;
-                const float *xbar_sum = a->eligibility_vector[1] + (long)b * n * 1;
-                const float *eps_sum = a->eligibility_vector[1] + (long)B * n * 2 + nj * n * 1;
-                for (int i = 0; i < n; ++i) esum[i] += t2 * xbar_sum[(long)i * 1 + 0] + t3 * eps_sum[(long)i * 1 + 0];
-            }
-            if (a->eligibility_trace_sum[1]) {
-                float *bsum = a->eligibility_trace_sum[1] + nj * n;
-                const float *ebar_now = a->eligibility_trace[1] + nj * n;
-                for (int i = 0; i < n; ++i) bsum[i] += ebar_now[i];
+            float *live = a->synapses_live + nj;
+            /* psi = 0: rows that are exactly zero stay zero */
+            if (*live != 0.0f || !(t2 == 0.0f && t3 == 0.0f && t4 == 0.0f)) {
+                *live = 1.0f;
+                /* projection 0, input: eligibility 1 shared, 1 per synapse */
+                {
+                    float *ebar = a->eligibility_trace[0] + nj * n_in;
+                    const float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
+                    float *eps = a->eligibility_vector[0] + (long)B * n_in * 2 + nj * n_in * 1;
+                    const float *xbar_prev = a->eligibility_vector[0] + ((long)B + b) * n_in * 1;
+                    plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, x, n_in, t4, t6, 0.0f, t2, t3, kappa);
+                }
+                /* projection 1, recurrent: eligibility 1 shared, 1 per synapse */
+                {
+                    float *ebar = a->eligibility_trace[1] + nj * n;
+                    const float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
+                    float *eps = a->eligibility_vector[1] + (long)B * n * 2 + nj * n * 1;
+                    const float *xbar_prev = a->eligibility_vector[1] + ((long)B + b) * n * 1;
+                    plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, z, n, t4, t6, 0.0f, t2, t3, kappa);
+                }
+                if (a->eligibility_sum[0]) {
+                    float *esum = a->eligibility_sum[0] + (long)j * n_in;
+                    const float *xbar_sum = a->eligibility_vector[0] + (long)b * n_in * 1;
+                    const float *eps_sum = a->eligibility_vector[0] + (long)B * n_in * 2 + nj * n_in * 1;
+                    for (int i = 0; i < n_in; ++i) esum[i] += t2 * xbar_sum[(long)i * 1 + 0] + t3 * eps_sum[(long)i * 1 + 0];
+                }
+                if (a->eligibility_trace_sum[0]) {
+                    float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
+                    const float *ebar_now = a->eligibility_trace[0] + nj * n_in;
+                    for (int i = 0; i < n_in; ++i) bsum[i] += ebar_now[i];
+                }
+                if (a->eligibility_sum[1]) {
+                    float *esum = a->eligibility_sum[1] + (long)j * n;
+                    const float *xbar_sum = a->eligibility_vector[1] + (long)b * n * 1;
+                    const float *eps_sum = a->eligibility_vector[1] + (long)B * n * 2 + nj * n * 1;
+                    for (int i = 0; i < n; ++i) esum[i] += t2 * xbar_sum[(long)i * 1 + 0] + t3 * eps_sum[(long)i * 1 + 0];
+                }
+                if (a->eligibility_trace_sum[1]) {
+                    float *bsum = a->eligibility_trace_sum[1] + nj * n;
+                    const float *ebar_now = a->eligibility_trace[1] + nj * n;
+                    for (int i = 0; i < n; ++i) bsum[i] += ebar_now[i];
+                }
             }
         }
         /* stores, after every read of the previous state */

@@ -134,37 +134,42 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
         if (!chunked) for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;
             const float t0 = row_t0[j];
-            /* projection 0, input: eligibility from the presynaptic trace */
-            {
-                float *ebar = a->eligibility_trace[0] + nj * n_in;
-                const float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
-                plasticity_axpby(ebar, xbar, n_in, kappa, t0);
-            }
-            /* projection 1, recurrent: eligibility from the presynaptic trace */
-            {
-                float *ebar = a->eligibility_trace[1] + nj * n;
-                const float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
-                plasticity_axpby(ebar, xbar, n, kappa, t0);
-            }
-            if (a->eligibility_sum[0]) {
-                float *esum = a->eligibility_sum[0] + (long)j * n_in;
-                const float *xbar_sum = a->eligibility_vector[0] + (long)b * n_in * 1;
-                for (int i = 0; i < n_in; ++i) esum[i] += t0 * xbar_sum[(long)i * 1 + 0];
-            }
-            if (a->eligibility_trace_sum[0]) {
-                float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
-                const float *ebar_now = a->eligibility_trace[0] + nj * n_in;
-                for (int i = 0; i < n_in; ++i) bsum[i] += ebar_now[i];
-            }
-            if (a->eligibility_sum[1]) {
-                float *esum = a->eligibility_sum[1] + (long)j * n;
-                const float *xbar_sum = a->eligibility_vector[1] + (long)b * n * 1;
-                for (int i = 0; i < n; ++i) esum[i] += t0 * xbar_sum[(long)i * 1 + 0];
-            }
-            if (a->eligibility_trace_sum[1]) {
-                float *bsum = a->eligibility_trace_sum[1] + nj * n;
-                const float *ebar_now = a->eligibility_trace[1] + nj * n;
-                for (int i = 0; i < n; ++i) bsum[i] += ebar_now[i];
+            float *live = a->synapses_live + nj;
+            /* psi = 0: rows that are exactly zero stay zero */
+            if (*live != 0.0f || !(t0 == 0.0f)) {
+                *live = 1.0f;
+                /* projection 0, input: eligibility from the presynaptic trace */
+                {
+                    float *ebar = a->eligibility_trace[0] + nj * n_in;
+                    const float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
+                    plasticity_axpby(ebar, xbar, n_in, kappa, t0);
+                }
+                /* projection 1, recurrent: eligibility from the presynaptic trace */
+                {
+                    float *ebar = a->eligibility_trace[1] + nj * n;
+                    const float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
+                    plasticity_axpby(ebar, xbar, n, kappa, t0);
+                }
+                if (a->eligibility_sum[0]) {
+                    float *esum = a->eligibility_sum[0] + (long)j * n_in;
+                    const float *xbar_sum = a->eligibility_vector[0] + (long)b * n_in * 1;
+                    for (int i = 0; i < n_in; ++i) esum[i] += t0 * xbar_sum[(long)i * 1 + 0];
+                }
+                if (a->eligibility_trace_sum[0]) {
+                    float *bsum = a->eligibility_trace_sum[0] + nj * n_in;
+                    const float *ebar_now = a->eligibility_trace[0] + nj * n_in;
+                    for (int i = 0; i < n_in; ++i) bsum[i] += ebar_now[i];
+                }
+                if (a->eligibility_sum[1]) {
+                    float *esum = a->eligibility_sum[1] + (long)j * n;
+                    const float *xbar_sum = a->eligibility_vector[1] + (long)b * n * 1;
+                    for (int i = 0; i < n; ++i) esum[i] += t0 * xbar_sum[(long)i * 1 + 0];
+                }
+                if (a->eligibility_trace_sum[1]) {
+                    float *bsum = a->eligibility_trace_sum[1] + nj * n;
+                    const float *ebar_now = a->eligibility_trace[1] + nj * n;
+                    for (int i = 0; i < n; ++i) bsum[i] += ebar_now[i];
+                }
             }
         }
         /* stores, after every read of the previous state */
