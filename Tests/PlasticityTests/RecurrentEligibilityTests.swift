@@ -55,6 +55,27 @@ import PlasticityTestSupport
         try check(layer, weightRanges: [0...2, -0.5...0.5])
     }
 
+    /// ALIF whose adaptation also integrates the input current: ε_v shared, ε_a per synapse with
+    /// its own input term (c_a ≠ 0), the one-plus-one primitive's path that reads x.
+    @Test func recurrentALIFWithInputIntoAdaptation() throws {
+        let model = NeuronModel("ALIFInputAdaptation") {
+            Parameter("alpha", 0.95)
+            Parameter("rho", 0.99)
+            Parameter("beta", 0.2)
+            Parameter("threshold", 0.6)
+            Input("I")
+            State("v")
+            State("a")
+            Reset("v", subtract: { $0.threshold })
+            Update("v") { $0.alpha * $0.v + $0.I }
+            Update("a") { $0.rho * $0.a + $0.spike + 0.1 * $0.I }
+            Spike(surrogate: .piecewiseLinear(scale: 0.3)) { ($0.v - $0.threshold - $0.beta * $0.a) / $0.threshold }
+        }
+        let layer = LayerSpec(model: model, recurrent: true)
+        #expect(try compile(layer).layout.projections.map(\.sharedCount) == [1, 1])
+        try check(layer, weightRanges: [0...0.8, -0.3...0.3])
+    }
+
     @Test func recurrentALIF() throws {
         try check(LayerSpec(model: Models.alif(beta: 0.2), recurrent: true), weightRanges: [0...0.8, -0.3...0.3])
     }

@@ -204,11 +204,15 @@ typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
         e_[0] = e0_; e_[1] = e1_; \
         (ebar)[i_] = (kappa) * (ebar)[i_] + ((p0) * e0_ + (p1) * e1_); }
 /* One per-synapse component e after one shared component x̄ (ALIF: ε_a after ε_v = x̄):
- * e = d_rs x̄^{t-1} + d_rr e + c_r x,  ē = κ ē + (ψ_s x̄^t + ψ_r e). */
-#define PLASTICITY_TRACE1_SHARED1(eps, ebar, xbar_prev, xbar, x, n, d_rs, d_rr, c_r, p_s, p_r, kappa) \
+ * e = d_rs x̄^{t-1} + d_rr e [+ c_r x],  ē = κ ē + (ψ_s x̄^t + ψ_r e). The function takes x = 0
+ * when c_r is structurally zero (ALIF), so that no 0·x is read or added. */
+#define PLASTICITY_TRACE1_SHARED1(eps, ebar, xbar_prev, xbar, n, d_rs, d_rr, p_s, p_r, kappa, INPUT_TERM) \
     for (int i_ = 0; i_ < (n); ++i_) { \
-        const float e_ = (d_rs) * (xbar_prev)[i_] + (d_rr) * (eps)[i_] + (c_r) * (x)[i_]; (eps)[i_] = e_; \
+        const float e_ = (d_rs) * (xbar_prev)[i_] + (d_rr) * (eps)[i_] INPUT_TERM; (eps)[i_] = e_; \
         (ebar)[i_] = (kappa) * (ebar)[i_] + ((p_s) * (xbar)[i_] + (p_r) * e_); }
+#define PLASTICITY_TRACE1_SHARED1_BODY \
+    if (x) { PLASTICITY_TRACE1_SHARED1(eps, ebar, xbar_prev, xbar, n, d_rs, d_rr, p_s, p_r, kappa, + c_r * x[i_]) } \
+    else { PLASTICITY_TRACE1_SHARED1(eps, ebar, xbar_prev, xbar, n, d_rs, d_rr, p_s, p_r, kappa, ) }
 
 /* Per-neuron helpers: generated code, and runtime-c (PLASTICITY_RUNTIME_SOURCE) for the row primitives. */
 #if defined(PLASTICITY_GENERATED) || defined(PLASTICITY_RUNTIME_SOURCE)
@@ -361,7 +365,7 @@ static inline void plasticity_trace2(float *eps, float *ebar, const float *x, in
 }
 static inline void plasticity_trace1_shared1(float *eps, float *ebar, const float *xbar_prev, const float *xbar, const float *x, int n,
                                              float d_rs, float d_rr, float c_r, float p_s, float p_r, float kappa) {
-    PLASTICITY_TRACE1_SHARED1(eps, ebar, xbar_prev, xbar, x, n, d_rs, d_rr, c_r, p_s, p_r, kappa)
+    PLASTICITY_TRACE1_SHARED1_BODY
 }
 static inline void plasticity_axpby(float *y, const float *x, int n, float a, float b) {
     for (int i = 0; i < n; ++i) y[i] = a * y[i] + b * x[i];

@@ -427,7 +427,9 @@ struct CKernelGenerator {
                 } else if shared == 0 && m == 2 {
                     w.line("plasticity_trace2(eps, ebar, \(pre), \(count), \([d(0, 0), d(0, 1), d(1, 0), d(1, 1), c(0), c(1), psi[0], psi[1]].joined(separator: ", ")), kappa);")
                 } else if shared == 1 && r == 1 {
-                    w.line("plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, \(pre), \(count), \([d(1, 0), d(1, 1), c(1), psi[0], psi[1]].joined(separator: ", ")), kappa);")
+                    // no input term when c is structurally zero there (ALIF): x = 0 skips it
+                    let x = value(plan.inputJacobian[comps[1]][channel]) == nil ? "0" : pre
+                    w.line("plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, \(x), \(count), \([d(1, 0), d(1, 1), c(1), psi[0], psi[1]].joined(separator: ", ")), kappa);")
                 } else {
                     w.block("for (int i = 0; i < \(count); ++i)") {
                         w.line("float *e = eps + (long)i * \(r);")

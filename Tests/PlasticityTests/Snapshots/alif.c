@@ -229,7 +229,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
                     const float *xbar = a->eligibility_vector[0] + (long)b * n_in * 1;
                     float *eps = a->eligibility_vector[0] + (long)B * n_in * 2 + nj * n_in * 1;
                     const float *xbar_prev = a->eligibility_vector[0] + ((long)B + b) * n_in * 1;
-                    plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, x, n_in, t4, t6, 0.0f, t2, t3, kappa);
+                    plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, 0, n_in, t4, t6, 0.0f, t2, t3, kappa);
                 }
                 /* projection 1, recurrent: eligibility 1 shared, 1 per synapse */
                 {
@@ -237,7 +237,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
                     const float *xbar = a->eligibility_vector[1] + (long)b * n * 1;
                     float *eps = a->eligibility_vector[1] + (long)B * n * 2 + nj * n * 1;
                     const float *xbar_prev = a->eligibility_vector[1] + ((long)B + b) * n * 1;
-                    plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, z, n, t4, t6, 0.0f, t2, t3, kappa);
+                    plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, 0, n, t4, t6, 0.0f, t2, t3, kappa);
                 }
                 if (a->eligibility_sum[0]) {
                     float *esum = a->eligibility_sum[0] + (long)j * n_in;
