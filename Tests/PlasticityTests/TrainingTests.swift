@@ -127,7 +127,9 @@ import PlasticityTestSupport
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kill-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let iterations = 600
+        // 20 kills at 0.25 s on average must land before the run ends: an uninterrupted run takes
+        // about 7 s here (2026-11-25; 3 s for 600 iterations, which the kills used to outlast)
+        let iterations = 1500
         func launch(_ checkpoint: URL) throws -> Process {
             let p = Process()
             p.executableURL = binary
