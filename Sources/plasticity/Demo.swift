@@ -39,7 +39,7 @@ struct Demo: ParsableCommand {
         for (p, projection) in kernel.layout.projections.enumerated() {
             let e = sim.eligibilityTraces[p].array
             let norm = e.reduce(0) { $0 + Double($1 * $1) }.squareRoot()
-            print("projection \(p) (\(projection.source.rawValue)): \(projection.components.count) trace component(s)\(projection.factorized ? ", factorized" : ""), |ē| = \(String(format: "%.4g", norm))")
+            print("projection \(p) (\(projection.source.rawValue)): \(projection.components.count) trace component(s)\(projection.factorized ? ", factorized" : projection.sharedCount > 0 ? ", \(projection.sharedCount) shared" : ""), |ē| = \(String(format: "%.4g", norm))")
         }
     }
 }

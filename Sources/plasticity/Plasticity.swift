@@ -67,7 +67,7 @@ struct Compile: ParsableCommand {
             object["chosen"] = stages.plan.chosen.rawValue
             object["search_exhaustive"] = stages.plan.searchWasExhaustive
             object["projections"] = stages.source.layout.projections.map {
-                ["source": $0.source.rawValue, "components": $0.components.count, "factorized": $0.factorized] as [String: Any]
+                ["source": $0.source.rawValue, "components": $0.components.count, "shared": $0.sharedCount, "factorized": $0.factorized] as [String: Any]
             }
         }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
