@@ -56,7 +56,7 @@ void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *r
 
 void plasticity_trace1_shared1(float *restrict eps, float *restrict ebar, const float *restrict xbar_prev, const float *restrict xbar,
                                const float *restrict x, int n, float d_rs, float d_rr, float c_r, float p_s, float p_r, float kappa) {
-    PLASTICITY_TRACE1_SHARED1_BODY
+    PLASTICITY_TRACE1_SHARED1_EITHER(eps, ebar, xbar_prev, xbar, x, n, d_rs, d_rr, c_r, p_s, p_r, kappa)
 }
 
 /* The row primitives (plasticity_kernel.h): one definition for both backends. */

@@ -210,8 +210,8 @@ typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
     for (int i_ = 0; i_ < (n); ++i_) { \
         const float e_ = (d_rs) * (xbar_prev)[i_] + (d_rr) * (eps)[i_] INPUT_TERM; (eps)[i_] = e_; \
         (ebar)[i_] = (kappa) * (ebar)[i_] + ((p_s) * (xbar)[i_] + (p_r) * e_); }
-#define PLASTICITY_TRACE1_SHARED1_BODY \
-    if (x) { PLASTICITY_TRACE1_SHARED1(eps, ebar, xbar_prev, xbar, n, d_rs, d_rr, p_s, p_r, kappa, + c_r * x[i_]) } \
+#define PLASTICITY_TRACE1_SHARED1_EITHER(eps, ebar, xbar_prev, xbar, x, n, d_rs, d_rr, c_r, p_s, p_r, kappa) \
+    if (x) { PLASTICITY_TRACE1_SHARED1(eps, ebar, xbar_prev, xbar, n, d_rs, d_rr, p_s, p_r, kappa, + (c_r) * (x)[i_]) } \
     else { PLASTICITY_TRACE1_SHARED1(eps, ebar, xbar_prev, xbar, n, d_rs, d_rr, p_s, p_r, kappa, ) }
 
 /* Per-neuron helpers: generated code, and runtime-c (PLASTICITY_RUNTIME_SOURCE) for the row primitives. */
@@ -365,7 +365,7 @@ static inline void plasticity_trace2(float *eps, float *ebar, const float *x, in
 }
 static inline void plasticity_trace1_shared1(float *eps, float *ebar, const float *xbar_prev, const float *xbar, const float *x, int n,
                                              float d_rs, float d_rr, float c_r, float p_s, float p_r, float kappa) {
-    PLASTICITY_TRACE1_SHARED1_BODY
+    PLASTICITY_TRACE1_SHARED1_EITHER(eps, ebar, xbar_prev, xbar, x, n, d_rs, d_rr, c_r, p_s, p_r, kappa)
 }
 static inline void plasticity_axpby(float *y, const float *x, int n, float a, float b) {
     for (int i = 0; i < n; ++i) y[i] = a * y[i] + b * x[i];
