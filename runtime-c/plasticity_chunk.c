@@ -15,8 +15,10 @@
  * (ChunkedTraceTests).
  *
  * Layouts in chunk mode, [n] innermost so that every loop runs over neurons j contiguously:
- *   record      [K][batch][width][n]   D (m·m rows), c (m), ψ (m); overwritten by W: Wε (m), Wē, WG, WΣe, WΣē
- *   propagator  [batch][m·m + 4m + 3][n]   F (m·m), a (m), g (m), λ, gΣe (m), gΣē (m), λΣē, κ^K
+ *   record      [K][batch][width][n]   the entries of D (m·m), c (m), ψ (m) that are not constants, at
+ *                                      record_row; overwritten by W: Wε (m), Wē, WG, WΣe, WΣē
+ *   propagator  [batch][2m·m + 6m + 3][n]  F (m·m), a (m), g (m), λ, gΣe (m), gΣē (m), λΣē, κ^K, then
+ *                                      the constant entries of (D, c, ψ) as rows
  *   signal      [K][batch][n]           L
  *   shared_eps  [batch][n_pre][s]       the s leading components shared by all neurons: x̄ (presynaptic traces)
  *   eps         [batch][n_pre][m − s][n]  the per-synapse components
@@ -35,8 +37,9 @@ enum { MAX_COMPONENTS = PLASTICITY_CHUNK_MAX_COMPONENTS };
 #endif
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
-int plasticity_chunk_record_width(int m) { return m * m + 2 * m > m + 4 ? m * m + 2 * m : m + 4; }
-int plasticity_chunk_propagator_width(int m) { return m * m + 4 * m + 3; }
+/* Ψ's rows (m·m + 4m + 3), then one row per entry of (D, c, ψ) (m·m + 2m) holding the constant
+ * ones, so that the sweep reads every entry from a row. */
+int plasticity_chunk_propagator_width(int m) { return 2 * m * m + 6 * m + 3; }
 
 /* The backward sweep r = t1 … t0+1 over one channel's record: W(r) in place of (D, c, ψ), and the
  * chunk's propagator Ψ. Row vectors of Ψ: ε-block F, ē-row (a, κ^{t1-r}), accumulator rows (g, λ). */
@@ -45,7 +48,9 @@ ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m, con
     const float kappa = c->kappa;
     float *prop = c->propagator + (long)b * plasticity_chunk_propagator_width(m) * n;
     float *F = prop, *A = F + m * m * n, *G = A + m * n, *lam = G + m * n, *GE = lam + n, *GS = GE + m * n;
-    float *lamS = GS + m * n, *kpow = lamS + n;
+    float *lamS = GS + m * n, *kpow = lamS + n, *fixed = kpow + n;
+    const int entries = m * m + 2 * m;
+    for (int e = 0; e < entries; ++e) if (c->record_row[e] < 0) for (int j = 0; j < n; ++j) fixed[e * n + j] = c->record_constant[e];
     for (int p = 0; p < m; ++p) for (int q = 0; q < m; ++q) for (int j = 0; j < n; ++j) F[(p * m + q) * n + j] = p == q ? 1.0f : 0.0f;
     for (long i = 0; i < (long)m * n; ++i) { A[i] = 0.0f; G[i] = 0.0f; GE[i] = 0.0f; GS[i] = 0.0f; }
     for (int j = 0; j < n; ++j) lam[j] = 0.0f;
@@ -53,11 +58,13 @@ ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m, con
     for (int r = c->steps - 1; r >= 0; --r) {
         float *rec = c->record + ((long)r * B + b) * width * n;
         const float *L = c->signal + ((long)r * B + b) * n;
+        const float *entry[MAX_COMPONENTS * MAX_COMPONENTS + 2 * MAX_COMPONENTS];
+        for (int e = 0; e < entries; ++e) entry[e] = c->record_row[e] < 0 ? fixed + e * n : rec + c->record_row[e] * n;
         INDEPENDENT_ITERATIONS
         for (int j = 0; j < n; ++j) {
             float D[MAX_COMPONENTS * MAX_COMPONENTS], in[MAX_COMPONENTS], psi[MAX_COMPONENTS];
-            for (int s = 0; s < m * m; ++s) D[s] = rec[s * n + j];
-            for (int s = 0; s < m; ++s) { in[s] = rec[(m * m + s) * n + j]; psi[s] = rec[(m * m + m + s) * n + j]; }
+            for (int s = 0; s < m * m; ++s) D[s] = entry[s][j];
+            for (int s = 0; s < m; ++s) { in[s] = entry[m * m + s][j]; psi[s] = entry[m * m + m + s][j]; }
             const float l = L[j], lg = lam[j] + l;
             float ah[MAX_COMPONENTS], gh[MAX_COMPONENTS], eh[MAX_COMPONENTS], sh[MAX_COMPONENTS];
             float wbar = 0.0f, wg = 0.0f, we = 0.0f, ws = 0.0f;
@@ -178,19 +185,27 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
         else { if (bs) ROW(0, 1); else ROW(0, 0); }
 #undef ROW
     }
-    /* inputs: x_i^r ≠ 0 only */
+    /* inputs: x_i^r ≠ 0 only, gathered a block at a time without branches (spikes are too
+     * irregular for the branch predictor) */
+    enum { BLOCK = 512 };
+    int active[BLOCK];
     for (int r = 0; r < c->steps; ++r) {
         const float *x = c->pre + (long)r * c->pre_step_stride + (long)b * n_pre;
         const float *W = c->record + ((long)r * B + b) * width * n;
-        for (int i = 0; i < n_pre; ++i) {
-            const float xi = x[i];
-            if (xi == 0.0f) continue;
-            for (int s = 0; s < shared; ++s) xbar[(long)i * shared + s] += xi * W[s * n];
-            for (int s = shared; s < m; ++s) add_scaled(eps + ((long)i * r_m + s - shared) * n, W + s * n, n, xi);
-            add_scaled(ebar + (long)i * n, W + m * n, n, xi);
-            add_scaled(grad + (long)i * n, W + (m + 1) * n, n, xi);
-            if (esum) add_scaled(esum + (long)i * n, W + (m + 2) * n, n, xi);
-            if (ebarsum) add_scaled(ebarsum + (long)i * n, W + (m + 3) * n, n, xi);
+        for (int first = 0; first < n_pre; first += BLOCK) {
+            const int last = first + BLOCK < n_pre ? first + BLOCK : n_pre;
+            int count = 0;
+            for (int i = first; i < last; ++i) { active[count] = i; count += x[i] != 0.0f; }
+            for (int q = 0; q < count; ++q) {
+                const int i = active[q];
+                const float xi = x[i];
+                for (int s = 0; s < shared; ++s) xbar[(long)i * shared + s] += xi * W[s * n];
+                for (int s = shared; s < m; ++s) add_scaled(eps + ((long)i * r_m + s - shared) * n, W + s * n, n, xi);
+                add_scaled(ebar + (long)i * n, W + m * n, n, xi);
+                add_scaled(grad + (long)i * n, W + (m + 1) * n, n, xi);
+                if (esum) add_scaled(esum + (long)i * n, W + (m + 2) * n, n, xi);
+                if (ebarsum) add_scaled(ebarsum + (long)i * n, W + (m + 3) * n, n, xi);
+            }
         }
     }
 }

@@ -78,6 +78,24 @@ import PlasticityTestSupport
         #expect(sim.eligibilityVectors[0].count == 4 * 100 * 2 + 4 * 64 * 100)
     }
 
+    /// Chunk mode records only the entries of (D, c, ψ) that vary: for ALIF D_vv = α, D_va = 0
+    /// and c = (1, 0) are constants; D_av, D_aa, ψ_v, ψ_a are recorded, and W's m + 4 rows set the width.
+    @Test func alifChunkRecordKeepsOnlyTheVaryingEntries() throws {
+        let kernel = try compile(LayerSpec(model: Models.alif(), recurrent: true))
+        let projection = kernel.layout.projections[0]
+        typealias Entry = KernelLayout.Projection.RecordEntry
+        let expected: [Entry] = [.constant(exp(-1.0 / 20)), .constant(0), .recorded(row: 0), .recorded(row: 1),
+                                 .constant(1), .constant(0), .recorded(row: 2), .recorded(row: 3)]
+        #expect(projection.recordEntries.count == expected.count)
+        for (entry, want) in zip(projection.recordEntries, expected) {
+            switch (entry, want) {
+            case (.constant(let c), .constant(let w)): #expect(abs(c - w) <= 1e-12)
+            default: #expect(entry == want)
+            }
+        }
+        #expect(projection.recordWidth == 6)
+    }
+
     /// A shared block must be closed under D: with the reset differentiated, D[v][a] ≠ 0 and
     /// nothing is shared.
     @Test func alifWithDifferentiatedResetSharesNothing() throws {

@@ -14,7 +14,6 @@ const plasticity_symbol *plasticity_runtime_symbols(void);
 void plasticity_chunk_coefficients(const plasticity_chunk_args *c);
 void plasticity_chunk_synapses(const plasticity_chunk_args *c);
 void plasticity_chunk_flush(const plasticity_chunk_args *c, float *grad, float *esum, float *ebarsum);
-int plasticity_chunk_record_width(int m);
 int plasticity_chunk_propagator_width(int m);
 
 /* dst[c][r] = src[r][c] for a rows × cols matrix. */

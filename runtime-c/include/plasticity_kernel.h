@@ -34,7 +34,7 @@
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 7
+#define PLASTICITY_ABI_VERSION 8
 #define PLASTICITY_MAX_PROJECTIONS 8
 #define PLASTICITY_SOURCE_INPUT 0
 #define PLASTICITY_SOURCE_RECURRENT 1
@@ -46,8 +46,10 @@ typedef struct plasticity_chunk_args {
     int batch, n, n_pre, m, width, steps, b, b_end;   /* b_end: flush only */
     int shared;                 /* the leading components of ε that are presynaptic traces (s_p) */
     float kappa;
-    float *record;              /* [K][batch][width][n]: D, c, ψ per step; then W */
-    float *propagator;          /* [batch][m·m + 4m + 3][n] */
+    float *record;              /* [K][batch][width][n]: the recorded entries of D, c, ψ per step; then W */
+    const int *record_row;      /* [m·m + 2m]: the record row of entry e of (D row-major, c, ψ); −1: constant */
+    const float *record_constant;   /* [m·m + 2m]: the values of the constant entries */
+    float *propagator;          /* [batch][2m·m + 6m + 3][n]: Ψ's rows, then the constant entries as rows */
     const float *signal;        /* [K][batch][n]: learning signal L */
     const float *pre;           /* presynaptic activity of the chunk's first step, [batch][n_pre] rows */
     long pre_step_stride;       /* floats from one step's rows to the next */

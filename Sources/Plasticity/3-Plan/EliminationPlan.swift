@@ -106,6 +106,13 @@ extension EliminationPlan {
         return TraceStructure(components: components, sharedCount: shared.count)
     }
 
+    /// Chunk mode: one step's local Jacobians on the stored `components` of a trace into
+    /// `channel`, in record order: D row-major (m·m), then c (m), then ψ (m). nil is a structural zero.
+    public func chunkRecordEntries(channel: Int, components: [Int]) -> [Value?] {
+        components.flatMap { s in components.map { stateJacobian[s][$0] } }
+            + components.map { inputJacobian[$0][channel] } + components.map { outputGradient[$0] }
+    }
+
     /// Stored components of the eligibility vector of learnable parameter p.
     public func parameterComponents(_ p: Int) -> [Int] { storedComponents(seed: parameterJacobian.map { $0[p] }) }
 }

@@ -448,14 +448,15 @@ struct CKernelGenerator {
 
     /// Chunk mode: D, c and ψ of this step on each recorded channel's stored components, for
     /// the chunk primitives (runtime-c/plasticity_chunk.c) — the synapses are not touched per step.
+    /// Constant entries are not written: the chunk calls pass them (`recordEntries`).
     private func emitChunkRecord(_ w: CWriter, _ rows: NeuronRows) {
         for p in layout.chunkRecordOwners {
-            let projection = layout.projections[p], comps = projection.components, m = comps.count
-            let values = comps.flatMap { s in comps.map { plan.stateJacobian[s][$0] } }
-                + comps.map { plan.inputJacobian[$0][projection.channel] } + comps.map { plan.outputGradient[$0] }
-            precondition(values.count == m * m + 2 * m)
-            w.line("float *record\(p) = a->chunk_record[\(p)] + ((long)(t - a->chunk_first) * B + b) * \(KernelLayout.chunkRecordWidth(m)) * n;")
-            for (row, v) in values.enumerated() { rows.emitCopy(w, to: "record\(p) + (long)\(row) * n", v) }
+            let projection = layout.projections[p]
+            let values = plan.chunkRecordEntries(channel: projection.channel, components: projection.components)
+            w.line("float *record\(p) = a->chunk_record[\(p)] + ((long)(t - a->chunk_first) * B + b) * \(projection.recordWidth) * n;")
+            for (entry, v) in zip(projection.recordEntries, values) {
+                if case .recorded(let row) = entry { rows.emitCopy(w, to: "record\(p) + (long)\(row) * n", v) }
+            }
         }
     }
 

@@ -17,6 +17,7 @@ struct CNetworkGenerator {
             for l in layers.indices { w.line("if (l == \(l)) layer\(l)_local_step(a, current, jac);") }
         }
         w.blank()
+        emitChunkRecordTables(w)
         emitRun(w)
         return w.text
     }
@@ -112,7 +113,7 @@ struct CNetworkGenerator {
         w.line("plasticity_layer_args *a = &net->layers[\(l)];")
         w.line("plasticity_chunk_args c; /* every field set: an initializer would make TinyCC call memset */")
         w.line("c.batch = B; c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.b_end = 0; c.shared = 0; c.kappa = kappa;")
-        w.line("c.record = 0; c.propagator = 0; c.signal = a->chunk_signal; c.pre = 0; c.pre_step_stride = 0;")
+        w.line("c.record = 0; c.record_row = 0; c.record_constant = 0; c.propagator = 0; c.signal = a->chunk_signal; c.pre = 0; c.pre_step_stride = 0;")
         w.line("c.shared_eps = 0; c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0;")
     }
 
@@ -123,9 +124,26 @@ struct CNetworkGenerator {
         w.line("c.ebarsum = a->eligibility_trace_sum[\(p)] ? a->chunk_eligibility_trace_sum[\(p)] : 0;")
     }
 
-    /// The record and propagator of the channel whose record projection `owner` writes.
-    private func emitChunkRecordArguments(_ w: CWriter, components m: Int, owner: Int) {
-        w.line("c.m = \(m); c.width = \(KernelLayout.chunkRecordWidth(m)); c.record = a->chunk_record[\(owner)]; c.propagator = a->chunk_propagator[\(owner)];")
+    /// Chunk mode: per layer and recorded channel, where each entry of a step's (D, c, ψ) lies in
+    /// the record (−1: not recorded) and the values of the constant ones.
+    private func emitChunkRecordTables(_ w: CWriter) {
+        for (l, layer) in layers.enumerated() {
+            for p in layer.layout.chunkRecordOwners {
+                let entries = layer.layout.projections[p].recordEntries
+                let rows = entries.map { if case .recorded(let row) = $0 { "\(row)" } else { "-1" } }
+                let constants = entries.map { if case .constant(let c) = $0 { CNames.literal(c) } else { "0.0f" } }
+                w.line("static const int layer\(l)_record_row\(p)[\(entries.count)] = {\(rows.joined(separator: ", "))};")
+                w.line("static const float layer\(l)_record_constant\(p)[\(entries.count)] = {\(constants.joined(separator: ", "))};")
+            }
+        }
+        w.blank()
+    }
+
+    /// The record and propagator of the channel whose record projection `owner` of layer l writes.
+    private func emitChunkRecordArguments(_ w: CWriter, layer l: Int, owner: Int) {
+        let projection = layers[l].layout.projections[owner]
+        w.line("c.m = \(projection.components.count); c.width = \(projection.recordWidth); c.record = a->chunk_record[\(owner)]; c.propagator = a->chunk_propagator[\(owner)];")
+        w.line("c.record_row = layer\(l)_record_row\(owner); c.record_constant = layer\(l)_record_constant\(owner);")
     }
 
     /// The end of a chunk of layer l: per sequence, the propagators of each recorded channel,
@@ -138,20 +156,19 @@ struct CNetworkGenerator {
             w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
                 w.line("c.b = b;")
                 for p in layout.chunkRecordOwners {
-                    let m = layout.projections[p].components.count
-                    emitChunkRecordArguments(w, components: m, owner: p)
+                    emitChunkRecordArguments(w, layer: l, owner: p)
                     emitChunkSums(w, projection: p)
                     w.line("net->chunk_coefficients(&c);")
                 }
                 for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
-                    let owner = layout.chunkRecordOwner(of: p), m = projection.components.count
+                    let owner = layout.chunkRecordOwner(of: p)
                     let (pre, stride, count): (String, String, String)
                     switch projection.source {
                     case .recurrent: (pre, stride, count) = ("a->chunk_spikes", "(long)B * a->n", "a->n")
                     case .input where l == 0: (pre, stride, count) = ("net->input + (long)t0 * B * net->n_in", "(long)B * net->n_in", "a->n_in")
                     case .input: (pre, stride, count) = ("net->layers[\(l - 1)].chunk_spikes + (long)B * a->n_in", "(long)B * a->n_in", "a->n_in")
                     }
-                    emitChunkRecordArguments(w, components: m, owner: owner)
+                    emitChunkRecordArguments(w, layer: l, owner: owner)
                     w.line("c.n_pre = \(count); c.shared = \(projection.sharedCount); c.pre = \(pre); c.pre_step_stride = \(stride);")
                     w.comment("eligibility_vector: x-bar, then (past the shared blocks) the per-synapse components")
                     w.line("c.shared_eps = a->eligibility_vector[\(p)]; c.eps = c.shared_eps + (long)B * c.n_pre * \(projection.sharedBlocks * projection.sharedCount);")

@@ -23,6 +23,16 @@ public struct KernelLayout: Sendable, Hashable {
         public func eligibilityVectorElements(batch: Int, inputs pre: Int, neurons: Int) -> Int {
             MemoryCap.sum([MemoryCap.product(batch, pre, sharedCount * sharedBlocks), MemoryCap.product(batch, neurons, pre, perSynapseCount)])
         }
+        /// Chunk mode: each entry of a step's record (D row-major, c, ψ on `components`): its row
+        /// in the per-step record, or the constant it always is. Constants are not recorded: the
+        /// chunk primitives take them once per call (`record_row`, `record_constant`).
+        public var recordEntries: [RecordEntry]
+        public enum RecordEntry: Sendable, Hashable { case recorded(row: Int), constant(Double) }
+        /// Rows of n floats per step and sequence in a chunk record: the recorded entries in, the
+        /// input column W (ε, ē, Σ L ē, Σ e, Σ ē: m + 4 rows) out, in place.
+        public var recordWidth: Int {
+            max(recordEntries.filter { if case .recorded = $0 { true } else { false } }.count, components.count + 4)
+        }
         /// Step mode: where component r (in `components` order) of ε_ji of sequence b lies.
         public func eligibilityIndex(batch: Int, inputs pre: Int, neurons: Int, b: Int, j: Int, i: Int, component r: Int) -> Int {
             if r < sharedCount { return (b * pre + i) * sharedCount + r }
@@ -51,7 +61,15 @@ public struct KernelLayout: Sendable, Hashable {
         projections = layer.projections.map { p in
             let channel = model.inputs.firstIndex(of: p.channel)!
             let t = plan.traceStructure(channel: channel)
-            return Projection(source: p.source, channel: channel, components: t.components, sharedCount: t.sharedCount)
+            var recorded = 0
+            let entries: [Projection.RecordEntry] = plan.chunkRecordEntries(channel: channel, components: t.components).map {
+                switch $0 {
+                case nil: return .constant(0)
+                case .constant(let c)?: return .constant(c)
+                case .temp?: defer { recorded += 1 }; return .recorded(row: recorded)
+                }
+            }
+            return Projection(source: p.source, channel: channel, components: t.components, sharedCount: t.sharedCount, recordEntries: entries)
         }
         parameterComponents = model.learnables.indices.map(plan.parameterComponents)
         var offset = 0
@@ -71,9 +89,7 @@ public struct KernelLayout: Sendable, Hashable {
     public func chunkRecordOwner(of p: Int) -> Int {
         projections.firstIndex { $0.channel == projections[p].channel && !$0.components.isEmpty }!
     }
-    /// Floats per (step, sequence, neuron) of a chunk record (D, c, ψ in, W out) and of a chunk
-    /// propagator, as runtime-c/plasticity_chunk.c defines them.
-    public static func chunkRecordWidth(_ m: Int) -> Int { Int(plasticity_chunk_record_width(Int32(m))) }
+    /// Floats per (sequence, neuron) of a chunk propagator, as runtime-c/plasticity_chunk.c defines it.
     public static func chunkPropagatorWidth(_ m: Int) -> Int { Int(plasticity_chunk_propagator_width(Int32(m))) }
 
     /// Floats of each buffer for a batch of `batch` sequences, `inputs` presynaptic inputs and

@@ -85,7 +85,7 @@ extension KernelLayout {
         var sizes: [(String, Int)] = [("chunk_signal", p(steps, batch, neurons)), ("chunk_spikes", p(steps + 1, batch, neurons))]
         for o in chunkRecordOwners {
             let m = projections[o].components.count
-            sizes.append(("chunk_record[\(o)]", p(steps, batch, Self.chunkRecordWidth(m), neurons)))
+            sizes.append(("chunk_record[\(o)]", p(steps, batch, projections[o].recordWidth, neurons)))
             sizes.append(("chunk_propagator[\(o)]", p(batch, Self.chunkPropagatorWidth(m), neurons)))
         }
         for (i, projection) in projections.enumerated() where !projection.components.isEmpty {

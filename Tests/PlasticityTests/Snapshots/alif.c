@@ -200,15 +200,11 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
             plasticity_copy(instant_gain + (long)b * n, row_gain33, n);
         }
         if (chunked) {
-            float *record0 = a->chunk_record[0] + ((long)(t - a->chunk_first) * B + b) * 8 * n;
-            plasticity_fill(record0 + (long)0 * n, n, 0.951229453f);
-            plasticity_fill(record0 + (long)1 * n, n, 0.0f);
-            plasticity_copy(record0 + (long)2 * n, row_t4, n);
-            plasticity_copy(record0 + (long)3 * n, row_t6, n);
-            plasticity_fill(record0 + (long)4 * n, n, 1.0f);
-            plasticity_fill(record0 + (long)5 * n, n, 0.0f);
-            plasticity_copy(record0 + (long)6 * n, row_t2, n);
-            plasticity_copy(record0 + (long)7 * n, row_t3, n);
+            float *record0 = a->chunk_record[0] + ((long)(t - a->chunk_first) * B + b) * 6 * n;
+            plasticity_copy(record0 + (long)0 * n, row_t4, n);
+            plasticity_copy(record0 + (long)1 * n, row_t6, n);
+            plasticity_copy(record0 + (long)2 * n, row_t2, n);
+            plasticity_copy(record0 + (long)3 * n, row_t3, n);
         }
         if (!chunked) for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;

@@ -127,9 +127,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t)
         }
         if (chunked) {
             float *record0 = a->chunk_record[0] + ((long)(t - a->chunk_first) * B + b) * 5 * n;
-            plasticity_fill(record0 + (long)0 * n, n, 0.951229453f);
-            plasticity_fill(record0 + (long)1 * n, n, 1.0f);
-            plasticity_copy(record0 + (long)2 * n, row_t0, n);
+            plasticity_copy(record0 + (long)0 * n, row_t0, n);
         }
         if (!chunked) for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;
