@@ -36,9 +36,7 @@ void plasticity_copy(float *restrict y, const float *restrict x, int n) {
     for (int i = 0; i < n; ++i) y[i] = x[i];
 }
 int plasticity_nonzero(const float *restrict x, int n, int *restrict indices) {
-    int count = 0;
-    for (int i = 0; i < n; ++i) if (x[i] != 0.0f) indices[count++] = i;
-    return count;
+    PLASTICITY_NONZERO(x, n, indices)
 }
 int plasticity_all_finite(const float *restrict x, long n) {
     unsigned bad = 0;   /* exponent bits all set: NaN or ±Inf */

@@ -192,6 +192,13 @@ typedef void (*plasticity_local_step_fn)(const plasticity_layer_args *, const fl
                                          const plasticity_local_jacobian *);
 typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
 
+/* The indices of the nonzero x_i, in order, and their count. Without branches: spikes are too
+ * irregular for the branch predictor. Writes up to n indices (each slot before it is counted). */
+#define PLASTICITY_NONZERO(x, n, indices) \
+    int count = 0; \
+    for (int i = 0; i < (n); ++i) { (indices)[count] = i; count += (x)[i] != 0.0f; } \
+    return count;
+
 /* Per-synapse traces of one neuron, m stored components interleaved as eps[i][m]:
  *   eps_i <- D eps_i + c x_i,   ebar_i <- kappa ebar_i + psi . eps_i */
 #define PLASTICITY_TRACE1(eps, ebar, x, n, d, c, psi, kappa) \
@@ -382,9 +389,7 @@ static inline void plasticity_copy(float *y, const float *x, int n) {
     for (int i = 0; i < n; ++i) y[i] = x[i];
 }
 static inline int plasticity_nonzero(const float *x, int n, int *indices) {
-    int count = 0;
-    for (int i = 0; i < n; ++i) if (x[i] != 0.0f) indices[count++] = i;
-    return count;
+    PLASTICITY_NONZERO(x, n, indices)
 }
 static inline int plasticity_all_finite(const float *x, long n) {
     unsigned bad = 0;   /* exponent bits all set: NaN or ±Inf */
