@@ -185,8 +185,8 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
         else { if (bs) ROW(0, 1); else ROW(0, 0); }
 #undef ROW
     }
-    /* inputs: x_i^r ≠ 0 only, gathered a block at a time without branches (spikes are too
-     * irregular for the branch predictor) */
+    /* inputs: x_i^r ≠ 0 only, gathered a block at a time (plasticity_nonzero has no branches:
+     * spikes are too irregular for the branch predictor) */
     enum { BLOCK = 512 };
     int active[BLOCK];
     for (int r = 0; r < c->steps; ++r) {
@@ -194,10 +194,9 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
         const float *W = c->record + ((long)r * B + b) * width * n;
         for (int first = 0; first < n_pre; first += BLOCK) {
             const int last = first + BLOCK < n_pre ? first + BLOCK : n_pre;
-            int count = 0;
-            for (int i = first; i < last; ++i) { active[count] = i; count += x[i] != 0.0f; }
+            const int count = plasticity_nonzero(x + first, last - first, active);
             for (int q = 0; q < count; ++q) {
-                const int i = active[q];
+                const int i = first + active[q];
                 const float xi = x[i];
                 for (int s = 0; s < shared; ++s) xbar[(long)i * shared + s] += xi * W[s * n];
                 for (int s = shared; s < m; ++s) add_scaled(eps + ((long)i * r_m + s - shared) * n, W + s * n, n, xi);

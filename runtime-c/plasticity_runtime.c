@@ -3,18 +3,6 @@
 #include <math.h>
 #include "PlasticityRuntime.h"
 
-void plasticity_axpby(float *restrict y, const float *restrict x, int n, float a, float b);
-void plasticity_axpy(float *restrict y, const float *restrict x, int n, float a);
-void plasticity_fill(float *restrict y, int n, float v);
-void plasticity_copy(float *restrict y, const float *restrict x, int n);
-int plasticity_nonzero(const float *restrict x, int n, int *restrict indices);
-int plasticity_all_finite(const float *restrict x, long n);
-void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa);
-void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d00, float d01, float d10, float d11,
-                       float c0, float c1, float p0, float p1, float kappa);
-void plasticity_trace1_shared1(float *restrict eps, float *restrict ebar, const float *restrict xbar_prev, const float *restrict xbar,
-                               const float *restrict x, int n, float d_rs, float d_rr, float c_r, float p_s, float p_r, float kappa);
-
 static const char header_text[] = {
 #embed "include/plasticity_kernel.h"
     , 0
@@ -39,9 +27,7 @@ int plasticity_nonzero(const float *restrict x, int n, int *restrict indices) {
     PLASTICITY_NONZERO(x, n, indices)
 }
 int plasticity_all_finite(const float *restrict x, long n) {
-    unsigned bad = 0;   /* exponent bits all set: NaN or ±Inf */
-    for (long i = 0; i < n; ++i) { unsigned u; __builtin_memcpy(&u, x + i, 4); bad |= (u & 0x7f800000u) == 0x7f800000u; }
-    return !bad;
+    PLASTICITY_ALL_FINITE(x, n)
 }
 
 void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa) {

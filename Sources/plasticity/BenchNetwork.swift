@@ -27,10 +27,28 @@ struct BenchNetwork: ParsableCommand {
         "S": .init(name: "S", inputs: 700, model: Models.alif(), neurons: 256, outputs: 20, batch: 32, rate: 0.05),
     ]
 
+    /// One measured combination of backend, chunk length and threads, with its own simulation.
+    struct Variant {
+        var backend: String, handWritten: Bool, chunk: Int, threads: Int
+        var simulation: NetworkSimulation
+        var compileMilliseconds: Double
+        var seconds: [Double] = []
+
+        /// Wall seconds of one batch of T steps from a reset state.
+        func time(input: [Float], targets: [Float], steps: Int) throws -> Double {
+            simulation.resetSequence(); simulation.zeroGradients()
+            let start = DispatchTime.now().uptimeNanoseconds
+            if handWritten { _ = try HandWrittenEProp.run(simulation, input: input, targets: targets, steps: steps) } else {
+                _ = simulation.run(input: input, targets: targets, steps: steps, countSpikes: true)
+            }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+    }
+
     func run() throws {
         var rows: [[String: Any]] = []
         if !json {
-            print("| config | backend | chunk K | threads | input rate | active fraction | hidden spikes/neuron/step | s/batch (median of \(repeats)) | synapse-updates/s | compile ms | peak RSS MB |")
+            print("| config | backend | chunk K | threads | input rate | active fraction | hidden spikes/neuron/step | s/batch (median of \(repeats), round-robin) | synapse-updates/s | compile ms | process peak RSS MB |")
             print("|---|---|---|---|---|---|---|---|---|---|---|")
         }
         let rates = inputRates.map { $0.split(separator: ",").compactMap { Double($0) } }
@@ -46,40 +64,44 @@ struct BenchNetwork: ParsableCommand {
             var rng = SplitMix64(seed: 1)
             let input = (0..<T * setup.batch * setup.inputs).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < setup.rate ? Float(1) : 0 }
             let targets = (0..<T * setup.batch).map { Float($0 % setup.outputs) }
+            // Every variant of this setup is built first, then timed round-robin (one run of each in
+            // turn, `repeats` rounds after a warm-up round), so that drift of the machine's speed
+            // during the run affects all variants alike and their ratios stay comparable.
+            var variants: [Variant] = []
             for backendName in backends.split(separator: ",").map(String.init) {
                 let handWritten = backendName == "handC"
                 guard let backend = handWritten ? .systemCC : Backend(rawValue: backendName) else { throw ValidationError("unknown backend \(backendName)") }
                 let kernel = try compile(spec, backend: backend)
                 for chunk in chunks.split(separator: ",").compactMap({ Int($0) }) where !(handWritten && chunk > 0) {
-                for threadCount in threads.split(separator: ",").compactMap({ Int($0) }) where !(handWritten && threadCount > 1) {
-                let sim = try NetworkSimulation(kernel: kernel, batch: setup.batch, chunkSteps: chunk)
-                sim.initializeWeights(seed: 2, inputGain: 2, recurrentGain: 0.3)
-                silence(sim, keeping: fraction)
-                sim.threads = threadCount
-                var times: [Double] = []
-                for _ in 0..<(repeats + 1) {
-                    sim.resetSequence(); sim.zeroGradients()
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    if handWritten { _ = try HandWrittenEProp.run(sim, input: input, targets: targets, steps: T) } else {
-                        _ = sim.run(input: input, targets: targets, steps: T, countSpikes: true)
+                    for threadCount in threads.split(separator: ",").compactMap({ Int($0) }) where !(handWritten && threadCount > 1) {
+                        let sim = try NetworkSimulation(kernel: kernel, batch: setup.batch, chunkSteps: chunk)
+                        sim.initializeWeights(seed: 2, inputGain: 2, recurrentGain: 0.3)
+                        silence(sim, keeping: fraction)
+                        sim.threads = threadCount
+                        variants.append(Variant(backend: backendName, handWritten: handWritten, chunk: chunk, threads: threadCount, simulation: sim,
+                                                compileMilliseconds: handWritten ? 0 : kernel.compileMilliseconds))
                     }
-                    times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
                 }
-                let sorted = times.dropFirst().sorted(), median = sorted[sorted.count / 2]
+            }
+            for round in 0...repeats {
+                for index in variants.indices {
+                    let seconds = try variants[index].time(input: input, targets: targets, steps: T)
+                    if round > 0 { variants[index].seconds.append(seconds) }   // round 0 warms up
+                }
+            }
+            let rss = peakResidentMegabytes()
+            for variant in variants {
+                let sorted = variant.seconds.sorted(), median = sorted[sorted.count / 2]
                 let synapses = Double(setup.neurons * (setup.inputs + setup.neurons) * setup.batch * T)
-                let rss = peakResidentMegabytes()
-                let compileMilliseconds = handWritten ? 0 : kernel.compileMilliseconds
-                let spikesPerStep = sim.layers[0].spikeCount.map { Double($0.array.reduce(0, +)) / Double(T * setup.batch * setup.neurons) } ?? .nan
-                rows.append(["config": name, "backend": backendName, "chunk": chunk, "threads": threadCount, "input_rate": rate, "active_fraction": fraction, "hidden_rate": spikesPerStep,
-                             "seconds_per_batch": median,
+                let spikesPerStep = variant.simulation.layers[0].spikeCount.map { Double($0.array.reduce(0, +)) / Double(T * setup.batch * setup.neurons) } ?? .nan
+                rows.append(["config": name, "backend": variant.backend, "chunk": variant.chunk, "threads": variant.threads, "input_rate": rate,
+                             "active_fraction": fraction, "hidden_rate": spikesPerStep, "seconds_per_batch": median, "seconds_all": variant.seconds,
                              "synapse_updates_per_second": synapses / median,
-                             "compile_ms": compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch])
+                             "compile_ms": variant.compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch])
                 if !json {
-                    print(String(format: "| %@ | %@ | %d | %d | %.2f | %.2f | %.4f | %.4f | %.3g | %.1f | %.0f |", name, backendName, chunk, threadCount, rate, fraction, spikesPerStep,
-                                 median, synapses / median, compileMilliseconds, rss))
+                    print(String(format: "| %@ | %@ | %d | %d | %.2f | %.2f | %.4f | %.4f | %.3g | %.1f | %.0f |", name, variant.backend, variant.chunk, variant.threads, rate, fraction,
+                                 spikesPerStep, median, synapses / median, variant.compileMilliseconds, rss))
                     fflush(nil)
-                }
-                }
                 }
             }
             }

@@ -10,6 +10,19 @@ const char *plasticity_kernel_header_text(void);
 typedef struct plasticity_symbol { const char *name; const void *address; } plasticity_symbol;
 const plasticity_symbol *plasticity_runtime_symbols(void);
 
+/* The vectorized primitives TinyCC kernels call by address (plasticity_runtime.c, -O3). */
+void plasticity_axpby(float *restrict y, const float *restrict x, int n, float a, float b);
+void plasticity_axpy(float *restrict y, const float *restrict x, int n, float a);
+void plasticity_fill(float *restrict y, int n, float v);
+void plasticity_copy(float *restrict y, const float *restrict x, int n);
+int plasticity_nonzero(const float *restrict x, int n, int *restrict indices);
+int plasticity_all_finite(const float *restrict x, long n);
+void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa);
+void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d00, float d01, float d10, float d11,
+                       float c0, float c1, float p0, float p1, float kappa);
+void plasticity_trace1_shared1(float *restrict eps, float *restrict ebar, const float *restrict xbar_prev, const float *restrict xbar,
+                               const float *restrict x, int n, float d_rs, float d_rr, float c_r, float p_s, float p_r, float kappa);
+
 /* Time-chunked exact traces (plasticity_chunk.c), called by network kernels through pointers. */
 void plasticity_chunk_coefficients(const plasticity_chunk_args *c);
 void plasticity_chunk_synapses(const plasticity_chunk_args *c);

@@ -199,6 +199,11 @@ typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
     for (int i = 0; i < (n); ++i) { (indices)[count] = i; count += (x)[i] != 0.0f; } \
     return count;
 
+#define PLASTICITY_ALL_FINITE(x, n) \
+    unsigned bad = 0;   /* exponent bits all set: NaN or ±Inf */ \
+    for (long i = 0; i < (n); ++i) { unsigned u; __builtin_memcpy(&u, (x) + i, 4); bad |= (u & 0x7f800000u) == 0x7f800000u; } \
+    return !bad;
+
 /* Per-synapse traces of one neuron, m stored components interleaved as eps[i][m]:
  *   eps_i <- D eps_i + c x_i,   ebar_i <- kappa ebar_i + psi . eps_i */
 #define PLASTICITY_TRACE1(eps, ebar, x, n, d, c, psi, kappa) \
@@ -392,9 +397,7 @@ static inline int plasticity_nonzero(const float *x, int n, int *indices) {
     PLASTICITY_NONZERO(x, n, indices)
 }
 static inline int plasticity_all_finite(const float *x, long n) {
-    unsigned bad = 0;   /* exponent bits all set: NaN or ±Inf */
-    for (long i = 0; i < n; ++i) { unsigned u; __builtin_memcpy(&u, x + i, 4); bad |= (u & 0x7f800000u) == 0x7f800000u; }
-    return !bad;
+    PLASTICITY_ALL_FINITE(x, n)
 }
 #endif
 

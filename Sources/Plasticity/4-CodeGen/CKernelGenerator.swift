@@ -29,7 +29,7 @@ struct CKernelGenerator {
             w.line("layer0_local_step(a, current, jac);")
         }
         w.block("int plasticity_run(const plasticity_layer_args *a)") {
-            w.line("for (int t = 0; t < a->n_steps; ++t) layer0_step(a, t, a->input + (long)t * a->batch * a->n_in);")
+            w.line("for (int t = 0; t < a->n_steps; ++t) layer0_step(a, t, a->input + (long)t * a->batch * a->n_in, a->batch_begin, a->batch_end);")
             w.line("return 0;")
         }
         return w.text
@@ -234,22 +234,23 @@ struct CKernelGenerator {
 
     // MARK: one time step
 
-    /// One step t of the layer for the whole batch, from presynaptic activity x_t [batch][n_in]:
+    /// One step t of the layer for sequences [b_begin, b_end) of the call's slice, from presynaptic activity x_t [batch][n_in]:
     /// the neuron body as row operations (`NeuronRows`), then the per-synapse traces of step mode
     /// (or the chunk record), then the stores.
     private func emitStep(_ w: CWriter, name: String) {
         let C = model.inputs.count
         let rows = NeuronRows.prepared(model: model, plan: plan, gainChannel: layout.projections.first?.channel)
-        w.block("static void \(name)(const plasticity_layer_args *a, int t, const float *x_t)") {
+        w.block("static void \(name)(const plasticity_layer_args *a, int t, const float *x_t, int b_begin, int b_end)") {
             w.line("const int n = a->n, n_in = a->n_in, B = a->batch;")
             w.line("const float kappa = a->kappa;")
-            w.comment("this call's \(layout.workRows) scratch rows, in the block of its first sequence: currents, next spikes, literals, values")
+            w.comment("the slice's \(layout.workRows) scratch rows, in the block of its first sequence, so that one block stays in cache:")
+            w.comment("currents, next spikes, literals, values. The call that starts the slice fills the literals")
             w.line("float *work = a->work + (long)a->batch_begin * n * \(layout.workRows);")
             for c in 0...C { w.line("float *work\(c) = work + (long)\(c) * n;") }
-            rows.emitConstantRows(w)
+            rows.emitConstantRows(w, fill: "b_begin == a->batch_begin")
             w.line("float *instant_gain = a->instant_gain;")
             w.line("const int chunked = a->chunk_steps;")
-            w.block("for (int b = a->batch_begin; b < a->batch_end; ++b)") {
+            w.block("for (int b = b_begin; b < b_end; ++b)") {
                 w.line("const float *x = x_t + (long)b * n_in;")
                 w.line("const float *z = a->spike + (long)b * n;")
                 w.comment("event-driven input: gather the nonzero presynaptic entries once per step")

@@ -64,27 +64,31 @@ struct CNetworkGenerator {
         }
     }
 
-    /// One step t: layers, finiteness, readout, loss, learning signals, gradients.
+    /// One step t: layers, finiteness, readout, loss, learning signals, gradients. Step by step, one
+    /// sequence at a time: the traces a sequence's layer step writes are still in cache when its
+    /// gradient term L ē reads them (sequences are independent within a step). Chunked, the traces
+    /// wait for the chunk's end, and stepping the layers over the whole slice at once measured faster.
     private func emitStep(_ w: CWriter) {
         let L = layers.count
-        w.comment("hidden layers, bottom up: layer l+1 reads the spikes layer l emitted at this step")
-        for l in 0..<L {
-            let input = l == 0 ? "net->input + (long)t * B * net->n_in" : "net->layers[\(l - 1)].spike"
-            w.line("layer\(l)_step(&net->layers[\(l)], t, \(input));")
-        }
-        for (l, layer) in layers.enumerated() {
-            w.block("") {
-                w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
-                w.line("const long per_sequence = (long)a->n * \(layer.model.states.count);")
-                w.block("if (!plasticity_all_finite(a->state + a->batch_begin * per_sequence, (a->batch_end - a->batch_begin) * per_sequence))") {
-                    w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LAYER_STATE + \(l); return 1;")
+        w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
+            w.block("if (K == 0 || b == net->batch_begin)") {
+                w.line("const int b_end = K == 0 ? b + 1 : net->batch_end;")
+                w.comment("hidden layers, bottom up: layer l+1 reads the spikes layer l emitted at this step")
+                for (l, layer) in layers.enumerated() {
+                    let input = l == 0 ? "net->input + (long)t * B * net->n_in" : "net->layers[\(l - 1)].spike"
+                    w.line("layer\(l)_step(&net->layers[\(l)], t, \(input), b, b_end);")
+                    w.block("") {
+                        w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
+                        w.line("const long per_sequence = (long)a->n * \(layer.model.states.count);")
+                        w.block("if (!plasticity_all_finite(a->state + b * per_sequence, (b_end - b) * per_sequence))") {
+                            w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LAYER_STATE + \(l); return 1;")
+                        }
+                    }
+                }
+                w.block("if (K > 0)") {
+                    for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "t - t0 + 1", first: "b", count: "b_end - b") }
                 }
             }
-        }
-        w.block("if (K > 0)") {
-            for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "t - t0 + 1") }
-        }
-        w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
             w.block("if (K > 0)") {
                 w.comment("steps without a loss have no learning signal")
                 for l in 0..<L {
@@ -99,12 +103,14 @@ struct CNetworkGenerator {
         }
     }
 
-    /// Copies this slice's spikes of layer l into slot `slot` of its chunk rows.
-    private func emitKeepSpikes(_ w: CWriter, layer l: Int, slot: String) {
+    /// Copies layer l's spikes of sequences [first, first + count) into slot `slot` of its chunk rows
+    /// (by default the call's whole slice).
+    private func emitKeepSpikes(_ w: CWriter, layer l: Int, slot: String,
+                                first: String = "a->batch_begin", count: String = "a->batch_end - a->batch_begin") {
         w.block("") {
             w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
             w.line("float *row = a->chunk_spikes + (long)(\(slot)) * B * a->n;")
-            w.line("plasticity_copy(row + (long)a->batch_begin * a->n, a->spike + (long)a->batch_begin * a->n, (a->batch_end - a->batch_begin) * a->n);")
+            w.line("plasticity_copy(row + (long)\(first) * a->n, a->spike + (long)\(first) * a->n, (\(count)) * a->n);")
         }
     }
 
@@ -170,7 +176,7 @@ struct CNetworkGenerator {
                     }
                     emitChunkRecordArguments(w, layer: l, owner: owner)
                     w.line("c.n_pre = \(count); c.shared = \(projection.sharedCount); c.pre = \(pre); c.pre_step_stride = \(stride);")
-                    w.comment("eligibility_vector: x-bar, then (past the shared blocks) the per-synapse components")
+                    w.comment("eligibility_vector: x-bar, then, past the shared blocks, the per-synapse components")
                     w.line("c.shared_eps = a->eligibility_vector[\(p)]; c.eps = c.shared_eps + (long)B * c.n_pre * \(projection.sharedBlocks * projection.sharedCount);")
                     w.line("c.ebar = a->eligibility_trace[\(p)]; c.grad = a->chunk_gradient[\(p)];")
                     emitChunkSums(w, projection: p)

@@ -84,10 +84,13 @@ final class NeuronRows {
     }
 
     /// Declares the literal rows and fills them (once per call, before the loop over sequences).
-    func emitConstantRows(_ w: CWriter) {
-        for (literal, row) in constants {
-            w.line("float *row_const\(row) = work + (long)\(row) * n;")
-            w.line("plasticity_fill(row_const\(row), n, \(literal));")
+    /// Rows of literals in `work`, filled only where `fill` (a C condition) holds, so that calls
+    /// sharing the block fill them once.
+    func emitConstantRows(_ w: CWriter, fill: String) {
+        for (_, row) in constants { w.line("float *row_const\(row) = work + (long)\(row) * n;") }
+        guard !constants.isEmpty else { return }
+        w.block("if (\(fill))") {
+            for (literal, row) in constants { w.line("plasticity_fill(row_const\(row), n, \(literal));") }
         }
     }
 

@@ -81,30 +81,33 @@ static void layer0_local_step(const plasticity_layer_args *a, const float *curre
     }
 }
 
-static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t) {
+static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t, int b_begin, int b_end) {
     const int n = a->n, n_in = a->n_in, B = a->batch;
     const float kappa = a->kappa;
-    /* this call's 34 scratch rows, in the block of its first sequence: currents, next spikes, literals, values */
+    /* the slice's 34 scratch rows, in the block of its first sequence, so that one block stays in cache: */
+    /* currents, next spikes, literals, values. The call that starts the slice fills the literals */
     float *work = a->work + (long)a->batch_begin * n * 34;
     float *work0 = work + (long)0 * n;
     float *work1 = work + (long)1 * n;
     float *row_const2 = work + (long)2 * n;
-    plasticity_fill(row_const2, n, 0.951229453f);
     float *row_const3 = work + (long)3 * n;
-    plasticity_fill(row_const3, n, 0.600000024f);
     float *row_const4 = work + (long)4 * n;
-    plasticity_fill(row_const4, n, 0.995012462f);
     float *row_const5 = work + (long)5 * n;
-    plasticity_fill(row_const5, n, 1.79999995f);
     float *row_const6 = work + (long)6 * n;
-    plasticity_fill(row_const6, n, 1.66666663f);
     float *row_const7 = work + (long)7 * n;
-    plasticity_fill(row_const7, n, (-3.0f));
     float *row_const8 = work + (long)8 * n;
-    plasticity_fill(row_const8, n, 1.0f);
+    if (b_begin == a->batch_begin) {
+        plasticity_fill(row_const2, n, 0.951229453f);
+        plasticity_fill(row_const3, n, 0.600000024f);
+        plasticity_fill(row_const4, n, 0.995012462f);
+        plasticity_fill(row_const5, n, 1.79999995f);
+        plasticity_fill(row_const6, n, 1.66666663f);
+        plasticity_fill(row_const7, n, (-3.0f));
+        plasticity_fill(row_const8, n, 1.0f);
+    }
     float *instant_gain = a->instant_gain;
     const int chunked = a->chunk_steps;
-    for (int b = a->batch_begin; b < a->batch_end; ++b) {
+    for (int b = b_begin; b < b_end; ++b) {
         const float *x = x_t + (long)b * n_in;
         const float *z = a->spike + (long)b * n;
         /* event-driven input: gather the nonzero presynaptic entries once per step */
@@ -277,6 +280,6 @@ void plasticity_local_step(const plasticity_layer_args *a, const float *current,
     layer0_local_step(a, current, jac);
 }
 int plasticity_run(const plasticity_layer_args *a) {
-    for (int t = 0; t < a->n_steps; ++t) layer0_step(a, t, a->input + (long)t * a->batch * a->n_in);
+    for (int t = 0; t < a->n_steps; ++t) layer0_step(a, t, a->input + (long)t * a->batch * a->n_in, a->batch_begin, a->batch_end);
     return 0;
 }
