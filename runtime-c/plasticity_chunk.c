@@ -15,11 +15,11 @@
  * (ChunkedTraceTests).
  *
  * Layouts in chunk mode, [n] innermost so that every loop runs over neurons j contiguously:
- *   record      [K][batch][width][n]   the entries of D (m·m), c (m), ψ (m) that are not constants, at
+ *   record      [batch][K][width][n]   the entries of D (m·m), c (m), ψ (m) that are not constants, at
  *                                      record_row; overwritten by W: Wε (m), Wē, WG, WΣe, WΣē
  *   propagator  [batch][2m·m + 6m + 3][n]  F (m·m), a (m), g (m), λ, gΣe (m), gΣē (m), λΣē, κ^K, then
  *                                      the constant entries of (D, c, ψ) as rows
- *   signal      [K][batch][n]           L
+ *   signal      [batch][K][n]           L
  *   shared_eps  [batch][n_pre][s]       the s leading components shared by all neurons: x̄ (presynaptic traces)
  *   eps         [batch][n_pre][m − s][n]  the per-synapse components
  *   ebar, ebarsum [batch][n_pre][n]
@@ -56,8 +56,8 @@ ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m, con
     for (int j = 0; j < n; ++j) lam[j] = 0.0f;
     float power = 1.0f, summedLeak = 0.0f;   /* κ^{t1-r}, and λ of Σē (the same for every neuron) */
     for (int r = c->steps - 1; r >= 0; --r) {
-        float *rec = c->record + ((long)r * B + b) * width * n;
-        const float *L = c->signal + ((long)r * B + b) * n;
+        float *rec = c->record + ((long)b * c->capacity + r) * width * n;
+        const float *L = c->signal + ((long)b * c->capacity + r) * n;
         const float *entry[MAX_COMPONENTS * MAX_COMPONENTS + 2 * MAX_COMPONENTS];
         for (int e = 0; e < entries; ++e) entry[e] = c->record_row[e] < 0 ? fixed + e * n : rec + c->record_row[e] * n;
         INDEPENDENT_ITERATIONS
@@ -190,8 +190,8 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
     enum { BLOCK = 512 };
     int active[BLOCK];
     for (int r = 0; r < c->steps; ++r) {
-        const float *x = c->pre + (long)r * c->pre_step_stride + (long)b * n_pre;
-        const float *W = c->record + ((long)r * B + b) * width * n;
+        const float *x = c->pre + (long)r * c->pre_step_stride + (long)b * c->pre_sequence_stride;
+        const float *W = c->record + ((long)b * c->capacity + r) * width * n;
         for (int first = 0; first < n_pre; first += BLOCK) {
             const int last = first + BLOCK < n_pre ? first + BLOCK : n_pre;
             const int count = plasticity_nonzero(x + first, last - first, active);

@@ -12,6 +12,7 @@ struct BenchNetwork: ParsableCommand {
     @Option var repeats = 5
     @Option(help: "Comma-separated thread counts (the batch is split over threads).") var threads = "1"
     @Option(help: "Override T (steps per sequence).") var steps: Int?
+    @Option(help: "Override the batch size B.") var batch: Int?
     @Option(help: "Comma-separated input spike probabilities per step (default: each config's, 0.05).") var inputRates: String?
     @Option(help: "Comma-separated chunk lengths K of time-chunked exact traces; 0 is step by step.") var chunks = "0,100"
     @Option(help: "Comma-separated fractions of hidden neurons that can fire (the others get no input weights, so stay silent).")
@@ -58,6 +59,7 @@ struct BenchNetwork: ParsableCommand {
             for (rate, fraction) in (rates ?? [base.rate]).flatMap({ r in fractions.map { (r, $0) } }) {
             var setup = base
             setup.rate = rate
+            setup.batch = batch ?? setup.batch
             let T = steps ?? 1000
             let spec = NetworkSpec(inputs: setup.inputs, hidden: [.init(setup.model, neurons: setup.neurons, recurrent: true)],
                                    outputs: setup.outputs, kappa: exp(-1.0 / 20))

@@ -74,8 +74,10 @@ import PlasticityTestSupport
         let kernel = try compile(c.spec)
         let step = try Self.gradients(c.spec, kernel: kernel, chunk: 0)
         let chunked = try Self.gradients(c.spec, kernel: kernel, chunk: chunk)
-        #expect(chunked.loss == step.loss)
-        #expect(chunked.readout == step.readout)
+        // The loss and readout sums run sequence by sequence per chunk, so their order depends on K.
+        #expect(abs(chunked.loss - step.loss) <= 1e-9 * abs(step.loss))
+        let readout = worstMismatch(chunked.readout.doubles, step.readout.doubles, rtol: 1e-4, floor: 1)
+        #expect(readout.ratio <= 1, "readout: \(readout)")
         for (t, (a, b)) in zip(chunked.tensors, step.tensors).enumerated() {
             let e = worstMismatch(a.doubles, b.doubles, rtol: 1e-4, floor: 1)
             #expect(e.ratio <= 1, "tensor \(t): \(e)")

@@ -31,20 +31,22 @@ struct CNetworkGenerator {
             w.line("const int K = net->chunk_steps; /* > 0: traces advance once per chunk of K steps */")
             w.line("net->failed_step = -1;")
             w.line("net->failed_tensor = PLASTICITY_TENSOR_NONE;")
+            w.comment("sequences are independent: each runs a chunk (step by step: the whole of T) on its own, so that")
+            w.comment("its traces and chunk rows stay in cache from the step that writes them to the pass that reads them")
             w.block("for (int t0 = 0; t0 < T; t0 += K > 0 ? K : T)") {
                 w.line("const int t1 = K > 0 && t0 + K < T ? t0 + K : T;")
-                w.block("if (K > 0)") {
-                    w.comment("the chunk's presynaptic rows start with the spikes from before it")
-                    for l in 0..<L {
-                        w.line("net->layers[\(l)].chunk_first = t0;")
-                        emitKeepSpikes(w, layer: l, slot: "0")
+                for l in 0..<L { w.line("net->layers[\(l)].chunk_first = t0;") }
+                w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
+                    w.block("if (K > 0)") {
+                        w.comment("the chunk's presynaptic rows start with the spikes from before it")
+                        for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "0") }
                     }
-                }
-                w.block("for (int t = t0; t < t1; ++t)") {
-                    emitStep(w)
-                }
-                w.block("if (K > 0)") {
-                    for l in 0..<L { emitChunkEnd(w, layer: l) }
+                    w.block("for (int t = t0; t < t1; ++t)") {
+                        emitStep(w)
+                    }
+                    w.block("if (K > 0)") {
+                        for l in 0..<L { emitChunkEnd(w, layer: l) }
+                    }
                 }
             }
             w.block("if (K > 0)") {
@@ -64,53 +66,40 @@ struct CNetworkGenerator {
         }
     }
 
-    /// One step t: layers, finiteness, readout, loss, learning signals, gradients. Step by step, one
-    /// sequence at a time: the traces a sequence's layer step writes are still in cache when its
-    /// gradient term L ē reads them (sequences are independent within a step). Chunked, the traces
-    /// wait for the chunk's end, and stepping the layers over the whole slice at once measured faster.
+    /// One step t of sequence b: layers, finiteness, readout, loss, learning signal, gradients.
     private func emitStep(_ w: CWriter) {
         let L = layers.count
-        w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
-            w.block("if (K == 0 || b == net->batch_begin)") {
-                w.line("const int b_end = K == 0 ? b + 1 : net->batch_end;")
-                w.comment("hidden layers, bottom up: layer l+1 reads the spikes layer l emitted at this step")
-                for (l, layer) in layers.enumerated() {
-                    let input = l == 0 ? "net->input + (long)t * B * net->n_in" : "net->layers[\(l - 1)].spike"
-                    w.line("layer\(l)_step(&net->layers[\(l)], t, \(input), b, b_end);")
-                    w.block("") {
-                        w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
-                        w.line("const long per_sequence = (long)a->n * \(layer.model.states.count);")
-                        w.block("if (!plasticity_all_finite(a->state + b * per_sequence, (b_end - b) * per_sequence))") {
-                            w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LAYER_STATE + \(l); return 1;")
-                        }
-                    }
-                }
-                w.block("if (K > 0)") {
-                    for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "t - t0 + 1", first: "b", count: "b_end - b") }
+        w.comment("hidden layers, bottom up: layer l+1 reads the spikes layer l emitted at this step")
+        for (l, layer) in layers.enumerated() {
+            let input = l == 0 ? "net->input + (long)t * B * net->n_in" : "net->layers[\(l - 1)].spike"
+            w.line("layer\(l)_step(&net->layers[\(l)], t, \(input), b, b + 1);")
+            w.block("") {
+                w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
+                w.line("const long per_sequence = (long)a->n * \(layer.model.states.count);")
+                w.block("if (!plasticity_all_finite(a->state + b * per_sequence, per_sequence))") {
+                    w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LAYER_STATE + \(l); return 1;")
                 }
             }
-            w.block("if (K > 0)") {
-                w.comment("steps without a loss have no learning signal")
-                for l in 0..<L {
-                    w.line("plasticity_fill(net->layers[\(l)].chunk_signal + ((long)(t - t0) * B + b) * net->layers[\(l)].n, net->layers[\(l)].n, 0.0f);")
-                }
-            }
-            emitReadoutAndLoss(w)
-            emitGradients(w)
         }
+        w.block("if (K > 0)") {
+            for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "t - t0 + 1") }
+            w.comment("steps without a loss have no learning signal")
+            for l in 0..<L {
+                w.line("plasticity_fill(net->layers[\(l)].chunk_signal + ((long)b * K + t - t0) * net->layers[\(l)].n, net->layers[\(l)].n, 0.0f);")
+            }
+        }
+        emitReadoutAndLoss(w)
+        emitGradients(w)
         w.block("if (!(net->loss_sum == net->loss_sum) || net->loss_sum - net->loss_sum != 0.0)") {
             w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LOSS; return 1;")
         }
     }
 
-    /// Copies layer l's spikes of sequences [first, first + count) into slot `slot` of its chunk rows
-    /// (by default the call's whole slice).
-    private func emitKeepSpikes(_ w: CWriter, layer l: Int, slot: String,
-                                first: String = "a->batch_begin", count: String = "a->batch_end - a->batch_begin") {
+    /// Copies layer l's spikes of sequence b into slot `slot` of its chunk rows.
+    private func emitKeepSpikes(_ w: CWriter, layer l: Int, slot: String) {
         w.block("") {
             w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
-            w.line("float *row = a->chunk_spikes + (long)(\(slot)) * B * a->n;")
-            w.line("plasticity_copy(row + (long)\(first) * a->n, a->spike + (long)\(first) * a->n, (\(count)) * a->n);")
+            w.line("plasticity_copy(a->chunk_spikes + ((long)b * (K + 1) + \(slot)) * a->n, a->spike + (long)b * a->n, a->n);")
         }
     }
 
@@ -118,8 +107,9 @@ struct CNetworkGenerator {
     private func emitChunkArguments(_ w: CWriter, layer l: Int) {
         w.line("plasticity_layer_args *a = &net->layers[\(l)];")
         w.line("plasticity_chunk_args c; /* every field set: an initializer would make TinyCC call memset */")
-        w.line("c.batch = B; c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.b_end = 0; c.shared = 0; c.kappa = kappa;")
-        w.line("c.record = 0; c.record_row = 0; c.record_constant = 0; c.propagator = 0; c.signal = a->chunk_signal; c.pre = 0; c.pre_step_stride = 0;")
+        w.line("c.batch = B; c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.b_end = 0; c.capacity = K; c.shared = 0; c.kappa = kappa;")
+        w.line("c.record = 0; c.record_row = 0; c.record_constant = 0; c.propagator = 0; c.signal = a->chunk_signal;")
+        w.line("c.pre = 0; c.pre_step_stride = 0; c.pre_sequence_stride = 0;")
         w.line("c.shared_eps = 0; c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0;")
     }
 
@@ -152,36 +142,36 @@ struct CNetworkGenerator {
         w.line("c.record_row = layer\(l)_record_row\(owner); c.record_constant = layer\(l)_record_constant\(owner);")
     }
 
-    /// The end of a chunk of layer l: per sequence, the propagators of each recorded channel,
+    /// The end of a chunk of layer l for sequence b: the propagators of each recorded channel,
     /// then every projection's synapses.
     private func emitChunkEnd(_ w: CWriter, layer l: Int) {
         let layout = layers[l].layout
         w.block("") {
             emitChunkArguments(w, layer: l)
             w.line("c.steps = t1 - t0;")
-            w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
-                w.line("c.b = b;")
-                for p in layout.chunkRecordOwners {
-                    emitChunkRecordArguments(w, layer: l, owner: p)
-                    emitChunkSums(w, projection: p)
-                    w.line("net->chunk_coefficients(&c);")
+            w.line("c.b = b;")
+            for p in layout.chunkRecordOwners {
+                emitChunkRecordArguments(w, layer: l, owner: p)
+                emitChunkSums(w, projection: p)
+                w.line("net->chunk_coefficients(&c);")
+            }
+            for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
+                let owner = layout.chunkRecordOwner(of: p)
+                // (first row, step stride, sequence stride, n_pre); chunk spikes are [batch][K+1][n]
+                let (pre, step, sequence, count): (String, String, String, String)
+                switch projection.source {
+                case .recurrent: (pre, step, sequence, count) = ("a->chunk_spikes", "a->n", "(long)(K + 1) * a->n", "a->n")
+                case .input where l == 0: (pre, step, sequence, count) = ("net->input + (long)t0 * B * net->n_in", "(long)B * net->n_in", "net->n_in", "a->n_in")
+                case .input: (pre, step, sequence, count) = ("net->layers[\(l - 1)].chunk_spikes + a->n_in", "a->n_in", "(long)(K + 1) * a->n_in", "a->n_in")
                 }
-                for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
-                    let owner = layout.chunkRecordOwner(of: p)
-                    let (pre, stride, count): (String, String, String)
-                    switch projection.source {
-                    case .recurrent: (pre, stride, count) = ("a->chunk_spikes", "(long)B * a->n", "a->n")
-                    case .input where l == 0: (pre, stride, count) = ("net->input + (long)t0 * B * net->n_in", "(long)B * net->n_in", "a->n_in")
-                    case .input: (pre, stride, count) = ("net->layers[\(l - 1)].chunk_spikes + (long)B * a->n_in", "(long)B * a->n_in", "a->n_in")
-                    }
-                    emitChunkRecordArguments(w, layer: l, owner: owner)
-                    w.line("c.n_pre = \(count); c.shared = \(projection.sharedCount); c.pre = \(pre); c.pre_step_stride = \(stride);")
-                    w.comment("eligibility_vector: x-bar, then, past the shared blocks, the per-synapse components")
-                    w.line("c.shared_eps = a->eligibility_vector[\(p)]; c.eps = c.shared_eps + (long)B * c.n_pre * \(projection.sharedBlocks * projection.sharedCount);")
-                    w.line("c.ebar = a->eligibility_trace[\(p)]; c.grad = a->chunk_gradient[\(p)];")
-                    emitChunkSums(w, projection: p)
-                    w.line("net->chunk_synapses(&c);")
-                }
+                emitChunkRecordArguments(w, layer: l, owner: owner)
+                w.line("c.n_pre = \(count); c.shared = \(projection.sharedCount); c.pre = \(pre);")
+                w.line("c.pre_step_stride = \(step); c.pre_sequence_stride = \(sequence);")
+                w.comment("eligibility_vector: x-bar, then, past the shared blocks, the per-synapse components")
+                w.line("c.shared_eps = a->eligibility_vector[\(p)]; c.eps = c.shared_eps + (long)B * c.n_pre * \(projection.sharedBlocks * projection.sharedCount);")
+                w.line("c.ebar = a->eligibility_trace[\(p)]; c.grad = a->chunk_gradient[\(p)];")
+                emitChunkSums(w, projection: p)
+                w.line("net->chunk_synapses(&c);")
             }
         }
     }
@@ -260,7 +250,7 @@ struct CNetworkGenerator {
             w.block("") {
                 w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
                 w.line("const int nl = a->n;")
-                w.line("float *signal = K > 0 ? a->chunk_signal + ((long)(t - t0) * B + b) * nl : net->learning_signal + (long)\(l) * net->n_max;")
+                w.line("float *signal = K > 0 ? a->chunk_signal + ((long)b * K + t - t0) * nl : net->learning_signal + (long)\(l) * net->n_max;")
                 w.line("const float *feedback = net->feedback[\(l)];")
                 if l == last {
                     w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_ERROR && !feedback)") {
@@ -276,7 +266,7 @@ struct CNetworkGenerator {
                         w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_BACKWARD)") {
                             w.comment("same-step path: spike j of layer l, input current of layer l+1 neuron i, its spike, through projection 0 of layer l+1")
                             w.line("const plasticity_layer_args *up = &net->layers[\(l + 1)];")
-                            w.line("const float *above = K > 0 ? up->chunk_signal + ((long)(t - t0) * B + b) * up->n : net->learning_signal + (long)\(l + 1) * net->n_max;")
+                            w.line("const float *above = K > 0 ? up->chunk_signal + ((long)b * K + t - t0) * up->n : net->learning_signal + (long)\(l + 1) * net->n_max;")
                             w.line("const float *gain = up->instant_gain + (long)b * up->n;")
                             w.line("for (int i = 0; i < up->n; ++i) s += up->weights[0][(long)i * nl + j] * gain[i] * above[i];")
                         }
