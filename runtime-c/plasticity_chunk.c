@@ -14,12 +14,13 @@
  * x_i^r ≠ 0 (spikes). Exact up to float reassociation; checked against the step-by-step kernel
  * (ChunkedTraceTests).
  *
- * Layouts in chunk mode, [n] innermost so that every loop runs over neurons j contiguously:
- *   record      [batch][K][width][n]   the entries of D (m·m), c (m), ψ (m) that are not constants, at
+ * Layouts in chunk mode, [n] innermost so that every loop runs over neurons j contiguously; record,
+ * propagator and signal are the calling slice's rows, reused by one sequence after another:
+ *   record      [K][width][n]          the entries of D (m·m), c (m), ψ (m) that are not constants, at
  *                                      record_row; overwritten by W: Wε (m), Wē, WG, WΣe, WΣē
- *   propagator  [batch][2m·m + 6m + 3][n]  F (m·m), a (m), g (m), λ, gΣe (m), gΣē (m), λΣē, κ^K, then
+ *   propagator  [2m·m + 6m + 3][n]       F (m·m), a (m), g (m), λ, gΣe (m), gΣē (m), λΣē, κ^K, then
  *                                      the constant entries of (D, c, ψ) as rows
- *   signal      [batch][K][n]           L
+ *   signal      [K][n]                  L
  *   shared_eps  [batch][n_pre][s]       the s leading components shared by all neurons: x̄ (presynaptic traces)
  *   eps         [batch][n_pre][m − s][n]  the per-synapse components
  *   ebar, ebarsum [batch][n_pre][n]
@@ -44,9 +45,9 @@ int plasticity_chunk_propagator_width(int m) { return 2 * m * m + 6 * m + 3; }
 /* The backward sweep r = t1 … t0+1 over one channel's record: W(r) in place of (D, c, ψ), and the
  * chunk's propagator Ψ. Row vectors of Ψ: ε-block F, ē-row (a, κ^{t1-r}), accumulator rows (g, λ). */
 ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m, const int sums_e, const int sums_ebar) {
-    const int n = c->n, B = c->batch, b = c->b, width = c->width;
+    const int n = c->n, width = c->width;
     const float kappa = c->kappa;
-    float *prop = c->propagator + (long)b * plasticity_chunk_propagator_width(m) * n;
+    float *prop = c->propagator;
     float *F = prop, *A = F + m * m * n, *G = A + m * n, *lam = G + m * n, *GE = lam + n, *GS = GE + m * n;
     float *lamS = GS + m * n, *kpow = lamS + n, *fixed = kpow + n;
     const int entries = m * m + 2 * m;
@@ -56,8 +57,8 @@ ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m, con
     for (int j = 0; j < n; ++j) lam[j] = 0.0f;
     float power = 1.0f, summedLeak = 0.0f;   /* κ^{t1-r}, and λ of Σē (the same for every neuron) */
     for (int r = c->steps - 1; r >= 0; --r) {
-        float *rec = c->record + ((long)b * c->capacity + r) * width * n;
-        const float *L = c->signal + ((long)b * c->capacity + r) * n;
+        float *rec = c->record + (long)r * width * n;
+        const float *L = c->signal + (long)r * n;
         const float *entry[MAX_COMPONENTS * MAX_COMPONENTS + 2 * MAX_COMPONENTS];
         for (int e = 0; e < entries; ++e) entry[e] = c->record_row[e] < 0 ? fixed + e * n : rec + c->record_row[e] * n;
         INDEPENDENT_ITERATIONS
@@ -168,7 +169,7 @@ ALWAYS_INLINE void propagate_row(const int n, const int m, const int shared, con
  * inputs of the chunk through W (once per nonzero presynaptic entry and step). */
 ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const int shared) {
     const int n = c->n, n_pre = c->n_pre, B = c->batch, b = c->b, width = c->width, r_m = m - shared;
-    const float *prop = c->propagator + (long)b * plasticity_chunk_propagator_width(m) * n;
+    const float *prop = c->propagator;
     const float *F = prop, *A = F + m * m * n, *G = A + m * n, *lam = G + m * n, *GE = lam + n, *GS = GE + m * n;
     const float *lamS = GS + m * n, *kpow = lamS + n;
     const long plane = (long)n_pre * n;
@@ -191,7 +192,7 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
     int active[BLOCK];
     for (int r = 0; r < c->steps; ++r) {
         const float *x = c->pre + (long)r * c->pre_step_stride + (long)b * c->pre_sequence_stride;
-        const float *W = c->record + ((long)b * c->capacity + r) * width * n;
+        const float *W = c->record + (long)r * width * n;
         for (int first = 0; first < n_pre; first += BLOCK) {
             const int last = first + BLOCK < n_pre ? first + BLOCK : n_pre;
             const int count = plasticity_nonzero(x + first, last - first, active);

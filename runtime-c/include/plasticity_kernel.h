@@ -44,14 +44,14 @@
 /* One call of the chunk primitives: projection (or channel) data of one sequence b. */
 typedef struct plasticity_chunk_args {
     int batch, n, n_pre, m, width, steps, b, b_end;   /* steps: this chunk's; b_end: flush only */
-    int capacity;               /* K, the steps the chunk buffers hold per sequence */
     int shared;                 /* the leading components of ε that are presynaptic traces (s_p) */
     float kappa;
-    float *record;              /* [batch][K][width][n]: the recorded entries of D, c, ψ per step; then W */
+    /* record, propagator, signal: the calling slice's rows, reused by each of its sequences in turn */
+    float *record;              /* [K][width][n]: the recorded entries of D, c, ψ per step; then W */
     const int *record_row;      /* [m·m + 2m]: the record row of entry e of (D row-major, c, ψ); −1: constant */
     const float *record_constant;   /* [m·m + 2m]: the values of the constant entries */
-    float *propagator;          /* [batch][2m·m + 6m + 3][n]: Ψ's rows, then the constant entries as rows */
-    const float *signal;        /* [batch][K][n]: learning signal L */
+    float *propagator;          /* [2m·m + 6m + 3][n]: Ψ's rows, then the constant entries as rows */
+    const float *signal;        /* [K][n]: learning signal L */
     const float *pre;           /* presynaptic activity of the chunk's first step, sequence 0: a row of n_pre */
     long pre_step_stride;       /* floats from one step's row to the next */
     long pre_sequence_stride;   /* floats from one sequence's row to the next */
@@ -99,9 +99,10 @@ typedef struct plasticity_layer_args {
     /* Chunk mode (0 when off): */
     int chunk_steps;                /* K */
     int chunk_first;                /* the step t0 the current chunk starts at */
-    /* Sequence-major: a chunk runs one sequence at a time, and its rows stay together in cache. */
+    /* A chunk runs one sequence at a time, so the chunk rows are scratch of the slice: a call uses the
+     * block of its batch_begin, for each of its sequences in turn, and that block stays in cache. */
     float *chunk_record[PLASTICITY_MAX_PROJECTIONS];       /* [batch][K][width][n] per projection; projections on one channel share it */
-    float *chunk_propagator[PLASTICITY_MAX_PROJECTIONS];
+    float *chunk_propagator[PLASTICITY_MAX_PROJECTIONS];   /* [batch][2m·m + 6m + 3][n] */
     float *chunk_signal;            /* [batch][K][n] */
     float *chunk_spikes;            /* [batch][K+1][n]: z^{t0-1}, z^{t0}, …: the presynaptic rows of the chunk */
     float *chunk_gradient[PLASTICITY_MAX_PROJECTIONS];     /* [n_pre][n], private to the calling thread */

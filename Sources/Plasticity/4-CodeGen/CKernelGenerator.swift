@@ -454,7 +454,7 @@ struct CKernelGenerator {
         for p in layout.chunkRecordOwners {
             let projection = layout.projections[p]
             let values = plan.chunkRecordEntries(channel: projection.channel, components: projection.components)
-            w.line("float *record\(p) = a->chunk_record[\(p)] + ((long)b * a->chunk_steps + t - a->chunk_first) * \(projection.recordWidth) * n;")
+            w.line("float *record\(p) = a->chunk_record[\(p)] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * \(projection.recordWidth) * n;")
             for (entry, v) in zip(projection.recordEntries, values) {
                 if case .recorded(let row) = entry { rows.emitCopy(w, to: "record\(p) + (long)\(row) * n", v) }
             }

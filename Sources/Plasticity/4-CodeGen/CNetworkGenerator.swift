@@ -85,7 +85,7 @@ struct CNetworkGenerator {
             for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "t - t0 + 1") }
             w.comment("steps without a loss have no learning signal")
             for l in 0..<L {
-                w.line("plasticity_fill(net->layers[\(l)].chunk_signal + ((long)b * K + t - t0) * net->layers[\(l)].n, net->layers[\(l)].n, 0.0f);")
+                w.line("plasticity_fill(net->layers[\(l)].chunk_signal + ((long)net->batch_begin * K + t - t0) * net->layers[\(l)].n, net->layers[\(l)].n, 0.0f);")
             }
         }
         emitReadoutAndLoss(w)
@@ -99,7 +99,7 @@ struct CNetworkGenerator {
     private func emitKeepSpikes(_ w: CWriter, layer l: Int, slot: String) {
         w.block("") {
             w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
-            w.line("plasticity_copy(a->chunk_spikes + ((long)b * (K + 1) + \(slot)) * a->n, a->spike + (long)b * a->n, a->n);")
+            w.line("plasticity_copy(a->chunk_spikes + ((long)net->batch_begin * (K + 1) + \(slot)) * a->n, a->spike + (long)b * a->n, a->n);")
         }
     }
 
@@ -107,8 +107,9 @@ struct CNetworkGenerator {
     private func emitChunkArguments(_ w: CWriter, layer l: Int) {
         w.line("plasticity_layer_args *a = &net->layers[\(l)];")
         w.line("plasticity_chunk_args c; /* every field set: an initializer would make TinyCC call memset */")
-        w.line("c.batch = B; c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.b_end = 0; c.capacity = K; c.shared = 0; c.kappa = kappa;")
-        w.line("c.record = 0; c.record_row = 0; c.record_constant = 0; c.propagator = 0; c.signal = a->chunk_signal;")
+        w.line("c.batch = B; c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.b_end = 0; c.shared = 0; c.kappa = kappa;")
+        w.comment("the slice's chunk rows: the block of its first sequence")
+        w.line("c.record = 0; c.record_row = 0; c.record_constant = 0; c.propagator = 0; c.signal = a->chunk_signal + (long)net->batch_begin * K * a->n;")
         w.line("c.pre = 0; c.pre_step_stride = 0; c.pre_sequence_stride = 0;")
         w.line("c.shared_eps = 0; c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0;")
     }
@@ -138,7 +139,9 @@ struct CNetworkGenerator {
     /// The record and propagator of the channel whose record projection `owner` of layer l writes.
     private func emitChunkRecordArguments(_ w: CWriter, layer l: Int, owner: Int) {
         let projection = layers[l].layout.projections[owner]
-        w.line("c.m = \(projection.components.count); c.width = \(projection.recordWidth); c.record = a->chunk_record[\(owner)]; c.propagator = a->chunk_propagator[\(owner)];")
+        let m = projection.components.count
+        w.line("c.m = \(m); c.width = \(projection.recordWidth); c.record = a->chunk_record[\(owner)] + (long)net->batch_begin * K * c.width * a->n;")
+        w.line("c.propagator = a->chunk_propagator[\(owner)] + (long)net->batch_begin * \(KernelLayout.chunkPropagatorWidth(m)) * a->n;")
         w.line("c.record_row = layer\(l)_record_row\(owner); c.record_constant = layer\(l)_record_constant\(owner);")
     }
 
@@ -157,12 +160,12 @@ struct CNetworkGenerator {
             }
             for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
                 let owner = layout.chunkRecordOwner(of: p)
-                // (first row, step stride, sequence stride, n_pre); chunk spikes are [batch][K+1][n]
+                // (first row, step stride, sequence stride, n_pre); chunk spikes: the slice's rows, [K+1][n]
                 let (pre, step, sequence, count): (String, String, String, String)
                 switch projection.source {
-                case .recurrent: (pre, step, sequence, count) = ("a->chunk_spikes", "a->n", "(long)(K + 1) * a->n", "a->n")
+                case .recurrent: (pre, step, sequence, count) = ("a->chunk_spikes + (long)net->batch_begin * (K + 1) * a->n", "a->n", "0", "a->n")
                 case .input where l == 0: (pre, step, sequence, count) = ("net->input + (long)t0 * B * net->n_in", "(long)B * net->n_in", "net->n_in", "a->n_in")
-                case .input: (pre, step, sequence, count) = ("net->layers[\(l - 1)].chunk_spikes + a->n_in", "a->n_in", "(long)(K + 1) * a->n_in", "a->n_in")
+                case .input: (pre, step, sequence, count) = ("net->layers[\(l - 1)].chunk_spikes + ((long)net->batch_begin * (K + 1) + 1) * a->n_in", "a->n_in", "0", "a->n_in")
                 }
                 emitChunkRecordArguments(w, layer: l, owner: owner)
                 w.line("c.n_pre = \(count); c.shared = \(projection.sharedCount); c.pre = \(pre);")
@@ -250,7 +253,7 @@ struct CNetworkGenerator {
             w.block("") {
                 w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
                 w.line("const int nl = a->n;")
-                w.line("float *signal = K > 0 ? a->chunk_signal + ((long)b * K + t - t0) * nl : net->learning_signal + (long)\(l) * net->n_max;")
+                w.line("float *signal = K > 0 ? a->chunk_signal + ((long)net->batch_begin * K + t - t0) * nl : net->learning_signal + (long)\(l) * net->n_max;")
                 w.line("const float *feedback = net->feedback[\(l)];")
                 if l == last {
                     w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_ERROR && !feedback)") {
@@ -266,7 +269,7 @@ struct CNetworkGenerator {
                         w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_BACKWARD)") {
                             w.comment("same-step path: spike j of layer l, input current of layer l+1 neuron i, its spike, through projection 0 of layer l+1")
                             w.line("const plasticity_layer_args *up = &net->layers[\(l + 1)];")
-                            w.line("const float *above = K > 0 ? up->chunk_signal + ((long)b * K + t - t0) * up->n : net->learning_signal + (long)\(l + 1) * net->n_max;")
+                            w.line("const float *above = K > 0 ? up->chunk_signal + ((long)net->batch_begin * K + t - t0) * up->n : net->learning_signal + (long)\(l + 1) * net->n_max;")
                             w.line("const float *gain = up->instant_gain + (long)b * up->n;")
                             w.line("for (int i = 0; i < up->n; ++i) s += up->weights[0][(long)i * nl + j] * gain[i] * above[i];")
                         }

@@ -203,7 +203,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
             plasticity_copy(instant_gain + (long)b * n, row_gain33, n);
         }
         if (chunked) {
-            float *record0 = a->chunk_record[0] + ((long)b * a->chunk_steps + t - a->chunk_first) * 6 * n;
+            float *record0 = a->chunk_record[0] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * 6 * n;
             plasticity_copy(record0 + (long)0 * n, row_t4, n);
             plasticity_copy(record0 + (long)1 * n, row_t6, n);
             plasticity_copy(record0 + (long)2 * n, row_t2, n);

@@ -129,7 +129,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
             plasticity_copy(instant_gain + (long)b * n, row_gain10, n);
         }
         if (chunked) {
-            float *record0 = a->chunk_record[0] + ((long)b * a->chunk_steps + t - a->chunk_first) * 5 * n;
+            float *record0 = a->chunk_record[0] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * 5 * n;
             plasticity_copy(record0 + (long)0 * n, row_t0, n);
         }
         if (!chunked) for (int j = 0; j < n; ++j) {
