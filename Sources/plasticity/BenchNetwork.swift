@@ -17,7 +17,8 @@ struct BenchNetwork: ParsableCommand {
     @Option(help: "Comma-separated chunk lengths K of time-chunked exact traces; 0 is step by step.") var chunks = "0,100"
     @Option(help: "Comma-separated fractions of hidden neurons that can fire (the others get no input weights, so stay silent).")
     var activeFractions = "1"
-    @Flag var json = false
+    @Flag(help: "Print JSON instead of the markdown table.") var json = false
+    @Option(help: "Also write the rows as JSON to this file (atomically), from the same run as the table.") var jsonFile: String?
 
     struct Setup { var name: String; var inputs: Int; var model: NeuronModel; var neurons: Int; var outputs: Int; var batch: Int; var rate: Double }
     static let setups: [String: Setup] = [
@@ -108,10 +109,9 @@ struct BenchNetwork: ParsableCommand {
             }
             }
         }
-        if json {
-            let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-        }
+        let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
+        if json { print(String(decoding: data, as: UTF8.self)) }
+        if let jsonFile { try data.write(to: URL(fileURLWithPath: jsonFile), options: .atomic) }
     }
 }
 
