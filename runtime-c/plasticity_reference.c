@@ -38,8 +38,9 @@ int plasticity_reference_eprop(plasticity_reference_args *r) {
     if (!all || !active) { free(all); free(active); return -1; }
     float *signal = all + per_b * (size_t)B;
     r->loss = 0;
-    for (int t = 0; t < T; ++t) {
-        for (int b = 0; b < B; ++b) {
+    /* One sequence at a time, as the generated kernels: its traces stay in cache from step to step. */
+    for (int b = 0; b < B; ++b) {
+        for (int t = 0; t < T; ++t) {
             float *p = all + per_b * (size_t)b;
             float *v = p, *a = v + n, *z_prev = a + n, *z = z_prev + n, *sg_prev = z + n;
             float *xbar_in = sg_prev + n, *xbar_rec = xbar_in + n_in, *xbar_in_prev = xbar_rec + n, *xbar_rec_prev = xbar_in_prev + n_in;
