@@ -98,7 +98,7 @@ struct BenchNetwork: ParsableCommand {
                 let synapses = Double(setup.neurons * (setup.inputs + setup.neurons) * setup.batch * T)
                 let spikesPerStep = variant.simulation.layers[0].spikeCount.map { Double($0.array.reduce(0, +)) / Double(T * setup.batch * setup.neurons) } ?? .nan
                 rows.append(["config": name, "backend": variant.backend, "chunk": variant.chunk, "threads": variant.threads, "input_rate": rate,
-                             "active_fraction": fraction, "hidden_rate": spikesPerStep, "seconds_per_batch": median, "seconds_all": variant.seconds,
+                             "active_fraction": fraction, "hidden_rate": spikesPerStep.isFinite ? spikesPerStep : NSNull(), "seconds_per_batch": median, "seconds_all": variant.seconds,
                              "synapse_updates_per_second": synapses / median,
                              "compile_ms": variant.compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch])
                 if !json {
