@@ -23,7 +23,8 @@
  *   weights_transposed[p] [n_pre][n]                Wᵀ, refreshed by the caller before each call (event-driven input adds rows)
  *   work                [batch][rows][n]            scratch rows: channel currents (C), next spikes, the neuron
  *                                                   body's rows; a call uses only the block of its batch_begin
- *   active              [Σ_p n_pre]                 scratch: active presynaptic indices (event-driven input)
+ *   active              [max(Σ_p n_pre, n)]         scratch: active presynaptic indices (event-driven input); a
+ *                                                   network kernel's readout also gathers the last layer's spikes in it
  *
  * Chunk mode (network kernels with chunk_steps = K > 0; runtime-c/plasticity_chunk.c): the forward
  * pass records the local Jacobians of K steps and the traces advance once per chunk. Then the

@@ -205,7 +205,12 @@ struct CNetworkGenerator {
         w.line("if (net->readout_bias_trace_sum) net->readout_bias_trace_sum[b] += net->readout_bias_trace[b];")
         w.comment("W_out z + b over the nonzero z only, as rows of W_out transposed: the same sums, since zeros add nothing")
         w.line("for (int o = 0; o < n_out; ++o) err[o] = net->readout_bias[o];")
-        w.line("for (int j = 0; j < n_last; ++j) if (z[j] != 0.0f) plasticity_axpy(err, net->readout_weights_transposed + (long)j * n_out, n_out, z[j]);")
+        w.block("") {
+            w.comment("the spikes gathered by the vectorized primitive: a scan of n_last in TinyCC's code costs more")
+            w.line("int *active = net->layers[\(last)].active; /* free: the layer's step is done */")
+            w.line("const int count = plasticity_nonzero(z, n_last, active);")
+            w.line("for (int q = 0; q < count; ++q) { const int j = active[q]; plasticity_axpy(err, net->readout_weights_transposed + (long)j * n_out, n_out, z[j]); }")
+        }
         w.block("for (int o = 0; o < n_out; ++o)") {
             w.line("y[o] = kappa * y[o] + err[o];")
             w.block("if (!plasticity_finite(y[o]))") {

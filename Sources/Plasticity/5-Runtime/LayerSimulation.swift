@@ -46,7 +46,7 @@ public class LayerBuffers {
     public private(set) var parameterEligibilitySum: FloatBuffer?
     public private(set) var parameterEligibilityTraceSum: FloatBuffer?
 
-    /// Scratch for the active presynaptic indices (Σ over projections of n_pre).
+    /// Scratch for the active presynaptic indices (Σ over projections of n_pre, at least n).
     let active: UnsafeMutablePointer<Int32>
 
     deinit { active.deallocate() }
@@ -125,8 +125,8 @@ public class LayerBuffers {
         eligibilityVectors = layout.projections.indices.map { FloatBuffer(count: sizes["eligibility_vector[\($0)]"]!) }
         eligibilityTraces = layout.projections.indices.map { FloatBuffer(count: sizes["eligibility_trace[\($0)]"]!) }
         let presynaptic = layout.projections.reduce(0) { $0 + ($1.source == .input ? inputs : neurons) }
-        active = .allocate(capacity: max(presynaptic, 1))
-        active.initialize(repeating: 0, count: max(presynaptic, 1))
+        active = .allocate(capacity: max(presynaptic, neurons, 1))   // ≥ n: a network's readout gathers spikes in it
+        active.initialize(repeating: 0, count: max(presynaptic, neurons, 1))
         resetSequence()
     }
 

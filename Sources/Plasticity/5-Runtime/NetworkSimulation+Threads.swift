@@ -25,7 +25,7 @@ extension NetworkSimulation {
             readoutBiasGradient = FloatBuffer(count: sim.readoutBiasGradient.count)
             learningSignal = FloatBuffer(count: sim.network.hidden.count * sim.network.hidden.map(\.neurons).max()!)
             active = sim.layers.map { layer in
-                let count = max(layer.layout.projections.reduce(0) { $0 + ($1.source == .input ? layer.inputs : layer.neurons) }, 1)
+                let count = max(layer.layout.projections.reduce(0) { $0 + ($1.source == .input ? layer.inputs : layer.neurons) }, layer.neurons, 1)
                 let pointer = UnsafeMutablePointer<Int32>.allocate(capacity: count)
                 pointer.initialize(repeating: 0, count: count)
                 return pointer
