@@ -198,11 +198,28 @@ typedef void (*plasticity_local_step_fn)(const plasticity_layer_args *, const fl
 typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
 
 /* The indices of the nonzero x_i, in order, and their count. Without branches: spikes are too
- * irregular for the branch predictor. Writes up to n indices (each slot before it is counted). */
+ * irregular for the branch predictor. Writes up to n indices (each slot before it is counted).
+ * With AVX-512 (runtime-c and cc kernels are built for the host), 16 at a time: a compare gives
+ * the mask of x_i != 0 (NaN included, as in the scalar loop), a compress packs their indices in
+ * order, and one store writes 16 slots at count <= i, so below n. */
+#if defined(__AVX512F__) && !defined(PLASTICITY_TINYCC)
+#include <immintrin.h>
+#define PLASTICITY_NONZERO(x, n, indices) \
+    int count = 0, i = 0; \
+    const __m512i lanes_ = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); \
+    for (; i + 16 <= (n); i += 16) { \
+        const __mmask16 live_ = _mm512_cmp_ps_mask(_mm512_loadu_ps((x) + i), _mm512_setzero_ps(), _CMP_NEQ_UQ); \
+        _mm512_storeu_si512((void *)((indices) + count), _mm512_maskz_compress_epi32(live_, _mm512_add_epi32(lanes_, _mm512_set1_epi32(i)))); \
+        count += __builtin_popcount((unsigned)live_); \
+    } \
+    for (; i < (n); ++i) { (indices)[count] = i; count += (x)[i] != 0.0f; } \
+    return count;
+#else
 #define PLASTICITY_NONZERO(x, n, indices) \
     int count = 0; \
     for (int i = 0; i < (n); ++i) { (indices)[count] = i; count += (x)[i] != 0.0f; } \
     return count;
+#endif
 
 #define PLASTICITY_ALL_FINITE(x, n) \
     unsigned bad = 0;   /* exponent bits all set: NaN or ±Inf */ \
