@@ -168,7 +168,7 @@ ALWAYS_INLINE void propagate_row(const int n, const int m, const int shared, con
 /* One projection of sequence b: the chunk's start state through Ψ (once per synapse), then the
  * inputs of the chunk through W (once per nonzero presynaptic entry and step). */
 ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const int shared) {
-    const int n = c->n, n_pre = c->n_pre, B = c->batch, b = c->b, width = c->width, r_m = m - shared;
+    const int n = c->n, n_pre = c->n_pre, b = c->b, width = c->width, r_m = m - shared;
     const float *prop = c->propagator;
     const float *F = prop, *A = F + m * m * n, *G = A + m * n, *lam = G + m * n, *GE = lam + n, *GS = GE + m * n;
     const float *lamS = GS + m * n, *kpow = lamS + n;

@@ -35,7 +35,7 @@
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 9
+#define PLASTICITY_ABI_VERSION 10
 #define PLASTICITY_MAX_PROJECTIONS 8
 #define PLASTICITY_SOURCE_INPUT 0
 #define PLASTICITY_SOURCE_RECURRENT 1
@@ -44,7 +44,7 @@
 
 /* One call of the chunk primitives: projection (or channel) data of one sequence b. */
 typedef struct plasticity_chunk_args {
-    int batch, n, n_pre, m, width, steps, b, b_end;   /* steps: this chunk's; b_end: flush only */
+    int n, n_pre, m, width, steps, b, b_end;   /* steps: this chunk's; b_end: flush only */
     int shared;                 /* the leading components of ε that are presynaptic traces (s_p) */
     float kappa;
     /* record, propagator, signal: the calling slice's rows, reused by each of its sequences in turn */

@@ -107,7 +107,7 @@ struct CNetworkGenerator {
     private func emitChunkArguments(_ w: CWriter, layer l: Int) {
         w.line("plasticity_layer_args *a = &net->layers[\(l)];")
         w.line("plasticity_chunk_args c; /* every field set: an initializer would make TinyCC call memset */")
-        w.line("c.batch = B; c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.b_end = 0; c.shared = 0; c.kappa = kappa;")
+        w.line("c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.b_end = 0; c.shared = 0; c.kappa = kappa;")
         w.comment("the slice's chunk rows: the block of its first sequence")
         w.line("c.record = 0; c.record_row = 0; c.record_constant = 0; c.propagator = 0; c.signal = a->chunk_signal + (long)net->batch_begin * K * a->n;")
         w.line("c.pre = 0; c.pre_step_stride = 0; c.pre_sequence_stride = 0;")
