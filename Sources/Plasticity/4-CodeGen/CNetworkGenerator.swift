@@ -85,7 +85,7 @@ struct CNetworkGenerator {
             for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "t - t0 + 1") }
             w.comment("steps without a loss have no learning signal")
             for l in 0..<L {
-                w.line("plasticity_fill(net->layers[\(l)].chunk_signal + ((long)net->batch_begin * K + t - t0) * net->layers[\(l)].n, net->layers[\(l)].n, 0.0f);")
+                w.line("plasticity_fill(\(sliceRow("net->layers[\(l)].chunk_signal", rows: "K", row: "t - t0", width: "net->layers[\(l)].n")), net->layers[\(l)].n, 0.0f);")
             }
         }
         emitReadoutAndLoss(w)
@@ -95,11 +95,18 @@ struct CNetworkGenerator {
         }
     }
 
+    /// Row `row` of the slice's block of a chunk buffer with `rows` rows of `width` floats per
+    /// sequence: the block of the slice's first sequence, which its sequences reuse in turn.
+    private func sliceRow(_ buffer: String, rows: String, row: String, width: String) -> String {
+        row == "0" ? "\(buffer) + (long)net->batch_begin * \(rows) * \(width)"
+                   : "\(buffer) + ((long)net->batch_begin * \(rows) + \(row)) * \(width)"
+    }
+
     /// Copies layer l's spikes of sequence b into slot `slot` of its chunk rows.
     private func emitKeepSpikes(_ w: CWriter, layer l: Int, slot: String) {
         w.block("") {
             w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
-            w.line("plasticity_copy(a->chunk_spikes + ((long)net->batch_begin * (K + 1) + \(slot)) * a->n, a->spike + (long)b * a->n, a->n);")
+            w.line("plasticity_copy(\(sliceRow("a->chunk_spikes", rows: "(K + 1)", row: slot, width: "a->n")), a->spike + (long)b * a->n, a->n);")
         }
     }
 
@@ -109,7 +116,7 @@ struct CNetworkGenerator {
         w.line("plasticity_chunk_args c; /* every field set: an initializer would make TinyCC call memset */")
         w.line("c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.b_end = 0; c.shared = 0; c.kappa = kappa;")
         w.comment("the slice's chunk rows: the block of its first sequence")
-        w.line("c.record = 0; c.record_row = 0; c.record_constant = 0; c.propagator = 0; c.signal = a->chunk_signal + (long)net->batch_begin * K * a->n;")
+        w.line("c.record = 0; c.record_row = 0; c.record_constant = 0; c.propagator = 0; c.signal = \(sliceRow("a->chunk_signal", rows: "K", row: "0", width: "a->n"));")
         w.line("c.pre = 0; c.pre_step_stride = 0; c.pre_sequence_stride = 0;")
         w.line("c.shared_eps = 0; c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0;")
     }
@@ -140,8 +147,9 @@ struct CNetworkGenerator {
     private func emitChunkRecordArguments(_ w: CWriter, layer l: Int, owner: Int) {
         let projection = layers[l].layout.projections[owner]
         let m = projection.components.count
-        w.line("c.m = \(m); c.width = \(projection.recordWidth); c.record = a->chunk_record[\(owner)] + (long)net->batch_begin * K * c.width * a->n;")
-        w.line("c.propagator = a->chunk_propagator[\(owner)] + (long)net->batch_begin * \(KernelLayout.chunkPropagatorWidth(m)) * a->n;")
+        w.line("c.m = \(m); c.width = \(projection.recordWidth);")
+        w.line("c.record = \(sliceRow("a->chunk_record[\(owner)]", rows: "K", row: "0", width: "c.width * a->n"));")
+        w.line("c.propagator = \(sliceRow("a->chunk_propagator[\(owner)]", rows: "\(KernelLayout.chunkPropagatorWidth(m))", row: "0", width: "a->n"));")
         w.line("c.record_row = layer\(l)_record_row\(owner); c.record_constant = layer\(l)_record_constant\(owner);")
     }
 
@@ -163,9 +171,10 @@ struct CNetworkGenerator {
                 // (first row, step stride, sequence stride, n_pre); chunk spikes: the slice's rows, [K+1][n]
                 let (pre, step, sequence, count): (String, String, String, String)
                 switch projection.source {
-                case .recurrent: (pre, step, sequence, count) = ("a->chunk_spikes + (long)net->batch_begin * (K + 1) * a->n", "a->n", "0", "a->n")
+                case .recurrent: (pre, step, sequence, count) = (sliceRow("a->chunk_spikes", rows: "(K + 1)", row: "0", width: "a->n"), "a->n", "0", "a->n")
                 case .input where l == 0: (pre, step, sequence, count) = ("net->input + (long)t0 * B * net->n_in", "(long)B * net->n_in", "net->n_in", "a->n_in")
-                case .input: (pre, step, sequence, count) = ("net->layers[\(l - 1)].chunk_spikes + ((long)net->batch_begin * (K + 1) + 1) * a->n_in", "a->n_in", "0", "a->n_in")
+                case .input: (pre, step, sequence, count) = (sliceRow("net->layers[\(l - 1)].chunk_spikes", rows: "(K + 1)", row: "1", width: "a->n_in"),
+                                                             "a->n_in", "0", "a->n_in")
                 }
                 emitChunkRecordArguments(w, layer: l, owner: owner)
                 w.line("c.n_pre = \(count); c.shared = \(projection.sharedCount); c.pre = \(pre);")
@@ -258,7 +267,7 @@ struct CNetworkGenerator {
             w.block("") {
                 w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
                 w.line("const int nl = a->n;")
-                w.line("float *signal = K > 0 ? a->chunk_signal + ((long)net->batch_begin * K + t - t0) * nl : net->learning_signal + (long)\(l) * net->n_max;")
+                w.line("float *signal = K > 0 ? \(sliceRow("a->chunk_signal", rows: "K", row: "t - t0", width: "nl")) : net->learning_signal + (long)\(l) * net->n_max;")
                 w.line("const float *feedback = net->feedback[\(l)];")
                 if l == last {
                     w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_ERROR && !feedback)") {
@@ -274,7 +283,7 @@ struct CNetworkGenerator {
                         w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_BACKWARD)") {
                             w.comment("same-step path: spike j of layer l, input current of layer l+1 neuron i, its spike, through projection 0 of layer l+1")
                             w.line("const plasticity_layer_args *up = &net->layers[\(l + 1)];")
-                            w.line("const float *above = K > 0 ? up->chunk_signal + ((long)net->batch_begin * K + t - t0) * up->n : net->learning_signal + (long)\(l + 1) * net->n_max;")
+                            w.line("const float *above = K > 0 ? \(sliceRow("up->chunk_signal", rows: "K", row: "t - t0", width: "up->n")) : net->learning_signal + (long)\(l + 1) * net->n_max;")
                             w.line("const float *gain = up->instant_gain + (long)b * up->n;")
                             w.line("for (int i = 0; i < up->n; ++i) s += up->weights[0][(long)i * nl + j] * gain[i] * above[i];")
                         }
