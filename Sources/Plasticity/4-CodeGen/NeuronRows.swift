@@ -83,9 +83,8 @@ final class NeuronRows {
         return "row_const\(rowCount - 1)"
     }
 
-    /// Declares the literal rows and fills them (once per call, before the loop over sequences).
-    /// Rows of literals in `work`, filled only where `fill` (a C condition) holds, so that calls
-    /// sharing the block fill them once.
+    /// Declares the rows of literals in `work`, filled only where `fill` (a C condition) holds, so
+    /// that the calls sharing the block fill them once.
     func emitConstantRows(_ w: CWriter, fill: String) {
         for (_, row) in constants { w.line("float *row_const\(row) = work + (long)\(row) * n;") }
         guard !constants.isEmpty else { return }

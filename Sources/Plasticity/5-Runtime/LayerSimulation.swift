@@ -48,6 +48,12 @@ public class LayerBuffers {
 
     /// Scratch for the active presynaptic indices (Σ over projections of n_pre, at least n).
     let active: UnsafeMutablePointer<Int32>
+    /// Entries of `active`: every projection's presynaptic count, and at least n, since a
+    /// network's readout gathers the last layer's spikes in it.
+    var activeCount: Int { Self.activeCount(layout: layout, inputs: inputs, neurons: neurons) }
+    static func activeCount(layout: KernelLayout, inputs: Int, neurons: Int) -> Int {
+        max(layout.projections.reduce(0) { $0 + ($1.source == .input ? inputs : neurons) }, neurons, 1)
+    }
 
     deinit { active.deallocate() }
 
@@ -124,9 +130,9 @@ public class LayerBuffers {
         weightsTransposed = weights.map { FloatBuffer(count: $0.count) }
         eligibilityVectors = layout.projections.indices.map { FloatBuffer(count: sizes["eligibility_vector[\($0)]"]!) }
         eligibilityTraces = layout.projections.indices.map { FloatBuffer(count: sizes["eligibility_trace[\($0)]"]!) }
-        let presynaptic = layout.projections.reduce(0) { $0 + ($1.source == .input ? inputs : neurons) }
-        active = .allocate(capacity: max(presynaptic, neurons, 1))   // ≥ n: a network's readout gathers spikes in it
-        active.initialize(repeating: 0, count: max(presynaptic, neurons, 1))
+        let count = Self.activeCount(layout: layout, inputs: inputs, neurons: neurons)
+        active = .allocate(capacity: count)
+        active.initialize(repeating: 0, count: count)
         resetSequence()
     }
 

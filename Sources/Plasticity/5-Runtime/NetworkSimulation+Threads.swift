@@ -25,9 +25,8 @@ extension NetworkSimulation {
             readoutBiasGradient = FloatBuffer(count: sim.readoutBiasGradient.count)
             learningSignal = FloatBuffer(count: sim.network.hidden.count * sim.network.hidden.map(\.neurons).max()!)
             active = sim.layers.map { layer in
-                let count = max(layer.layout.projections.reduce(0) { $0 + ($1.source == .input ? layer.inputs : layer.neurons) }, layer.neurons, 1)
-                let pointer = UnsafeMutablePointer<Int32>.allocate(capacity: count)
-                pointer.initialize(repeating: 0, count: count)
+                let pointer = UnsafeMutablePointer<Int32>.allocate(capacity: layer.activeCount)
+                pointer.initialize(repeating: 0, count: layer.activeCount)
                 return pointer
             }
             chunkGradients = sim.layers.map { $0.chunkGradients.map { $0.map { FloatBuffer(count: $0.count) } } }
