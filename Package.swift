@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(name: "QuickStart", dependencies: ["Plasticity"], path: "examples/QuickStart"),
         .testTarget(
             name: "PlasticityTests",
-            dependencies: ["Plasticity", "PlasticityData", "PlasticityTestSupport"],
+            dependencies: ["Plasticity", "PlasticityData", "PlasticityTestSupport", "PlasticityRuntime"],
             exclude: ["Snapshots", "Fixtures"]
         ),
     ]

@@ -29,6 +29,10 @@ int plasticity_nonzero(const float *restrict x, int n, int *restrict indices) {
 int plasticity_all_finite(const float *restrict x, long n) {
     PLASTICITY_ALL_FINITE(x, n)
 }
+void plasticity_combine_rows(float *restrict y, const float *restrict rows, long stride, const int *restrict indices, const float *restrict coef,
+                             int count, int n, int accumulate) {
+    PLASTICITY_COMBINE_ROWS(y, rows, stride, indices, coef, count, n, accumulate)
+}
 
 void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa) {
     PLASTICITY_TRACE1(eps, ebar, x, n, d, c, psi, kappa)
@@ -67,6 +71,7 @@ static const plasticity_symbol symbols[] = {
     {"plasticity_copy", (const void *)plasticity_copy},
     {"plasticity_nonzero", (const void *)plasticity_nonzero},
     {"plasticity_all_finite", (const void *)plasticity_all_finite},
+    {"plasticity_combine_rows", (const void *)plasticity_combine_rows},
     {"plasticity_trace1", (const void *)plasticity_trace1},
     {"plasticity_trace2", (const void *)plasticity_trace2},
     {"plasticity_trace1_shared1", (const void *)plasticity_trace1_shared1},

@@ -14,6 +14,8 @@ const plasticity_symbol *plasticity_runtime_symbols(void);
 void plasticity_axpby(float *restrict y, const float *restrict x, int n, float a, float b);
 void plasticity_axpy(float *restrict y, const float *restrict x, int n, float a);
 void plasticity_fill(float *restrict y, int n, float v);
+void plasticity_combine_rows(float *restrict y, const float *restrict rows, long stride, const int *restrict indices, const float *restrict coef,
+                             int count, int n, int accumulate);
 void plasticity_copy(float *restrict y, const float *restrict x, int n);
 int plasticity_nonzero(const float *restrict x, int n, int *restrict indices);
 int plasticity_all_finite(const float *restrict x, long n);

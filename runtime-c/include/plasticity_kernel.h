@@ -221,6 +221,40 @@ typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
     return count;
 #endif
 
+/* y = (accumulate ? y : 0) + Σ_q coef[r_q] rows[r_q], r_q = indices[q] (or q without indices), over
+ * q < count in order: the same floats as a fill and one axpy per row, since every y_j takes the
+ * same additions in the same order. 64 outputs at a time in four 16-float vectors (GCC/Clang vector
+ * extensions: gcc 12 leaves the plain loop scalar), so that the partial sums stay in registers while
+ * the rows stream past. Not for TinyCC, which calls runtime-c's copy. */
+#ifndef PLASTICITY_TINYCC
+typedef float plasticity_float16_ __attribute__((vector_size(64), aligned(4)));
+#define PLASTICITY_V16_(p) (*(plasticity_float16_ *)(p))
+#define PLASTICITY_COMBINE_ROWS(y, rows, stride, indices, coef, count, n, accumulate) \
+    int j0_ = 0; \
+    for (; j0_ + 64 <= (n); j0_ += 64) { \
+        plasticity_float16_ a0_ = {0}, a1_ = {0}, a2_ = {0}, a3_ = {0}; \
+        if (accumulate) { a0_ = PLASTICITY_V16_((y) + j0_); a1_ = PLASTICITY_V16_((y) + j0_ + 16); \
+                          a2_ = PLASTICITY_V16_((y) + j0_ + 32); a3_ = PLASTICITY_V16_((y) + j0_ + 48); } \
+        for (int q_ = 0; q_ < (count); ++q_) { \
+            const int r_ = (indices) ? (indices)[q_] : q_; \
+            const float c_ = (coef)[r_]; const float *row_ = (rows) + (long)r_ * (stride) + j0_; \
+            a0_ = a0_ + c_ * PLASTICITY_V16_(row_); a1_ = a1_ + c_ * PLASTICITY_V16_(row_ + 16); \
+            a2_ = a2_ + c_ * PLASTICITY_V16_(row_ + 32); a3_ = a3_ + c_ * PLASTICITY_V16_(row_ + 48); } \
+        PLASTICITY_V16_((y) + j0_) = a0_; PLASTICITY_V16_((y) + j0_ + 16) = a1_; \
+        PLASTICITY_V16_((y) + j0_ + 32) = a2_; PLASTICITY_V16_((y) + j0_ + 48) = a3_; } \
+    for (; j0_ + 16 <= (n); j0_ += 16) { \
+        plasticity_float16_ a_ = {0}; \
+        if (accumulate) a_ = PLASTICITY_V16_((y) + j0_); \
+        for (int q_ = 0; q_ < (count); ++q_) { \
+            const int r_ = (indices) ? (indices)[q_] : q_; \
+            a_ = a_ + (coef)[r_] * PLASTICITY_V16_((rows) + (long)r_ * (stride) + j0_); } \
+        PLASTICITY_V16_((y) + j0_) = a_; } \
+    for (; j0_ < (n); ++j0_) { \
+        float s_ = (accumulate) ? (y)[j0_] : 0.0f; \
+        for (int q_ = 0; q_ < (count); ++q_) { const int r_ = (indices) ? (indices)[q_] : q_; s_ = s_ + (coef)[r_] * (rows)[(long)r_ * (stride) + j0_]; } \
+        (y)[j0_] = s_; }
+#endif
+
 #define PLASTICITY_ALL_FINITE(x, n) \
     unsigned bad = 0;   /* exponent bits all set: NaN or ±Inf */ \
     for (long i = 0; i < (n); ++i) { unsigned u; __builtin_memcpy(&u, (x) + i, 4); bad |= (u & 0x7f800000u) == 0x7f800000u; } \
@@ -386,6 +420,8 @@ void plasticity_fill(float *y, int n, float v);                             /* y
 void plasticity_copy(float *y, const float *x, int n);                      /* y = x         */
 int plasticity_nonzero(const float *x, int n, int *indices);                /* indices of x_i != 0, in order; their count */
 int plasticity_all_finite(const float *x, long n);                          /* 1: no NaN or ±Inf among x */
+void plasticity_combine_rows(float *y, const float *rows, long stride, const int *indices, const float *coef, int count, int n,
+                             int accumulate);                               /* y = (y) + Σ coef_r rows_r */
 void plasticity_trace1(float *eps, float *ebar, const float *x, int n, float d, float c, float psi, float kappa);
 void plasticity_trace2(float *eps, float *ebar, const float *x, int n, float d00, float d01, float d10, float d11,
                        float c0, float c1, float p0, float p1, float kappa);
@@ -420,6 +456,10 @@ static inline int plasticity_nonzero(const float *x, int n, int *indices) {
 }
 static inline int plasticity_all_finite(const float *x, long n) {
     PLASTICITY_ALL_FINITE(x, n)
+}
+static inline void plasticity_combine_rows(float *y, const float *rows, long stride, const int *indices, const float *coef, int count, int n,
+                                           int accumulate) {
+    PLASTICITY_COMBINE_ROWS(y, rows, stride, indices, coef, count, n, accumulate)
 }
 #endif
 

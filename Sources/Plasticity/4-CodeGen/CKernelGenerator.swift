@@ -265,10 +265,11 @@ struct CKernelGenerator {
                 w.comment("synaptic input per channel: I_c = sum over projections into c of W x, active columns only,")
                 w.comment("as rows of W transposed: each neuron's sum keeps the order of the active inputs")
                 for c in 0..<C {
-                    w.line("plasticity_fill(work\(c), n, 0.0f);")
-                    for (p, projection) in layout.projections.enumerated() where projection.channel == c {
+                    let into = layout.projections.enumerated().filter { $0.element.channel == c }
+                    if into.isEmpty { w.line("plasticity_fill(work\(c), n, 0.0f);") }
+                    for (k, (p, projection)) in into.enumerated() {
                         let (pre, _) = preActivity(projection)
-                        w.line("for (int q = 0; q < count\(p); ++q) { const int i = active\(p)[q]; plasticity_axpy(work\(c), a->weights_transposed[\(p)] + (long)i * n, n, \(pre)[i]); }")
+                        w.line("plasticity_combine_rows(work\(c), a->weights_transposed[\(p)], n, active\(p), \(pre), count\(p), n, \(k == 0 ? 0 : 1));")
                     }
                 }
                 w.block("if (!chunked)") { emitFactorizedTraces(w) }

@@ -272,8 +272,7 @@ struct CNetworkGenerator {
                 if l == last {
                     w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_ERROR && !feedback)") {
                         w.comment("symmetric feedback: L = W_out transposed times err, as rows of W_out: each L_j sums over o in order")
-                        w.line("plasticity_fill(signal, nl, 0.0f);")
-                        w.line("for (int o = 0; o < n_out; ++o) plasticity_axpy(signal, net->readout_weights + (long)o * n_last, nl, err[o]);")
+                        w.line("plasticity_combine_rows(signal, net->readout_weights, n_last, 0, err, n_out, nl, 0);")
                     }
                     w.line("else")
                 }

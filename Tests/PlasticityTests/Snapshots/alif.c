@@ -119,9 +119,8 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         count1 = plasticity_nonzero(z, n, active1);
         /* synaptic input per channel: I_c = sum over projections into c of W x, active columns only, */
         /* as rows of W transposed: each neuron's sum keeps the order of the active inputs */
-        plasticity_fill(work0, n, 0.0f);
-        for (int q = 0; q < count0; ++q) { const int i = active0[q]; plasticity_axpy(work0, a->weights_transposed[0] + (long)i * n, n, x[i]); }
-        for (int q = 0; q < count1; ++q) { const int i = active1[q]; plasticity_axpy(work0, a->weights_transposed[1] + (long)i * n, n, z[i]); }
+        plasticity_combine_rows(work0, a->weights_transposed[0], n, active0, x, count0, n, 0);
+        plasticity_combine_rows(work0, a->weights_transposed[1], n, active1, z, count1, n, 1);
         if (!chunked) {
             /* projection 0: presynaptic trace of v, shared by all neurons since D and c are constant there */
             {
