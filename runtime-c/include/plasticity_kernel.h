@@ -406,6 +406,16 @@ void plasticity_row_deinterleave2(float *a, float *b, const float *y, int n);
 #elif defined(PLASTICITY_GENERATED)
 #define PLASTICITY_ROW_LINKAGE static inline
 PLASTICITY_ROW_DEFINE_ALL
+/* Element helpers: a row primitive's operation on one neuron, for the fused neuron loop that an
+ * optimizing compiler gets instead of the row calls (NeuronRows). Same expressions, same floats. */
+#define PLASTICITY_ELEM_DEFINE_UNARY(name, expr) static inline float plasticity_elem_##name(float x) { return (expr); }
+#define PLASTICITY_ELEM_DEFINE_BINARY(name, expr) static inline float plasticity_elem_##name(float p, float q) { return (expr); }
+#define PLASTICITY_ELEM_DEFINE_COMPARISON(name, op) \
+    static inline float plasticity_elem_select_##name(float a, float b, float p, float q) { return (a op b) ? p : q; } \
+    static inline float plasticity_elem_indicator_##name(float a, float b) { return (a op b) ? 1.0f : 0.0f; }
+PLASTICITY_ROW_UNARY(PLASTICITY_ELEM_DEFINE_UNARY)
+PLASTICITY_ROW_BINARY(PLASTICITY_ELEM_DEFINE_BINARY)
+PLASTICITY_ROW_COMPARISONS(PLASTICITY_ELEM_DEFINE_COMPARISON)
 #endif
 #endif
 

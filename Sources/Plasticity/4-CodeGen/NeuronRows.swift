@@ -12,6 +12,13 @@
 /// take disjoint slices, so blocks never overlap): rows 0..<C are the channel currents, row C the
 /// next spikes, then one row per literal the body uses (filled once per call), then one per value.
 /// Rows are never reused, so no output aliases an input.
+///
+/// The body is printed twice: as row calls for TinyCC, and for an optimizing compiler as one fused
+/// loop over neurons whose values stay in registers (literals as literals, not rows), storing only
+/// the rows read after the body. Each operation of the loop is the row primitive's element helper
+/// (`plasticity_elem_*`, from the same expression lists), in the same order, so the floats are the
+/// rows' (RowBodyTests, 0 ulp). Bodies that call libm keep the rows on both backends: a loop with a
+/// call is not vectorized, while the rows without calls still are.
 final class NeuronRows {
     typealias VertexID = JacobianGraph.VertexID
     let model: CheckedModel
@@ -24,6 +31,18 @@ final class NeuronRows {
     private var vertexRows: [VertexID: String] = [:]
     private(set) var tempRows: [String] = []
     private let preassigned: Bool
+    /// The body as printed for TinyCC: one row call per line.
+    private var calls: [String] = []
+    /// The same body as the statements of one iteration j of the fused loop.
+    private var elements: [String] = []
+    /// Row → its value in iteration j of the fused loop (rows the body computes, and their aliases).
+    private var scalars: [String: String] = [:]
+    /// Rows the body computes, in order (the fused loop stores those read after it).
+    private var computed: [String] = []
+    /// Alias row → the row it names.
+    private var aliases: [String: String] = [:]
+    /// Whether some operation of the body calls libm (then the body stays as rows).
+    private var callsLibm = false
 
     /// `literals`: the literals whose constant rows come first (found by a dry run); nil for the dry run.
     private init(model: CheckedModel, plan: EliminationPlan, literals: [String]?) {
@@ -70,9 +89,34 @@ final class NeuronRows {
 
     private func alias(_ w: CWriter, named name: String, to row: String) -> String {
         let alias = "row_\(name)"
-        if alias != row { w.line("const float *\(alias) = \(row);") }
+        if alias != row {
+            w.line("const float *\(alias) = \(row);")
+            aliases[alias] = row
+            if let value = scalars[row] { scalars[alias] = value }
+        }
         return alias
     }
+
+    /// Value of a row in iteration j of the fused loop: a computed value, a literal, or a load.
+    private func scalar(_ row: String) -> String {
+        if let value = scalars[row] { return value }
+        if let found = constants.first(where: { "row_const\($0.row)" == row }) { return found.literal }
+        return "\(row)[j]"
+    }
+
+    /// One operation of the body: its row call, and the same operation on element j, `element`
+    /// taking the operands' scalars (in the order of `operands`).
+    private func op(_ output: String, call: String, operands: [String], libm: Bool = false, element: ([String]) -> String) {
+        calls.append(call)
+        let value = "s_\(output.dropFirst("row_".count))"
+        elements.append("const float \(value) = \(element(operands.map(scalar)));")
+        scalars[output] = value
+        computed.append(output)
+        callsLibm = callsLibm || libm
+    }
+
+    /// Operation names whose element helper calls libm.
+    private static let libmOperations: Set<String> = ["exp", "log", "tanh", "sigmoid", "pow", "tanh_derivative", "sigmoid_derivative"]
 
     /// The constant row of a literal.
     func constantRow(_ literal: String) -> String {
@@ -110,11 +154,19 @@ final class NeuronRows {
         if plan.steps.contains(where: { if case .partial(.previousSurrogate) = $0 { return true }; return false }) {
             w.line("const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */")
         }
+        w.comment("rows: the previous state, the forward values (reset, update, output), then the local Jacobian's")
+        w.comment("\(plan.steps.count) temporaries, elimination order \(plan.chosen.rawValue)")
         if k == 2 {
             // both components in one pass (an unused one still gets its row)
             let ids = (0..<2).map { graph.previousState($0) }
             let rows = ids.enumerated().map { s, id in newRow(w, named: id.map(graph.cName) ?? "hp\(s)_unused") }
-            w.line("plasticity_row_deinterleave2(\(rows[0]), \(rows[1]), a->state + (long)b * n * 2, n);")
+            let state = "a->state + (long)b * n * 2"
+            calls.append("plasticity_row_deinterleave2(\(rows[0]), \(rows[1]), \(state), n);")
+            for (s, row) in rows.enumerated() {
+                let value = "s_\(row.dropFirst("row_".count))"
+                elements.append("const float \(value) = (\(state))[2 * (long)j + \(s)];")
+                scalars[row] = value
+            }
             for (id, row) in zip(ids, rows) { if let id { vertexRows[id] = row } }
         }
         for s in model.states.indices where k != 2 {
@@ -123,15 +175,13 @@ final class NeuronRows {
             if k == 1 {
                 vertexRows[id] = alias(w, named: name, to: "a->state + (long)b * n")
             } else {
-                let row = newRow(w, named: name)
-                w.line("plasticity_row_gather(\(row), a->state + (long)b * n * \(k) + \(s), \(k), n);")
+                let row = newRow(w, named: name), state = "a->state + (long)b * n * \(k) + \(s)"
+                op(row, call: "plasticity_row_gather(\(row), \(state), \(k), n);", operands: []) { _ in "(\(state))[(long)j * \(k)]" }
                 vertexRows[id] = row
             }
         }
-        w.comment("forward: reset, update, output")
         for s in model.states.indices { _ = row(of: graph.stateOut(s), w) }
         _ = row(of: graph.layerOutput, w)
-        w.comment("local Jacobian: \(plan.steps.count) temporaries, elimination order \(plan.chosen.rawValue)")
         for (i, step) in plan.steps.enumerated() {
             let row: String
             switch step {
@@ -139,16 +189,47 @@ final class NeuronRows {
                 row = alias(w, named: "t\(i)", to: partialRow(p, w))
             case .product(let a, let b):
                 row = newRow(w, named: "t\(i)")
-                w.line("plasticity_row_multiply(\(row), \(valueRow(a)), \(valueRow(b)), n);")
+                binaryOp("multiply", row, valueRow(a), valueRow(b))
             case .sum(let a, let b):
                 row = newRow(w, named: "t\(i)")
-                w.line("plasticity_row_add(\(row), \(valueRow(a)), \(valueRow(b)), n);")
+                binaryOp("add", row, valueRow(a), valueRow(b))
             case .negate(let a):
                 row = newRow(w, named: "t\(i)")
-                w.line("plasticity_row_negate(\(row), \(valueRow(a)), n);")
+                unaryOp("negate", row, valueRow(a))
             }
             tempRows.append(row)
         }
+        emitBodyOperations(w)
+    }
+
+    private func unaryOp(_ f: String, _ y: String, _ a: String) {
+        op(y, call: "plasticity_row_\(f)(\(y), \(a), n);", operands: [a], libm: Self.libmOperations.contains(f)) { "plasticity_elem_\(f)(\($0[0]))" }
+    }
+
+    private func binaryOp(_ f: String, _ y: String, _ a: String, _ b: String) {
+        op(y, call: "plasticity_row_\(f)(\(y), \(a), \(b), n);", operands: [a, b], libm: Self.libmOperations.contains(f)) {
+            "plasticity_elem_\(f)(\($0[0]), \($0[1]))"
+        }
+    }
+
+    /// The body's operations: the row calls, or (optimizing compilers, no libm) the fused loop that
+    /// stores the rows read after the body — the temporaries, the new state and the output.
+    private func emitBodyOperations(_ w: CWriter) {
+        func rows() { for call in calls { w.line(call) } }
+        guard !callsLibm else { rows(); return }
+        func resolved(_ row: String) -> String { aliases[row].map(resolved) ?? row }
+        let read = tempRows + model.states.indices.compactMap { vertexRows[graph.stateOut($0)] } + [vertexRows[graph.layerOutput]].compactMap { $0 }
+        let stored = Set(read.map(resolved))
+        w.line("#ifdef PLASTICITY_TINYCC")
+        rows()
+        w.line("#else")
+        w.comment("one pass over the neurons: iterations touch element j of each row only")
+        w.line("#pragma GCC ivdep")
+        w.block("for (int j = 0; j < n; ++j)") {
+            for element in elements { w.line(element) }
+            for row in computed where stored.contains(row) { w.line("\(row)[j] = \(scalars[row]!);") }
+        }
+        w.line("#endif")
     }
 
     /// The row of a vertex's value, emitting its operands first.
@@ -169,11 +250,14 @@ final class NeuronRows {
             // z > 0.5 ? reset value : value, as the scalar body
             let x = v.operands.map { row(of: $0, w) }, half = constantRow("0.5f")
             result = newRow(w, named: name)
-            w.line("plasticity_row_select_greater(\(result), \(x[0]), \(half), \(x[1]), \(x[2]), n);")
-        case .op(let op):
+            op(result, call: "plasticity_row_select_greater(\(result), \(x[0]), \(half), \(x[1]), \(x[2]), n);", operands: [x[0], half, x[1], x[2]]) {
+                "plasticity_elem_select_greater(\($0.joined(separator: ", ")))"
+            }
+        case .op(let operation):
             let x = v.operands.map { row(of: $0, w) }
             result = newRow(w, named: name)
-            w.line(Self.call(op, result, x))
+            let (function, libm) = Self.element(operation)
+            op(result, call: Self.call(operation, result, x), operands: x, libm: libm) { "\(function)(\($0.joined(separator: ", ")))" }
         }
         vertexRows[id] = result
         return result
@@ -191,6 +275,18 @@ final class NeuronRows {
         }
     }
 
+    /// The element helper of an operation, and whether it calls libm.
+    private static func element(_ op: Op) -> (function: String, libm: Bool) {
+        switch op {
+        case .unary(.stopGradient): preconditionFailure("an alias, not a call")
+        case .unary(let u): return ("plasticity_elem_\(u.rawValue)", libmOperations.contains(u.rawValue))
+        case .binary(let b): return ("plasticity_elem_\(b.rawValue)", libmOperations.contains(b.rawValue))
+        case .select(let c): return ("plasticity_elem_select_\(comparisonName(c))", false)
+        case .resetTo: preconditionFailure("emitted by row(of:), with its 0.5 row")
+        case .spike: return ("plasticity_heaviside", false)
+        }
+    }
+
     private static func comparisonName(_ c: Comparison) -> String {
         switch c {
         case .less: return "less"
@@ -204,14 +300,21 @@ final class NeuronRows {
     private func partialRow(_ p: Partial, _ w: CWriter) -> String {
         func unary(_ f: String, _ a: String) -> String {
             let y = newRow(w, named: "p\(rowCount)")
-            w.line("plasticity_row_\(f)(\(y), \(a), n);")
+            unaryOp(f, y, a)
             return y
         }
         func binary(_ f: String, _ a: Partial, _ b: Partial) -> String {
             let x0 = partialRow(a, w), x1 = partialRow(b, w)
             let y = newRow(w, named: "p\(rowCount)")
-            w.line("plasticity_row_\(f)(\(y), \(x0), \(x1), n);")
+            binaryOp(f, y, x0, x1)
             return y
+        }
+        func surrogate(_ s: Surrogate, _ x: String, _ y: String, live: Bool) {
+            let scale = CNames.literal(s.scale), call = "plasticity_row_surrogate_\(s.name)(\(y), \(x), n, \(scale));"
+            op(y, call: live ? "if (z_prev_live) \(call) else plasticity_fill(\(y), n, 0.0f);" : call, operands: [x], libm: s.name == "exponential") {
+                let value = "plasticity_surrogate_\(s.name)(\($0[0]), \(scale))"
+                return live ? "z_prev_live ? \(value) : 0.0f" : value
+            }
         }
         switch p {
         case .constant(let c): return constantRow(CNames.literal(c))
@@ -225,20 +328,20 @@ final class NeuronRows {
         case .log(let a): return unary("log", partialRow(a, w))
         case .indicator(let c, let a, let b):
             let x0 = row(of: a, w), x1 = row(of: b, w)
-            let y = newRow(w, named: "p\(rowCount)")
-            w.line("plasticity_row_indicator_\(Self.comparisonName(c))(\(y), \(x0), \(x1), n);")
+            let y = newRow(w, named: "p\(rowCount)"), name = "indicator_\(Self.comparisonName(c))"
+            op(y, call: "plasticity_row_\(name)(\(y), \(x0), \(x1), n);", operands: [x0, x1]) { "plasticity_elem_\(name)(\($0[0]), \($0[1]))" }
             return y
         case .surrogate(let s, let g):
             let x = row(of: g, w)
             let y = newRow(w, named: "p\(rowCount)")
-            w.line("plasticity_row_surrogate_\(s.name)(\(y), \(x), n, \(CNames.literal(s.scale)));")
+            surrogate(s, x, y, live: false)
             return y
         case .tanhDerivative(let x): return unary("tanh_derivative", row(of: x, w))
         case .sigmoidDerivative(let x): return unary("sigmoid_derivative", row(of: x, w))
         case .previousSurrogate(let s, let g):
             let x = row(of: g, w)
             let y = newRow(w, named: "p\(rowCount)")
-            w.line("if (z_prev_live) plasticity_row_surrogate_\(s.name)(\(y), \(x), n, \(CNames.literal(s.scale))); else plasticity_fill(\(y), n, 0.0f);")
+            surrogate(s, x, y, live: true)
             return y
         }
     }

@@ -105,23 +105,39 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
                 }
             }
         }
+        /* rows: the previous state, the forward values ?reset, update, output?, then the local Jacobian's */
+        /* 1 temporaries, elimination order search */
         const float *row_hp0_v = a->state + (long)b * n;
-        /* forward: reset, update, output */
         const float *row_z_prev = a->spike + (long)b * n;
         float *row_v11 = work + (long)4 * n;
-        plasticity_row_subtract(row_v11, row_hp0_v, row_z_prev, n);
         float *row_v12 = work + (long)5 * n;
-        plasticity_row_multiply(row_v12, row_const2, row_v11, n);
         float *row_v13 = work + (long)6 * n;
-        plasticity_row_add(row_v13, row_v12, work0, n);
         float *row_v5 = work + (long)7 * n;
-        plasticity_row_subtract(row_v5, row_v13, row_const3, n);
         float *row_v6 = work + (long)8 * n;
-        plasticity_row_heaviside(row_v6, row_v5, n);
-        /* local Jacobian: 1 temporaries, elimination order search */
         float *row_p9 = work + (long)9 * n;
-        plasticity_row_surrogate_fast_sigmoid(row_p9, row_v5, n, 10.0f);
         const float *row_t0 = row_p9;
+        #ifdef PLASTICITY_TINYCC
+        plasticity_row_subtract(row_v11, row_hp0_v, row_z_prev, n);
+        plasticity_row_multiply(row_v12, row_const2, row_v11, n);
+        plasticity_row_add(row_v13, row_v12, work0, n);
+        plasticity_row_subtract(row_v5, row_v13, row_const3, n);
+        plasticity_row_heaviside(row_v6, row_v5, n);
+        plasticity_row_surrogate_fast_sigmoid(row_p9, row_v5, n, 10.0f);
+        #else
+        /* one pass over the neurons: iterations touch element j of each row only */
+        #pragma GCC ivdep
+        for (int j = 0; j < n; ++j) {
+            const float s_v11 = plasticity_elem_subtract(row_hp0_v[j], row_z_prev[j]);
+            const float s_v12 = plasticity_elem_multiply(0.951229453f, s_v11);
+            const float s_v13 = plasticity_elem_add(s_v12, work0[j]);
+            const float s_v5 = plasticity_elem_subtract(s_v13, 1.0f);
+            const float s_v6 = plasticity_heaviside(s_v5);
+            const float s_p9 = plasticity_surrogate_fast_sigmoid(s_v5, 10.0f);
+            row_v13[j] = s_v13;
+            row_v6[j] = s_v6;
+            row_p9[j] = s_p9;
+        }
+        #endif
         if (instant_gain) {
             float *row_gain10 = work + (long)10 * n;
             plasticity_row_multiply(row_gain10, row_t0, row_const3, n);
