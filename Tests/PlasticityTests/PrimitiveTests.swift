@@ -1,5 +1,5 @@
 import Testing
-import Plasticity
+@testable import Plasticity
 import PlasticityRuntime
 
 /// The runtime-c primitives TinyCC kernels call, against their plain definitions in Swift.
@@ -8,6 +8,17 @@ import PlasticityRuntime
     /// still take the additions of a fill and one axpy per row, in row order: bit-identical
     /// (tolerance 0) for widths that use each of its three loops, with and without an index list,
     /// starting from zero or from y.
+    /// Kernel buffers start on a cache line (64 bytes), small and large (malloc puts large blocks
+    /// 16 bytes past a page): rows of 16k floats then never split a vector load over two lines.
+    @Test(arguments: [1, 5, 256, 100_000, 3_000_000])
+    func floatBuffersAreCacheLineAligned(_ count: Int) {
+        let buffers = (0..<4).map { _ in FloatBuffer(count: count, value: 1) }
+        for buffer in buffers {
+            #expect(Int(bitPattern: buffer.base) % 64 == 0)
+            #expect(buffer.pointer.allSatisfy { $0 == 1 })
+        }
+    }
+
     @Test(arguments: [1, 15, 16, 63, 64, 100, 256])
     func combineRowsEqualsAxpyChain(_ n: Int) {
         var rng = SplitMix64(seed: UInt64(n))

@@ -6,9 +6,13 @@ public final class FloatBuffer: @unchecked Sendable {
     /// logical size.
     private let storage: UnsafeMutableBufferPointer<Float>
     public let count: Int
+    /// Cache-line aligned: rows of a multiple of 16 floats then start on a line, so that a 64-byte
+    /// vector load never straddles two (malloc's large blocks sit 16 bytes past a page).
+    static let alignment = 64
     public init(count: Int, value: Float = 0) {
         self.count = count
-        storage = .allocate(capacity: max(count, 1))
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: Self.alignment)
+        storage = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Float.self, capacity: max(count, 1)), count: max(count, 1))
         storage.initialize(repeating: value)
     }
     deinit { storage.deallocate() }
