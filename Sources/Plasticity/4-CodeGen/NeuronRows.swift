@@ -189,27 +189,23 @@ final class NeuronRows {
                 row = alias(w, named: "t\(i)", to: partialRow(p, w))
             case .product(let a, let b):
                 row = newRow(w, named: "t\(i)")
-                binaryOp("multiply", row, valueRow(a), valueRow(b))
+                rowOp("multiply", row, [valueRow(a), valueRow(b)])
             case .sum(let a, let b):
                 row = newRow(w, named: "t\(i)")
-                binaryOp("add", row, valueRow(a), valueRow(b))
+                rowOp("add", row, [valueRow(a), valueRow(b)])
             case .negate(let a):
                 row = newRow(w, named: "t\(i)")
-                unaryOp("negate", row, valueRow(a))
+                rowOp("negate", row, [valueRow(a)])
             }
             tempRows.append(row)
         }
         emitBodyOperations(w)
     }
 
-    private func unaryOp(_ f: String, _ y: String, _ a: String) {
-        op(y, call: "plasticity_row_\(f)(\(y), \(a), n);", operands: [a], libm: Self.libmOperations.contains(f)) { "plasticity_elem_\(f)(\($0[0]))" }
-    }
-
-    private func binaryOp(_ f: String, _ y: String, _ a: String, _ b: String) {
-        op(y, call: "plasticity_row_\(f)(\(y), \(a), \(b), n);", operands: [a, b], libm: Self.libmOperations.contains(f)) {
-            "plasticity_elem_\(f)(\($0[0]), \($0[1]))"
-        }
+    /// A row primitive `plasticity_row_<name>(y, x…, n)`, whose element helper is `plasticity_elem_<name>(x…)`.
+    private func rowOp(_ name: String, _ y: String, _ x: [String]) {
+        op(y, call: "plasticity_row_\(name)(\(([y] + x).joined(separator: ", ")), n);", operands: x,
+           libm: Self.libmOperations.contains(name)) { "plasticity_elem_\(name)(\($0.joined(separator: ", ")))" }
     }
 
     /// The body's operations: the row calls, or (optimizing compilers, no libm) the fused loop that
@@ -250,40 +246,26 @@ final class NeuronRows {
             // z > 0.5 ? reset value : value, as the scalar body
             let x = v.operands.map { row(of: $0, w) }, half = constantRow("0.5f")
             result = newRow(w, named: name)
-            op(result, call: "plasticity_row_select_greater(\(result), \(x[0]), \(half), \(x[1]), \(x[2]), n);", operands: [x[0], half, x[1], x[2]]) {
-                "plasticity_elem_select_greater(\($0.joined(separator: ", ")))"
-            }
+            rowOp("select_greater", result, [x[0], half, x[1], x[2]])
         case .op(let operation):
             let x = v.operands.map { row(of: $0, w) }
             result = newRow(w, named: name)
-            let (function, libm) = Self.element(operation)
-            op(result, call: Self.call(operation, result, x), operands: x, libm: libm) { "\(function)(\($0.joined(separator: ", ")))" }
+            rowOp(Self.primitive(operation), result, x)
         }
         vertexRows[id] = result
         return result
     }
 
-    /// The primitive of an operation: `plasticity_row_<name>` with the DSL operation's name.
-    private static func call(_ op: Op, _ y: String, _ x: [String]) -> String {
+    /// The primitive of an operation: `plasticity_row_<name>` (and its element helper
+    /// `plasticity_elem_<name>`) with the DSL operation's name.
+    private static func primitive(_ op: Op) -> String {
         switch op {
         case .unary(.stopGradient): preconditionFailure("an alias, not a call")
-        case .unary(let u): return "plasticity_row_\(u.rawValue)(\(y), \(x[0]), n);"
-        case .binary(let b): return "plasticity_row_\(b.rawValue)(\(y), \(x[0]), \(x[1]), n);"
-        case .select(let c): return "plasticity_row_select_\(comparisonName(c))(\(y), \(x[0]), \(x[1]), \(x[2]), \(x[3]), n);"
+        case .unary(let u): return u.rawValue
+        case .binary(let b): return b.rawValue
+        case .select(let c): return "select_\(comparisonName(c))"
         case .resetTo: preconditionFailure("emitted by row(of:), with its 0.5 row")
-        case .spike: return "plasticity_row_heaviside(\(y), \(x[0]), n);"
-        }
-    }
-
-    /// The element helper of an operation, and whether it calls libm.
-    private static func element(_ op: Op) -> (function: String, libm: Bool) {
-        switch op {
-        case .unary(.stopGradient): preconditionFailure("an alias, not a call")
-        case .unary(let u): return ("plasticity_elem_\(u.rawValue)", libmOperations.contains(u.rawValue))
-        case .binary(let b): return ("plasticity_elem_\(b.rawValue)", libmOperations.contains(b.rawValue))
-        case .select(let c): return ("plasticity_elem_select_\(comparisonName(c))", false)
-        case .resetTo: preconditionFailure("emitted by row(of:), with its 0.5 row")
-        case .spike: return ("plasticity_heaviside", false)
+        case .spike: return "heaviside"
         }
     }
 
@@ -300,13 +282,13 @@ final class NeuronRows {
     private func partialRow(_ p: Partial, _ w: CWriter) -> String {
         func unary(_ f: String, _ a: String) -> String {
             let y = newRow(w, named: "p\(rowCount)")
-            unaryOp(f, y, a)
+            rowOp(f, y, [a])
             return y
         }
         func binary(_ f: String, _ a: Partial, _ b: Partial) -> String {
             let x0 = partialRow(a, w), x1 = partialRow(b, w)
             let y = newRow(w, named: "p\(rowCount)")
-            binaryOp(f, y, x0, x1)
+            rowOp(f, y, [x0, x1])
             return y
         }
         func surrogate(_ s: Surrogate, _ x: String, _ y: String, live: Bool) {
@@ -328,8 +310,8 @@ final class NeuronRows {
         case .log(let a): return unary("log", partialRow(a, w))
         case .indicator(let c, let a, let b):
             let x0 = row(of: a, w), x1 = row(of: b, w)
-            let y = newRow(w, named: "p\(rowCount)"), name = "indicator_\(Self.comparisonName(c))"
-            op(y, call: "plasticity_row_\(name)(\(y), \(x0), \(x1), n);", operands: [x0, x1]) { "plasticity_elem_\(name)(\($0[0]), \($0[1]))" }
+            let y = newRow(w, named: "p\(rowCount)")
+            rowOp("indicator_\(Self.comparisonName(c))", y, [x0, x1])
             return y
         case .surrogate(let s, let g):
             let x = row(of: g, w)

@@ -213,7 +213,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
             const float s_v10 = plasticity_elem_multiply(1.79999995f, s_v27);
             const float s_v11 = plasticity_elem_subtract(s_v9, s_v10);
             const float s_v12 = plasticity_elem_divide(s_v11, 0.600000024f);
-            const float s_v13 = plasticity_heaviside(s_v12);
+            const float s_v13 = plasticity_elem_heaviside(s_v12);
             const float s_p22 = plasticity_surrogate_piecewise_linear(s_v12, 0.300000012f);
             const float s_v15 = plasticity_elem_subtract(s_hp0_v, 0.600000024f);
             const float s_v16 = plasticity_elem_multiply(1.79999995f, s_hp1_a);

@@ -131,7 +131,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
             const float s_v12 = plasticity_elem_multiply(0.951229453f, s_v11);
             const float s_v13 = plasticity_elem_add(s_v12, work0[j]);
             const float s_v5 = plasticity_elem_subtract(s_v13, 1.0f);
-            const float s_v6 = plasticity_heaviside(s_v5);
+            const float s_v6 = plasticity_elem_heaviside(s_v5);
             const float s_p9 = plasticity_surrogate_fast_sigmoid(s_v5, 10.0f);
             row_v13[j] = s_v13;
             row_v6[j] = s_v6;
