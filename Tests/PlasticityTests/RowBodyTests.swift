@@ -19,6 +19,26 @@ import PlasticityTestSupport
         }
     }
 
+    /// A state whose new value is its previous one: the fused body (cc) must still store its row,
+    /// which the interleaved state store reads.
+    @Test func rowBodyKeepsAnUnchangedState() throws {
+        let model = NeuronModel("Held") {
+            Parameter("alpha", 0.9)
+            Input("I")
+            State("v")
+            State("c", initial: 0.5)
+            Update("v") { $0.alpha * $0.v + $0.I * $0.c }
+            Update("c") { $0.c }
+            Spike(surrogate: .piecewiseLinear(scale: 0.3)) { $0.v - 1 }
+        }
+        let modelCase = ModelCase(name: "held", stateRanges: [-1...2, 0.2...1], inputRange: -1...1.5, weightRange: 0...0.9,
+                                  inputRate: 0.2, custom: model)
+        for backend in [Backend.tinyCC, .systemCC] {
+            let mismatches = try Self.compare(modelCase, resetGradient: model.resetGradient, backend: backend)
+            #expect(mismatches.isEmpty, "\(backend): \(mismatches.prefix(2).joined(separator: "; "))")
+        }
+    }
+
     @Test func rowBodyEqualsScalarBodyOnRandomModels() throws {
         var generator = RandomModelGenerator(seed: 2027)
         for i in 0..<40 {

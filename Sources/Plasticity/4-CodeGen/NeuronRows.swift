@@ -166,6 +166,7 @@ final class NeuronRows {
                 let value = "s_\(row.dropFirst("row_".count))"
                 elements.append("const float \(value) = (\(state))[2 * (long)j + \(s)];")
                 scalars[row] = value
+                computed.append(row)   // stored if read later: a state whose new value is the previous one
             }
             for (id, row) in zip(ids, rows) { if let id { vertexRows[id] = row } }
         }
