@@ -223,32 +223,42 @@ typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
 
 /* y = (accumulate ? y : 0) + Σ_q coef[r_q] rows[r_q], r_q = indices[q] (or q without indices), over
  * q < count in order: the same floats as a fill and one axpy per row, since every y_j takes the
- * same additions in the same order. 64 outputs at a time in four 16-float vectors (GCC/Clang vector
+ * same additions in the same order. Four vectors of the target's width at a time (GCC/Clang vector
  * extensions: gcc 12 leaves the plain loop scalar), so that the partial sums stay in registers while
- * the rows stream past. Not for TinyCC, which calls runtime-c's copy. */
+ * the rows stream past. The width is the host's register (16 floats with AVX-512, 8 with AVX, else
+ * 4): a wider vector type than the registers makes gcc split it through the stack, which ran the
+ * chunked kernel 2x slower on an AVX2 host. Not for TinyCC, which calls runtime-c's copy. */
 #ifndef PLASTICITY_TINYCC
-typedef float plasticity_float16_ __attribute__((vector_size(64), aligned(4)));
-#define PLASTICITY_V16_(p) (*(plasticity_float16_ *)(p))
+#if defined(__AVX512F__)
+#define PLASTICITY_VECTOR_FLOATS_ 16
+#elif defined(__AVX__)
+#define PLASTICITY_VECTOR_FLOATS_ 8
+#else
+#define PLASTICITY_VECTOR_FLOATS_ 4
+#endif
+typedef float plasticity_floatv_ __attribute__((vector_size(4 * PLASTICITY_VECTOR_FLOATS_), aligned(4)));
+#define PLASTICITY_V_(p) (*(plasticity_floatv_ *)(p))
 #define PLASTICITY_COMBINE_ROWS(y, rows, stride, indices, coef, count, n, accumulate) \
+    enum { w_ = PLASTICITY_VECTOR_FLOATS_ }; \
     int j0_ = 0; \
-    for (; j0_ + 64 <= (n); j0_ += 64) { \
-        plasticity_float16_ a0_ = {0}, a1_ = {0}, a2_ = {0}, a3_ = {0}; \
-        if (accumulate) { a0_ = PLASTICITY_V16_((y) + j0_); a1_ = PLASTICITY_V16_((y) + j0_ + 16); \
-                          a2_ = PLASTICITY_V16_((y) + j0_ + 32); a3_ = PLASTICITY_V16_((y) + j0_ + 48); } \
+    for (; j0_ + 4 * w_ <= (n); j0_ += 4 * w_) { \
+        plasticity_floatv_ a0_ = {0}, a1_ = {0}, a2_ = {0}, a3_ = {0}; \
+        if (accumulate) { a0_ = PLASTICITY_V_((y) + j0_); a1_ = PLASTICITY_V_((y) + j0_ + w_); \
+                          a2_ = PLASTICITY_V_((y) + j0_ + 2 * w_); a3_ = PLASTICITY_V_((y) + j0_ + 3 * w_); } \
         for (int q_ = 0; q_ < (count); ++q_) { \
             const int r_ = (indices) ? (indices)[q_] : q_; \
             const float c_ = (coef)[r_]; const float *row_ = (rows) + (long)r_ * (stride) + j0_; \
-            a0_ = a0_ + c_ * PLASTICITY_V16_(row_); a1_ = a1_ + c_ * PLASTICITY_V16_(row_ + 16); \
-            a2_ = a2_ + c_ * PLASTICITY_V16_(row_ + 32); a3_ = a3_ + c_ * PLASTICITY_V16_(row_ + 48); } \
-        PLASTICITY_V16_((y) + j0_) = a0_; PLASTICITY_V16_((y) + j0_ + 16) = a1_; \
-        PLASTICITY_V16_((y) + j0_ + 32) = a2_; PLASTICITY_V16_((y) + j0_ + 48) = a3_; } \
-    for (; j0_ + 16 <= (n); j0_ += 16) { \
-        plasticity_float16_ a_ = {0}; \
-        if (accumulate) a_ = PLASTICITY_V16_((y) + j0_); \
+            a0_ = a0_ + c_ * PLASTICITY_V_(row_); a1_ = a1_ + c_ * PLASTICITY_V_(row_ + w_); \
+            a2_ = a2_ + c_ * PLASTICITY_V_(row_ + 2 * w_); a3_ = a3_ + c_ * PLASTICITY_V_(row_ + 3 * w_); } \
+        PLASTICITY_V_((y) + j0_) = a0_; PLASTICITY_V_((y) + j0_ + w_) = a1_; \
+        PLASTICITY_V_((y) + j0_ + 2 * w_) = a2_; PLASTICITY_V_((y) + j0_ + 3 * w_) = a3_; } \
+    for (; j0_ + w_ <= (n); j0_ += w_) { \
+        plasticity_floatv_ a_ = {0}; \
+        if (accumulate) a_ = PLASTICITY_V_((y) + j0_); \
         for (int q_ = 0; q_ < (count); ++q_) { \
             const int r_ = (indices) ? (indices)[q_] : q_; \
-            a_ = a_ + (coef)[r_] * PLASTICITY_V16_((rows) + (long)r_ * (stride) + j0_); } \
-        PLASTICITY_V16_((y) + j0_) = a_; } \
+            a_ = a_ + (coef)[r_] * PLASTICITY_V_((rows) + (long)r_ * (stride) + j0_); } \
+        PLASTICITY_V_((y) + j0_) = a_; } \
     for (; j0_ < (n); ++j0_) { \
         float s_ = (accumulate) ? (y)[j0_] : 0.0f; \
         for (int q_ = 0; q_ < (count); ++q_) { const int r_ = (indices) ? (indices)[q_] : q_; s_ = s_ + (coef)[r_] * (rows)[(long)r_ * (stride) + j0_]; } \
