@@ -214,6 +214,23 @@ typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
     } \
     for (; i < (n); ++i) { (indices)[count] = i; count += (x)[i] != 0.0f; } \
     return count;
+#elif defined(__AVX2__) && defined(__BMI2__) && !defined(PLASTICITY_TINYCC)
+/* With AVX2, 8 at a time: the compare's 8-bit mask m selects the lanes; pdep spreads m to one
+ * byte per lane (0xff where set), pext keeps the bytes 0..7 of the set lanes, in order, and they
+ * become the permutation that packs the lane indices i + 0..7 to the front. */
+#include <immintrin.h>
+#define PLASTICITY_NONZERO(x, n, indices) \
+    int count = 0, i = 0; \
+    const __m256i lanes_ = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); \
+    for (; i + 8 <= (n); i += 8) { \
+        const unsigned live_ = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps((x) + i), _mm256_setzero_ps(), _CMP_NEQ_UQ)); \
+        const unsigned long long bytes_ = _pdep_u64(live_, 0x0101010101010101ull) * 0xffu; \
+        const __m256i order_ = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)_pext_u64(0x0706050403020100ull, bytes_))); \
+        _mm256_storeu_si256((__m256i *)((indices) + count), _mm256_permutevar8x32_epi32(_mm256_add_epi32(lanes_, _mm256_set1_epi32(i)), order_)); \
+        count += __builtin_popcount(live_); \
+    } \
+    for (; i < (n); ++i) { (indices)[count] = i; count += (x)[i] != 0.0f; } \
+    return count;
 #else
 #define PLASTICITY_NONZERO(x, n, indices) \
     int count = 0; \
