@@ -33,6 +33,12 @@ void plasticity_combine_rows(float *restrict y, const float *restrict rows, long
                              int count, int n, int accumulate) {
     PLASTICITY_COMBINE_ROWS(y, rows, stride, indices, coef, count, n, accumulate)
 }
+float plasticity_softmax_error(float *restrict err, const float *restrict y, int n, int label, int *restrict best) {
+    PLASTICITY_SOFTMAX_ERROR(err, y, n, label, best)
+}
+void plasticity_squared_error(float *restrict err, const float *restrict y, const float *restrict target, int n, double *restrict loss_sum) {
+    PLASTICITY_SQUARED_ERROR(err, y, target, n, loss_sum)
+}
 
 void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa) {
     PLASTICITY_TRACE1(eps, ebar, x, n, d, c, psi, kappa)
@@ -72,6 +78,8 @@ static const plasticity_symbol symbols[] = {
     {"plasticity_nonzero", (const void *)plasticity_nonzero},
     {"plasticity_all_finite", (const void *)plasticity_all_finite},
     {"plasticity_combine_rows", (const void *)plasticity_combine_rows},
+    {"plasticity_softmax_error", (const void *)plasticity_softmax_error},
+    {"plasticity_squared_error", (const void *)plasticity_squared_error},
     {"plasticity_trace1", (const void *)plasticity_trace1},
     {"plasticity_trace2", (const void *)plasticity_trace2},
     {"plasticity_trace1_shared1", (const void *)plasticity_trace1_shared1},

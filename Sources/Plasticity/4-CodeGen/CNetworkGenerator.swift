@@ -213,20 +213,19 @@ struct CNetworkGenerator {
         w.line("if (net->readout_trace_sum) for (int j = 0; j < n_last; ++j) net->readout_trace_sum[(long)b * n_last + j] += zbar[j];")
         w.line("if (net->readout_bias_trace_sum) net->readout_bias_trace_sum[b] += net->readout_bias_trace[b];")
         w.comment("W_out z + b over the nonzero z only, as rows of W_out transposed: the same sums, since zeros add nothing")
-        w.line("for (int o = 0; o < n_out; ++o) err[o] = net->readout_bias[o];")
+        w.line("plasticity_copy(err, net->readout_bias, n_out);")
         w.block("") {
             w.comment("the spikes gathered by the vectorized primitive: a scan of n_last in TinyCC's code costs more")
             w.line("int *active = net->layers[\(last)].active; /* free: the layer's step is done */")
             w.line("const int count = plasticity_nonzero(z, n_last, active);")
             w.line("for (int q = 0; q < count; ++q) { const int j = active[q]; plasticity_axpy(err, net->readout_weights_transposed + (long)j * n_out, n_out, z[j]); }")
         }
-        w.block("for (int o = 0; o < n_out; ++o)") {
-            w.line("y[o] = kappa * y[o] + err[o];")
-            w.block("if (!plasticity_finite(y[o]))") {
-                w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_READOUT; return 1;")
-            }
-            w.line("if (net->readout_record) net->readout_record[((long)t * B + b) * n_out + o] = y[o];")
+        w.comment("y = kappa y + 1 err: the floats of kappa y + err")
+        w.line("plasticity_axpby(y, err, n_out, kappa, 1.0f);")
+        w.block("if (!plasticity_all_finite(y, n_out))") {
+            w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_READOUT; return 1;")
         }
+        w.line("if (net->readout_record) plasticity_copy(net->readout_record + ((long)t * B + b) * n_out, y, n_out);")
         w.line("int label = -1;")
         w.line("const float *target = 0;")
         w.block("if (net->loss == PLASTICITY_LOSS_CROSS_ENTROPY)") {
@@ -234,13 +233,8 @@ struct CNetworkGenerator {
             w.line("if (!(code >= 0.0f)) continue;")
             w.line("label = (int)code;")
             w.comment("softmax p, err = p - onehot, loss = -log p_label")
-            w.line("float top = y[0];")
             w.line("int best = 0;")
-            w.line("for (int o = 1; o < n_out; ++o) if (y[o] > top) { top = y[o]; best = o; }")
-            w.line("float total = 0.0f;")
-            w.line("for (int o = 0; o < n_out; ++o) { err[o] = expf(y[o] - top); total += err[o]; }")
-            w.line("for (int o = 0; o < n_out; ++o) err[o] = err[o] / total - (o == label ? 1.0f : 0.0f);")
-            w.line("net->loss_sum -= (double)(y[label] - top - logf(total));")
+            w.line("net->loss_sum -= (double)plasticity_softmax_error(err, y, n_out, label, &best);")
             w.line("net->correct += best == label;")
             w.line("net->counted += 1;")
         }
@@ -248,14 +242,12 @@ struct CNetworkGenerator {
             w.line("target = net->targets + ((long)t * B + b) * n_out;")
             w.line("if (!(target[0] == target[0])) continue;")
             w.comment("err = y - target, loss = 0.5 |err| squared")
-            w.line("for (int o = 0; o < n_out; ++o) { err[o] = y[o] - target[o]; net->loss_sum += 0.5 * (double)(err[o] * err[o]); }")
+            w.line("plasticity_squared_error(err, y, target, n_out, &net->loss_sum);")
             w.line("net->counted += 1;")
         }
         w.comment("readout gradients: err times the kappa-filtered readout input zbar, and times the filtered 1 for the bias")
-        w.block("for (int o = 0; o < n_out; ++o)") {
-            w.line("plasticity_axpy(net->grad_readout_weights + (long)o * n_last, zbar, n_last, err[o]);")
-            w.line("net->grad_readout_bias[o] += err[o] * net->readout_bias_trace[b];")
-        }
+        w.line("for (int o = 0; o < n_out; ++o) plasticity_axpy(net->grad_readout_weights + (long)o * n_last, zbar, n_last, err[o]);")
+        w.line("plasticity_axpy(net->grad_readout_bias, err, n_out, net->readout_bias_trace[b]);")
     }
 
     /// L_j = Σ_o B_jo err_o (or the target alone, or the instantaneous backward pass from the layer
