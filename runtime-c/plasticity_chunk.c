@@ -165,10 +165,12 @@ ALWAYS_INLINE void propagate_row(const int n, const int m, const int shared, con
     for (int p = 0; p < shared; ++p) { float v = 0.0f; for (int q = 0; q < shared; ++q) v += F[(p * m + q) * n] * xbar[q]; sp[p] = v; }
 }
 
-/* One projection of sequence b: the chunk's start state through Ψ (once per synapse), then the
- * inputs of the chunk through W (once per nonzero presynaptic entry and step). */
+/* One projection of sequence b, one presynaptic index i at a time: its synapses' start-of-chunk
+ * state through Ψ, then the chunk's inputs x_i^r ≠ 0 through W(r), in step order, while the rows of
+ * i are still in L1 (the same additions in the same order as a pass of Ψ over all i followed by
+ * one of the inputs step by step, which read every input's rows back from L3). */
 ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const int shared) {
-    const int n = c->n, n_pre = c->n_pre, b = c->b, width = c->width, r_m = m - shared;
+    const int n = c->n, n_pre = c->n_pre, b = c->b, width = c->width, r_m = m - shared, steps = c->steps;
     const float *prop = c->propagator;
     const float *F = prop, *A = F + m * m * n, *G = A + m * n, *lam = G + m * n, *GE = lam + n, *GS = GE + m * n;
     const float *lamS = GS + m * n, *kpow = lamS + n;
@@ -177,6 +179,30 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
     float *eps = c->eps + (long)b * n_pre * r_m * n;
     float *ebar = c->ebar + b * plane, *grad = c->grad;
     float *esum = c->esum, *ebarsum = c->ebarsum ? c->ebarsum + b * plane : 0;
+    /* the chunk's inputs by presynaptic index: the nonzero x_i^r gathered step by step (step_list,
+     * from step_first[r]), then counting-sorted by i: the events of i are [first[i], first[i+1]),
+     * their steps in order in event_step, their values in event_value */
+    int *step_list = c->events, *event_step = step_list + (long)steps * n_pre;
+    int *step_first = event_step + (long)steps * n_pre, *first = step_first + steps + 1;
+    float *event_value = (float *)(first + n_pre + 1);   /* 4-byte slots, as the header's count assumes */
+    for (int i = 0; i <= n_pre; ++i) first[i] = 0;
+    step_first[0] = 0;
+    for (int r = 0; r < steps; ++r) {
+        const float *x = c->pre + (long)r * c->pre_step_stride + (long)b * c->pre_sequence_stride;
+        int *list = step_list + step_first[r];
+        const int count = plasticity_nonzero(x, n_pre, list);
+        for (int q = 0; q < count; ++q) first[list[q] + 1] += 1;
+        step_first[r + 1] = step_first[r] + count;
+    }
+    for (int i = 0; i < n_pre; ++i) first[i + 1] += first[i];
+    for (int r = 0; r < steps; ++r) {
+        const float *x = c->pre + (long)r * c->pre_step_stride + (long)b * c->pre_sequence_stride;
+        for (int q = step_first[r]; q < step_first[r + 1]; ++q) {
+            const int i = step_list[q], e = first[i]++;
+            event_step[e] = r; event_value[e] = x[i];
+        }
+    }
+    /* first[i] is now the end of i's events: the start of i + 1's */
     for (int i = 0; i < n_pre; ++i) {
         float *sp = xbar + (long)i * shared, *ep = eps + (long)i * r_m * n;
         float *eb = ebar + (long)i * n, *g = grad + (long)i * n;
@@ -185,27 +211,15 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
         if (es) { if (bs) ROW(1, 1); else ROW(1, 0); }
         else { if (bs) ROW(0, 1); else ROW(0, 0); }
 #undef ROW
-    }
-    /* inputs: x_i^r ≠ 0 only, gathered a block at a time (plasticity_nonzero has no branches:
-     * spikes are too irregular for the branch predictor) */
-    enum { BLOCK = 512 };
-    int active[BLOCK];
-    for (int r = 0; r < c->steps; ++r) {
-        const float *x = c->pre + (long)r * c->pre_step_stride + (long)b * c->pre_sequence_stride;
-        const float *W = c->record + (long)r * width * n;
-        for (int first = 0; first < n_pre; first += BLOCK) {
-            const int last = first + BLOCK < n_pre ? first + BLOCK : n_pre;
-            const int count = plasticity_nonzero(x + first, last - first, active);
-            for (int q = 0; q < count; ++q) {
-                const int i = first + active[q];
-                const float xi = x[i];
-                for (int s = 0; s < shared; ++s) xbar[(long)i * shared + s] += xi * W[s * n];
-                for (int s = shared; s < m; ++s) add_scaled(eps + ((long)i * r_m + s - shared) * n, W + s * n, n, xi);
-                add_scaled(ebar + (long)i * n, W + m * n, n, xi);
-                add_scaled(grad + (long)i * n, W + (m + 1) * n, n, xi);
-                if (esum) add_scaled(esum + (long)i * n, W + (m + 2) * n, n, xi);
-                if (ebarsum) add_scaled(ebarsum + (long)i * n, W + (m + 3) * n, n, xi);
-            }
+        for (int e = i > 0 ? first[i - 1] : 0; e < first[i]; ++e) {
+            const float xi = event_value[e];
+            const float *W = c->record + (long)event_step[e] * width * n;
+            for (int s = 0; s < shared; ++s) sp[s] += xi * W[s * n];
+            for (int s = shared; s < m; ++s) add_scaled(ep + (long)(s - shared) * n, W + s * n, n, xi);
+            add_scaled(eb, W + m * n, n, xi);
+            add_scaled(g, W + (m + 1) * n, n, xi);
+            if (es) add_scaled(es, W + (m + 2) * n, n, xi);
+            if (bs) add_scaled(bs, W + (m + 3) * n, n, xi);
         }
     }
 }

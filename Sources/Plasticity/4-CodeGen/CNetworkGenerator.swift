@@ -118,7 +118,7 @@ struct CNetworkGenerator {
         w.comment("the slice's chunk rows: the block of its first sequence")
         w.line("c.record = 0; c.record_row = 0; c.record_constant = 0; c.propagator = 0; c.signal = \(sliceRow("a->chunk_signal", rows: "K", row: "0", width: "a->n"));")
         w.line("c.pre = 0; c.pre_step_stride = 0; c.pre_sequence_stride = 0;")
-        w.line("c.shared_eps = 0; c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0;")
+        w.line("c.shared_eps = 0; c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0; c.events = a->chunk_events;")
     }
 
     /// The optional sums of projection p (Σe, Σē), null when the call does not keep them; they

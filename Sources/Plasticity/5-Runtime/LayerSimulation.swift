@@ -146,6 +146,9 @@ public class LayerBuffers {
     public private(set) var chunkSteps = 0
     private var chunkRecords: [FloatBuffer?] = [], chunkPropagators: [FloatBuffer?] = []
     private var chunkSignal: FloatBuffer?, chunkSpikes: FloatBuffer?
+    /// The calling thread's scratch for the chunk's inputs by presynaptic index (4-byte slots; extra
+    /// threads have their own).
+    private(set) var chunkEvents: FloatBuffer?
     /// Per projection: the gradient and Σe of a call [n_pre][n] (one per thread; extra threads
     /// have their own), Σē [batch][n_pre][n].
     private(set) var chunkGradients: [FloatBuffer?] = [], chunkEligibilitySums: [FloatBuffer?] = []
@@ -160,6 +163,7 @@ public class LayerBuffers {
             .map { ($0.name, $0.elements) })
         chunkSignal = FloatBuffer(count: sizes["chunk_signal"]!)
         chunkSpikes = FloatBuffer(count: sizes["chunk_spikes"]!)
+        chunkEvents = FloatBuffer(count: sizes["chunk_events"]!)
         chunkRecords = layout.projections.indices.map { p in sizes["chunk_record[\(p)]"].map { FloatBuffer(count: $0) } }
         chunkPropagators = layout.projections.indices.map { p in sizes["chunk_propagator[\(p)]"].map { FloatBuffer(count: $0) } }
         chunkGradients = layout.projections.indices.map { p in sizes["chunk_gradient[\(p)]"].map { FloatBuffer(count: $0) } }
@@ -255,6 +259,7 @@ extension LayerBuffers {
         a.chunk_steps = Int32(chunkSteps)
         a.chunk_signal = chunkSignal!.base
         a.chunk_spikes = chunkSpikes!.base
+        a.chunk_events = chunkEvents!.eventSlots
         for p in layout.projections.indices where !layout.projections[p].components.isEmpty {
             let pre = layout.projections[p].source == .input ? inputs : neurons
             if keepsEligibilitySums, chunkEligibilitySums[p] == nil { chunkEligibilitySums[p] = FloatBuffer(count: pre * neurons) }
@@ -267,6 +272,12 @@ extension LayerBuffers {
         setProjectionSlots(&a.chunk_eligibility_sum, chunkEligibilitySums)
         setProjectionSlots(&a.chunk_eligibility_trace_sum, chunkTraceSums)
     }
+}
+
+extension FloatBuffer {
+    /// The buffer as the 4-byte int slots of a C scratch (plasticity_chunk_args.events), which C
+    /// alone reads and writes.
+    var eventSlots: UnsafeMutablePointer<Int32> { UnsafeMutableRawPointer(base).assumingMemoryBound(to: Int32.self) }
 }
 
 /// Points the per-projection slots of a pointer-array field of the layer args at `buffers`

@@ -78,11 +78,19 @@ extension KernelLayout {
         return sizes
     }
 
+    /// 4-byte slots of one thread's chunk-event scratch (PLASTICITY_CHUNK_EVENT_INTS for the
+    /// largest presynaptic count among the projections with traces).
+    func chunkEventSlots(inputs: Int, neurons: Int, steps: Int) -> Int {
+        let pre = projections.filter { !$0.components.isEmpty }.map { $0.source == .input ? inputs : neurons }.max() ?? 0
+        return 3 * steps * pre + steps + pre + 2
+    }
+
     /// Floats of the chunk-mode buffers (`LayerBuffers.enableChunks`) for chunks of `steps` steps,
     /// the optional sums included.
     func chunkBufferElements(batch: Int, inputs: Int, neurons: Int, steps: Int) -> [(name: String, elements: Int)] {
         let p = MemoryCap.product
-        var sizes: [(String, Int)] = [("chunk_signal", p(steps, batch, neurons)), ("chunk_spikes", p(steps + 1, batch, neurons))]
+        var sizes: [(String, Int)] = [("chunk_signal", p(steps, batch, neurons)), ("chunk_spikes", p(steps + 1, batch, neurons)),
+                                      ("chunk_events", chunkEventSlots(inputs: inputs, neurons: neurons, steps: steps))]
         for o in chunkRecordOwners {
             let m = projections[o].components.count
             sizes.append(("chunk_record[\(o)]", p(steps, batch, projections[o].recordWidth, neurons)))

@@ -17,6 +17,8 @@ extension NetworkSimulation {
         /// Chunk mode, per layer and projection: the call's gradient and Σe before the flush [n_pre][n].
         let chunkGradients: [[FloatBuffer?]]
         var chunkEligibilitySums: [[FloatBuffer?]]
+        /// Chunk mode, per layer: the scratch of the chunk's inputs by presynaptic index.
+        let chunkEvents: [FloatBuffer?]
 
         init(_ sim: NetworkSimulation) {
             weightGradients = sim.weightGradients.map { $0.map { FloatBuffer(count: $0.count) } }
@@ -31,6 +33,7 @@ extension NetworkSimulation {
             }
             chunkGradients = sim.layers.map { $0.chunkGradients.map { $0.map { FloatBuffer(count: $0.count) } } }
             chunkEligibilitySums = sim.layers.map { $0.chunkGradients.map { _ in nil } }
+            chunkEvents = sim.layers.map { $0.chunkEvents.map { FloatBuffer(count: $0.count) } }
             spikeCounts = sim.layers.map { _ in nil }
             eligibilitySums = sim.layers.map { _ in [] }
             parameterEligibilitySums = sim.layers.map { _ in nil }
@@ -108,6 +111,7 @@ extension NetworkSimulation {
                 layerArgs[l].active = slice.active[l]
                 if layer.chunkSteps > 0 {
                     setProjectionSlots(&layerArgs[l].chunk_gradient, slice.chunkGradients[l])
+                    layerArgs[l].chunk_events = slice.chunkEvents[l]!.eventSlots
                     if layer.keepsEligibilitySums {
                         for (p, g) in slice.chunkGradients[l].enumerated() where g != nil && slice.chunkEligibilitySums[l][p] == nil {
                             slice.chunkEligibilitySums[l][p] = FloatBuffer(count: g!.count)
