@@ -248,8 +248,8 @@ typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
  * same additions in the same order. Four vectors of the target's width at a time (GCC/Clang vector
  * extensions: gcc 12 leaves the plain loop scalar), so that the partial sums stay in registers while
  * the rows stream past. The width is the host's register (16 floats with AVX-512, 8 with AVX, else
- * 4): a wider vector type than the registers makes gcc split it through the stack, which ran the
- * chunked kernel 2x slower on an AVX2 host. Not for TinyCC, which calls runtime-c's copy. */
+ * 4): a wider vector type than the registers makes gcc split it through the stack, which ran R
+ * chunked 2x slower on an AVX2 host. Not for TinyCC, which calls runtime-c's copy. */
 #ifndef PLASTICITY_TINYCC
 #if defined(__AVX512F__)
 #define PLASTICITY_VECTOR_FLOATS_ 16
