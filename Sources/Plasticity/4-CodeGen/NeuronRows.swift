@@ -115,8 +115,9 @@ final class NeuronRows {
         callsLibm = callsLibm || libm
     }
 
-    /// Operation names whose element helper calls libm.
-    private static let libmOperations: Set<String> = ["exp", "log", "tanh", "sigmoid", "pow", "tanh_derivative", "sigmoid_derivative"]
+    /// Operation names whose element helper calls libm (surrogates as `surrogate_<name>`).
+    private static let libmOperations: Set<String> = ["exp", "log", "tanh", "sigmoid", "pow", "tanh_derivative", "sigmoid_derivative",
+                                                      "surrogate_exponential"]
 
     /// The constant row of a literal.
     func constantRow(_ literal: String) -> String {
@@ -294,7 +295,8 @@ final class NeuronRows {
         }
         func surrogate(_ s: Surrogate, _ x: String, _ y: String, live: Bool) {
             let scale = CNames.literal(s.scale), call = "plasticity_row_surrogate_\(s.name)(\(y), \(x), n, \(scale));"
-            op(y, call: live ? "if (z_prev_live) \(call) else plasticity_fill(\(y), n, 0.0f);" : call, operands: [x], libm: s.name == "exponential") {
+            op(y, call: live ? "if (z_prev_live) \(call) else plasticity_fill(\(y), n, 0.0f);" : call, operands: [x],
+               libm: Self.libmOperations.contains("surrogate_\(s.name)")) {
                 let value = "plasticity_surrogate_\(s.name)(\($0[0]), \(scale))"
                 return live ? "z_prev_live ? \(value) : 0.0f" : value
             }
