@@ -42,6 +42,10 @@ enum { MAX_COMPONENTS = PLASTICITY_CHUNK_MAX_COMPONENTS };
  * ones, so that the sweep reads every entry from a row. */
 int plasticity_chunk_propagator_width(int m) { return 2 * m * m + 6 * m + 3; }
 
+/* The events scratch of synapses(): the gathered indices, the events' steps and their values
+ * (steps·n_pre each at most), the offsets per step (steps + 1) and per input (n_pre + 1). */
+long plasticity_chunk_event_slots(int steps, int n_pre) { return 3L * steps * n_pre + steps + n_pre + 2; }
+
 /* The backward sweep r = t1 … t0+1 over one channel's record: W(r) in place of (D, c, ψ), and the
  * chunk's propagator Ψ. Row vectors of Ψ: ε-block F, ē-row (a, κ^{t1-r}), accumulator rows (g, λ). */
 ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m, const int sums_e, const int sums_ebar) {
@@ -184,7 +188,7 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
      * their steps in order in event_step, their values in event_value */
     int *step_list = c->events, *event_step = step_list + (long)steps * n_pre;
     int *step_first = event_step + (long)steps * n_pre, *first = step_first + steps + 1;
-    float *event_value = (float *)(first + n_pre + 1);   /* 4-byte slots, as the header's count assumes */
+    float *event_value = (float *)(first + n_pre + 1);   /* 4-byte slots, as plasticity_chunk_event_slots counts */
     for (int i = 0; i <= n_pre; ++i) first[i] = 0;
     step_first[0] = 0;
     for (int r = 0; r < steps; ++r) {

@@ -30,6 +30,8 @@ void plasticity_chunk_coefficients(const plasticity_chunk_args *c);
 void plasticity_chunk_synapses(const plasticity_chunk_args *c);
 void plasticity_chunk_flush(const plasticity_chunk_args *c, float *grad, float *esum, float *ebarsum);
 int plasticity_chunk_propagator_width(int m);
+/* 4-byte slots of plasticity_chunk_args.events for chunks of `steps` steps and n_pre inputs. */
+long plasticity_chunk_event_slots(int steps, int n_pre);
 
 /* dst[c][r] = src[r][c] for a rows × cols matrix. */
 void plasticity_transpose(float *dst, const float *src, int rows, int cols);

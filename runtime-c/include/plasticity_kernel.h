@@ -61,11 +61,8 @@ typedef struct plasticity_chunk_args {
     float *grad;                /* [n_pre][n]: Σ L ē of the current call over this thread's sequences */
     float *esum;                /* optional [n_pre][n]: Σ e, likewise */
     float *ebarsum;             /* optional [batch][n_pre][n]: Σ ē per sequence */
-    int *events;                /* scratch of PLASTICITY_CHUNK_EVENT_INTS(steps, n_pre): the chunk's inputs by index */
+    int *events;                /* scratch of plasticity_chunk_event_slots(steps, n_pre) ints: the chunk's inputs by index */
 } plasticity_chunk_args;
-/* 4-byte slots of the events scratch: the gathered indices, the events' steps and values (K·n_pre
- * each at most), the offsets per step (K + 1) and per presynaptic index (n_pre + 1). */
-#define PLASTICITY_CHUNK_EVENT_INTS(steps, n_pre) (3L * (steps) * (n_pre) + (steps) + (n_pre) + 2)
 typedef void (*plasticity_chunk_fn)(const plasticity_chunk_args *);
 typedef void (*plasticity_chunk_flush_fn)(const plasticity_chunk_args *, float *grad, float *esum, float *ebarsum);
 
@@ -113,7 +110,7 @@ typedef struct plasticity_layer_args {
     float *chunk_gradient[PLASTICITY_MAX_PROJECTIONS];     /* [n_pre][n], private to the calling thread */
     float *chunk_eligibility_sum[PLASTICITY_MAX_PROJECTIONS];        /* optional, [n_pre][n], private likewise */
     float *chunk_eligibility_trace_sum[PLASTICITY_MAX_PROJECTIONS];  /* optional, [batch][n_pre][n] */
-    int *chunk_events;              /* PLASTICITY_CHUNK_EVENT_INTS(K, the largest n_pre), private to the calling thread */
+    int *chunk_events;              /* plasticity_chunk_event_slots(K, the largest n_pre), private to the calling thread */
 } plasticity_layer_args;
 
 /* Dense local Jacobians of one step, for oracles and inspection (any pointer may be 0). */

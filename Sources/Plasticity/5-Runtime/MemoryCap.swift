@@ -1,4 +1,5 @@
 import Foundation
+import PlasticityRuntime
 
 /// The most memory a layer's or network's buffers may take. Sizes come from configs and files,
 /// so they are multiplied out (overflow-checked) and compared with the cap before anything is
@@ -78,11 +79,11 @@ extension KernelLayout {
         return sizes
     }
 
-    /// 4-byte slots of one thread's chunk-event scratch (PLASTICITY_CHUNK_EVENT_INTS for the
-    /// largest presynaptic count among the projections with traces).
+    /// 4-byte slots of one thread's chunk-event scratch (runtime-c's count for the largest
+    /// presynaptic count among the projections with traces).
     func chunkEventSlots(inputs: Int, neurons: Int, steps: Int) -> Int {
         let pre = projections.filter { !$0.components.isEmpty }.map { $0.source == .input ? inputs : neurons }.max() ?? 0
-        return 3 * steps * pre + steps + pre + 2
+        return Int(plasticity_chunk_event_slots(Int32(steps), Int32(pre)))
     }
 
     /// Floats of the chunk-mode buffers (`LayerBuffers.enableChunks`) for chunks of `steps` steps,
