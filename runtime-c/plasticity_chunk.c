@@ -253,3 +253,31 @@ void plasticity_chunk_flush(const plasticity_chunk_args *c, float *grad_out, flo
     if (c->esum) flush_plane(esum_out, c->esum, n, n_pre);
     if (c->ebarsum) for (int b = c->b; b < c->b_end; ++b) flush_plane(ebarsum_out ? ebarsum_out + b * plane : 0, c->ebarsum + b * plane, n, n_pre);
 }
+
+/* The readout's weight gradient over one sequence's chunk of K steps, Σ_t err_o^t z̄_j^t with the
+ * filtered spikes z̄^t = κ z̄^{t−1} + z^t, added once per chunk and only where the last layer spiked:
+ *
+ *     Σ_t err^t z̄^t = κ ẽ(0) z̄^{start} + Σ_r ẽ(r) z^r,    ẽ(r) = Σ_{t ≥ r} κ^{t−r} err^t (within the chunk)
+ *
+ * so the step's dense n_out × n product becomes n_out additions per spike (R: 2560 multiplies a
+ * step → about 125). Exact up to float reassociation. error [K][n_out] (0 on steps without a loss)
+ * becomes ẽ; grad [n_out][n]; spikes [K+1][n], row r+1 = step r of the chunk (row 0: before it);
+ * zbar_start [n]: z̄ before the chunk; active: scratch of n indices. */
+void plasticity_chunk_readout(float *restrict grad, float *restrict error, const float *restrict spikes, const float *restrict zbar_start,
+                              int steps, int n, int n_out, float kappa, int *restrict active) {
+    for (int r = steps - 2; r >= 0; --r) {
+        float *now = error + (long)r * n_out;
+        const float *later = now + n_out;
+        for (int o = 0; o < n_out; ++o) now[o] += kappa * later[o];
+    }
+    for (int o = 0; o < n_out; ++o) add_scaled(grad + (long)o * n, zbar_start, n, kappa * error[o]);
+    for (int r = 0; r < steps; ++r) {
+        const float *z = spikes + (long)(r + 1) * n, *filtered = error + (long)r * n_out;
+        const int count = plasticity_nonzero(z, n, active);
+        for (int q = 0; q < count; ++q) {
+            const int j = active[q];
+            const float zj = z[j];
+            for (int o = 0; o < n_out; ++o) grad[(long)o * n + j] += filtered[o] * zj;
+        }
+    }
+}

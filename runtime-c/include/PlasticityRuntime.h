@@ -29,6 +29,8 @@ void plasticity_trace1_shared1(float *restrict eps, float *restrict ebar, const 
 void plasticity_chunk_coefficients(const plasticity_chunk_args *c);
 void plasticity_chunk_synapses(const plasticity_chunk_args *c);
 void plasticity_chunk_flush(const plasticity_chunk_args *c, float *grad, float *esum, float *ebarsum);
+void plasticity_chunk_readout(float *grad, float *error, const float *spikes, const float *zbar_start,
+                              int steps, int n, int n_out, float kappa, int *active);
 int plasticity_chunk_propagator_width(int m);
 /* 4-byte slots of plasticity_chunk_args.events for chunks of `steps` steps and n_pre inputs. */
 long plasticity_chunk_event_slots(int steps, int n_pre);

@@ -35,7 +35,7 @@
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 11
+#define PLASTICITY_ABI_VERSION 12
 #define PLASTICITY_MAX_PROJECTIONS 8
 #define PLASTICITY_SOURCE_INPUT 0
 #define PLASTICITY_SOURCE_RECURRENT 1
@@ -65,6 +65,10 @@ typedef struct plasticity_chunk_args {
 } plasticity_chunk_args;
 typedef void (*plasticity_chunk_fn)(const plasticity_chunk_args *);
 typedef void (*plasticity_chunk_flush_fn)(const plasticity_chunk_args *, float *grad, float *esum, float *ebarsum);
+/* The readout's weight gradient of one sequence's chunk, folded onto the last layer's spikes
+ * (plasticity_chunk_readout in plasticity_chunk.c). */
+typedef void (*plasticity_chunk_readout_fn)(float *grad, float *error, const float *spikes, const float *zbar_start,
+                                            int steps, int n, int n_out, float kappa, int *active);
 
 typedef struct plasticity_layer_args {
     int batch, n_in, n, n_steps;
@@ -187,6 +191,11 @@ typedef struct plasticity_network_args {
     int chunk_steps;                        /* K > 0: time-chunked exact traces (the layers' chunk buffers are set) */
     plasticity_chunk_fn chunk_coefficients, chunk_synapses;   /* runtime-c/plasticity_chunk.c, -O3 */
     plasticity_chunk_flush_fn chunk_flush;
+    /* Chunk mode: the readout gradient Σ_t err^t z̄^t is added once per chunk, onto the spikes
+     * (chunk_readout); both rows are scratch of the slice (the block of its batch_begin). */
+    float *chunk_error;                     /* [batch][K][n_out]: err of each step of the chunk, 0 without a loss */
+    float *chunk_readout_trace;             /* [batch][n_last]: z̄ before the chunk's first step */
+    plasticity_chunk_readout_fn chunk_readout;
 } plasticity_network_args;
 
 typedef int (*plasticity_network_run_fn)(plasticity_network_args *);

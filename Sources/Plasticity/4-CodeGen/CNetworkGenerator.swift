@@ -38,14 +38,19 @@ struct CNetworkGenerator {
                 for l in 0..<L { w.line("net->layers[\(l)].chunk_first = t0;") }
                 w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
                     w.block("if (K > 0)") {
-                        w.comment("the chunk's presynaptic rows start with the spikes from before it")
+                        w.comment("the chunk's presynaptic rows start with the spikes from before it, its readout gradient with z-bar")
                         for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "0") }
+                        w.line("plasticity_copy(\(sliceRow("net->chunk_readout_trace", rows: "1", row: "0", width: "n_last")), net->readout_trace + (long)b * n_last, n_last);")
                     }
                     w.block("for (int t = t0; t < t1; ++t)") {
                         emitStep(w)
                     }
                     w.block("if (K > 0)") {
                         for l in 0..<L { emitChunkEnd(w, layer: l) }
+                        w.comment("the readout gradient of the chunk, folded onto the last layer's spikes")
+                        w.line("net->chunk_readout(net->grad_readout_weights, \(sliceRow("net->chunk_error", rows: "K", row: "0", width: "n_out")), " +
+                               "\(sliceRow("net->layers[\(last)].chunk_spikes", rows: "(K + 1)", row: "0", width: "n_last")), " +
+                               "\(sliceRow("net->chunk_readout_trace", rows: "1", row: "0", width: "n_last")), t1 - t0, n_last, n_out, kappa, net->layers[\(last)].active);")
                     }
                 }
             }
@@ -83,7 +88,8 @@ struct CNetworkGenerator {
         }
         w.block("if (K > 0)") {
             for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "t - t0 + 1") }
-            w.comment("steps without a loss have no learning signal")
+            w.comment("steps without a loss have no learning signal and no readout error")
+            w.line("plasticity_fill(\(sliceRow("net->chunk_error", rows: "K", row: "t - t0", width: "n_out")), n_out, 0.0f);")
             for l in 0..<L {
                 w.line("plasticity_fill(\(sliceRow("net->layers[\(l)].chunk_signal", rows: "K", row: "t - t0", width: "net->layers[\(l)].n")), net->layers[\(l)].n, 0.0f);")
             }
@@ -245,8 +251,10 @@ struct CNetworkGenerator {
             w.line("plasticity_squared_error(err, y, target, n_out, &net->loss_sum);")
             w.line("net->counted += 1;")
         }
-        w.comment("readout gradients: err times the kappa-filtered readout input zbar, and times the filtered 1 for the bias")
-        w.line("for (int o = 0; o < n_out; ++o) plasticity_axpy(net->grad_readout_weights + (long)o * n_last, zbar, n_last, err[o]);")
+        w.comment("readout gradients: err times the kappa-filtered readout input zbar, and times the filtered 1 for the bias;")
+        w.comment("chunked, err is kept and the weights' gradient folded onto the spikes at the chunk's end")
+        w.line("if (K > 0) plasticity_copy(\(sliceRow("net->chunk_error", rows: "K", row: "t - t0", width: "n_out")), err, n_out);")
+        w.line("else for (int o = 0; o < n_out; ++o) plasticity_axpy(net->grad_readout_weights + (long)o * n_last, zbar, n_last, err[o]);")
         w.line("plasticity_axpy(net->grad_readout_bias, err, n_out, net->readout_bias_trace[b]);")
     }
 

@@ -126,7 +126,10 @@ enum SystemCC {
         let fm = FileManager.default
         let dir = fm.temporaryDirectory.appendingPathComponent("plasticity-\(UUID().uuidString)")
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(at: dir) }
+        // PLASTICITY_KEEP_CC=1 keeps kernel.c and kernel.so (and says where), so that a profiler
+        // can name the kernel's functions.
+        let keep = ProcessInfo.processInfo.environment["PLASTICITY_KEEP_CC"] == "1"
+        defer { if keep { FileHandle.standardError.write(Data("plasticity: kept \(dir.path)\n".utf8)) } else { try? fm.removeItem(at: dir) } }
         try String(cString: plasticity_kernel_header_text()).write(to: dir.appendingPathComponent("plasticity_kernel.h"), atomically: true, encoding: .utf8)
         let cFile = dir.appendingPathComponent("kernel.c"), library = dir.appendingPathComponent("kernel.so")
         try source.write(to: cFile, atomically: true, encoding: .utf8)

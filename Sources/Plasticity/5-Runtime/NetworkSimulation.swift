@@ -34,6 +34,9 @@ public final class NetworkSimulation {
     public let parameterGradients: [FloatBuffer]
     public let readoutWeightGradient, readoutBiasGradient: FloatBuffer
     private let error, learningSignal: FloatBuffer
+    /// Chunk mode: each step's readout error [batch][K][outputs] and z̄ before the chunk
+    /// [batch][last layer], scratch of the slice that folds the readout gradient onto the spikes.
+    private let chunkError, chunkReadoutTrace: FloatBuffer?
     /// Σ_t z̄ and Σ_t (κ-filtered 1) per sequence, for the time-summed loss.
     private var readoutTraceSum, readoutBiasTraceSum: FloatBuffer?
 
@@ -121,6 +124,8 @@ public final class NetworkSimulation {
         readoutBiasGradient = FloatBuffer(count: net.outputs)
         error = FloatBuffer(count: batch * net.outputs)
         learningSignal = FloatBuffer(count: net.hidden.count * net.hidden.map(\.neurons).max()!)
+        chunkError = chunkSteps > 0 ? FloatBuffer(count: batch * chunkSteps * net.outputs) : nil
+        chunkReadoutTrace = chunkSteps > 0 ? FloatBuffer(count: batch * last) : nil
     }
 
     /// Every buffer `init` allocates, counted before any is: per layer its own buffers plus a
@@ -147,6 +152,7 @@ public final class NetworkSimulation {
         buffers += [("readout weights, their transpose and gradient", p(3, net.outputs, below)), ("readout traces", p(batch, below)),
                     ("readout state and error", p(2, batch, net.outputs)),
                     ("learning signals", p(net.hidden.count, net.hidden.map(\.neurons).max() ?? 0))]
+        if chunkSteps > 0 { buffers += [("chunk readout error", p(batch, chunkSteps, net.outputs)), ("chunk readout trace", p(batch, below))] }
         try MemoryCap.check(elements: MemoryCap.sum(buffers.map(\.elements)), what: "the network (batch \(batch))",
                             largest: buffers.max { $0.elements < $1.elements }!, cap: cap)
     }
@@ -222,6 +228,8 @@ public final class NetworkSimulation {
         args.chunk_coefficients = plasticity_chunk_coefficients
         args.chunk_synapses = plasticity_chunk_synapses
         args.chunk_flush = plasticity_chunk_flush
+        args.chunk_readout = plasticity_chunk_readout
+        args.chunk_error = chunkError?.base; args.chunk_readout_trace = chunkReadoutTrace?.base
         let spikeRecords = layers.map { recordSpikes ? FloatBuffer(count: steps * batch * $0.neurons) : nil }
         withUnsafeMutableBytes(of: &args.layers) { raw in
             let slots = raw.bindMemory(to: plasticity_layer_args.self)
