@@ -168,3 +168,10 @@ public struct RandomModelGenerator {
         return (model, defect, defectLine)
     }
 }
+
+/// How many random models a fuzzing test checks: `standard`, or fewer when PLASTICITY_FUZZ_MODELS
+/// says so — the sanitizer run of `.ci/test.sh`, where the Swift compiler pipeline runs about
+/// 10x slower and the C it exercises is the same for a dozen models as for 200.
+public func fuzzModelCount(standard: Int) -> Int {
+    ProcessInfo.processInfo.environment["PLASTICITY_FUZZ_MODELS"].flatMap { Int($0) }.map { min($0, standard) } ?? standard
+}

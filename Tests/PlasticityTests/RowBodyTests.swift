@@ -41,7 +41,7 @@ import PlasticityTestSupport
 
     @Test func rowBodyEqualsScalarBodyOnRandomModels() throws {
         var generator = RandomModelGenerator(seed: 2027)
-        for i in 0..<40 {
+        for i in 0..<fuzzModelCount(standard: 40) {
             let modelCase = generator.validCase(name: "rows_\(i)")
             // cc compiles take a second each: the first 10 models through both backends
             for backend in i < 10 ? [Backend.tinyCC, .systemCC] : [.tinyCC] {
