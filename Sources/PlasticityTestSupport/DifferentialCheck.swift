@@ -145,7 +145,7 @@ public enum DifferentialCheck {
         let recorded = sim.run(input: input, steps: T, recordStates: true)
 
         // Oracle: per neuron, duals with tangents w.r.t. (W_j0 … W_j,nIn−1, θ_j).
-        let layout = kernel.layout.projections[0], m = layout.components.count
+        let layout = kernel.layout.projections[0]
         var epsExpected = [Double](), epsActual = [Double]()
         var ebarExpected = [Double](), paramExpected = [Double]()
         var spikes = 0, spikeTrainMismatches = 0
