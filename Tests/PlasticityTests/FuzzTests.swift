@@ -18,7 +18,6 @@ import PlasticityTestSupport
         var fuzzer = DifferentialFuzzer(seed: 2026)
         fuzzer.backends = [.tinyCC]
         fuzzer.steps = 20
-        fuzzer.jobs = 2   // the longest test of the suite: on both cores (the report is the same, see below)
         let models = fuzzModelCount(standard: 200)
         let report = fuzzer.run(validModels: models, invalidModels: 0)
         #expect(report.modelsTried == models)
