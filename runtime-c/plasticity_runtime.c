@@ -84,12 +84,15 @@ static const plasticity_symbol symbols[] = {
     {"plasticity_trace2", (const void *)plasticity_trace2},
     {"plasticity_trace1_shared1", (const void *)plasticity_trace1_shared1},
 #define PLASTICITY_ROW_SYMBOL_UNARY(name, expr) {"plasticity_row_" #name, (const void *)plasticity_row_##name},
+#define PLASTICITY_ROW_SYMBOL_SCALAR(name, expr) \
+    {"plasticity_row_" #name "_rs", (const void *)plasticity_row_##name##_rs}, {"plasticity_row_" #name "_sr", (const void *)plasticity_row_##name##_sr},
 #define PLASTICITY_ROW_SYMBOL_COMPARISON(name, op) \
     {"plasticity_row_select_" #name, (const void *)plasticity_row_select_##name}, \
     {"plasticity_row_indicator_" #name, (const void *)plasticity_row_indicator_##name},
 #define PLASTICITY_ROW_SYMBOL_SURROGATE(name) {"plasticity_row_surrogate_" #name, (const void *)plasticity_row_surrogate_##name},
     PLASTICITY_ROW_UNARY(PLASTICITY_ROW_SYMBOL_UNARY)
     PLASTICITY_ROW_BINARY(PLASTICITY_ROW_SYMBOL_UNARY)
+    PLASTICITY_ROW_BINARY(PLASTICITY_ROW_SYMBOL_SCALAR)
     PLASTICITY_ROW_COMPARISONS(PLASTICITY_ROW_SYMBOL_COMPARISON)
     PLASTICITY_ROW_SURROGATES(PLASTICITY_ROW_SYMBOL_SURROGATE)
     {"plasticity_row_gather", (const void *)plasticity_row_gather},

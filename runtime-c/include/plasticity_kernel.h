@@ -399,7 +399,9 @@ static inline float plasticity_surrogate_boxcar(float x, float s) {
  * neuron body as a sequence of them (one row per value of the step, CKernelGenerator+Rows.swift):
  * under TinyCC they are the vectorized functions of runtime-c, bound by address; an optimizing
  * compiler gets them inline. Each applies the scalar helper above element by element, so a row
- * body gives the floats of the scalar body. Outputs never alias inputs. */
+ * body gives the floats of the scalar body. Outputs never alias inputs. A binary operation with a
+ * literal operand takes it as a float (`_rs`: row op scalar, `_sr`: scalar op row) instead of a
+ * constant row: one load stream less per element, and the literal's row leaves the step's cache. */
 #define PLASTICITY_ROW_UNARY(X) \
     X(negate, -x) X(exp, expf(x)) X(log, logf(x)) X(tanh, tanhf(x)) X(sigmoid, plasticity_sigmoid(x)) \
     X(heaviside, plasticity_heaviside(x)) X(tanh_derivative, plasticity_tanh_derivative(x)) \
@@ -411,7 +413,9 @@ static inline float plasticity_surrogate_boxcar(float x, float s) {
 #define PLASTICITY_ROW_SURROGATES(X) X(fast_sigmoid) X(piecewise_linear) X(exponential) X(arctan) X(boxcar)
 
 #define PLASTICITY_ROW_DECLARE_UNARY(name, expr) void plasticity_row_##name(float *y, const float *a, int n);
-#define PLASTICITY_ROW_DECLARE_BINARY(name, expr) void plasticity_row_##name(float *y, const float *a, const float *b, int n);
+#define PLASTICITY_ROW_DECLARE_BINARY(name, expr) void plasticity_row_##name(float *y, const float *a, const float *b, int n); \
+    void plasticity_row_##name##_rs(float *y, const float *a, float q, int n); \
+    void plasticity_row_##name##_sr(float *y, float p, const float *b, int n);
 #define PLASTICITY_ROW_DECLARE_COMPARISON(name, op) \
     void plasticity_row_select_##name(float *y, const float *a, const float *b, const float *p, const float *q, int n); \
     void plasticity_row_indicator_##name(float *y, const float *a, const float *b, int n);
@@ -423,7 +427,11 @@ static inline float plasticity_surrogate_boxcar(float x, float s) {
         for (int j = 0; j < n; ++j) { const float x = a[j]; y[j] = (expr); } }
 #define PLASTICITY_ROW_DEFINE_BINARY(name, expr) \
     PLASTICITY_ROW_LINKAGE void plasticity_row_##name(float *restrict y, const float *restrict a, const float *restrict b, int n) { \
-        for (int j = 0; j < n; ++j) { const float p = a[j], q = b[j]; y[j] = (expr); } }
+        for (int j = 0; j < n; ++j) { const float p = a[j], q = b[j]; y[j] = (expr); } } \
+    PLASTICITY_ROW_LINKAGE void plasticity_row_##name##_rs(float *restrict y, const float *restrict a, const float q, int n) { \
+        for (int j = 0; j < n; ++j) { const float p = a[j]; y[j] = (expr); } } \
+    PLASTICITY_ROW_LINKAGE void plasticity_row_##name##_sr(float *restrict y, const float p, const float *restrict b, int n) { \
+        for (int j = 0; j < n; ++j) { const float q = b[j]; y[j] = (expr); } }
 #define PLASTICITY_ROW_DEFINE_COMPARISON(name, op) \
     PLASTICITY_ROW_LINKAGE void plasticity_row_select_##name(float *restrict y, const float *restrict a, const float *restrict b, \
                                                           const float *restrict p, const float *restrict q, int n) { \

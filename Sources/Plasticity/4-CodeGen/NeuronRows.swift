@@ -87,8 +87,8 @@ final class NeuronRows {
         return row
     }
 
-    private func alias(_ w: CWriter, named name: String, to row: String) -> String {
-        let alias = "row_\(name)"
+    private func alias(_ w: CWriter, named name: String, to operand: String) -> String {
+        let alias = "row_\(name)", row = materialized(operand)
         if alias != row {
             w.line("const float *\(alias) = \(row);")
             aliases[alias] = row
@@ -100,6 +100,7 @@ final class NeuronRows {
     /// Value of a row in iteration j of the fused loop: a computed value, a literal, or a load.
     private func scalar(_ row: String) -> String {
         if let value = scalars[row] { return value }
+        if let literal = literal(of: row) { return literal }
         if let found = constants.first(where: { "row_const\($0.row)" == row }) { return found.literal }
         return "\(row)[j]"
     }
@@ -126,6 +127,27 @@ final class NeuronRows {
         constants.append((literal, rowCount))
         rowCount += 1
         return "row_const\(rowCount - 1)"
+    }
+
+    /// A literal as an operand of the body: a marker that a binary operation takes as a float
+    /// (`rowOp`), and that becomes the literal's constant row wherever a row is read (`materialized`),
+    /// so that literals used only as scalars get no row.
+    private func literalOperand(_ literal: String) -> String { Self.literalMarker + literal + ")" }
+    private static let literalMarker = "literal("
+
+    private func literal(of operand: String) -> String? {
+        operand.hasPrefix(Self.literalMarker) ? String(operand.dropFirst(Self.literalMarker.count).dropLast()) : nil
+    }
+
+    private func materialized(_ operand: String) -> String { literal(of: operand).map(constantRow) ?? operand }
+
+    /// A plan value as an operand of the body: literals as markers.
+    private func valueOperand(_ v: EliminationPlan.Value?) -> String {
+        switch v {
+        case nil: return literalOperand("0.0f")
+        case .constant(let c)?: return literalOperand(CNames.literal(c))
+        case .temp(let t)?: return tempRows[t]
+        }
     }
 
     /// Declares the rows of literals in `work`, filled only where `fill` (a C condition) holds, so
@@ -191,13 +213,13 @@ final class NeuronRows {
                 row = alias(w, named: "t\(i)", to: partialRow(p, w))
             case .product(let a, let b):
                 row = newRow(w, named: "t\(i)")
-                rowOp("multiply", row, [valueRow(a), valueRow(b)])
+                rowOp("multiply", row, [valueOperand(a), valueOperand(b)])
             case .sum(let a, let b):
                 row = newRow(w, named: "t\(i)")
-                rowOp("add", row, [valueRow(a), valueRow(b)])
+                rowOp("add", row, [valueOperand(a), valueOperand(b)])
             case .negate(let a):
                 row = newRow(w, named: "t\(i)")
-                rowOp("negate", row, [valueRow(a)])
+                rowOp("negate", row, [valueOperand(a)])
             }
             tempRows.append(row)
         }
@@ -205,10 +227,22 @@ final class NeuronRows {
     }
 
     /// A row primitive `plasticity_row_<name>(y, x…, n)`, whose element helper is `plasticity_elem_<name>(x…)`.
+    /// A binary operation with one literal operand calls its scalar form (`_rs` or `_sr`), which
+    /// takes the literal as a float; any other literal operand becomes its constant row.
     private func rowOp(_ name: String, _ y: String, _ x: [String]) {
-        op(y, call: "plasticity_row_\(name)(\(([y] + x).joined(separator: ", ")), n);", operands: x,
-           libm: Self.libmOperations.contains(name)) { "plasticity_elem_\(name)(\($0.joined(separator: ", ")))" }
+        let literals = x.map(literal(of:))
+        let call: String
+        if Self.scalarForms.contains(name), x.count == 2, literals.compactMap({ $0 }).count == 1 {
+            let form = literals[0] != nil ? "sr" : "rs"
+            call = "plasticity_row_\(name)_\(form)(\(([y] + zip(x, literals).map { $1 ?? $0 }).joined(separator: ", ")), n);"
+        } else {
+            call = "plasticity_row_\(name)(\(([y] + x.map(materialized)).joined(separator: ", ")), n);"
+        }
+        op(y, call: call, operands: x, libm: Self.libmOperations.contains(name)) { "plasticity_elem_\(name)(\($0.joined(separator: ", ")))" }
     }
+
+    /// Operations with scalar forms `plasticity_row_<name>_rs` / `_sr` (plasticity_kernel.h).
+    private static let scalarForms = Set(BinaryOp.allCases.map(\.rawValue))
 
     /// The body's operations: the row calls, or (optimizing compilers, no libm) the fused loop that
     /// stores the rows read after the body — the temporaries, the new state and the output.
@@ -240,7 +274,7 @@ final class NeuronRows {
         case .previousSpike: result = alias(w, named: name, to: "a->spike + (long)b * n")
         case .input(let c): result = "work\(c)"
         case .learnable(let p): result = alias(w, named: name, to: "a->params + (long)\(p) * n")
-        case .constant(let c): result = constantRow(CNames.literal(c))
+        case .constant(let c): result = literalOperand(CNames.literal(c))
         case .newState(let s): result = row(of: graph.stateOut(s), w)
         case .stateOut, .layerOutput: result = row(of: v.operands[0], w)
         case .op(.unary(.stopGradient)): result = row(of: v.operands[0], w)
@@ -302,7 +336,7 @@ final class NeuronRows {
             }
         }
         switch p {
-        case .constant(let c): return constantRow(CNames.literal(c))
+        case .constant(let c): return literalOperand(CNames.literal(c))
         case .value(let id): return row(of: id, w)
         case .negate(let a): return unary("negate", partialRow(a, w))
         case .add(let a, let b): return binary("add", a, b)
@@ -317,14 +351,14 @@ final class NeuronRows {
             rowOp("indicator_\(Self.comparisonName(c))", y, [x0, x1])
             return y
         case .surrogate(let s, let g):
-            let x = row(of: g, w)
+            let x = materialized(row(of: g, w))
             let y = newRow(w, named: "p\(rowCount)")
             surrogate(s, x, y, live: false)
             return y
         case .tanhDerivative(let x): return unary("tanh_derivative", row(of: x, w))
         case .sigmoidDerivative(let x): return unary("sigmoid_derivative", row(of: x, w))
         case .previousSurrogate(let s, let g):
-            let x = row(of: g, w)
+            let x = materialized(row(of: g, w))
             let y = newRow(w, named: "p\(rowCount)")
             surrogate(s, x, y, live: true)
             return y
@@ -375,14 +409,14 @@ final class NeuronRows {
     func emitStores(_ w: CWriter) {
         let k = model.states.count
         if k == 2 {
-            let states = (0..<2).map { row(of: graph.stateOut($0), w) }
+            let states = (0..<2).map { materialized(row(of: graph.stateOut($0), w)) }
             w.line("plasticity_row_interleave2(a->state + (long)b * n * 2, \(states[0]), \(states[1]), n);")
             w.line("plasticity_row_interleave2(a->psi + (long)b * n * 2, \(valueRow(plan.outputGradient[0])), \(valueRow(plan.outputGradient[1])), n);")
-            w.line("plasticity_copy(work\(model.inputs.count), \(row(of: graph.layerOutput, w)), n);")
+            w.line("plasticity_copy(work\(model.inputs.count), \(materialized(row(of: graph.layerOutput, w))), n);")
             return
         }
         for s in model.states.indices {
-            let source = row(of: graph.stateOut(s), w)
+            let source = materialized(row(of: graph.stateOut(s), w))
             if k == 1 {
                 if let previous = graph.previousState(s), vertexRows[previous] == source { continue }   // h^t = h^{t-1}
                 w.line("plasticity_copy(a->state + (long)b * n, \(source), n);")
@@ -395,6 +429,6 @@ final class NeuronRows {
             if k == 1 { emitCopy(w, to: "a->psi + (long)b * n", psi) }
             else { w.line("plasticity_row_scatter(a->psi + (long)b * n * \(k) + \(s), \(k), \(valueRow(psi)), n);") }
         }
-        w.line("plasticity_copy(work\(model.inputs.count), \(row(of: graph.layerOutput, w)), n);")
+        w.line("plasticity_copy(work\(model.inputs.count), \(materialized(row(of: graph.layerOutput, w))), n);")
     }
 }

@@ -84,26 +84,14 @@ static void layer0_local_step(const plasticity_layer_args *a, const float *curre
 static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t, int b_begin, int b_end) {
     const int n = a->n, n_in = a->n_in, B = a->batch;
     const float kappa = a->kappa;
-    /* the slice's 34 scratch rows, in the block of its first sequence, so that one block stays in cache: */
+    /* the slice's 28 scratch rows, in the block of its first sequence, so that one block stays in cache: */
     /* currents, next spikes, literals, values. The call that starts the slice fills the literals */
-    float *work = a->work + (long)a->batch_begin * n * 34;
+    float *work = a->work + (long)a->batch_begin * n * 28;
     float *work0 = work + (long)0 * n;
     float *work1 = work + (long)1 * n;
     float *row_const2 = work + (long)2 * n;
-    float *row_const3 = work + (long)3 * n;
-    float *row_const4 = work + (long)4 * n;
-    float *row_const5 = work + (long)5 * n;
-    float *row_const6 = work + (long)6 * n;
-    float *row_const7 = work + (long)7 * n;
-    float *row_const8 = work + (long)8 * n;
     if (b_begin == a->batch_begin) {
-        plasticity_fill(row_const2, n, 0.951229453f);
-        plasticity_fill(row_const3, n, 0.600000024f);
-        plasticity_fill(row_const4, n, 0.995012462f);
-        plasticity_fill(row_const5, n, 1.79999995f);
-        plasticity_fill(row_const6, n, 1.66666663f);
-        plasticity_fill(row_const7, n, (-3.0f));
-        plasticity_fill(row_const8, n, 1.0f);
+        plasticity_fill(row_const2, n, 1.0f);
     }
     float *instant_gain = a->instant_gain;
     const int chunked = a->chunk_steps;
@@ -146,57 +134,57 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */
         /* rows: the previous state, the forward values ?reset, update, output?, then the local Jacobian's */
         /* 7 temporaries, elimination order search */
-        float *row_hp0_v = work + (long)9 * n;
-        float *row_hp1_a = work + (long)10 * n;
+        float *row_hp0_v = work + (long)3 * n;
+        float *row_hp1_a = work + (long)4 * n;
         const float *row_z_prev = a->spike + (long)b * n;
-        float *row_v21 = work + (long)11 * n;
-        float *row_v22 = work + (long)12 * n;
-        float *row_v23 = work + (long)13 * n;
-        float *row_v24 = work + (long)14 * n;
-        float *row_v26 = work + (long)15 * n;
-        float *row_v27 = work + (long)16 * n;
-        float *row_v9 = work + (long)17 * n;
-        float *row_v10 = work + (long)18 * n;
-        float *row_v11 = work + (long)19 * n;
-        float *row_v12 = work + (long)20 * n;
-        float *row_v13 = work + (long)21 * n;
-        float *row_p22 = work + (long)22 * n;
-        const float *row_t0 = row_p22;
-        float *row_v15 = work + (long)23 * n;
-        float *row_v16 = work + (long)24 * n;
-        float *row_v17 = work + (long)25 * n;
-        float *row_v18 = work + (long)26 * n;
-        float *row_p27 = work + (long)27 * n;
-        const float *row_t1 = row_p27;
-        float *row_t2 = work + (long)28 * n;
-        float *row_t3 = work + (long)29 * n;
-        float *row_t4 = work + (long)30 * n;
-        float *row_t5 = work + (long)31 * n;
-        float *row_t6 = work + (long)32 * n;
+        float *row_v21 = work + (long)5 * n;
+        float *row_v22 = work + (long)6 * n;
+        float *row_v23 = work + (long)7 * n;
+        float *row_v24 = work + (long)8 * n;
+        float *row_v26 = work + (long)9 * n;
+        float *row_v27 = work + (long)10 * n;
+        float *row_v9 = work + (long)11 * n;
+        float *row_v10 = work + (long)12 * n;
+        float *row_v11 = work + (long)13 * n;
+        float *row_v12 = work + (long)14 * n;
+        float *row_v13 = work + (long)15 * n;
+        float *row_p16 = work + (long)16 * n;
+        const float *row_t0 = row_p16;
+        float *row_v15 = work + (long)17 * n;
+        float *row_v16 = work + (long)18 * n;
+        float *row_v17 = work + (long)19 * n;
+        float *row_v18 = work + (long)20 * n;
+        float *row_p21 = work + (long)21 * n;
+        const float *row_t1 = row_p21;
+        float *row_t2 = work + (long)22 * n;
+        float *row_t3 = work + (long)23 * n;
+        float *row_t4 = work + (long)24 * n;
+        float *row_t5 = work + (long)25 * n;
+        float *row_t6 = work + (long)26 * n;
         #ifdef PLASTICITY_TINYCC
         plasticity_row_deinterleave2(row_hp0_v, row_hp1_a, a->state + (long)b * n * 2, n);
-        plasticity_row_multiply(row_v21, row_z_prev, row_const3, n);
+        plasticity_row_multiply_rs(row_v21, row_z_prev, 0.600000024f, n);
         plasticity_row_subtract(row_v22, row_hp0_v, row_v21, n);
-        plasticity_row_multiply(row_v23, row_const2, row_v22, n);
+        plasticity_row_multiply_sr(row_v23, 0.951229453f, row_v22, n);
         plasticity_row_add(row_v24, row_v23, work0, n);
-        plasticity_row_multiply(row_v26, row_const4, row_hp1_a, n);
+        plasticity_row_multiply_sr(row_v26, 0.995012462f, row_hp1_a, n);
         plasticity_row_add(row_v27, row_v26, row_z_prev, n);
-        plasticity_row_subtract(row_v9, row_v24, row_const3, n);
-        plasticity_row_multiply(row_v10, row_const5, row_v27, n);
+        plasticity_row_subtract_rs(row_v9, row_v24, 0.600000024f, n);
+        plasticity_row_multiply_sr(row_v10, 1.79999995f, row_v27, n);
         plasticity_row_subtract(row_v11, row_v9, row_v10, n);
-        plasticity_row_divide(row_v12, row_v11, row_const3, n);
+        plasticity_row_divide_rs(row_v12, row_v11, 0.600000024f, n);
         plasticity_row_heaviside(row_v13, row_v12, n);
-        plasticity_row_surrogate_piecewise_linear(row_p22, row_v12, n, 0.300000012f);
-        plasticity_row_subtract(row_v15, row_hp0_v, row_const3, n);
-        plasticity_row_multiply(row_v16, row_const5, row_hp1_a, n);
+        plasticity_row_surrogate_piecewise_linear(row_p16, row_v12, n, 0.300000012f);
+        plasticity_row_subtract_rs(row_v15, row_hp0_v, 0.600000024f, n);
+        plasticity_row_multiply_sr(row_v16, 1.79999995f, row_hp1_a, n);
         plasticity_row_subtract(row_v17, row_v15, row_v16, n);
-        plasticity_row_divide(row_v18, row_v17, row_const3, n);
-        if (z_prev_live) plasticity_row_surrogate_piecewise_linear(row_p27, row_v18, n, 0.300000012f); else plasticity_fill(row_p27, n, 0.0f);
-        plasticity_row_multiply(row_t2, row_const6, row_t0, n);
-        plasticity_row_multiply(row_t3, row_const7, row_t0, n);
-        plasticity_row_multiply(row_t4, row_const6, row_t1, n);
-        plasticity_row_multiply(row_t5, row_const7, row_t1, n);
-        plasticity_row_add(row_t6, row_t5, row_const4, n);
+        plasticity_row_divide_rs(row_v18, row_v17, 0.600000024f, n);
+        if (z_prev_live) plasticity_row_surrogate_piecewise_linear(row_p21, row_v18, n, 0.300000012f); else plasticity_fill(row_p21, n, 0.0f);
+        plasticity_row_multiply_sr(row_t2, 1.66666663f, row_t0, n);
+        plasticity_row_multiply_sr(row_t3, (-3.0f), row_t0, n);
+        plasticity_row_multiply_sr(row_t4, 1.66666663f, row_t1, n);
+        plasticity_row_multiply_sr(row_t5, (-3.0f), row_t1, n);
+        plasticity_row_add_rs(row_t6, row_t5, 0.995012462f, n);
         #else
         /* one pass over the neurons: iterations touch element j of each row only */
         #pragma GCC ivdep
@@ -214,22 +202,22 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
             const float s_v11 = plasticity_elem_subtract(s_v9, s_v10);
             const float s_v12 = plasticity_elem_divide(s_v11, 0.600000024f);
             const float s_v13 = plasticity_elem_heaviside(s_v12);
-            const float s_p22 = plasticity_surrogate_piecewise_linear(s_v12, 0.300000012f);
+            const float s_p16 = plasticity_surrogate_piecewise_linear(s_v12, 0.300000012f);
             const float s_v15 = plasticity_elem_subtract(s_hp0_v, 0.600000024f);
             const float s_v16 = plasticity_elem_multiply(1.79999995f, s_hp1_a);
             const float s_v17 = plasticity_elem_subtract(s_v15, s_v16);
             const float s_v18 = plasticity_elem_divide(s_v17, 0.600000024f);
-            const float s_p27 = z_prev_live ? plasticity_surrogate_piecewise_linear(s_v18, 0.300000012f) : 0.0f;
-            const float s_t2 = plasticity_elem_multiply(1.66666663f, s_p22);
-            const float s_t3 = plasticity_elem_multiply((-3.0f), s_p22);
-            const float s_t4 = plasticity_elem_multiply(1.66666663f, s_p27);
-            const float s_t5 = plasticity_elem_multiply((-3.0f), s_p27);
+            const float s_p21 = z_prev_live ? plasticity_surrogate_piecewise_linear(s_v18, 0.300000012f) : 0.0f;
+            const float s_t2 = plasticity_elem_multiply(1.66666663f, s_p16);
+            const float s_t3 = plasticity_elem_multiply((-3.0f), s_p16);
+            const float s_t4 = plasticity_elem_multiply(1.66666663f, s_p21);
+            const float s_t5 = plasticity_elem_multiply((-3.0f), s_p21);
             const float s_t6 = plasticity_elem_add(s_t5, 0.995012462f);
             row_v24[j] = s_v24;
             row_v27[j] = s_v27;
             row_v13[j] = s_v13;
-            row_p22[j] = s_p22;
-            row_p27[j] = s_p27;
+            row_p16[j] = s_p16;
+            row_p21[j] = s_p21;
             row_t2[j] = s_t2;
             row_t3[j] = s_t3;
             row_t4[j] = s_t4;
@@ -238,9 +226,9 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         }
         #endif
         if (instant_gain) {
-            float *row_gain33 = work + (long)33 * n;
-            plasticity_row_multiply(row_gain33, row_t2, row_const8, n);
-            plasticity_copy(instant_gain + (long)b * n, row_gain33, n);
+            float *row_gain27 = work + (long)27 * n;
+            plasticity_row_multiply(row_gain27, row_t2, row_const2, n);
+            plasticity_copy(instant_gain + (long)b * n, row_gain27, n);
         }
         if (chunked) {
             float *record0 = a->chunk_record[0] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * 6 * n;

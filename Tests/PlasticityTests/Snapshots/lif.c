@@ -58,16 +58,14 @@ static void layer0_local_step(const plasticity_layer_args *a, const float *curre
 static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t, int b_begin, int b_end) {
     const int n = a->n, n_in = a->n_in, B = a->batch;
     const float kappa = a->kappa;
-    /* the slice's 11 scratch rows, in the block of its first sequence, so that one block stays in cache: */
+    /* the slice's 10 scratch rows, in the block of its first sequence, so that one block stays in cache: */
     /* currents, next spikes, literals, values. The call that starts the slice fills the literals */
-    float *work = a->work + (long)a->batch_begin * n * 11;
+    float *work = a->work + (long)a->batch_begin * n * 10;
     float *work0 = work + (long)0 * n;
     float *work1 = work + (long)1 * n;
     float *row_const2 = work + (long)2 * n;
-    float *row_const3 = work + (long)3 * n;
     if (b_begin == a->batch_begin) {
-        plasticity_fill(row_const2, n, 0.951229453f);
-        plasticity_fill(row_const3, n, 1.0f);
+        plasticity_fill(row_const2, n, 1.0f);
     }
     float *instant_gain = a->instant_gain;
     const int chunked = a->chunk_steps;
@@ -109,20 +107,20 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         /* 1 temporaries, elimination order search */
         const float *row_hp0_v = a->state + (long)b * n;
         const float *row_z_prev = a->spike + (long)b * n;
-        float *row_v11 = work + (long)4 * n;
-        float *row_v12 = work + (long)5 * n;
-        float *row_v13 = work + (long)6 * n;
-        float *row_v5 = work + (long)7 * n;
-        float *row_v6 = work + (long)8 * n;
-        float *row_p9 = work + (long)9 * n;
-        const float *row_t0 = row_p9;
+        float *row_v11 = work + (long)3 * n;
+        float *row_v12 = work + (long)4 * n;
+        float *row_v13 = work + (long)5 * n;
+        float *row_v5 = work + (long)6 * n;
+        float *row_v6 = work + (long)7 * n;
+        float *row_p8 = work + (long)8 * n;
+        const float *row_t0 = row_p8;
         #ifdef PLASTICITY_TINYCC
         plasticity_row_subtract(row_v11, row_hp0_v, row_z_prev, n);
-        plasticity_row_multiply(row_v12, row_const2, row_v11, n);
+        plasticity_row_multiply_sr(row_v12, 0.951229453f, row_v11, n);
         plasticity_row_add(row_v13, row_v12, work0, n);
-        plasticity_row_subtract(row_v5, row_v13, row_const3, n);
+        plasticity_row_subtract_rs(row_v5, row_v13, 1.0f, n);
         plasticity_row_heaviside(row_v6, row_v5, n);
-        plasticity_row_surrogate_fast_sigmoid(row_p9, row_v5, n, 10.0f);
+        plasticity_row_surrogate_fast_sigmoid(row_p8, row_v5, n, 10.0f);
         #else
         /* one pass over the neurons: iterations touch element j of each row only */
         #pragma GCC ivdep
@@ -132,16 +130,16 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
             const float s_v13 = plasticity_elem_add(s_v12, work0[j]);
             const float s_v5 = plasticity_elem_subtract(s_v13, 1.0f);
             const float s_v6 = plasticity_elem_heaviside(s_v5);
-            const float s_p9 = plasticity_surrogate_fast_sigmoid(s_v5, 10.0f);
+            const float s_p8 = plasticity_surrogate_fast_sigmoid(s_v5, 10.0f);
             row_v13[j] = s_v13;
             row_v6[j] = s_v6;
-            row_p9[j] = s_p9;
+            row_p8[j] = s_p8;
         }
         #endif
         if (instant_gain) {
-            float *row_gain10 = work + (long)10 * n;
-            plasticity_row_multiply(row_gain10, row_t0, row_const3, n);
-            plasticity_copy(instant_gain + (long)b * n, row_gain10, n);
+            float *row_gain9 = work + (long)9 * n;
+            plasticity_row_multiply(row_gain9, row_t0, row_const2, n);
+            plasticity_copy(instant_gain + (long)b * n, row_gain9, n);
         }
         if (chunked) {
             float *record0 = a->chunk_record[0] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * 5 * n;
