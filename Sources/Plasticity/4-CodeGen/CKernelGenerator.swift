@@ -250,6 +250,11 @@ struct CKernelGenerator {
             rows.emitConstantRows(w, fill: "b_begin == a->batch_begin")
             w.line("float *instant_gain = a->instant_gain;")
             w.line("const int chunked = a->chunk_steps;")
+            let placements = chunkRecordPlacements()
+            if !layout.chunkRecordOwners.isEmpty { w.comment("chunk mode: this step's rows of the chunk record, the slice's, reused by its sequences in turn") }
+            for p in layout.chunkRecordOwners {
+                w.line("float *record\(p) = chunked ? a->chunk_record[\(p)] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * \(layout.projections[p].recordWidth) * n : 0;")
+            }
             w.block("for (int b = b_begin; b < b_end; ++b)") {
                 w.line("const float *x = x_t + (long)b * n_in;")
                 w.line("const float *z = a->spike + (long)b * n;")
@@ -273,9 +278,9 @@ struct CKernelGenerator {
                     }
                 }
                 w.block("if (!chunked)") { emitFactorizedTraces(w) }
-                rows.emitBody(w)
+                rows.emitBody(w, placements: placements.byTemporary)
                 rows.emitInstantGain(w, channel: layout.projections.first?.channel)
-                if !layout.chunkRecordOwners.isEmpty { w.block("if (chunked)") { emitChunkRecord(w, rows) } }
+                if placements.copied.contains(where: { !$0.isEmpty }) { w.block("if (chunked)") { emitChunkRecord(w, rows, placements.copied) } }
                 emitNeuronLoop(w, rows)
                 w.comment("stores, after every read of the previous state")
                 rows.emitStores(w)
@@ -450,15 +455,36 @@ struct CKernelGenerator {
 
     /// Chunk mode: D, c and ψ of this step on each recorded channel's stored components, for
     /// the chunk primitives (runtime-c/plasticity_chunk.c) — the synapses are not touched per step.
-    /// Constant entries are not written: the chunk calls pass them (`recordEntries`).
-    private func emitChunkRecord(_ w: CWriter, _ rows: NeuronRows) {
+    /// Constant entries are not written: the chunk calls pass them (`recordEntries`). A temporary
+    /// that an operation of the body computes is written there by the body itself (its row is
+    /// placed in the record: `byTemporary`); the other entries are copied (`copied`, per owner).
+    private func chunkRecordPlacements() -> (byTemporary: [Int: String], copied: [[(row: Int, value: EliminationPlan.Value?)]]) {
+        var byTemporary: [Int: String] = [:], copied: [[(row: Int, value: EliminationPlan.Value?)]] = []
         for p in layout.chunkRecordOwners {
             let projection = layout.projections[p]
             let values = plan.chunkRecordEntries(channel: projection.channel, components: projection.components)
-            w.line("float *record\(p) = a->chunk_record[\(p)] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * \(projection.recordWidth) * n;")
+            var copies: [(row: Int, value: EliminationPlan.Value?)] = []
             for (entry, v) in zip(projection.recordEntries, values) {
-                if case .recorded(let row) = entry { rows.emitCopy(w, to: "record\(p) + (long)\(row) * n", v) }
+                guard case .recorded(let row) = entry else { continue }
+                if case .temp(let t)? = v, byTemporary[t] == nil, !Self.isPartial(plan.steps[t]) {
+                    byTemporary[t] = "record\(p) + (long)\(row) * n"
+                } else {
+                    copies.append((row, v))
+                }
             }
+            copied.append(copies)
+        }
+        return (byTemporary, copied)
+    }
+
+    private static func isPartial(_ step: EliminationPlan.Step) -> Bool {
+        if case .partial = step { return true }
+        return false
+    }
+
+    private func emitChunkRecord(_ w: CWriter, _ rows: NeuronRows, _ copied: [[(row: Int, value: EliminationPlan.Value?)]]) {
+        for (p, copies) in zip(layout.chunkRecordOwners, copied) {
+            for (row, v) in copies { rows.emitCopy(w, to: "record\(p) + (long)\(row) * n", v) }
         }
     }
 

@@ -88,11 +88,6 @@ struct CNetworkGenerator {
         }
         w.block("if (K > 0)") {
             for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "t - t0 + 1") }
-            w.comment("steps without a loss have no learning signal and no readout error")
-            w.line("plasticity_fill(\(sliceRow("net->chunk_error", rows: "K", row: "t - t0", width: "n_out")), n_out, 0.0f);")
-            for l in 0..<L {
-                w.line("plasticity_fill(\(sliceRow("net->layers[\(l)].chunk_signal", rows: "K", row: "t - t0", width: "net->layers[\(l)].n")), net->layers[\(l)].n, 0.0f);")
-            }
         }
         emitReadoutAndLoss(w)
         emitGradients(w)
@@ -236,7 +231,7 @@ struct CNetworkGenerator {
         w.line("const float *target = 0;")
         w.block("if (net->loss == PLASTICITY_LOSS_CROSS_ENTROPY)") {
             w.line("const float code = net->targets[(long)t * B + b];")
-            w.line("if (!(code >= 0.0f)) continue;")
+            w.block("if (!(code >= 0.0f))") { emitStepWithoutLoss(w) }
             w.line("label = (int)code;")
             w.comment("softmax p, err = p - onehot, loss = -log p_label")
             w.line("int best = 0;")
@@ -246,7 +241,7 @@ struct CNetworkGenerator {
         }
         w.block("else") {
             w.line("target = net->targets + ((long)t * B + b) * n_out;")
-            w.line("if (!(target[0] == target[0])) continue;")
+            w.block("if (!(target[0] == target[0]))") { emitStepWithoutLoss(w) }
             w.comment("err = y - target, loss = 0.5 |err| squared")
             w.line("plasticity_squared_error(err, y, target, n_out, &net->loss_sum);")
             w.line("net->counted += 1;")
@@ -256,6 +251,18 @@ struct CNetworkGenerator {
         w.line("if (K > 0) plasticity_copy(\(sliceRow("net->chunk_error", rows: "K", row: "t - t0", width: "n_out")), err, n_out);")
         w.line("else for (int o = 0; o < n_out; ++o) plasticity_axpy(net->grad_readout_weights + (long)o * n_last, zbar, n_last, err[o]);")
         w.line("plasticity_axpy(net->grad_readout_bias, err, n_out, net->readout_bias_trace[b]);")
+    }
+
+    /// A step without a loss: chunked, its rows of readout error and learning signals are zero (a
+    /// step with a loss writes them whole); then on to the next step.
+    private func emitStepWithoutLoss(_ w: CWriter) {
+        w.block("if (K > 0)") {
+            w.line("plasticity_fill(\(sliceRow("net->chunk_error", rows: "K", row: "t - t0", width: "n_out")), n_out, 0.0f);")
+            for l in layers.indices {
+                w.line("plasticity_fill(\(sliceRow("net->layers[\(l)].chunk_signal", rows: "K", row: "t - t0", width: "net->layers[\(l)].n")), net->layers[\(l)].n, 0.0f);")
+            }
+        }
+        w.line("continue;")
     }
 
     /// L_j = Σ_o B_jo err_o (or the target alone, or the instantaneous backward pass from the layer

@@ -80,9 +80,10 @@ final class NeuronRows {
 
     // MARK: rows
 
-    private func newRow(_ w: CWriter, named name: String) -> String {
-        let row = "row_\(name)"
-        w.line("float *\(row) = work + (long)\(rowCount) * n;")
+    /// A row of `work`, or, where `chunked` holds and `placement` is given, that place instead.
+    private func newRow(_ w: CWriter, named name: String, placement: String? = nil) -> String {
+        let row = "row_\(name)", place = "work + (long)\(rowCount) * n"
+        w.line("float *\(row) = \(placement.map { "chunked ? \($0) : \(place)" } ?? place);")
         rowCount += 1
         return row
     }
@@ -171,8 +172,10 @@ final class NeuronRows {
     // MARK: the body
 
     /// Loads, forward values and the local-Jacobian temporaries, as rows. Expects `work`, `n`,
-    /// `b`, `t` and the channel current rows `work<c>` in scope.
-    func emitBody(_ w: CWriter) {
+    /// `b`, `t` and the channel current rows `work<c>` in scope. `placements`: temporary → the row
+    /// of the chunk record it is written to when `chunked` (an operation's temporaries only, not
+    /// partials, which may name rows of other values), so that the record needs no copy.
+    func emitBody(_ w: CWriter, placements: [Int: String] = [:]) {
         let k = model.states.count
         if plan.steps.contains(where: { if case .partial(.previousSurrogate) = $0 { return true }; return false }) {
             w.line("const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */")
@@ -212,13 +215,13 @@ final class NeuronRows {
             case .partial(let p):
                 row = alias(w, named: "t\(i)", to: partialRow(p, w))
             case .product(let a, let b):
-                row = newRow(w, named: "t\(i)")
+                row = newRow(w, named: "t\(i)", placement: placements[i])
                 rowOp("multiply", row, [valueOperand(a), valueOperand(b)])
             case .sum(let a, let b):
-                row = newRow(w, named: "t\(i)")
+                row = newRow(w, named: "t\(i)", placement: placements[i])
                 rowOp("add", row, [valueOperand(a), valueOperand(b)])
             case .negate(let a):
-                row = newRow(w, named: "t\(i)")
+                row = newRow(w, named: "t\(i)", placement: placements[i])
                 rowOp("negate", row, [valueOperand(a)])
             }
             tempRows.append(row)

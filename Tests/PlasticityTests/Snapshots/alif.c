@@ -95,6 +95,8 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
     }
     float *instant_gain = a->instant_gain;
     const int chunked = a->chunk_steps;
+    /* chunk mode: this step's rows of the chunk record, the slice's, reused by its sequences in turn */
+    float *record0 = chunked ? a->chunk_record[0] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * 6 * n : 0;
     for (int b = b_begin; b < b_end; ++b) {
         const float *x = x_t + (long)b * n_in;
         const float *z = a->spike + (long)b * n;
@@ -156,11 +158,11 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         float *row_v18 = work + (long)20 * n;
         float *row_p21 = work + (long)21 * n;
         const float *row_t1 = row_p21;
-        float *row_t2 = work + (long)22 * n;
-        float *row_t3 = work + (long)23 * n;
-        float *row_t4 = work + (long)24 * n;
+        float *row_t2 = chunked ? record0 + (long)2 * n : work + (long)22 * n;
+        float *row_t3 = chunked ? record0 + (long)3 * n : work + (long)23 * n;
+        float *row_t4 = chunked ? record0 + (long)0 * n : work + (long)24 * n;
         float *row_t5 = work + (long)25 * n;
-        float *row_t6 = work + (long)26 * n;
+        float *row_t6 = chunked ? record0 + (long)1 * n : work + (long)26 * n;
         #ifdef PLASTICITY_TINYCC
         plasticity_row_deinterleave2(row_hp0_v, row_hp1_a, a->state + (long)b * n * 2, n);
         plasticity_row_multiply_rs(row_v21, row_z_prev, 0.600000024f, n);
@@ -229,13 +231,6 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
             float *row_gain27 = work + (long)27 * n;
             plasticity_row_multiply(row_gain27, row_t2, row_const2, n);
             plasticity_copy(instant_gain + (long)b * n, row_gain27, n);
-        }
-        if (chunked) {
-            float *record0 = a->chunk_record[0] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * 6 * n;
-            plasticity_copy(record0 + (long)0 * n, row_t4, n);
-            plasticity_copy(record0 + (long)1 * n, row_t6, n);
-            plasticity_copy(record0 + (long)2 * n, row_t2, n);
-            plasticity_copy(record0 + (long)3 * n, row_t3, n);
         }
         if (!chunked) for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;

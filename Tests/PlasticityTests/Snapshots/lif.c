@@ -69,6 +69,8 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
     }
     float *instant_gain = a->instant_gain;
     const int chunked = a->chunk_steps;
+    /* chunk mode: this step's rows of the chunk record, the slice's, reused by its sequences in turn */
+    float *record0 = chunked ? a->chunk_record[0] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * 5 * n : 0;
     for (int b = b_begin; b < b_end; ++b) {
         const float *x = x_t + (long)b * n_in;
         const float *z = a->spike + (long)b * n;
@@ -142,7 +144,6 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
             plasticity_copy(instant_gain + (long)b * n, row_gain9, n);
         }
         if (chunked) {
-            float *record0 = a->chunk_record[0] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * 5 * n;
             plasticity_copy(record0 + (long)0 * n, row_t0, n);
         }
         if (!chunked) for (int j = 0; j < n; ++j) {
