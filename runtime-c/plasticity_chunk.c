@@ -198,26 +198,29 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
     float *eps = c->eps + (long)b * n_pre * r_m * n;
     float *ebar = c->ebar + b * plane, *grad = c->grad;
     float *esum = c->esum, *ebarsum = c->ebarsum ? c->ebarsum + b * plane : 0;
-    /* the chunk's inputs by presynaptic index: the nonzero x_i^r gathered step by step (step_list,
-     * from step_first[r]), then counting-sorted by i: the events of i are [first[i], first[i+1]),
-     * their steps in order in event_step, their values in event_value */
+    /* the chunk's inputs by presynaptic index: the nonzero x_i^r step by step (the layer step's lists,
+     * or gathered here into step_list from step_first[r]), then counting-sorted by i: the events of i
+     * are [first[i], first[i+1]), their steps in order in event_step, their values in event_value */
     int *step_list = c->events, *event_step = step_list + (long)steps * n_pre;
     int *step_first = event_step + (long)steps * n_pre, *first = step_first + steps + 1;
     float *event_value = (float *)(first + n_pre + 1);   /* 4-byte slots, as plasticity_chunk_event_slots counts */
-    for (int i = 0; i <= n_pre; ++i) first[i] = 0;
-    step_first[0] = 0;
-    for (int r = 0; r < steps; ++r) {
-        const float *x = c->pre + (long)r * c->pre_step_stride + (long)b * c->pre_sequence_stride;
-        int *list = step_list + step_first[r];
-        const int count = plasticity_nonzero(x, n_pre, list);
-        for (int q = 0; q < count; ++q) first[list[q] + 1] += 1;
-        step_first[r + 1] = step_first[r] + count;
+    const int *list_first = step_first, *list = step_list;
+    if (c->active_first) {
+        list_first = c->active_first; list = c->active_list;
+    } else {
+        step_first[0] = 0;
+        for (int r = 0; r < steps; ++r) {
+            const float *x = c->pre + (long)r * c->pre_step_stride + (long)b * c->pre_sequence_stride;
+            step_first[r + 1] = step_first[r] + plasticity_nonzero(x, n_pre, step_list + step_first[r]);
+        }
     }
+    for (int i = 0; i <= n_pre; ++i) first[i] = 0;
+    for (int q = 0; q < list_first[steps]; ++q) first[list[q] + 1] += 1;
     for (int i = 0; i < n_pre; ++i) first[i + 1] += first[i];
     for (int r = 0; r < steps; ++r) {
         const float *x = c->pre + (long)r * c->pre_step_stride + (long)b * c->pre_sequence_stride;
-        for (int q = step_first[r]; q < step_first[r + 1]; ++q) {
-            const int i = step_list[q], e = first[i]++;
+        for (int q = list_first[r]; q < list_first[r + 1]; ++q) {
+            const int i = list[q], e = first[i]++;
             event_step[e] = r; event_value[e] = x[i];
         }
     }

@@ -35,7 +35,7 @@
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 12
+#define PLASTICITY_ABI_VERSION 13
 #define PLASTICITY_MAX_PROJECTIONS 8
 #define PLASTICITY_SOURCE_INPUT 0
 #define PLASTICITY_SOURCE_RECURRENT 1
@@ -62,6 +62,9 @@ typedef struct plasticity_chunk_args {
     float *esum;                /* optional [n_pre][n]: Σ e, likewise */
     float *ebarsum;             /* optional [batch][n_pre][n]: Σ ē per sequence */
     int *events;                /* scratch of plasticity_chunk_event_slots(steps, n_pre) ints: the chunk's inputs by index */
+    /* optional: the nonzero inputs of each step, as the layer step gathered them for its currents;
+     * step r's indices are active_list[active_first[r] ..< active_first[r + 1]], in order. Null: gathered here. */
+    const int *active_first, *active_list;
 } plasticity_chunk_args;
 typedef void (*plasticity_chunk_fn)(const plasticity_chunk_args *);
 typedef void (*plasticity_chunk_flush_fn)(const plasticity_chunk_args *, float *grad, float *esum, float *ebarsum);

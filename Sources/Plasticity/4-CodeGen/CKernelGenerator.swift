@@ -250,6 +250,9 @@ struct CKernelGenerator {
             rows.emitConstantRows(w, fill: "b_begin == a->batch_begin")
             w.line("float *instant_gain = a->instant_gain;")
             w.line("const int chunked = a->chunk_steps;")
+            if layout.projections.contains(where: { !$0.components.isEmpty }) {
+                w.line("const int chunk_step = t - a->chunk_first; /* chunked: the step within the chunk */")
+            }
             let placements = chunkRecordPlacements()
             if !layout.chunkRecordOwners.isEmpty { w.comment("chunk mode: this step's rows of the chunk record, the slice's, reused by its sequences in turn") }
             for p in layout.chunkRecordOwners {
@@ -262,9 +265,17 @@ struct CKernelGenerator {
                 var offset = "0"
                 for (p, projection) in layout.projections.enumerated() {
                     let (pre, count) = preActivity(projection)
-                    w.line("int *active\(p) = a->active + \(offset);")
-                    w.line("int count\(p);")
-                    w.line("count\(p) = plasticity_nonzero(\(pre), \(count), active\(p));")
+                    if projection.components.isEmpty {
+                        w.line("int *active\(p) = a->active + \(offset);")
+                    } else {
+                        w.comment("chunked, the list stays in chunk_events for the chunk's synapse pass (KernelLayout.chunkListSlots)")
+                        let slots = layout.chunkListSlots(before: p, steps: "a->chunk_steps", inputs: "n_in", neurons: "n")
+                        w.line("int *first\(p) = chunked ? a->chunk_events + \(slots) : 0;")
+                        w.line("if (first\(p) && chunk_step == 0) first\(p)[0] = 0;")
+                        w.line("int *active\(p) = first\(p) ? first\(p) + a->chunk_steps + 1 + first\(p)[chunk_step] : a->active + \(offset);")
+                    }
+                    w.line("const int count\(p) = plasticity_nonzero(\(pre), \(count), active\(p));")
+                    if !projection.components.isEmpty { w.line("if (first\(p)) first\(p)[chunk_step + 1] = first\(p)[chunk_step] + count\(p);") }
                     offset += " + \(count)"
                 }
                 w.comment("synaptic input per channel: I_c = sum over projections into c of W x, active columns only,")

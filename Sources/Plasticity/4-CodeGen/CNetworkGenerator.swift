@@ -119,7 +119,11 @@ struct CNetworkGenerator {
         w.comment("the slice's chunk rows: the block of its first sequence")
         w.line("c.record = 0; c.record_row = 0; c.record_constant = 0; c.propagator = 0; c.signal = \(sliceRow("a->chunk_signal", rows: "K", row: "0", width: "a->n"));")
         w.line("c.pre = 0; c.pre_step_stride = 0; c.pre_sequence_stride = 0;")
-        w.line("c.shared_eps = 0; c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0; c.events = a->chunk_events;")
+        w.line("c.shared_eps = 0; c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0;")
+        let layout = layers[l].layout
+        w.comment("chunk_events: the layer step's lists of the chunk's nonzero inputs per projection, then the primitives' scratch")
+        w.line("c.events = a->chunk_events + \(layout.chunkListSlots(before: layout.projections.count, steps: "a->chunk_steps", inputs: "a->n_in", neurons: "a->n"));")
+        w.line("c.active_first = 0; c.active_list = 0;")
     }
 
     /// The optional sums of projection p (Σe, Σē), null when the call does not keep them; they
@@ -184,6 +188,9 @@ struct CNetworkGenerator {
                 w.line("c.shared_eps = a->eligibility_vector[\(p)]; c.eps = c.shared_eps + (long)B * c.n_pre * \(projection.sharedBlocks * projection.sharedCount);")
                 w.line("c.ebar = a->eligibility_trace[\(p)]; c.grad = a->chunk_gradient[\(p)];")
                 emitChunkSums(w, projection: p)
+                w.comment("the nonzero inputs of each step, as the layer step gathered them")
+                w.line("c.active_first = a->chunk_events + \(layout.chunkListSlots(before: p, steps: "a->chunk_steps", inputs: "a->n_in", neurons: "a->n"));")
+                w.line("c.active_list = c.active_first + a->chunk_steps + 1;")
                 w.line("net->chunk_synapses(&c);")
             }
         }

@@ -89,6 +89,21 @@ public struct KernelLayout: Sendable, Hashable {
     public func chunkRecordOwner(of p: Int) -> Int {
         projections.firstIndex { $0.channel == projections[p].channel && !$0.components.isEmpty }!
     }
+    /// Chunk mode: `chunk_events` starts with the step lists of each projection with a trace — the
+    /// nonzero inputs of every step of the chunk, as the layer step gathers them for its currents
+    /// (K + 1 offsets, then up to K·n_pre indices) — so that the synapse pass need not gather them
+    /// again; the primitives' scratch follows. The slots before projection p's lists (p = the
+    /// projection count: before the scratch), in terms of `steps`, `inputs` and `neurons`.
+    public func chunkListSlots(before p: Int, steps: Int, inputs: Int, neurons: Int) -> Int {
+        projections[..<p].filter { !$0.components.isEmpty }.reduce(0) { $0 + steps + 1 + steps * ($1.source == .input ? inputs : neurons) }
+    }
+    /// The same as a C expression in the names of K, n_in and n.
+    public func chunkListSlots(before p: Int, steps: String, inputs: String, neurons: String) -> String {
+        let terms = projections[..<p].filter { !$0.components.isEmpty }
+            .map { "(\(steps) + 1) + (long)\(steps) * \($0.source == .input ? inputs : neurons)" }
+        return terms.isEmpty ? "0" : terms.joined(separator: " + ")
+    }
+
     /// Floats per (sequence, neuron) of a chunk propagator, as runtime-c/plasticity_chunk.c defines it.
     public static func chunkPropagatorWidth(_ m: Int) -> Int { Int(plasticity_chunk_propagator_width(Int32(m))) }
 

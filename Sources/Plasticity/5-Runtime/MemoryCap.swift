@@ -79,11 +79,12 @@ extension KernelLayout {
         return sizes
     }
 
-    /// 4-byte slots of one thread's chunk-event scratch (runtime-c's count for the largest
-    /// presynaptic count among the projections with traces).
+    /// 4-byte slots of one thread's chunk-event scratch: the step lists of the projections with
+    /// traces (`chunkListSlots`), then runtime-c's scratch for the largest presynaptic count among them.
     func chunkEventSlots(inputs: Int, neurons: Int, steps: Int) -> Int {
         let pre = projections.filter { !$0.components.isEmpty }.map { $0.source == .input ? inputs : neurons }.max() ?? 0
-        return Int(plasticity_chunk_event_slots(Int32(steps), Int32(pre)))
+        return chunkListSlots(before: projections.count, steps: steps, inputs: inputs, neurons: neurons)
+            + Int(plasticity_chunk_event_slots(Int32(steps), Int32(pre)))
     }
 
     /// Floats of the chunk-mode buffers (`LayerBuffers.enableChunks`) for chunks of `steps` steps,

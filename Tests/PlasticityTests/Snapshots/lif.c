@@ -69,18 +69,25 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
     }
     float *instant_gain = a->instant_gain;
     const int chunked = a->chunk_steps;
+    const int chunk_step = t - a->chunk_first; /* chunked: the step within the chunk */
     /* chunk mode: this step's rows of the chunk record, the slice's, reused by its sequences in turn */
     float *record0 = chunked ? a->chunk_record[0] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * 5 * n : 0;
     for (int b = b_begin; b < b_end; ++b) {
         const float *x = x_t + (long)b * n_in;
         const float *z = a->spike + (long)b * n;
         /* event-driven input: gather the nonzero presynaptic entries once per step */
-        int *active0 = a->active + 0;
-        int count0;
-        count0 = plasticity_nonzero(x, n_in, active0);
-        int *active1 = a->active + 0 + n_in;
-        int count1;
-        count1 = plasticity_nonzero(z, n, active1);
+        /* chunked, the list stays in chunk_events for the chunk's synapse pass ?KernelLayout.chunkListSlots? */
+        int *first0 = chunked ? a->chunk_events + 0 : 0;
+        if (first0 && chunk_step == 0) first0[0] = 0;
+        int *active0 = first0 ? first0 + a->chunk_steps + 1 + first0[chunk_step] : a->active + 0;
+        const int count0 = plasticity_nonzero(x, n_in, active0);
+        if (first0) first0[chunk_step + 1] = first0[chunk_step] + count0;
+        /* chunked, the list stays in chunk_events for the chunk's synapse pass ?KernelLayout.chunkListSlots? */
+        int *first1 = chunked ? a->chunk_events + (a->chunk_steps + 1) + (long)a->chunk_steps * n_in : 0;
+        if (first1 && chunk_step == 0) first1[0] = 0;
+        int *active1 = first1 ? first1 + a->chunk_steps + 1 + first1[chunk_step] : a->active + 0 + n_in;
+        const int count1 = plasticity_nonzero(z, n, active1);
+        if (first1) first1[chunk_step + 1] = first1[chunk_step] + count1;
         /* synaptic input per channel: I_c = sum over projections into c of W x, active columns only, */
         /* as rows of W transposed: each neuron's sum keeps the order of the active inputs */
         plasticity_combine_rows(work0, a->weights_transposed[0], n, active0, x, count0, n, 0);
