@@ -469,12 +469,14 @@ struct CKernelGenerator {
     /// Constant entries are not written: the chunk calls pass them (`recordEntries`). A temporary
     /// that an operation of the body computes is written there by the body itself (its row is
     /// placed in the record: `byTemporary`); the other entries are copied (`copied`, per owner).
-    private func chunkRecordPlacements() -> (byTemporary: [Int: String], copied: [[(row: Int, value: EliminationPlan.Value?)]]) {
-        var byTemporary: [Int: String] = [:], copied: [[(row: Int, value: EliminationPlan.Value?)]] = []
+    private typealias RecordCopy = (row: Int, value: EliminationPlan.Value?)
+
+    private func chunkRecordPlacements() -> (byTemporary: [Int: String], copied: [[RecordCopy]]) {
+        var byTemporary: [Int: String] = [:], copied: [[RecordCopy]] = []
         for p in layout.chunkRecordOwners {
             let projection = layout.projections[p]
             let values = plan.chunkRecordEntries(channel: projection.channel, components: projection.components)
-            var copies: [(row: Int, value: EliminationPlan.Value?)] = []
+            var copies: [RecordCopy] = []
             for (entry, v) in zip(projection.recordEntries, values) {
                 guard case .recorded(let row) = entry else { continue }
                 if case .temp(let t)? = v, byTemporary[t] == nil, !Self.isPartial(plan.steps[t]) {
@@ -493,7 +495,7 @@ struct CKernelGenerator {
         return false
     }
 
-    private func emitChunkRecord(_ w: CWriter, _ rows: NeuronRows, _ copied: [[(row: Int, value: EliminationPlan.Value?)]]) {
+    private func emitChunkRecord(_ w: CWriter, _ rows: NeuronRows, _ copied: [[RecordCopy]]) {
         for (p, copies) in zip(layout.chunkRecordOwners, copied) {
             for (row, v) in copies { rows.emitCopy(w, to: "record\(p) + (long)\(row) * n", v) }
         }
