@@ -56,9 +56,9 @@ enum { MAX_COMPONENTS = PLASTICITY_CHUNK_MAX_COMPONENTS };
  * ones, so that the sweep reads every entry from a row. */
 int plasticity_chunk_propagator_width(int m) { return 2 * m * m + 6 * m + 3; }
 
-/* The events scratch of synapses(): the gathered indices, the events' steps and their values
- * (steps·n_pre each at most), the offsets per step (steps + 1) and per input (n_pre + 1). */
-long plasticity_chunk_event_slots(int steps, int n_pre) { return 3L * steps * n_pre + steps + n_pre + 2; }
+/* The events scratch of synapses(): the events' steps and their values (steps·n_pre each at
+ * most) and the offsets per input (n_pre + 1). */
+long plasticity_chunk_event_slots(int steps, int n_pre) { return 2L * steps * n_pre + n_pre + 1; }
 
 /* The backward sweep r = t1 … t0+1 over one channel's record: W(r) in place of (D, c, ψ), and the
  * chunk's propagator Ψ. Row vectors of Ψ: ε-block F, ē-row (a, κ^{t1-r}), accumulator rows (g, λ). */
@@ -198,22 +198,13 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
     float *eps = c->eps + (long)b * n_pre * r_m * n;
     float *ebar = c->ebar + b * plane, *grad = c->grad;
     float *esum = c->esum, *ebarsum = c->ebarsum ? c->ebarsum + b * plane : 0;
-    /* the chunk's inputs by presynaptic index: the nonzero x_i^r step by step (the layer step's lists,
-     * or gathered here into step_list from step_first[r]), then counting-sorted by i: the events of i
-     * are [first[i], first[i+1]), their steps in order in event_step, their values in event_value */
-    int *step_list = c->events, *event_step = step_list + (long)steps * n_pre;
-    int *step_first = event_step + (long)steps * n_pre, *first = step_first + steps + 1;
+    /* the chunk's inputs by presynaptic index: the nonzero x_i^r step by step, as the layer step
+     * gathered them (step r: list[list_first[r] ..< list_first[r + 1]]), counting-sorted by i: the
+     * events of i are [first[i], first[i+1]), their steps in order in event_step, their values in
+     * event_value */
+    const int *list_first = c->active_first, *list = c->active_list;
+    int *event_step = c->events, *first = event_step + (long)steps * n_pre;
     float *event_value = (float *)(first + n_pre + 1);   /* 4-byte slots, as plasticity_chunk_event_slots counts */
-    const int *list_first = step_first, *list = step_list;
-    if (c->active_first) {
-        list_first = c->active_first; list = c->active_list;
-    } else {
-        step_first[0] = 0;
-        for (int r = 0; r < steps; ++r) {
-            const float *x = c->pre + (long)r * c->pre_step_stride + (long)b * c->pre_sequence_stride;
-            step_first[r + 1] = step_first[r] + plasticity_nonzero(x, n_pre, step_list + step_first[r]);
-        }
-    }
     for (int i = 0; i <= n_pre; ++i) first[i] = 0;
     for (int q = 0; q < list_first[steps]; ++q) first[list[q] + 1] += 1;
     for (int i = 0; i < n_pre; ++i) first[i + 1] += first[i];

@@ -62,8 +62,8 @@ typedef struct plasticity_chunk_args {
     float *esum;                /* optional [n_pre][n]: Σ e, likewise */
     float *ebarsum;             /* optional [batch][n_pre][n]: Σ ē per sequence */
     int *events;                /* scratch of plasticity_chunk_event_slots(steps, n_pre) ints: the chunk's inputs by index */
-    /* optional: the nonzero inputs of each step, as the layer step gathered them for its currents;
-     * step r's indices are active_list[active_first[r] ..< active_first[r + 1]], in order. Null: gathered here. */
+    /* the nonzero inputs of each step, as the layer step gathered them for its currents (synapses
+     * only): step r's indices are active_list[active_first[r] ..< active_first[r + 1]], in order */
     const int *active_first, *active_list;
 } plasticity_chunk_args;
 typedef void (*plasticity_chunk_fn)(const plasticity_chunk_args *);
@@ -117,7 +117,9 @@ typedef struct plasticity_layer_args {
     float *chunk_gradient[PLASTICITY_MAX_PROJECTIONS];     /* [n_pre][n], private to the calling thread */
     float *chunk_eligibility_sum[PLASTICITY_MAX_PROJECTIONS];        /* optional, [n_pre][n], private likewise */
     float *chunk_eligibility_trace_sum[PLASTICITY_MAX_PROJECTIONS];  /* optional, [batch][n_pre][n] */
-    int *chunk_events;              /* plasticity_chunk_event_slots(K, the largest n_pre), private to the calling thread */
+    int *chunk_events;              /* private to the calling thread: per projection with a trace, the step's lists of nonzero
+                                     * inputs ((K + 1) offsets, K·n_pre indices; KernelLayout.chunkListSlots), then the
+                                     * synapse pass's scratch, plasticity_chunk_event_slots(K, the largest n_pre) */
 } plasticity_layer_args;
 
 /* Dense local Jacobians of one step, for oracles and inspection (any pointer may be 0). */
