@@ -10,10 +10,13 @@ public struct NetworkSpec: Sendable, Hashable {
     /// (symmetric B = W_outᵀ for the last layer, or fixed random B), from the target alone
     /// (target projection), or by an instantaneous backward pass through the layer above at the
     /// same step (no backward in time, OSTL-style; not for the last layer).
-    public enum Feedback: String, Sendable, Hashable { case symmetric, random, targetProjection, backward }
+    public enum Feedback: String, ConfigEnum { case symmetric, random, targetProjection, backward }
     /// Cross-entropy at every labelled step, cross-entropy of the time-summed readout
     /// (softmax of the mean of y over the sequence, one label per sequence), or MSE.
-    public enum Loss: String, Sendable, Hashable { case crossEntropy, crossEntropySummed, meanSquaredError }
+    public enum Loss: String, ConfigEnum {
+        case crossEntropy, crossEntropySummed, meanSquaredError
+        public static var aliases: [String: Loss] { ["mse": .meanSquaredError] }
+    }
 
     public struct Hidden: Sendable, Hashable {
         public var model: NeuronModel

@@ -87,24 +87,15 @@ public final class SpeechExperiment {
             throw FileFormatError(file: trainFile.url.path, field: "samples", message: "\(train.samples.count) training samples, fewer than one batch of \(config.training.batch)")
         }
         spec = try config.networkSpec(inputs: width, classes: classes)
-        guard let backend = Backend(rawValue: config.network.backend) else {
-            throw FileFormatError(file: "config", field: "network.backend", message: "'\(config.network.backend)' is not tinyCC or systemCC")
-        }
-        guard ["eprop", "bptt"].contains(config.training.method) else {
-            throw FileFormatError(file: "config", field: "training.method", message: "'\(config.training.method)' is not eprop or bptt")
-        }
-        let kernel = try compile(spec, backend: backend)
+        let kernel = try compile(spec, backend: config.network.backend)
         compileMilliseconds = kernel.compileMilliseconds
         simulation = try NetworkSimulation(kernel: kernel, batch: config.training.batch,
-                                           chunkSteps: config.training.method == "eprop" ? max(config.training.chunkSteps, 0) : 0)
+                                           chunkSteps: config.training.method == .eprop ? max(config.training.chunkSteps, 0) : 0)
         simulation.threads = max(config.training.threads, 1)
         simulation.initializeWeights(seed: config.training.seed, inputGain: config.network.inputGain,
                                      recurrentGain: config.network.recurrentGain, readoutGain: 1)
         var optimizer = OptimizerConfig()
-        guard let kind = OptimizerConfig.Kind(rawValue: config.training.optimizer) else {
-            throw FileFormatError(file: "config", field: "training.optimizer", message: "'\(config.training.optimizer)' is not sgd, adam or adamw")
-        }
-        optimizer.kind = kind
+        optimizer.kind = config.training.optimizer
         optimizer.learningRate = config.training.learningRate
         optimizer.clipNorm = config.training.clipNorm > 0 ? config.training.clipNorm : nil
         if config.training.cosine {
@@ -166,7 +157,7 @@ public final class SpeechExperiment {
             for b in 0..<batchesPerEpoch {
                 let shifts = (0..<B).map { _ in (steps: uniform(&rng, shiftSteps), channels: uniform(&rng, config.training.shiftChannels)) }
                 let data = train.batch(Array(order[(b * B)..<((b + 1) * B)]), labelFrom: labelFrom, shifts: shifts)
-                let metrics = config.training.method == "bptt"
+                let metrics = config.training.method == .bptt
                     ? try trainer.trainWithBackpropagation(input: data.input, targets: data.targets, steps: data.steps)
                     : try trainer.train(input: data.input, targets: data.targets, steps: data.steps)
                 lossSum += metrics.loss

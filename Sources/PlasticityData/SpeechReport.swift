@@ -42,18 +42,18 @@ public struct SpeechReport {
         let summary = [
             ("test accuracy (best-validation checkpoint, epoch \(checkpointEpoch))", String(format: "%.4f", evaluation.accuracy)),
             ("final-epoch test accuracy", last.map { String(format: "%.4f", $0.testAccuracy) } ?? "–"),
-            ("method", config.training.method),
+            ("method", config.training.method.rawValue),
             ("network", "\(e.spec.inputs) inputs → \(n) \(e.spec.hidden[0].model.name)\(config.network.recurrent ? " (recurrent)" : "") → \(nOut) leaky readouts"),
             ("data", "\(e.train.samples.count) train, \(e.validation?.samples.count ?? 0) validation, \(e.test.samples.count) test samples; \(T) bins of \(dt) ms"),
             ("training time", String(format: "%.0f s over %d epochs (%.0f samples/s)", history.reduce(0) { $0 + $1.seconds }, history.count,
                                      last?.samplesPerSecond ?? 0)),
-            ("kernel", String(format: "%@, compiled in %.0f ms", config.network.backend, e.compileMilliseconds)),
+            ("kernel", String(format: "%@, compiled in %.0f ms", config.network.backend.rawValue, e.compileMilliseconds)),
         ]
         let rows = summary.map { "<tr><th>\(SVG.escape($0.0))</th><td>\(SVG.escape($0.1))</td></tr>" }.joined()
         let model = (try? e.spec.hidden[0].model.checked().description) ?? e.spec.hidden[0].model.name
         return """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>Plasticity report: \(SVG.escape(config.training.method)) on \(SVG.escape(config.data.directory))</title>
+        <html lang="en"><head><meta charset="utf-8"><title>Plasticity report: \(SVG.escape(config.training.method.rawValue)) on \(SVG.escape(config.data.directory))</title>
         <style>
         body { font-family: sans-serif; margin: 24px; color: #222; background: white; max-width: 1200px; }
         h1 { font-size: 22px; } h2 { font-size: 16px; margin-top: 28px; }

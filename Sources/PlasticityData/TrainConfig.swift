@@ -29,33 +29,36 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         public var validationEvery = 6
     }
     public struct NetworkSection: Codable, Sendable, Equatable {
-        /// A built-in model: alif (threshold adaptation) or lif, …
-        public var model = "alif"
+        /// A built-in model: alif (threshold adaptation), lif, …
+        public var model = BuiltinModel.alif
         public var neurons = 128
         public var recurrent = true
-        public var feedback = "symmetric"
+        public var feedback = NetworkSpec.Feedback.symmetric
+        /// Constants applied to the parameters each model says they mean (`BuiltinModel.parameterValues`).
         public var membraneMs = 20.0
         public var adaptationMs = 200.0
         /// ALIF: threshold increase per spike (β of a^t = ρ a^{t−1} + z^{t−1}).
         public var adaptationStep = 0.05
         public var threshold = 0.6
+        /// Parameter values by name, over the model's defaults and the constants above.
+        public var parameters: [String: Double] = [:]
         public var readoutMs = 50.0
         public var inputGain = 1.0
         public var recurrentGain = 0.5
         /// tinyCC (JIT, milliseconds to compile) or systemCC (cc -O3).
-        public var backend = "systemCC"
+        public var backend = Backend.systemCC
     }
     public struct TrainingSection: Codable, Sendable, Equatable {
         /// eprop (online, the kernel's traces) or bptt (the exact float64 oracle, for comparison).
-        public var method = "eprop"
+        public var method = TrainingMethod.eprop
         public var epochs = 30
         public var batch = 32
         public var learningRate = 2e-3
-        public var optimizer = "adam"
+        public var optimizer = OptimizerConfig.Kind.adam
         public var cosine = true
         public var clipNorm = 10.0
         /// crossEntropySummed (on the time-averaged readout) or crossEntropy (every step from labelFromMs).
-        public var loss = "crossEntropySummed"
+        public var loss = NetworkSpec.Loss.crossEntropySummed
         public var labelFromMs = 0.0
         /// Firing-rate regularization (e-prop only): target rate in Hz, strength (0: off).
         public var rateTargetHz = 10.0
@@ -80,46 +83,20 @@ public struct TrainConfig: Codable, Sendable, Equatable {
 
     /// Reads a config file over the defaults.
     public static func read(_ url: URL) throws -> TrainConfig {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw FileFormatError(file: url.path, field: "file", message: "cannot be read") }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw FileFormatError(file: url.path, field: "file", message: "is not a JSON object")
-        }
-        return try TrainConfig().merging(object, file: url.path)
+        try TrainConfig().merging(ConfigFile.object(at: url), file: url.path)
     }
 
-    /// This config with `overrides` (nested like the config) laid over it.
+    /// This config with `overrides` (nested like the config) laid over it; a key the config does
+    /// not have is an error naming its path.
     public func merging(_ overrides: [String: Any], file: String) throws -> TrainConfig {
-        var base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as! [String: Any]
-        func merge(_ into: inout [String: Any], _ from: [String: Any], path: String) throws {
-            for (key, value) in from {
-                let field = path.isEmpty ? key : "\(path).\(key)"
-                guard let existing = into[key] else {
-                    throw FileFormatError(file: file, field: field, message: "is not a config field (known here: \(into.keys.sorted().joined(separator: ", ")))")
-                }
-                if var section = existing as? [String: Any] {
-                    guard let nested = value as? [String: Any] else { throw FileFormatError(file: file, field: field, message: "must be an object") }
-                    try merge(&section, nested, path: field)
-                    into[key] = section
-                } else {
-                    into[key] = value
-                }
+        func merge(_ base: [String: Any], _ overrides: [String: Any]) -> [String: Any] {
+            base.merging(overrides) { old, new in
+                guard let old = old as? [String: Any], let new = new as? [String: Any] else { return new }
+                return merge(old, new)
             }
         }
-        try merge(&base, overrides, path: "")
-        do {
-            return try JSONDecoder().decode(TrainConfig.self, from: JSONSerialization.data(withJSONObject: base))
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw FileFormatError(file: file, field: context.codingPath.map(\.stringValue).joined(separator: "."), message: "has the wrong type")
-        } catch let DecodingError.dataCorrupted(context) {
-            throw FileFormatError(file: file, field: context.codingPath.map(\.stringValue).joined(separator: "."), message: "has an invalid value")
-        } catch let DecodingError.valueNotFound(_, context) {
-            throw FileFormatError(file: file, field: context.codingPath.map(\.stringValue).joined(separator: "."), message: "is null")
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw FileFormatError(file: file, field: (context.codingPath + [key]).map(\.stringValue).joined(separator: "."), message: "is missing")
-        } catch {
-            throw FileFormatError(file: file, field: "file", message: "is not a valid config (\(error))")
-        }
+        let base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as! [String: Any]
+        return try ConfigFile.decode(TrainConfig.self, from: merge(base, overrides), file: file)
     }
 
     /// `key.path=value` (value as JSON, else as a string) on top of this config.
@@ -143,28 +120,23 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     }
 
     /// The network this config describes, for `inputs` channels and `classes` outputs.
+    public func networkConfig(inputs: Int, classes: Int) -> NetworkConfig {
+        let dt = data.binning.binMs, n = network
+        let constants = NeuronConstants(membraneMs: n.membraneMs, adaptationMs: n.adaptationMs, adaptationStep: n.adaptationStep,
+                                        threshold: n.threshold)
+        let hidden = NetworkConfig.Hidden(model: n.model, neurons: n.neurons, recurrent: n.recurrent, feedback: n.feedback,
+                                          constants: constants, parameters: n.parameters)
+        let regularization = training.rateStrength > 0 && training.method == .eprop
+            ? NetworkConfig.RateRegularization(target: training.rateTargetHz * dt / 1000, strength: training.rateStrength) : nil
+        return NetworkConfig(inputs: inputs, outputs: classes, kappa: exp(-dt / n.readoutMs), loss: training.loss, hidden: [hidden],
+                             stepMs: dt, rateRegularization: regularization)
+    }
+
+    /// The network spec of `networkConfig(inputs:classes:)`, with the speech task's own limits.
     public func networkSpec(inputs: Int, classes: Int) throws -> NetworkSpec {
-        func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: "config", field: field, message: message) }
-        let dt = data.binning.binMs
-        let n = network
-        var neuron: NeuronModel
-        switch n.model {
-        case "alif": neuron = Models.alif(alpha: exp(-dt / n.membraneMs), rho: exp(-dt / n.adaptationMs), beta: n.adaptationStep, threshold: n.threshold)
-        case "lif": neuron = Models.lif(alpha: exp(-dt / n.membraneMs), threshold: n.threshold)
-        default:
-            guard let builtin = Models.builtin(named: n.model) else { throw fail("network.model", "'\(n.model)' is not one of \(Models.names.joined(separator: ", "))") }
-            neuron = builtin
+        guard training.loss != .meanSquaredError else {
+            throw FileFormatError(file: "config", field: "training.loss", message: "'meanSquaredError' is not crossEntropySummed or crossEntropy")
         }
-        guard let feedback = NetworkSpec.Feedback(rawValue: n.feedback) else { throw fail("network.feedback", "'\(n.feedback)' is not symmetric, random, targetProjection or backward") }
-        guard let loss = NetworkSpec.Loss(rawValue: training.loss), loss != .meanSquaredError else {
-            throw fail("training.loss", "'\(training.loss)' is not crossEntropySummed or crossEntropy")
-        }
-        guard n.neurons > 0 else { throw fail("network.neurons", "must be positive") }
-        let regularization = training.rateStrength > 0 && training.method == "eprop"
-            ? NetworkSpec.RateRegularization(target: training.rateTargetHz * dt / 1000, strength: training.rateStrength) : nil
-        let spec = NetworkSpec(inputs: inputs, hidden: [.init(neuron, neurons: n.neurons, recurrent: n.recurrent, feedback: feedback)],
-                               outputs: classes, kappa: exp(-dt / n.readoutMs), loss: loss, rateRegularization: regularization)
-        try spec.check()
-        return spec
+        return try networkConfig(inputs: inputs, classes: classes).spec(file: "config")
     }
 }

@@ -9,14 +9,14 @@ struct Bench: ParsableCommand {
     struct CompileTime: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "compile", abstract: "Median DSL → runnable kernel time per model.")
         @Option var repeats = 21
-        @Option(help: "Comma-separated models.") var models = Models.names.joined(separator: ",")
+        @Option(help: "Comma-separated models.") var models = CommaSeparated(BuiltinModel.allCases)
         @Flag var json = false
 
         func run() throws {
             var rows: [[String: Any]] = []
             if !json { print("| model | DSL → kernel (median ms) | lower (ms) | C compile (ms) | runs |\n|---|---|---|---|---|") }
-            for name in models.split(separator: ",").map(String.init) {
-                guard let model = Models.builtin(named: name) else { throw ValidationError("unknown model \(name)") }
+            for builtin in models.values {
+                let name = builtin.rawValue, model = builtin.model
                 var total: [Double] = [], lowering: [Double] = [], cc: [Double] = []
                 for _ in 0..<(repeats + 1) {
                     let start = DispatchTime.now().uptimeNanoseconds

@@ -6,27 +6,30 @@ import PlasticityTestSupport
 /// Throughput of the fused network kernel on the fixed configurations of issue 5.
 struct BenchNetwork: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "network", abstract: "Seconds per batch of e-prop training steps on fixed networks.")
-    @Option(help: "Comma-separated: R, R-ALIF, N100, N400, S.") var configs = "R,R-ALIF,N100,N400,S"
+    @Option(help: "Comma-separated configurations.") var configs = CommaSeparated(SetupName.allCases)
     @Option(help: "Comma-separated backends; handC is the hand-written C e-prop of runtime-c (-O3), LIF and ALIF only.")
-    var backends = "tinyCC,systemCC,handC"
+    var backends = CommaSeparated(BenchBackend.allCases)
     @Option var repeats = 5
-    @Option(help: "Comma-separated thread counts (the batch is split over threads).") var threads = "1"
+    @Option(help: "Comma-separated thread counts (the batch is split over threads).") var threads = CommaSeparated([1])
     @Option(help: "Override T (steps per sequence).") var steps: Int?
     @Option(help: "Override the batch size B.") var batch: Int?
-    @Option(help: "Comma-separated input spike probabilities per step (default: each config's, 0.05).") var inputRates: String?
-    @Option(help: "Comma-separated chunk lengths K of time-chunked exact traces; 0 is step by step.") var chunks = "0,100"
+    @Option(help: "Comma-separated input spike probabilities per step (default: each config's, 0.05).") var inputRates: CommaSeparated<Double>?
+    @Option(help: "Comma-separated chunk lengths K of time-chunked exact traces; 0 is step by step.") var chunks = CommaSeparated([0, 100])
     @Option(help: "Comma-separated fractions of hidden neurons that can fire (the others get no input weights, so stay silent).")
-    var activeFractions = "1"
+    var activeFractions = CommaSeparated([1.0])
+
+    enum SetupName: String, CaseIterable, ExpressibleByArgument { case r = "R", rALIF = "R-ALIF", n100 = "N100", n400 = "N400", s = "S" }
+    enum BenchBackend: String, CaseIterable, ExpressibleByArgument { case tinyCC, systemCC, handC }
     @Flag(help: "Print JSON instead of the markdown table.") var json = false
     @Option(help: "Also write the rows as JSON to this file (atomically), from the same run as the table.") var jsonFile: String?
 
     struct Setup { var name: String; var inputs: Int; var model: NeuronModel; var neurons: Int; var outputs: Int; var batch: Int; var rate: Double }
-    static let setups: [String: Setup] = [
-        "R": .init(name: "R", inputs: 100, model: Models.lif(), neurons: 256, outputs: 10, batch: 32, rate: 0.05),
-        "R-ALIF": .init(name: "R-ALIF", inputs: 100, model: Models.alif(), neurons: 256, outputs: 10, batch: 32, rate: 0.05),
-        "N100": .init(name: "N100", inputs: 100, model: Models.lif(), neurons: 100, outputs: 1, batch: 1, rate: 0.05),
-        "N400": .init(name: "N400", inputs: 100, model: Models.lif(), neurons: 400, outputs: 1, batch: 1, rate: 0.05),
-        "S": .init(name: "S", inputs: 700, model: Models.alif(), neurons: 256, outputs: 20, batch: 32, rate: 0.05),
+    static let setups: [SetupName: Setup] = [
+        .r: .init(name: "R", inputs: 100, model: Models.lif(), neurons: 256, outputs: 10, batch: 32, rate: 0.05),
+        .rALIF: .init(name: "R-ALIF", inputs: 100, model: Models.alif(), neurons: 256, outputs: 10, batch: 32, rate: 0.05),
+        .n100: .init(name: "N100", inputs: 100, model: Models.lif(), neurons: 100, outputs: 1, batch: 1, rate: 0.05),
+        .n400: .init(name: "N400", inputs: 100, model: Models.lif(), neurons: 400, outputs: 1, batch: 1, rate: 0.05),
+        .s: .init(name: "S", inputs: 700, model: Models.alif(), neurons: 256, outputs: 20, batch: 32, rate: 0.05),
     ]
 
     /// One measured combination of backend, chunk length and threads, with its own simulation.
@@ -53,11 +56,9 @@ struct BenchNetwork: ParsableCommand {
             print("| config | backend | chunk K | threads | input rate | active fraction | hidden spikes/neuron/step | s/batch (median of \(repeats), round-robin) | synapse-updates/s | compile ms | process peak RSS MB |")
             print("|---|---|---|---|---|---|---|---|---|---|---|")
         }
-        let rates = inputRates.map { $0.split(separator: ",").compactMap { Double($0) } }
-        for name in configs.split(separator: ",").map(String.init) {
-            guard let base = Self.setups[name] else { throw ValidationError("unknown config \(name)") }
-            let fractions = activeFractions.split(separator: ",").compactMap { Double($0) }
-            for (rate, fraction) in (rates ?? [base.rate]).flatMap({ r in fractions.map { (r, $0) } }) {
+        for setupName in configs.values {
+            let base = Self.setups[setupName]!, name = base.name
+            for (rate, fraction) in (inputRates?.values ?? [base.rate]).flatMap({ r in activeFractions.values.map { (r, $0) } }) {
             var setup = base
             setup.rate = rate
             setup.batch = batch ?? setup.batch
@@ -71,12 +72,11 @@ struct BenchNetwork: ParsableCommand {
             // turn, `repeats` rounds after a warm-up round), so that drift of the machine's speed
             // during the run affects all variants alike and their ratios stay comparable.
             var variants: [Variant] = []
-            for backendName in backends.split(separator: ",").map(String.init) {
-                let handWritten = backendName == "handC"
-                guard let backend = handWritten ? .systemCC : Backend(rawValue: backendName) else { throw ValidationError("unknown backend \(backendName)") }
-                let kernel = try compile(spec, backend: backend)
-                for chunk in chunks.split(separator: ",").compactMap({ Int($0) }) where !(handWritten && chunk > 0) {
-                    for threadCount in threads.split(separator: ",").compactMap({ Int($0) }) where !(handWritten && threadCount > 1) {
+            for benchBackend in backends.values {
+                let handWritten = benchBackend == .handC, backendName = benchBackend.rawValue
+                let kernel = try compile(spec, backend: handWritten ? .systemCC : Backend(rawValue: backendName)!)
+                for chunk in chunks.values where !(handWritten && chunk > 0) {
+                    for threadCount in threads.values where !(handWritten && threadCount > 1) {
                         let sim = try NetworkSimulation(kernel: kernel, batch: setup.batch, chunkSteps: chunk)
                         sim.initializeWeights(seed: 2, inputGain: 2, recurrentGain: 0.3)
                         silence(sim, keeping: fraction)

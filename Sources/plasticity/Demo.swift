@@ -12,10 +12,9 @@ struct Demo: ParsableCommand {
     @Option var batch = 4
     @Option var steps = 1000
     @Option(help: "Input spike probability per step.") var rate = 0.05
-    @Option(help: "Backend: tinyCC or systemCC.") var backend: String = "tinyCC"
+    @Option(help: "How the C becomes machine code.") var backend = Backend.tinyCC
 
     func run() throws {
-        guard let backend = Backend(rawValue: backend) else { throw ValidationError("backend is tinyCC or systemCC") }
         var clock = ContinuousClock.now
         let stages = try lower(options.layer())
         let lowerTime = ContinuousClock.now - clock

@@ -13,16 +13,15 @@ struct GradCheck: ParsableCommand {
     @Option(help: "Inputs (safetensors: input [T][B][n_in], targets [T][B] or [T][B][n_out]).") var inputs: String?
     @Option(help: "Without --inputs: synthetic Bernoulli inputs and random labels, as T,B,p.") var synthetic = "1000,32,0.05"
     @Option(help: "Write the inputs used (synthetic or not) to this safetensors file.") var writeInputs: String?
-    @Option(help: "Comma-separated: eprop, bptt, rtrl.") var method = "eprop,bptt"
+    @Option(help: "Comma-separated gradient methods.") var method = CommaSeparated<GradientMethod>([.eprop, .bptt])
     @Option(help: "Output gradients (safetensors).") var out: String?
     @Option var seed: UInt64 = 1
     @Option(help: "Init gains (std = gain/sqrt(fan-in)) when no --weights are given.") var inputGain = 1.0
     @Option var recurrentGain = 1.0
-    @Option var backend = "systemCC"
+    @Option var backend = Backend.systemCC
     @Flag var json = false
 
     func run() throws {
-        guard let backend = Backend(rawValue: backend) else { throw ValidationError("backend is tinyCC or systemCC") }
         let spec = try NetworkConfig.read(URL(fileURLWithPath: config)).spec(file: config)
         let (input, targets, T, B) = try loadInputs(spec)
         let sim = try NetworkSimulation(kernel: try compile(spec, backend: backend), batch: B)
@@ -42,10 +41,11 @@ struct GradCheck: ParsableCommand {
             try file.write(to: URL(fileURLWithPath: writeInputs))
         }
         var results: [(String, NetworkGradients, Double)] = []
-        for name in method.split(separator: ",").map(String.init) {
+        for method in method.values {
+            let name = method.rawValue
             let start = Date()
-            switch name {
-            case "eprop":
+            switch method {
+            case .eprop:
                 sim.resetSequence(); sim.zeroGradients()
                 var r = NetworkRunResult(loss: 0, correct: 0, counted: 0, failure: nil, readout: [])
                 var spikes = 0.0
@@ -63,9 +63,8 @@ struct GradCheck: ParsableCommand {
                 var g = sim.accumulatedGradients
                 g.loss = r.loss
                 results.append((name, g, Date().timeIntervalSince(start)))
-            case "bptt": results.append((name, try backpropagationThroughTime(sim, input: input, targets: targets, steps: T), Date().timeIntervalSince(start)))
-            case "rtrl": results.append((name, try realTimeRecurrentLearning(sim, input: input, targets: targets, steps: T), Date().timeIntervalSince(start)))
-            default: throw ValidationError("unknown method '\(name)' (eprop, bptt, rtrl)")
+            case .bptt: results.append((name, try backpropagationThroughTime(sim, input: input, targets: targets, steps: T), Date().timeIntervalSince(start)))
+            case .rtrl: results.append((name, try realTimeRecurrentLearning(sim, input: input, targets: targets, steps: T), Date().timeIntervalSince(start)))
             }
         }
         if let out {

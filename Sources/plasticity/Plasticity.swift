@@ -11,17 +11,15 @@ struct PlasticityCommand: ParsableCommand {
 }
 
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Built-in model: \(Models.names.joined(separator: ", ")).")
-    var model: String = "lif"
+    @Option(help: "Built-in model.")
+    var model = BuiltinModel.lif
     @Flag(help: "Add a recurrent projection (the layer's own spikes) into the first channel.")
     var recurrent = false
     @Flag(help: "Differentiate the reset path (default: stopped, as in Bellec et al. 2020).")
     var differentiateReset = false
 
     func layer() throws -> LayerSpec {
-        guard var model = Models.builtin(named: model) else {
-            throw ValidationError("unknown model '\(self.model)'; built-in models: \(Models.names.joined(separator: ", "))")
-        }
+        var model = model.model
         if differentiateReset { model.resetGradient = .differentiated }
         return LayerSpec(model: model, recurrent: recurrent)
     }

@@ -10,15 +10,15 @@ struct TaskCommand: ParsableCommand {
     @Argument var task: Name
     @Option var iterations = 200
     @Option var batch = 0
-    @Option(help: "Hidden model (default: alif for evidence, lif for sine).") var model: String?
+    @Option(help: "Hidden model (default: alif for evidence, lif for sine).") var model: BuiltinModel?
     @Option var neurons = 100
     @Option(help: "Hidden layers (2+: lower layers learn by random feedback).") var layers = 1
-    @Option(help: "Feedback for the top layer: symmetric, random, targetProjection.") var feedback = "symmetric"
+    @Option(help: "Feedback for the top layer.") var feedback = NetworkSpec.Feedback.symmetric
     @Option(help: "Feedback for lower layers: random (direct feedback) or backward (instantaneous pass through the layer above).")
-    var lowerFeedback = "random"
+    var lowerFeedback = NetworkSpec.Feedback.random
     @Option var learningRate = 5e-3
     @Option(help: "Update every K steps inside a sequence (online); default once per batch.") var updateEvery: Int?
-    @Option var backend = "systemCC"
+    @Option var backend = Backend.systemCC
     @Option(help: "Steps per chunk of time-chunked exact traces (0: every step).") var chunkSteps = 100
     @Option var seed: UInt64 = 1
     @Option(help: "Write the curve as JSON lines to this file.") var log: String?
@@ -41,37 +41,36 @@ struct TaskCommand: ParsableCommand {
 
     /// The command's settings, stored in checkpoints.
     var description: String {
-        "task \(task.rawValue) model \(model ?? "default") beta \(adaptationBeta) tau_a \(adaptationMs) neurons \(neurons) layers \(layers) feedback \(feedback)/\(lowerFeedback) lr \(learningRate)\(cosine ? " cosine" : "") batch \(batch) seed \(seed) steps \(steps)"
+        "task \(task.rawValue) model \(model?.rawValue ?? "default") beta \(adaptationBeta) tau_a \(adaptationMs) neurons \(neurons) layers \(layers) feedback \(feedback.rawValue)/\(lowerFeedback.rawValue) lr \(learningRate)\(cosine ? " cosine" : "") batch \(batch) seed \(seed) steps \(steps)"
+    }
+
+    /// The network of the task: `layers` hidden layers (one for the exact task, without recurrent
+    /// weights, with symmetric feedback), a leaky readout and the task's loss.
+    func networkConfig(evidence: EvidenceAccumulation, sine: SinePattern, exact: ExactGradientTask) -> NetworkConfig {
+        let exactSetting = task == .exact
+        // The LSNN/e-prop reference code moves the adaptation by (1 − ρ) per spike; with a += z
+        // here, the same dynamics take the step β (1 − ρ).
+        let rho = exp(-1 / adaptationMs)
+        let constants = NeuronConstants(adaptationMs: adaptationMs, adaptationStep: adaptationBeta * (1 - rho))
+        let hidden = (0..<(exactSetting ? 1 : layers)).map { l in
+            NetworkConfig.Hidden(model: model ?? (task == .evidence ? .alif : .lif), neurons: neurons, recurrent: !exactSetting,
+                                 feedback: exactSetting ? .symmetric : (l == layers - 1 ? feedback : lowerFeedback), constants: constants)
+        }
+        let strength = rateStrength ?? (task == .evidence ? 300 : 0)
+        let (inputs, outputs) = switch task {
+        case .evidence: (evidence.inputs, evidence.outputs)
+        case .sine: (sine.inputs, sine.outputs)
+        case .exact: (exact.inputs, exact.outputs)
+        }
+        return NetworkConfig(inputs: inputs, outputs: outputs, kappa: exp(-1.0 / 20), loss: task == .sine ? .meanSquaredError : .crossEntropy,
+                             hidden: hidden, rateRegularization: strength > 0 ? .init(target: rateTarget, strength: strength) : nil)
     }
 
     func run() throws {
-        guard let backend = Backend(rawValue: backend) else { throw ValidationError("backend is tinyCC or systemCC") }
-        guard let topFeedback = NetworkSpec.Feedback(rawValue: feedback) else { throw ValidationError("feedback: symmetric, random, targetProjection") }
-        guard let lower = NetworkSpec.Feedback(rawValue: lowerFeedback) else { throw ValidationError("lower feedback: random, targetProjection, backward") }
         let evidence = EvidenceAccumulation(), exact = ExactGradientTask()
         var sine = SinePattern()
         sine.steps = steps
-        let modelName = model ?? (task == .evidence ? "alif" : "lif")
-        let exactSetting = task == .exact
-        guard var neuron = Models.builtin(named: modelName) else { throw ValidationError("unknown model \(modelName)") }
-        if modelName == "alif" {
-            // The LSNN/e-prop reference code moves the adaptation by (1 − ρ) per spike; with
-            // a += z here, the same dynamics take β' = β (1 − ρ).
-            let rho = exp(-1 / adaptationMs)
-            neuron = Models.alif(rho: rho, beta: adaptationBeta * (1 - rho))
-        }
-        let inputs = [Name.evidence: evidence.inputs, .sine: sine.inputs, .exact: exact.inputs][task]!
-        let outputs = [Name.evidence: evidence.outputs, .sine: sine.outputs, .exact: exact.outputs][task]!
-        // The exact task: one layer, no recurrent weights, symmetric feedback, loss at every step.
-        let hidden = (0..<(exactSetting ? 1 : layers)).map { l in
-            NetworkSpec.Hidden(neuron, neurons: neurons, recurrent: !exactSetting,
-                               feedback: exactSetting ? .symmetric : (l == layers - 1 ? topFeedback : lower))
-        }
-        let strength = rateStrength ?? (task == .evidence ? 300 : 0)
-        let regularization = strength > 0 ? NetworkSpec.RateRegularization(target: rateTarget, strength: strength) : nil
-        let spec = NetworkSpec(inputs: inputs, hidden: hidden, outputs: outputs, kappa: exp(-1.0 / 20),
-                               loss: task == .sine ? .meanSquaredError : .crossEntropy,
-                               rateRegularization: regularization)
+        let spec = try networkConfig(evidence: evidence, sine: sine, exact: exact).spec(file: "task \(task.rawValue)")
         let kernel = try compile(spec, backend: backend)
         let batchSize = batch > 0 ? batch : (task == .sine ? 1 : 32)
         let sim = try NetworkSimulation(kernel: kernel, batch: batchSize, chunkSteps: chunkSteps)
@@ -83,7 +82,9 @@ struct TaskCommand: ParsableCommand {
         let trainer = Trainer(simulation: sim, optimizer: Optimizer(config), updateEvery: updateEvery)
         var rng = SplitMix64(seed: seed &+ 1)
         let logHandle = try log.map { path -> FileHandle in
-            FileManager.default.createFile(atPath: path, contents: nil)
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw FileFormatError(file: path, field: "file", message: "cannot be created (--log)")
+            }
             return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         }
         let sineBatch = sine.batch(batchSize)
@@ -96,9 +97,9 @@ struct TaskCommand: ParsableCommand {
             first = state.iteration + 1
             print("resumed from \(checkpointURL.path) after iteration \(state.iteration)")
         }
-        print("task \(task.rawValue): \(layers) x \(neurons) \(neuron.name), batch \(batchSize), \(backend.rawValue), kernel compiled in \(String(format: "%.1f", kernel.compileMilliseconds)) ms")
+        print("task \(task.rawValue): \(layers) x \(neurons) \(spec.hidden[0].model.name), batch \(batchSize), \(backend.rawValue), kernel compiled in \(String(format: "%.1f", kernel.compileMilliseconds)) ms")
         guard first <= iterations else { return }
-        if exactSetting {
+        if task == .exact {
             var probe = rng
             let data = exact.batch(batchSize, rng: &probe)
             sim.resetSequence(); sim.zeroGradients()

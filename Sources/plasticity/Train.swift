@@ -14,7 +14,7 @@ struct Train: ParsableCommand {
     @Option(help: "Output directory: metrics.jsonl, checkpoints, report.html.") var out = "out/train"
     @Option(name: .customLong("set"), help: "Override one config field, e.g. --set training.epochs=5 (repeatable).") var settings: [String] = []
     @Option(help: "Shorthand for --set training.epochs=N.") var epochs: Int?
-    @Option(help: "Shorthand for --set training.method=eprop|bptt.") var method: String?
+    @Option(help: "Shorthand for --set training.method=METHOD.") var method: TrainingMethod?
     @Option(help: "Shorthand for --set data.directory=DIR.") var data: String?
     @Flag(help: "Continue after the last completed epoch in OUT/checkpoint.json.") var resume = false
     @Flag(help: "Print the resolved config and exit.") var printConfig = false
@@ -36,7 +36,7 @@ struct Train: ParsableCommand {
         printNow("train: \(experiment.train.samples.count) samples, validation \(experiment.validation?.samples.count ?? 0), test \(experiment.test.samples.count); "
               + "\(experiment.spec.inputs) inputs x \(experiment.spec.hidden[0].neurons) \(experiment.spec.hidden[0].model.name) -> \(experiment.spec.outputs); "
               + "\(t.method), \(t.epochs) epochs of \(experiment.batchesPerEpoch) batches of \(t.batch); kernel compiled in "
-              + String(format: "%.0f ms (%@)", experiment.compileMilliseconds, resolved.network.backend))
+              + String(format: "%.0f ms (%@)", experiment.compileMilliseconds, resolved.network.backend.rawValue))
         let bar = ProgressBar(label: "train", showsTiming: false)
         var lastEpoch = 0
         let started = Date()

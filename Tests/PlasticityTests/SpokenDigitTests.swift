@@ -17,7 +17,7 @@ enum TinySpokenDigits {
         return b
     }
 
-    static func config(epochs: Int, method: String = "eprop") -> TrainConfig {
+    static func config(epochs: Int, method: TrainingMethod = .eprop) -> TrainConfig {
         var c = TrainConfig()
         c.data.directory = directory.path
         c.data.build = false
@@ -99,7 +99,7 @@ enum TinySpokenDigits {
     /// direction with e-prop's on this recurrent network (cosine > 0.5; e-prop is approximate here).
     @Test func bpttMethodTrains() throws {
         let out = try scratchDirectory("bptt")
-        let experiment = try SpeechExperiment(config: TinySpokenDigits.config(epochs: 2, method: "bptt"), output: out)
+        let experiment = try SpeechExperiment(config: TinySpokenDigits.config(epochs: 2, method: .bptt), output: out)
         try experiment.run(resume: false)
         #expect(experiment.history.count == 2)
         #expect(experiment.history[1].trainLoss < experiment.history[0].trainLoss)

@@ -8,7 +8,7 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 
 /// Whether the reset path (the dependence of the post-reset state on the previous spike) is
 /// differentiated. Bellec et al. (2020) stop it; the choice must match between e-prop and BPTT.
-public enum ResetGradient: String, Sendable, Hashable { case differentiated, stopped }
+public enum ResetGradient: String, ConfigEnum { case differentiated, stopped }
 
 /// One statement of a neuron model.
 public enum Declaration: Sendable, Hashable {
@@ -159,5 +159,28 @@ public struct NeuronModel: Sendable, Hashable {
         self.resetGradient = resetGradient
         self.declarations = body()
         self.location = SourceLocation(file: fileID, line: line)
+    }
+}
+
+extension NeuronModel {
+    /// The names of the model's parameters, in declaration order.
+    public var parameterNames: [String] {
+        declarations.compactMap { if case .parameter(let name, _, _, _) = $0 { return name } else { return nil } }
+    }
+
+    /// This model with parameter values replaced by name (learnable ones: their initial value).
+    /// Names the model does not declare are an error that lists the ones it does.
+    public func setting(parameters values: [String: Double]) throws -> NeuronModel {
+        let known = Set(parameterNames)
+        if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ModelError(kind: .unknownSymbol, model: name, symbol: unknown, location: location,
+                             message: "'\(unknown)' is not a parameter of model '\(name)' (its parameters: \(parameterNames.joined(separator: ", ")))")
+        }
+        var model = self
+        model.declarations = declarations.map {
+            guard case .parameter(let name, _, let learnable, let at) = $0, let value = values[name] else { return $0 }
+            return .parameter(name: name, value: value, learnable: learnable, at: at)
+        }
+        return model
     }
 }

@@ -19,15 +19,32 @@ public enum Surrogate: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var name: String {
-        switch self {
-        case .fastSigmoid: return "fast_sigmoid"
-        case .piecewiseLinear: return "piecewise_linear"
-        case .exponential: return "exponential"
-        case .arctan: return "arctan"
-        case .boxcar: return "boxcar"
+    /// The surrogate's family, without its scale; its raw value is the C name of σ'.
+    public enum Kind: String, ConfigEnum {
+        case fastSigmoid = "fast_sigmoid", piecewiseLinear = "piecewise_linear", exponential, arctan, boxcar
+    }
+
+    public init(_ kind: Kind, scale: Double) {
+        switch kind {
+        case .fastSigmoid: self = .fastSigmoid(scale: scale)
+        case .piecewiseLinear: self = .piecewiseLinear(scale: scale)
+        case .exponential: self = .exponential(scale: scale)
+        case .arctan: self = .arctan(scale: scale)
+        case .boxcar: self = .boxcar(scale: scale)
         }
     }
+
+    public var kind: Kind {
+        switch self {
+        case .fastSigmoid: return .fastSigmoid
+        case .piecewiseLinear: return .piecewiseLinear
+        case .exponential: return .exponential
+        case .arctan: return .arctan
+        case .boxcar: return .boxcar
+        }
+    }
+
+    public var name: String { kind.rawValue }
 
     /// Whether σ' is exactly zero outside a bounded interval (lets kernels skip silent neurons).
     public var hasBoundedSupport: Bool {

@@ -3,7 +3,8 @@ import _CTinyCC
 import PlasticityRuntime
 
 /// How generated C becomes machine code.
-public enum Backend: String, Sendable, CaseIterable {
+public enum Backend: String, ConfigEnum {
+    public static var aliases: [String: Backend] { ["tcc": .tinyCC, "cc": .systemCC] }
     /// libtcc, in memory, in milliseconds; unoptimized code.
     case tinyCC
     /// The system C compiler (`cc -O3 -march=native`) into a shared object, then dlopen.

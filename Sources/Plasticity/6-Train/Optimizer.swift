@@ -27,7 +27,7 @@ extension NetworkSimulation {
 }
 
 public struct OptimizerConfig: Codable, Sendable, Hashable {
-    public enum Kind: String, Codable, Sendable { case sgd, adam, adamw }
+    public enum Kind: String, ConfigEnum { case sgd, adam, adamw }
     public var kind: Kind = .adam
     public var learningRate: Double = 1e-3
     /// SGD momentum.

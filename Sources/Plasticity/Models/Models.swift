@@ -2,23 +2,64 @@
 import Glibc
 #endif
 
+/// The names of the built-in neuron models (configs, checkpoints, `plasticity compile --model`).
+public enum BuiltinModel: String, ConfigEnum {
+    case lif, alif, cubaLIF = "cuba-lif", adlif, izhikevich, adex, readout
+    public static var aliases: [String: BuiltinModel] {
+        ["cubalif": .cubaLIF, "current-lif": .cubaLIF, "izh": .izhikevich, "leaky-readout": .readout, "li": .readout]
+    }
+
+    /// The model with its default constants.
+    public var model: NeuronModel {
+        switch self {
+        case .lif: return Models.lif()
+        case .alif: return Models.alif()
+        case .cubaLIF: return Models.currentBasedLIF()
+        case .adlif: return Models.adaptiveLIF()
+        case .izhikevich: return Models.izhikevich()
+        case .adex: return Models.adex()
+        case .readout: return Models.leakyReadout()
+        }
+    }
+}
+
+/// Physical constants a config may give a built-in model (nil: the model's default). Times are in
+/// milliseconds and become per-step decays exp(−dt/τ) with the step length dt.
+public struct NeuronConstants: Sendable, Hashable {
+    public var membraneMs: Double?
+    public var adaptationMs: Double?
+    /// Threshold increase per spike (ALIF's β in a^t = ρ a^{t−1} + z^{t−1}, threshold v_th + β a).
+    public var adaptationStep: Double?
+    public var threshold: Double?
+    public init(membraneMs: Double? = nil, adaptationMs: Double? = nil, adaptationStep: Double? = nil, threshold: Double? = nil) {
+        self.membraneMs = membraneMs; self.adaptationMs = adaptationMs; self.adaptationStep = adaptationStep; self.threshold = threshold
+    }
+}
+
+extension BuiltinModel {
+    /// The parameter values that `constants` give this model at a step of `stepMs`. Each model
+    /// says which of its parameters a constant means (α is the membrane decay of LIF and ALIF);
+    /// constants a model has no parameter for are not used.
+    public func parameterValues(stepMs dt: Double, constants c: NeuronConstants) -> [String: Double] {
+        func decay(_ ms: Double?) -> Double? { ms.map { exp(-dt / $0) } }
+        var values: [String: Double?]
+        switch self {
+        case .lif, .cubaLIF: values = ["alpha": decay(c.membraneMs), "threshold": c.threshold]
+        case .alif:
+            values = ["alpha": decay(c.membraneMs), "rho": decay(c.adaptationMs), "beta": c.adaptationStep, "threshold": c.threshold]
+        case .adlif: values = ["alpha": decay(c.membraneMs), "beta": decay(c.adaptationMs), "threshold": c.threshold]
+        case .izhikevich, .adex, .readout: values = [:]
+        }
+        return values.compactMapValues { $0 }
+    }
+}
+
 /// The built-in neuron models, each written in the DSL exactly as a user would write one.
 public enum Models {
     /// Names accepted by `builtin(named:)` and `plasticity compile --model`.
-    public static let names = ["lif", "alif", "cuba-lif", "adlif", "izhikevich", "adex", "readout"]
+    public static let names = BuiltinModel.allCases.map(\.rawValue)
 
-    public static func builtin(named name: String) -> NeuronModel? {
-        switch name.lowercased() {
-        case "lif": return lif()
-        case "alif": return alif()
-        case "cuba-lif", "cubalif", "current-lif": return currentBasedLIF()
-        case "adlif": return adaptiveLIF()
-        case "izhikevich", "izh": return izhikevich()
-        case "adex": return adex()
-        case "readout", "leaky-readout", "li": return leakyReadout()
-        default: return nil
-        }
-    }
+    public static func builtin(named name: String) -> NeuronModel? { BuiltinModel(named: name)?.model }
 
     /// Leaky integrate-and-fire (Bellec et al. 2020, subtractive reset):
     /// v^t = α (v^{t-1} − z^{t-1} v_th) + I^t,  z^t = Θ((v^t − v_th)/v_th).

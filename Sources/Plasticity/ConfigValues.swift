@@ -1,0 +1,164 @@
+import Foundation
+
+/// A closed set of names that configs, checkpoints and command-line flags choose from (a backend,
+/// a loss, a feedback, …). The list of allowed values is `allCases`, nowhere else: decoding an
+/// unknown name fails with an error that lists them, and the CLI's `ExpressibleByArgument`
+/// conformances print the same list in `--help`.
+public protocol ConfigEnum: RawRepresentable, CaseIterable, Codable, Sendable, Hashable where RawValue == String {
+    /// Other spellings accepted on input (never written).
+    static var aliases: [String: Self] { get }
+}
+
+extension ConfigEnum {
+    public static var aliases: [String: Self] { [:] }
+
+    /// The allowed values, for error messages: `a, b or c`.
+    public static var allowedValues: String {
+        let names = allCases.map(\.rawValue)
+        return names.count < 2 ? names.joined() : names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
+
+    /// The case named `text` (exact, then an alias, then case-insensitively), or nil.
+    public init?(named text: String) {
+        if let value = Self(rawValue: text) ?? Self.aliases[text] { self = value; return }
+        let lowered = text.lowercased()
+        guard let value = Self.allCases.first(where: { $0.rawValue.lowercased() == lowered }) ?? Self.aliases[lowered] else { return nil }
+        self = value
+    }
+
+    /// The case named `text`; otherwise an error naming the file, the field and the allowed values.
+    public init(named text: String, file: String, field: String) throws {
+        guard let value = Self(named: text) else {
+            throw FileFormatError(file: file, field: field, message: "'\(text)' is not \(Self.allowedValues)")
+        }
+        self = value
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let value = Self(named: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not \(Self.allowedValues)")
+        }
+        self = value
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// How gradients are computed: online by the kernel's eligibility traces, or by an exact oracle
+/// (backpropagation through time over the recorded Jacobians; real-time recurrent learning).
+public enum GradientMethod: String, ConfigEnum {
+    case eprop, bptt, rtrl
+}
+
+/// How `plasticity train` computes its gradients: e-prop, or exact BPTT for comparison.
+public enum TrainingMethod: String, ConfigEnum {
+    case eprop, bptt
+    public var gradientMethod: GradientMethod { self == .eprop ? .eprop : .bptt }
+}
+
+/// The JSON config files: strict decoding (every key known, every value typed) with errors that
+/// name the file, the key's path and, for syntax errors, the line and column.
+public enum ConfigFile {
+    /// Reads and parses a JSON object, naming the file on every failure.
+    public static func object(at url: URL) throws -> [String: Any] {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw FileFormatError(file: url.path, field: "file", message: "cannot be read (\(error.localizedDescription))")
+        }
+        return try object(data, file: url.path)
+    }
+
+    public static func object(_ data: Data, file: String) throws -> [String: Any] {
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
+            throw FileFormatError(file: file, field: "file", message: "is not valid JSON\(syntaxPosition(data, error))")
+        }
+        guard let object = parsed as? [String: Any] else { throw FileFormatError(file: file, field: "file", message: "is not a JSON object") }
+        return object
+    }
+
+    /// Decodes `object` as `T` and rejects every key that `T` does not read: the decoded value is
+    /// encoded again and the two key trees compared, so a misspelled key never passes silently.
+    public static func decode<T: Codable>(_ type: T.Type, from object: [String: Any], file: String) throws -> T {
+        let value: T
+        do {
+            value = try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: object))
+        } catch let error as DecodingError {
+            throw fileFormatError(error, file: file)
+        }
+        let known = try JSONSerialization.jsonObject(with: JSONEncoder().encode(value))
+        try rejectUnknownKeys(object, known: known, path: "", file: file)
+        return value
+    }
+
+    /// Every key of `given` must exist in `known` at the same place.
+    static func rejectUnknownKeys(_ given: Any, known: Any, path: String, file: String) throws {
+        if let given = given as? [String: Any] {
+            let known = known as? [String: Any] ?? [:]
+            for key in given.keys.sorted() {
+                let field = path.isEmpty ? key : "\(path).\(key)"
+                guard let inner = known[key] else {
+                    let names = known.keys.sorted().joined(separator: ", ")
+                    throw FileFormatError(file: file, field: field, message: "is not a config field (known here: \(names))")
+                }
+                try rejectUnknownKeys(given[key]!, known: inner, path: field, file: file)
+            }
+        } else if let given = given as? [Any], let known = known as? [Any] {
+            for (i, (g, k)) in zip(given, known).enumerated() { try rejectUnknownKeys(g, known: k, path: "\(path)[\(i)]", file: file) }
+        }
+    }
+
+    /// A decoding error as the file, the key's path and what is wrong with its value.
+    public static func fileFormatError(_ error: DecodingError, file: String) -> FileFormatError {
+        func path(_ keys: [CodingKey]) -> String {
+            let text = keys.reduce("") { text, key in
+                if let index = key.intValue { return text + "[\(index)]" }
+                return text.isEmpty ? key.stringValue : text + "." + key.stringValue
+            }
+            return text.isEmpty ? "file" : text
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return FileFormatError(file: file, field: path(context.codingPath), message: "has the wrong type (expected \(typeName(type)))")
+        case .valueNotFound(_, let context):
+            return FileFormatError(file: file, field: path(context.codingPath), message: "is null")
+        case .keyNotFound(let key, let context):
+            return FileFormatError(file: file, field: path(context.codingPath + [key]), message: "is missing")
+        case .dataCorrupted(let context):
+            let detail = context.debugDescription.hasPrefix("'") ? context.debugDescription : "has an invalid value"
+            return FileFormatError(file: file, field: path(context.codingPath), message: detail)
+        @unknown default:
+            return FileFormatError(file: file, field: "file", message: "is not a valid config (\(error))")
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type, is UInt64.Type: return "an integer"
+        case is Double.Type, is Float.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        case is String.Type: return "a string"
+        default: return type is any Collection.Type ? "a list" : "an object"
+        }
+    }
+
+    /// ` at line L, column C` for a JSON syntax error, from Foundation's character index.
+    private static func syntaxPosition(_ data: Data, _ error: Error) -> String {
+        let info = (error as NSError).userInfo
+        let index = (info["NSJSONSerializationErrorIndex"] as? Int) ?? (info["NSDebugDescription"] as? String).flatMap(characterIndex)
+        guard let index else { return "" }
+        let prefix = String(decoding: data.prefix(index), as: UTF8.self)
+        let lines = prefix.split(separator: "\n", omittingEmptySubsequences: false)
+        return " at line \(lines.count), column \((lines.last?.count ?? 0) + 1)"
+    }
+
+    private static func characterIndex(_ description: String) -> Int? {
+        guard let range = description.range(of: "character ") else { return nil }
+        return Int(description[range.upperBound...].prefix { $0.isNumber })
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Plasticity
+
+// Flags take the same typed values as configs: one list of allowed names per type (`ConfigEnum`),
+// which `--help` and the error for an unknown name print.
+extension ExpressibleByArgument where Self: ConfigEnum {
+    public init?(argument: String) { self.init(named: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+extension Backend: ExpressibleByArgument {}
+extension BuiltinModel: ExpressibleByArgument {}
+extension GradientMethod: ExpressibleByArgument {}
+extension TrainingMethod: ExpressibleByArgument {}
+extension NetworkSpec.Feedback: ExpressibleByArgument {}
+
+/// A comma-separated list of values of one type: `--method bptt,eprop`.
+struct CommaSeparated<Element: ExpressibleByArgument>: ExpressibleByArgument {
+    var values: [Element]
+    init(_ values: [Element]) { self.values = values }
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map { Element(argument: String($0)) }
+        guard !parts.isEmpty, !parts.contains(where: { $0 == nil }) else { return nil }
+        values = parts.map { $0! }
+    }
+    var defaultValueDescription: String { values.map(\.defaultValueDescription).joined(separator: ",") }
+    static var allValueStrings: [String] { Element.allValueStrings }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Plasticity
+import PlasticityData
+import Testing
+
+/// Configs are typed: every enumerated value is parsed once (`ConfigEnum`), unknown keys are
+/// rejected with their path, and every entry point reaches a `NetworkSpec` through
+/// `NetworkConfig.spec(file:)`.
+@Suite struct ConfigTests {
+    func network(_ json: String) throws -> NetworkConfig {
+        try ConfigFile.decode(NetworkConfig.self, from: ConfigFile.object(Data(json.utf8), file: "net.json"), file: "net.json")
+    }
+
+    @Test func unknownKeysAreRejectedWithTheirPath() throws {
+        let hidden = #expect(throws: FileFormatError.self) {
+            try network(#"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "lif", "neurons": 4, "recurent": true}]}"#)
+        }
+        #expect(hidden?.file == "net.json" && hidden?.field == "hidden[0].recurent")
+        #expect(hidden?.message.contains("recurrent") == true)
+        let top = #expect(throws: FileFormatError.self) {
+            try network(#"{"inputs": 3, "outputs": 2, "kappa": 0.9, "los": "mse", "hidden": [{"model": "lif", "neurons": 4}]}"#)
+        }
+        #expect(top?.field == "los")
+        let train = #expect(throws: FileFormatError.self) { try TrainConfig().setting("network.parameters=3") }
+        #expect(train?.field == "network.parameters")
+    }
+
+    @Test func enumeratedValuesListTheAllowedOnes() throws {
+        let error = #expect(throws: FileFormatError.self) {
+            try network(#"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "lif", "neurons": 4, "feedback": "sym"}]}"#)
+        }
+        #expect(error?.field == "hidden[0].feedback")
+        #expect(error?.message == "'sym' is not symmetric, random, targetProjection or backward")
+        let backend = #expect(throws: FileFormatError.self) { try TrainConfig().setting("network.backend=gcc") }
+        #expect(backend?.field == "network.backend" && backend?.message == "'gcc' is not tinyCC or systemCC")
+        // Every case reads back from its own name, and aliases and other capitalizations are accepted.
+        func roundTrips<E: ConfigEnum>(_: E.Type) -> Bool { E.allCases.allSatisfy { E(named: $0.rawValue) == $0 } }
+        #expect(roundTrips(Backend.self) && roundTrips(BuiltinModel.self) && roundTrips(NetworkSpec.Loss.self))
+        #expect(roundTrips(NetworkSpec.Feedback.self) && roundTrips(OptimizerConfig.Kind.self) && roundTrips(Surrogate.Kind.self))
+        #expect(roundTrips(GradientMethod.self) && roundTrips(TrainingMethod.self) && roundTrips(ResetGradient.self))
+        #expect(BuiltinModel(named: "ALIF") == .alif && BuiltinModel(named: "cubalif") == .cubaLIF && Backend(named: "cc") == .systemCC)
+        #expect(Surrogate(.boxcar, scale: 0.5) == .boxcar(scale: 0.5) && Surrogate.arctan(scale: 2).kind == .arctan)
+    }
+
+    @Test func syntaxErrorsGiveLineAndColumn() throws {
+        let error = #expect(throws: FileFormatError.self) { try ConfigFile.object(Data("{\"a\": 1,\n  \"b\" 2}".utf8), file: "x.json") }
+        #expect(error?.message.contains("line 2") == true, "\(String(describing: error))")
+    }
+
+    /// The speech config's network is the built-in model with the constants at the bin width, the
+    /// same model the DSL call with those values gives (equal C follows from an equal model).
+    @Test func trainConfigReachesTheSameModelAsTheDSL() throws {
+        var config = TrainConfig()
+        config.data.binning.binMs = 4
+        let spec = try config.networkSpec(inputs: 64, classes: 20)
+        let n = config.network
+        let expected = Models.alif(alpha: exp(-4 / n.membraneMs), rho: exp(-4 / n.adaptationMs), beta: n.adaptationStep, threshold: n.threshold)
+        #expect(spec.hidden[0].model == expected)
+        #expect(spec.kappa == exp(-4 / n.readoutMs) && spec.loss == .crossEntropySummed && spec.hidden[0].recurrent)
+        config.network.model = .lif
+        config.network.parameters = ["alpha": 0.5]
+        let lif = try config.networkSpec(inputs: 64, classes: 20).hidden[0].model
+        #expect(lif == Models.lif(alpha: 0.5, threshold: n.threshold))
+    }
+
+    @Test func parametersAreCheckedByName() throws {
+        let json = #"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "adlif", "neurons": 4, "parameters": {"alhpa": 0.9}}]}"#
+        let unknown = #expect(throws: FileFormatError.self) { try network(json).spec(file: "net.json") }
+        #expect(unknown?.field == "hidden[0].parameters.alhpa" && unknown?.message.contains("alpha, beta, a, b, threshold") == true)
+        let negative = #expect(throws: FileFormatError.self) {
+            try network(#"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "lif", "neurons": 4, "membraneMs": -5}]}"#)
+                .spec(file: "net.json")
+        }
+        #expect(negative?.field == "hidden[0].membraneMs")
+        let adlif = try network(#"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "adlif", "neurons": 4, "adaptationMs": 50}]}"#)
+            .spec(file: "net.json").hidden[0].model
+        #expect(adlif == Models.adaptiveLIF(beta: exp(-1.0 / 50)))
+    }
+
+    /// A config written out reads back equal (the CLI's `--print-config` and checkpoints rely on it).
+    @Test func configsRoundTrip() throws {
+        let config = NetworkConfig(inputs: 5, outputs: 3, kappa: 0.9, loss: .meanSquaredError,
+                                   hidden: [.init(model: .alif, neurons: 7, recurrent: true, feedback: .random,
+                                                  constants: .init(threshold: 0.7), parameters: ["rho": 0.99])],
+                                   stepMs: 2, rateRegularization: .init(target: 0.01, strength: 3))
+        let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
+        #expect(try ConfigFile.decode(NetworkConfig.self, from: object, file: "x") == config)
+        var train = TrainConfig()
+        train.network.model = .cubaLIF
+        train.training.optimizer = .sgd
+        #expect(try TrainConfig().merging(JSONSerialization.jsonObject(with: Data(train.json.utf8)) as! [String: Any], file: "x") == train)
+    }
+}
