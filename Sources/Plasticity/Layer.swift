@@ -1,3 +1,4 @@
+import PlasticityRuntime
 /// One layer of neurons of one model, with the weight projections that feed its input channels.
 public struct LayerSpec: Sendable, Hashable {
     public enum Source: String, Sendable, Hashable { case input, recurrent }
@@ -19,11 +20,15 @@ public struct LayerSpec: Sendable, Hashable {
         self.projections = projections ?? ([Projection(.input, into: first)] + (recurrent ? [Projection(.recurrent, into: first)] : []))
     }
 
+    /// Projections per layer the kernel ABI has slots for; gradient slot of layer l, projection p:
+    /// `l * maxProjections + p` (`plasticity_network_args.grad_weights`).
+    public static let maxProjections = Int(PLASTICITY_MAX_PROJECTIONS)
+
     /// Checks the projections against a checked model.
     func check(_ model: CheckedModel) throws {
-        guard projections.count <= 8 else {
+        guard projections.count <= Self.maxProjections else {
             throw ModelError(kind: .shapeMismatch, model: model.name, symbol: "projections", location: model.location,
-                             message: "a layer has at most 8 projections, not \(projections.count)")
+                             message: "a layer has at most \(Self.maxProjections) projections, not \(projections.count)")
         }
         for p in projections where !model.inputs.contains(p.channel) {
             throw ModelError(kind: .unknownSymbol, model: model.name, symbol: p.channel, location: model.location,

@@ -1,3 +1,4 @@
+import PlasticityRuntime
 /// A network trained online: input → hidden spiking layers → leaky readout → loss.
 ///
 /// Every hidden layer learns from its own learning signal L_j^t = Σ_o B_jo err_o^t, delivered
@@ -51,13 +52,18 @@ public struct NetworkSpec: Sendable, Hashable {
         self.rateRegularization = rateRegularization
     }
 
+    /// Hidden layers the kernel ABI has slots for (`plasticity_network_args.layers`).
+    public static let maxHiddenLayers = Int(PLASTICITY_MAX_LAYERS)
+
     /// Targets per step and sequence: a class index for the cross-entropies, a vector for MSE.
     public var targetWidth: Int { loss == .meanSquaredError ? outputs : 1 }
 
     /// Sizes, layer count and feedback choices that the kernel can run.
     public func check() throws {
         func fail(_ message: String) -> NetworkError { NetworkError(message: message) }
-        guard (1...4).contains(hidden.count) else { throw fail("a network has 1 to 4 hidden layers, not \(hidden.count)") }
+        guard (1...Self.maxHiddenLayers).contains(hidden.count) else {
+            throw fail("a network has 1 to \(Self.maxHiddenLayers) hidden layers, not \(hidden.count)")
+        }
         guard inputs > 0, outputs > 0, hidden.allSatisfy({ $0.neurons > 0 }) else { throw fail("layer sizes must be positive") }
         guard kappa.isFinite, (0..<1).contains(kappa) else { throw fail("kappa must be in [0, 1), not \(kappa)") }
         for (l, h) in hidden.enumerated() where h.feedback == .symmetric && l != hidden.count - 1 {

@@ -200,17 +200,17 @@ public final class SpeechExperiment {
             let real = min(B, data.samples.count - start)
             let indices = (0..<B).map { start + min($0, real - 1) }
             let batch = data.batch(indices, labelFrom: labelFrom)
-            let metrics = try trainer.evaluate(input: batch.input, targets: batch.targets, steps: batch.steps)
-            loss += metrics.loss * Double(B)
+            let result = try trainer.evaluate(input: batch.input, targets: batch.targets, steps: batch.steps)
+            loss += result.metrics.loss * Double(B)
             for b in 0..<real {
                 let label = data.samples[indices[b]].label
                 var sums = [Double](repeating: 0, count: nOut)
-                for t in labelFrom..<batch.steps { for o in 0..<nOut { sums[o] += Double(simulation.lastReadout[(t * B + b) * nOut + o]) } }
+                for t in labelFrom..<batch.steps { for o in 0..<nOut { sums[o] += Double(result.readout[(t * B + b) * nOut + o]) } }
                 let prediction = sums.firstIndex(of: sums.max()!)!
                 confusion[label][prediction] += 1
                 if prediction == label { correct += 1 }
             }
-            for (l, r) in simulation.lastFiringRates.enumerated() { rates[l] += r }
+            for (l, r) in result.firingRates.enumerated() { rates[l] += r }
             batches += 1
             start += real
         }
@@ -223,14 +223,14 @@ public final class SpeechExperiment {
     public func trace(_ data: SpikeDataset, sample: Int) throws -> (input: [Float], spikes: [[Float]], readout: [Float], label: Int) {
         let B = simulation.batch
         let batch = data.batch([Int](repeating: sample, count: B), labelFrom: labelFrom)
-        _ = try trainer.evaluate(input: batch.input, targets: batch.targets, steps: batch.steps, recordSpikes: true)
+        let result = try trainer.evaluate(input: batch.input, targets: batch.targets, steps: batch.steps, recordSpikes: true)
         let T = batch.steps, n = data.inputs, nOut = spec.outputs
         let input = (0..<T).flatMap { t in batch.input[(t * B * n)..<(t * B * n + n)] }
-        let spikes = simulation.lastSpikes.enumerated().map { l, record in
+        let spikes = result.spikes.enumerated().map { l, record in
             let width = spec.hidden[l].neurons
             return (0..<T).flatMap { t in record[(t * B * width)..<(t * B * width + width)] }
         }
-        let readout = (0..<T).flatMap { t in simulation.lastReadout[(t * B * nOut)..<(t * B * nOut + nOut)] }
+        let readout = (0..<T).flatMap { t in result.readout[(t * B * nOut)..<(t * B * nOut + nOut)] }
         return (input, spikes, readout, data.samples[sample].label)
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Plasticity
+import PlasticityData
 
 /// Trains a network on one of the built-in tasks and logs the curve (JSON lines).
 struct TaskCommand: ParsableCommand {
@@ -136,10 +137,10 @@ struct TaskCommand: ParsableCommand {
                 for _ in 0..<batches {
                     let test = evidence.batch(batchSize, rng: &evalRng)
                     let result = try trainer.evaluate(input: test.input, targets: test.targets, steps: test.steps)
-                    stepAccuracy += (result.accuracy ?? 0) / Double(batches)
-                    for (l, r) in sim.lastFiringRates.enumerated() { rates[l] += r / Double(batches) }
+                    stepAccuracy += (result.metrics.accuracy ?? 0) / Double(batches)
+                    for (l, r) in result.firingRates.enumerated() { rates[l] += r / Double(batches) }
                     // Per trial: the class with the larger mean readout over the recall window.
-                    let readout = sim.lastReadout, nOut = spec.outputs
+                    let readout = result.readout, nOut = spec.outputs
                     for b in 0..<batchSize {
                         var sums = [Double](repeating: 0, count: nOut), label = -1
                         for t in 0..<test.steps where test.targets[t * batchSize + b] >= 0 {

@@ -2,7 +2,7 @@ import Testing
 @testable import Plasticity
 import PlasticityTestSupport
 
-/// Time-chunked exact traces (DESIGN.md Appendix A) against the step-by-step kernel of the same
+/// Time-chunked exact traces (docs/architecture.md, "Time-chunked traces") against the step-by-step kernel of the same
 /// network: the forward pass is the same code, so the loss and readout gradients agree exactly;
 /// weight and parameter gradients agree up to float reassociation (1e-4 relative to each
 /// tensor's largest entry, the bound).

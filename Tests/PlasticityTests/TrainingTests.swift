@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import PlasticityData
 @testable import Plasticity
 import PlasticityTestSupport
 
@@ -128,7 +129,7 @@ import PlasticityTestSupport
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         // 20 kills at 0.25 s on average must land before the run ends: an uninterrupted run takes
-        // about 7 s here (2026-11-25; 3 s for 600 iterations, which the kills used to outlast)
+        // several seconds (600 iterations were too few: the kills outlasted them)
         let iterations = 1500
         func launch(_ checkpoint: URL) throws -> Process {
             let p = Process()

@@ -306,8 +306,8 @@ typedef float plasticity_floatv_ __attribute__((vector_size(4 * PLASTICITY_VECTO
 /* The readout's loss at one step. Softmax cross-entropy: err = softmax(y) - onehot(label), *best =
  * the first index of max y, returns log p_label = y_label - max y - log Σ_o exp(y_o - max y)
  * (shifted by the max, so no exp overflows). Squared error: err = y - target, adding 0.5 err_o^2
- * to *loss_sum (double) o by o. Runtime-c functions under TinyCC, whose scalar code for these
- * short loops cost 10 % of a chunked R-ALIF batch; the same operations in the same order either way. */
+ * to *loss_sum (double) o by o. Runtime-c functions under TinyCC, whose own scalar code is slow
+ * for these short loops; the same operations in the same order either way. */
 #define PLASTICITY_SOFTMAX_ERROR(err, y, n, label, best) \
     float top = (y)[0]; int top_index = 0; \
     for (int o = 1; o < (n); ++o) if ((y)[o] > top) { top = (y)[o]; top_index = o; } \
@@ -401,7 +401,7 @@ static inline float plasticity_surrogate_boxcar(float x, float s) {
 #endif
 
 /* Row primitives: y[j] = f(a[j], ...) over a row of n neurons. Generated layer steps compute the
- * neuron body as a sequence of them (one row per value of the step, CKernelGenerator+Rows.swift):
+ * neuron body as a sequence of them (one row per value of the step, 4-CodeGen/NeuronRows.swift):
  * under TinyCC they are the vectorized functions of runtime-c, bound by address; an optimizing
  * compiler gets them inline. Each applies the scalar helper above element by element, so a row
  * body gives the floats of the scalar body. Outputs never alias inputs. A binary operation with a

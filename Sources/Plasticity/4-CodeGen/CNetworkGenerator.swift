@@ -62,7 +62,7 @@ struct CNetworkGenerator {
             for (l, layer) in layers.enumerated() {
                 for (p, projection) in layer.layout.projections.enumerated() {
                     let pre = projection.source == .input ? "net->layers[\(l)].n_in" : "net->layers[\(l)].n"
-                    w.block("if (!plasticity_all_finite(net->grad_weights[\(l * 8 + p)], (long)net->layers[\(l)].n * \(pre)))") {
+                    w.block("if (!plasticity_all_finite(net->grad_weights[\(l * LayerSpec.maxProjections + p)], (long)net->layers[\(l)].n * \(pre)))") {
                         w.line("net->failed_step = T - 1; net->failed_tensor = PLASTICITY_TENSOR_GRADIENT + \(l); return 1;")
                     }
                 }
@@ -204,7 +204,7 @@ struct CNetworkGenerator {
             for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
                 w.line("c.n_pre = \(projection.source == .input ? "a->n_in" : "a->n"); c.grad = a->chunk_gradient[\(p)];")
                 emitChunkSums(w, projection: p)
-                w.line("net->chunk_flush(&c, net->grad_weights[\(l * 8 + p)], a->eligibility_sum[\(p)], a->eligibility_trace_sum[\(p)]);")
+                w.line("net->chunk_flush(&c, net->grad_weights[\(l * LayerSpec.maxProjections + p)], a->eligibility_sum[\(p)], a->eligibility_trace_sum[\(p)]);")
             }
         }
     }
@@ -313,7 +313,7 @@ struct CNetworkGenerator {
                     let pre = projection.source == .input ? "a->n_in" : "nl"
                     w.block("if (K == 0)") {
                         w.line("const int n_pre = \(pre);")
-                        w.line("float *g = net->grad_weights[\(l * 8 + p)];")
+                        w.line("float *g = net->grad_weights[\(l * LayerSpec.maxProjections + p)];")
                         w.line("const float *ebar = a->eligibility_trace[\(p)] + (long)b * nl * n_pre;")
                         w.line("const float *live = a->synapses_live + (long)b * nl;")
                         w.block("for (int j = 0; j < nl; ++j)") {

@@ -139,7 +139,7 @@ enum SystemCC {
         // No FMA contraction: the same float program as TinyCC, so results agree to rounding.
         // -fno-trapping-math changes no value: it lets gcc if-convert a conditional product (a
         // surrogate's `r > 0 ? s * r : 0`), without which the fused neuron loop stays scalar on
-        // hosts without AVX-512 masks (measured on an AVX2 EPYC: R-ALIF chunked 0.143 s without, 0.104 s with).
+        // hosts without AVX-512 masks.
         process.arguments = ["cc", "-O3", "-march=native", "-ffp-contract=off", "-fno-trapping-math", "-fPIC", "-shared", "-fno-math-errno", "-I", dir.path,
                              "-o", library.path, cFile.path, "-lm"]
         process.currentDirectoryURL = dir

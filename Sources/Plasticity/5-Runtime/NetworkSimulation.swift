@@ -38,7 +38,7 @@ public final class NetworkSimulation {
     /// [batch][last layer], scratch of the slice that folds the readout gradient onto the spikes.
     private let chunkError, chunkReadoutTrace: FloatBuffer?
     /// Σ_t z̄ and Σ_t (κ-filtered 1) per sequence, for the time-summed loss.
-    private var readoutTraceSum, readoutBiasTraceSum: FloatBuffer?
+    var readoutTraceSum, readoutBiasTraceSum: FloatBuffer?
 
     public var network: NetworkSpec { kernel.network }
     /// Threads the batch is split over in `run` (each a slice of sequences with private
@@ -46,9 +46,6 @@ public final class NetworkSimulation {
     public var threads = 1
     /// Private accumulators of threads 1…threads−1, kept between calls.
     var sliceBuffers: [SliceBuffers] = []
-    /// From the last `Trainer.evaluate`: readout [steps][batch][outputs] and spikes per neuron
-    /// and step of each hidden layer.
-    public var lastReadout: [Float] = []
     /// Fixed sparsity masks (1 keeps a synapse, 0 removes it) per layer and projection.
     public private(set) var masks: [[FloatBuffer?]] = []
 
@@ -73,17 +70,14 @@ public final class NetworkSimulation {
             }
         }
     }
-    public var lastFiringRates: [Double] = []
-    /// Per layer [steps][batch][neurons] spikes of the last `Trainer.evaluate(recordSpikes: true)`.
-    public var lastSpikes: [[Float]] = []
 
     /// Steps per chunk of time-chunked exact traces (0: the traces advance every step).
     public let chunkSteps: Int
 
     /// - Parameter chunkSteps: K > 0 runs the kernel in chunk mode: the forward pass records K
     ///   steps of local Jacobians, then every synapse's ε, ē and gradient advance once for the
-    ///   whole chunk and the chunk's inputs enter only where they are nonzero (DESIGN.md
-    ///   Appendix A). The same gradients as step by step up to float reassociation (relative
+    ///   whole chunk and the chunk's inputs enter only where they are nonzero
+    ///   (docs/architecture.md, "Time-chunked traces"). The same gradients as step by step up to float reassociation (relative
     ///   1e-4 in `ChunkedTraceTests`); memory grows with K, not with T.
     /// - Throws: `ResourceError` before allocating anything when the buffers would exceed
     ///   `memoryCap` bytes (default: `MemoryCap.bytes`, half the physical memory).
@@ -253,7 +247,7 @@ public final class NetworkSimulation {
         }
         withUnsafeMutableBytes(of: &args.grad_weights) { raw in
             let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
-            for (l, grads) in weightGradients.enumerated() { for (p, g) in grads.enumerated() { slots[l * 8 + p] = g.base } }
+            for (l, grads) in weightGradients.enumerated() { for (p, g) in grads.enumerated() { slots[l * LayerSpec.maxProjections + p] = g.base } }
         }
         withUnsafeMutableBytes(of: &args.grad_params) { raw in
             let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
@@ -285,65 +279,6 @@ public final class NetworkSimulation {
         if summed { applySummedCrossEntropy(readout: readout, targets: targets, steps: steps, into: &result) }
         if let regularization = net.rateRegularization { applyRateRegularization(regularization, steps: steps, into: &result) }
         return result
-    }
-
-    /// L = −log softmax(ȳ)_label with ȳ = (1/T) Σ_t y^t: every step shares err = (π − onehot)/T, so
-    /// the gradients are L_j Σ_t ē_ji (and err Σ_t z̄ for the readout).
-    private func applySummedCrossEntropy(readout: [Float], targets: [Float], steps T: Int, into result: inout NetworkRunResult) {
-        let nOut = network.outputs, nLast = layers.last!.neurons
-        for b in 0..<batch {
-            guard let label = (0..<T).lazy.map({ targets[$0 * self.batch + b] }).first(where: { $0 >= 0 }).map(Int.init) else { continue }
-            var mean = [Double](repeating: 0, count: nOut)
-            for t in 0..<T { for o in 0..<nOut { mean[o] += Double(readout[(t * batch + b) * nOut + o]) / Double(T) } }
-            let top = mean.max()!
-            let exps = mean.map { Foundation.exp($0 - top) }, total = exps.reduce(0, +)
-            let err = (0..<nOut).map { (exps[$0] / total - ($0 == label ? 1 : 0)) / Double(T) }
-            result.loss -= mean[label] - top - Foundation.log(total)
-            result.correct += mean.firstIndex(of: top)! == label ? 1 : 0
-            result.counted += 1
-            for o in 0..<nOut {
-                for j in 0..<nLast { readoutWeightGradient[o * nLast + j] += Float(err[o] * Double(readoutTraceSum![b * nLast + j])) }
-                readoutBiasGradient[o] += Float(err[o] * Double(readoutBiasTraceSum![b]))
-            }
-            for (l, layer) in layers.enumerated() {
-                let n = layer.neurons, P = layer.layout.learnableCount
-                for j in 0..<n {
-                    var signal = 0.0
-                    switch network.hidden[l].feedback {
-                    case .backward: continue   // the summed loss has no per-step signal to pass down
-                    case .targetProjection: signal = Double(feedback[l]![j * nOut + label]) / Double(T)
-                    case .symmetric: for o in 0..<nOut { signal += Double(readoutWeights[o * n + j]) * err[o] }
-                    case .random: for o in 0..<nOut { signal += Double(feedback[l]![j * nOut + o]) * err[o] }
-                    }
-                    guard signal != 0 else { continue }
-                    for (p, sums) in layer.eligibilityTraceSums.enumerated() {
-                        let nPre = layer.weights[p].count / n, g = weightGradients[l][p]
-                        for i in 0..<nPre { g[j * nPre + i] += Float(signal * Double(sums[(b * n + j) * nPre + i])) }
-                    }
-                    for p in 0..<P {
-                        parameterGradients[l][p * n + j] += Float(signal * Double(layer.parameterEligibilityTraceSum![(b * n + j) * P + p]))
-                    }
-                }
-            }
-        }
-    }
-
-    /// strength/2 · Σ_j (f̄_j − target)² per sequence; the gradient uses ∂f̄_j/∂W_ji ≈ Σ_{t,b} e_ji / (T B).
-    private func applyRateRegularization(_ r: NetworkSpec.RateRegularization, steps T: Int, into result: inout NetworkRunResult) {
-        for (l, layer) in layers.enumerated() {
-            let n = layer.neurons, P = layer.layout.learnableCount
-            for j in 0..<n {
-                let rate = Double(layer.spikeCount![j]) / Double(T * batch)
-                let excess = rate - r.target
-                result.loss += 0.5 * r.strength * excess * excess * Double(batch)
-                let scale = r.strength * excess / Double(T)
-                for (p, sums) in layer.eligibilitySums.enumerated() {
-                    let nPre = layer.weights[p].count / n, g = weightGradients[l][p]
-                    for i in 0..<nPre { g[j * nPre + i] += Float(scale * Double(sums[j * nPre + i])) }
-                }
-                for p in 0..<P { parameterGradients[l][p * n + j] += Float(scale * Double(layer.parameterEligibilitySum![j * P + p])) }
-            }
-        }
     }
 
     static func tensorName(_ code: Int32) -> String {

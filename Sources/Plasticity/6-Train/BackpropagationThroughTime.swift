@@ -80,11 +80,9 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
             case .crossEntropy:
                 let code = targets[t * B + b]
                 guard code >= 0 else { continue }
-                let label = Int(code), top = row.max()!
-                let e: [Double] = row.map { Foundation.exp($0 - top) }
-                let total = e.reduce(0, +)
-                for o in 0..<nOut { err[b * nOut + o] = e[o] / total - (o == label ? 1 : 0) }
-                loss -= row[label] - top - Foundation.log(total)
+                let ce = ReadoutLoss.crossEntropy(row, label: Int(code))
+                for o in 0..<nOut { err[b * nOut + o] = ce.error[o] }
+                loss += ce.loss
             case .meanSquaredError:
                 let first: Int = (t * B + b) * nOut
                 let target = targets[first..<(first + nOut)].map(Double.init)
@@ -98,14 +96,11 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
     if net.loss == .crossEntropySummed {
         // ȳ = (1/T) Σ_t y^t; every step shares err = (softmax(ȳ) − onehot)/T.
         for b in 0..<B {
-            guard let label = (0..<T).lazy.map({ targets[$0 * B + b] }).first(where: { $0 >= 0 }).map(Int.init) else { continue }
-            var mean = [Double](repeating: 0, count: nOut)
-            for t in 0..<T { for o in 0..<nOut { mean[o] += summedReadout[t][b * nOut + o] / Double(T) } }
-            let top = mean.max()!
-            let exps = mean.map { Foundation.exp($0 - top) }
-            let total = exps.reduce(0, +)
-            loss -= mean[label] - top - Foundation.log(total)
-            for t in 0..<T { for o in 0..<nOut { errors[t][b * nOut + o] = (exps[o] / total - (o == label ? 1 : 0)) / Double(T) } }
+            guard let label = ReadoutLoss.sequenceLabel(targets, sequence: b, batch: B, steps: T) else { continue }
+            let mean = ReadoutLoss.meanReadout(steps: T, outputs: nOut, sequence: b) { t, i in summedReadout[t][i] }
+            let ce = ReadoutLoss.crossEntropy(mean, label: label)
+            loss += ce.loss
+            for t in 0..<T { for o in 0..<nOut { errors[t][b * nOut + o] = ce.error[o] / Double(T) } }
         }
     }
 

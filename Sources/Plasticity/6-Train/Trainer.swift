@@ -6,6 +6,17 @@ public struct NonFiniteError: Error, CustomStringConvertible, Sendable {
     public var description: String { "training stopped: \(tensor) became non-finite at step \(step) of the sequence (update \(update)); the last checkpoint is untouched" }
 }
 
+/// What `Trainer.evaluate` saw: the metrics and the recorded readout, spikes and firing rates.
+public struct EvaluationResult: Sendable {
+    public var metrics: BatchMetrics
+    /// [steps][batch][outputs]
+    public var readout: [Float]
+    /// Per hidden layer [steps][batch][neurons], when asked for (`recordSpikes`).
+    public var spikes: [[Float]]
+    /// Spikes per neuron and step, per hidden layer.
+    public var firingRates: [Double]
+}
+
 public struct BatchMetrics: Sendable {
     /// Loss per sequence (summed over steps, averaged over the batch).
     public var loss: Double
@@ -83,19 +94,17 @@ public final class Trainer {
         return BatchMetrics(loss: gradients.loss / Double(B), accuracy: nil, gradientNorm: last.gradientNorm, learningRate: last.learningRate)
     }
 
-    /// Loss and accuracy without updating anything.
-    public func evaluate(input: [Float], targets: [Float], steps: Int, recordSpikes: Bool = false) throws -> BatchMetrics {
+    /// Loss, accuracy, readout and firing rates without updating anything.
+    public func evaluate(input: [Float], targets: [Float], steps: Int, recordSpikes: Bool = false) throws -> EvaluationResult {
         let sim = simulation
         sim.resetSequence()
         sim.zeroGradients()
         let result = sim.run(input: input, targets: targets, steps: steps, recordReadout: true, countSpikes: true, recordSpikes: recordSpikes)
-        sim.lastSpikes = result.spikes
-        sim.lastReadout = result.readout
-        sim.lastFiringRates = sim.layers.map { Double($0.spikeCount!.array.reduce(0, +)) / Double(steps * sim.batch * $0.neurons) }
+        let rates = sim.layers.map { Double($0.spikeCount!.array.reduce(0, +)) / Double(steps * sim.batch * $0.neurons) }
         sim.zeroGradients()
         if let failure = result.failure { throw NonFiniteError(update: optimizer.step, step: failure.step, tensor: failure.tensor) }
-        return BatchMetrics(loss: result.loss / Double(sim.batch),
-                            accuracy: sim.network.loss != .meanSquaredError && result.counted > 0 ? Double(result.correct) / Double(result.counted) : nil,
-                            gradientNorm: 0, learningRate: 0)
+        let accuracy = sim.network.loss != .meanSquaredError && result.counted > 0 ? Double(result.correct) / Double(result.counted) : nil
+        let metrics = BatchMetrics(loss: result.loss / Double(sim.batch), accuracy: accuracy, gradientNorm: 0, learningRate: 0)
+        return EvaluationResult(metrics: metrics, readout: result.readout, spikes: result.spikes, firingRates: rates)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Plasticity
 
 /// A batch of a task: input [steps][batch][inputs] and targets in the layout of
 /// `NetworkSimulation.run` for the task's loss.

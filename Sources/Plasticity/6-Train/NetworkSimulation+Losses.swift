@@ -1,0 +1,62 @@
+import Foundation
+
+/// The losses a network kernel call leaves to Swift: the time-summed cross-entropy (it needs the
+/// whole sequence's readout) and the firing-rate regularization (it needs the spike counts).
+/// Their math is `ReadoutLoss`; the kernel keeps the sums Σ_t ē, Σ_t z̄ and Σ e they need.
+extension NetworkSimulation {
+    /// L = −log softmax(ȳ)_label with ȳ = (1/T) Σ_t y^t: every step shares err = (π − onehot)/T, so
+    /// the gradients are L_j Σ_t ē_ji (and err Σ_t z̄ for the readout).
+    func applySummedCrossEntropy(readout: [Float], targets: [Float], steps T: Int, into result: inout NetworkRunResult) {
+        let nOut = network.outputs, nLast = layers.last!.neurons
+        for b in 0..<batch {
+            guard let label = ReadoutLoss.sequenceLabel(targets, sequence: b, batch: batch, steps: T) else { continue }
+            let mean = ReadoutLoss.meanReadout(steps: T, outputs: nOut, sequence: b) { t, i in Double(readout[t * batch * nOut + i]) }
+            let ce = ReadoutLoss.crossEntropy(mean, label: label)
+            let err = ce.error.map { $0 / Double(T) }
+            result.loss += ce.loss
+            result.correct += ce.correct ? 1 : 0
+            result.counted += 1
+            for o in 0..<nOut {
+                for j in 0..<nLast { readoutWeightGradient[o * nLast + j] += Float(err[o] * Double(readoutTraceSum![b * nLast + j])) }
+                readoutBiasGradient[o] += Float(err[o] * Double(readoutBiasTraceSum![b]))
+            }
+            for (l, layer) in layers.enumerated() {
+                let n = layer.neurons, P = layer.layout.learnableCount
+                for j in 0..<n {
+                    var signal = 0.0
+                    switch network.hidden[l].feedback {
+                    case .backward: continue   // the summed loss has no per-step signal to pass down
+                    case .targetProjection: signal = Double(feedback[l]![j * nOut + label]) / Double(T)
+                    case .symmetric: for o in 0..<nOut { signal += Double(readoutWeights[o * n + j]) * err[o] }
+                    case .random: for o in 0..<nOut { signal += Double(feedback[l]![j * nOut + o]) * err[o] }
+                    }
+                    guard signal != 0 else { continue }
+                    for (p, sums) in layer.eligibilityTraceSums.enumerated() {
+                        let nPre = layer.weights[p].count / n, g = weightGradients[l][p]
+                        for i in 0..<nPre { g[j * nPre + i] += Float(signal * Double(sums[(b * n + j) * nPre + i])) }
+                    }
+                    for p in 0..<P {
+                        parameterGradients[l][p * n + j] += Float(signal * Double(layer.parameterEligibilityTraceSum![(b * n + j) * P + p]))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Σ_j of `ReadoutLoss.rateRegularization` over every hidden neuron, with its weight and parameter gradients.
+    func applyRateRegularization(_ r: NetworkSpec.RateRegularization, steps T: Int, into result: inout NetworkRunResult) {
+        for (l, layer) in layers.enumerated() {
+            let n = layer.neurons, P = layer.layout.learnableCount
+            for j in 0..<n {
+                let (loss, scale) = ReadoutLoss.rateRegularization(spikes: Double(layer.spikeCount![j]), steps: T, batch: batch, r)
+                result.loss += loss
+                for (p, sums) in layer.eligibilitySums.enumerated() {
+                    let nPre = layer.weights[p].count / n, g = weightGradients[l][p]
+                    for i in 0..<nPre { g[j * nPre + i] += Float(scale * Double(sums[j * nPre + i])) }
+                }
+                for p in 0..<P { parameterGradients[l][p * n + j] += Float(scale * Double(layer.parameterEligibilitySum![j * P + p])) }
+            }
+        }
+    }
+
+}
