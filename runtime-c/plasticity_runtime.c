@@ -85,7 +85,8 @@ static const plasticity_symbol symbols[] = {
     {"plasticity_trace1_shared1", (const void *)plasticity_trace1_shared1},
 #define PLASTICITY_ROW_SYMBOL_UNARY(name, expr) {"plasticity_row_" #name, (const void *)plasticity_row_##name},
 #define PLASTICITY_ROW_SYMBOL_SCALAR(name, expr) \
-    {"plasticity_row_" #name "_rs", (const void *)plasticity_row_##name##_rs}, {"plasticity_row_" #name "_sr", (const void *)plasticity_row_##name##_sr},
+    {"plasticity_row_" #name "_rs", (const void *)plasticity_row_##name##_rs}, \
+    {"plasticity_row_" #name "_sr", (const void *)plasticity_row_##name##_sr},
 #define PLASTICITY_ROW_SYMBOL_COMPARISON(name, op) \
     {"plasticity_row_select_" #name, (const void *)plasticity_row_select_##name}, \
     {"plasticity_row_indicator_" #name, (const void *)plasticity_row_indicator_##name},

@@ -32,7 +32,8 @@ public struct LayerSpec: Sendable, Hashable {
         }
         for p in projections where !model.inputs.contains(p.channel) {
             throw ModelError(kind: .unknownSymbol, model: model.name, symbol: p.channel, location: model.location,
-                             message: "a \(p.source.rawValue) projection targets unknown input channel '\(p.channel)' (the model has \(model.inputs.map { "'\($0)'" }.joined(separator: ", ")))")
+                             message: "a \(p.source.rawValue) projection targets unknown input channel '\(p.channel)' (the model has " +
+                                      "\(model.inputs.map { "'\($0)'" }.joined(separator: ", ")))")
         }
     }
 }

@@ -67,7 +67,8 @@ public struct NetworkSpec: Sendable, Hashable {
         guard inputs > 0, outputs > 0, hidden.allSatisfy({ $0.neurons > 0 }) else { throw fail("layer sizes must be positive") }
         guard kappa.isFinite, (0..<1).contains(kappa) else { throw fail("kappa must be in [0, 1), not \(kappa)") }
         for (l, h) in hidden.enumerated() where h.feedback == .symmetric && l != hidden.count - 1 {
-            throw fail("hidden layer \(l): symmetric feedback (B = W_outᵀ) needs the layer to feed the readout; use random, target projection or backward")
+            throw fail("hidden layer \(l): symmetric feedback (B = W_outᵀ) needs the layer to feed the readout; use random, target projection " +
+                       "or backward")
         }
         if hidden.last!.feedback == .backward { throw fail("the last hidden layer has no layer above for a backward pass") }
         if loss == .crossEntropySummed, hidden.contains(where: { $0.feedback == .backward }) {

@@ -14,7 +14,8 @@ public enum SVG {
                                  width: Double = 560, height: Double = 260, highlight: Int? = nil) -> String {
         let (left, right, top, bottom) = (56.0, 12.0, 26.0, 34.0)
         let all = series.flatMap(\.points).filter { $0.0.isFinite && $0.1.isFinite }
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">"
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" " +
+                  "font-size=\"11\">"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/><text x=\"\(left)\" y=\"16\" font-size=\"13\">\(escape(title))</text>"
         guard let xMin = all.map(\.0).min(), let xMax = all.map(\.0).max(), let yLow = all.map(\.1).min(), let yHigh = all.map(\.1).max() else {
             return svg + "<text x=\"\(left)\" y=\"\(height / 2)\">no data</text></svg>"
@@ -37,7 +38,8 @@ public enum SVG {
             if line.points.count == 1 { svg += "<circle cx=\"\(px(line.points[0].0))\" cy=\"\(py(line.points[0].1))\" r=\"3\" fill=\"\(color)\"/>" }
             if highlight == nil || s == highlight {
                 let row = highlight == nil ? Double(s) : 0
-                svg += "<text x=\"\(left + plotWidth - 4)\" y=\"\(top + 14 + 13 * row)\" text-anchor=\"end\" fill=\"\(color)\">\(escape(line.label))</text>"
+                svg += "<text x=\"\(left + plotWidth - 4)\" y=\"\(top + 14 + 13 * row)\" text-anchor=\"end\" " +
+                       "fill=\"\(color)\">\(escape(line.label))</text>"
             }
         }
         return svg + "</svg>"
@@ -48,7 +50,8 @@ public enum SVG {
         let n = matrix.count, left = 120.0, top = 40.0
         let peak = Double(max(matrix.flatMap { $0 }.max() ?? 1, 1))
         let size = left + cell * Double(n) + 10
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(size))\" height=\"\(Int(top + cell * Double(n) + 24))\" font-family=\"sans-serif\" font-size=\"10\">"
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(size))\" height=\"\(Int(top + cell * Double(n) + 24))\" " +
+                  "font-family=\"sans-serif\" font-size=\"10\">"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/><text x=\"4\" y=\"16\" font-size=\"13\">\(escape(title))</text>"
         for (r, row) in matrix.enumerated() {
             let name = r < rowNames.count ? rowNames[r] : String(r)
@@ -56,8 +59,10 @@ public enum SVG {
             for (c, count) in row.enumerated() {
                 let shade = Int(255 - 215 * Double(count) / peak)
                 let fill = r == c ? "rgb(\(shade),\(shade),255)" : "rgb(255,\(shade),\(shade))"
-                svg += "<rect x=\"\(left + cell * Double(c))\" y=\"\(top + cell * Double(r))\" width=\"\(cell)\" height=\"\(cell)\" fill=\"\(fill)\" stroke=\"#eee\"/>"
-                if count > 0 { svg += "<text x=\"\(left + cell * (Double(c) + 0.5))\" y=\"\(top + cell * (Double(r) + 0.7))\" text-anchor=\"middle\">\(count)</text>" }
+                svg += "<rect x=\"\(left + cell * Double(c))\" y=\"\(top + cell * Double(r))\" width=\"\(cell)\" height=\"\(cell)\" " +
+                       "fill=\"\(fill)\" stroke=\"#eee\"/>"
+                if count > 0 { svg += "<text x=\"\(left + cell * (Double(c) + 0.5))\" y=\"\(top + cell * (Double(r) + 0.7))\" " +
+                                      "text-anchor=\"middle\">\(count)</text>" }
             }
         }
         for c in 0..<n { svg += "<text x=\"\(left + cell * (Double(c) + 0.5))\" y=\"\(top - 4)\" text-anchor=\"middle\">\(c)</text>" }
@@ -66,21 +71,25 @@ public enum SVG {
     }
 
     /// A spike raster: `values` is [steps][rows]; a dot wherever the value is nonzero.
-    public static func raster(title: String, values: [Float], steps: Int, rows: Int, stepMs: Double, width: Double = 560, height: Double = 200) -> String {
+    public static func raster(title: String, values: [Float], steps: Int, rows: Int, stepMs: Double, width: Double = 560,
+                              height: Double = 200) -> String {
         let (left, top, bottom) = (40.0, 24.0, 30.0)
         let plotWidth = width - left - 10, plotHeight = height - top - bottom
         let dx = plotWidth / Double(max(steps, 1)), dy = plotHeight / Double(max(rows, 1))
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">"
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" " +
+                  "font-size=\"11\">"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/><text x=\"\(left)\" y=\"16\" font-size=\"13\">\(escape(title))</text>"
         svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotWidth)\" height=\"\(plotHeight)\" fill=\"none\" stroke=\"#888\"/><g fill=\"#222\">"
         for t in 0..<steps {
             for r in 0..<rows where values[t * rows + r] != 0 {
-                svg += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>", left + Double(t) * dx, top + Double(r) * dy, max(dx, 1), max(dy, 1))
+                svg += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>", left + Double(t) * dx, top + Double(r) * dy,
+                              max(dx, 1), max(dy, 1))
             }
         }
         svg += "</g><text x=\"\(left - 4)\" y=\"\(top + 8)\" text-anchor=\"end\">0</text>"
         svg += "<text x=\"\(left - 4)\" y=\"\(top + plotHeight)\" text-anchor=\"end\">\(rows - 1)</text>"
-        svg += "<text x=\"\(left)\" y=\"\(height - 8)\">0 ms</text><text x=\"\(left + plotWidth)\" y=\"\(height - 8)\" text-anchor=\"end\">\(String(format: "%.0f", Double(steps) * stepMs)) ms</text>"
+        svg += "<text x=\"\(left)\" y=\"\(height - 8)\">0 ms</text><text x=\"\(left + plotWidth)\" y=\"\(height - 8)\" " +
+               "text-anchor=\"end\">\(String(format: "%.0f", Double(steps) * stepMs)) ms</text>"
         return svg + "</svg>"
     }
 
@@ -89,15 +98,19 @@ public enum SVG {
         let (left, top, bottom) = (56.0, 24.0, 24.0)
         let plotWidth = width - left - 10, plotHeight = height - top - bottom
         let peak = max(values.max() ?? 1, 1e-12), dx = plotWidth / Double(max(values.count, 1))
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">"
-        svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/><text x=\"\(left)\" y=\"16\" font-size=\"13\">\(escape(title))</text><g fill=\"#1f77b4\">"
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" " +
+                  "font-size=\"11\">"
+        svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/><text x=\"\(left)\" y=\"16\" font-size=\"13\">\(escape(title))</text><g " +
+               "fill=\"#1f77b4\">"
         for (i, v) in values.enumerated() {
             let h = v / peak * plotHeight
-            svg += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>", left + Double(i) * dx, top + plotHeight - h, max(dx - 0.5, 0.5), h)
+            svg += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>", left + Double(i) * dx, top + plotHeight - h, max(dx
+                - 0.5, 0.5), h)
         }
         svg += "</g><rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotWidth)\" height=\"\(plotHeight)\" fill=\"none\" stroke=\"#888\"/>"
         svg += "<text x=\"\(left - 4)\" y=\"\(top + 8)\" text-anchor=\"end\">\(String(format: "%.3g", peak))</text>"
-        svg += "<text x=\"\(left - 4)\" y=\"\(top + plotHeight)\" text-anchor=\"end\">0</text><text x=\"\(left)\" y=\"\(height - 6)\">\(escape(yLabel))</text>"
+        svg += "<text x=\"\(left - 4)\" y=\"\(top + plotHeight)\" text-anchor=\"end\">0</text><text x=\"\(left)\" " +
+               "y=\"\(height - 6)\">\(escape(yLabel))</text>"
         return svg + "</svg>"
     }
 }

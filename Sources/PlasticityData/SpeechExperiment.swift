@@ -65,8 +65,10 @@ public final class SpeechExperiment {
         let width = max(all.inputs, test.inputs)
         all.inputs = width; test.inputs = width
         if channels == nil {
-            all = try SpikeDataset(file: trainFile, binning: config.data.binning, channels: width * config.data.binning.pool, classCount: classes, limit: limit)
-            test = try SpikeDataset(file: testFile, binning: config.data.binning, channels: width * config.data.binning.pool, classCount: classes, limit: limit)
+            all = try SpikeDataset(file: trainFile, binning: config.data.binning, channels: width * config.data.binning.pool, classCount: classes,
+                                   limit: limit)
+            test = try SpikeDataset(file: testFile, binning: config.data.binning, channels: width * config.data.binning.pool, classCount: classes,
+                                    limit: limit)
         }
         // Validation: every n-th training speaker (speaker-disjoint from what is trained on).
         let every = config.data.validationEvery
@@ -84,7 +86,8 @@ public final class SpeechExperiment {
         }
         self.test = test
         guard train.samples.count >= config.training.batch else {
-            throw FileFormatError(file: trainFile.url.path, field: "samples", message: "\(train.samples.count) training samples, fewer than one batch of \(config.training.batch)")
+            throw FileFormatError(file: trainFile.url.path, field: "samples",
+                                  message: "\(train.samples.count) training samples, fewer than one batch of \(config.training.batch)")
         }
         spec = try config.networkSpec(inputs: width, classes: classes)
         let kernel = try compile(spec, backend: config.network.backend)
@@ -117,7 +120,8 @@ public final class SpeechExperiment {
         builder.speakers = data.speakers; builder.repetitions = data.repetitions; builder.testEvery = data.testEvery
         builder.seed = data.buildSeed; builder.cochlea.channels = data.channels
         builder.cochlea.dynamicRangeDB = data.dynamicRangeDB
-        let stamp = "speakers \(data.speakers) repetitions \(data.repetitions) testEvery \(data.testEvery) seed \(data.buildSeed) channels \(data.channels) range \(data.dynamicRangeDB) dB cochlea v1"
+        let stamp = "speakers \(data.speakers) repetitions \(data.repetitions) testEvery \(data.testEvery) seed \(data.buildSeed) channels " +
+                    "\(data.channels) range \(data.dynamicRangeDB) dB cochlea v1"
         let stampURL = directory.appendingPathComponent("build.txt")
         let fm = FileManager.default
         if (try? String(contentsOf: stampURL, encoding: .utf8)) == stamp,
@@ -166,8 +170,9 @@ public final class SpeechExperiment {
                 let elapsed = Date().timeIntervalSince(start)
                 let perSecond = Double((b + 1) * B) / max(elapsed, 1e-9)
                 let remaining = Double((batchesPerEpoch - b - 1) * B + (epochs - epoch) * batchesPerEpoch * B) / perSecond
+                let accuracy = accuracyCount > 0 ? accuracySum / Double(accuracyCount) : nil
                 progress(Progress(epoch: epoch, epochs: epochs, batch: b + 1, batches: batchesPerEpoch, loss: lossSum / Double(b + 1),
-                                  accuracy: accuracyCount > 0 ? accuracySum / Double(accuracyCount) : nil, samplesPerSecond: perSecond, etaSeconds: remaining))
+                                  accuracy: accuracy, samplesPerSecond: perSecond, etaSeconds: remaining))
             }
             let trainSeconds = Date().timeIntervalSince(start)
             let validationResult = try validation.map { try evaluate($0) }

@@ -18,7 +18,8 @@ public struct SpeechReport {
         let e = experiment, history = e.history, config = e.config
         let names = e.test.keys ?? (0..<e.spec.outputs).map(String.init)
         let epochs = history.map { Double($0.epoch) }
-        let loss = SVG.lineChart(title: "training loss per sample", series: [("train loss", Array(zip(epochs, history.map(\.trainLoss))))], xLabel: "epoch")
+        let loss = SVG.lineChart(title: "training loss per sample", series: [("train loss", Array(zip(epochs, history.map(\.trainLoss))))],
+                                 xLabel: "epoch")
         var accuracySeries: [(label: String, points: [(Double, Double)])] = [("test", Array(zip(epochs, history.map(\.testAccuracy))))]
         let validation = history.compactMap { r in r.validationAccuracy.map { (Double(r.epoch), $0) } }
         if !validation.isEmpty { accuracySeries.append(("validation", validation)) }
@@ -31,8 +32,10 @@ public struct SpeechReport {
         let T = e.test.steps, dt = config.data.binning.binMs, n = e.spec.hidden[0].neurons, nOut = e.spec.outputs
         let inputRaster = SVG.raster(title: "input spikes (binned), test sample \(sample): \(names[trace.label])", values: trace.input,
                                      steps: T, rows: e.test.inputs, stepMs: dt)
-        let hiddenRaster = SVG.raster(title: "hidden layer spikes (\(n) \(e.spec.hidden[0].model.name))", values: trace.spikes[0], steps: T, rows: n, stepMs: dt)
-        let readoutSeries = (0..<nOut).map { o in (label: names[o], points: (0..<T).map { t in (Double(t) * dt, Double(trace.readout[t * nOut + o])) }) }
+        let hiddenRaster = SVG.raster(title: "hidden layer spikes (\(n) \(e.spec.hidden[0].model.name))", values: trace.spikes[0], steps: T, rows: n,
+                                      stepMs: dt)
+        let readoutSeries = (0..<nOut).map { o in (label: names[o], points: (0..<T).map { t in (Double(t) * dt, Double(trace.readout[t * nOut
+            + o])) }) }
         let readout = SVG.lineChart(title: "readout traces (label in red)", series: readoutSeries, xLabel: "ms", highlight: trace.label)
         let perNeuron = (0..<n).map { j in (0..<T).reduce(0.0) { $0 + Double(trace.spikes[0][$1 * n + j]) } / (Double(T) * dt / 1000) }
         let rates = SVG.bars(title: String(format: "rate per neuron, this sample (sorted); test-set mean %.1f Hz",
@@ -43,17 +46,20 @@ public struct SpeechReport {
             ("test accuracy (best-validation checkpoint, epoch \(checkpointEpoch))", String(format: "%.4f", evaluation.accuracy)),
             ("final-epoch test accuracy", last.map { String(format: "%.4f", $0.testAccuracy) } ?? "–"),
             ("method", config.training.method.rawValue),
-            ("network", "\(e.spec.inputs) inputs → \(n) \(e.spec.hidden[0].model.name)\(config.network.recurrent ? " (recurrent)" : "") → \(nOut) leaky readouts"),
-            ("data", "\(e.train.samples.count) train, \(e.validation?.samples.count ?? 0) validation, \(e.test.samples.count) test samples; \(T) bins of \(dt) ms"),
+            ("network", "\(e.spec.inputs) inputs → \(n) \(e.spec.hidden[0].model.name)\(config.network.recurrent ? " (recurrent)" : "")"
+                        + " → \(nOut) leaky readouts"),
+            ("data", "\(e.train.samples.count) train, \(e.validation?.samples.count ?? 0) validation, \(e.test.samples.count) test samples; \(T) " +
+                     "bins of \(dt) ms"),
             ("training time", String(format: "%.0f s over %d epochs (%.0f samples/s)", history.reduce(0) { $0 + $1.seconds }, history.count,
                                      last?.samplesPerSecond ?? 0)),
             ("kernel", String(format: "%@, compiled in %.0f ms", config.network.backend.rawValue, e.compileMilliseconds)),
         ]
         let rows = summary.map { "<tr><th>\(SVG.escape($0.0))</th><td>\(SVG.escape($0.1))</td></tr>" }.joined()
         let model = (try? e.spec.hidden[0].model.checked().description) ?? e.spec.hidden[0].model.name
+        let title = "Plasticity report: \(SVG.escape(config.training.method.rawValue)) on \(SVG.escape(config.data.directory))"
         return """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>Plasticity report: \(SVG.escape(config.training.method.rawValue)) on \(SVG.escape(config.data.directory))</title>
+        <html lang="en"><head><meta charset="utf-8"><title>\(title)</title>
         <style>
         body { font-family: sans-serif; margin: 24px; color: #222; background: white; max-width: 1200px; }
         h1 { font-size: 22px; } h2 { font-size: 16px; margin-top: 28px; }

@@ -48,7 +48,8 @@ public struct SpikeDataset: Sendable {
         let width = channels ?? (largest + 1)
         if largest >= width {
             let i = raw.firstIndex { ($0.units.max().map(Int.init) ?? -1) >= width }!
-            throw FileFormatError(file: file.url.path, field: "spikes/units[\(i)]", message: "has unit \(raw[i].units.max()!), the data has \(width) channels")
+            throw FileFormatError(file: file.url.path, field: "spikes/units[\(i)]",
+                                  message: "has unit \(raw[i].units.max()!), the data has \(width) channels")
         }
         guard binning.pool >= 1, binning.steps >= 1, binning.binMs > 0 else {
             throw FileFormatError(file: file.url.path, field: "binning", message: "pool, steps and binMs must be positive")
@@ -70,7 +71,8 @@ public struct SpikeDataset: Sendable {
             return Sample(events: events, label: s.label, speaker: s.speaker)
         }
         if let bad = samples.firstIndex(where: { $0.label >= self.classCount }) {
-            throw FileFormatError(file: file.url.path, field: "labels[\(bad)]", message: "is \(samples[bad].label), the data has \(self.classCount) classes")
+            throw FileFormatError(file: file.url.path, field: "labels[\(bad)]",
+                                  message: "is \(samples[bad].label), the data has \(self.classCount) classes")
         }
     }
 

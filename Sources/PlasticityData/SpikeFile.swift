@@ -112,13 +112,15 @@ public final class SpikeFile {
         }
         let labels = samples.map { Int32($0.label) }
         let speakers = samples.allSatisfy({ $0.speaker != nil }) ? samples.map { Int32($0.speaker!) } : nil
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(pid).tmp")
         var error = [CChar](repeating: 0, count: 512)
         let keyStrings = (keys ?? []).map { strdup($0) }
         defer { keyStrings.forEach { free($0) } }
         let status = keyStrings.map { UnsafePointer($0) }.withUnsafeBufferPointer { keyPointers in
             plasticity_spike_file_write(temporary.path, Int64(samples.count), times, units, offsets,
-                                        unitsShift == 0 ? nil : [0] + offsets.dropFirst().map { UInt64(Int($0) + unitsShift) }.dropLast() + [offsets.last!],
+                                        unitsShift == 0 ? nil : [0] + offsets.dropFirst().map { UInt64(Int($0)
+                                            + unitsShift) }.dropLast() + [offsets.last!],
                                         withLabels ? labels : nil, speakers,
                                         keys == nil ? nil : keyPointers.baseAddress, Int64(keyStrings.count),
                                         halfPrecision ? 1 : 0, &error, error.count)

@@ -95,7 +95,8 @@ public struct SpokenDigits: Sendable {
             throw DataBuildError("\(executable) -v \(voice) '\(text)' failed (exit \(process.terminationStatus)): \(message.prefix(200))")
         }
         return data.dropFirst(44).withUnsafeBytes { raw in
-            stride(from: 0, to: raw.count - 1, by: 2).map { Float(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0, as: Int16.self))) / 32768 }
+            stride(from: 0, to: raw.count - 1, by: 2).map { Float(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0,
+                as: Int16.self))) / 32768 }
         }
     }
 

@@ -174,7 +174,8 @@ public enum DifferentialCheck {
                     z = oracle.output(states: h, learnables: theta)
                     for d in 0..<(nIn + P) { ebar[d] = kappa * ebar[d] + z[d] }
                     // The free-running float64 forward pass must spike exactly when the kernel does.
-                    let freeNext = oracle.step(previous: free, previousSpike: freeSpike, inputs: [current.value] + otherChannels.map(\.value), learnables: thetaValues)
+                    let freeNext = oracle.step(previous: free, previousSpike: freeSpike, inputs: [current.value] + otherChannels.map(\.value),
+                                               learnables: thetaValues)
                     free = freeNext.states; freeSpike = freeNext.output
                     let bounded = { (x: Double) in x.isFinite && abs(x) <= divergenceBound }
                     if let s = free.indices.first(where: { !bounded(free[$0]) }) {

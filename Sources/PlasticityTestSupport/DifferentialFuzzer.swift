@@ -15,8 +15,11 @@ public struct DifferentialFuzzer: Sendable {
         public var seconds = 0.0
         public var description: String {
             var lines = [
-                "valid models tried: \(modelsTried); mismatches against the oracles: \(mismatches); TinyCC vs cc disagreements: \(backendDisagreements); compile failures: \(compileFailures); crashes: 0 (the run finished); diverging models (traces not comparable, local steps checked): \(diverged)",
-                "invalid models tried: \(invalidTried); rejected with a ModelError naming the defect's line: \(invalidRejectedCleanly); accepted: \(invalidAccepted); error on another line: \(invalidWrongLine)",
+                "valid models tried: \(modelsTried); mismatches against the oracles: \(mismatches); TinyCC vs cc disagreements: " +
+                "\(backendDisagreements); compile failures: \(compileFailures); crashes: 0 (the run finished); diverging models (traces not " +
+                "comparable, local steps checked): \(diverged)",
+                "invalid models tried: \(invalidTried); rejected with a ModelError naming the defect's line: \(invalidRejectedCleanly); accepted: " +
+                "\(invalidAccepted); error on another line: \(invalidWrongLine)",
                 String(format: "%.1f s", seconds),
             ]
             for f in failures.prefix(20) { lines.append("FAIL \(f.name):\n  " + f.messages.prefix(4).joined(separator: "\n  ") + "\n" + f.source) }
@@ -246,7 +249,8 @@ extension NeuronModel {
             case .reset(let s, let rule, _):
                 let kind = switch rule { case .subtract: "subtract"; case .add: "add"; case .to: "to" }
                 lines.append("    Reset(\"\(s)\", \(kind): { \(rule.expr.swiftSource) })")
-            case .spike(let c, let s, _): lines.append("    Spike(surrogate: \(s.map { ".\($0.caseName)(scale: \($0.scale))" } ?? "nil")) { \(c.swiftSource) }")
+            case .spike(let c, let s,
+                        _): lines.append("    Spike(surrogate: \(s.map { ".\($0.caseName)(scale: \($0.scale))" } ?? "nil")) { \(c.swiftSource) }")
             case .output(let e, _): lines.append("    Output { \(e.swiftSource) }")
             }
         }

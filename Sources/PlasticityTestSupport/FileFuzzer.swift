@@ -83,7 +83,8 @@ public struct FileFuzzer {
         public var total: Int { tried.values.reduce(0, +) }
         public var description: String {
             var lines = Format.allCases.filter { tried[$0] != nil }.map { f in
-                "\(f.rawValue): \(tried[f]!) mutants, \(loaded[f] ?? 0) loaded, \(rejectedCleanly[f] ?? 0) rejected naming the file, \(unclear.filter { $0.format == f }.count) unclear"
+                "\(f.rawValue): \(tried[f]!) mutants, \(loaded[f] ?? 0) loaded, \(rejectedCleanly[f] ?? 0) rejected naming the file, " +
+                "\(unclear.filter { $0.format == f }.count) unclear"
             }
             lines.append("file mutations tried: \(total); crashes: 0 (the run finished); hangs (> \(Int(hangSeconds)) s): \(hangs); "
                          + String(format: "slowest %.3f s (%@: %@)", slowest.seconds, slowest.format.rawValue, slowest.mutation))
@@ -111,7 +112,8 @@ public struct FileFuzzer {
             var rng = SplitMix64(seed: 11)
             let samples = (0..<6).map { i in
                 let n = 3 + Int(rng.next() % 20)
-                return SpikeSample(times: (0..<n).map { Float($0) * 0.01 }, units: (0..<n).map { _ in UInt32(rng.next() % 16) }, label: i % 3, speaker: i % 2)
+                return SpikeSample(times: (0..<n).map { Float($0) * 0.01 }, units: (0..<n).map { _ in UInt32(rng.next() % 16) }, label: i % 3,
+                                   speaker: i % 2)
             }
             try SpikeFile.write(samples, keys: ["a", "b", "c"], to: url, halfPrecision: seed % 2 == 1)
             return try Data(contentsOf: url)
@@ -124,7 +126,9 @@ public struct FileFuzzer {
             return try Data(contentsOf: url)
         case .checkpoint:
             return Data("""
-            {"config": "{}", "format": "plasticity-checkpoint-2", "iteration": 12, "optimizer": {"kind": "adam", "learningRate": 0.001, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weightDecay": 0, "warmupSteps": 0},
+            {"config": "{}", "format": "plasticity-checkpoint-2", "iteration": 12,
+             "optimizer": {"kind": "adam", "learningRate": 0.001, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
+                           "weightDecay": 0, "warmupSteps": 0},
              "optimizerStep": 12, "rngState": "12345678901234567890", "weights": "run-000000012.safetensors"}
             """.utf8)
         case .trainConfig:

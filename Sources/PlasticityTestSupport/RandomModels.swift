@@ -99,7 +99,8 @@ public struct RandomModelGenerator {
             case 3: .arctan(scale: (uniform(1...5) * 10).rounded() / 10)
             default: .boxcar(scale: (uniform(0.3...1) * 10).rounded() / 10)
             }
-            declarations.append(.spike(condition: (.symbol("s0") - .symbol("threshold") + extra) / .symbol("threshold"), surrogate: surrogate, at: at()))
+            declarations.append(.spike(condition: (.symbol("s0") - .symbol("threshold") + extra) / .symbol("threshold"), surrogate: surrogate,
+                                       at: at()))
         } else {
             declarations.append(.output(.symbol("s0") + extra, at: at()))
         }
@@ -147,7 +148,8 @@ public struct RandomModelGenerator {
             declarations[u] = .update(state: state, body + heaviside(.symbol(state)), at: location); defectLine = line(u)
         case 7:
             defect = "duplicate name"
-            declarations.append(.parameter(name: state, value: 1, learnable: false, at: SourceLocation(file: location.file, line: 903))); defectLine = 903
+            declarations.append(.parameter(name: state, value: 1, learnable: false, at: SourceLocation(file: location.file,
+                line: 903))); defectLine = 903
         case 8:
             defect = "input read by the output"
             let o = declarations.indices.last!

@@ -8,7 +8,8 @@ import PlasticityData
 /// BPTT oracle keeps every step's local Jacobians (memory linear in T). Each point runs in its
 /// own process, since the peak (VmHWM) is per process.
 struct BenchMemory: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "memory", abstract: "Peak RSS of e-prop vs the BPTT oracle against T and network size.")
+    static let configuration = CommandConfiguration(commandName: "memory",
+                                                    abstract: "Peak RSS of e-prop vs the BPTT oracle against T and network size.")
     @Option(help: "Comma-separated sequence lengths.") var steps = "100,1000,10000"
     @Option(help: "Comma-separated recurrent LIF layer sizes (100 inputs, 10 outputs).") var neurons = "64,256"
     @Option(help: "Sequences per batch.") var batch = 4

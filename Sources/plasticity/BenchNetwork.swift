@@ -53,7 +53,8 @@ struct BenchNetwork: ParsableCommand {
     func run() throws {
         var rows: [[String: Any]] = []
         if !json {
-            print("| config | backend | chunk K | threads | input rate | active fraction | hidden spikes/neuron/step | s/batch (median of \(repeats), round-robin) | synapse-updates/s | compile ms | process peak RSS MB |")
+            print("| config | backend | chunk K | threads | input rate | active fraction | hidden spikes/neuron/step | s/batch (median of " +
+                  "\(repeats), round-robin) | synapse-updates/s | compile ms | process peak RSS MB |")
             print("|---|---|---|---|---|---|---|---|---|---|---|")
         }
         for setupName in configs.values {
@@ -96,13 +97,15 @@ struct BenchNetwork: ParsableCommand {
             for variant in variants {
                 let sorted = variant.seconds.sorted(), median = sorted[sorted.count / 2]
                 let synapses = Double(setup.neurons * (setup.inputs + setup.neurons) * setup.batch * T)
-                let spikesPerStep = variant.simulation.layers[0].spikeCount.map { Double($0.array.reduce(0, +)) / Double(T * setup.batch * setup.neurons) } ?? .nan
+                let spikeCount = variant.simulation.layers[0].spikeCount
+                let spikesPerStep = spikeCount.map { Double($0.array.reduce(0, +)) / Double(T * setup.batch * setup.neurons) } ?? .nan
                 rows.append(["config": name, "backend": variant.backend, "chunk": variant.chunk, "threads": variant.threads, "input_rate": rate,
-                             "active_fraction": fraction, "hidden_rate": spikesPerStep.isFinite ? spikesPerStep : NSNull(), "seconds_per_batch": median, "seconds_all": variant.seconds,
-                             "synapse_updates_per_second": synapses / median,
+                             "active_fraction": fraction, "hidden_rate": spikesPerStep.isFinite ? spikesPerStep : NSNull(),
+                             "seconds_per_batch": median, "seconds_all": variant.seconds, "synapse_updates_per_second": synapses / median,
                              "compile_ms": variant.compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch])
                 if !json {
-                    print(String(format: "| %@ | %@ | %d | %d | %.2f | %.2f | %.4f | %.4f | %.3g | %.1f | %.0f |", name, variant.backend, variant.chunk, variant.threads, rate, fraction,
+                    print(String(format: "| %@ | %@ | %d | %d | %.2f | %.2f | %.4f | %.4f | %.3g | %.1f | %.0f |", name, variant.backend,
+                                 variant.chunk, variant.threads, rate, fraction,
                                  spikesPerStep, median, synapses / median, variant.compileMilliseconds, rss))
                     fflush(nil)
                 }

@@ -33,12 +33,14 @@ struct SpokenDigitsCommand: ParsableCommand {
         bar.finish()
         let train = try SpikeFile(URL(fileURLWithPath: out).appendingPathComponent("train.h5"))
         let test = try SpikeFile(URL(fileURLWithPath: out).appendingPathComponent("test.h5"))
-        print(String(format: "wrote %@/train.h5 (%d samples) and test.h5 (%d samples) in %.1f s", out, train.count, test.count, Date().timeIntervalSince(start)))
+        print(String(format: "wrote %@/train.h5 (%d samples) and test.h5 (%d samples) in %.1f s", out, train.count, test.count,
+                     Date().timeIntervalSince(start)))
     }
 }
 
 struct DataInfo: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "info", abstract: "Summarize a spike file: samples, classes, speakers, spikes, duration.")
+    static let configuration = CommandConfiguration(commandName: "info",
+                                                    abstract: "Summarize a spike file: samples, classes, speakers, spikes, duration.")
     @Argument var file: String
     func run() throws {
         let f = try SpikeFile(URL(fileURLWithPath: file))

@@ -19,7 +19,8 @@ struct Demo: ParsableCommand {
         let stages = try lower(options.layer())
         let lowerTime = ContinuousClock.now - clock
         let kernel = try Kernel(stages: stages, backend: backend)
-        print("model \(stages.model.name): \(stages.model.states.count) state(s), plan \(stages.plan.chosen.rawValue) with \(stages.plan.multiplies) multiplies/neuron/step")
+        print("model \(stages.model.name): \(stages.model.states.count) state(s), plan \(stages.plan.chosen.rawValue) with " +
+              "\(stages.plan.multiplies) multiplies/neuron/step")
         print("lowering \(lowerTime), C compile (\(backend.rawValue)) \(String(format: "%.2f", kernel.compileMilliseconds)) ms")
         let sim = try LayerSimulation(kernel: kernel, batch: batch, inputs: inputs, neurons: neurons)
         sim.kappa = Float(exp(-1.0 / 20))
@@ -34,11 +35,14 @@ struct Demo: ParsableCommand {
         let (outputs, _) = sim.run(input: input, steps: steps)
         let runTime = ContinuousClock.now - clock
         let spikes = outputs.reduce(0, +)
-        print("ran \(steps) steps x batch \(batch): \(neurons) neurons fired \(Int(spikes)) spikes (\(String(format: "%.3f", Double(spikes) / Double(outputs.count))) per neuron-step) in \(runTime)")
+        print("ran \(steps) steps x batch \(batch): \(neurons) neurons fired \(Int(spikes)) spikes " +
+              "(\(String(format: "%.3f", Double(spikes) / Double(outputs.count))) per neuron-step) in \(runTime)")
         for (p, projection) in kernel.layout.projections.enumerated() {
             let e = sim.eligibilityTraces[p].array
             let norm = e.reduce(0) { $0 + Double($1 * $1) }.squareRoot()
-            print("projection \(p) (\(projection.source.rawValue)): \(projection.components.count) trace component(s)\(projection.factorized ? ", factorized" : projection.sharedCount > 0 ? ", \(projection.sharedCount) shared" : ""), |ē| = \(String(format: "%.4g", norm))")
+            print("projection \(p) (\(projection.source.rawValue)): \(projection.components.count) trace " +
+                  "component(s)\(projection.factorized ? ", factorized" : projection.sharedCount > 0 ? ", \(projection.sharedCount) shared" : ""), " +
+                  "|ē| = \(String(format: "%.4g", norm))")
         }
     }
 }

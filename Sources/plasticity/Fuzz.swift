@@ -5,7 +5,8 @@ import PlasticityTestSupport
 
 struct Fuzz: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Differential fuzzing of the compiler: random valid models through both backends against the float64 oracles, random near-valid invalid models against the checker.")
+        abstract: "Differential fuzzing of the compiler: random valid models through both backends against the float64 oracles, random near-valid " +
+                  "invalid models against the checker.")
 
     @Option(help: "Random valid models.") var models = 10_000
     @Option(help: "Random invalid models.") var invalid = 2_000
@@ -36,7 +37,8 @@ struct Fuzz: ParsableCommand {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let chosen = try formats.map { list in
                 try list.split(separator: ",").map { name in
-                    guard let f = FileFuzzer.Format.allCases.first(where: { "\($0)" == name }) else { throw ValidationError("unknown format '\(name)'") }
+                    guard let f = FileFuzzer.Format.allCases.first(where: { "\($0)" == name }) else { throw ValidationError("unknown format " +
+                        "'\(name)'") }
                     return f
                 }
             } ?? FileFuzzer.Format.allCases

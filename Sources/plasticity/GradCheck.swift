@@ -30,7 +30,8 @@ struct GradCheck: ParsableCommand {
             let file = try SafeTensors.read(URL(fileURLWithPath: weights))
             for t in sim.trainableTensors {
                 guard let stored = file.tensors[t.name] else { throw FileFormatError(file: weights, field: t.name, message: "is missing") }
-                guard stored.shape == t.shape else { throw FileFormatError(file: weights, field: "\(t.name).shape", message: "\(stored.shape), the network needs \(t.shape)") }
+                guard stored.shape == t.shape else { throw FileFormatError(file: weights, field: "\(t.name).shape",
+                                                                           message: "\(stored.shape), the network needs \(t.shape)") }
                 t.value.array = stored.values
             }
         }
@@ -63,14 +64,17 @@ struct GradCheck: ParsableCommand {
                 var g = sim.accumulatedGradients
                 g.loss = r.loss
                 results.append((name, g, Date().timeIntervalSince(start)))
-            case .bptt: results.append((name, try backpropagationThroughTime(sim, input: input, targets: targets, steps: T), Date().timeIntervalSince(start)))
-            case .rtrl: results.append((name, try realTimeRecurrentLearning(sim, input: input, targets: targets, steps: T), Date().timeIntervalSince(start)))
+            case .bptt: results.append((name, try backpropagationThroughTime(sim, input: input, targets: targets, steps: T),
+                                        Date().timeIntervalSince(start)))
+            case .rtrl: results.append((name, try realTimeRecurrentLearning(sim, input: input, targets: targets, steps: T),
+                                        Date().timeIntervalSince(start)))
             }
         }
         if let out {
             var file = SafeTensors()
             let shapes = Dictionary(uniqueKeysWithValues: sim.trainableTensors.map { ($0.name, $0.shape) })
-            for (name, g, _) in results { for (tensor, values) in g.named { file.tensors["\(name).\(tensor)"] = .init(shape: shapes[tensor] ?? [values.count], values: values.map { Float($0) }) } }
+            for (name, g, _) in results { for (tensor, values) in g.named { file.tensors["\(name).\(tensor)"] = .init(shape: shapes[tensor]
+                ?? [values.count], values: values.map { Float($0) }) } }
             try file.write(to: URL(fileURLWithPath: out))
         }
         let reference = results.first { $0.0 != "eprop" } ?? results[0]
@@ -78,7 +82,8 @@ struct GradCheck: ParsableCommand {
         for (name, g, seconds) in results where name != reference.0 {
             for ((tensor, a), (_, b)) in zip(g.named, reference.1.named) {
                 let c = compareGradients(a, b)
-                rows.append(["method": name, "reference": reference.0, "tensor": tensor, "cosine": c.cosine, "max_relative_error": c.maxRelativeError, "seconds": seconds])
+                rows.append(["method": name, "reference": reference.0, "tensor": tensor, "cosine": c.cosine, "max_relative_error": c.maxRelativeError,
+                             "seconds": seconds])
             }
         }
         if json {
@@ -100,14 +105,17 @@ struct GradCheck: ParsableCommand {
         if let inputs {
             let file = try SafeTensors.read(URL(fileURLWithPath: inputs))
             guard let x = file.tensors["input"] else { throw FileFormatError(file: inputs, field: "input", message: "is missing") }
-            guard x.shape.count == 3, x.shape[2] == spec.inputs else { throw FileFormatError(file: inputs, field: "input.shape", message: "\(x.shape), expected [T, B, \(spec.inputs)]") }
+            guard x.shape.count == 3, x.shape[2] == spec.inputs else { throw FileFormatError(file: inputs, field: "input.shape",
+                message: "\(x.shape), expected [T, B, \(spec.inputs)]") }
             guard let y = file.tensors["targets"] else { throw FileFormatError(file: inputs, field: "targets", message: "is missing") }
             let expected = spec.targetWidth == 1 ? [x.shape[0], x.shape[1]] : [x.shape[0], x.shape[1], spec.outputs]
-            guard y.shape == expected else { throw FileFormatError(file: inputs, field: "targets.shape", message: "\(y.shape), expected \(expected)") }
+            guard y.shape == expected else { throw FileFormatError(file: inputs, field: "targets.shape",
+                                                                   message: "\(y.shape), expected \(expected)") }
             return (x.values, y.values, x.shape[0], x.shape[1])
         }
         let parts = synthetic.split(separator: ",")
-        guard parts.count == 3, let T = Int(parts[0]), let B = Int(parts[1]), let p = Double(parts[2]) else { throw ValidationError("--synthetic is T,B,p") }
+        guard parts.count == 3, let T = Int(parts[0]), let B = Int(parts[1]), let p = Double(parts[2]) else { throw ValidationError("--synthetic " +
+            "is T,B,p") }
         var rng = SplitMix64(seed: seed &+ 100)
         let x = (0..<T * B * spec.inputs).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < p ? Float(1) : 0 }
         let y: [Float] = spec.targetWidth == 1

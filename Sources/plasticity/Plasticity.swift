@@ -7,7 +7,8 @@ struct PlasticityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plasticity",
         abstract: "Compile neuron models into online-learning (e-prop) kernels and run them.",
-        subcommands: [Compile.self, Demo.self, Bench.self, TaskCommand.self, GradCheck.self, Plot.self, DataCommand.self, Train.self, Eval.self, Fuzz.self])
+        subcommands: [Compile.self, Demo.self, Bench.self, TaskCommand.self, GradCheck.self, Plot.self, DataCommand.self, Train.self, Eval.self,
+                      Fuzz.self])
 }
 
 struct ModelOptions: ParsableArguments {
@@ -65,7 +66,8 @@ struct Compile: ParsableCommand {
             object["chosen"] = stages.plan.chosen.rawValue
             object["search_exhaustive"] = stages.plan.searchWasExhaustive
             object["projections"] = stages.source.layout.projections.map {
-                ["source": $0.source.rawValue, "components": $0.components.count, "shared": $0.sharedCount, "factorized": $0.factorized] as [String: Any]
+                ["source": $0.source.rawValue, "components": $0.components.count, "shared": $0.sharedCount,
+                 "factorized": $0.factorized] as [String: Any]
             }
         }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])

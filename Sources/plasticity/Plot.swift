@@ -24,14 +24,16 @@ struct Plot: ParsableCommand {
         let names = metrics.split(separator: ",").map(String.init)
         let (width, panel, left, top) = (640.0, 220.0, 60.0, 46.0)
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(top + Double(names.count) * (panel + 40)))\" font-family=\"sans-serif\" font-size=\"11\">\n"
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(top + Double(names.count) * (panel + 40)))\" " +
+                  "font-family=\"sans-serif\" font-size=\"11\">\n"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"\(left)\" y=\"18\" font-size=\"13\">\(escape(title))</text>\n"
         for (m, metric) in names.enumerated() {
             let y0 = top + Double(m) * (panel + 40)
             let points = series.map { ($0.0, $0.1.compactMap { row -> (Double, Double)? in
                 guard let a = row[x], let b = row[metric], b.isFinite else { return nil }; return (a, b) }) }
             let all = points.flatMap(\.1)
-            guard let xMin = all.map(\.0).min(), let xMax = all.map(\.0).max(), let yMinRaw = all.map(\.1).min(), let yMaxRaw = all.map(\.1).max() else { continue }
+            guard let xMin = all.map(\.0).min(), let xMax = all.map(\.0).max(),
+                  let yMinRaw = all.map(\.1).min(), let yMaxRaw = all.map(\.1).max() else { continue }
             let (yMin, yMax) = yMinRaw == yMaxRaw ? (yMinRaw - 1, yMaxRaw + 1) : (yMinRaw, yMaxRaw)
             let plotWidth = width - left - 20
             func px(_ v: Double) -> Double { left + (v - xMin) / max(xMax - xMin, 1e-12) * plotWidth }
@@ -48,7 +50,8 @@ struct Plot: ParsableCommand {
                 let color = colors[s % colors.count]
                 let path = pts.map { String(format: "%.1f,%.1f", px($0.0), py($0.1)) }.joined(separator: " ")
                 svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(path)\"/>\n"
-                if m == 0 { svg += "<text x=\"\(left + plotWidth - 4)\" y=\"\(y0 + panel - 8 - 13 * Double(points.count - 1 - s))\" text-anchor=\"end\" fill=\"\(color)\">\(escape(label))</text>\n" }
+                if m == 0 { svg += "<text x=\"\(left + plotWidth - 4)\" y=\"\(y0 + panel - 8 - 13 * Double(points.count - 1 - s))\" " +
+                                   "text-anchor=\"end\" fill=\"\(color)\">\(escape(label))</text>\n" }
             }
         }
         svg += "</svg>\n"

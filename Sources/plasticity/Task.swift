@@ -26,7 +26,7 @@ struct TaskCommand: ParsableCommand {
     @Option var evaluateEvery = 25
     @Flag(help: "Cosine learning-rate decay to zero over the run (after 10 warmup updates).") var cosine = false
     @Option(help: "Held-out trials per evaluation (evidence task; a fixed seed, whole batches).") var testTrials = 256
-    @Option(help: "Checkpoint manifest (JSON; the weights go to <name>-<iteration>.safetensors beside it), written every --checkpoint-every iterations and at the end.")
+    @Option(help: "Checkpoint manifest (JSON; weights go to <name>-<iteration>.safetensors beside it), every --checkpoint-every iterations.")
     var checkpoint: String?
     @Option var checkpointEvery = 25
     @Flag(help: "Continue from --checkpoint if it exists.") var resume = false
@@ -42,7 +42,9 @@ struct TaskCommand: ParsableCommand {
 
     /// The command's settings, stored in checkpoints.
     var description: String {
-        "task \(task.rawValue) model \(model?.rawValue ?? "default") beta \(adaptationBeta) tau_a \(adaptationMs) neurons \(neurons) layers \(layers) feedback \(feedback.rawValue)/\(lowerFeedback.rawValue) lr \(learningRate)\(cosine ? " cosine" : "") batch \(batch) seed \(seed) steps \(steps)"
+        "task \(task.rawValue) model \(model?.rawValue ?? "default") beta \(adaptationBeta) tau_a \(adaptationMs) neurons \(neurons) layers " +
+        "\(layers) feedback \(feedback.rawValue)/\(lowerFeedback.rawValue) lr \(learningRate)\(cosine ? " cosine" : "") batch \(batch) seed " +
+        "\(seed) steps \(steps)"
     }
 
     /// The network of the task: `layers` hidden layers (one for the exact task, without recurrent
@@ -98,7 +100,8 @@ struct TaskCommand: ParsableCommand {
             first = state.iteration + 1
             print("resumed from \(checkpointURL.path) after iteration \(state.iteration)")
         }
-        print("task \(task.rawValue): \(layers) x \(neurons) \(spec.hidden[0].model.name), batch \(batchSize), \(backend.rawValue), kernel compiled in \(String(format: "%.1f", kernel.compileMilliseconds)) ms")
+        print("task \(task.rawValue): \(layers) x \(neurons) \(spec.hidden[0].model.name), batch \(batchSize), \(backend.rawValue), kernel " +
+              "compiled in \(String(format: "%.1f", kernel.compileMilliseconds)) ms")
         guard first <= iterations else { return }
         if task == .exact {
             var probe = rng

@@ -33,8 +33,10 @@ struct Train: ParsableCommand {
         }
         try writeAtomically(Data(resolved.json.utf8), to: output.appendingPathComponent("config.json"))
         let t = resolved.training
-        printNow("train: \(experiment.train.samples.count) samples, validation \(experiment.validation?.samples.count ?? 0), test \(experiment.test.samples.count); "
-              + "\(experiment.spec.inputs) inputs x \(experiment.spec.hidden[0].neurons) \(experiment.spec.hidden[0].model.name) -> \(experiment.spec.outputs); "
+        printNow("train: \(experiment.train.samples.count) samples, validation \(experiment.validation?.samples.count ?? 0), test " +
+                 "\(experiment.test.samples.count); "
+              + "\(experiment.spec.inputs) inputs x \(experiment.spec.hidden[0].neurons) \(experiment.spec.hidden[0].model.name) -> " +
+                "\(experiment.spec.outputs); "
               + "\(t.method), \(t.epochs) epochs of \(experiment.batchesPerEpoch) batches of \(t.batch); kernel compiled in "
               + String(format: "%.0f ms (%@)", experiment.compileMilliseconds, resolved.network.backend.rawValue))
         let bar = ProgressBar(label: "train", showsTiming: false)
@@ -58,7 +60,8 @@ struct Train: ParsableCommand {
             let state = try Checkpoint.load(experiment.bestURL, into: experiment.trainer)
             let best = try experiment.evaluate(experiment.test)
             summary += String(format: "; best-validation checkpoint (epoch %d): test accuracy %.4f", state.iteration, best.accuracy)
-            let report = try SpeechReport(experiment: experiment, evaluation: best, checkpointEpoch: state.iteration).write(to: output.appendingPathComponent("report.html"))
+            let report = try SpeechReport(experiment: experiment, evaluation: best,
+                                          checkpointEpoch: state.iteration).write(to: output.appendingPathComponent("report.html"))
             summary += "\nreport: \(report.path)"
         }
         print(summary + String(format: "\n(%.0f s)", Date().timeIntervalSince(started)))
@@ -74,7 +77,8 @@ struct Train: ParsableCommand {
 
 /// `plasticity eval CHECKPOINT --data FILE`: accuracy and confusion matrix.
 struct Eval: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Evaluate a checkpoint of `plasticity train` on a spike file: accuracy and confusion matrix.")
+    static let configuration = CommandConfiguration(abstract: "Evaluate a checkpoint of `plasticity train` on a spike file: accuracy and " +
+                                                              "confusion matrix.")
     @Argument(help: "checkpoint.json or best.json from a train output directory.") var checkpoint: String
     @Option(help: "A spike file in the SHD layout (default: the config's test.h5).") var data: String?
 

@@ -20,7 +20,8 @@ import PlasticityTestSupport
         rate.rateRegularization = .init(target: 0.02, strength: 0.1)
         return [
             // factorized LIF: ε is a presynaptic trace, only ē and G per synapse
-            Case(name: "LIF recurrent", spec: NetworkSpec(inputs: 20, hidden: [.init(Models.lif(), neurons: 32, recurrent: true)], outputs: 4, kappa: 0.9)),
+            Case(name: "LIF recurrent", spec: NetworkSpec(inputs: 20, hidden: [.init(Models.lif(), neurons: 32, recurrent: true)], outputs: 4,
+                                                          kappa: 0.9)),
             // ALIF: ε_v shared, ε_a per synapse; rate regularization (Σe) on two layers
             Case(name: "ALIF+LIF, rate regularization", spec: rate),
             // learnable parameters and two coupled states (adLIF), MSE
@@ -30,9 +31,11 @@ import PlasticityTestSupport
             Case(name: "CuBa-LIF, time-summed", spec: NetworkSpec(inputs: 20, hidden: [.init(Models.currentBasedLIF(), neurons: 20, recurrent: true)],
                                                                  outputs: 4, kappa: 0.9, loss: .crossEntropySummed)),
             // two components shared as presynaptic traces, one per synapse (the general path)
-            Case(name: "CuBa-ALIF", spec: NetworkSpec(inputs: 20, hidden: [.init(RecurrentEligibilityTests.currentBasedALIF, neurons: 20, recurrent: true)],
+            Case(name: "CuBa-ALIF", spec: NetworkSpec(inputs: 20, hidden: [.init(RecurrentEligibilityTests.currentBasedALIF, neurons: 20,
+                                                                                 recurrent: true)],
                                                      outputs: 4, kappa: 0.9)),
-            Case(name: "backward pass", spec: NetworkSpec(inputs: 20, hidden: [.init(Models.lif(), neurons: 24, recurrent: false, feedback: .backward),
+            Case(name: "backward pass", spec: NetworkSpec(inputs: 20, hidden: [.init(Models.lif(), neurons: 24, recurrent: false,
+                                                                                     feedback: .backward),
                                                                                .init(Models.alif(beta: 0.2), neurons: 16, recurrent: true)],
                                                           outputs: 4, kappa: 0.9)),
         ]

@@ -235,9 +235,11 @@ import PlasticityTestSupport
         let c = stages.source.text
         // Names of identifier characters only may appear inside prefixed identifiers (th0___attribute__);
         // any other name must not appear at all.
-        let dangerous = names.filter { $0.unicodeScalars.contains { !(($0 >= "0" && $0 <= "9") || ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || $0 == "_") } }
+        let dangerous = names.filter { $0.unicodeScalars.contains { !(($0 >= "0" && $0 <= "9") || ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z")
+                                                                      || $0 == "_") } }
         #expect(dangerous.count == 4)
-        for name in dangerous + ["abort()", "system(", "abort();", "*/ evil"] { #expect(!c.contains(name), "'\(name.prefix(40))' leaked into the C source") }
+        for name in dangerous + ["abort()", "system(", "abort();", "*/ evil"] { #expect(!c.contains(name),
+                                                                                        "'\(name.prefix(40))' leaked into the C source") }
         let kernel = try Kernel(stages: stages)
         let sim = try LayerSimulation(kernel: kernel, batch: 1, inputs: 2, neurons: 3)
         sim.weights[0].array = [Float](repeating: 0.7, count: 6)

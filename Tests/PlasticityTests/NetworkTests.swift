@@ -99,7 +99,8 @@ import PlasticityTestSupport
         for stepwise in [false, true] {
             let sim = try NetworkSimulation(kernel: kernel, batch: B)
             sim.initializeWeights(seed: 2, inputGain: 2)
-            if stepwise { _ = runStepwise(sim, input: input, targets: targets, steps: T) } else { _ = sim.run(input: input, targets: targets, steps: T) }
+            if stepwise { _ = runStepwise(sim, input: input, targets: targets, steps: T) } else { _ = sim.run(input: input, targets: targets,
+                steps: T) }
             gradients.append(sim.accumulatedGradients.named)
             let layer = sim.layers[0]
             carried.append(layer.state.array + layer.spike.array + layer.eligibilityVectors.flatMap(\.array)
@@ -179,7 +180,8 @@ import PlasticityTestSupport
         func central(_ perturb: (inout ReferenceNetwork, Double) -> Void) -> Double {
             var plus = reference, minus = reference
             perturb(&plus, h); perturb(&minus, -h)
-            return (plus.loss(input: input, targets: targets, steps: T, batch: B) - minus.loss(input: input, targets: targets, steps: T, batch: B)) / (2 * h)
+            return (plus.loss(input: input, targets: targets, steps: T, batch: B) - minus.loss(input: input, targets: targets, steps: T,
+                batch: B)) / (2 * h)
         }
         var tensors: [(String, [Double], [Double])] = []
         for l in 0..<2 {

@@ -71,7 +71,8 @@ import PlasticityRuntime
                     }
                 }
                 let differing = (0..<n).filter { y[$0].bitPattern != expected[$0].bitPattern }
-                #expect(differing.isEmpty, "n \(n), indices \(indices.map { "\($0)" } ?? "none"), accumulate \(accumulate): \(differing.count) outputs differ")
+                #expect(differing.isEmpty,
+                        "n \(n), indices \(indices.map { "\($0)" } ?? "none"), accumulate \(accumulate): \(differing.count) outputs differ")
             }
         }
     }

@@ -175,7 +175,6 @@ import PlasticityTestSupport
                     for d in 0..<dimension { magnitude[d] = kappa * magnitude[d] + (0..<k).reduce(0) { $0 + abs(psi[$1] * h[$1][d]) } }
                 }
                 for (p, projection) in projections.enumerated() {
-                    let m = projection.components.count
                     for i in 0..<preCount[p] {
                         for (r, s) in projection.components.enumerated() {
                             epsExpected[p].append(h[s][offsets[p] + i])

@@ -92,7 +92,8 @@ func knownSamples(_ count: Int) -> [SpikeSample] {
         for cut in [0, 100, bytes.count / 2, bytes.count - 64] {
             let url = dir.appendingPathComponent("truncated-\(cut).h5")
             try bytes.prefix(cut).write(to: url)
-            expectError(url, field: cut == 0 || cut == 100 ? "file" : (try? SpikeFile(url)) == nil ? "file" : "spikes/times[0]", "truncated at \(cut)")
+            expectError(url, field: cut == 0 || cut == 100 ? "file" : (try? SpikeFile(url)) == nil ? "file" : "spikes/times[0]",
+                        "truncated at \(cut)")
         }
         let garbage = dir.appendingPathComponent("garbage.h5")
         try Data("this is not HDF5".utf8).write(to: garbage)

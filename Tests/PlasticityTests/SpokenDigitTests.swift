@@ -124,7 +124,8 @@ enum TinySpokenDigits {
         let experiment = try SpeechExperiment(config: TinySpokenDigits.config(epochs: 2), output: out)
         try experiment.run(resume: false)
         let evaluation = try experiment.evaluate(experiment.test)
-        let page = try SpeechReport(experiment: experiment, evaluation: evaluation, checkpointEpoch: 2).write(to: out.appendingPathComponent("report.html"))
+        let page = try SpeechReport(experiment: experiment, evaluation: evaluation,
+                                    checkpointEpoch: 2).write(to: out.appendingPathComponent("report.html"))
         let html = try String(contentsOf: page, encoding: .utf8)
         #expect(html.components(separatedBy: "<svg").count - 1 == 7)
         // Self-contained: no scripts, no external resources.

@@ -112,7 +112,8 @@ import PlasticityTestSupport
         // A checkpoint of another network names the tensor whose shape differs.
         try text.write(to: manifest, atomically: true, encoding: .utf8)
         try Checkpoint.save(trainer, state: .init(iteration: 1, rng: SplitMix64(seed: 0), config: ""), to: manifest)
-        let spec = NetworkSpec(inputs: 20, hidden: [.init(Models.lif(), neurons: 13, recurrent: true)], outputs: 1, kappa: 0.9, loss: .meanSquaredError)
+        let spec = NetworkSpec(inputs: 20, hidden: [.init(Models.lif(), neurons: 13, recurrent: true)], outputs: 1, kappa: 0.9,
+                               loss: .meanSquaredError)
         let other = Trainer(simulation: try NetworkSimulation(kernel: try compile(spec), batch: 1), optimizer: Optimizer(OptimizerConfig()))
         #expect(throws: FileFormatError.self) { _ = try Checkpoint.load(manifest, into: other) }
     }
@@ -270,8 +271,13 @@ import PlasticityTestSupport
         let kernel = try compile(spec)
         var rng = SplitMix64(seed: 51)
         var input = [Float](repeating: 0, count: T * B * nIn)
-        for t in 0..<T { for b in 0..<B { for i in 0..<nIn where Double(rng.next() >> 11) / Double(1 << 53) < ((i < nIn / 2) == (b % 2 == 0) ? 0.3 : 0.03) {
-            input[(t * B + b) * nIn + i] = 1 } } }
+        for t in 0..<T {
+            for b in 0..<B {
+                for i in 0..<nIn where Double(rng.next() >> 11) / Double(1 << 53) < ((i < nIn / 2) == (b % 2 == 0) ? 0.3 : 0.03) {
+                    input[(t * B + b) * nIn + i] = 1
+                }
+            }
+        }
         let targets = (0..<T * B).map { Float($0 % B % 2) }
         func trainer(_ every: Int?) throws -> Trainer {
             let sim = try NetworkSimulation(kernel: kernel, batch: B)

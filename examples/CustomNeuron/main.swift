@@ -23,7 +23,8 @@ do {
     let stages = try lower(layer)
     print(stages.plan.description.split(separator: "\n").prefix(16).joined(separator: "\n"))
     let kernel = try Kernel(stages: stages, backend: .tinyCC)
-    print("compiled \(stages.source.text.split(separator: "\n").count) lines of C with TinyCC in \(String(format: "%.2f", kernel.compileMilliseconds)) ms")
+    print("compiled \(stages.source.text.split(separator: "\n").count) lines of C with TinyCC in " +
+          "\(String(format: "%.2f", kernel.compileMilliseconds)) ms")
 
     let (batch, inputs, neurons, steps) = (4, 20, 32, 500)
     let sim = try LayerSimulation(kernel: kernel, batch: batch, inputs: inputs, neurons: neurons)
@@ -35,7 +36,8 @@ do {
     print("\(Int(outputs.reduce(0, +))) spikes from \(batch * neurons) neurons over \(steps) steps")
     for (p, projection) in kernel.layout.projections.enumerated() {
         let ebar = sim.eligibilityTraces[p].array
-        print("projection \(p) (\(projection.source.rawValue)): \(projection.components.count) components per synapse, max |ē| = \(ebar.map(abs).max() ?? 0)")
+        print("projection \(p) (\(projection.source.rawValue)): \(projection.components.count) components per synapse, max |ē| = " +
+              "\(ebar.map(abs).max() ?? 0)")
     }
     print("damping traces ē_b (first 4 neurons): \(Array(sim.parameterEligibilityTrace.array.prefix(4)))")
 } catch {

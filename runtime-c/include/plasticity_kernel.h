@@ -294,7 +294,9 @@ typedef float plasticity_floatv_ __attribute__((vector_size(4 * PLASTICITY_VECTO
         PLASTICITY_V_((y) + j0_) = a_; } \
     for (; j0_ < (n); ++j0_) { \
         float s_ = (accumulate) ? (y)[j0_] : 0.0f; \
-        for (int q_ = 0; q_ < (count); ++q_) { const int r_ = (indices) ? (indices)[q_] : q_; s_ = s_ + (coef)[r_] * (rows)[(long)r_ * (stride) + j0_]; } \
+        for (int q_ = 0; q_ < (count); ++q_) { \
+            const int r_ = (indices) ? (indices)[q_] : q_; \
+            s_ = s_ + (coef)[r_] * (rows)[(long)r_ * (stride) + j0_]; } \
         (y)[j0_] = s_; }
 #endif
 

@@ -49,37 +49,48 @@ public struct CheckedModel: Sendable, Hashable {
 }
 
 extension NeuronModel {
-    private enum SymbolKind: String {
+    /// Checks the model and resolves it; throws a `ModelError` naming the line and symbol.
+    /// The phases run in order, and each throws the first defect it finds.
+    public func checked() throws -> CheckedModel {
+        guard !name.isEmpty else {
+            throw ModelError(kind: .invalidName, model: name, symbol: name, location: location, message: "the model needs a non-empty name")
+        }
+        var checker = ModelChecker(model: self)
+        try checker.declareNames()
+        try checker.collectUpdatesAndOutput()
+        try checker.checkExpressions()
+        return try checker.resolved()
+    }
+}
+
+/// The state of `NeuronModel.checked()` between its phases.
+private struct ModelChecker {
+    enum SymbolKind: String {
         case state, parameter, input, definition
         var article: String { self == .input ? "an input" : "a \(rawValue)" }
     }
+    struct ModelOutput { var expr: Expr, surrogate: Surrogate?, spiking: Bool, location: SourceLocation }
 
-    /// Checks the model and resolves it; throws a `ModelError` naming the line and symbol.
-    public func checked() throws -> CheckedModel {
-        func fail(_ kind: ModelError.Kind, _ symbol: String, _ at: SourceLocation, _ message: String) -> ModelError {
-            ModelError(kind: kind, model: name, symbol: symbol, location: at, message: message)
-        }
-        guard !name.isEmpty else { throw fail(.invalidName, name, location, "the model needs a non-empty name") }
+    let model: NeuronModel
+    var kinds: [String: (SymbolKind, SourceLocation)] = [:]
+    var stateOrder: [(String, Double, SourceLocation)] = []
+    var fixed: [String: Double] = [:]
+    var learnables: [CheckedModel.LearnableParameter] = []
+    var inputs: [String] = []
+    var definitionExprs: [String: (Expr, SourceLocation)] = [:]
+    var definitionOrder: [String] = []
+    var updates: [String: Expr] = [:], resets: [String: ResetRule] = [:]
+    var output: ModelOutput?
 
-        // 1. Declarations of names: unique, non-empty, not reserved, finite values.
-        var kinds: [String: (SymbolKind, SourceLocation)] = [:]
-        var stateOrder: [(String, Double, SourceLocation)] = []
-        var fixed: [String: Double] = [:]
-        var learnables: [CheckedModel.LearnableParameter] = []
-        var inputs: [String] = []
-        var definitionExprs: [String: (Expr, SourceLocation)] = [:]
-        var definitionOrder: [String] = []
-        func declare(_ symbol: String, _ kind: SymbolKind, _ at: SourceLocation) throws {
-            if symbol.isEmpty { throw fail(.invalidName, symbol, at, "a \(kind.rawValue) needs a non-empty name") }
-            if symbol == BuiltinSymbol.previousSpike {
-                throw fail(.duplicateName, symbol, at, "'\(symbol)' is reserved for the previous spike z^{t-1}")
-            }
-            if let (other, first) = kinds[symbol] {
-                throw fail(.duplicateName, symbol, at, "'\(symbol)' is declared twice (first as \(other.article) at \(first))")
-            }
-            kinds[symbol] = (kind, at)
-        }
-        for d in declarations {
+    init(model: NeuronModel) { self.model = model }
+
+    func fail(_ kind: ModelError.Kind, _ symbol: String, _ at: SourceLocation, _ message: String) -> ModelError {
+        ModelError(kind: kind, model: model.name, symbol: symbol, location: at, message: message)
+    }
+
+    /// 1. Declarations of names: unique, non-empty, not reserved, finite values.
+    mutating func declareNames() throws {
+        for d in model.declarations {
             switch d {
             case .state(let n, let v, let at):
                 try declare(n, .state, at)
@@ -96,107 +107,73 @@ extension NeuronModel {
             default: break
             }
         }
-        guard !stateOrder.isEmpty else { throw fail(.missingOutput, name, location, "the model declares no State") }
+        guard !stateOrder.isEmpty else { throw fail(.missingOutput, model.name, model.location, "the model declares no State") }
+    }
 
-        // 2. Updates and resets target states, once each.
-        var updates: [String: Expr] = [:], resets: [String: ResetRule] = [:]
-        var output: (Expr, Surrogate?, Bool, SourceLocation)?
-        for d in declarations {
+    mutating func declare(_ symbol: String, _ kind: SymbolKind, _ at: SourceLocation) throws {
+        if symbol.isEmpty { throw fail(.invalidName, symbol, at, "a \(kind.rawValue) needs a non-empty name") }
+        if symbol == BuiltinSymbol.previousSpike {
+            throw fail(.duplicateName, symbol, at, "'\(symbol)' is reserved for the previous spike z^{t-1}")
+        }
+        if let (other, first) = kinds[symbol] {
+            throw fail(.duplicateName, symbol, at, "'\(symbol)' is declared twice (first as \(other.article) at \(first))")
+        }
+        kinds[symbol] = (kind, at)
+    }
+
+    /// 2. Updates and resets target states, once each; exactly one Spike or Output.
+    mutating func collectUpdatesAndOutput() throws {
+        for d in model.declarations {
             switch d {
-            case .update(let s, _, let at), .reset(let s, _, let at):
-                let isUpdate: Bool = { if case .update = d { return true }; return false }()
-                let verb = isUpdate ? "Update" : "Reset"
-                guard let (kind, _) = kinds[s] else {
-                    throw fail(.unknownSymbol, s, at, "\(verb) of unknown state '\(s)'")
-                }
-                guard kind == .state else {
-                    throw fail(.notAState, s, at, "\(verb) of '\(s)', which is a \(kind.rawValue), not a state")
-                }
-                if isUpdate {
-                    if updates[s] != nil { throw fail(.duplicateUpdate, s, at, "state '\(s)' is updated twice") }
-                    if case .update(_, let e, _) = d { updates[s] = e }
-                } else {
-                    if resets[s] != nil { throw fail(.duplicateUpdate, s, at, "state '\(s)' has two resets") }
-                    if case .reset(_, let rule, _) = d { resets[s] = rule }
-                }
+            case .update(let s, let e, let at):
+                try checkTarget(s, verb: "Update", at: at)
+                if updates[s] != nil { throw fail(.duplicateUpdate, s, at, "state '\(s)' is updated twice") }
+                updates[s] = e
+            case .reset(let s, let rule, let at):
+                try checkTarget(s, verb: "Reset", at: at)
+                if resets[s] != nil { throw fail(.duplicateUpdate, s, at, "state '\(s)' has two resets") }
+                resets[s] = rule
             case .spike(let e, let surrogate, let at):
-                if let first = output?.3 { throw fail(.duplicateName, "Spike", at, "the model has two outputs (the first at \(first))") }
-                output = (e, surrogate, true, at)
+                if let first = output?.location { throw fail(.duplicateName, "Spike", at, "the model has two outputs (the first at \(first))") }
+                output = ModelOutput(expr: e, surrogate: surrogate, spiking: true, location: at)
             case .output(let e, let at):
-                if let first = output?.3 { throw fail(.duplicateName, "Output", at, "the model has two outputs (the first at \(first))") }
-                output = (e, nil, false, at)
+                if let first = output?.location { throw fail(.duplicateName, "Output", at, "the model has two outputs (the first at \(first))") }
+                output = ModelOutput(expr: e, surrogate: nil, spiking: false, location: at)
             default: break
             }
         }
         for (s, _, at) in stateOrder where updates[s] == nil {
             throw fail(.stateWithoutUpdate, s, at, "state '\(s)' has no Update")
         }
-        guard let (outputExpr, surrogate, spiking, outputAt) = output else {
-            throw fail(.missingOutput, name, location, "the model has neither a Spike nor an Output")
-        }
-        if spiking {
-            guard let surrogate else {
-                throw fail(.missingSurrogate, "Spike", outputAt,
-                           "Spike has no surrogate: Θ has no useful derivative; choose one of fast sigmoid, piecewise linear, exponential, arctan, boxcar")
+        guard let output else { throw fail(.missingOutput, model.name, model.location, "the model has neither a Spike nor an Output") }
+        if output.spiking {
+            guard let surrogate = output.surrogate else {
+                let choices = Surrogate.Kind.allCases.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: ", ")
+                throw fail(.missingSurrogate, "Spike", output.location, "Spike has no surrogate: Θ has no useful derivative; choose one of \(choices)")
             }
             guard surrogate.scale.isFinite, surrogate.scale > 0 else {
-                throw fail(.invalidValue, "Spike", outputAt, "the surrogate scale must be positive and finite, not \(surrogate.scale)")
+                throw fail(.invalidValue, "Spike", output.location, "the surrogate scale must be positive and finite, not \(surrogate.scale)")
+            }
+        } else {
+            for case .reset(let s, _, let at) in model.declarations {
+                throw fail(.symbolNotAllowedHere, s, at, "Reset of '\(s)' in a model without a Spike")
             }
         }
+    }
 
-        if !spiking {
-            for d in declarations {
-                if case .reset(let s, _, let at) = d {
-                    throw fail(.symbolNotAllowedHere, s, at, "Reset of '\(s)' in a model without a Spike")
-                }
-            }
-        }
+    func checkTarget(_ s: String, verb: String, at: SourceLocation) throws {
+        guard let (kind, _) = kinds[s] else { throw fail(.unknownSymbol, s, at, "\(verb) of unknown state '\(s)'") }
+        guard kind == .state else { throw fail(.notAState, s, at, "\(verb) of '\(s)', which is a \(kind.rawValue), not a state") }
+    }
 
-        // 3. Symbols each expression may read.
-        func check(_ e: Expr, allowed: Set<SymbolKind>, spikeAllowed: Bool, context: String, at: SourceLocation) throws {
-            for s in e.symbols {
-                if s == BuiltinSymbol.previousSpike {
-                    if spikeAllowed && spiking { continue }
-                    throw fail(.symbolNotAllowedHere, s, at, "\(context) may not read the previous spike '\(s)'")
-                }
-                guard let (kind, _) = kinds[s] else {
-                    throw fail(.unknownSymbol, s, at, "unknown symbol '\(s)' in \(context)")
-                }
-                guard allowed.contains(kind) else {
-                    throw fail(.symbolNotAllowedHere, s, at, "\(context) may not read the \(kind.rawValue) '\(s)'")
-                }
-            }
-            try checkConstants(e, context: context, at: at)
-            try checkDifferentiable(e, context: context, at: at)
-        }
-        func checkConstants(_ e: Expr, context: String, at: SourceLocation) throws {
-            switch e {
-            case .constant(let c) where !c.isFinite:
-                throw fail(.invalidValue, "\(c)", at, "non-finite constant in \(context)")
-            case .unary(_, let x): try checkConstants(x, context: context, at: at)
-            case .binary(_, let a, let b): try checkConstants(a, context: context, at: at); try checkConstants(b, context: context, at: at)
-            case .select(let c, let a, let b):
-                for x in [c.lhs, c.rhs, a, b] { try checkConstants(x, context: context, at: at) }
-            default: break
-            }
-        }
-        func checkDifferentiable(_ e: Expr, context: String, at: SourceLocation) throws {
-            switch e {
-            case .unary(.stopGradient, _): return
-            case .unary(.heaviside, let x):
-                throw fail(.nonDifferentiable, x.symbols.first ?? "heaviside", at,
-                           "heaviside(\(x)) in \(context) has no derivative: wrap it in stopGradient, or declare a Spike with a surrogate")
-            case .unary(_, let x): try checkDifferentiable(x, context: context, at: at)
-            case .binary(_, let a, let b): try checkDifferentiable(a, context: context, at: at); try checkDifferentiable(b, context: context, at: at)
-            case .select(_, let a, let b): try checkDifferentiable(a, context: context, at: at); try checkDifferentiable(b, context: context, at: at)
-            default: return
-            }
-        }
+    /// 3. Symbols each expression may read; finite constants; derivatives everywhere.
+    func checkExpressions() throws {
+        let spiking = output!.spiking
         for n in definitionOrder {
             let (e, at) = definitionExprs[n]!
             try check(e, allowed: [.state, .parameter, .input, .definition], spikeAllowed: true, context: "definition of '\(n)'", at: at)
         }
-        for d in declarations {
+        for d in model.declarations {
             switch d {
             case .update(let s, let e, let at):
                 try check(e, allowed: [.state, .parameter, .input, .definition], spikeAllowed: true, context: "the update of '\(s)'", at: at)
@@ -205,10 +182,50 @@ extension NeuronModel {
             default: break
             }
         }
-        try check(outputExpr, allowed: [.state, .parameter], spikeAllowed: false,
-                  context: spiking ? "the spike condition" : "the output", at: outputAt)
+        try check(output!.expr, allowed: [.state, .parameter], spikeAllowed: false,
+                  context: spiking ? "the spike condition" : "the output", at: output!.location)
+    }
 
-        // 4. Definitions in dependency order; a cycle within one step is an error.
+    func check(_ e: Expr, allowed: Set<SymbolKind>, spikeAllowed: Bool, context: String, at: SourceLocation) throws {
+        for s in e.symbols {
+            if s == BuiltinSymbol.previousSpike {
+                if spikeAllowed && output!.spiking { continue }
+                throw fail(.symbolNotAllowedHere, s, at, "\(context) may not read the previous spike '\(s)'")
+            }
+            guard let (kind, _) = kinds[s] else { throw fail(.unknownSymbol, s, at, "unknown symbol '\(s)' in \(context)") }
+            guard allowed.contains(kind) else { throw fail(.symbolNotAllowedHere, s, at, "\(context) may not read the \(kind.rawValue) '\(s)'") }
+        }
+        try checkConstants(e, context: context, at: at)
+        try checkDifferentiable(e, context: context, at: at)
+    }
+
+    func checkConstants(_ e: Expr, context: String, at: SourceLocation) throws {
+        switch e {
+        case .constant(let c) where !c.isFinite:
+            throw fail(.invalidValue, "\(c)", at, "non-finite constant in \(context)")
+        case .unary(_, let x): try checkConstants(x, context: context, at: at)
+        case .binary(_, let a, let b): try checkConstants(a, context: context, at: at); try checkConstants(b, context: context, at: at)
+        case .select(let c, let a, let b):
+            for x in [c.lhs, c.rhs, a, b] { try checkConstants(x, context: context, at: at) }
+        default: break
+        }
+    }
+
+    func checkDifferentiable(_ e: Expr, context: String, at: SourceLocation) throws {
+        switch e {
+        case .unary(.stopGradient, _): return
+        case .unary(.heaviside, let x):
+            throw fail(.nonDifferentiable, x.symbols.first ?? "heaviside", at,
+                       "heaviside(\(x)) in \(context) has no derivative: wrap it in stopGradient, or declare a Spike with a surrogate")
+        case .unary(_, let x): try checkDifferentiable(x, context: context, at: at)
+        case .binary(_, let a, let b): try checkDifferentiable(a, context: context, at: at); try checkDifferentiable(b, context: context, at: at)
+        case .select(_, let a, let b): try checkDifferentiable(a, context: context, at: at); try checkDifferentiable(b, context: context, at: at)
+        default: return
+        }
+    }
+
+    /// 4. Definitions in dependency order (a cycle within one step is an error), and the result.
+    func resolved() throws -> CheckedModel {
         var ordered: [(name: String, expr: Expr)] = []
         var mark: [String: Int] = [:]  // 1 visiting, 2 done
         func visit(_ n: String, path: [String]) throws {
@@ -224,12 +241,12 @@ extension NeuronModel {
             ordered.append((n, e))
         }
         for n in definitionOrder { try visit(n, path: []) }
-
+        let output = output!
         return CheckedModel(
-            name: name, resetGradient: resetGradient,
+            name: model.name, resetGradient: model.resetGradient,
             states: stateOrder.map { .init(name: $0.0, initial: $0.1, update: updates[$0.0]!, reset: resets[$0.0], location: $0.2) },
             fixedParameters: fixed, learnables: learnables, inputs: inputs, definitions: ordered,
-            output: spiking ? .spike(condition: outputExpr, surrogate: surrogate!) : .value(outputExpr),
-            location: location)
+            output: output.spiking ? .spike(condition: output.expr, surrogate: output.surrogate!) : .value(output.expr),
+            location: model.location)
     }
 }

@@ -174,7 +174,8 @@ extension NeuronModel {
         let known = Set(parameterNames)
         if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
             throw ModelError(kind: .unknownSymbol, model: name, symbol: unknown, location: location,
-                             message: "'\(unknown)' is not a parameter of model '\(name)' (its parameters: \(parameterNames.joined(separator: ", ")))")
+                             message: "'\(unknown)' is not a parameter of model '\(name)' (its parameters: " +
+                                      "\(parameterNames.joined(separator: ", ")))")
         }
         var model = self
         model.declarations = declarations.map {

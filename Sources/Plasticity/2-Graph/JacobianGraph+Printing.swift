@@ -42,7 +42,8 @@ extension JacobianGraph: CustomStringConvertible {
     /// Text form: one line per vertex, then one per edge with its partial and sparsity, then the
     /// network-level edges that connect neurons (the ones e-prop cuts or keeps).
     public var description: String {
-        var out = "graph \(model.name.debugDescription): \(vertices.count) vertices, \(edges.count) edges, reset gradient \(model.resetGradient.rawValue)\n"
+        var out = "graph \(model.name.debugDescription): \(vertices.count) vertices, \(edges.count) edges, reset gradient " +
+                  "\(model.resetGradient.rawValue)\n"
         for v in vertices {
             let ops = v.operands.isEmpty ? "" : " " + v.operands.map(\.description).joined(separator: ", ")
             out += "  \(v.id) = \(v.kind.describe(label: v.label))\(ops)\n"

@@ -59,6 +59,11 @@ extension Comparison {
         }
     }
     public var negated: Comparison {
-        switch self { case .less: return .greaterEqual; case .lessEqual: return .greater; case .greater: return .lessEqual; case .greaterEqual: return .less }
+        switch self {
+        case .less: return .greaterEqual
+        case .lessEqual: return .greater
+        case .greater: return .lessEqual
+        case .greaterEqual: return .less
+        }
     }
 }

@@ -47,8 +47,10 @@ struct CKernelGenerator {
     /// the whole batch), all static: a network kernel emits one set per layer.
     func emitLayerFunctions(_ w: CWriter, prefix: String) {
         w.comment("layer \(prefix): model '\(model.name)'")
-        w.comment("states: \(model.states.map(\.name).joined(separator: ", ")) | inputs: \(model.inputs.joined(separator: ", ")) | learnable: \(model.learnables.map(\.name).joined(separator: ", "))")
-        w.comment("elimination order: \(plan.chosen.rawValue), \(plan.multiplies) multiplies per neuron and step, \(plan.partialMultiplies) more in partials")
+        w.comment("states: \(model.states.map(\.name).joined(separator: ", ")) | inputs: \(model.inputs.joined(separator: ", ")) | learnable: " +
+                  "\(model.learnables.map(\.name).joined(separator: ", "))")
+        w.comment("elimination order: \(plan.chosen.rawValue), \(plan.multiplies) multiplies per neuron and step, \(plan.partialMultiplies) more " +
+                  "in partials")
         w.comment("reset gradient: \(model.resetGradient.rawValue)")
         emitInfo(w, name: "\(prefix)_info")
         w.blank()
@@ -64,7 +66,8 @@ struct CKernelGenerator {
         func list(_ xs: [Int]) -> String { "{" + xs.map(String.init).joined(separator: ", ") + "}" }
         let p = layout.projections
         w.line("static const plasticity_kernel_info \(name) = {")
-        w.line("    PLASTICITY_ABI_VERSION, \(layout.stateCount), \(layout.channelCount), \(layout.learnableCount), \(p.count), \(layout.spiking ? 1 : 0),")
+        w.line("    PLASTICITY_ABI_VERSION, \(layout.stateCount), \(layout.channelCount), \(layout.learnableCount), \(p.count), " +
+               "\(layout.spiking ? 1 : 0),")
         w.line("    \(list(p.map { $0.source == .input ? 0 : 1 })), \(list(p.map(\.channel))),")
         w.line("    \(list(p.map(\.components.count))), \(list(p.map(\.sharedCount))), \(layout.parameterTraceComponents)")
         w.line("};")
@@ -254,9 +257,11 @@ struct CKernelGenerator {
                 w.line("const int chunk_step = t - a->chunk_first; /* chunked: the step within the chunk */")
             }
             let placements = chunkRecordPlacements()
-            if !layout.chunkRecordOwners.isEmpty { w.comment("chunk mode: this step's rows of the chunk record, the slice's, reused by its sequences in turn") }
+            if !layout.chunkRecordOwners.isEmpty { w.comment("chunk mode: this step's rows of the chunk record, the slice's, reused by its " +
+                                                             "sequences in turn") }
             for p in layout.chunkRecordOwners {
-                w.line("float *record\(p) = chunked ? a->chunk_record[\(p)] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * \(layout.projections[p].recordWidth) * n : 0;")
+                w.line("float *record\(p) = chunked ? a->chunk_record[\(p)] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * " +
+                       "\(layout.projections[p].recordWidth) * n : 0;")
             }
             w.block("for (int b = b_begin; b < b_end; ++b)") {
                 w.line("const float *x = x_t + (long)b * n_in;")
@@ -285,7 +290,8 @@ struct CKernelGenerator {
                     if into.isEmpty { w.line("plasticity_fill(work\(c), n, 0.0f);") }
                     for (k, (p, projection)) in into.enumerated() {
                         let (pre, _) = preActivity(projection)
-                        w.line("plasticity_combine_rows(work\(c), a->weights_transposed[\(p)], n, active\(p), \(pre), count\(p), n, \(k == 0 ? 0 : 1));")
+                        w.line("plasticity_combine_rows(work\(c), a->weights_transposed[\(p)], n, active\(p), \(pre), count\(p), n, " +
+                               "\(k == 0 ? 0 : 1));")
                     }
                 }
                 w.block("if (!chunked)") { emitFactorizedTraces(w) }
@@ -300,7 +306,8 @@ struct CKernelGenerator {
                 w.line("if (a->output_record) plasticity_copy(a->output_record + ((long)t * B + b) * n, work\(C), n);")
                 w.line("if (a->spike_count) plasticity_axpy(a->spike_count, work\(C), n, 1.0f);")
                 let k = model.states.count
-                w.line("if (a->state_record) plasticity_copy(a->state_record + ((long)t * B + b) * n * \(k), a->state + (long)b * n * \(k), n * \(k));")
+                w.line("if (a->state_record) plasticity_copy(a->state_record + ((long)t * B + b) * n * \(k), a->state + (long)b * n * \(k), " +
+                       "n * \(k));")
                 w.comment("the new spikes become the previous spikes of the next step")
                 w.line("plasticity_copy(a->spike + (long)b * n, work\(C), n);")
             }
@@ -373,7 +380,8 @@ struct CKernelGenerator {
         let rows = rows ?? components.indices
         for r in rows {
             let s = components[r]
-            let terms = components.enumerated().map { q in (plan.stateJacobian[s][q.element], Optional(previous?(q.offset) ?? slot(q.offset))) } + [seed(s)]
+            let terms = components.enumerated().map { q in (plan.stateJacobian[s][q.element], Optional(previous?(q.offset)
+                ?? slot(q.offset))) } + [seed(s)]
             w.line("const float e\(r) = \(linearCombination(terms));")
         }
         for r in rows { w.line("\(slot(r)) = e\(r);") }
@@ -424,7 +432,8 @@ struct CKernelGenerator {
         for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
             let (pre, count) = preActivity(projection), comps = projection.components, m = comps.count
             let shared = projection.sharedCount, r = projection.perSynapseCount, channel = projection.channel
-            let kind = projection.factorized ? "from the presynaptic trace" : shared > 0 ? "\(shared) shared, \(r) per synapse" : "vectors, \(m) per synapse"
+            let kind = projection.factorized ? "from the presynaptic trace" : shared > 0 ? "\(shared) shared, \(r) per synapse" : "vectors, \(m) " +
+                "per synapse"
             w.comment("projection \(p), \(projection.source.rawValue): eligibility \(kind)")
             w.block("") {
                 let pointers = eligibilityPointers(p)
@@ -443,11 +452,13 @@ struct CKernelGenerator {
                 } else if shared == 0 && m == 1 {
                     w.line("plasticity_trace1(eps, ebar, \(pre), \(count), \(d(0, 0)), \(c(0)), \(psi[0]), kappa);")
                 } else if shared == 0 && m == 2 {
-                    w.line("plasticity_trace2(eps, ebar, \(pre), \(count), \([d(0, 0), d(0, 1), d(1, 0), d(1, 1), c(0), c(1), psi[0], psi[1]].joined(separator: ", ")), kappa);")
+                    w.line("plasticity_trace2(eps, ebar, \(pre), \(count), " +
+                           "\([d(0, 0), d(0, 1), d(1, 0), d(1, 1), c(0), c(1), psi[0], psi[1]].joined(separator: ", ")), kappa);")
                 } else if shared == 1 && r == 1 {
                     // no input term when c is structurally zero there (ALIF): x = 0 skips it
                     let x = value(plan.inputJacobian[comps[1]][channel]) == nil ? "0" : pre
-                    w.line("plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, \(x), \(count), \([d(1, 0), d(1, 1), c(1), psi[0], psi[1]].joined(separator: ", ")), kappa);")
+                    w.line("plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, \(x), \(count), " +
+                           "\([d(1, 0), d(1, 1), c(1), psi[0], psi[1]].joined(separator: ", ")), kappa);")
                 } else {
                     w.block("for (int i = 0; i < \(count); ++i)") {
                         w.line("float *e = eps + (long)i * \(r);")

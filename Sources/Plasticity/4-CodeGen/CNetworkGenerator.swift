@@ -13,7 +13,8 @@ struct CNetworkGenerator {
             for l in layers.indices { w.line("if (l == \(l)) return &layer\(l)_info;") }
             w.line("return 0;")
         }
-        w.block("void plasticity_layer_local_step(int l, const plasticity_layer_args *a, const float *current, const plasticity_local_jacobian *jac)") {
+        w.block("void plasticity_layer_local_step(int l, const plasticity_layer_args *a, const float *current, const " +
+                "plasticity_local_jacobian *jac)") {
             for l in layers.indices { w.line("if (l == \(l)) layer\(l)_local_step(a, current, jac);") }
         }
         w.blank()
@@ -40,7 +41,8 @@ struct CNetworkGenerator {
                     w.block("if (K > 0)") {
                         w.comment("the chunk's presynaptic rows start with the spikes from before it, its readout gradient with z-bar")
                         for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "0") }
-                        w.line("plasticity_copy(\(sliceRow("net->chunk_readout_trace", rows: "1", row: "0", width: "n_last")), net->readout_trace + (long)b * n_last, n_last);")
+                        w.line("plasticity_copy(\(sliceRow("net->chunk_readout_trace", rows: "1", row: "0", width: "n_last")), net->readout_trace " +
+                               "+ (long)b * n_last, n_last);")
                     }
                     w.block("for (int t = t0; t < t1; ++t)") {
                         emitStep(w)
@@ -48,9 +50,11 @@ struct CNetworkGenerator {
                     w.block("if (K > 0)") {
                         for l in 0..<L { emitChunkEnd(w, layer: l) }
                         w.comment("the readout gradient of the chunk, folded onto the last layer's spikes")
-                        w.line("net->chunk_readout(net->grad_readout_weights, \(sliceRow("net->chunk_error", rows: "K", row: "0", width: "n_out")), " +
-                               "\(sliceRow("net->layers[\(last)].chunk_spikes", rows: "(K + 1)", row: "0", width: "n_last")), " +
-                               "\(sliceRow("net->chunk_readout_trace", rows: "1", row: "0", width: "n_last")), t1 - t0, n_last, n_out, kappa, net->layers[\(last)].active);")
+                        w.line("net->chunk_readout(net->grad_readout_weights,")
+                        w.line("    \(sliceRow("net->chunk_error", rows: "K", row: "0", width: "n_out")),")
+                        w.line("    \(sliceRow("net->layers[\(last)].chunk_spikes", rows: "(K + 1)", row: "0", width: "n_last")),")
+                        w.line("    \(sliceRow("net->chunk_readout_trace", rows: "1", row: "0", width: "n_last")),")
+                        w.line("    t1 - t0, n_last, n_out, kappa, net->layers[\(last)].active);")
                     }
                 }
             }
@@ -62,7 +66,8 @@ struct CNetworkGenerator {
             for (l, layer) in layers.enumerated() {
                 for (p, projection) in layer.layout.projections.enumerated() {
                     let pre = projection.source == .input ? "net->layers[\(l)].n_in" : "net->layers[\(l)].n"
-                    w.block("if (!plasticity_all_finite(net->grad_weights[\(l * LayerSpec.maxProjections + p)], (long)net->layers[\(l)].n * \(pre)))") {
+                    w.block("if (!plasticity_all_finite(net->grad_weights[\(l * LayerSpec.maxProjections + p)], (long)net->layers[\(l)].n * " +
+                            "\(pre)))") {
                         w.line("net->failed_step = T - 1; net->failed_tensor = PLASTICITY_TENSOR_GRADIENT + \(l); return 1;")
                     }
                 }
@@ -117,12 +122,14 @@ struct CNetworkGenerator {
         w.line("plasticity_chunk_args c; /* every field set: an initializer would make TinyCC call memset */")
         w.line("c.n = a->n; c.n_pre = 0; c.m = 0; c.width = 0; c.steps = 0; c.b = 0; c.b_end = 0; c.shared = 0; c.kappa = kappa;")
         w.comment("the slice's chunk rows: the block of its first sequence")
-        w.line("c.record = 0; c.record_row = 0; c.record_constant = 0; c.propagator = 0; c.signal = \(sliceRow("a->chunk_signal", rows: "K", row: "0", width: "a->n"));")
+        w.line("c.record = 0; c.record_row = 0; c.record_constant = 0; c.propagator = 0;")
+        w.line("c.signal = \(sliceRow("a->chunk_signal", rows: "K", row: "0", width: "a->n"));")
         w.line("c.pre = 0; c.pre_step_stride = 0; c.pre_sequence_stride = 0;")
         w.line("c.shared_eps = 0; c.eps = 0; c.ebar = 0; c.grad = 0; c.esum = 0; c.ebarsum = 0;")
         let layout = layers[l].layout
         w.comment("chunk_events: the layer step's lists of the chunk's nonzero inputs per projection, then the primitives' scratch")
-        w.line("c.events = a->chunk_events + \(layout.chunkListSlots(before: layout.projections.count, steps: "a->chunk_steps", inputs: "a->n_in", neurons: "a->n"));")
+        w.line("c.events = a->chunk_events")
+        w.line("    + \(layout.chunkListSlots(before: layout.projections.count, steps: "a->chunk_steps", inputs: "a->n_in", neurons: "a->n"));")
         w.line("c.active_first = 0; c.active_list = 0;")
     }
 
@@ -154,7 +161,8 @@ struct CNetworkGenerator {
         let m = projection.components.count
         w.line("c.m = \(m); c.width = \(projection.recordWidth);")
         w.line("c.record = \(sliceRow("a->chunk_record[\(owner)]", rows: "K", row: "0", width: "c.width * a->n"));")
-        w.line("c.propagator = \(sliceRow("a->chunk_propagator[\(owner)]", rows: "\(KernelLayout.chunkPropagatorWidth(m))", row: "0", width: "a->n"));")
+        let propagatorRows = "\(KernelLayout.chunkPropagatorWidth(m))"
+        w.line("c.propagator = \(sliceRow("a->chunk_propagator[\(owner)]", rows: propagatorRows, row: "0", width: "a->n"));")
         w.line("c.record_row = layer\(l)_record_row\(owner); c.record_constant = layer\(l)_record_constant\(owner);")
     }
 
@@ -176,20 +184,25 @@ struct CNetworkGenerator {
                 // (first row, step stride, sequence stride, n_pre); chunk spikes: the slice's rows, [K+1][n]
                 let (pre, step, sequence, count): (String, String, String, String)
                 switch projection.source {
-                case .recurrent: (pre, step, sequence, count) = (sliceRow("a->chunk_spikes", rows: "(K + 1)", row: "0", width: "a->n"), "a->n", "0", "a->n")
-                case .input where l == 0: (pre, step, sequence, count) = ("net->input + (long)t0 * B * net->n_in", "(long)B * net->n_in", "net->n_in", "a->n_in")
-                case .input: (pre, step, sequence, count) = (sliceRow("net->layers[\(l - 1)].chunk_spikes", rows: "(K + 1)", row: "1", width: "a->n_in"),
+                case .recurrent: (pre, step, sequence, count) = (sliceRow("a->chunk_spikes", rows: "(K + 1)", row: "0", width: "a->n"), "a->n", "0",
+                                                                 "a->n")
+                case .input where l == 0: (pre, step, sequence, count) = ("net->input + (long)t0 * B * net->n_in", "(long)B * net->n_in", "net->n_in",
+                                                                          "a->n_in")
+                case .input: (pre, step, sequence, count) = (sliceRow("net->layers[\(l - 1)].chunk_spikes", rows: "(K + 1)", row: "1",
+                                                                      width: "a->n_in"),
                                                              "a->n_in", "0", "a->n_in")
                 }
                 emitChunkRecordArguments(w, layer: l, owner: owner)
                 w.line("c.n_pre = \(count); c.shared = \(projection.sharedCount); c.pre = \(pre);")
                 w.line("c.pre_step_stride = \(step); c.pre_sequence_stride = \(sequence);")
                 w.comment("eligibility_vector: x-bar, then, past the shared blocks, the per-synapse components")
-                w.line("c.shared_eps = a->eligibility_vector[\(p)]; c.eps = c.shared_eps + (long)B * c.n_pre * \(projection.sharedBlocks * projection.sharedCount);")
+                w.line("c.shared_eps = a->eligibility_vector[\(p)]; c.eps = c.shared_eps + (long)B * c.n_pre * " +
+                       "\(projection.sharedBlocks * projection.sharedCount);")
                 w.line("c.ebar = a->eligibility_trace[\(p)]; c.grad = a->chunk_gradient[\(p)];")
                 emitChunkSums(w, projection: p)
                 w.comment("the nonzero inputs of each step, as the layer step gathered them")
-                w.line("c.active_first = a->chunk_events + \(layout.chunkListSlots(before: p, steps: "a->chunk_steps", inputs: "a->n_in", neurons: "a->n"));")
+                w.line("c.active_first = a->chunk_events + " +
+                       "\(layout.chunkListSlots(before: p, steps: "a->chunk_steps", inputs: "a->n_in", neurons: "a->n"));")
                 w.line("c.active_list = c.active_first + a->chunk_steps + 1;")
                 w.line("net->chunk_synapses(&c);")
             }
@@ -204,7 +217,8 @@ struct CNetworkGenerator {
             for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
                 w.line("c.n_pre = \(projection.source == .input ? "a->n_in" : "a->n"); c.grad = a->chunk_gradient[\(p)];")
                 emitChunkSums(w, projection: p)
-                w.line("net->chunk_flush(&c, net->grad_weights[\(l * LayerSpec.maxProjections + p)], a->eligibility_sum[\(p)], a->eligibility_trace_sum[\(p)]);")
+                w.line("net->chunk_flush(&c, net->grad_weights[\(l * LayerSpec.maxProjections + p)], a->eligibility_sum[\(p)], " +
+                       "a->eligibility_trace_sum[\(p)]);")
             }
         }
     }
@@ -226,7 +240,10 @@ struct CNetworkGenerator {
             w.comment("the spikes gathered by the vectorized primitive: a scan of n_last in TinyCC's code costs more")
             w.line("int *active = net->layers[\(last)].active; /* free: the layer's step is done */")
             w.line("const int count = plasticity_nonzero(z, n_last, active);")
-            w.line("for (int q = 0; q < count; ++q) { const int j = active[q]; plasticity_axpy(err, net->readout_weights_transposed + (long)j * n_out, n_out, z[j]); }")
+            w.block("for (int q = 0; q < count; ++q)") {
+                w.line("const int j = active[q];")
+                w.line("plasticity_axpy(err, net->readout_weights_transposed + (long)j * n_out, n_out, z[j]);")
+            }
         }
         w.comment("y = kappa y + 1 err: the floats of kappa y + err")
         w.line("plasticity_axpby(y, err, n_out, kappa, 1.0f);")
@@ -266,7 +283,9 @@ struct CNetworkGenerator {
         w.block("if (K > 0)") {
             w.line("plasticity_fill(\(sliceRow("net->chunk_error", rows: "K", row: "t - t0", width: "n_out")), n_out, 0.0f);")
             for l in layers.indices {
-                w.line("plasticity_fill(\(sliceRow("net->layers[\(l)].chunk_signal", rows: "K", row: "t - t0", width: "net->layers[\(l)].n")), net->layers[\(l)].n, 0.0f);")
+                let n = "net->layers[\(l)].n"
+                w.line("plasticity_fill(\(sliceRow("net->layers[\(l)].chunk_signal", rows: "K", row: "t - t0", width: n)),")
+                w.line("    \(n), 0.0f);")
             }
         }
         w.line("continue;")
@@ -281,7 +300,8 @@ struct CNetworkGenerator {
             w.block("") {
                 w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
                 w.line("const int nl = a->n;")
-                w.line("float *signal = K > 0 ? \(sliceRow("a->chunk_signal", rows: "K", row: "t - t0", width: "nl")) : net->learning_signal + (long)\(l) * net->n_max;")
+                w.line("float *signal = K > 0 ? \(sliceRow("a->chunk_signal", rows: "K", row: "t - t0", width: "nl"))")
+                w.line("    : net->learning_signal + (long)\(l) * net->n_max;")
                 w.line("const float *feedback = net->feedback[\(l)];")
                 if l == last {
                     w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_ERROR && !feedback)") {
@@ -294,9 +314,11 @@ struct CNetworkGenerator {
                     w.line("float s = 0.0f;")
                     if l < last {
                         w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_BACKWARD)") {
-                            w.comment("same-step path: spike j of layer l, input current of layer l+1 neuron i, its spike, through projection 0 of layer l+1")
+                            w.comment("same-step path: spike j of layer l, input current of layer l+1 neuron i, its spike, through projection 0 " +
+                                      "of layer l+1")
                             w.line("const plasticity_layer_args *up = &net->layers[\(l + 1)];")
-                            w.line("const float *above = K > 0 ? \(sliceRow("up->chunk_signal", rows: "K", row: "t - t0", width: "up->n")) : net->learning_signal + (long)\(l + 1) * net->n_max;")
+                            w.line("const float *above = K > 0 ? \(sliceRow("up->chunk_signal", rows: "K", row: "t - t0", width: "up->n")) : " +
+                                   "net->learning_signal + (long)\(l + 1) * net->n_max;")
                             w.line("const float *gain = up->instant_gain + (long)b * up->n;")
                             w.line("for (int i = 0; i < up->n; ++i) s += up->weights[0][(long)i * nl + j] * gain[i] * above[i];")
                         }

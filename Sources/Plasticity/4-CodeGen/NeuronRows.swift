@@ -414,7 +414,8 @@ final class NeuronRows {
         if k == 2 {
             let states = (0..<2).map { materialized(row(of: graph.stateOut($0), w)) }
             w.line("plasticity_row_interleave2(a->state + (long)b * n * 2, \(states[0]), \(states[1]), n);")
-            w.line("plasticity_row_interleave2(a->psi + (long)b * n * 2, \(valueRow(plan.outputGradient[0])), \(valueRow(plan.outputGradient[1])), n);")
+            w.line("plasticity_row_interleave2(a->psi + (long)b * n * 2, \(valueRow(plan.outputGradient[0])), " +
+                   "\(valueRow(plan.outputGradient[1])), n);")
             w.line("plasticity_copy(work\(model.inputs.count), \(materialized(row(of: graph.layerOutput, w))), n);")
             return
         }

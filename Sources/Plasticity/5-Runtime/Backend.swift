@@ -131,7 +131,8 @@ enum SystemCC {
         // can name the kernel's functions.
         let keep = ProcessInfo.processInfo.environment["PLASTICITY_KEEP_CC"] == "1"
         defer { if keep { FileHandle.standardError.write(Data("plasticity: kept \(dir.path)\n".utf8)) } else { try? fm.removeItem(at: dir) } }
-        try String(cString: plasticity_kernel_header_text()).write(to: dir.appendingPathComponent("plasticity_kernel.h"), atomically: true, encoding: .utf8)
+        try String(cString: plasticity_kernel_header_text()).write(to: dir.appendingPathComponent("plasticity_kernel.h"), atomically: true,
+                                                                   encoding: .utf8)
         let cFile = dir.appendingPathComponent("kernel.c"), library = dir.appendingPathComponent("kernel.so")
         try source.write(to: cFile, atomically: true, encoding: .utf8)
         let process = Process()
@@ -140,7 +141,8 @@ enum SystemCC {
         // -fno-trapping-math changes no value: it lets gcc if-convert a conditional product (a
         // surrogate's `r > 0 ? s * r : 0`), without which the fused neuron loop stays scalar on
         // hosts without AVX-512 masks.
-        process.arguments = ["cc", "-O3", "-march=native", "-ffp-contract=off", "-fno-trapping-math", "-fPIC", "-shared", "-fno-math-errno", "-I", dir.path,
+        process.arguments = ["cc", "-O3", "-march=native", "-ffp-contract=off", "-fno-trapping-math", "-fPIC", "-shared", "-fno-math-errno", "-I",
+                             dir.path,
                              "-o", library.path, cFile.path, "-lm"]
         process.currentDirectoryURL = dir
         let pipe = Pipe()

@@ -32,7 +32,8 @@ public final class Kernel: @unchecked Sendable {
     private func checkInfo() throws {
         let problems = layoutMismatches(info, layout)
         if !problems.isEmpty {
-            throw KernelCompileError(backend: backend, message: "kernel info disagrees with the plan: " + problems.joined(separator: ", "), source: source.text)
+            throw KernelCompileError(backend: backend, message: "kernel info disagrees with the plan: " + problems.joined(separator: ", "),
+                                     source: source.text)
         }
     }
 

@@ -11,7 +11,8 @@ public enum MemoryCap {
     public static var bytes: Int {
         if let text = ProcessInfo.processInfo.environment["PLASTICITY_MEMORY_CAP"] {
             if let value = parse(text) { return value }
-            FileHandle.standardError.write(Data("warning: PLASTICITY_MEMORY_CAP='\(text)' is not bytes with an optional K, M or G suffix; using half the physical memory\n".utf8))
+            let warning = "warning: PLASTICITY_MEMORY_CAP='\(text)' is not bytes with an optional K, M or G suffix; using half the physical memory\n"
+            FileHandle.standardError.write(Data(warning.utf8))
         }
         return Int(min(ProcessInfo.processInfo.physicalMemory / 2, UInt64(Int.max)))
     }
@@ -39,8 +40,10 @@ public enum MemoryCap {
     static func check(elements: Int, what: String, largest: (name: String, elements: Int), cap: Int) throws {
         let bytes = product(elements, MemoryLayout<Float>.size)
         guard bytes <= cap else {
-            throw ResourceError(message: "\(what) need \(format(bytes)) of buffers (the largest, \(largest.name), \(format(product(largest.elements, 4)))), "
-                                + "above the memory cap of \(format(cap)); shrink the network or the batch, or set PLASTICITY_MEMORY_CAP (bytes, K/M/G suffix)")
+            throw ResourceError(message: "\(what) need \(format(bytes)) of buffers (the largest, \(largest.name), " +
+                                         "\(format(product(largest.elements, 4)))), "
+                                + "above the memory cap of \(format(cap)); shrink the network or the batch, or set PLASTICITY_MEMORY_CAP (bytes, " +
+                                  "K/M/G suffix)")
         }
     }
 

@@ -13,7 +13,8 @@ public final class NetworkKernel: @unchecked Sendable {
     public var network: NetworkSpec { stages.network }
 
     public init(stages: NetworkStages, backend: Backend = .tinyCC) throws {
-        (code, compileMilliseconds) = try backend.compile(stages.text, symbols: ["plasticity_network_run", "plasticity_layer_info", "plasticity_layer_local_step"])
+        (code, compileMilliseconds) = try backend.compile(stages.text, symbols: ["plasticity_network_run", "plasticity_layer_info",
+                                                                                 "plasticity_layer_local_step"])
         self.stages = stages
         self.backend = backend
         run = unsafeBitCast(code.symbols["plasticity_network_run"]!, to: plasticity_network_run_fn.self)
@@ -22,7 +23,8 @@ public final class NetworkKernel: @unchecked Sendable {
         for (l, layer) in stages.layers.enumerated() {
             let problems = layoutMismatches(info(Int32(l))!.pointee, layer.source.layout)
             if !problems.isEmpty {
-                throw KernelCompileError(backend: backend, message: "layer \(l) info disagrees with the plan: " + problems.joined(separator: ", "), source: stages.text)
+                throw KernelCompileError(backend: backend, message: "layer \(l) info disagrees with the plan: " + problems.joined(separator: ", "),
+                                         source: stages.text)
             }
         }
     }

@@ -96,7 +96,8 @@ extension NetworkSimulation {
     private func privatize(_ a: inout plasticity_network_args, _ slice: SliceBuffers) {
         withUnsafeMutableBytes(of: &a.grad_weights) { raw in
             let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
-            for (l, grads) in slice.weightGradients.enumerated() { for (p, g) in grads.enumerated() { slots[l * LayerSpec.maxProjections + p] = g.base } }
+            for (l, grads) in slice.weightGradients.enumerated() { for (p, g) in grads.enumerated() { slots[l * LayerSpec.maxProjections
+                + p] = g.base } }
         }
         withUnsafeMutableBytes(of: &a.grad_params) { raw in
             let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)

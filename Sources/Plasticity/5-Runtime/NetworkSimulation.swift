@@ -87,8 +87,11 @@ public final class NetworkSimulation {
         self.chunkSteps = chunkSteps
         let net = kernel.network
         guard chunkSteps >= 0 else { throw ResourceError(message: "chunk steps must be 0 (off) or positive, not \(chunkSteps)") }
-        if chunkSteps > 0, let wide = kernel.stages.layers.first(where: { $0.source.layout.projections.contains { $0.components.count > Int(PLASTICITY_CHUNK_MAX_COMPONENTS) } }) {
-            throw ResourceError(message: "chunk mode supports up to \(PLASTICITY_CHUNK_MAX_COMPONENTS) trace components per synapse; model '\(wide.model.name)' has more (use chunkSteps 0)")
+        let maxComponents = Int(PLASTICITY_CHUNK_MAX_COMPONENTS)
+        let tooWide = kernel.stages.layers.first { $0.source.layout.projections.contains { $0.components.count > maxComponents } }
+        if chunkSteps > 0, let wide = tooWide {
+            throw ResourceError(message: "chunk mode supports up to \(PLASTICITY_CHUNK_MAX_COMPONENTS) trace components per synapse; model " +
+                                         "'\(wide.model.name)' has more (use chunkSteps 0)")
         }
         try Self.checkMemory(kernel: kernel, batch: batch, chunkSteps: chunkSteps, cap: memoryCap)
         var below = net.inputs
@@ -140,7 +143,8 @@ public final class NetworkSimulation {
                 buffers += stages.source.layout.chunkBufferElements(batch: batch, inputs: below, neurons: n, steps: chunkSteps)
                     .map { ("layer \(l) \($0.name)", $0.elements) }
             }
-            if net.hidden[l].feedback == .random || net.hidden[l].feedback == .targetProjection { buffers.append(("layer \(l) feedback", p(n, net.outputs))) }
+            if net.hidden[l].feedback == .random || net.hidden[l].feedback == .targetProjection { buffers.append(("layer \(l) feedback", p(n,
+                net.outputs))) }
             below = n
         }
         buffers += [("readout weights, their transpose and gradient", p(3, net.outputs, below)), ("readout traces", p(batch, below)),

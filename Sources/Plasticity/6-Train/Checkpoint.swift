@@ -39,7 +39,9 @@ public enum Checkpoint {
         }
         for (l, projections) in trainer.simulation.masks.enumerated() {
             for (p, mask) in projections.enumerated() {
-                if let mask { file.tensors["mask.layer\(l).w\(p)"] = .init(shape: [trainer.simulation.layers[l].neurons, mask.count / trainer.simulation.layers[l].neurons], values: mask.array) }
+                guard let mask else { continue }
+                let neurons = trainer.simulation.layers[l].neurons
+                file.tensors["mask.layer\(l).w\(p)"] = .init(shape: [neurons, mask.count / neurons], values: mask.array)
             }
         }
         try file.write(to: directory.appendingPathComponent(weightsName))
@@ -64,14 +66,17 @@ public enum Checkpoint {
         do { data = try Data(contentsOf: url) } catch { throw FileFormatError(file: url.path, field: "file", message: "cannot be read") }
         let manifest: Manifest
         do { manifest = try JSONDecoder().decode(Manifest.self, from: data) } catch let DecodingError.keyNotFound(key, context) {
-            throw FileFormatError(file: url.path, field: (context.codingPath + [key]).map(\.stringValue).joined(separator: "."), message: "is missing")
+            throw FileFormatError(file: url.path, field: (context.codingPath + [key]).map(\.stringValue).joined(separator: "."),
+                                  message: "is missing")
         } catch let DecodingError.typeMismatch(_, context) {
             throw FileFormatError(file: url.path, field: context.codingPath.map(\.stringValue).joined(separator: "."), message: "has the wrong type")
         } catch {
             throw FileFormatError(file: url.path, field: "file", message: "is not a checkpoint manifest (JSON)")
         }
-        guard manifest.format == format else { throw FileFormatError(file: url.path, field: "format", message: "'\(manifest.format)' is not \(format)") }
-        guard !manifest.weights.contains("/") else { throw FileFormatError(file: url.path, field: "weights", message: "must name a file beside the manifest") }
+        guard manifest.format == format else { throw FileFormatError(file: url.path, field: "format",
+                                                                     message: "'\(manifest.format)' is not \(format)") }
+        guard !manifest.weights.contains("/") else { throw FileFormatError(file: url.path, field: "weights",
+                                                                           message: "must name a file beside the manifest") }
         return manifest
     }
 
@@ -79,9 +84,11 @@ public enum Checkpoint {
     /// the optimizer kind must match. Nothing changes unless everything checks.
     public static func load(_ url: URL, into trainer: Trainer) throws -> State {
         let manifest = try manifest(url)
-        guard let rng = UInt64(manifest.rngState) else { throw FileFormatError(file: url.path, field: "rngState", message: "is not an unsigned integer") }
+        guard let rng = UInt64(manifest.rngState) else { throw FileFormatError(file: url.path, field: "rngState",
+                                                                               message: "is not an unsigned integer") }
         guard manifest.optimizer.kind == trainer.optimizer.config.kind else {
-            throw FileFormatError(file: url.path, field: "optimizer.kind", message: "\(manifest.optimizer.kind.rawValue), the trainer uses \(trainer.optimizer.config.kind.rawValue)")
+            throw FileFormatError(file: url.path, field: "optimizer.kind",
+                                  message: "\(manifest.optimizer.kind.rawValue), the trainer uses \(trainer.optimizer.config.kind.rawValue)")
         }
         let weightsURL = url.deletingLastPathComponent().appendingPathComponent(manifest.weights)
         let file = try SafeTensors.read(weightsURL)

@@ -133,7 +133,8 @@ extension NetworkConfig.Hidden {
         for case let (name, value?) in positive where !(value.isFinite && value > 0) {
             throw fail("\(field).\(name)", "must be a positive number, not \(value)")
         }
-        if let step = adaptationStep, !(step.isFinite && step >= 0) { throw fail("\(field).adaptationStep", "must be finite and not negative, not \(step)") }
+        if let step = adaptationStep, !(step.isFinite && step >= 0) { throw fail("\(field).adaptationStep",
+                                                                                 "must be finite and not negative, not \(step)") }
         for (name, value) in parameters.sorted(by: { $0.key < $1.key }) where !value.isFinite {
             throw fail("\(field).parameters.\(name)", "must be finite, not \(value)")
         }

@@ -17,7 +17,8 @@ extension NetworkSimulation {
                 out.append(.init(name: "layer\(l).w\(p)", shape: [layer.neurons, w.count / layer.neurons], value: w, gradient: weightGradients[l][p]))
             }
             if layer.parameters.count > 0 {
-                out.append(.init(name: "layer\(l).params", shape: [layer.layout.learnableCount, layer.neurons], value: layer.parameters, gradient: parameterGradients[l]))
+                out.append(.init(name: "layer\(l).params", shape: [layer.layout.learnableCount, layer.neurons], value: layer.parameters,
+                                 gradient: parameterGradients[l]))
             }
         }
         out.append(.init(name: "readout.w", shape: [network.outputs, layers.last!.neurons], value: readoutWeights, gradient: readoutWeightGradient))

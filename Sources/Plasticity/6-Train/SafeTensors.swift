@@ -50,12 +50,15 @@ public struct SafeTensors: Sendable {
             guard let fields = entry as? [String: Any] else { throw fail(name, "is not an object") }
             guard let dtype = fields["dtype"] as? String else { throw fail("\(name).dtype", "is missing") }
             let width: Int
-            switch dtype { case "F32": width = 4; case "F64": width = 8; default: throw fail("\(name).dtype", "\(dtype) is not supported (F32, F64)") }
-            guard let shape = fields["shape"] as? [Int], shape.allSatisfy({ $0 >= 0 }) else { throw fail("\(name).shape", "must be a list of non-negative integers") }
+            switch dtype { case "F32": width = 4; case "F64": width = 8; default: throw fail("\(name).dtype",
+                "\(dtype) is not supported (F32, F64)") }
+            guard let shape = fields["shape"] as? [Int], shape.allSatisfy({ $0 >= 0 }) else { throw fail("\(name).shape",
+                "must be a list of non-negative integers") }
             guard let offsets = fields["data_offsets"] as? [Int], offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1] else {
                 throw fail("\(name).data_offsets", "must be [begin, end] with 0 ≤ begin ≤ end")
             }
-            guard offsets[1] <= payload else { throw fail("\(name).data_offsets", "end \(offsets[1]) is past the data (\(payload) bytes; truncated?)") }
+            guard offsets[1] <= payload else { throw fail("\(name).data_offsets",
+                                                          "end \(offsets[1]) is past the data (\(payload) bytes; truncated?)") }
             var count = 1
             for d in shape {
                 let (product, overflow) = count.multipliedReportingOverflow(by: d)

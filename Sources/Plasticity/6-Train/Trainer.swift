@@ -3,7 +3,8 @@ public struct NonFiniteError: Error, CustomStringConvertible, Sendable {
     public var update: Int
     public var step: Int
     public var tensor: String
-    public var description: String { "training stopped: \(tensor) became non-finite at step \(step) of the sequence (update \(update)); the last checkpoint is untouched" }
+    public var description: String { "training stopped: \(tensor) became non-finite at step \(step) of the sequence (update \(update)); the last " +
+                                     "checkpoint is untouched" }
 }
 
 /// What `Trainer.evaluate` saw: the metrics and the recorded readout, spikes and firing rates.
