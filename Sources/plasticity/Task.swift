@@ -69,6 +69,44 @@ struct TaskCommand: ParsableCommand {
                              hidden: hidden, rateRegularization: strength > 0 ? .init(target: rateTarget, strength: strength) : nil)
     }
 
+    /// The exact setting's check on its first batch: e-prop against BPTT, tensor by tensor.
+    static func compareWithBPTT(_ sim: NetworkSimulation, on data: TaskBatch) throws {
+        sim.resetSequence(); sim.zeroGradients()
+        _ = sim.run(input: data.input, targets: data.targets, steps: data.steps)
+        let eprop = sim.accumulatedGradients
+        let bptt = try backpropagationThroughTime(sim, input: data.input, targets: data.targets, steps: data.steps)
+        for ((name, a), (_, b)) in zip(eprop.named, bptt.named) {
+            let c = compareGradients(a, b)
+            print(String(format: "first batch, e-prop vs BPTT, %@: cosine %.7f, max relative error %.2g", name, c.cosine, c.maxRelativeError))
+        }
+        sim.zeroGradients()
+    }
+
+    /// Held-out evidence trials (a fixed seed, whole batches): accuracy per trial (the class with
+    /// the larger mean readout over the recall window), per recall step, and firing rates.
+    func evaluateEvidence(_ evidence: EvidenceAccumulation, trainer: Trainer) throws -> [String: Any] {
+        let batchSize = trainer.simulation.batch, nOut = trainer.simulation.network.outputs
+        var evalRng = SplitMix64(seed: 999)
+        var correctTrials = 0, trials = 0, stepAccuracy = 0.0, rates = [Double](repeating: 0, count: trainer.simulation.layers.count)
+        let batches = max(1, (testTrials + batchSize - 1) / batchSize)
+        for _ in 0..<batches {
+            let test = evidence.batch(batchSize, rng: &evalRng)
+            let result = try trainer.evaluate(input: test.input, targets: test.targets, steps: test.steps)
+            stepAccuracy += (result.metrics.accuracy ?? 0) / Double(batches)
+            for (l, r) in result.firingRates.enumerated() { rates[l] += r / Double(batches) }
+            for b in 0..<batchSize {
+                var sums = [Double](repeating: 0, count: nOut), label = -1
+                for t in 0..<test.steps where test.targets[t * batchSize + b] >= 0 {
+                    label = Int(test.targets[t * batchSize + b])
+                    for o in 0..<nOut { sums[o] += Double(result.readout[(t * batchSize + b) * nOut + o]) }
+                }
+                if label >= 0 { trials += 1; if sums.firstIndex(of: sums.max()!) == label { correctTrials += 1 } }
+            }
+        }
+        return ["test_step_accuracy": stepAccuracy, "test_accuracy": Double(correctTrials) / Double(trials),
+                "test_trials": trials, "firing_rate": rates]
+    }
+
     func run() throws {
         let evidence = EvidenceAccumulation(), exact = ExactGradientTask()
         var sine = SinePattern()
@@ -105,16 +143,7 @@ struct TaskCommand: ParsableCommand {
         guard first <= iterations else { return }
         if task == .exact {
             var probe = rng
-            let data = exact.batch(batchSize, rng: &probe)
-            sim.resetSequence(); sim.zeroGradients()
-            _ = sim.run(input: data.input, targets: data.targets, steps: data.steps)
-            let eprop = sim.accumulatedGradients
-            let bptt = try backpropagationThroughTime(sim, input: data.input, targets: data.targets, steps: data.steps)
-            for ((name, a), (_, b)) in zip(eprop.named, bptt.named) {
-                let c = compareGradients(a, b)
-                print(String(format: "first batch, e-prop vs BPTT, %@: cosine %.7f, max relative error %.2g", name, c.cosine, c.maxRelativeError))
-            }
-            sim.zeroGradients()
+            try Self.compareWithBPTT(sim, on: exact.batch(batchSize, rng: &probe))
         }
         for iteration in first...iterations {
             let data: TaskBatch
@@ -134,29 +163,7 @@ struct TaskCommand: ParsableCommand {
             var record: [String: Any] = ["iteration": iteration, "loss": metrics.loss, "seconds": Date().timeIntervalSince(start)]
             if let accuracy = metrics.accuracy { record["train_accuracy"] = accuracy }
             if task == .evidence, iteration % evaluateEvery == 0 || iteration == iterations {
-                var evalRng = SplitMix64(seed: 999)
-                var correctTrials = 0, trials = 0, stepAccuracy = 0.0, rates = [Double](repeating: 0, count: layers)
-                let batches = max(1, (testTrials + batchSize - 1) / batchSize)
-                for _ in 0..<batches {
-                    let test = evidence.batch(batchSize, rng: &evalRng)
-                    let result = try trainer.evaluate(input: test.input, targets: test.targets, steps: test.steps)
-                    stepAccuracy += (result.metrics.accuracy ?? 0) / Double(batches)
-                    for (l, r) in result.firingRates.enumerated() { rates[l] += r / Double(batches) }
-                    // Per trial: the class with the larger mean readout over the recall window.
-                    let readout = result.readout, nOut = spec.outputs
-                    for b in 0..<batchSize {
-                        var sums = [Double](repeating: 0, count: nOut), label = -1
-                        for t in 0..<test.steps where test.targets[t * batchSize + b] >= 0 {
-                            label = Int(test.targets[t * batchSize + b])
-                            for o in 0..<nOut { sums[o] += Double(readout[(t * batchSize + b) * nOut + o]) }
-                        }
-                        if label >= 0 { trials += 1; if sums.firstIndex(of: sums.max()!) == label { correctTrials += 1 } }
-                    }
-                }
-                record["test_step_accuracy"] = stepAccuracy
-                record["test_accuracy"] = Double(correctTrials) / Double(trials)
-                record["test_trials"] = trials
-                record["firing_rate"] = rates
+                record.merge(try evaluateEvidence(evidence, trainer: trainer)) { $1 }
             }
             if let logHandle {
                 logHandle.write(try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]))

@@ -149,7 +149,8 @@ private struct ModelChecker {
         if output.spiking {
             guard let surrogate = output.surrogate else {
                 let choices = Surrogate.Kind.allCases.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: ", ")
-                throw fail(.missingSurrogate, "Spike", output.location, "Spike has no surrogate: Θ has no useful derivative; choose one of \(choices)")
+                throw fail(.missingSurrogate, "Spike", output.location,
+                           "Spike has no surrogate: Θ has no useful derivative; choose one of \(choices)")
             }
             guard surrogate.scale.isFinite, surrogate.scale > 0 else {
                 throw fail(.invalidValue, "Spike", output.location, "the surrogate scale must be positive and finite, not \(surrogate.scale)")

@@ -186,28 +186,10 @@ public final class NetworkSimulation {
         }
     }
 
-    /// Runs `steps` steps from the current state, accumulating gradients.
-    /// - Parameters:
-    ///   - input: [steps][batch][inputs]
-    ///   - targets: cross-entropy: [steps][batch] class index (negative: no loss at that step);
-    ///     MSE: [steps][batch][outputs] (NaN in the first entry: no loss at that step).
-    /// - Parameter countSpikes: keep per-neuron spike counts of this call (`LayerBuffers.spikeCount`).
-    public func run(input: [Float], targets: [Float], steps: Int, recordReadout: Bool = false, countSpikes: Bool = false,
-                    recordSpikes: Bool = false) -> NetworkRunResult {
+    /// The network kernel's arguments for a call of `steps` steps over the whole batch (input,
+    /// targets and the readout record are set by the caller).
+    private func kernelArguments(steps: Int, spikeRecords: [FloatBuffer?]) -> plasticity_network_args {
         let net = network
-        precondition(input.count == steps * batch * net.inputs, "input must be [steps][batch][inputs]")
-        precondition(targets.count == steps * batch * net.targetWidth, "targets have the wrong shape")
-        let summed = net.loss == .crossEntropySummed
-        for layer in layers { layer.keepSums(spikes: countSpikes, eligibility: net.rateRegularization != nil, traces: summed) }
-        if summed {
-            if readoutTraceSum == nil {
-                readoutTraceSum = FloatBuffer(count: batch * layers.last!.neurons)
-                readoutBiasTraceSum = FloatBuffer(count: batch)
-            }
-            readoutTraceSum!.pointer.update(repeating: 0); readoutBiasTraceSum!.pointer.update(repeating: 0)
-        }
-        // The kernel computes per-step losses only; the time-summed loss is applied afterwards.
-        let kernelTargets = summed ? [Float](repeating: -1, count: targets.count) : targets
         var args = plasticity_network_args()
         args.batch = Int32(batch); args.n_in = Int32(net.inputs); args.n_out = Int32(net.outputs)
         args.n_steps = Int32(steps); args.n_layers = Int32(layers.count)
@@ -228,7 +210,6 @@ public final class NetworkSimulation {
         args.chunk_flush = plasticity_chunk_flush
         args.chunk_readout = plasticity_chunk_readout
         args.chunk_error = chunkError?.base; args.chunk_readout_trace = chunkReadoutTrace?.base
-        let spikeRecords = layers.map { recordSpikes ? FloatBuffer(count: steps * batch * $0.neurons) : nil }
         withUnsafeMutableBytes(of: &args.layers) { raw in
             let slots = raw.bindMemory(to: plasticity_layer_args.self)
             for (l, layer) in layers.enumerated() {
@@ -257,6 +238,33 @@ public final class NetworkSimulation {
             let slots = raw.bindMemory(to: UnsafeMutablePointer<Float>?.self)
             for (l, g) in parameterGradients.enumerated() { slots[l] = g.base }
         }
+        return args
+    }
+
+    /// Runs `steps` steps from the current state, accumulating gradients.
+    /// - Parameters:
+    ///   - input: [steps][batch][inputs]
+    ///   - targets: cross-entropy: [steps][batch] class index (negative: no loss at that step);
+    ///     MSE: [steps][batch][outputs] (NaN in the first entry: no loss at that step).
+    /// - Parameter countSpikes: keep per-neuron spike counts of this call (`LayerBuffers.spikeCount`).
+    public func run(input: [Float], targets: [Float], steps: Int, recordReadout: Bool = false, countSpikes: Bool = false,
+                    recordSpikes: Bool = false) -> NetworkRunResult {
+        let net = network
+        precondition(input.count == steps * batch * net.inputs, "input must be [steps][batch][inputs]")
+        precondition(targets.count == steps * batch * net.targetWidth, "targets have the wrong shape")
+        let summed = net.loss == .crossEntropySummed
+        for layer in layers { layer.keepSums(spikes: countSpikes, eligibility: net.rateRegularization != nil, traces: summed) }
+        if summed {
+            if readoutTraceSum == nil {
+                readoutTraceSum = FloatBuffer(count: batch * layers.last!.neurons)
+                readoutBiasTraceSum = FloatBuffer(count: batch)
+            }
+            readoutTraceSum!.pointer.update(repeating: 0); readoutBiasTraceSum!.pointer.update(repeating: 0)
+        }
+        // The kernel computes per-step losses only; the time-summed loss is applied afterwards.
+        let kernelTargets = summed ? [Float](repeating: -1, count: targets.count) : targets
+        let spikeRecords = layers.map { recordSpikes ? FloatBuffer(count: steps * batch * $0.neurons) : nil }
+        var args = kernelArguments(steps: steps, spikeRecords: spikeRecords)
         let record = recordReadout || summed
         var readout = [Float](repeating: 0, count: record ? steps * batch * net.outputs : 0)
         input.withUnsafeBufferPointer { x in

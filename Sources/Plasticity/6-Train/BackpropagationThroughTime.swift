@@ -12,60 +12,96 @@ import PlasticityRuntime
 ///     ∂L/∂W  = Σ_t δI^t preᵀ,   ∂L/∂θ = Σ_t (∂h^t/∂θ)ᵀ δh^t + (∂z^t/∂θ) δz^t
 public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [Float], targets: [Float], steps T: Int,
                                        keepRecord: Bool = false) throws -> NetworkGradients {
-    let net = simulation.network, B = simulation.batch, L = simulation.layers.count
-    let nOut = net.outputs, kappa = net.kappa
-    let sizes = simulation.layers.map(\.neurons), nLast = sizes.last!
-    // Fresh buffers with the simulation's parameters: the oracle does not disturb the simulation.
-    let layers = try simulation.layers.map { layer -> LayerBuffers in
-        let copy = try LayerBuffers(layout: layer.layout, model: layer.model, batch: B, inputs: layer.inputs, neurons: layer.neurons)
-        copy.parameters.array = layer.parameters.array
-        return copy
+    var pass = try BackpropagationPass(simulation, input: input, targets: targets, steps: T)
+    for t in 0..<T {
+        for l in 0..<pass.L { pass.recordLocalStep(layer: l, step: t) }
+        pass.readoutStep(t)
     }
-    let weights = simulation.layers.map { $0.weights.map { $0.array.map(Double.init) } }
-    let readoutWeights = simulation.readoutWeights.array.map(Double.init), readoutBias = simulation.readoutBias.array.map(Double.init)
+    pass.applySummedLoss()
+    var gradients = pass.reverseSweep()
+    if keepRecord { gradients.record = pass.forwardRecord }
+    return gradients
+}
 
+/// The state of one `backpropagationThroughTime` call: the forward record, then the sweep.
+private struct BackpropagationPass {
     typealias Step = ForwardRecord.Step
-    var record = [[Step]](repeating: [], count: L)
+    let simulation: NetworkSimulation, net: NetworkSpec
+    let input: [Float], targets: [Float], T: Int, B: Int, L: Int, nOut: Int, kappa: Double
+    let sizes: [Int], nLast: Int
+    /// Fresh buffers with the simulation's parameters: the oracle does not disturb the simulation.
+    let layers: [LayerBuffers]
+    let weights: [[[Double]]], readoutWeights: [Double], readoutBias: [Double]
+    var record: [[Step]]
     var errors: [[Double]] = []
     var loss = 0.0
-    var y = [Double](repeating: 0, count: B * nOut)
+    var y: [Double]
     var summedReadout: [[Double]] = []
 
-    // Forward.
-    for t in 0..<T {
-        for l in 0..<L {
-            let layer = layers[l], layout = layer.layout, n = sizes[l], C = layout.channelCount
-            var currents = [Float](repeating: 0, count: B * n * max(C, 1))
-            for b in 0..<B {
-                for (p, projection) in layout.projections.enumerated() {
-                    let pre = presynaptic(l, projection.source, t, b)
-                    let nPre = pre.count
-                    for j in 0..<n {
-                        var s = 0.0
-                        for i in 0..<nPre { s += weights[l][p][j * nPre + i] * pre[i] }
-                        currents[(b * n + j) * C + projection.channel] += Float(s)
-                    }
+    init(_ simulation: NetworkSimulation, input: [Float], targets: [Float], steps T: Int) throws {
+        self.simulation = simulation; net = simulation.network
+        self.input = input; self.targets = targets; self.T = T
+        B = simulation.batch; L = simulation.layers.count; nOut = net.outputs; kappa = net.kappa
+        sizes = simulation.layers.map(\.neurons); nLast = sizes.last!
+        let batch = B
+        layers = try simulation.layers.map { layer -> LayerBuffers in
+            let copy = try LayerBuffers(layout: layer.layout, model: layer.model, batch: batch, inputs: layer.inputs, neurons: layer.neurons)
+            copy.parameters.array = layer.parameters.array
+            return copy
+        }
+        weights = simulation.layers.map { $0.weights.map { $0.array.map(Double.init) } }
+        readoutWeights = simulation.readoutWeights.array.map(Double.init)
+        readoutBias = simulation.readoutBias.array.map(Double.init)
+        record = [[Step]](repeating: [], count: L)
+        y = [Double](repeating: 0, count: B * nOut)
+    }
+
+    var forwardRecord: ForwardRecord {
+        ForwardRecord(steps: record, errors: errors, input: input, inputs: net.inputs, batch: B, sizes: sizes)
+    }
+
+    func presynaptic(_ l: Int, _ source: LayerSpec.Source, _ t: Int, _ b: Int) -> [Double] {
+        forwardRecord.presynaptic(l, source, t, b)
+    }
+
+    /// Layer l at step t through the kernel's local step: its outputs and local Jacobians.
+    mutating func recordLocalStep(layer l: Int, step t: Int) {
+        let layer = layers[l], layout = layer.layout, n = sizes[l], C = layout.channelCount
+        var currents = [Float](repeating: 0, count: B * n * max(C, 1))
+        for b in 0..<B {
+            for (p, projection) in layout.projections.enumerated() {
+                let pre = presynaptic(l, projection.source, t, b)
+                let nPre = pre.count
+                for j in 0..<n {
+                    var s = 0.0
+                    for i in 0..<nPre { s += weights[l][p][j * nPre + i] * pre[i] }
+                    currents[(b * n + j) * C + projection.channel] += Float(s)
                 }
             }
-            let k = layout.stateCount, P = layout.learnableCount, cells = B * n
-            var step = Step(z: [], D: .init(repeating: 0, count: cells * k * k), c: .init(repeating: 0, count: cells * k * C),
-                            dhdTheta: .init(repeating: 0, count: cells * k * P), psi: .init(repeating: 0, count: cells * k),
-                            dzdTheta: .init(repeating: 0, count: cells * P))
-            currents.withUnsafeBufferPointer { cur in
-                step.D.withUnsafeMutableBufferPointer { d in step.c.withUnsafeMutableBufferPointer { c in
-                step.dhdTheta.withUnsafeMutableBufferPointer { p in step.psi.withUnsafeMutableBufferPointer { psi in
-                step.dzdTheta.withUnsafeMutableBufferPointer { zp in
-                    var jac = plasticity_local_jacobian(state_jacobian: d.baseAddress, input_jacobian: c.baseAddress,
-                                                        param_jacobian: p.baseAddress, output_gradient: psi.baseAddress,
-                                                        output_param_gradient: zp.baseAddress)
-                    var args = layer.arguments(steps: 1, input: nil, outputRecord: nil, stateRecord: nil, weightsChanged: false)
-                    simulation.kernel.localStep(Int32(l), &args, cur.baseAddress, &jac)
-                } } } } }
-            }
-            layer.spikeIsInitial = false
-            step.z = layer.spike.array.map(Double.init)
-            record[l].append(step)
         }
+        let k = layout.stateCount, P = layout.learnableCount, cells = B * n
+        var step = Step(z: [], D: .init(repeating: 0, count: cells * k * k), c: .init(repeating: 0, count: cells * k * C),
+                        dhdTheta: .init(repeating: 0, count: cells * k * P), psi: .init(repeating: 0, count: cells * k),
+                        dzdTheta: .init(repeating: 0, count: cells * P))
+        let kernel = simulation.kernel
+        currents.withUnsafeBufferPointer { cur in
+            step.D.withUnsafeMutableBufferPointer { d in step.c.withUnsafeMutableBufferPointer { c in
+            step.dhdTheta.withUnsafeMutableBufferPointer { p in step.psi.withUnsafeMutableBufferPointer { psi in
+            step.dzdTheta.withUnsafeMutableBufferPointer { zp in
+                var jac = plasticity_local_jacobian(state_jacobian: d.baseAddress, input_jacobian: c.baseAddress,
+                                                    param_jacobian: p.baseAddress, output_gradient: psi.baseAddress,
+                                                    output_param_gradient: zp.baseAddress)
+                var args = layer.arguments(steps: 1, input: nil, outputRecord: nil, stateRecord: nil, weightsChanged: false)
+                kernel.localStep(Int32(l), &args, cur.baseAddress, &jac)
+            } } } } }
+        }
+        layer.spikeIsInitial = false
+        step.z = layer.spike.array.map(Double.init)
+        record[l].append(step)
+    }
+
+    /// The readout y^t = κ y^{t−1} + W_out z^t + b and the error of the per-step losses.
+    mutating func readoutStep(_ t: Int) {
         var err = [Double](repeating: 0, count: B * nOut)
         for b in 0..<B {
             let z = record[L - 1][t].z[(b * nLast)..<((b + 1) * nLast)]
@@ -93,34 +129,49 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
         errors.append(err)
         summedReadout.append(y)
     }
-    if net.loss == .crossEntropySummed {
-        // ȳ = (1/T) Σ_t y^t; every step shares err = (softmax(ȳ) − onehot)/T.
+
+    /// ȳ = (1/T) Σ_t y^t; every step shares err = (softmax(ȳ) − onehot)/T.
+    mutating func applySummedLoss() {
+        guard net.loss == .crossEntropySummed else { return }
         for b in 0..<B {
             guard let label = ReadoutLoss.sequenceLabel(targets, sequence: b, batch: B, steps: T) else { continue }
-            let mean = ReadoutLoss.meanReadout(steps: T, outputs: nOut, sequence: b) { t, i in summedReadout[t][i] }
+            let readout = summedReadout
+            let mean = ReadoutLoss.meanReadout(steps: T, outputs: nOut, sequence: b) { t, i in readout[t][i] }
             let ce = ReadoutLoss.crossEntropy(mean, label: label)
             loss += ce.loss
             for t in 0..<T { for o in 0..<nOut { errors[t][b * nOut + o] = ce.error[o] / Double(T) } }
         }
     }
 
-    func presynaptic(_ l: Int, _ source: LayerSpec.Source, _ t: Int, _ b: Int) -> [Double] {
-        ForwardRecord(steps: record, errors: errors, input: input, inputs: net.inputs, batch: B, sizes: sizes).presynaptic(l, source, t, b)
+    /// The reverse recursion over the stored sequence (see `backpropagationThroughTime`).
+    func reverseSweep() -> NetworkGradients {
+        var gradients = NetworkGradients(
+            weights: simulation.layers.map { $0.weights.map { [Double](repeating: 0, count: $0.count) } },
+            parameters: simulation.layers.map { [Double](repeating: 0, count: $0.parameters.count) },
+            readoutWeights: .init(repeating: 0, count: readoutWeights.count), readoutBias: .init(repeating: 0, count: nOut),
+            loss: loss, record: nil)
+        var deltaY = [Double](repeating: 0, count: B * nOut)
+        var carry = (0..<L).map { [Double](repeating: 0, count: B * sizes[$0] * layers[$0].layout.stateCount) }   // D^{t+1}ᵀ δh^{t+1}
+        var recurrentCarry = (0..<L).map { [Double](repeating: 0, count: B * sizes[$0]) }                        // W_recᵀ δI^{t+1}
+        for t in stride(from: T - 1, through: 0, by: -1) {
+            for i in deltaY.indices { deltaY[i] = errors[t][i] + kappa * deltaY[i] }
+            var fromAbove = reverseReadout(t, deltaY: deltaY, into: &gradients)
+            var nextCarry = carry, nextRecurrent = recurrentCarry
+            for l in stride(from: L - 1, through: 0, by: -1) {
+                fromAbove = reverseLayer(l, t, fromAbove: fromAbove, carry: carry[l], recurrentCarry: recurrentCarry[l],
+                                         nextCarry: &nextCarry[l], nextRecurrent: &nextRecurrent[l], into: &gradients)
+            }
+            carry = nextCarry
+            recurrentCarry = nextRecurrent
+        }
+        return gradients
     }
 
-    // Reverse sweep.
-    var gradients = NetworkGradients(
-        weights: simulation.layers.map { $0.weights.map { [Double](repeating: 0, count: $0.count) } },
-        parameters: simulation.layers.map { [Double](repeating: 0, count: $0.parameters.count) },
-        readoutWeights: .init(repeating: 0, count: readoutWeights.count), readoutBias: .init(repeating: 0, count: nOut), loss: loss, record: nil)
-    var deltaY = [Double](repeating: 0, count: B * nOut)
-    var carry = (0..<L).map { [Double](repeating: 0, count: B * sizes[$0] * layers[$0].layout.stateCount) }   // D^{t+1}ᵀ δh^{t+1}
-    var recurrentCarry = (0..<L).map { [Double](repeating: 0, count: B * sizes[$0]) }                        // W_recᵀ δI^{t+1}
-    for t in stride(from: T - 1, through: 0, by: -1) {
-        for i in deltaY.indices { deltaY[i] = errors[t][i] + kappa * deltaY[i] }
+    /// The readout's gradients at step t; returns δz of the last layer from the readout.
+    func reverseReadout(_ t: Int, deltaY: [Double], into gradients: inout NetworkGradients) -> [Double] {
         var fromAbove = [Double](repeating: 0, count: B * nLast)
+        let z = record[L - 1][t].z
         for b in 0..<B {
-            let z = record[L - 1][t].z
             for o in 0..<nOut {
                 let d = deltaY[b * nOut + o]
                 gradients.readoutBias[o] += d
@@ -130,52 +181,52 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
                 }
             }
         }
-        var nextCarry = carry, nextRecurrent = recurrentCarry
-        for l in stride(from: L - 1, through: 0, by: -1) {
-            let layout = layers[l].layout, n = sizes[l], k = layout.stateCount, C = layout.channelCount, P = layout.learnableCount
-            let step = record[l][t]
-            var below = l > 0 ? [Double](repeating: 0, count: B * sizes[l - 1]) : []
-            nextCarry[l] = [Double](repeating: 0, count: B * n * k)
-            nextRecurrent[l] = [Double](repeating: 0, count: B * n)
-            for b in 0..<B {
-                var deltaI = [Double](repeating: 0, count: n * max(C, 1))
-                for j in 0..<n {
-                    let cell = b * n + j
-                    let deltaZ = fromAbove[cell] + recurrentCarry[l][cell]
-                    var deltaH = [Double](repeating: 0, count: k)
-                    for s in 0..<k { deltaH[s] = carry[l][cell * k + s] + Double(step.psi[cell * k + s]) * deltaZ }
-                    for p in 0..<P {
-                        var g = Double(step.dzdTheta[cell * P + p]) * deltaZ
-                        for s in 0..<k { g += Double(step.dhdTheta[(cell * k + s) * P + p]) * deltaH[s] }
-                        gradients.parameters[l][p * n + j] += g
-                    }
-                    for c in 0..<C { for s in 0..<k { deltaI[j * C + c] += Double(step.c[(cell * k + s) * C + c]) * deltaH[s] } }
-                    for s2 in 0..<k { for s in 0..<k { nextCarry[l][cell * k + s2] += Double(step.D[(cell * k + s) * k + s2]) * deltaH[s] } }
+        return fromAbove
+    }
+
+    /// Layer l at step t: δh, δI, the weight and parameter gradients, the carries to step t−1;
+    /// returns δz of the layer below (empty for the first layer).
+    func reverseLayer(_ l: Int, _ t: Int, fromAbove: [Double], carry: [Double], recurrentCarry: [Double],
+                      nextCarry: inout [Double], nextRecurrent: inout [Double], into gradients: inout NetworkGradients) -> [Double] {
+        let layout = layers[l].layout, n = sizes[l], k = layout.stateCount, C = layout.channelCount, P = layout.learnableCount
+        let step = record[l][t]
+        var below = l > 0 ? [Double](repeating: 0, count: B * sizes[l - 1]) : []
+        nextCarry = [Double](repeating: 0, count: B * n * k)
+        nextRecurrent = [Double](repeating: 0, count: B * n)
+        for b in 0..<B {
+            var deltaI = [Double](repeating: 0, count: n * max(C, 1))
+            for j in 0..<n {
+                let cell = b * n + j
+                let deltaZ = fromAbove[cell] + recurrentCarry[cell]
+                var deltaH = [Double](repeating: 0, count: k)
+                for s in 0..<k { deltaH[s] = carry[cell * k + s] + Double(step.psi[cell * k + s]) * deltaZ }
+                for p in 0..<P {
+                    var g = Double(step.dzdTheta[cell * P + p]) * deltaZ
+                    for s in 0..<k { g += Double(step.dhdTheta[(cell * k + s) * P + p]) * deltaH[s] }
+                    gradients.parameters[l][p * n + j] += g
                 }
-                for (p, projection) in layout.projections.enumerated() {
-                    let pre = presynaptic(l, projection.source, t, b), nPre = pre.count
-                    for j in 0..<n {
-                        let d = deltaI[j * C + projection.channel]
-                        guard d != 0 else { continue }
-                        for i in 0..<nPre {
-                            gradients.weights[l][p][j * nPre + i] += d * pre[i]
-                            let back = weights[l][p][j * nPre + i] * d
-                            switch projection.source {
-                            case .recurrent: nextRecurrent[l][b * n + i] += back
-                            case .input where l > 0: below[b * sizes[l - 1] + i] += back
-                            case .input: break
-                            }
+                for c in 0..<C { for s in 0..<k { deltaI[j * C + c] += Double(step.c[(cell * k + s) * C + c]) * deltaH[s] } }
+                for s2 in 0..<k { for s in 0..<k { nextCarry[cell * k + s2] += Double(step.D[(cell * k + s) * k + s2]) * deltaH[s] } }
+            }
+            for (p, projection) in layout.projections.enumerated() {
+                let pre = presynaptic(l, projection.source, t, b), nPre = pre.count
+                for j in 0..<n {
+                    let d = deltaI[j * C + projection.channel]
+                    guard d != 0 else { continue }
+                    for i in 0..<nPre {
+                        gradients.weights[l][p][j * nPre + i] += d * pre[i]
+                        let back = weights[l][p][j * nPre + i] * d
+                        switch projection.source {
+                        case .recurrent: nextRecurrent[b * n + i] += back
+                        case .input where l > 0: below[b * sizes[l - 1] + i] += back
+                        case .input: break
                         }
                     }
                 }
             }
-            if l > 0 { fromAbove = below }
         }
-        carry = nextCarry
-        recurrentCarry = nextRecurrent
+        return below
     }
-    if keepRecord { gradients.record = ForwardRecord(steps: record, errors: errors, input: input, inputs: net.inputs, batch: B, sizes: sizes) }
-    return gradients
 }
 
 /// What the oracles' forward pass stored: per layer and step, the outputs and local Jacobians;
