@@ -9,10 +9,36 @@ public enum SVG {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    /// A line chart: each series is (label, points); axes span the data.
+    /// Axis ticks at round numbers: a step of 1, 2 or 5 × 10^k giving at most `maxCount` ticks
+    /// (at least 1 when `integer`), from the last multiple of the step at or below `low` to the
+    /// first at or above `high`. The axis spans the first to the last tick.
+    public static func ticks(_ low: Double, _ high: Double, maxCount: Int = 6, integer: Bool = false) -> [Double] {
+        guard low.isFinite, high.isFinite else { return [] }
+        let pad = integer ? 1 : max(abs(low) * 0.1, 1e-9)
+        let (low, high) = low == high ? (low - pad, high + pad) : (low, high)
+        var step = pow(10, floor(log10((high - low) / Double(max(maxCount - 1, 1)))))
+        for factor in [1.0, 2, 5, 10] {
+            let candidate = step * factor
+            if (ceil(high / candidate) - floor(low / candidate)) + 1 <= Double(maxCount) { step = candidate; break }
+        }
+        if integer { step = max(step, 1) }
+        let first = floor(low / step), last = ceil(high / step)
+        return stride(from: first, through: last, by: 1).map { $0 * step }
+    }
+
+    /// A tick's label: as few digits as the step needs.
+    static func tickLabel(_ value: Double, step: Double) -> String {
+        let decimals = max(0, -Int(floor(log10(step) + 1e-9)))
+        return String(format: "%.\(decimals)f", abs(value) < step * 1e-6 ? 0 : value)
+    }
+
+    /// A line chart: each series is (label, points); axes run between round ticks (`ticks`),
+    /// integer ones on the x axis when `integerX`; the legend sits right of the plot.
     public static func lineChart(title: String, series: [(label: String, points: [(Double, Double)])], xLabel: String,
-                                 width: Double = 560, height: Double = 260, highlight: Int? = nil) -> String {
-        let (left, right, top, bottom) = (56.0, 12.0, 26.0, 34.0)
+                                 width: Double = 560, height: Double = 260, highlight: Int? = nil, integerX: Bool = false) -> String {
+        let labels = series.enumerated().filter { highlight == nil || $0.offset == highlight }.map(\.element.label)
+        let legendWidth = labels.isEmpty ? 0 : Double(labels.map(\.count).max()!) * 6.5 + 16
+        let (left, right, top, bottom) = (56.0, 12.0 + legendWidth, 26.0, 34.0)
         let all = series.flatMap(\.points).filter { $0.0.isFinite && $0.1.isFinite }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" " +
                   "font-size=\"11\">"
@@ -20,15 +46,18 @@ public enum SVG {
         guard let xMin = all.map(\.0).min(), let xMax = all.map(\.0).max(), let yLow = all.map(\.1).min(), let yHigh = all.map(\.1).max() else {
             return svg + "<text x=\"\(left)\" y=\"\(height / 2)\">no data</text></svg>"
         }
-        let (yMin, yMax) = yLow == yHigh ? (yLow - 1, yHigh + 1) : (yLow, yHigh)
+        let xTicks = ticks(xMin, xMax, maxCount: 8, integer: integerX), yTicks = ticks(yLow, yHigh)
+        let (x0, x1, y0, y1) = (xTicks.first!, xTicks.last!, yTicks.first!, yTicks.last!)
         let plotWidth = width - left - right, plotHeight = height - top - bottom
-        func px(_ v: Double) -> Double { left + (v - xMin) / max(xMax - xMin, 1e-12) * plotWidth }
-        func py(_ v: Double) -> Double { top + plotHeight - (v - yMin) / (yMax - yMin) * plotHeight }
+        func px(_ v: Double) -> Double { left + (v - x0) / max(x1 - x0, 1e-12) * plotWidth }
+        func py(_ v: Double) -> Double { top + plotHeight - (v - y0) / max(y1 - y0, 1e-12) * plotHeight }
         svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotWidth)\" height=\"\(plotHeight)\" fill=\"none\" stroke=\"#888\"/>"
-        for k in 0...4 {
-            let v = yMin + Double(k) / 4 * (yMax - yMin), xv = xMin + Double(k) / 4 * (xMax - xMin)
-            svg += "<text x=\"\(left - 4)\" y=\"\(py(v) + 4)\" text-anchor=\"end\">\(String(format: "%.3g", v))</text>"
-            svg += "<text x=\"\(px(xv))\" y=\"\(top + plotHeight + 14)\" text-anchor=\"middle\">\(String(format: "%.3g", xv))</text>"
+        for v in yTicks {
+            svg += "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(py(v))\" y2=\"\(py(v))\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(left - 4)\" y=\"\(py(v) + 4)\" text-anchor=\"end\">\(tickLabel(v, step: yTicks[1] - yTicks[0]))</text>"
+        }
+        for v in xTicks {
+            svg += "<text x=\"\(px(v))\" y=\"\(top + plotHeight + 14)\" text-anchor=\"middle\">\(tickLabel(v, step: xTicks[1] - xTicks[0]))</text>"
         }
         svg += "<text x=\"\(left + plotWidth / 2)\" y=\"\(height - 4)\" text-anchor=\"middle\">\(escape(xLabel))</text>"
         for (s, line) in series.enumerated() where !line.points.isEmpty {
@@ -38,8 +67,7 @@ public enum SVG {
             if line.points.count == 1 { svg += "<circle cx=\"\(px(line.points[0].0))\" cy=\"\(py(line.points[0].1))\" r=\"3\" fill=\"\(color)\"/>" }
             if highlight == nil || s == highlight {
                 let row = highlight == nil ? Double(s) : 0
-                svg += "<text x=\"\(left + plotWidth - 4)\" y=\"\(top + 14 + 13 * row)\" text-anchor=\"end\" " +
-                       "fill=\"\(color)\">\(escape(line.label))</text>"
+                svg += "<text x=\"\(left + plotWidth + 8)\" y=\"\(top + 10 + 13 * row)\" fill=\"\(color)\">\(escape(line.label))</text>"
             }
         }
         return svg + "</svg>"

@@ -19,13 +19,13 @@ public struct SpeechReport {
         let names = e.test.keys ?? (0..<e.spec.outputs).map(String.init)
         let epochs = history.map { Double($0.epoch) }
         let loss = SVG.lineChart(title: "training loss per sample", series: [("train loss", Array(zip(epochs, history.map(\.trainLoss))))],
-                                 xLabel: "epoch")
+                                 xLabel: "epoch", integerX: true)
         var accuracySeries: [(label: String, points: [(Double, Double)])] = [("test", Array(zip(epochs, history.map(\.testAccuracy))))]
         let validation = history.compactMap { r in r.validationAccuracy.map { (Double(r.epoch), $0) } }
         if !validation.isEmpty { accuracySeries.append(("validation", validation)) }
         let trainAccuracy = history.compactMap { r in r.trainAccuracy.map { (Double(r.epoch), $0) } }
         if !trainAccuracy.isEmpty { accuracySeries.append(("train (per step)", trainAccuracy)) }
-        let accuracy = SVG.lineChart(title: "accuracy", series: accuracySeries, xLabel: "epoch")
+        let accuracy = SVG.lineChart(title: "accuracy", series: accuracySeries, xLabel: "epoch", integerX: true)
         let confusion = SVG.heatMap(title: "confusion matrix, test set (rows: label)", matrix: evaluation.confusion, rowNames: names)
 
         let trace = try e.trace(e.test, sample: min(sample, e.test.samples.count - 1))

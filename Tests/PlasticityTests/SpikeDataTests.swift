@@ -187,3 +187,20 @@ func knownSamples(_ count: Int) -> [SpikeSample] {
         #expect(model?.field == "network.model")
     }
 }
+
+/// The report's axes: ticks at 1-2-5 × 10^k, integers for epochs, covering the data.
+@Suite struct ReportAxisTests {
+    @Test(arguments: [(0.0, 1.0), (1, 30), (0.837, 0.942), (-3.2, 7.9), (0.0915, 4.2), (5, 5), (1e-5, 3e-5), (1, 2)])
+    func ticksAreRoundAndCoverTheData(_ range: (Double, Double)) {
+        for integer in [false, true] {
+            let ticks = SVG.ticks(range.0, range.1, integer: integer)
+            #expect(ticks.count >= 2 && ticks.count <= 6, "\(range) \(ticks)")
+            #expect(ticks.first! <= range.0 && ticks.last! >= range.1, "\(range) \(ticks)")
+            let step = ticks[1] - ticks[0]
+            let mantissa = step / pow(10, floor(log10(step)))
+            #expect([1.0, 2, 5].contains { abs(mantissa - $0) < 1e-9 }, "\(range) step \(step)")
+            for (a, b) in zip(ticks, ticks.dropFirst()) { #expect(abs((b - a) - step) <= step * 1e-9) }
+            if integer { #expect(step >= 1 && ticks.allSatisfy { $0 == $0.rounded() }, "\(range) \(ticks)") }
+        }
+    }
+}
