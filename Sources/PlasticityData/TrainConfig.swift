@@ -29,12 +29,14 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         public var validationEvery = 6
     }
     public struct NetworkSection: Codable, Sendable, Equatable {
-        /// A built-in model: alif (threshold adaptation), lif, …
-        public var model = BuiltinModel.alif
+        /// A built-in model (alif, lif, …), the path of a model file (relative to the config file;
+        /// read at once, so the resolved config holds the model inline) or a model inline.
+        public var model = ModelChoice.builtin(.alif)
         public var neurons = 128
         public var recurrent = true
         public var feedback = NetworkSpec.Feedback.symmetric
-        /// Constants applied to the parameters each model says they mean (`BuiltinModel.parameterValues`).
+        /// Constants of built-in models, applied to the parameters each says they mean
+        /// (`BuiltinModel.parameterValues`); model files take `parameters` by name instead.
         public var membraneMs = 20.0
         public var adaptationMs = 200.0
         /// ALIF: threshold increase per spike (β of a^t = ρ a^{t−1} + z^{t−1}).
@@ -81,9 +83,20 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var training = TrainingSection()
     public init() {}
 
-    /// Reads a config file over the defaults.
+    /// Reads a config file over the defaults; a model file it names is read at once (relative
+    /// to the config's folder).
     public static func read(_ url: URL) throws -> TrainConfig {
-        try TrainConfig().merging(ConfigFile.object(at: url), file: url.path)
+        try TrainConfig().merging(ConfigFile.object(at: url), file: url.path).resolvingModelFile(relativeTo: url.deletingLastPathComponent(),
+                                                                                                  file: url.path)
+    }
+
+    /// This config with a model file path replaced by the model it holds.
+    public func resolvingModelFile(relativeTo directory: URL, file: String) throws -> TrainConfig {
+        var config = self
+        do { config.network.model = try network.model.resolvingFiles(relativeTo: directory) } catch let error as FileFormatError {
+            throw FileFormatError(file: file, field: "network.model", message: "\(error)")
+        }
+        return config
     }
 
     /// This config with `overrides` (nested like the config) laid over it; a key the config does
@@ -110,7 +123,8 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         var object: Any = value
         for key in path.reversed() { object = [key: object] }
         guard let overrides = object as? [String: Any] else { throw FileFormatError(file: "--set", field: assignment, message: "has no key") }
-        return try merging(overrides, file: "--set")
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        return try merging(overrides, file: "--set").resolvingModelFile(relativeTo: cwd, file: "--set")
     }
 
     public var json: String {
@@ -122,8 +136,8 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// The network this config describes, for `inputs` channels and `classes` outputs.
     public func networkConfig(inputs: Int, classes: Int) -> NetworkConfig {
         let dt = data.binning.binMs, n = network
-        let constants = NeuronConstants(membraneMs: n.membraneMs, adaptationMs: n.adaptationMs, adaptationStep: n.adaptationStep,
-                                        threshold: n.threshold)
+        let constants = n.model.builtin == nil ? NeuronConstants()
+            : NeuronConstants(membraneMs: n.membraneMs, adaptationMs: n.adaptationMs, adaptationStep: n.adaptationStep, threshold: n.threshold)
         let hidden = NetworkConfig.Hidden(model: n.model, neurons: n.neurons, recurrent: n.recurrent, feedback: n.feedback,
                                           constants: constants, parameters: n.parameters)
         let regularization = training.rateStrength > 0 && training.method == .eprop

@@ -9,6 +9,8 @@ public struct DifferentialFuzzer: Sendable {
         /// Valid models whose float64 oracle diverged (see `DifferentialCheck.Diverged`): their
         /// local steps are still checked, their traces cannot be.
         public var diverged = 0
+        /// Valid models that do not come back exactly from their model file (`ModelFileRoundTrip`).
+        public var fileRoundTripFailures = 0
         public var invalidTried = 0, invalidRejectedCleanly = 0, invalidAccepted = 0, invalidWrongLine = 0
         /// Per failing model: its name, what failed, and the shrunk model as Swift DSL source.
         public var failures: [(name: String, messages: [String], source: String)] = []
@@ -17,7 +19,7 @@ public struct DifferentialFuzzer: Sendable {
             var lines = [
                 "valid models tried: \(modelsTried); mismatches against the oracles: \(mismatches); TinyCC vs cc disagreements: " +
                 "\(backendDisagreements); compile failures: \(compileFailures); crashes: 0 (the run finished); diverging models (traces not " +
-                "comparable, local steps checked): \(diverged)",
+                "comparable, local steps checked): \(diverged); model-file round trips not exact: \(fileRoundTripFailures)",
                 "invalid models tried: \(invalidTried); rejected with a ModelError naming the defect's line: \(invalidRejectedCleanly); accepted: " +
                 "\(invalidAccepted); error on another line: \(invalidWrongLine)",
                 String(format: "%.1f s", seconds),
@@ -92,6 +94,10 @@ public struct DifferentialFuzzer: Sendable {
             if error > 1e-4 * scale { report.backendDisagreements += 1; messages.append("TinyCC vs cc: max |Δ| \(error) at scale \(scale)") }
         }
         if diverged { report.diverged += 1 }
+        if let difference = ModelFileRoundTrip.difference(modelCase.model) {
+            report.fileRoundTripFailures += 1
+            messages.append("model file round trip: \(difference)")
+        }
         if !messages.isEmpty {
             report.mismatches += 1
             // Shrink while the same check (the label before the first ':') still fails.
@@ -283,6 +289,7 @@ final class SharedReports: @unchecked Sendable {
         var total = DifferentialFuzzer.Report()
         for r in reports {
             total.modelsTried += r.modelsTried; total.mismatches += r.mismatches; total.diverged += r.diverged
+            total.fileRoundTripFailures += r.fileRoundTripFailures
             total.backendDisagreements += r.backendDisagreements; total.compileFailures += r.compileFailures
             total.failures += r.failures
         }

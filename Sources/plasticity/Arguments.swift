@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Plasticity
 
 // Flags take the same typed values as configs: one list of allowed names per type (`ConfigEnum`),
@@ -25,4 +26,26 @@ struct CommaSeparated<Element: ExpressibleByArgument>: ExpressibleByArgument {
     }
     var defaultValueDescription: String { values.map(\.defaultValueDescription).joined(separator: ",") }
     static var allValueStrings: [String] { Element.allValueStrings }
+}
+
+/// `--model NAME` or `--model-file PATH`: a built-in model or a `plasticity-model` file.
+struct ModelSelection: ParsableArguments {
+    @Option(help: "Built-in model.") var model: BuiltinModel?
+    @Option(help: "A model file (plasticity-model JSON, docs/model-format.md) instead of a built-in model.") var modelFile: String?
+
+    func validate() throws {
+        if model != nil && modelFile != nil { throw ValidationError("--model and --model-file exclude each other") }
+    }
+
+    /// The choice given (a model file read and checked now, so errors name it), or nil.
+    func choice() throws -> ModelChoice? {
+        if let modelFile { return ModelChoice(try NeuronModel.read(URL(fileURLWithPath: modelFile))) }
+        return model.map(ModelChoice.builtin)
+    }
+
+    /// The model given, or `fallback`'s.
+    func neuronModel(default fallback: BuiltinModel) throws -> NeuronModel {
+        if let modelFile { return try NeuronModel.read(URL(fileURLWithPath: modelFile)) }
+        return (model ?? fallback).model
+    }
 }

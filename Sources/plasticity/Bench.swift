@@ -10,13 +10,14 @@ struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "compile", abstract: "Median DSL → runnable kernel time per model.")
         @Option var repeats = 21
         @Option(help: "Comma-separated models.") var models = CommaSeparated(BuiltinModel.allCases)
+        @Option(help: "A model file (plasticity-model JSON) to time as well (repeatable).") var modelFile: [String] = []
         @Flag var json = false
 
         func run() throws {
             var rows: [[String: Any]] = []
             if !json { print("| model | DSL → kernel (median ms) | lower (ms) | C compile (ms) | runs |\n|---|---|---|---|---|") }
-            for builtin in models.values {
-                let name = builtin.rawValue, model = builtin.model
+            let files = try modelFile.map { path in (path, try NeuronModel.read(URL(fileURLWithPath: path))) }
+            for (name, model) in models.values.map({ ($0.rawValue, $0.model) }) + files {
                 var total: [Double] = [], lowering: [Double] = [], cc: [Double] = []
                 for _ in 0..<(repeats + 1) {
                     let start = DispatchTime.now().uptimeNanoseconds

@@ -17,6 +17,7 @@ struct BenchNetwork: ParsableCommand {
     @Option(help: "Comma-separated chunk lengths K of time-chunked exact traces; 0 is step by step.") var chunks = CommaSeparated([0, 100])
     @Option(help: "Comma-separated fractions of hidden neurons that can fire (the others get no input weights, so stay silent).")
     var activeFractions = CommaSeparated([1.0])
+    @Option(help: "A model file (plasticity-model JSON) to use as the hidden model of every configuration.") var modelFile: String?
 
     enum SetupName: String, CaseIterable, ExpressibleByArgument { case r = "R", rALIF = "R-ALIF", n100 = "N100", n400 = "N400", s = "S" }
     enum BenchBackend: String, CaseIterable, ExpressibleByArgument { case tinyCC, systemCC, handC }
@@ -57,8 +58,11 @@ struct BenchNetwork: ParsableCommand {
                   "\(repeats), round-robin) | synapse-updates/s | compile ms | process peak RSS MB |")
             print("|---|---|---|---|---|---|---|---|---|---|---|")
         }
+        let fileModel = try modelFile.map { try NeuronModel.read(URL(fileURLWithPath: $0)) }
         for setupName in configs.values {
-            let base = Self.setups[setupName]!, name = base.name
+            var base = Self.setups[setupName]!
+            if let fileModel { base.model = fileModel; base.name += "-\(fileModel.name)" }
+            let name = base.name
             for (rate, fraction) in (inputRates?.values ?? [base.rate]).flatMap({ r in activeFractions.values.map { (r, $0) } }) {
             var setup = base
             setup.rate = rate
@@ -73,7 +77,7 @@ struct BenchNetwork: ParsableCommand {
             // turn, `repeats` rounds after a warm-up round), so that drift of the machine's speed
             // during the run affects all variants alike and their ratios stay comparable.
             var variants: [Variant] = []
-            for benchBackend in backends.values {
+            for benchBackend in backends.values where !(benchBackend == .handC && fileModel != nil) {   // handC: LIF and ALIF only
                 let handWritten = benchBackend == .handC, backendName = benchBackend.rawValue
                 let kernel = try compile(spec, backend: handWritten ? .systemCC : Backend(rawValue: backendName)!)
                 for chunk in chunks.values where !(handWritten && chunk > 0) {

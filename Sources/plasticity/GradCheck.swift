@@ -7,7 +7,9 @@ import Plasticity
 /// exact method given.
 struct GradCheck: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gradcheck", abstract: "Compute and compare gradients: e-prop, BPTT, RTRL.")
-    @Option(help: "Network config (JSON; see NetworkConfig).") var config: String
+    @Option(help: "Network config (JSON; see NetworkConfig); default: 20 inputs, 16 recurrent neurons, 3 classes.") var config: String?
+    /// Replaces the model of every hidden layer.
+    @OptionGroup var selection: ModelSelection
     @Option(help: "Weights (safetensors, names layer<l>.w<p>, layer<l>.params, readout.w, readout.b); default: Gaussian init with --seed.")
     var weights: String?
     @Option(help: "Inputs (safetensors: input [T][B][n_in], targets [T][B] or [T][B][n_out]).") var inputs: String?
@@ -22,7 +24,7 @@ struct GradCheck: ParsableCommand {
     @Flag var json = false
 
     func run() throws {
-        let spec = try NetworkConfig.read(URL(fileURLWithPath: config)).spec(file: config)
+        let spec = try networkConfig().spec(file: config ?? "gradcheck")
         let (input, targets, T, B) = try loadInputs(spec)
         let sim = try NetworkSimulation(kernel: try compile(spec, backend: backend), batch: B)
         sim.initializeWeights(seed: seed, inputGain: inputGain, recurrentGain: recurrentGain)
@@ -99,6 +101,14 @@ struct GradCheck: ParsableCommand {
                              r["cosine"] as! Double, r["max_relative_error"] as! Double))
             }
         }
+    }
+
+    /// The config file's network (or the default one) with the model of --model or --model-file.
+    func networkConfig() throws -> NetworkConfig {
+        var network = try config.map { try NetworkConfig.read(URL(fileURLWithPath: $0)) }
+            ?? NetworkConfig(inputs: 20, outputs: 3, kappa: exp(-1.0 / 20), hidden: [.init(model: .builtin(.lif), neurons: 16, recurrent: true)])
+        if let model = try selection.choice() { for l in network.hidden.indices { network.hidden[l].model = model } }
+        return network
     }
 
     func loadInputs(_ spec: NetworkSpec) throws -> ([Float], [Float], Int, Int) {

@@ -12,15 +12,14 @@ struct PlasticityCommand: ParsableCommand {
 }
 
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Built-in model.")
-    var model = BuiltinModel.lif
+    @OptionGroup var selection: ModelSelection
     @Flag(help: "Add a recurrent projection (the layer's own spikes) into the first channel.")
     var recurrent = false
     @Flag(help: "Differentiate the reset path (default: stopped, as in Bellec et al. 2020).")
     var differentiateReset = false
 
     func layer() throws -> LayerSpec {
-        var model = model.model
+        var model = try selection.neuronModel(default: .lif)
         if differentiateReset { model.resetGradient = .differentiated }
         return LayerSpec(model: model, recurrent: recurrent)
     }
@@ -33,7 +32,7 @@ struct Compile: ParsableCommand {
     @OptionGroup var options: ModelOptions
     @Option(help: "Stage to print: model, graph, dot, plan, c.")
     var emit: Stage = .plan
-    @Flag(help: "Machine-readable JSON output.")
+    @Flag(help: "Machine-readable JSON output (with --emit model: the model file format).")
     var json = false
     @Option(help: "A network config (JSON): print the network kernel's C (--emit c) or each layer's stage.")
     var config: String?
@@ -50,7 +49,9 @@ struct Compile: ParsableCommand {
             }
             return
         }
-        let stages = try lower(options.layer())
+        let layer = try options.layer()
+        if emit == .model && json { print(try ModelFile(layer.model).text(), terminator: ""); return }
+        let stages = try lower(layer)
         let text: String
         switch emit {
         case .model: text = stages.model.description

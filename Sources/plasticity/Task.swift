@@ -11,7 +11,8 @@ struct TaskCommand: ParsableCommand {
     @Argument var task: Name
     @Option var iterations = 200
     @Option var batch = 0
-    @Option(help: "Hidden model (default: alif for evidence, lif for sine).") var model: BuiltinModel?
+    /// The hidden model (default: alif for evidence, lif otherwise).
+    @OptionGroup var selection: ModelSelection
     @Option var neurons = 100
     @Option(help: "Hidden layers (2+: lower layers learn by random feedback).") var layers = 1
     @Option(help: "Feedback for the top layer.") var feedback = NetworkSpec.Feedback.symmetric
@@ -42,21 +43,23 @@ struct TaskCommand: ParsableCommand {
 
     /// The command's settings, stored in checkpoints.
     var description: String {
-        "task \(task.rawValue) model \(model?.rawValue ?? "default") beta \(adaptationBeta) tau_a \(adaptationMs) neurons \(neurons) layers " +
+        "task \(task.rawValue) model \(selection.modelFile ?? selection.model?.rawValue ?? "default") beta \(adaptationBeta) tau_a \(adaptationMs) neurons \(neurons) layers " +
         "\(layers) feedback \(feedback.rawValue)/\(lowerFeedback.rawValue) lr \(learningRate)\(cosine ? " cosine" : "") batch \(batch) seed " +
         "\(seed) steps \(steps)"
     }
 
     /// The network of the task: `layers` hidden layers (one for the exact task, without recurrent
     /// weights, with symmetric feedback), a leaky readout and the task's loss.
-    func networkConfig(evidence: EvidenceAccumulation, sine: SinePattern, exact: ExactGradientTask) -> NetworkConfig {
+    func networkConfig(evidence: EvidenceAccumulation, sine: SinePattern, exact: ExactGradientTask) throws -> NetworkConfig {
         let exactSetting = task == .exact
         // The LSNN/e-prop reference code moves the adaptation by (1 − ρ) per spike; with a += z
         // here, the same dynamics take the step β (1 − ρ).
         let rho = exp(-1 / adaptationMs)
-        let constants = NeuronConstants(adaptationMs: adaptationMs, adaptationStep: adaptationBeta * (1 - rho))
+        let model = try selection.choice() ?? .builtin(task == .evidence ? .alif : .lif)
+        let constants = model.builtin == nil ? NeuronConstants() : NeuronConstants(adaptationMs: adaptationMs,
+                                                                                   adaptationStep: adaptationBeta * (1 - rho))
         let hidden = (0..<(exactSetting ? 1 : layers)).map { l in
-            NetworkConfig.Hidden(model: model ?? (task == .evidence ? .alif : .lif), neurons: neurons, recurrent: !exactSetting,
+            NetworkConfig.Hidden(model: model, neurons: neurons, recurrent: !exactSetting,
                                  feedback: exactSetting ? .symmetric : (l == layers - 1 ? feedback : lowerFeedback), constants: constants)
         }
         let strength = rateStrength ?? (task == .evidence ? 300 : 0)

@@ -57,7 +57,7 @@ import Testing
         let expected = Models.alif(alpha: exp(-4 / n.membraneMs), rho: exp(-4 / n.adaptationMs), beta: n.adaptationStep, threshold: n.threshold)
         #expect(spec.hidden[0].model == expected)
         #expect(spec.kappa == exp(-4 / n.readoutMs) && spec.loss == .crossEntropySummed && spec.hidden[0].recurrent)
-        config.network.model = .lif
+        config.network.model = .builtin(.lif)
         config.network.parameters = ["alpha": 0.5]
         let lif = try config.networkSpec(inputs: 64, classes: 20).hidden[0].model
         #expect(lif == Models.lif(alpha: 0.5, threshold: n.threshold))
@@ -80,13 +80,13 @@ import Testing
     /// A config written out reads back equal (the CLI's `--print-config` and checkpoints rely on it).
     @Test func configsRoundTrip() throws {
         let config = NetworkConfig(inputs: 5, outputs: 3, kappa: 0.9, loss: .meanSquaredError,
-                                   hidden: [.init(model: .alif, neurons: 7, recurrent: true, feedback: .random,
+                                   hidden: [.init(model: .builtin(.alif), neurons: 7, recurrent: true, feedback: .random,
                                                   constants: .init(threshold: 0.7), parameters: ["rho": 0.99])],
                                    stepMs: 2, rateRegularization: .init(target: 0.01, strength: 3))
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
         #expect(try ConfigFile.decode(NetworkConfig.self, from: object, file: "x") == config)
         var train = TrainConfig()
-        train.network.model = .cubaLIF
+        train.network.model = .builtin(.cubaLIF)
         train.training.optimizer = .sgd
         #expect(try TrainConfig().merging(JSONSerialization.jsonObject(with: Data(train.json.utf8)) as! [String: Any], file: "x") == train)
     }

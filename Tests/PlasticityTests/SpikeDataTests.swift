@@ -177,7 +177,7 @@ func knownSamples(_ count: Int) -> [SpikeSample] {
 @Suite struct TrainConfigTests {
     @Test func overridesAndUnknownKeys() throws {
         let config = try TrainConfig().setting("training.epochs=3").setting("network.model=lif").setting("data.binning.steps=50")
-        #expect(config.training.epochs == 3 && config.network.model == .lif && config.data.binning.steps == 50)
+        #expect(config.training.epochs == 3 && config.network.model == .builtin(.lif) && config.data.binning.steps == 50)
         #expect(config.network.neurons == TrainConfig().network.neurons)
         let typo = #expect(throws: FileFormatError.self) { try TrainConfig().setting("training.epoch=3") }
         #expect(typo?.field == "training.epoch")

@@ -1,9 +1,12 @@
-/// Where a declaration was written, so errors can name the line of the model.
+/// Where a declaration was written, so errors can name it: a line of Swift source, or the JSON
+/// path of a declaration in a model file (`updates[1]`).
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var line: Int
+    public var path: String?
     public init(file: String, line: Int) { self.file = file; self.line = line }
-    public var description: String { "\(file):\(line)" }
+    public init(file: String, path: String) { self.file = file; self.line = 0; self.path = path }
+    public var description: String { path.map { "\(file): \($0)" } ?? "\(file):\(line)" }
 }
 
 /// Whether the reset path (the dependence of the post-reset state on the previous spike) is

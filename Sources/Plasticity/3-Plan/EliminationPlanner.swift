@@ -8,6 +8,8 @@
 public struct EliminationPlanner {
     public var exhaustiveLimit = 12
     public var randomRestarts = 64
+    /// Improve the heuristic search's best order by pairwise swaps (O(n²) orders per round).
+    public var swapDescent = true
 
     public init() {}
 
@@ -101,7 +103,7 @@ public struct EliminationPlanner {
         var rng = SplitMix64(seed: 0x5EED)
         for _ in 0..<randomRestarts { pool.append(start.intermediates.sorted().shuffled(using: &rng)) }
         var best = pool.map { ($0, cost($0)) }.min { $0.1 < $1.1 }!
-        var improved = true
+        var improved = swapDescent
         while improved {
             improved = false
             for i in best.0.indices { for j in best.0.indices where j > i {

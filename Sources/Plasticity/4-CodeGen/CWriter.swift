@@ -48,9 +48,11 @@ enum CNames {
         return out
     }
 
-    /// A float literal that round-trips the value rounded to float.
+    /// A float literal that round-trips the value rounded to float. Zero is written unsigned:
+    /// JSON readers drop the sign of −0 (model files, docs/model-format.md), and a constant −0
+    /// changes a result only in the sign of a zero.
     static func literal(_ value: Double) -> String {
-        let f = Float(value)
+        let f = value == 0 ? Float(0) : Float(value)
         if f.isInfinite { return f > 0 ? "(1.0f/0.0f)" : "(-1.0f/0.0f)" }
         var text = String(format: "%.9g", Double(f))
         if !text.contains(".") && !text.contains("e") { text += ".0" }

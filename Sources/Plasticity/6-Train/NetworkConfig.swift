@@ -8,14 +8,16 @@ import Foundation
 ///      "hidden": [{"model": "lif", "neurons": 256, "recurrent": true, "feedback": "symmetric",
 ///                  "membraneMs": 20, "parameters": {"threshold": 0.8}}]}
 ///
-/// Unknown keys are errors naming their path; enumerated values list the allowed ones.
+/// `model` is a built-in name, a model file's path or a model inline (`ModelChoice`). Unknown
+/// keys are errors naming their path; enumerated values list the allowed ones.
 public struct NetworkConfig: Codable, Sendable, Hashable {
     public struct Hidden: Codable, Sendable, Hashable {
-        public var model: BuiltinModel
+        public var model: ModelChoice
         public var neurons: Int
         public var recurrent = false
         public var feedback = NetworkSpec.Feedback.symmetric
-        /// Physical constants, applied to the parameters the model says they mean (`NeuronConstants`).
+        /// Physical constants of built-in models, applied to the parameters the model says they
+        /// mean (`NeuronConstants`); a model file sets its parameters by name instead.
         public var membraneMs: Double?
         public var adaptationMs: Double?
         public var adaptationStep: Double?
@@ -26,7 +28,7 @@ public struct NetworkConfig: Codable, Sendable, Hashable {
             case model, neurons, recurrent, feedback, membraneMs, adaptationMs, adaptationStep, threshold, parameters
         }
 
-        public init(model: BuiltinModel, neurons: Int, recurrent: Bool = false, feedback: NetworkSpec.Feedback = .symmetric,
+        public init(model: ModelChoice, neurons: Int, recurrent: Bool = false, feedback: NetworkSpec.Feedback = .symmetric,
                     constants: NeuronConstants = .init(), parameters: [String: Double] = [:]) {
             self.model = model; self.neurons = neurons; self.recurrent = recurrent; self.feedback = feedback
             self.constants = constants; self.parameters = parameters
@@ -42,7 +44,7 @@ public struct NetworkConfig: Codable, Sendable, Hashable {
 
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            model = try c.decode(BuiltinModel.self, forKey: .model)
+            model = try c.decode(ModelChoice.self, forKey: .model)
             neurons = try c.decode(Int.self, forKey: .neurons)
             recurrent = try c.decodeIfPresent(Bool.self, forKey: .recurrent) ?? false
             feedback = try c.decodeIfPresent(NetworkSpec.Feedback.self, forKey: .feedback) ?? .symmetric
@@ -106,15 +108,27 @@ public struct NetworkConfig: Codable, Sendable, Hashable {
         try c.encode(rateRegularization, forKey: .rateRegularization)
     }
 
+    /// Reads a config; model files it names are read at once, relative to the config's folder.
     public static func read(_ url: URL) throws -> NetworkConfig {
-        try ConfigFile.decode(NetworkConfig.self, from: ConfigFile.object(at: url), file: url.path)
+        var config = try ConfigFile.decode(NetworkConfig.self, from: ConfigFile.object(at: url), file: url.path)
+        try config.resolveModelFiles(relativeTo: url.deletingLastPathComponent(), file: url.path)
+        return config
+    }
+
+    /// Replaces every model file path by the model it holds (errors name `file` and the layer).
+    public mutating func resolveModelFiles(relativeTo directory: URL, file: String) throws {
+        for l in hidden.indices {
+            do { hidden[l].model = try hidden[l].model.resolvingFiles(relativeTo: directory) } catch let error as FileFormatError {
+                throw FileFormatError(file: file, field: "hidden[\(l)].model", message: "\(error)")
+            }
+        }
     }
 
     /// The network this config describes; every value checked, errors name `file` and the field.
     public func spec(file: String = "config") throws -> NetworkSpec {
         func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: file, field: field, message: message) }
         guard stepMs.isFinite, stepMs > 0 else { throw fail("stepMs", "must be a positive number of milliseconds, not \(stepMs)") }
-        let layers = try hidden.enumerated().map { l, h in try h.layer(stepMs: stepMs, field: "hidden[\(l)]", fail: fail) }
+        let layers = try hidden.enumerated().map { l, h in try h.layer(stepMs: stepMs, file: file, field: "hidden[\(l)]", fail: fail) }
         let regularization = try rateRegularization.map { r -> NetworkSpec.RateRegularization in
             guard r.target.isFinite, r.target >= 0, r.strength.isFinite, r.strength >= 0 else {
                 throw fail("rateRegularization", "target and strength must be finite and not negative (\(r.target), \(r.strength))")
@@ -128,7 +142,7 @@ public struct NetworkConfig: Codable, Sendable, Hashable {
 }
 
 extension NetworkConfig.Hidden {
-    func layer(stepMs: Double, field: String, fail: (String, String) -> FileFormatError) throws -> NetworkSpec.Hidden {
+    func layer(stepMs: Double, file: String, field: String, fail: (String, String) -> FileFormatError) throws -> NetworkSpec.Hidden {
         let positive: [(String, Double?)] = [("membraneMs", membraneMs), ("adaptationMs", adaptationMs), ("threshold", threshold)]
         for case let (name, value?) in positive where !(value.isFinite && value > 0) {
             throw fail("\(field).\(name)", "must be a positive number, not \(value)")
@@ -138,12 +152,18 @@ extension NetworkConfig.Hidden {
         for (name, value) in parameters.sorted(by: { $0.key < $1.key }) where !value.isFinite {
             throw fail("\(field).parameters.\(name)", "must be finite, not \(value)")
         }
-        var values = model.parameterValues(stepMs: stepMs, constants: constants)
+        var values: [String: Double] = [:]
+        if let builtin = model.builtin {
+            values = builtin.parameterValues(stepMs: stepMs, constants: constants)
+        } else if let (name, _) = positive.first(where: { $0.1 != nil }) ?? (adaptationStep.map { ("adaptationStep", $0) }) {
+            throw fail("\(field).\(name)", "applies to built-in models; set the parameters of a model file by name (\(field).parameters)")
+        }
         values.merge(parameters) { _, explicit in explicit }
-        let neuron: NeuronModel
-        do { neuron = try model.model.setting(parameters: values) } catch let error as ModelError {
+        let neuron = try model.neuronModel(file: file, field: "\(field).model")
+        do {
+            return NetworkSpec.Hidden(try neuron.setting(parameters: values), neurons: neurons, recurrent: recurrent, feedback: feedback)
+        } catch let error as ModelError {
             throw fail("\(field).parameters.\(error.symbol)", error.message)
         }
-        return NetworkSpec.Hidden(neuron, neurons: neurons, recurrent: recurrent, feedback: feedback)
     }
 }
