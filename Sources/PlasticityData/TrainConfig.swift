@@ -90,6 +90,19 @@ public struct TrainConfig: Codable, Sendable, Equatable {
                                                                                                   file: url.path)
     }
 
+    /// The config a checkpoint was trained with, its model rebuilt from the definition the
+    /// checkpoint embeds (so it needs neither the model file nor the config beside it).
+    public static func embedded(in checkpoint: URL) throws -> TrainConfig {
+        let (text, models) = try Checkpoint.embedded(checkpoint)
+        let field = "\(checkpoint.path): config"
+        var config = try TrainConfig().merging(ConfigFile.object(Data(text.utf8), file: field), file: field)
+        if let model = models?.first {
+            config.network.model = .inline(model)   // parameters and constants are already in the model's values
+            config.network.parameters = [:]
+        }
+        return config
+    }
+
     /// This config with a model file path replaced by the model it holds.
     public func resolvingModelFile(relativeTo directory: URL, file: String) throws -> TrainConfig {
         var config = self

@@ -60,13 +60,14 @@ public struct FileMutator {
 }
 
 /// Mutated and truncated files through every reader of the project. A mutant must load or be
-/// rejected with an error naming its file (`FileFormatError`), or — for network sizes that do
+/// rejected with an error naming its file (`FileFormatError`, or a `ModelError` naming the file
+/// and the JSON path), or — for network sizes that do
 /// not fit — a `ResourceError` stating the size; never a crash (the process would die), never
 /// a hang, never an untyped error.
 public struct FileFuzzer {
     public enum Format: String, CaseIterable, Sendable {
         case spikeFile = "HDF5 spike file", safetensors, checkpoint = "checkpoint manifest", trainConfig = "train config",
-             networkConfig = "network config"
+             networkConfig = "network config", modelFile = "model file"
         var fileExtension: String {
             switch self { case .spikeFile: "h5"; case .safetensors: "safetensors"; default: "json" }
         }
@@ -133,6 +134,8 @@ public struct FileFuzzer {
             """.utf8)
         case .trainConfig:
             return Data(TrainConfig().json.utf8)
+        case .modelFile:
+            return try BuiltinModel.alif.model.fileData()
         case .networkConfig:
             return Data("""
             {"inputs": 20, "outputs": 4, "kappa": 0.9, "loss": "crossEntropy",
@@ -158,6 +161,8 @@ public struct FileFuzzer {
             // Sizes from the file meet the memory cap before anything is allocated.
             let kernel = try compile(spec)
             _ = try NetworkSimulation(kernel: kernel, batch: 4, memoryCap: 256 << 20)
+        case .modelFile:
+            _ = try compile(LayerSpec(model: NeuronModel.read(url), recurrent: true))
         }
     }
 
@@ -171,6 +176,8 @@ public struct FileFuzzer {
         } catch let error as FileFormatError where error.file == url.path {
             return .rejectedCleanly
         } catch is ResourceError where format == .networkConfig {
+            return .rejectedCleanly
+        } catch let error as ModelError where error.location.file == url.path && error.location.path != nil {
             return .rejectedCleanly
         } catch {
             return .unclear("\(type(of: error)): \(error)")

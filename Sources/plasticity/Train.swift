@@ -84,7 +84,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let url = URL(fileURLWithPath: checkpoint)
-        var config = try TrainConfig.read(url.deletingLastPathComponent().appendingPathComponent("config.json"))
+        var config = try TrainConfig.embedded(in: url)
         config.data.build = false
         config.training.epochs = 0
         let experiment = try SpeechExperiment(config: config, output: url.deletingLastPathComponent())

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A checkpoint is two files: `<name>.json` (format, config, optimizer kind, settings and step,
-/// iteration, RNG state, and the name of the weights file) and `<name>-<iteration>.safetensors`
+/// A checkpoint is two files: `<name>.json` (format, config, every hidden layer's neuron model in
+/// the `plasticity-model` format, optimizer kind, settings and step, iteration, RNG state, and the
+/// name of the weights file) and `<name>-<iteration>.safetensors`
 /// (the network's tensors under their trainable names, the optimizer's moments under
 /// `optimizer.m.<name>` / `optimizer.v.<name>`, and sparsity masks under `mask.<name>`).
 ///
@@ -24,6 +25,8 @@ public enum Checkpoint {
         var optimizer: OptimizerConfig
         var rngState: String        // a decimal string: JSON numbers lose 64-bit integers
         var config: String
+        /// The hidden layers' models, as trained (absent in checkpoints written before models travelled).
+        var models: [ModelFile]?
     }
     static let format = "plasticity-checkpoint-2"
 
@@ -46,7 +49,8 @@ public enum Checkpoint {
         }
         try file.write(to: directory.appendingPathComponent(weightsName))
         let manifest = Manifest(format: format, weights: weightsName, iteration: state.iteration, optimizerStep: trainer.optimizer.step,
-                                optimizer: trainer.optimizer.config, rngState: String(state.rng.state), config: state.config)
+                                optimizer: trainer.optimizer.config, rngState: String(state.rng.state), config: state.config,
+                                models: trainer.simulation.network.hidden.map { ModelFile($0.model) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try writeAtomically(try encoder.encode(manifest), to: url)
@@ -54,6 +58,12 @@ public enum Checkpoint {
         for name in stale where name.hasPrefix("\(stem)-") && name.hasSuffix(".safetensors") && name != weightsName {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
+    }
+
+    /// The config and the hidden layers' models a checkpoint holds (models: nil in old checkpoints).
+    public static func embedded(_ url: URL) throws -> (config: String, models: [ModelFile]?) {
+        let manifest = try manifest(url)
+        return (manifest.config, manifest.models)
     }
 
     /// The weights file a checkpoint names.
@@ -90,6 +100,7 @@ public enum Checkpoint {
             throw FileFormatError(file: url.path, field: "optimizer.kind",
                                   message: "\(manifest.optimizer.kind.rawValue), the trainer uses \(trainer.optimizer.config.kind.rawValue)")
         }
+        try checkModels(manifest.models, of: url, match: trainer.simulation.network)
         let weightsURL = url.deletingLastPathComponent().appendingPathComponent(manifest.weights)
         let file = try SafeTensors.read(weightsURL)
         func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: weightsURL.path, field: field, message: message) }
@@ -115,5 +126,21 @@ public enum Checkpoint {
         }
         trainer.optimizer.step = manifest.optimizerStep
         return State(iteration: manifest.iteration, rng: SplitMix64(seed: rng), config: manifest.config)
+    }
+
+    /// Weights trained for one model mean nothing for another: every embedded model must be the
+    /// network's, or the error names the layer and what differs.
+    static func checkModels(_ models: [ModelFile]?, of url: URL, match network: NetworkSpec) throws {
+        guard let models else { return }
+        guard models.count == network.hidden.count else {
+            throw FileFormatError(file: url.path, field: "models", message: "\(models.count) hidden layers, the network has \(network.hidden.count)")
+        }
+        for (l, (stored, hidden)) in zip(models, network.hidden).enumerated() {
+            let differences = ModelFile(hidden.model).differences(from: stored)
+            guard differences.isEmpty else {
+                throw FileFormatError(file: url.path, field: "models[\(l)]", message: "hidden layer \(l) runs a different model than the checkpoint's " +
+                                      "'\(stored.name)' (here: the configured model, there: the checkpoint's): " + differences.joined(separator: "; "))
+            }
+        }
     }
 }
