@@ -48,7 +48,7 @@ let package = Package(
             name: "plasticity",
             dependencies: ["Plasticity", "PlasticityData", "PlasticityTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "CustomNeuron", dependencies: ["Plasticity"], path: "examples/CustomNeuron"),
+        .executableTarget(name: "CustomNeuron", dependencies: ["Plasticity", "PlasticityData"], path: "examples/CustomNeuron"),
         .executableTarget(name: "QuickStart", dependencies: ["Plasticity"], path: "examples/QuickStart"),
         .testTarget(
             name: "PlasticityTests",
