@@ -7,7 +7,7 @@ import Plasticity
 /// exact method given.
 struct GradCheck: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gradcheck", abstract: "Compute and compare gradients: e-prop, BPTT, RTRL.")
-    @Option(help: "Network config (JSON; see NetworkConfig); default: 20 inputs, 16 recurrent neurons, 3 classes.") var config: String?
+    @Option(help: "Network config (JSON; see NetworkConfig); default: 20 inputs, 16 neurons without recurrent weights (e-prop is exact there), 3 classes.") var config: String?
     /// Replaces the model of every hidden layer.
     @OptionGroup var selection: ModelSelection
     @Option(help: "Weights (safetensors, names layer<l>.w<p>, layer<l>.params, readout.w, readout.b); default: Gaussian init with --seed.")
@@ -106,7 +106,7 @@ struct GradCheck: ParsableCommand {
     /// The config file's network (or the default one) with the model of --model or --model-file.
     func networkConfig() throws -> NetworkConfig {
         var network = try config.map { try NetworkConfig.read(URL(fileURLWithPath: $0)) }
-            ?? NetworkConfig(inputs: 20, outputs: 3, kappa: exp(-1.0 / 20), hidden: [.init(model: .builtin(.lif), neurons: 16, recurrent: true)])
+            ?? NetworkConfig(inputs: 20, outputs: 3, kappa: exp(-1.0 / 20), hidden: [.init(model: .builtin(.lif), neurons: 16)])
         if let model = try selection.choice() { for l in network.hidden.indices { network.hidden[l].model = model } }
         return network
     }

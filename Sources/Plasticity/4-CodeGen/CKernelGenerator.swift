@@ -354,6 +354,8 @@ struct CKernelGenerator {
             }
         }
         guard !neverZero, !zero.isEmpty else {
+            // Rows that can never be skipped are always live: gradient passes skip rows not marked live.
+            w.line("a->synapses_live[nj] = 1.0f;")
             emitSynapseTraces(w)
             emitTraceSums(w)
             return
