@@ -100,6 +100,30 @@ import Testing
         #expect(eval.output.contains(String(format: "accuracy %.4f", record.testAccuracy)), "\(eval.output) vs \(record.testAccuracy)")
     }
 
+    /// Every command that takes `--model NAME` takes `--model-file PATH`, and gradcheck's e-prop
+    /// equals exact BPTT for the file's model on its default network (no recurrent weights).
+    @Test func everyCommandAcceptsAModelFile() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("plasticity")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the plasticity executable first (swift build)")
+        let model = Self.examples.appendingPathComponent("resonate-and-fire.json").path
+        let commands: [[String]] = [
+            ["compile", "--model-file", model, "--emit", "c"],
+            ["task", "exact", "--model-file", model, "--iterations", "1", "--backend", "tinyCC"],
+            ["bench", "network", "--model-file", model, "--configs", "N100", "--repeats", "1", "--steps", "20", "--backends", "tinyCC", "--chunks", "0"],
+            ["bench", "compile", "--models", "lif", "--model-file", model, "--repeats", "1"],
+        ]
+        for arguments in commands {
+            let result = try run(binary, arguments)
+            #expect(result.status == 0 && (result.output.contains("ResonateAndFire") || result.output.contains(model)), "\(arguments): \(result.output)")
+        }
+        let check = try run(binary, ["gradcheck", "--model-file", model, "--synthetic", "100,4,0.2", "--backend", "tinyCC", "--json"])
+        try #require(check.status == 0, "\(check.output)")
+        let json = try JSONSerialization.jsonObject(with: Data(check.output.utf8)) as! [String: Any]
+        for row in json["comparisons"] as! [[String: Any]] {
+            #expect((row["cosine"] as! NSNumber).doubleValue >= 0.99999 && (row["max_relative_error"] as! NSNumber).doubleValue <= 1e-4, "\(row)")
+        }
+    }
+
     func run(_ binary: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process(), pipe = Pipe()
         process.executableURL = binary
