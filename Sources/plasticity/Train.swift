@@ -16,11 +16,14 @@ struct Train: ParsableCommand {
     @Option(help: "Shorthand for --set training.epochs=N.") var epochs: Int?
     @Option(help: "Shorthand for --set training.method=METHOD.") var method: TrainingMethod?
     @Option(help: "Shorthand for --set data.directory=DIR.") var data: String?
-    @Flag(help: "Continue after the last completed epoch in OUT/checkpoint.json.") var resume = false
+    @Flag(help: "Continue after the last completed epoch in OUT/checkpoint.json (without --config: with the checkpoint's config and model).")
+    var resume = false
     @Flag(help: "Print the resolved config and exit.") var printConfig = false
 
     func run() throws {
-        var resolved = try config.map { try TrainConfig.read(URL(fileURLWithPath: $0)) } ?? TrainConfig()
+        let checkpoint = URL(fileURLWithPath: out).appendingPathComponent("checkpoint.json")
+        let base = resume && config == nil && FileManager.default.fileExists(atPath: checkpoint.path) ? try TrainConfig.embedded(in: checkpoint) : TrainConfig()
+        var resolved = try config.map { try TrainConfig.read(URL(fileURLWithPath: $0)) } ?? base
         for s in settings { resolved = try resolved.setting(s) }
         if let epochs { resolved.training.epochs = epochs }
         if let method { resolved.training.method = method }
