@@ -58,6 +58,19 @@ public struct NetworkSpec: Sendable, Hashable {
     /// Targets per step and sequence: a class index for the cross-entropies, a vector for MSE.
     public var targetWidth: Int { loss == .meanSquaredError ? outputs : 1 }
 
+    /// The first target the kernel cannot take, as (index, what is wrong), or nil: class labels
+    /// are whole numbers in 0..<outputs (a label of `outputs` would read past the readout),
+    /// regression targets finite. Negative labels mean "no loss at this step".
+    public func invalidTarget(in targets: [Float]) -> (index: Int, message: String)? {
+        for (i, y) in targets.enumerated() {
+            guard y.isFinite else { return (i, "\(y) is not a finite number") }
+            if targetWidth == 1, y >= 0, y != y.rounded() || y >= Float(outputs) {
+                return (i, "\(y) is not a class label (a whole number from 0 to \(outputs - 1), or negative for no loss)")
+            }
+        }
+        return nil
+    }
+
     /// Sizes, layer count and feedback choices that the kernel can run.
     public func check() throws {
         func fail(_ message: String) -> NetworkError { NetworkError(message: message) }
@@ -65,6 +78,10 @@ public struct NetworkSpec: Sendable, Hashable {
             throw fail("a network has 1 to \(Self.maxHiddenLayers) hidden layers, not \(hidden.count)")
         }
         guard inputs > 0, outputs > 0, hidden.allSatisfy({ $0.neurons > 0 }) else { throw fail("layer sizes must be positive") }
+        let largest = Int(Int32.max)   // the kernels' sizes are C ints
+        guard inputs <= largest, outputs <= largest, hidden.allSatisfy({ $0.neurons <= largest }) else {
+            throw fail("layer sizes must be at most \(largest) (inputs \(inputs), neurons \(hidden.map(\.neurons)), outputs \(outputs))")
+        }
         guard kappa.isFinite, (0..<1).contains(kappa) else { throw fail("kappa must be in [0, 1), not \(kappa)") }
         for (l, h) in hidden.enumerated() where h.feedback == .symmetric && l != hidden.count - 1 {
             throw fail("hidden layer \(l): symmetric feedback (B = W_outᵀ) needs the layer to feed the readout; use random, target projection " +

@@ -49,6 +49,7 @@ public final class SpeechExperiment {
     /// Loads the data (building the spoken-digit set first when asked and needed), compiles the
     /// network kernel and initializes the weights.
     public init(config: TrainConfig, output: URL, buildProgress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws {
+        try config.validate(file: "config")
         self.config = config
         self.output = output
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)

@@ -122,7 +122,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
             }
         }
         let base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as! [String: Any]
-        return try ConfigFile.decode(TrainConfig.self, from: merge(base, overrides), file: file)
+        let config = try ConfigFile.decode(TrainConfig.self, from: merge(base, overrides), file: file)
+        try config.validate(file: file)
+        return config
     }
 
     /// `key.path=value` (value as JSON, else as a string) on top of this config.

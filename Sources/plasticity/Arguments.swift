@@ -49,3 +49,15 @@ struct ModelSelection: ParsableArguments {
         return (model ?? fallback).model
     }
 }
+
+/// `--flag` must lie in `range`; the error names the flag and the value.
+func require<T: Comparable>(_ flag: String, _ value: T, in range: ClosedRange<T>) throws {
+    guard range.contains(value) else { throw ValidationError("--\(flag) must be from \(range.lowerBound) to \(range.upperBound), not \(value)") }
+}
+
+/// A finite `--flag` in `range`.
+func require(_ flag: String, _ value: Double, in range: ClosedRange<Double>) throws {
+    guard value.isFinite, range.contains(value) else {
+        throw ValidationError("--\(flag) must be a number from \(range.lowerBound) to \(range.upperBound), not \(value)")
+    }
+}

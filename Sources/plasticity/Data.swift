@@ -22,6 +22,15 @@ struct SpokenDigitsCommand: ParsableCommand {
     @Option(help: "Largest onset delay (ms).") var onsetMs = 100.0
     @Option var channels = 64
 
+    func validate() throws {
+        try require("speakers", speakers, in: 1...10_000)
+        try require("test-every", testEvery, in: 2...10_000)
+        try require("repetitions", repetitions, in: 1...1_000)
+        try require("snr", snr, in: -60...120)
+        try require("onset-ms", onsetMs, in: 0...10_000)
+        try require("channels", channels, in: 1...65_536)
+    }
+
     func run() throws {
         var builder = SpokenDigits()
         builder.speakers = speakers; builder.testEvery = testEvery; builder.repetitions = repetitions; builder.seed = seed

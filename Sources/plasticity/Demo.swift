@@ -14,6 +14,14 @@ struct Demo: ParsableCommand {
     @Option(help: "Input spike probability per step.") var rate = 0.05
     @Option(help: "How the C becomes machine code.") var backend = Backend.tinyCC
 
+    func validate() throws {
+        try require("inputs", inputs, in: 1...1_000_000)
+        try require("neurons", neurons, in: 1...1_000_000)
+        try require("batch", batch, in: 1...65_536)
+        try require("steps", steps, in: 1...10_000_000)
+        try require("rate", rate, in: 0...1)
+    }
+
     func run() throws {
         var clock = ContinuousClock.now
         let stages = try lower(options.layer())

@@ -30,10 +30,17 @@ struct GradCheck: ParsableCommand {
         sim.initializeWeights(seed: seed, inputGain: inputGain, recurrentGain: recurrentGain)
         if let weights {
             let file = try SafeTensors.read(URL(fileURLWithPath: weights))
+            let known = Set(sim.trainableTensors.map(\.name))
+            if let unknown = file.tensors.keys.sorted().first(where: { !known.contains($0) }) {
+                throw FileFormatError(file: weights, field: unknown, message: "is not a tensor of this network (its tensors: \(known.sorted().joined(separator: ", ")))")
+            }
             for t in sim.trainableTensors {
                 guard let stored = file.tensors[t.name] else { throw FileFormatError(file: weights, field: t.name, message: "is missing") }
                 guard stored.shape == t.shape else { throw FileFormatError(file: weights, field: "\(t.name).shape",
                                                                            message: "\(stored.shape), the network needs \(t.shape)") }
+                if let bad = stored.values.firstIndex(where: { !$0.isFinite }) {
+                    throw FileFormatError(file: weights, field: "\(t.name)[\(bad)]", message: "is \(stored.values[bad]), not a finite number")
+                }
                 t.value.array = stored.values
             }
         }
@@ -44,24 +51,17 @@ struct GradCheck: ParsableCommand {
             try file.write(to: URL(fileURLWithPath: writeInputs))
         }
         var results: [(String, NetworkGradients, Double)] = []
+        var firingRate: Double?
         for method in method.values {
             let name = method.rawValue
             let start = Date()
             switch method {
-            case .eprop:
+            case .eprop:   // one call for the whole sequence, as the trainer runs it (a summed loss spans the call)
                 sim.resetSequence(); sim.zeroGradients()
-                var r = NetworkRunResult(loss: 0, correct: 0, counted: 0, failure: nil, readout: [])
-                var spikes = 0.0
-                let width = B * spec.targetWidth
-                for t in 0..<T {   // step by step, to count hidden spikes
-                    let s = sim.run(input: Array(input[(t * B * spec.inputs)..<((t + 1) * B * spec.inputs)]),
-                                    targets: Array(targets[(t * width)..<((t + 1) * width)]), steps: 1)
-                    r.loss += s.loss
-                    if r.failure == nil, let f = s.failure { r.failure = (t + f.step, f.tensor) }
-                    spikes += sim.layers.reduce(0) { $0 + Double($1.spike.array.reduce(0, +)) }
-                }
+                let r = sim.run(input: input, targets: targets, steps: T, countSpikes: true)
                 let neurons = sim.layers.reduce(0) { $0 + $1.neurons }
-                if !json { print(String(format: "hidden firing: %.4f spikes per neuron and step", spikes / Double(T * B * neurons))) }
+                firingRate = sim.layers.reduce(0) { $0 + Double($1.spikeCount!.array.reduce(0, +)) } / Double(T * B * neurons)
+                if !json { print(String(format: "hidden firing: %.4f spikes per neuron and step", firingRate!)) }
                 if let f = r.failure { throw ValidationError("e-prop: \(f.tensor) became non-finite at step \(f.step)") }
                 var g = sim.accumulatedGradients
                 g.loss = r.loss
@@ -89,8 +89,11 @@ struct GradCheck: ParsableCommand {
             }
         }
         if json {
-            let data = try JSONSerialization.data(withJSONObject: ["batch": B, "steps": T, "comparisons": rows,
-                                                                   "seconds": Dictionary(uniqueKeysWithValues: results.map { ($0.0, $0.2) })],
+            var object: [String: Any] = ["batch": B, "steps": T, "comparisons": rows,
+                                         "seconds": Dictionary(uniqueKeysWithValues: results.map { ($0.0, $0.2) }),
+                                         "losses": Dictionary(uniqueKeysWithValues: results.map { ($0.0, $0.1.loss) })]
+            if let firingRate { object["firing_rate"] = firingRate }
+            let data = try JSONSerialization.data(withJSONObject: object,
                                                   options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
@@ -112,25 +115,42 @@ struct GradCheck: ParsableCommand {
     }
 
     func loadInputs(_ spec: NetworkSpec) throws -> ([Float], [Float], Int, Int) {
-        if let inputs {
-            let file = try SafeTensors.read(URL(fileURLWithPath: inputs))
-            guard let x = file.tensors["input"] else { throw FileFormatError(file: inputs, field: "input", message: "is missing") }
-            guard x.shape.count == 3, x.shape[2] == spec.inputs else { throw FileFormatError(file: inputs, field: "input.shape",
-                message: "\(x.shape), expected [T, B, \(spec.inputs)]") }
-            guard let y = file.tensors["targets"] else { throw FileFormatError(file: inputs, field: "targets", message: "is missing") }
-            let expected = spec.targetWidth == 1 ? [x.shape[0], x.shape[1]] : [x.shape[0], x.shape[1], spec.outputs]
-            guard y.shape == expected else { throw FileFormatError(file: inputs, field: "targets.shape",
-                                                                   message: "\(y.shape), expected \(expected)") }
-            return (x.values, y.values, x.shape[0], x.shape[1])
+        if let inputs { return try Self.readInputs(inputs, spec: spec) }
+        let parts = synthetic.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count == 3, let T = Int(parts[0]), let B = Int(parts[1]), let p = Double(parts[2]) else {
+            throw ValidationError("--synthetic is T,B,p (steps, batch, input spike probability), not '\(synthetic)'")
         }
-        let parts = synthetic.split(separator: ",")
-        guard parts.count == 3, let T = Int(parts[0]), let B = Int(parts[1]), let p = Double(parts[2]) else { throw ValidationError("--synthetic " +
-            "is T,B,p") }
+        guard (1...1_000_000).contains(T), (1...65_536).contains(B), p.isFinite, (0...1).contains(p) else {
+            throw ValidationError("--synthetic: T must be 1 to 1000000, B 1 to 65536 and p in [0, 1], not \(T),\(B),\(p)")
+        }
+        guard MemoryCap.product(T, B, spec.inputs) <= Int(Int32.max) else {
+            throw ValidationError("--synthetic: T × B × inputs = \(T) × \(B) × \(spec.inputs) input values is too many (at most \(Int32.max))")
+        }
         var rng = SplitMix64(seed: seed &+ 100)
         let x = (0..<T * B * spec.inputs).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < p ? Float(1) : 0 }
         let y: [Float] = spec.targetWidth == 1
             ? { let labels = (0..<B).map { _ in Float(rng.next() % UInt64(spec.outputs)) }; return (0..<T * B).map { labels[$0 % B] } }()
             : (0..<T * B * spec.outputs).map { _ in Float(rng.normal() * 0.5) }
         return (x, y, T, B)
+    }
+
+    /// `input` [T][B][n_in] and `targets` [T][B] (labels) or [T][B][n_out]; nothing else, every value usable.
+    static func readInputs(_ path: String, spec: NetworkSpec) throws -> ([Float], [Float], Int, Int) {
+        func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: path, field: field, message: message) }
+        let file = try SafeTensors.read(URL(fileURLWithPath: path))
+        if let unknown = file.tensors.keys.sorted().first(where: { $0 != "input" && $0 != "targets" }) {
+            throw fail(unknown, "is not a tensor gradcheck reads (input, targets)")
+        }
+        guard let x = file.tensors["input"] else { throw fail("input", "is missing") }
+        guard x.shape.count == 3, x.shape[0] > 0, x.shape[1] > 0, x.shape[2] == spec.inputs else {
+            throw fail("input.shape", "\(x.shape), expected [T, B, \(spec.inputs)] (time first) with T, B > 0")
+        }
+        if let bad = x.values.firstIndex(where: { !$0.isFinite }) { throw fail("input[\(bad)]", "is \(x.values[bad]), not a finite number") }
+        guard let y = file.tensors["targets"] else { throw fail("targets", "is missing") }
+        let expected = spec.targetWidth == 1 ? [x.shape[0], x.shape[1]] : [x.shape[0], x.shape[1], spec.outputs]
+        guard y.shape == expected else { throw fail("targets.shape", "\(y.shape), expected \(expected)") }
+        if let (index, message) = spec.invalidTarget(in: y.values) { throw fail("targets[\(index)]", message) }
+        guard x.shape[1] <= 65_536 else { throw fail("input.shape", "a batch of \(x.shape[1]) is more than 65536 (is the file batch-first?)") }
+        return (x.values, y.values, x.shape[0], x.shape[1])
     }
 }

@@ -41,6 +41,26 @@ struct TaskCommand: ParsableCommand {
     @Option(help: "ALIF adaptation time constant in ms (evidence accumulation needs one longer than the delay).")
     var adaptationMs: Double = 2000
 
+    func validate() throws {
+        try require("iterations", iterations, in: 1...100_000_000)
+        try require("batch", batch, in: 0...65_536)
+        try require("neurons", neurons, in: 1...1_000_000)
+        try require("layers", layers, in: 1...NetworkSpec.maxHiddenLayers)
+        try require("learning-rate", learningRate, in: 1e-12...1e3)
+        if let updateEvery { try require("update-every", updateEvery, in: 1...10_000_000) }
+        try require("chunk-steps", chunkSteps, in: 0...1_000_000)
+        try require("evaluate-every", evaluateEvery, in: 1...100_000_000)
+        try require("test-trials", testTrials, in: 1...1_000_000)
+        try require("checkpoint-every", checkpointEvery, in: 1...100_000_000)
+        try require("steps", steps, in: 1...10_000_000)
+        if let inputGain { try require("input-gain", inputGain, in: 0...1e6) }
+        try require("recurrent-gain", recurrentGain, in: 0...1e6)
+        try require("rate-target", rateTarget, in: 0...1)
+        if let rateStrength { try require("rate-strength", rateStrength, in: 0...1e9) }
+        try require("adaptation-beta", adaptationBeta, in: 0...1e9)
+        try require("adaptation-ms", adaptationMs, in: 1e-3...1e9)
+    }
+
     /// The command's settings, stored in checkpoints.
     var description: String {
         "task \(task.rawValue) model \(selection.modelFile ?? selection.model?.rawValue ?? "default") beta \(adaptationBeta) tau_a \(adaptationMs) neurons \(neurons) layers " +

@@ -28,6 +28,7 @@ struct Train: ParsableCommand {
         if let epochs { resolved.training.epochs = epochs }
         if let method { resolved.training.method = method }
         if let data { resolved.data.directory = data }
+        try resolved.validate(file: "the command line")
         if printConfig { print(resolved.json); return }
         let output = URL(fileURLWithPath: out)
         let buildBar = ProgressBar(label: "building spoken digits")
@@ -89,7 +90,6 @@ struct Eval: ParsableCommand {
         let url = URL(fileURLWithPath: checkpoint)
         var config = try TrainConfig.embedded(in: url)
         config.data.build = false
-        config.training.epochs = 0
         let experiment = try SpeechExperiment(config: config, output: url.deletingLastPathComponent())
         let state = try Checkpoint.load(url, into: experiment.trainer)
         let dataset = try data.map { path -> SpikeDataset in

@@ -95,7 +95,9 @@ public struct KernelLayout: Sendable, Hashable {
     /// again; the primitives' scratch follows. The slots before projection p's lists (p = the
     /// projection count: before the scratch), in terms of `steps`, `inputs` and `neurons`.
     public func chunkListSlots(before p: Int, steps: Int, inputs: Int, neurons: Int) -> Int {
-        projections[..<p].filter { !$0.components.isEmpty }.reduce(0) { $0 + steps + 1 + steps * ($1.source == .input ? inputs : neurons) }
+        MemoryCap.sum(projections[..<p].filter { !$0.components.isEmpty }.map {
+            MemoryCap.sum([steps, 1, MemoryCap.product(steps, $0.source == .input ? inputs : neurons)])
+        })
     }
     /// The same as a C expression in the names of K, n_in and n.
     public func chunkListSlots(before p: Int, steps: String, inputs: String, neurons: String) -> String {

@@ -28,10 +28,10 @@ public enum MemoryCap {
     }
 
     /// Exact products and sums of element counts, saturating at `Int.max` instead of trapping.
-    static func product(_ factors: Int...) -> Int {
+    public static func product(_ factors: Int...) -> Int {
         factors.reduce(1) { a, b in let (p, o) = a.multipliedReportingOverflow(by: b); return o ? Int.max : p }
     }
-    static func sum<S: Sequence>(_ terms: S) -> Int where S.Element == Int {
+    public static func sum<S: Sequence>(_ terms: S) -> Int where S.Element == Int {
         terms.reduce(0) { a, b in let (s, o) = a.addingReportingOverflow(b); return o ? Int.max : s }
     }
 
@@ -86,8 +86,9 @@ extension KernelLayout {
     /// traces (`chunkListSlots`), then runtime-c's scratch for the largest presynaptic count among them.
     func chunkEventSlots(inputs: Int, neurons: Int, steps: Int) -> Int {
         let pre = projections.filter { !$0.components.isEmpty }.map { $0.source == .input ? inputs : neurons }.max() ?? 0
-        return chunkListSlots(before: projections.count, steps: steps, inputs: inputs, neurons: neurons)
-            + Int(plasticity_chunk_event_slots(Int32(steps), Int32(pre)))
+        // runtime-c's count (plasticity_chunk_event_slots), saturating: sizes come from configs.
+        let scratch = MemoryCap.sum([MemoryCap.product(2, steps, pre), pre, 1])
+        return MemoryCap.sum([chunkListSlots(before: projections.count, steps: steps, inputs: inputs, neurons: neurons), scratch])
     }
 
     /// Floats of the chunk-mode buffers (`LayerBuffers.enableChunks`) for chunks of `steps` steps,

@@ -86,7 +86,9 @@ public final class NetworkSimulation {
         self.batch = batch
         self.chunkSteps = chunkSteps
         let net = kernel.network
-        guard chunkSteps >= 0 else { throw ResourceError(message: "chunk steps must be 0 (off) or positive, not \(chunkSteps)") }
+        guard (0...Int(Int32.max)).contains(chunkSteps) else {
+            throw ResourceError(message: "chunk steps must be 0 (off) or positive and at most \(Int32.max), not \(chunkSteps)")
+        }
         let maxComponents = Int(PLASTICITY_CHUNK_MAX_COMPONENTS)
         let tooWide = kernel.stages.layers.first { $0.source.layout.projections.contains { $0.components.count > maxComponents } }
         if chunkSteps > 0, let wide = tooWide {
@@ -130,7 +132,7 @@ public final class NetworkSimulation {
     /// feedback matrices; per-step error and learning signals.
     static func checkMemory(kernel: NetworkKernel, batch: Int, chunkSteps: Int = 0, cap: Int) throws {
         let net = kernel.network, p = MemoryCap.product
-        guard batch > 0 else { throw ResourceError(message: "the batch must be positive, not \(batch)") }
+        guard batch > 0, batch <= Int(Int32.max) else { throw ResourceError(message: "the batch must be positive and at most \(Int32.max), not \(batch)") }
         var buffers: [(name: String, elements: Int)] = []
         var below = net.inputs
         for (l, stages) in kernel.stages.layers.enumerated() {

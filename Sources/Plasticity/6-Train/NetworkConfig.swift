@@ -153,6 +153,10 @@ extension NetworkConfig.Hidden {
             throw fail("\(field).parameters.\(name)", "must be finite, not \(value)")
         }
         var values: [String: Double] = [:]
+        if model.builtin == .readout {
+            throw fail("\(field).model", "'readout' is the network's own readout (every network has one); a hidden layer needs a spiking " +
+                                          "model (or a model file with an Output, for rate neurons)")
+        }
         if let builtin = model.builtin {
             values = builtin.parameterValues(stepMs: stepMs, constants: constants)
         } else if let (name, _) = positive.first(where: { $0.1 != nil }) ?? (adaptationStep.map { ("adaptationStep", $0) }) {

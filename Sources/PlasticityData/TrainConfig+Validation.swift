@@ -1,0 +1,75 @@
+import Foundation
+import Plasticity
+
+/// The ranges of a train config's values, checked where a config enters (`merging`, so every file
+/// and every `--set`), before any of them sizes a buffer, indexes an array or reaches C. Bounds
+/// are generous (a 24 GiB machine is the target), but every product of them fits in an `Int`.
+extension TrainConfig {
+    struct RangeCheck {
+        let file: String
+        func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: file, field: field, message: message) }
+
+        func count(_ field: String, _ value: Int, _ range: ClosedRange<Int>) throws {
+            guard range.contains(value) else { throw fail(field, "must be an integer from \(range.lowerBound) to \(range.upperBound), not \(value)") }
+        }
+        func number(_ field: String, _ value: Double, _ range: ClosedRange<Double>) throws {
+            guard value.isFinite, range.contains(value) else {
+                throw fail(field, "must be a number from \(range.lowerBound.shortText) to \(range.upperBound.shortText), not \(value)")
+            }
+        }
+        /// Strictly positive and at most `upper`.
+        func positive(_ field: String, _ value: Double, upTo upper: Double) throws {
+            guard value.isFinite, value > 0, value <= upper else {
+                throw fail(field, "must be a positive number up to \(upper.shortText), not \(value)")
+            }
+        }
+    }
+
+    /// Throws a `FileFormatError` naming `file` and the first field out of its range.
+    public func validate(file: String) throws {
+        let check = RangeCheck(file: file)
+        let d = data, b = data.binning, n = network, t = training
+        try check.count("data.speakers", d.speakers, 1...10_000)
+        try check.count("data.repetitions", d.repetitions, 1...1_000)
+        try check.count("data.testEvery", d.testEvery, 2...10_000)
+        try check.count("data.channels", d.channels, 1...65_536)
+        try check.number("data.dynamicRangeDB", d.dynamicRangeDB, 1...200)
+        try check.count("data.limit", d.limit, 0...100_000_000)
+        try check.count("data.validationEvery", d.validationEvery, 0...10_000)
+        try check.positive("data.binning.binMs", b.binMs, upTo: 60_000)
+        guard b.binMs >= 1e-3 else { throw check.fail("data.binning.binMs", "must be at least 0.001 ms, not \(b.binMs)") }
+        try check.count("data.binning.steps", b.steps, 1...1_000_000)
+        try check.count("data.binning.pool", b.pool, 1...65_536)
+        try check.positive("data.binning.maxCount", Double(b.maxCount), upTo: 1e6)
+        try check.count("network.neurons", n.neurons, 1...10_000_000)
+        for (field, value) in [("membraneMs", n.membraneMs), ("adaptationMs", n.adaptationMs), ("threshold", n.threshold), ("readoutMs", n.readoutMs)] {
+            try check.positive("network.\(field)", value, upTo: 1e9)
+        }
+        try check.number("network.adaptationStep", n.adaptationStep, 0...1e6)
+        try check.number("network.inputGain", n.inputGain, 0...1e6)
+        try check.number("network.recurrentGain", n.recurrentGain, 0...1e6)
+        for (name, value) in n.parameters.sorted(by: { $0.key < $1.key }) where !value.isFinite {
+            throw check.fail("network.parameters.\(name)", "must be finite, not \(value)")
+        }
+        try check.count("training.epochs", t.epochs, 1...1_000_000)
+        try check.count("training.batch", t.batch, 1...65_536)
+        try check.positive("training.learningRate", t.learningRate, upTo: 1e3)
+        try check.number("training.clipNorm", t.clipNorm, 0...1e12)
+        let sequenceMs = Double(b.steps) * b.binMs
+        guard t.labelFromMs.isFinite, t.labelFromMs >= 0, t.labelFromMs < sequenceMs else {
+            throw check.fail("training.labelFromMs", "must be from 0 to below the sequence's \(sequenceMs.shortText) ms (steps × binMs), " +
+                                                      "not \(t.labelFromMs)")
+        }
+        try check.number("training.rateTargetHz", t.rateTargetHz, 0...(1000 / b.binMs))
+        try check.number("training.rateStrength", t.rateStrength, 0...1e9)
+        try check.count("training.shiftChannels", t.shiftChannels, 0...65_536)
+        try check.number("training.shiftMs", t.shiftMs, 0...sequenceMs)
+        try check.count("training.threads", t.threads, 1...1_024)
+        try check.count("training.chunkSteps", t.chunkSteps, 0...1_000_000)
+    }
+}
+
+extension Double {
+    /// The value without a trailing ".0" for whole numbers (for messages).
+    var shortText: String { self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : "\(self)" }
+}
