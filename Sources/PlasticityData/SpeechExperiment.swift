@@ -115,7 +115,9 @@ public final class SpeechExperiment {
     public var bestURL: URL { output.appendingPathComponent("best.json") }
     var metricsURL: URL { output.appendingPathComponent("metrics.jsonl") }
 
-    /// Builds the spoken-digit set unless `directory/build.txt` records the same settings.
+    /// Builds the spoken-digit set unless `directory/build.txt` records the same settings. Files
+    /// without a `build.txt` beside them are the user's: they are never overwritten. A build
+    /// marks the folder as in progress first, so a killed build is redone, never used.
     static func buildIfNeeded(_ data: TrainConfig.DataSection, into directory: URL, progress: @escaping @Sendable (Int, Int) -> Void) throws {
         var builder = SpokenDigits()
         builder.speakers = data.speakers; builder.repetitions = data.repetitions; builder.testEvery = data.testEvery
@@ -125,9 +127,16 @@ public final class SpeechExperiment {
                     "\(data.channels) range \(data.dynamicRangeDB) dB cochlea v1"
         let stampURL = directory.appendingPathComponent("build.txt")
         let fm = FileManager.default
-        if (try? String(contentsOf: stampURL, encoding: .utf8)) == stamp,
-           fm.fileExists(atPath: directory.appendingPathComponent(data.trainFile).path),
-           fm.fileExists(atPath: directory.appendingPathComponent(data.testFile).path) { return }
+        let files = [data.trainFile, data.testFile].map { directory.appendingPathComponent($0) }
+        let recorded = try? String(contentsOf: stampURL, encoding: .utf8)
+        if recorded == stamp, files.allSatisfy({ fm.fileExists(atPath: $0.path) }) { return }
+        if recorded == nil, let existing = files.first(where: { fm.fileExists(atPath: $0.path) }) {
+            throw FileFormatError(file: existing.path, field: "data.build",
+                                  message: "exists and was not built by plasticity (no build.txt beside it): it is not overwritten; set " +
+                                           "data.build=false to train on it, or choose another data.directory")
+        }
+        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        try writeAtomically(Data("building: \(stamp)".utf8), to: stampURL)
         try builder.build(into: directory, trainFile: data.trainFile, testFile: data.testFile, progress: progress)
         try writeAtomically(Data(stamp.utf8), to: stampURL)
     }
@@ -138,14 +147,19 @@ public final class SpeechExperiment {
     /// - Parameter stopAfter: end after this epoch as if interrupted (the schedule still spans
     ///   `training.epochs`), for resume tests and time-boxed runs.
     public func run(resume: Bool, stopAfter: Int? = nil, progress: (Progress) -> Void = { _ in }) throws {
+        let lock = try RunLock(folder: output)
+        defer { withExtendedLifetime(lock) {} }
         var first = 1
         if resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
+            try config.checkResumable(from: checkpointURL)
             let state = try Checkpoint.load(checkpointURL, into: trainer)
             first = state.iteration + 1
             history = try readHistory().filter { $0.epoch <= state.iteration }
         } else {
             history = []
         }
+        // After the resume checks: a refused resume leaves the folder as it was.
+        try writeAtomically(Data(config.json.utf8), to: output.appendingPathComponent("config.json"))
         try rewriteMetrics()
         let B = config.training.batch, epochs = config.training.epochs
         var bestValidation = history.compactMap { $0.validationAccuracy ?? $0.testAccuracy }.max() ?? -1
@@ -240,11 +254,20 @@ public final class SpeechExperiment {
         return (input, spikes, readout, data.samples[sample].label)
     }
 
+    /// The epoch records of metrics.jsonl; a line that is not one is an error naming it (a resume
+    /// rewrites the file from these records, so nothing may be dropped silently).
     func readHistory() throws -> [EpochRecord] {
-        guard let text = try? String(contentsOf: metricsURL, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { line in
-            guard line.contains("\"epoch\"") && !line.contains("\"kind\":\"batch\"") else { return nil }
-            return try? JSONDecoder().decode(EpochRecord.self, from: Data(line.utf8))
+        guard FileManager.default.fileExists(atPath: metricsURL.path) else { return [] }
+        let text: String
+        do { text = try String(contentsOf: metricsURL, encoding: .utf8) } catch {
+            throw FileFormatError(file: metricsURL.path, field: "file", message: "cannot be read as UTF-8 text (\(error.localizedDescription))")
+        }
+        return try text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { number, line in
+            if line.allSatisfy(\.isWhitespace) || line.contains("\"kind\":\"batch\"") { return nil }
+            do { return try JSONDecoder().decode(EpochRecord.self, from: Data(line.utf8)) } catch {
+                throw FileFormatError(file: metricsURL.path, field: "line \(number + 1)",
+                                      message: "is not an epoch record (\(line.prefix(60))); fix or remove it to resume")
+            }
         }
     }
 

@@ -16,7 +16,8 @@ public struct SpeechReport {
 
     public func html() throws -> String {
         let e = experiment, history = e.history, config = e.config
-        let names = e.test.keys ?? (0..<e.spec.outputs).map(String.init)
+        // Class names: the file's keys, and the label number for classes beyond them.
+        let names = (0..<e.spec.outputs).map { c in e.test.keys.flatMap { c < $0.count ? $0[c] : nil } ?? String(c) }
         let epochs = history.map { Double($0.epoch) }
         let loss = SVG.lineChart(title: "training loss per sample", series: [("train loss", Array(zip(epochs, history.map(\.trainLoss))))],
                                  xLabel: "epoch", integerX: true)

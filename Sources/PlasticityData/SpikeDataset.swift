@@ -45,6 +45,12 @@ public struct SpikeDataset: Sendable {
             }
             raw.append(s)
         }
+        let maxUnits = 1 << 20
+        if largest >= maxUnits {
+            let i = raw.firstIndex { ($0.units.max().map(Int.init) ?? -1) >= maxUnits }!
+            throw FileFormatError(file: file.url.path, field: "spikes/units[\(i)]",
+                                  message: "has unit \(raw[i].units.max()!); this reader takes up to \(maxUnits) units")
+        }
         let width = channels ?? (largest + 1)
         if largest >= width {
             let i = raw.firstIndex { ($0.units.max().map(Int.init) ?? -1) >= width }!
@@ -56,6 +62,9 @@ public struct SpikeDataset: Sendable {
         }
         inputs = (max(width, 1) + binning.pool - 1) / binning.pool
         steps = binning.steps
+        guard MemoryCap.product(steps, inputs) <= Int(Int32.max) else {
+            throw FileFormatError(file: file.url.path, field: "binning", message: "\(steps) steps × \(inputs) inputs do not fit one sample's index")
+        }
         self.classCount = classCount ?? file.classCount
         keys = file.keys
         self.file = file.url.path
@@ -63,9 +72,9 @@ public struct SpikeDataset: Sendable {
         samples = raw.map { s in
             var counts: [Int32: Float] = [:]
             for (t, u) in zip(s.times, s.units) {
-                let bin = Int(Double(t) * 1000 / binning.binMs)
-                guard bin < binning.steps else { continue }
-                counts[Int32(bin * inputs + Int(u) / binning.pool), default: 0] += 1
+                let bin = Double(t) * 1000 / binning.binMs   // a Double: a time of 3e38 s must not trap
+                guard bin < Double(binning.steps) else { continue }
+                counts[Int32(Int(bin) * inputs + Int(u) / binning.pool), default: 0] += 1
             }
             let events = counts.keys.sorted().map { (index: $0, count: min(counts[$0]!, binning.maxCount)) }
             return Sample(events: events, label: s.label, speaker: s.speaker)

@@ -69,6 +69,40 @@ extension TrainConfig {
     }
 }
 
+extension TrainConfig {
+    /// Fields a resumed run may change. The model's fields (model, parameters and the built-in
+    /// constants) are compared as the model they make, by `Checkpoint.load`.
+    public static let resumableFields: Set<String> = ["training.epochs", "training.threads", "network.backend", "data.directory", "data.build"]
+    static let modelFields: Set<String> = ["network.model", "network.parameters", "network.membraneMs", "network.adaptationMs",
+                                           "network.adaptationStep", "network.threshold"]
+
+    /// Throws unless this config continues the run of `checkpoint`: every other field as it was,
+    /// the error naming each field that differs.
+    public func checkResumable(from checkpoint: URL) throws {
+        let stored = try TrainConfig.embeddedText(in: checkpoint)
+        func leaves(_ value: Any, _ path: String, into out: inout [String: String]) {
+            if let object = value as? [String: Any] {
+                for (key, inner) in object { leaves(inner, path.isEmpty ? key : "\(path).\(key)", into: &out) }
+            } else {
+                out[path] = "\(value)"
+            }
+        }
+        func flattened(_ text: String) throws -> [String: String] {
+            var out: [String: String] = [:]
+            leaves(try JSONSerialization.jsonObject(with: Data(text.utf8)), "", into: &out)
+            return out.filter { key, _ in !Self.modelFields.contains { key == $0 || key.hasPrefix($0 + ".") } }
+        }
+        let before = try flattened(stored), now = try flattened(json)
+        // Fields the checkpoint does not have were added later; they are not a change.
+        let changed = before.keys.filter { before[$0] != now[$0] && !Self.resumableFields.contains($0) }.sorted()
+        guard changed.isEmpty else {
+            let list = changed.map { "\($0): \(before[$0] ?? "absent") then, \(now[$0] ?? "absent") now" }.joined(separator: "; ")
+            throw FileFormatError(file: checkpoint.path, field: "config", message: "the run was trained with other settings (\(list)); a resume may " +
+                                  "change only \(Self.resumableFields.sorted().joined(separator: ", ")) (start a new --out instead)")
+        }
+    }
+}
+
 extension Double {
     /// The value without a trailing ".0" for whole numbers (for messages).
     var shortText: String { self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : "\(self)" }

@@ -103,6 +103,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         return config
     }
 
+    /// The config text a checkpoint holds.
+    static func embeddedText(in checkpoint: URL) throws -> String { try Checkpoint.embedded(checkpoint).config }
+
     /// This config with a model file path replaced by the model it holds.
     public func resolvingModelFile(relativeTo directory: URL, file: String) throws -> TrainConfig {
         var config = self

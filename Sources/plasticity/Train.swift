@@ -18,6 +18,7 @@ struct Train: ParsableCommand {
     @Option(help: "Shorthand for --set data.directory=DIR.") var data: String?
     @Flag(help: "Continue after the last completed epoch in OUT/checkpoint.json (without --config: with the checkpoint's config and model).")
     var resume = false
+    @Flag(help: "Start over in an --out folder that holds a run (its metrics and checkpoints are replaced).") var overwrite = false
     @Flag(help: "Print the resolved config and exit.") var printConfig = false
 
     func run() throws {
@@ -31,11 +32,22 @@ struct Train: ParsableCommand {
         try resolved.validate(file: "the command line")
         if printConfig { print(resolved.json); return }
         let output = URL(fileURLWithPath: out)
+        let lock = try RunLock(folder: output)   // before anything in the folder is read or removed
+        defer { withExtendedLifetime(lock) {} }
+        let held = ["checkpoint.json", "metrics.jsonl", "best.json"].filter { FileManager.default.fileExists(atPath: output.appendingPathComponent($0).path) }
+        if !resume && !overwrite && !held.isEmpty {
+            throw ValidationError("\(out) holds a run (\(held.joined(separator: ", "))): continue it with --resume, or start over with --overwrite")
+        }
+        if overwrite && !resume {   // the old run's files go first, so none of them can be taken for the new run's
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
+            for name in names where ["checkpoint", "best"].contains(where: name.hasPrefix) || ["metrics.jsonl", "report.html"].contains(name) {
+                try FileManager.default.removeItem(at: output.appendingPathComponent(name))
+            }
+        }
         let buildBar = ProgressBar(label: "building spoken digits")
         let experiment = try SpeechExperiment(config: resolved, output: output) { done, total in
             buildBar.update(done, of: total, detail: "utterances")
         }
-        try writeAtomically(Data(resolved.json.utf8), to: output.appendingPathComponent("config.json"))
         let t = resolved.training
         printNow("train: \(experiment.train.samples.count) samples, validation \(experiment.validation?.samples.count ?? 0), test " +
                  "\(experiment.test.samples.count); "

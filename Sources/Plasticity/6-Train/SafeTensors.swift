@@ -109,15 +109,22 @@ public struct SafeTensors: Sendable {
 /// Temporary file beside the target, fsync, rename: readers see the old file or the new one.
 public func writeAtomically(_ data: Data, to url: URL) throws {
     let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-        throw FileFormatError(file: temporary.path, field: "file", message: "cannot be created")
+    func failure(_ operation: String) -> FileFormatError {
+        FileFormatError(file: url.path, field: "file", message: "cannot be \(operation) (\(String(cString: strerror(errno))))")
     }
-    let handle = try FileHandle(forWritingTo: temporary)
-    try handle.write(contentsOf: data)
-    try handle.synchronize()
-    try handle.close()
-    guard rename(temporary.path, url.path) == 0 else {
+    guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else { throw failure("written: its temporary file cannot be created") }
+    do {
+        let handle = try FileHandle(forWritingTo: temporary)
+        defer { try? handle.close() }
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+    } catch {
         try? FileManager.default.removeItem(at: temporary)
-        throw FileFormatError(file: url.path, field: "file", message: "rename failed (errno \(errno))")
+        throw FileFormatError(file: url.path, field: "file", message: "cannot be written (\(error.localizedDescription))")
+    }
+    guard rename(temporary.path, url.path) == 0 else {
+        let error = failure("replaced")
+        try? FileManager.default.removeItem(at: temporary)
+        throw error
     }
 }
