@@ -55,11 +55,45 @@ extension NeuronModel {
         guard !name.isEmpty else {
             throw ModelError(kind: .invalidName, model: name, symbol: name, location: location, message: "the model needs a non-empty name")
         }
+        try checkDepth()
         var checker = ModelChecker(model: self)
         try checker.declareNames()
         try checker.collectUpdatesAndOutput()
         try checker.checkExpressions()
         return try checker.resolved()
+    }
+}
+
+extension NeuronModel {
+    /// The deepest expression the compiler takes. Every stage walks expressions recursively; the
+    /// limit keeps them far from the stack's end (a model file cannot nest deeper anyway: JSON
+    /// readers stop at 512 levels, two per expression node).
+    public static let maxExpressionDepth = 256
+
+    /// Measured without recursion, so that any depth is reported, not overflowed.
+    func checkDepth() throws {
+        for d in declarations {
+            let roots: [Expr]
+            switch d {
+            case .update(_, let e, _), .define(_, let e, _), .spike(let e, _, _), .output(let e, _): roots = [e]
+            case .reset(_, let rule, _): roots = [rule.expr]
+            default: roots = []
+            }
+            var stack = roots.map { ($0, 1) }, deepest = 0
+            while let (e, depth) = stack.popLast() {
+                deepest = Swift.max(deepest, depth)
+                if deepest > Self.maxExpressionDepth {
+                    throw ModelError(kind: .invalidValue, model: name, symbol: "expression", location: d.location,
+                                     message: "an expression is nested more than \(Self.maxExpressionDepth) levels deep (the compiler's limit)")
+                }
+                switch e {
+                case .constant, .symbol: break
+                case .unary(_, let x): stack.append((x, depth + 1))
+                case .binary(_, let a, let b): stack += [(a, depth + 1), (b, depth + 1)]
+                case .select(let c, let a, let b): stack += [c.lhs, c.rhs, a, b].map { ($0, depth + 1) }
+                }
+            }
+        }
     }
 }
 
