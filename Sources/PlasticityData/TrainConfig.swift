@@ -165,10 +165,10 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     }
 
     /// The network spec of `networkConfig(inputs:classes:)`, with the speech task's own limits.
-    public func networkSpec(inputs: Int, classes: Int) throws -> NetworkSpec {
+    public func networkSpec(inputs: Int, classes: Int, file: String = "config") throws -> NetworkSpec {
         guard training.loss != .meanSquaredError else {
-            throw FileFormatError(file: "config", field: "training.loss", message: "'meanSquaredError' is not crossEntropySummed or crossEntropy")
+            throw FileFormatError(file: file, field: "training.loss", message: "'meanSquaredError' is not crossEntropySummed or crossEntropy")
         }
-        return try networkConfig(inputs: inputs, classes: classes).spec(file: "config")
+        return try networkConfig(inputs: inputs, classes: classes).spec(file: file)
     }
 }

@@ -18,6 +18,7 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Mutated files per format (HDF5 spike file, safetensors, checkpoint manifest, train and network configs).") var files = 0
     @Option(help: "Only these file formats (comma-separated: spikeFile, safetensors, checkpoint, trainConfig, networkConfig).") var formats: String?
     @Option(help: "Directory for the mutants (the last one stays there to reproduce a crash).") var mutantDirectory = "out/fuzz-files"
+    @Option(help: "Value mutants per format (train and network configs, model files, spike files, gradcheck inputs).") var values = 0
 
     func run() throws {
         var fuzzer = DifferentialFuzzer(seed: seed)
@@ -51,6 +52,18 @@ struct Fuzz: ParsableCommand {
             fileBar.finish()
             print(fileReport)
             failed = failed || !fileReport.unclear.isEmpty || fileReport.hangs > 0
+        }
+        if values > 0 {
+            let directory = URL(fileURLWithPath: mutantDirectory)
+            print("value mutants are written to \(directory.path)/value-mutant.*; after a trap the last one is there")
+            fflush(nil)
+            let valueBar = ProgressBar(label: "values")
+            let valueReport = try ValueFuzzer(seed: seed, directory: directory).run(mutantsPerFormat: values) { done, total in
+                valueBar.update(done, of: total, detail: "mutants")
+            }
+            valueBar.finish()
+            print(valueReport)
+            failed = failed || !valueReport.unclear.isEmpty || valueReport.hangs > 0
         }
         if failed { throw ExitCode(1) }
     }

@@ -115,7 +115,7 @@ struct GradCheck: ParsableCommand {
     }
 
     func loadInputs(_ spec: NetworkSpec) throws -> ([Float], [Float], Int, Int) {
-        if let inputs { return try Self.readInputs(inputs, spec: spec) }
+        if let inputs { return try spec.readSequenceInputs(inputs) }
         let parts = synthetic.split(separator: ",", omittingEmptySubsequences: false)
         guard parts.count == 3, let T = Int(parts[0]), let B = Int(parts[1]), let p = Double(parts[2]) else {
             throw ValidationError("--synthetic is T,B,p (steps, batch, input spike probability), not '\(synthetic)'")
@@ -132,25 +132,5 @@ struct GradCheck: ParsableCommand {
             ? { let labels = (0..<B).map { _ in Float(rng.next() % UInt64(spec.outputs)) }; return (0..<T * B).map { labels[$0 % B] } }()
             : (0..<T * B * spec.outputs).map { _ in Float(rng.normal() * 0.5) }
         return (x, y, T, B)
-    }
-
-    /// `input` [T][B][n_in] and `targets` [T][B] (labels) or [T][B][n_out]; nothing else, every value usable.
-    static func readInputs(_ path: String, spec: NetworkSpec) throws -> ([Float], [Float], Int, Int) {
-        func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: path, field: field, message: message) }
-        let file = try SafeTensors.read(URL(fileURLWithPath: path))
-        if let unknown = file.tensors.keys.sorted().first(where: { $0 != "input" && $0 != "targets" }) {
-            throw fail(unknown, "is not a tensor gradcheck reads (input, targets)")
-        }
-        guard let x = file.tensors["input"] else { throw fail("input", "is missing") }
-        guard x.shape.count == 3, x.shape[0] > 0, x.shape[1] > 0, x.shape[2] == spec.inputs else {
-            throw fail("input.shape", "\(x.shape), expected [T, B, \(spec.inputs)] (time first) with T, B > 0")
-        }
-        if let bad = x.values.firstIndex(where: { !$0.isFinite }) { throw fail("input[\(bad)]", "is \(x.values[bad]), not a finite number") }
-        guard let y = file.tensors["targets"] else { throw fail("targets", "is missing") }
-        let expected = spec.targetWidth == 1 ? [x.shape[0], x.shape[1]] : [x.shape[0], x.shape[1], spec.outputs]
-        guard y.shape == expected else { throw fail("targets.shape", "\(y.shape), expected \(expected)") }
-        if let (index, message) = spec.invalidTarget(in: y.values) { throw fail("targets[\(index)]", message) }
-        guard x.shape[1] <= 65_536 else { throw fail("input.shape", "a batch of \(x.shape[1]) is more than 65536 (is the file batch-first?)") }
-        return (x.values, y.values, x.shape[0], x.shape[1])
     }
 }

@@ -75,3 +75,18 @@ import PlasticityTestSupport
         #expect(MemoryCap.parse("lots") == nil)
     }
 }
+
+/// Values mutated inside valid configs, model files, spike files and gradcheck inputs (boundaries:
+/// 0, −1, Int.max, 1e300, NaN, ±Inf, huge labels, units and times) through the readers and the
+/// setup they size: every mutant loads or is rejected naming its file; a trap would end the run.
+@Suite struct ValueFuzzTests {
+    @Test func valueMutantsAreRejectedNamingTheFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plasticity-value-fuzz-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let report = try ValueFuzzer(seed: 2026, directory: directory).run(mutantsPerFormat: 200)
+        #expect(report.total == 200 * ValueFuzzer.Format.allCases.count)
+        #expect(report.unclear.isEmpty, "\(report)")
+        #expect(report.hangs == 0, "\(report)")
+        for format in ValueFuzzer.Format.allCases { #expect((report.rejectedCleanly[format] ?? 0) >= 40, "\(format): \(report)") }
+    }
+}
