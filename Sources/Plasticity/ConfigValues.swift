@@ -66,6 +66,7 @@ public enum TrainingMethod: String, ConfigEnum {
 public enum ConfigFile {
     /// Reads and parses a JSON object, naming the file on every failure.
     public static func object(at url: URL) throws -> [String: Any] {
+        try requireRegularFile(url)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw FileFormatError(file: url.path, field: "file", message: "cannot be read (\(error.localizedDescription))")

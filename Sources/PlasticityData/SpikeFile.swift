@@ -29,6 +29,7 @@ public final class SpikeFile {
     private let handle: OpaquePointer
 
     public init(_ url: URL) throws {
+        try requireRegularFile(url)
         self.url = url
         var error = [CChar](repeating: 0, count: 512)
         var file: OpaquePointer?

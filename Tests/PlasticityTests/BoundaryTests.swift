@@ -2,7 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import Plasticity
+@testable import Plasticity
 import Testing
 @testable import PlasticityData
 
@@ -155,6 +155,23 @@ import Testing
         #expect(garbage.status != 0 && garbage.output.contains("metrics.jsonl: line 2: is not an epoch record"), "\(garbage.output)")
         let file = try run(["train", "--epochs", "1", "--out", metrics.path])
         #expect(file.status != 0 && file.output.contains("--out: is a file, not a folder"), "\(file.output)")
+    }
+
+    /// A FIFO as a data file blocked forever; a manifest error named an empty field (": :").
+    @Test func unclearErrorsNameTheFileAndField() throws {
+        let folder = try scratchDirectory("unclear")
+        let fifo = folder.appendingPathComponent("config.json")
+        try #require(mkfifo(fifo.path, 0o600) == 0)
+        for read in [{ _ = try TrainConfig.read(fifo) }, { _ = try SpikeFile(fifo) }, { _ = try SafeTensors.read(fifo) }] as [() throws -> Void] {
+            let error = #expect(throws: FileFormatError.self) { try read() }
+            #expect(error?.file == fifo.path && error?.message.contains("not a regular file") == true, "\(String(describing: error))")
+        }
+        let manifest = folder.appendingPathComponent("checkpoint.json")
+        try #"{"format": 2, "weights": "w.safetensors"}"#.write(to: manifest, atomically: true, encoding: .utf8)
+        let error = #expect(throws: FileFormatError.self) { try Checkpoint.weightsURL(manifest) }
+        #expect(error?.field == "format" && error?.message.contains("wrong type") == true, "\(String(describing: error))")
+        let evaluation = NonFiniteError(update: 3, step: 7, tensor: "layer0.state", duringEvaluation: true)
+        #expect(evaluation.description.hasPrefix("evaluation stopped: layer0.state became non-finite at step 7"))
     }
 
     /// CLI flags out of range are refused naming the flag (they trapped or hung).

@@ -123,9 +123,19 @@ enum TinyCC {
 }
 
 enum SystemCC {
+    /// Build folders of processes that were killed while compiling, removed once per process.
+    static let staleFoldersRemoved: Void = {
+        let fm = FileManager.default, tmp = fm.temporaryDirectory
+        for name in (try? fm.contentsOfDirectory(atPath: tmp.path)) ?? [] where name.hasPrefix("plasticity-cc-") {
+            guard let pid = Int32(name.dropFirst("plasticity-cc-".count).prefix { $0 != "-" }), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { try? fm.removeItem(at: tmp.appendingPathComponent(name)) }
+        }
+    }()
+
     static func compile(_ source: String, symbols names: [String]) throws -> CompiledCode {
         let fm = FileManager.default
-        let dir = fm.temporaryDirectory.appendingPathComponent("plasticity-\(UUID().uuidString)")
+        _ = staleFoldersRemoved
+        let dir = fm.temporaryDirectory.appendingPathComponent("plasticity-cc-\(getpid())-\(UUID().uuidString)")
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         // PLASTICITY_KEEP_CC=1 keeps kernel.c and kernel.so (and says where), so that a profiler
         // can name the kernel's functions.

@@ -72,14 +72,15 @@ public enum Checkpoint {
     }
 
     static func manifest(_ url: URL) throws -> Manifest {
+        try requireRegularFile(url)
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw FileFormatError(file: url.path, field: "file", message: "cannot be read") }
         let manifest: Manifest
-        do { manifest = try JSONDecoder().decode(Manifest.self, from: data) } catch let DecodingError.keyNotFound(key, context) {
-            throw FileFormatError(file: url.path, field: (context.codingPath + [key]).map(\.stringValue).joined(separator: "."),
-                                  message: "is missing")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw FileFormatError(file: url.path, field: context.codingPath.map(\.stringValue).joined(separator: "."), message: "has the wrong type")
+        do { manifest = try JSONDecoder().decode(Manifest.self, from: data) } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
+                throw FileFormatError(file: url.path, field: "file", message: "is not a checkpoint manifest (JSON)")
+            }
+            throw ConfigFile.fileFormatError(error, file: url.path)   // names the field's path, never an empty one
         } catch {
             throw FileFormatError(file: url.path, field: "file", message: "is not a checkpoint manifest (JSON)")
         }

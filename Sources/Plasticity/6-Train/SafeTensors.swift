@@ -27,6 +27,7 @@ public struct SafeTensors: Sendable {
         let file = url.path
         func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: file, field: field, message: message) }
         let data: Data
+        try requireRegularFile(url)
         do { data = try Data(contentsOf: url) } catch { throw fail("file", "cannot be read (\(error.localizedDescription))") }
         guard data.count >= 8 else { throw fail("header length", "the file has \(data.count) bytes, fewer than the 8 of the header length") }
         let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
@@ -103,6 +104,17 @@ public struct SafeTensors: Sendable {
             }
         }
         try writeAtomically(out, to: url)
+    }
+}
+
+/// Throws unless `url` is a regular file: reading a FIFO would block forever, a device never end.
+public func requireRegularFile(_ url: URL) throws {
+    var status = stat()
+    guard stat(url.path, &status) == 0 else {
+        throw FileFormatError(file: url.path, field: "file", message: "cannot be read (\(String(cString: strerror(errno))))")
+    }
+    guard status.st_mode & S_IFMT == S_IFREG else {
+        throw FileFormatError(file: url.path, field: "file", message: "is not a regular file (a folder, a FIFO or a device)")
     }
 }
 

@@ -3,8 +3,14 @@ public struct NonFiniteError: Error, CustomStringConvertible, Sendable {
     public var update: Int
     public var step: Int
     public var tensor: String
-    public var description: String { "training stopped: \(tensor) became non-finite at step \(step) of the sequence (update \(update)); the last " +
-                                     "checkpoint is untouched" }
+    /// Evaluation: no update was made; the weights loaded or the inputs drive a value out of range.
+    public var duringEvaluation = false
+    public var description: String {
+        if duringEvaluation {
+            return "evaluation stopped: \(tensor) became non-finite at step \(step) of the sequence (are the weights finite, the inputs in range?)"
+        }
+        return "training stopped: \(tensor) became non-finite at step \(step) of the sequence (update \(update)); the last checkpoint is untouched"
+    }
 }
 
 /// What `Trainer.evaluate` saw: the metrics and the recorded readout, spikes and firing rates.
@@ -103,7 +109,9 @@ public final class Trainer {
         let result = sim.run(input: input, targets: targets, steps: steps, recordReadout: true, countSpikes: true, recordSpikes: recordSpikes)
         let rates = sim.layers.map { Double($0.spikeCount!.array.reduce(0, +)) / Double(steps * sim.batch * $0.neurons) }
         sim.zeroGradients()
-        if let failure = result.failure { throw NonFiniteError(update: optimizer.step, step: failure.step, tensor: failure.tensor) }
+        if let failure = result.failure {
+            throw NonFiniteError(update: optimizer.step, step: failure.step, tensor: failure.tensor, duringEvaluation: true)
+        }
         let accuracy = sim.network.loss != .meanSquaredError && result.counted > 0 ? Double(result.correct) / Double(result.counted) : nil
         let metrics = BatchMetrics(loss: result.loss / Double(sim.batch), accuracy: accuracy, gradientNorm: 0, learningRate: 0)
         return EvaluationResult(metrics: metrics, readout: result.readout, spikes: result.spikes, firingRates: rates)
