@@ -8,5 +8,8 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 .ci/install-system-packages.sh
 swift build -c release --product plasticity
-.build/release/plasticity train --config examples/configs/spoken-digits.json --out out/spoken-digits-run "$@"
+# A rerun starts the run over (--overwrite) unless it is asked to continue it (--resume).
+mode=--overwrite
+for argument in "$@"; do [ "$argument" = --resume ] && mode=""; done
+.build/release/plasticity train --config examples/configs/spoken-digits.json --out out/spoken-digits-run $mode "$@"
 echo "main job: $(( $(date +%s) - start )) s in all"
