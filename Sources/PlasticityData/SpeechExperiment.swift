@@ -90,6 +90,12 @@ public final class SpeechExperiment {
             throw FileFormatError(file: trainFile.url.path, field: "samples",
                                   message: "\(train.samples.count) training samples, fewer than one batch of \(config.training.batch)")
         }
+        // The data's own buffers count against PLASTICITY_MEMORY_CAP too: the binned events and a dense batch.
+        let p = MemoryCap.product, B = config.training.batch
+        let events = MemoryCap.sum([all, test].flatMap { $0.samples.map { p($0.events.count, 2) } })
+        let batch = MemoryCap.sum([p(all.steps, B, width), p(all.steps, B)])
+        try MemoryCap.check(elements: MemoryCap.sum([events, batch]), what: "the data (batch \(B), \(all.steps) steps × \(width) inputs)",
+                            largest: ("one dense batch", batch), cap: MemoryCap.bytes)
         spec = try config.networkSpec(inputs: width, classes: classes)
         let kernel = try compile(spec, backend: config.network.backend)
         compileMilliseconds = kernel.compileMilliseconds

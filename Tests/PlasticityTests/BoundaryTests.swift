@@ -174,6 +174,48 @@ import Testing
         #expect(evaluation.description.hasPrefix("evaluation stopped: layer0.state became non-finite at step 7"))
     }
 
+    /// A batch-first input file (it ran with T and B swapped) is read by its layout metadata.
+    @Test func batchFirstInputsAreTransposed() throws {
+        let folder = try scratchDirectory("layout")
+        let spec = NetworkSpec(inputs: 2, hidden: [.init(Models.lif(), neurons: 4)], outputs: 3, kappa: 0.9)
+        let (T, B) = (3, 2)
+        let timeFirst = (0..<T * B * 2).map(Float.init), labels: [Float] = [0, 1, 2, 0, 1, 2]   // [t][b]
+        var batchFirst = [Float](repeating: 0, count: timeFirst.count), batchLabels = labels
+        for t in 0..<T { for b in 0..<B {
+            for i in 0..<2 { batchFirst[(b * T + t) * 2 + i] = timeFirst[(t * B + b) * 2 + i] }
+            batchLabels[b * T + t] = labels[t * B + b]
+        } }
+        var file = SafeTensors()
+        file.tensors["input"] = .init(shape: [B, T, 2], values: batchFirst)
+        file.tensors["targets"] = .init(shape: [B, T], values: batchLabels)
+        file.metadata["layout"] = "batch-first"
+        try file.write(to: folder.appendingPathComponent("bf.safetensors"))
+        let read = try spec.readSequenceInputs(folder.appendingPathComponent("bf.safetensors").path)
+        #expect(read.input == timeFirst && read.targets == labels && read.steps == T && read.batch == B)
+        file.metadata["layout"] = "BTN"
+        try file.write(to: folder.appendingPathComponent("unknown.safetensors"))
+        let error = #expect(throws: FileFormatError.self) { try spec.readSequenceInputs(folder.appendingPathComponent("unknown.safetensors").path) }
+        #expect(error?.field == "__metadata__.layout")
+    }
+
+    /// Labels beyond `extra/keys` trained, then trapped in the report; they are named by number.
+    @Test func reportNamesClassesBeyondTheKeys() throws {
+        let folder = try scratchDirectory("keys")
+        var rng = SplitMix64(seed: 3)
+        let samples = (0..<24).map { i in
+            SpikeSample(times: (0..<20).map { Float($0) * 0.01 }, units: (0..<20).map { _ in UInt32(rng.next() % 8) }, label: i % 3, speaker: i % 4)
+        }
+        for name in ["train.h5", "test.h5"] { try SpikeFile.write(samples, keys: ["zero"], to: folder.appendingPathComponent(name)) }
+        var config = TrainConfig()
+        config.data.directory = folder.path; config.data.build = false; config.data.validationEvery = 0; config.data.binning.steps = 30
+        config.network.neurons = 8; config.network.backend = .tinyCC
+        config.training.batch = 8; config.training.epochs = 1; config.training.shiftMs = 0; config.training.shiftChannels = 0
+        let experiment = try SpeechExperiment(config: config, output: folder.appendingPathComponent("run"))
+        try experiment.run(resume: false)
+        let html = try SpeechReport(experiment: experiment, evaluation: experiment.evaluate(experiment.test), checkpointEpoch: 1).html()
+        #expect(html.contains("zero") && experiment.spec.outputs == 3)
+    }
+
     /// CLI flags out of range are refused naming the flag (they trapped or hung).
     @Test func flagsOutOfRangeNameTheFlag() throws {
         let cases: [([String], String)] = [

@@ -37,7 +37,7 @@ public enum MemoryCap {
 
     /// Throws unless `elements` floats fit under `cap`.
     /// - Parameter largest: the biggest single buffer, named in the message.
-    static func check(elements: Int, what: String, largest: (name: String, elements: Int), cap: Int) throws {
+    public static func check(elements: Int, what: String, largest: (name: String, elements: Int), cap: Int) throws {
         let bytes = product(elements, MemoryLayout<Float>.size)
         guard bytes <= cap else {
             throw ResourceError(message: "\(what) need \(format(bytes)) of buffers (the largest, \(largest.name), " +
