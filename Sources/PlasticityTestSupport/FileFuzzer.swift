@@ -73,26 +73,7 @@ public struct FileFuzzer {
         }
     }
 
-    public struct Report: Sendable, CustomStringConvertible {
-        public var tried: [Format: Int] = [:], loaded: [Format: Int] = [:], rejectedCleanly: [Format: Int] = [:]
-        /// Mutants whose error did not name the file (or was not a typed error): what was done, and the error.
-        public var unclear: [(format: Format, mutation: String, error: String)] = []
-        public var slowest = (seconds: 0.0, format: Format.spikeFile, mutation: "")
-        /// A mutant taking longer than this counts as a hang.
-        public var hangSeconds = 10.0
-        public var hangs: Int { slowest.seconds > hangSeconds ? 1 : 0 }
-        public var total: Int { tried.values.reduce(0, +) }
-        public var description: String {
-            var lines = Format.allCases.filter { tried[$0] != nil }.map { f in
-                "\(f.rawValue): \(tried[f]!) mutants, \(loaded[f] ?? 0) loaded, \(rejectedCleanly[f] ?? 0) rejected naming the file, " +
-                "\(unclear.filter { $0.format == f }.count) unclear"
-            }
-            lines.append("file mutations tried: \(total); crashes: 0 (the run finished); hangs (> \(Int(hangSeconds)) s): \(hangs); "
-                         + String(format: "slowest %.3f s (%@: %@)", slowest.seconds, slowest.format.rawValue, slowest.mutation))
-            for u in unclear.prefix(10) { lines.append("UNCLEAR \(u.format.rawValue) [\(u.mutation)]: \(u.error)") }
-            return lines.joined(separator: "\n")
-        }
-    }
+    public typealias Report = MutantReport<Format>
 
     public var seed: UInt64
     /// Where mutants are written (the last one stays there, to reproduce a crash).
@@ -166,22 +147,9 @@ public struct FileFuzzer {
         }
     }
 
-    public enum Outcome: Equatable { case loaded, rejectedCleanly, unclear(String) }
-
     /// Loads the file; an error must name the file (or, for network sizes, state the memory needed).
-    public static func classify(_ format: Format, _ url: URL) -> Outcome {
-        do {
-            try load(format, url)
-            return .loaded
-        } catch let error as FileFormatError where error.file == url.path {
-            return .rejectedCleanly
-        } catch is ResourceError where format == .networkConfig {
-            return .rejectedCleanly
-        } catch let error as ModelError where error.location.file == url.path && error.location.path != nil {
-            return .rejectedCleanly
-        } catch {
-            return .unclear("\(type(of: error)): \(error)")
-        }
+    public static func classify(_ format: Format, _ url: URL) -> Report.Outcome {
+        mutantOutcome(file: url, sizesAllowed: format == .networkConfig) { try load(format, url) }
     }
 
     /// nil when the file loads or is rejected cleanly; otherwise what went wrong.
@@ -191,7 +159,7 @@ public struct FileFuzzer {
     }
 
     public func run(mutantsPerFormat: Int, formats: [Format] = Format.allCases, progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
-        var report = Report()
+        var report = Report(kind: "file mutations")
         var mutator = FileMutator(seed: seed)
         var done = 0
         for format in formats {
@@ -200,15 +168,7 @@ public struct FileFuzzer {
             for _ in 0..<mutantsPerFormat {
                 let (mutant, mutation) = mutator.mutate(valid, text: format.fileExtension == "json")
                 try mutant.write(to: url)
-                report.tried[format, default: 0] += 1
-                let start = Date()
-                switch Self.classify(format, url) {
-                case .loaded: report.loaded[format, default: 0] += 1
-                case .rejectedCleanly: report.rejectedCleanly[format, default: 0] += 1
-                case .unclear(let error): report.unclear.append((format, mutation, error))
-                }
-                let seconds = Date().timeIntervalSince(start)
-                if seconds > report.slowest.seconds { report.slowest = (seconds, format, mutation) }
+                report.record(format, mutation: mutation) { Self.classify(format, url) }
                 done += 1
                 progress(done, mutantsPerFormat * formats.count)
             }

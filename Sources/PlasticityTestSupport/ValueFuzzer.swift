@@ -13,24 +13,7 @@ public struct ValueFuzzer {
              gradcheckInputs = "gradcheck inputs"
     }
 
-    public struct Report: Sendable, CustomStringConvertible {
-        public var tried: [Format: Int] = [:], loaded: [Format: Int] = [:], rejectedCleanly: [Format: Int] = [:]
-        public var unclear: [(format: Format, mutation: String, error: String)] = []
-        public var slowest = (seconds: 0.0, format: Format.trainConfig, mutation: "")
-        public var hangSeconds = 10.0
-        public var hangs: Int { slowest.seconds > hangSeconds ? 1 : 0 }
-        public var total: Int { tried.values.reduce(0, +) }
-        public var description: String {
-            var lines = Format.allCases.filter { tried[$0] != nil }.map { f in
-                "\(f.rawValue): \(tried[f]!) value mutants, \(loaded[f] ?? 0) loaded, \(rejectedCleanly[f] ?? 0) rejected naming the file, " +
-                "\(unclear.filter { $0.format == f }.count) unclear"
-            }
-            lines.append("value mutations tried: \(total); traps: 0 (the run finished); hangs (> \(Int(hangSeconds)) s): \(hangs); "
-                         + String(format: "slowest %.3f s (%@: %@)", slowest.seconds, slowest.format.rawValue, slowest.mutation))
-            for u in unclear.prefix(10) { lines.append("UNCLEAR \(u.format.rawValue) [\(u.mutation)]: \(u.error)") }
-            return lines.joined(separator: "\n")
-        }
-    }
+    public typealias Report = MutantReport<Format>
 
     public var seed: UInt64
     public var directory: URL
@@ -50,20 +33,12 @@ public struct ValueFuzzer {
 
     public func run(mutantsPerFormat: Int, formats: [Format] = Format.allCases, progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var report = Report(), rng = SplitMix64(seed: seed), done = 0
+        var report = Report(kind: "value mutations"), rng = SplitMix64(seed: seed), done = 0
         for format in formats {
             for _ in 0..<mutantsPerFormat {
                 let url = directory.appendingPathComponent("value-mutant.\(format == .spikeFile ? "h5" : format == .gradcheckInputs ? "safetensors" : "json")")
                 let mutation = try writeMutant(format, to: url, rng: &rng)
-                report.tried[format, default: 0] += 1
-                let start = Date()
-                switch Self.classify(format, url) {
-                case .loaded: report.loaded[format, default: 0] += 1
-                case .rejectedCleanly: report.rejectedCleanly[format, default: 0] += 1
-                case .unclear(let error): report.unclear.append((format, mutation, error))
-                }
-                let seconds = Date().timeIntervalSince(start)
-                if seconds > report.slowest.seconds { report.slowest = (seconds, format, mutation) }
+                report.record(format, mutation: mutation) { mutantOutcome(file: url) { try Self.load(format, url) } }
                 done += 1
                 progress(done, mutantsPerFormat * formats.count)
             }
@@ -162,24 +137,6 @@ extension ValueFuzzer {
         var length = UInt64(bytes.count).littleEndian
         data = Data(bytes: &length, count: 8) + bytes + data[(8 + headerLength)...]
         try data.write(to: url)
-    }
-
-    public enum Outcome: Equatable { case loaded, rejectedCleanly, unclear(String) }
-
-    /// Loads the mutant the way the product does, through the setup its values size.
-    public static func classify(_ format: Format, _ url: URL) -> Outcome {
-        do {
-            try load(format, url)
-            return .loaded
-        } catch let error as FileFormatError where error.file == url.path {
-            return .rejectedCleanly
-        } catch let error as ModelError where error.location.file == url.path {
-            return .rejectedCleanly
-        } catch is ResourceError {
-            return .rejectedCleanly
-        } catch {
-            return .unclear("\(type(of: error)): \(error)")
-        }
     }
 
     static func load(_ format: Format, _ url: URL) throws {

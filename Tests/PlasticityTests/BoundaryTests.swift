@@ -9,21 +9,7 @@ import Testing
 /// Values from outside are checked where they enter: each case here trapped, ran silently wrong
 /// or lost data before, and must now end in an error naming the file or flag and the field.
 @Suite(.serialized) struct BoundaryTests {
-    static var binary: URL { URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("plasticity") }
-
-    func run(_ arguments: [String], in folder: URL? = nil) throws -> (status: Int32, output: String) {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the plasticity executable first (swift build)")
-        let process = Process(), pipe = Pipe()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        if let folder { process.currentDirectoryURL = folder }
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) { try PlasticityProcess.run(arguments) }
 
     /// Config values out of range (several trapped in the memory check, the binning or the label
     /// arithmetic): each `--set` is refused naming its own field.

@@ -83,8 +83,7 @@ import Testing
 
     /// The user's path from the CLI: train from a model file, delete the file, evaluate the checkpoint.
     @Test func cliTrainsFromAModelFileAndEvaluatesAfterItIsGone() throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("plasticity")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the plasticity executable first (swift build)")
+        let binary = PlasticityProcess.binary
         let folder = try scratchDirectory("model-cli"), out = folder.appendingPathComponent("run")
         let modelURL = try copyOfExample("resonate-and-fire.json", into: folder)
         let settings = ["data.directory=\(TinySpokenDigits.directory.path)", "data.build=false", "data.validationEvery=0", "data.binning.steps=80",
@@ -103,8 +102,7 @@ import Testing
     /// Every command that takes `--model NAME` takes `--model-file PATH`, and gradcheck's e-prop
     /// equals exact BPTT for the file's model on its default network (no recurrent weights).
     @Test func everyCommandAcceptsAModelFile() throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("plasticity")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the plasticity executable first (swift build)")
+        let binary = PlasticityProcess.binary
         let model = Self.examples.appendingPathComponent("resonate-and-fire.json").path
         let commands: [[String]] = [
             ["compile", "--model-file", model, "--emit", "c"],
@@ -124,15 +122,5 @@ import Testing
         }
     }
 
-    func run(_ binary: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process(), pipe = Pipe()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func run(_ binary: URL, _ arguments: [String]) throws -> (status: Int32, output: String) { try PlasticityProcess.run(arguments) }
 }
