@@ -46,7 +46,8 @@ let package = Package(
         .target(name: "PlasticityTestSupport", dependencies: ["Plasticity", "PlasticityData", "PlasticityRuntime"]),
         .executableTarget(
             name: "plasticity",
-            dependencies: ["Plasticity", "PlasticityData", "PlasticityTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Plasticity", "PlasticityData", "PlasticityTestSupport", .product(name: "ArgumentParser",
+                package: "swift-argument-parser")]
         ),
         .executableTarget(name: "CustomNeuron", dependencies: ["Plasticity", "PlasticityData"], path: "examples/CustomNeuron"),
         .executableTarget(name: "QuickStart", dependencies: ["Plasticity"], path: "examples/QuickStart"),

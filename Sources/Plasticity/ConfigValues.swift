@@ -78,7 +78,8 @@ public enum ConfigFile {
         let parsed: Any
         do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
             let reason = ((error as NSError).userInfo["NSDebugDescription"] as? String)?.components(separatedBy: " around").first
-            throw FileFormatError(file: file, field: "file", message: "is not valid JSON\(syntaxPosition(data, error))" + (reason.map { " (\($0))" } ?? ""))
+            throw FileFormatError(file: file, field: "file", message: "is not valid JSON\(syntaxPosition(data, error))" + (reason.map { " (\($0))" }
+                ?? ""))
         }
         guard let object = parsed as? [String: Any] else { throw FileFormatError(file: file, field: "file", message: "is not a JSON object") }
         return object

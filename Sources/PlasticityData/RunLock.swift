@@ -19,7 +19,8 @@ public final class RunLock: @unchecked Sendable {
             throw FileFormatError(file: folder.path, field: "--out", message: "is a file, not a folder")
         }
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw FileFormatError(file: folder.path, field: "--out", message: "cannot be created (\((error as NSError).localizedFailureReason ?? "\(error)"))")
+            throw FileFormatError(file: folder.path, field: "--out",
+                                  message: "cannot be created (\((error as NSError).localizedFailureReason ?? "\(error)"))")
         }
         path = folder.appendingPathComponent(".lock").standardizedFileURL.path
         Self.registry.lock()

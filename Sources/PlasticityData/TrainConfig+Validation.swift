@@ -42,7 +42,8 @@ extension TrainConfig {
         try check.count("data.binning.pool", b.pool, 1...65_536)
         try check.positive("data.binning.maxCount", Double(b.maxCount), upTo: 1e6)
         try check.count("network.neurons", n.neurons, 1...10_000_000)
-        for (field, value) in [("membraneMs", n.membraneMs), ("adaptationMs", n.adaptationMs), ("threshold", n.threshold), ("readoutMs", n.readoutMs)] {
+        let times = [("membraneMs", n.membraneMs), ("adaptationMs", n.adaptationMs), ("threshold", n.threshold), ("readoutMs", n.readoutMs)]
+        for (field, value) in times {
             try check.positive("network.\(field)", value, upTo: 1e9)
         }
         try check.number("network.adaptationStep", n.adaptationStep, 0...1e6)
@@ -97,7 +98,8 @@ extension TrainConfig {
         let changed = before.keys.filter { before[$0] != now[$0] && !Self.resumableFields.contains($0) }.sorted()
         guard changed.isEmpty else {
             let list = changed.map { "\($0): \(before[$0] ?? "absent") then, \(now[$0] ?? "absent") now" }.joined(separator: "; ")
-            throw FileFormatError(file: checkpoint.path, field: "config", message: "the run was trained with other settings (\(list)); a resume may " +
+            throw FileFormatError(file: checkpoint.path, field: "config", message: "the run was trained with other settings (\(list)); " +
+                                  "a resume may " +
                                   "change only \(Self.resumableFields.sorted().joined(separator: ", ")) (start a new --out instead)")
         }
     }

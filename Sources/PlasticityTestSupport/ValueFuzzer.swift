@@ -36,7 +36,8 @@ public struct ValueFuzzer {
         var report = Report(kind: "value mutations"), rng = SplitMix64(seed: seed), done = 0
         for format in formats {
             for _ in 0..<mutantsPerFormat {
-                let url = directory.appendingPathComponent("value-mutant.\(format == .spikeFile ? "h5" : format == .gradcheckInputs ? "safetensors" : "json")")
+                let suffix = format == .spikeFile ? "h5" : format == .gradcheckInputs ? "safetensors" : "json"
+                let url = directory.appendingPathComponent("value-mutant.\(suffix)")
                 let mutation = try writeMutant(format, to: url, rng: &rng)
                 report.record(format, mutation: mutation) { mutantOutcome(file: url) { try Self.load(format, url) } }
                 done += 1

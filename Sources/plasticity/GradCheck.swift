@@ -7,7 +7,8 @@ import Plasticity
 /// exact method given.
 struct GradCheck: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gradcheck", abstract: "Compute and compare gradients: e-prop, BPTT, RTRL.")
-    @Option(help: "Network config (JSON; see NetworkConfig); default: 20 inputs, 16 neurons without recurrent weights (e-prop is exact there), 3 classes.") var config: String?
+    @Option(help: "Network config (JSON; see NetworkConfig); default: 20 inputs, 16 neurons without recurrent weights (e-prop is exact), 3 classes.")
+    var config: String?
     /// Replaces the model of every hidden layer.
     @OptionGroup var selection: ModelSelection
     @Option(help: "Weights (safetensors, names layer<l>.w<p>, layer<l>.params, readout.w, readout.b); default: Gaussian init with --seed.")
@@ -32,7 +33,8 @@ struct GradCheck: ParsableCommand {
             let file = try SafeTensors.read(URL(fileURLWithPath: weights))
             let known = Set(sim.trainableTensors.map(\.name))
             if let unknown = file.tensors.keys.sorted().first(where: { !known.contains($0) }) {
-                throw FileFormatError(file: weights, field: unknown, message: "is not a tensor of this network (its tensors: \(known.sorted().joined(separator: ", ")))")
+                let names = known.sorted().joined(separator: ", ")
+                throw FileFormatError(file: weights, field: unknown, message: "is not a tensor of this network (its tensors: \(names))")
             }
             for t in sim.trainableTensors {
                 guard let stored = file.tensors[t.name] else { throw FileFormatError(file: weights, field: t.name, message: "is missing") }

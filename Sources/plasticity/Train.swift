@@ -23,7 +23,8 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let checkpoint = URL(fileURLWithPath: out).appendingPathComponent("checkpoint.json")
-        let base = resume && config == nil && FileManager.default.fileExists(atPath: checkpoint.path) ? try TrainConfig.embedded(in: checkpoint) : TrainConfig()
+        let continuing = resume && config == nil && FileManager.default.fileExists(atPath: checkpoint.path)
+        let base = continuing ? try TrainConfig.embedded(in: checkpoint) : TrainConfig()
         var resolved = try config.map { try TrainConfig.read(URL(fileURLWithPath: $0)) } ?? base
         for s in settings { resolved = try resolved.setting(s) }
         if let epochs { resolved.training.epochs = epochs }
@@ -34,7 +35,9 @@ struct Train: ParsableCommand {
         let output = URL(fileURLWithPath: out)
         let lock = try RunLock(folder: output)   // before anything in the folder is read or removed
         defer { withExtendedLifetime(lock) {} }
-        let held = ["checkpoint.json", "metrics.jsonl", "best.json"].filter { FileManager.default.fileExists(atPath: output.appendingPathComponent($0).path) }
+        let held = ["checkpoint.json", "metrics.jsonl", "best.json"].filter {
+            FileManager.default.fileExists(atPath: output.appendingPathComponent($0).path)
+        }
         if !resume && !overwrite && !held.isEmpty {
             throw ValidationError("\(out) holds a run (\(held.joined(separator: ", "))): continue it with --resume, or start over with --overwrite")
         }

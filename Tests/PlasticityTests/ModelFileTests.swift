@@ -28,7 +28,9 @@ import Testing
         var failures: [String] = []
         for i in 0..<1000 {
             let model = generator.validCase(name: "random\(i)").model
-            if let difference = ModelFileRoundTrip.difference(model, planner: ModelFileRoundTrip.quickPlanner) { failures.append("\(model.name): \(difference)") }
+            if let difference = ModelFileRoundTrip.difference(model, planner: ModelFileRoundTrip.quickPlanner) {
+                failures.append("\(model.name): \(difference)")
+            }
         }
         #expect(failures.count == 0, "\(failures.prefix(5))")
     }
@@ -73,7 +75,8 @@ import Testing
         ]
         for (from, to, field, words) in structural {
             let error = #expect(throws: FileFormatError.self, "\(to)") { try read(mutant(from, to)) }
-            #expect(error?.file == "model.json" && error?.field == field && error?.message.contains(words) == true, "\(String(describing: error)) \(to)")
+            #expect(error?.file == "model.json" && error?.field == field && error?.message.contains(words) == true,
+                    "\(String(describing: error)) \(to)")
         }
         let checks: [(String, String, ModelError.Kind, String, String)] = [   // from, to, kind, symbol, path
             (#""args": ["alpha", "v"]"#, #""args": ["alpha", "w"]"#, .unknownSymbol, "w", "updates[0].expression.args[0].args[1]"),

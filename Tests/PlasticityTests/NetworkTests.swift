@@ -83,7 +83,8 @@ import PlasticityTestSupport
         let bptt = try backpropagationThroughTime(sim, input: input, targets: targets, steps: T)
         for ((label, a), (_, b)) in zip(eprop.named, bptt.named) where !b.isEmpty {
             let c = compareGradients(a, b)
-            #expect(c.cosine >= 0.99999 && c.maxRelativeError <= 1e-4, "\(name) K=\(chunkSteps) \(label): cosine \(c.cosine), max rel \(c.maxRelativeError)")
+            #expect(c.cosine >= 0.99999 && c.maxRelativeError <= 1e-4,
+                    "\(name) K=\(chunkSteps) \(label): cosine \(c.cosine), max rel \(c.maxRelativeError)")
         }
     }
 

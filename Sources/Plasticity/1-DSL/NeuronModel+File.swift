@@ -191,7 +191,8 @@ extension ModelFile {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         func line(_ value: some Encodable) throws -> String {
-            JSONLine.text(try JSONSerialization.jsonObject(with: encoder.encode([value]), options: [.fragmentsAllowed]) as! [Any]).dropFirst().dropLast()
+            JSONLine.text(try JSONSerialization.jsonObject(with: encoder.encode([value]),
+                                                           options: [.fragmentsAllowed]) as! [Any]).dropFirst().dropLast()
                 .description
         }
         func list<T: Encodable>(_ items: [T]) throws -> String {
@@ -323,7 +324,8 @@ enum JSONLine {
     static func text(_ value: Any) -> String {
         switch value {
         case let object as [String: Any]:
-            let keys = object.keys.sorted { (keyOrder.firstIndex(of: $0) ?? keyOrder.count, $0) < (keyOrder.firstIndex(of: $1) ?? keyOrder.count, $1) }
+            let keys = object.keys.sorted { (keyOrder.firstIndex(of: $0) ?? keyOrder.count, $0) < (keyOrder.firstIndex(of: $1) ?? keyOrder.count,
+                $1) }
             return "{" + keys.map { "\(quoted($0)): \(text(object[$0]!))" }.joined(separator: ", ") + "}"
         case let array as [Any]: return "[" + array.map(text).joined(separator: ", ") + "]"
         case let string as String: return quoted(string)

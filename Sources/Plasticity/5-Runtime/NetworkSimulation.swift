@@ -132,7 +132,9 @@ public final class NetworkSimulation {
     /// feedback matrices; per-step error and learning signals.
     static func checkMemory(kernel: NetworkKernel, batch: Int, chunkSteps: Int = 0, cap: Int) throws {
         let net = kernel.network, p = MemoryCap.product
-        guard batch > 0, batch <= Int(Int32.max) else { throw ResourceError(message: "the batch must be positive and at most \(Int32.max), not \(batch)") }
+        guard batch > 0, batch <= Int(Int32.max) else {
+            throw ResourceError(message: "the batch must be positive and at most \(Int32.max), not \(batch)")
+        }
         var buffers: [(name: String, elements: Int)] = []
         var below = net.inputs
         for (l, stages) in kernel.stages.layers.enumerated() {

@@ -139,8 +139,10 @@ public enum Checkpoint {
         for (l, (stored, hidden)) in zip(models, network.hidden).enumerated() {
             let differences = ModelFile(hidden.model).differences(from: stored)
             guard differences.isEmpty else {
-                throw FileFormatError(file: url.path, field: "models[\(l)]", message: "hidden layer \(l) runs a different model than the checkpoint's " +
-                                      "'\(stored.name)' (here: the configured model, there: the checkpoint's): " + differences.joined(separator: "; "))
+                throw FileFormatError(file: url.path, field: "models[\(l)]",
+                                      message: "hidden layer \(l) runs a different model than the checkpoint's " +
+                                      "'\(stored.name)' (here: the configured model, there: the checkpoint's): " +
+                                      differences.joined(separator: "; "))
             }
         }
     }

@@ -84,7 +84,8 @@ extension ModelFile {
         compare("resets", resets, other.resets) { "\($0.count) reset(s) \($0.map(\.state))" }
         compare("lets", lets, other.lets) { $0.map { "\($0.name ?? "") = \($0.expression)" }.joined(separator: "; ") }
         compare("updates", updates, other.updates) { $0.map { "\($0.state ?? "") = \($0.expression)" }.joined(separator: "; ") }
-        compare("spike", spike, other.spike) { $0.map { "\($0.condition) (\($0.surrogate.map { "\($0.kind.rawValue) \($0.scale)" } ?? "none"))" } ?? "none" }
+        compare("spike", spike, other.spike) { $0.map { "\($0.condition) (\($0.surrogate.map { "\($0.kind.rawValue) \($0.scale)" } ?? "none"))" }
+                                              ?? "none" }
         compare("output", output, other.output) { $0.map(\.description) ?? "none" }
         return lines
     }

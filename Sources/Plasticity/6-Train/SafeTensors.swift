@@ -124,7 +124,8 @@ public func writeAtomically(_ data: Data, to url: URL) throws {
     func failure(_ operation: String) -> FileFormatError {
         FileFormatError(file: url.path, field: "file", message: "cannot be \(operation) (\(String(cString: strerror(errno))))")
     }
-    guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else { throw failure("written: its temporary file cannot be created") }
+    guard FileManager.default.createFile(atPath: temporary.path,
+                                         contents: nil) else { throw failure("written: its temporary file cannot be created") }
     do {
         let handle = try FileHandle(forWritingTo: temporary)
         defer { try? handle.close() }
