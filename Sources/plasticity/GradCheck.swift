@@ -29,23 +29,7 @@ struct GradCheck: ParsableCommand {
         let (input, targets, T, B) = try loadInputs(spec)
         let sim = try NetworkSimulation(kernel: try compile(spec, backend: backend), batch: B)
         sim.initializeWeights(seed: seed, inputGain: inputGain, recurrentGain: recurrentGain)
-        if let weights {
-            let file = try SafeTensors.read(URL(fileURLWithPath: weights))
-            let known = Set(sim.trainableTensors.map(\.name))
-            if let unknown = file.tensors.keys.sorted().first(where: { !known.contains($0) }) {
-                let names = known.sorted().joined(separator: ", ")
-                throw FileFormatError(file: weights, field: unknown, message: "is not a tensor of this network (its tensors: \(names))")
-            }
-            for t in sim.trainableTensors {
-                guard let stored = file.tensors[t.name] else { throw FileFormatError(file: weights, field: t.name, message: "is missing") }
-                guard stored.shape == t.shape else { throw FileFormatError(file: weights, field: "\(t.name).shape",
-                                                                           message: "\(stored.shape), the network needs \(t.shape)") }
-                if let bad = stored.values.firstIndex(where: { !$0.isFinite }) {
-                    throw FileFormatError(file: weights, field: "\(t.name)[\(bad)]", message: "is \(stored.values[bad]), not a finite number")
-                }
-                t.value.array = stored.values
-            }
-        }
+        if let weights { try Self.load(weights, into: sim) }
         if let writeInputs {
             var file = SafeTensors()
             file.tensors["input"] = .init(shape: [T, B, spec.inputs], values: input)
@@ -105,6 +89,25 @@ struct GradCheck: ParsableCommand {
                 print(String(format: "| %@ | %@ | %@ | %.6f | %.3g |", r["method"] as! String, r["reference"] as! String, r["tensor"] as! String,
                              r["cosine"] as! Double, r["max_relative_error"] as! Double))
             }
+        }
+    }
+
+    /// Weights from a safetensors file: every trainable tensor, with its shape, finite; nothing else.
+    static func load(_ weights: String, into sim: NetworkSimulation) throws {
+        let file = try SafeTensors.read(URL(fileURLWithPath: weights))
+        let known = Set(sim.trainableTensors.map(\.name))
+        if let unknown = file.tensors.keys.sorted().first(where: { !known.contains($0) }) {
+            let names = known.sorted().joined(separator: ", ")
+            throw FileFormatError(file: weights, field: unknown, message: "is not a tensor of this network (its tensors: \(names))")
+        }
+        for t in sim.trainableTensors {
+            guard let stored = file.tensors[t.name] else { throw FileFormatError(file: weights, field: t.name, message: "is missing") }
+            guard stored.shape == t.shape else { throw FileFormatError(file: weights, field: "\(t.name).shape",
+                                                                       message: "\(stored.shape), the network needs \(t.shape)") }
+            if let bad = stored.values.firstIndex(where: { !$0.isFinite }) {
+                throw FileFormatError(file: weights, field: "\(t.name)[\(bad)]", message: "is \(stored.values[bad]), not a finite number")
+            }
+            t.value.array = stored.values
         }
     }
 
