@@ -25,6 +25,9 @@ import Testing
             let error = #expect(throws: FileFormatError.self, "\(assignment)") { try TrainConfig().setting(assignment) }
             #expect(error?.file == "--set" && error?.field == field, "\(assignment): \(String(describing: error))")
         }
+        // The readout model as a hidden layer trained silently.
+        let readout = #expect(throws: FileFormatError.self) { try TrainConfig().setting("network.model=readout").networkSpec(inputs: 4, classes: 2) }
+        #expect(readout?.field == "hidden[0].model" && readout?.message.contains("network's own readout") == true)
         #expect(throws: FileFormatError.self) { try SpeechExperiment(config: { var c = TrainConfig(); c.training.epochs = 0; return c }(),
                                                                      output: scratchDirectory("epochs")) }
     }
