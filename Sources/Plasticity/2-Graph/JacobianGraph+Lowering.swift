@@ -106,7 +106,7 @@ extension JacobianGraph {
                 for (operand, partial) in zip(v.operands, partials) where active.contains(operand) {
                     addEdge(from: operand, to: v.id, partial: partial)
                 }
-                if edges.contains(where: { $0.to == v.id }) { active.insert(v.id) }
+                if edges.last?.to == v.id { active.insert(v.id) }   // edges to v were added just now
             }
         }
     }

@@ -94,9 +94,12 @@ public struct JacobianGraph: Sendable {
         return id
     }
 
+    /// Edges are added per target vertex, in vertex order: an edge to `to` can only repeat among the
+    /// last ones (the same operand used twice), so the search stays O(operands), not O(edges).
     mutating func addEdge(from: VertexID, to: VertexID, partial: Partial) {
         guard partial.constantValue != 0 else { return }
-        if let i = edges.firstIndex(where: { $0.from == from && $0.to == to }) {
+        let sameTarget = edges.indices.reversed().prefix { edges[$0].to == to }
+        if let i = sameTarget.first(where: { edges[$0].from == from }) {
             edges[i].partial = edges[i].partial + partial   // the same operand used twice
             if edges[i].partial.constantValue == 0 { edges.remove(at: i) }
         } else {
