@@ -143,6 +143,20 @@ import Testing
         #expect(build?.field == "data.build" && build?.message.contains("not built by plasticity") == true)
         #expect(try String(contentsOf: folder.appendingPathComponent("train.h5"), encoding: .utf8) == "mine")
 
+        // A build killed half way (its marker says so) is redone, never used; files it wrote are its own.
+        let killed = try scratchDirectory("killed-build")
+        try Data("half".utf8).write(to: killed.appendingPathComponent("train.h5"))
+        var small = TrainConfig.DataSection()
+        small.speakers = 2; small.repetitions = 1; small.testEvery = 2
+        try Data("building: an earlier build".utf8).write(to: killed.appendingPathComponent("build.txt"))
+        try SpeechExperiment.buildIfNeeded(small, into: killed) { _, _ in }
+        #expect(try SpikeFile(killed.appendingPathComponent("train.h5")).count > 0)
+        #expect(try !String(contentsOf: killed.appendingPathComponent("build.txt"), encoding: .utf8).hasPrefix("building"))
+        // Temporary files of killed writes are removed when the next run takes the folder.
+        try Data().write(to: killed.appendingPathComponent(".checkpoint.json.tmp-12345"))
+        _ = try RunLock(folder: killed)
+        #expect(!FileManager.default.fileExists(atPath: killed.appendingPathComponent(".checkpoint.json.tmp-12345").path))
+
         let out = folder.appendingPathComponent("run")
         let settings = ["data.directory=\(TinySpokenDigits.directory.path)", "data.build=false", "data.validationEvery=0", "data.binning.steps=80",
                         "network.neurons=16", "network.backend=tinyCC", "training.batch=16"].flatMap { ["--set", $0] }
