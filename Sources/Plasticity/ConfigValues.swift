@@ -153,11 +153,20 @@ public enum ConfigFile {
     /// ` at line L, column C` for a JSON syntax error, from Foundation's character index.
     private static func syntaxPosition(_ data: Data, _ error: Error) -> String {
         let info = (error as NSError).userInfo
-        let index = (info["NSJSONSerializationErrorIndex"] as? Int) ?? (info["NSDebugDescription"] as? String).flatMap(characterIndex)
+        let description = info["NSDebugDescription"] as? String
+        let index = (info["NSJSONSerializationErrorIndex"] as? Int) ?? description.flatMap(characterIndex)
+            ?? description.flatMap { unrepresentableNumberIndex($0, in: data) }
         guard let index else { return "" }
         let prefix = String(decoding: data.prefix(index), as: UTF8.self)
         let lines = prefix.split(separator: "\n", omittingEmptySubsequences: false)
         return " at line \(lines.count), column \((lines.last?.count ?? 0) + 1)"
+    }
+
+    /// "Number 1e999 is not representable …" carries no position: the number's first occurrence does.
+    private static func unrepresentableNumberIndex(_ description: String, in data: Data) -> Int? {
+        guard description.hasPrefix("Number "), let token = description.dropFirst(7).split(separator: " ").first,
+              let range = data.range(of: Data(token.utf8)) else { return nil }
+        return range.lowerBound - data.startIndex
     }
 
     private static func characterIndex(_ description: String) -> Int? {

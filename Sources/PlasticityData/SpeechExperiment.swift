@@ -48,7 +48,9 @@ public final class SpeechExperiment {
 
     /// Loads the data (building the spoken-digit set first when asked and needed), compiles the
     /// network kernel and initializes the weights.
-    public init(config: TrainConfig, output: URL, buildProgress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws {
+    /// - Parameter memoryCap: bytes the data and the kernel's buffers may take (`MemoryCap`).
+    public init(config: TrainConfig, output: URL, memoryCap: Int = MemoryCap.bytes,
+                buildProgress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws {
         try config.validate(file: "config")
         self.config = config
         self.output = output
@@ -95,12 +97,12 @@ public final class SpeechExperiment {
         let events = MemoryCap.sum([all, test].flatMap { $0.samples.map { p($0.events.count, 2) } })
         let batch = MemoryCap.sum([p(all.steps, B, width), p(all.steps, B)])
         try MemoryCap.check(elements: MemoryCap.sum([events, batch]), what: "the data (batch \(B), \(all.steps) steps × \(width) inputs)",
-                            largest: ("one dense batch", batch), cap: MemoryCap.bytes)
+                            largest: ("one dense batch", batch), cap: memoryCap)
         spec = try config.networkSpec(inputs: width, classes: classes)
         let kernel = try compile(spec, backend: config.network.backend)
         compileMilliseconds = kernel.compileMilliseconds
         simulation = try NetworkSimulation(kernel: kernel, batch: config.training.batch,
-                                           chunkSteps: config.training.method == .eprop ? max(config.training.chunkSteps, 0) : 0)
+                                           chunkSteps: config.training.method == .eprop ? max(config.training.chunkSteps, 0) : 0, memoryCap: memoryCap)
         simulation.threads = max(config.training.threads, 1)
         simulation.initializeWeights(seed: config.training.seed, inputGain: config.network.inputGain,
                                      recurrentGain: config.network.recurrentGain, readoutGain: 1)

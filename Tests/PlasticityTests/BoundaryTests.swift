@@ -237,6 +237,9 @@ import Testing
         try experiment.run(resume: false)
         let html = try SpeechReport(experiment: experiment, evaluation: experiment.evaluate(experiment.test), checkpointEpoch: 1).html()
         #expect(html.contains("zero") && experiment.spec.outputs == 3)
+        // The data counts against the memory cap (it covered only the kernel's buffers).
+        let capped = #expect(throws: ResourceError.self) { try SpeechExperiment(config: config, output: folder, memoryCap: 4_000) }
+        #expect(capped?.message.contains("the data (batch 8") == true, "\(String(describing: capped))")
     }
 
     /// CLI flags out of range are refused naming the flag (they trapped or hung).
