@@ -102,7 +102,8 @@ public final class SpeechExperiment {
         let kernel = try compile(spec, backend: config.network.backend)
         compileMilliseconds = kernel.compileMilliseconds
         simulation = try NetworkSimulation(kernel: kernel, batch: config.training.batch,
-                                           chunkSteps: config.training.method == .eprop ? max(config.training.chunkSteps, 0) : 0, memoryCap: memoryCap)
+                                           chunkSteps: config.training.method == .eprop ? max(config.training.chunkSteps, 0) : 0,
+                                           memoryCap: memoryCap)
         simulation.threads = max(config.training.threads, 1)
         simulation.initializeWeights(seed: config.training.seed, inputGain: config.network.inputGain,
                                      recurrentGain: config.network.recurrentGain, readoutGain: 1)
@@ -263,14 +264,17 @@ public final class SpeechExperiment {
     }
 
     /// The epoch records of metrics.jsonl; a line that is not one is an error naming it (a resume
-    /// rewrites the file from these records, so nothing may be dropped silently).
+    /// rewrites the file from these records, so nothing may be dropped silently). A last line
+    /// without its newline is a write cut by a kill: its epoch is redone, so it is left out.
     func readHistory() throws -> [EpochRecord] {
         guard FileManager.default.fileExists(atPath: metricsURL.path) else { return [] }
         let text: String
         do { text = try String(contentsOf: metricsURL, encoding: .utf8) } catch {
             throw FileFormatError(file: metricsURL.path, field: "file", message: "cannot be read as UTF-8 text (\(error.localizedDescription))")
         }
-        return try text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { number, line in
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if !text.hasSuffix("\n") { lines.removeLast() }
+        return try lines.enumerated().compactMap { number, line in
             if line.allSatisfy(\.isWhitespace) || line.contains("\"kind\":\"batch\"") { return nil }
             do { return try JSONDecoder().decode(EpochRecord.self, from: Data(line.utf8)) } catch {
                 throw FileFormatError(file: metricsURL.path, field: "line \(number + 1)",

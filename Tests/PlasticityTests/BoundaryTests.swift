@@ -173,9 +173,15 @@ import Testing
         close(descriptor)
         #expect(locked.status != 0 && locked.output.contains("another plasticity run is writing this folder"), "\(locked.output)")
         let metrics = out.appendingPathComponent("metrics.jsonl")
-        try (String(contentsOf: metrics, encoding: .utf8) + "garbage\n").write(to: metrics, atomically: true, encoding: .utf8)
+        let logged = try String(contentsOf: metrics, encoding: .utf8)
+        try (logged + "garbage\n").write(to: metrics, atomically: true, encoding: .utf8)
         let garbage = try run(["train", "--epochs", "2", "--resume", "--out", out.path])
         #expect(garbage.status != 0 && garbage.output.contains("metrics.jsonl: line 2: is not an epoch record"), "\(garbage.output)")
+        // A last line cut by a kill (no newline) is a torn write, not garbage: the resume redoes its epoch.
+        try (logged + #"{"epoch": 2, "trainLo"#).write(to: metrics, atomically: true, encoding: .utf8)
+        let torn = try run(["train", "--epochs", "2", "--resume", "--out", out.path])
+        #expect(torn.status == 0, "\(torn.output)")
+        #expect(try String(contentsOf: metrics, encoding: .utf8).split(separator: "\n").count == 2)
         let file = try run(["train", "--epochs", "1", "--out", metrics.path])
         #expect(file.status != 0 && file.output.contains("--out: is a file, not a folder"), "\(file.output)")
     }

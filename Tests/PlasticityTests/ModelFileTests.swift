@@ -71,7 +71,8 @@ import Testing
             (#""args": ["v", 1]"#, #""args": ["v"]"#, "spike.condition.args", "takes 2 args"),
             (#""inputs": ["I"]"#, #""inputs": ["I"], "input": ["J"]"#, "input", "not a config field"),
             (#"{"name": "v"}"#, #"{"name": "v", "inital": 1}"#, "states[0].inital", "not a config field"),
-            (#""subtract": 1"#, #""subtract": 1e999"#, "file", "not valid JSON at line 3, column 40 (Number 1e999 is not representable"),   // JSON has no infinity
+            // JSON has no infinity
+            (#""subtract": 1"#, #""subtract": 1e999"#, "file", "not valid JSON at line 3, column 40 (Number 1e999 is not representable"),
         ]
         for (from, to, field, words) in structural {
             let error = #expect(throws: FileFormatError.self, "\(to)") { try read(mutant(from, to)) }
