@@ -37,9 +37,13 @@ let package = Package(
         // SHD layout, and the data, training-loop and report code on top.
         .systemLibrary(name: "_CHDF5", path: "Sources/_CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .target(name: "_PlasticityHDF5", dependencies: ["_CHDF5"]),
+        // Data-parallel training: the system's Open MPI (Debian: openmpi-bin, libopenmpi-dev) behind
+        // a thin C shim; used only when the process was started by mpirun.
+        .systemLibrary(name: "_CMPI", path: "Sources/_CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "_PlasticityMPI", dependencies: ["_CMPI"]),
         // Optimized in debug builds too: the cochlea filters every audio sample through 64
         // channels, and tests build a small set.
-        .target(name: "PlasticityData", dependencies: ["Plasticity", "_PlasticityHDF5"],
+        .target(name: "PlasticityData", dependencies: ["Plasticity", "_PlasticityHDF5", "_PlasticityMPI"],
                 exclude: ["README.md"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Oracles used by tests and benchmarks only: float64 reference interpreter with dual numbers.

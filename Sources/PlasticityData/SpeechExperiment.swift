@@ -2,7 +2,8 @@ import Foundation
 import Plasticity
 
 /// One training run of `plasticity train`: data, network, kernel, optimizer, the epoch loop,
-/// evaluation, metrics (JSON lines), checkpoints and the report, all under one output directory:
+/// evaluation, metrics (JSON lines), checkpoints and the report, all under one output directory
+/// (written by rank 0 alone when the run is split over the processes of a `ProcessGroup`):
 ///
 ///     config.json          the resolved config
 ///     metrics.jsonl        one JSON record per epoch
@@ -17,6 +18,9 @@ public final class SpeechExperiment {
     public let simulation: NetworkSimulation
     public let trainer: Trainer
     public let compileMilliseconds: Double
+    /// The processes the run is split over: each trains on its share of every batch and evaluates
+    /// its share of every set; rank 0 builds the data and writes every file.
+    public let group: ProcessGroup
     public private(set) var history: [EpochRecord] = []
 
     public struct EpochRecord: Codable, Sendable {
@@ -49,14 +53,23 @@ public final class SpeechExperiment {
     /// Loads the data (building the spoken-digit set first when asked and needed), compiles the
     /// network kernel and initializes the weights.
     /// - Parameter memoryCap: bytes the data and the kernel's buffers may take (`MemoryCap`).
-    public init(config: TrainConfig, output: URL, memoryCap: Int = MemoryCap.bytes,
+    /// - Parameter group: the processes of a data-parallel run (every one makes this call).
+    public init(config: TrainConfig, output: URL, memoryCap: Int = MemoryCap.bytes, group: ProcessGroup = SingleProcess(),
                 buildProgress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws {
         try config.validate(file: "config")
+        guard config.training.batch % group.size == 0 else {
+            throw FileFormatError(file: "config", field: "training.batch", message: "\(config.training.batch) is not a multiple of the " +
+                                  "\(group.size) processes (mpirun -np \(group.size)): each runs an equal share of every batch")
+        }
         self.config = config
         self.output = output
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        self.group = group
         let directory = URL(fileURLWithPath: config.data.directory)
-        if config.data.build { try Self.buildIfNeeded(config.data, into: directory, progress: buildProgress) }
+        if group.rank == 0 {
+            try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+            if config.data.build { try Self.buildIfNeeded(config.data, into: directory, progress: buildProgress) }
+        }
+        try group.barrier()   // the others read the data once rank 0 has built it
         let trainFile = try SpikeFile(directory.appendingPathComponent(config.data.trainFile))
         let testFile = try SpikeFile(directory.appendingPathComponent(config.data.testFile))
         let classes = max(trainFile.classCount, testFile.classCount)
@@ -99,9 +112,10 @@ public final class SpeechExperiment {
         try MemoryCap.check(elements: MemoryCap.sum([events, batch]), what: "the data (batch \(B), \(all.steps) steps × \(width) inputs)",
                             largest: ("one dense batch", batch), cap: memoryCap)
         spec = try config.networkSpec(inputs: width, classes: classes)
+        try Self.checkAgreement(group, config: config, spec: spec, data: [all, test])
         let kernel = try compile(spec, backend: config.network.backend)
         compileMilliseconds = kernel.compileMilliseconds
-        simulation = try NetworkSimulation(kernel: kernel, batch: config.training.batch,
+        simulation = try NetworkSimulation(kernel: kernel, batch: config.training.batch / group.size,
                                            chunkSteps: config.training.method == .eprop ? max(config.training.chunkSteps, 0) : 0,
                                            memoryCap: memoryCap)
         simulation.threads = max(config.training.threads, 1)
@@ -116,6 +130,32 @@ public final class SpeechExperiment {
             optimizer.totalSteps = config.training.epochs * (train.samples.count / config.training.batch)
         }
         trainer = Trainer(simulation: simulation, optimizer: Optimizer(optimizer))
+        trainer.group = group
+    }
+
+    /// Every process must train the same network on the same data: a config, model file or data
+    /// file that differs on one machine is an error before training, naming the processes.
+    static func checkAgreement(_ group: ProcessGroup, config: TrainConfig, spec: NetworkSpec, data: [SpikeDataset]) throws {
+        guard group.size > 1 else { return }
+        var setup = Fingerprint()
+        setup.add(config.json)
+        for hidden in spec.hidden { setup.add(try ModelFile(hidden.model).text()) }
+        var samples = Fingerprint()
+        for set in data {
+            samples.add(set.samples.count)
+            for sample in set.samples {
+                samples.add(sample.label); samples.add(sample.speaker ?? -1)
+                for event in sample.events { samples.add(Int(event.index)); samples.add(Int(event.count.bitPattern)) }
+            }
+        }
+        for (what, print) in [("config or model", setup.value), ("data", samples.value)] {
+            let all = try group.gather(print)
+            let differing = all.indices.filter { all[$0] != all[0] }
+            guard differing.isEmpty else {
+                throw FileFormatError(file: "config", field: "processes", message: "rank \(differing.map(String.init).joined(separator: ", ")) " +
+                                      "read another \(what) than rank 0: every process must train on the same config, model and files")
+            }
+        }
     }
 
     var labelFrom: Int { Int(config.training.labelFromMs / config.data.binning.binMs) }
@@ -156,7 +196,8 @@ public final class SpeechExperiment {
     /// - Parameter stopAfter: end after this epoch as if interrupted (the schedule still spans
     ///   `training.epochs`), for resume tests and time-boxed runs.
     public func run(resume: Bool, stopAfter: Int? = nil, progress: (Progress) -> Void = { _ in }) throws {
-        let lock = try RunLock(folder: output)
+        let writes = group.rank == 0
+        let lock = writes ? try RunLock(folder: output) : nil
         defer { withExtendedLifetime(lock) {} }
         var first = 1
         if resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
@@ -168,9 +209,12 @@ public final class SpeechExperiment {
             history = []
         }
         // After the resume checks: a refused resume leaves the folder as it was.
-        try writeAtomically(Data(config.json.utf8), to: output.appendingPathComponent("config.json"))
-        try rewriteMetrics()
+        if writes {
+            try writeAtomically(Data(config.json.utf8), to: output.appendingPathComponent("config.json"))
+            try rewriteMetrics()
+        }
         let B = config.training.batch, epochs = config.training.epochs
+        let share = B / group.size, offset = group.rank * share
         var bestValidation = history.compactMap { $0.validationAccuracy ?? $0.testAccuracy }.max() ?? -1
         let last = min(epochs, stopAfter ?? epochs)
         let shiftSteps = Int(config.training.shiftMs / config.data.binning.binMs)
@@ -183,8 +227,10 @@ public final class SpeechExperiment {
             order.shuffle(using: &rng)
             var lossSum = 0.0, accuracySum = 0.0, accuracyCount = 0, rate = 0.0
             for b in 0..<batchesPerEpoch {
+                // Every process draws the whole batch's shifts and takes its share: the same sequences as one process.
                 let shifts = (0..<B).map { _ in (steps: uniform(&rng, shiftSteps), channels: uniform(&rng, config.training.shiftChannels)) }
-                let data = train.batch(Array(order[(b * B)..<((b + 1) * B)]), labelFrom: labelFrom, shifts: shifts)
+                let mine = (b * B + offset)..<(b * B + offset + share)
+                let data = train.batch(Array(order[mine]), labelFrom: labelFrom, shifts: Array(shifts[(offset..<offset + share)]))
                 let metrics = config.training.method == .bptt
                     ? try trainer.trainWithBackpropagation(input: data.input, targets: data.targets, steps: data.steps)
                     : try trainer.train(input: data.input, targets: data.targets, steps: data.steps)
@@ -195,8 +241,8 @@ public final class SpeechExperiment {
                 let perSecond = Double((b + 1) * B) / max(elapsed, 1e-9)
                 let remaining = Double((batchesPerEpoch - b - 1) * B + (epochs - epoch) * batchesPerEpoch * B) / perSecond
                 let accuracy = accuracyCount > 0 ? accuracySum / Double(accuracyCount) : nil
-                progress(Progress(epoch: epoch, epochs: epochs, batch: b + 1, batches: batchesPerEpoch, loss: lossSum / Double(b + 1),
-                                  accuracy: accuracy, samplesPerSecond: perSecond, etaSeconds: remaining))
+                if writes { progress(Progress(epoch: epoch, epochs: epochs, batch: b + 1, batches: batchesPerEpoch, loss: lossSum / Double(b + 1),
+                                  accuracy: accuracy, samplesPerSecond: perSecond, etaSeconds: remaining)) }
             }
             let trainSeconds = Date().timeIntervalSince(start)
             let validationResult = try validation.map { try evaluate($0) }
@@ -207,6 +253,7 @@ public final class SpeechExperiment {
                                      firingRateHz: testResult.firingRateHz, seconds: trainSeconds,
                                      samplesPerSecond: Double(batchesPerEpoch * B) / trainSeconds, learningRate: rate)
             history.append(record)
+            guard writes else { continue }
             try appendMetrics(record)
             let state = Checkpoint.State(iteration: epoch, rng: SplitMix64(seed: config.training.seed), config: config.json)
             let selection = validationResult?.accuracy ?? testResult.accuracy
@@ -219,30 +266,37 @@ public final class SpeechExperiment {
     }
 
     /// Accuracy (argmax of the readout averaged over the labelled steps), mean loss per sample,
-    /// confusion matrix and firing rates over a whole dataset; the last batch is padded.
+    /// confusion matrix and firing rates over a whole dataset; the last batch is padded. Split over
+    /// the processes: each evaluates every size-th sample (from its rank) and the counts are summed.
     public func evaluate(_ data: SpikeDataset) throws -> Evaluation {
         let B = simulation.batch, nOut = spec.outputs, classes = spec.outputs
+        let mine = Array(stride(from: group.rank, to: data.samples.count, by: group.size))
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
-        var loss = 0.0, correct = 0, rates = [Double](repeating: 0, count: spec.hidden.count), batches = 0
+        var loss = 0.0, rates = [Double](repeating: 0, count: spec.hidden.count), batches = 0
         var start = 0
-        while start < data.samples.count {
-            let real = min(B, data.samples.count - start)
-            let indices = (0..<B).map { start + min($0, real - 1) }
+        while start < mine.count {
+            let real = min(B, mine.count - start)
+            let indices = (0..<B).map { mine[start + min($0, real - 1)] }
             let batch = data.batch(indices, labelFrom: labelFrom)
             let result = try trainer.evaluate(input: batch.input, targets: batch.targets, steps: batch.steps)
             loss += result.metrics.loss * Double(B)
             for b in 0..<real {
-                let label = data.samples[indices[b]].label
                 var sums = [Double](repeating: 0, count: nOut)
                 for t in labelFrom..<batch.steps { for o in 0..<nOut { sums[o] += Double(result.readout[(t * B + b) * nOut + o]) } }
-                let prediction = sums.firstIndex(of: sums.max()!)!
-                confusion[label][prediction] += 1
-                if prediction == label { correct += 1 }
+                confusion[data.samples[indices[b]].label][sums.firstIndex(of: sums.max()!)!] += 1
             }
             for (l, r) in result.firingRates.enumerated() { rates[l] += r }
             batches += 1
             start += real
         }
+        if group.size > 1 {
+            var totals = confusion.flatMap { $0.map(Double.init) } + rates + [loss, Double(batches)]
+            try group.sum(&totals)
+            confusion = (0..<classes).map { row in (0..<classes).map { Int(totals[row * classes + $0]) } }
+            rates = Array(totals[(classes * classes)..<(classes * classes + rates.count)])
+            loss = totals[totals.count - 2]; batches = Int(totals[totals.count - 1])
+        }
+        let correct = (0..<classes).reduce(0) { $0 + confusion[$1][$1] }
         let perSecond = 1000 / config.data.binning.binMs
         return Evaluation(accuracy: Double(correct) / Double(max(data.samples.count, 1)), loss: loss / Double(max(batches * B, 1)),
                           confusion: confusion, firingRateHz: rates.map { $0 / Double(max(batches, 1)) * perSecond })

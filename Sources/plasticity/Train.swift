@@ -21,7 +21,21 @@ struct Train: ParsableCommand {
     @Flag(help: "Start over in an --out folder that holds a run (its metrics and checkpoints are replaced).") var overwrite = false
     @Flag(help: "Print the resolved config and exit.") var printConfig = false
 
+    /// Under mpirun every process runs this; an error on one ends them all (MPI_Abort), since the
+    /// others may be waiting for it in a collective call.
     func run() throws {
+        let group = try MPIProcessGroup.start()
+        do {
+            try train(in: group)
+            (group as? MPIProcessGroup)?.finish()
+        } catch {
+            guard let mpi = group as? MPIProcessGroup else { throw error }
+            FileHandle.standardError.write(Data("Error (rank \(mpi.rank) of \(mpi.size)): \(error)\n".utf8))
+            mpi.abort(code: 1)
+        }
+    }
+
+    func train(in group: ProcessGroup) throws {
         let checkpoint = URL(fileURLWithPath: out).appendingPathComponent("checkpoint.json")
         let continuing = resume && config == nil && FileManager.default.fileExists(atPath: checkpoint.path)
         let base = continuing ? try TrainConfig.embedded(in: checkpoint) : TrainConfig()
@@ -31,33 +45,23 @@ struct Train: ParsableCommand {
         if let method { resolved.training.method = method }
         if let data { resolved.data.directory = data }
         try resolved.validate(file: "the command line")
-        if printConfig { print(resolved.json); return }
+        if printConfig { if group.rank == 0 { print(resolved.json) }; return }
         let output = URL(fileURLWithPath: out)
-        let lock = try RunLock(folder: output)   // before anything in the folder is read or removed
+        let lock = group.rank == 0 ? try prepare(output) : nil
         defer { withExtendedLifetime(lock) {} }
-        let held = ["checkpoint.json", "metrics.jsonl", "best.json"].filter {
-            FileManager.default.fileExists(atPath: output.appendingPathComponent($0).path)
-        }
-        if !resume && !overwrite && !held.isEmpty {
-            throw ValidationError("\(out) holds a run (\(held.joined(separator: ", "))): continue it with --resume, or start over with --overwrite")
-        }
-        if overwrite && !resume {   // the old run's files go first, so none of them can be taken for the new run's
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
-            for name in names where ["checkpoint", "best"].contains(where: name.hasPrefix) || ["metrics.jsonl", "report.html"].contains(name) {
-                try FileManager.default.removeItem(at: output.appendingPathComponent(name))
-            }
-        }
         let buildBar = ProgressBar(label: "building spoken digits")
-        let experiment = try SpeechExperiment(config: resolved, output: output) { done, total in
+        let experiment = try SpeechExperiment(config: resolved, output: output, group: group) { done, total in
             buildBar.update(done, of: total, detail: "utterances")
         }
+        let say = group.rank == 0 ? printNow : { _ in }
         let t = resolved.training
-        printNow("train: \(experiment.train.samples.count) samples, validation \(experiment.validation?.samples.count ?? 0), test " +
-                 "\(experiment.test.samples.count); "
-              + "\(experiment.spec.inputs) inputs x \(experiment.spec.hidden[0].neurons) \(experiment.spec.hidden[0].model.name) -> " +
-                "\(experiment.spec.outputs); "
-              + "\(t.method), \(t.epochs) epochs of \(experiment.batchesPerEpoch) batches of \(t.batch); kernel compiled in "
-              + String(format: "%.0f ms (%@)", experiment.compileMilliseconds, resolved.network.backend.rawValue))
+        let processes = group.size > 1 ? " over \(group.size) processes" : ""
+        say("train: \(experiment.train.samples.count) samples, validation \(experiment.validation?.samples.count ?? 0), test " +
+            "\(experiment.test.samples.count); "
+          + "\(experiment.spec.inputs) inputs x \(experiment.spec.hidden.map { "\($0.neurons) \($0.model.name)" }.joined(separator: " x ")) -> " +
+            "\(experiment.spec.outputs); "
+          + "\(t.method), \(t.epochs) epochs of \(experiment.batchesPerEpoch) batches of \(t.batch)\(processes); kernel compiled in "
+          + String(format: "%.0f ms (%@)", experiment.compileMilliseconds, resolved.network.backend.rawValue))
         let bar = ProgressBar(label: "train", showsTiming: false)
         var lastEpoch = 0
         let started = Date()
@@ -71,19 +75,42 @@ struct Train: ParsableCommand {
             bar.update(p.batch, of: p.batches, detail: String(format: "epoch %d/%d loss %.3f%@ %.0f samples/s ETA %.0f s",
                                                               p.epoch, p.epochs, p.loss, accuracy, p.samplesPerSecond, p.etaSeconds))
         }
-        bar.finish()
-        if let r = experiment.history.last { printNow(Self.describe(r)) }
-        // The best checkpoint (by validation accuracy) on the test set.
+        if group.rank == 0 { bar.finish() }
+        if let r = experiment.history.last { say(Self.describe(r)) }
+        // The best checkpoint (by validation accuracy) on the test set; every process evaluates its share,
+        // once rank 0 has written it.
+        try group.barrier()
         var summary = "final test accuracy \(String(format: "%.4f", experiment.history.last?.testAccuracy ?? 0))"
         if FileManager.default.fileExists(atPath: experiment.bestURL.path) {
             let state = try Checkpoint.load(experiment.bestURL, into: experiment.trainer)
             let best = try experiment.evaluate(experiment.test)
             summary += String(format: "; best-validation checkpoint (epoch %d): test accuracy %.4f", state.iteration, best.accuracy)
-            let report = try SpeechReport(experiment: experiment, evaluation: best,
-                                          checkpointEpoch: state.iteration).write(to: output.appendingPathComponent("report.html"))
-            summary += "\nreport: \(report.path)"
+            if group.rank == 0 {
+                let report = try SpeechReport(experiment: experiment, evaluation: best,
+                                              checkpointEpoch: state.iteration).write(to: output.appendingPathComponent("report.html"))
+                summary += "\nreport: \(report.path)"
+            }
         }
-        print(summary + String(format: "\n(%.0f s)", Date().timeIntervalSince(started)))
+        say(summary + String(format: "\n(%.0f s)", Date().timeIntervalSince(started)))
+    }
+
+    /// Rank 0, before anything in the folder is read or removed: takes the folder's lock, refuses
+    /// to mix runs, and with --overwrite removes the old run's files. The lock is held to the end.
+    func prepare(_ output: URL) throws -> RunLock {
+        let lock = try RunLock(folder: output)
+        let held = ["checkpoint.json", "metrics.jsonl", "best.json"].filter {
+            FileManager.default.fileExists(atPath: output.appendingPathComponent($0).path)
+        }
+        if !resume && !overwrite && !held.isEmpty {
+            throw ValidationError("\(out) holds a run (\(held.joined(separator: ", "))): continue it with --resume, or start over with --overwrite")
+        }
+        if overwrite && !resume {   // the old run's files go first, so none of them can be taken for the new run's
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
+            for name in names where ["checkpoint", "best"].contains(where: name.hasPrefix) || ["metrics.jsonl", "report.html"].contains(name) {
+                try FileManager.default.removeItem(at: output.appendingPathComponent(name))
+            }
+        }
+        return lock
     }
 
     static func describe(_ r: SpeechExperiment.EpochRecord) -> String {

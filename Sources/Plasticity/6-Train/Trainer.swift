@@ -35,11 +35,16 @@ public struct BatchMetrics: Sendable {
 
 /// Runs batches through the network kernel and applies the optimizer: once per batch of
 /// sequences, or online every `updateEvery` steps inside a sequence (weights change at those
-/// boundaries; states and traces carry on).
+/// boundaries; states and traces carry on). Split over the processes of `group`, each runs its
+/// share of the batch and the gradients are summed before every update.
 public final class Trainer {
     public let simulation: NetworkSimulation
     public let optimizer: Optimizer
     public var updateEvery: Int?
+    /// The processes the batch is split over; `simulation.batch` is this process's share.
+    public var group: ProcessGroup = SingleProcess()
+    /// The whole batch, over every process.
+    public var globalBatch: Int { simulation.batch * group.size }
 
     public init(simulation: NetworkSimulation, optimizer: Optimizer, updateEvery: Int? = nil) {
         self.simulation = simulation; self.optimizer = optimizer; self.updateEvery = updateEvery
@@ -60,17 +65,22 @@ public final class Trainer {
             let x = Array(input[(start * B * net.inputs)..<((start + length) * B * net.inputs)])
             let y = Array(targets[(start * targetWidth)..<((start + length) * targetWidth)])
             let result = sim.run(input: x, targets: y, steps: length)
+            let totals = try group.sumGradients(sim.trainableTensors, scalars: [result.loss, Double(result.correct), Double(result.counted),
+                                                                                result.failure == nil ? 0 : 1])
             if let failure = result.failure {
                 throw NonFiniteError(update: optimizer.step, step: start + failure.step, tensor: failure.tensor)
             }
-            loss += result.loss; correct += result.correct; counted += result.counted
+            if totals[3] > 0 {
+                throw NonFiniteError(update: optimizer.step, step: start, tensor: "a tensor of another process (in this chunk)")
+            }
+            loss += totals[0]; correct += Int(totals[1]); counted += Int(totals[2])
             sim.applyMasks(toGradients: true)
-            last = optimizer.update(sim.trainableTensors, scale: 1 / Double(B))
+            last = optimizer.update(sim.trainableTensors, scale: 1 / Double(globalBatch))
             sim.applyMasks(toGradients: false)
             sim.zeroGradients()
             start += length
         }
-        return BatchMetrics(loss: loss / Double(B), accuracy: net.loss != .meanSquaredError && counted > 0 ? Double(correct) / Double(counted) : nil,
+        return BatchMetrics(loss: loss / Double(globalBatch), accuracy: net.loss != .meanSquaredError && counted > 0 ? Double(correct) / Double(counted) : nil,
                             gradientNorm: last.gradientNorm, learningRate: last.learningRate)
     }
 
@@ -78,7 +88,7 @@ public final class Trainer {
     /// of e-prop's, through the same optimizer: the baseline e-prop is compared against.
     /// Rate regularization is not part of the BPTT oracle's loss.
     public func trainWithBackpropagation(input: [Float], targets: [Float], steps: Int) throws -> BatchMetrics {
-        let sim = simulation, B = sim.batch
+        let sim = simulation
         sim.resetSequence()
         sim.zeroGradients()
         let gradients = try backpropagationThroughTime(sim, input: input, targets: targets, steps: steps)
@@ -94,11 +104,12 @@ public final class Trainer {
         }
         try store(gradients.readoutWeights, into: sim.readoutWeightGradient, name: "readout.w")
         try store(gradients.readoutBias, into: sim.readoutBiasGradient, name: "readout.b")
+        let loss = try group.sumGradients(sim.trainableTensors, scalars: [gradients.loss])[0]
         sim.applyMasks(toGradients: true)
-        let last = optimizer.update(sim.trainableTensors, scale: 1 / Double(B))
+        let last = optimizer.update(sim.trainableTensors, scale: 1 / Double(globalBatch))
         sim.applyMasks(toGradients: false)
         sim.zeroGradients()
-        return BatchMetrics(loss: gradients.loss / Double(B), accuracy: nil, gradientNorm: last.gradientNorm, learningRate: last.learningRate)
+        return BatchMetrics(loss: loss / Double(globalBatch), accuracy: nil, gradientNorm: last.gradientNorm, learningRate: last.learningRate)
     }
 
     /// Loss, accuracy, readout and firing rates without updating anything.
