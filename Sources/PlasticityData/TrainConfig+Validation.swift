@@ -42,6 +42,7 @@ extension TrainConfig {
         try check.count("data.binning.pool", b.pool, 1...65_536)
         try check.positive("data.binning.maxCount", Double(b.maxCount), upTo: 1e6)
         try check.count("network.neurons", n.neurons, 1...10_000_000)
+        try check.count("network.layers", n.layers, 1...16)
         let times = [("membraneMs", n.membraneMs), ("adaptationMs", n.adaptationMs), ("threshold", n.threshold), ("readoutMs", n.readoutMs)]
         for (field, value) in times {
             try check.positive("network.\(field)", value, upTo: 1e9)

@@ -33,6 +33,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         /// read at once, so the resolved config holds the model inline) or a model inline.
         public var model = ModelChoice.builtin(.alif)
         public var neurons = 128
+        /// Hidden layers of `neurons` each, one above the other, with the same model. The top one
+        /// learns by `feedback`; the ones below it by fixed random feedback of the output error.
+        public var layers = 1
         public var recurrent = true
         public var feedback = NetworkSpec.Feedback.symmetric
         /// Constants of built-in models, applied to the parameters each says they mean
@@ -156,11 +159,13 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         let dt = data.binning.binMs, n = network
         let constants = n.model.builtin == nil ? NeuronConstants()
             : NeuronConstants(membraneMs: n.membraneMs, adaptationMs: n.adaptationMs, adaptationStep: n.adaptationStep, threshold: n.threshold)
-        let hidden = NetworkConfig.Hidden(model: n.model, neurons: n.neurons, recurrent: n.recurrent, feedback: n.feedback,
-                                          constants: constants, parameters: n.parameters)
+        let hidden = (0..<n.layers).map { layer in
+            NetworkConfig.Hidden(model: n.model, neurons: n.neurons, recurrent: n.recurrent, feedback: layer == n.layers - 1 ? n.feedback : .random,
+                                 constants: constants, parameters: n.parameters)
+        }
         let regularization = training.rateStrength > 0 && training.method == .eprop
             ? NetworkConfig.RateRegularization(target: training.rateTargetHz * dt / 1000, strength: training.rateStrength) : nil
-        return NetworkConfig(inputs: inputs, outputs: classes, kappa: exp(-dt / n.readoutMs), loss: training.loss, hidden: [hidden],
+        return NetworkConfig(inputs: inputs, outputs: classes, kappa: exp(-dt / n.readoutMs), loss: training.loss, hidden: hidden,
                              stepMs: dt, rateRegularization: regularization)
     }
 
