@@ -16,13 +16,13 @@ out=out/bench-processes
 root=()
 [ "$(id -u)" -eq 0 ] && root=(--allow-run-as-root)
 # Builds the set if it is not cached yet, outside the timed runs.
-"$binary" train --config "$config" --out "$out/warm-up" --overwrite --epochs 1 >/dev/null
+"$binary" train --config "$config" --out "$out/warm-up" --overwrite --epochs 1 >/dev/null 2>&1
 run() {   # variant → mean samples/s of its epochs
   local settings=(train --config "$config" --out "$out/$1" --overwrite --epochs "$epochs")
   case "$1" in
-    1x1) "$binary" "${settings[@]}" --set training.threads=1 >/dev/null ;;
-    1x2) "$binary" "${settings[@]}" --set training.threads=2 >/dev/null ;;
-    2x1) mpirun "${root[@]}" -np 2 "$binary" "${settings[@]}" --set training.threads=1 >/dev/null ;;
+    1x1) "$binary" "${settings[@]}" --set training.threads=1 >/dev/null 2>&1 ;;
+    1x2) "$binary" "${settings[@]}" --set training.threads=2 >/dev/null 2>&1 ;;
+    2x1) mpirun "${root[@]}" -np 2 "$binary" "${settings[@]}" --set training.threads=1 >/dev/null 2>&1 ;;
   esac
   grep -o '"samplesPerSecond":[0-9.e+-]*' "$out/$1/metrics.jsonl" | cut -d: -f2 | awk '{ s += $1 } END { printf "%.0f\n", s / NR }'
 }

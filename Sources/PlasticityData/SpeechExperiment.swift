@@ -220,6 +220,7 @@ public final class SpeechExperiment {
         let shiftSteps = Int(config.training.shiftMs / config.data.binning.binMs)
         func uniform(_ rng: inout SplitMix64, _ k: Int) -> Int { k > 0 ? Int(rng.next() % UInt64(2 * k + 1)) - k : 0 }
         guard first <= last else { return }
+        try group.barrier()   // the processes start the loop together: startup skew is not training time
         for epoch in first...last {
             let start = Date()
             var rng = SplitMix64(seed: config.training.seed &* 1_000_003 &+ UInt64(epoch))
