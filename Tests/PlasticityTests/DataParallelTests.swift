@@ -167,3 +167,107 @@ import Testing
         }.sorted()
     }
 }
+
+/// A `ProcessGroup` of threads in this process, for testing `Trainer` without mpirun: sums add the
+/// members' buffers in rank order, as the MPI group's linear reduction does.
+final class ThreadGroup: @unchecked Sendable {
+    final class Member: ProcessGroup {
+        let group: ThreadGroup, rank: Int
+        init(group: ThreadGroup, rank: Int) { self.group = group; self.rank = rank }
+        var size: Int { group.size }
+        func sum(_ values: inout [Double]) throws { values = group.exchange(values, rank: rank).reduce(into: [Double](repeating: 0, count: values.count)) {
+            for i in $1.indices { $0[i] += $1[i] } } }
+        func gather(_ value: UInt64) throws -> [UInt64] { group.exchange([Double(value)], rank: rank).map { UInt64($0[0]) } }
+        func barrier() throws { _ = group.exchange([], rank: rank) }
+    }
+
+    let size: Int
+    private let condition = NSCondition()
+    private var slots: [[Double]], arrived = 0, generation = 0, result: [[Double]] = []
+
+    init(size: Int) { self.size = size; slots = Array(repeating: [], count: size) }
+    func member(_ rank: Int) -> Member { Member(group: self, rank: rank) }
+
+    /// Every member's values by rank, once all have called.
+    func exchange(_ values: [Double], rank: Int) -> [[Double]] {
+        condition.lock()
+        defer { condition.unlock() }
+        slots[rank] = values
+        arrived += 1
+        if arrived == size {
+            result = slots; arrived = 0; generation += 1
+            condition.broadcast()
+        } else {
+            let mine = generation
+            while generation == mine { condition.wait() }
+        }
+        return result
+    }
+}
+
+/// The trainer's reduction itself, in one process: two members on two threads, each with half the
+/// batch, against one trainer with the whole batch — online updates every 15 of 60 steps (the sum
+/// at every update) and the BPTT oracle's update. Same tolerance as the mpirun tests.
+@Suite struct TrainerReductionTests {
+    @Test(arguments: [false, true])
+    func halvesOnTwoThreadsTrainLikeTheWhole(backpropagation: Bool) throws {
+        let (T, B, nIn) = (60, 4, 10)
+        let spec = NetworkSpec(inputs: nIn, hidden: [.init(Models.alif(), neurons: 16, recurrent: true)], outputs: 2, kappa: 0.9)
+        let kernel = try compile(spec, backend: .tinyCC)
+        var rng = SplitMix64(seed: 61)
+        let input = (0..<T * B * nIn).map { _ in Float(rng.next() % 8 == 0 ? 1 : 0) }
+        let targets = (0..<T * B).map { Float($0 % B % 2) }
+        func trainer(batch: Int) throws -> Trainer {
+            let sim = try NetworkSimulation(kernel: kernel, batch: batch)
+            sim.initializeWeights(seed: 62, inputGain: 3)
+            var config = OptimizerConfig()
+            config.learningRate = 1e-2
+            return Trainer(simulation: sim, optimizer: Optimizer(config), updateEvery: backpropagation ? nil : 15)
+        }
+        func train(_ trainer: Trainer, input: [Float], targets: [Float]) throws {
+            for _ in 0..<3 {
+                if backpropagation { _ = try trainer.trainWithBackpropagation(input: input, targets: targets, steps: T) }
+                else { _ = try trainer.train(input: input, targets: targets, steps: T) }
+            }
+        }
+        let whole = try trainer(batch: B)
+        try train(whole, input: input, targets: targets)
+        let group = ThreadGroup(size: 2)
+        let halves = try (0..<2).map { rank in
+            let t = try trainer(batch: B / 2)
+            t.group = group.member(rank)
+            return t
+        }
+        let rows = { (rank: Int) in (0..<T).flatMap { t in (rank * B / 2..<(rank + 1) * B / 2).map { t * B + $0 } } }
+        let work = UncheckedBox((0..<2).map { rank in
+            let mine = rows(rank)
+            return { try train(halves[rank], input: mine.flatMap { input[($0 * nIn)..<($0 * nIn + nIn)] }, targets: mine.map { targets[$0] }) }
+        })
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: 2) { rank in
+            do { try work.value[rank]() } catch { failures.add("\(error)") }
+        }
+        #expect(failures.all.isEmpty, "\(failures.all)")
+        #expect(halves.map(\.optimizer.step) == [whole.optimizer.step, whole.optimizer.step])
+        for (a, (b, c)) in zip(whole.simulation.trainableTensors, zip(halves[0].simulation.trainableTensors, halves[1].simulation.trainableTensors)) {
+            let scale = a.value.array.map { abs($0) }.max()!
+            let difference = zip(a.value.array, b.value.array).map { abs($0 - $1) }.max()!
+            #expect(difference <= 1e-5 * scale, "\(a.name): \(difference / scale)")
+            let same = b.value.array == c.value.array
+            #expect(same, "\(a.name): the two members hold different weights")
+        }
+    }
+}
+
+/// Hands the members' work to their threads (each touches only its own trainer).
+final class UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+    func add(_ message: String) { lock.lock(); messages.append(message); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return messages }
+}
