@@ -175,8 +175,10 @@ final class ThreadGroup: @unchecked Sendable {
         let group: ThreadGroup, rank: Int
         init(group: ThreadGroup, rank: Int) { self.group = group; self.rank = rank }
         var size: Int { group.size }
-        func sum(_ values: inout [Double]) throws { values = group.exchange(values, rank: rank).reduce(into: [Double](repeating: 0, count: values.count)) {
-            for i in $1.indices { $0[i] += $1[i] } } }
+        func sum(_ values: inout [Double]) throws {
+            let all = group.exchange(values, rank: rank)
+            for i in values.indices { values[i] = all.reduce(0) { $0 + $1[i] } }
+        }
         func gather(_ value: UInt64) throws -> [UInt64] { group.exchange([Double(value)], rank: rank).map { UInt64($0[0]) } }
         func barrier() throws { _ = group.exchange([], rank: rank) }
     }

@@ -80,7 +80,8 @@ public final class Trainer {
             sim.zeroGradients()
             start += length
         }
-        return BatchMetrics(loss: loss / Double(globalBatch), accuracy: net.loss != .meanSquaredError && counted > 0 ? Double(correct) / Double(counted) : nil,
+        let accuracy = net.loss != .meanSquaredError && counted > 0 ? Double(correct) / Double(counted) : nil
+        return BatchMetrics(loss: loss / Double(globalBatch), accuracy: accuracy,
                             gradientNorm: last.gradientNorm, learningRate: last.learningRate)
     }
 
