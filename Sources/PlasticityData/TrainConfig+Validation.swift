@@ -43,6 +43,9 @@ extension TrainConfig {
         try check.positive("data.binning.maxCount", Double(b.maxCount), upTo: 1e6)
         try check.count("network.neurons", n.neurons, 1...10_000_000)
         try check.count("network.layers", n.layers, 1...16)
+        try check.count("network.hidden", n.hidden.count, 0...16)
+        for (l, h) in n.hidden.enumerated() { try check.count("network.hidden[\(l)].neurons", h.neurons, 1...10_000_000) }
+        if let kappa = n.readoutDecay { try check.number("network.readoutDecay", kappa, 0...1) }
         let times = [("membraneMs", n.membraneMs), ("adaptationMs", n.adaptationMs), ("threshold", n.threshold), ("readoutMs", n.readoutMs)]
         for (field, value) in times {
             try check.positive("network.\(field)", value, upTo: 1e9)

@@ -48,6 +48,12 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         /// Parameter values by name, over the model's defaults and the constants above.
         public var parameters: [String: Double] = [:]
         public var readoutMs = 50.0
+        /// The readout's decay κ per step, when set exactly (an imported NIR network's); else exp(−binMs/readoutMs).
+        public var readoutDecay: Double?
+        /// Hidden layers listed one by one, as in a network config (model, neurons, recurrent,
+        /// feedback, parameters); when given, they replace model, neurons, layers, recurrent,
+        /// feedback, the built-in constants and parameters above (`plasticity import nir` writes them).
+        public var hidden: [NetworkConfig.Hidden] = []
         public var inputGain = 1.0
         public var recurrentGain = 0.5
         /// tinyCC (JIT, milliseconds to compile) or systemCC (cc -O3).
@@ -115,6 +121,11 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         do { config.network.model = try network.model.resolvingFiles(relativeTo: directory) } catch let error as FileFormatError {
             throw FileFormatError(file: file, field: "network.model", message: "\(error)")
         }
+        for l in network.hidden.indices {
+            do { config.network.hidden[l].model = try network.hidden[l].model.resolvingFiles(relativeTo: directory) } catch let error as FileFormatError {
+                throw FileFormatError(file: file, field: "network.hidden[\(l)].model", message: "\(error)")
+            }
+        }
         return config
     }
 
@@ -159,13 +170,13 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         let dt = data.binning.binMs, n = network
         let constants = n.model.builtin == nil ? NeuronConstants()
             : NeuronConstants(membraneMs: n.membraneMs, adaptationMs: n.adaptationMs, adaptationStep: n.adaptationStep, threshold: n.threshold)
-        let hidden = (0..<n.layers).map { layer in
+        let hidden = !n.hidden.isEmpty ? n.hidden : (0..<n.layers).map { layer in
             NetworkConfig.Hidden(model: n.model, neurons: n.neurons, recurrent: n.recurrent, feedback: layer == n.layers - 1 ? n.feedback : .random,
                                  constants: constants, parameters: n.parameters)
         }
         let regularization = training.rateStrength > 0 && training.method == .eprop
             ? NetworkConfig.RateRegularization(target: training.rateTargetHz * dt / 1000, strength: training.rateStrength) : nil
-        return NetworkConfig(inputs: inputs, outputs: classes, kappa: exp(-dt / n.readoutMs), loss: training.loss, hidden: hidden,
+        return NetworkConfig(inputs: inputs, outputs: classes, kappa: n.readoutDecay ?? exp(-dt / n.readoutMs), loss: training.loss, hidden: hidden,
                              stepMs: dt, rateRegularization: regularization)
     }
 

@@ -8,7 +8,7 @@ struct PlasticityCommand: ParsableCommand {
         commandName: "plasticity",
         abstract: "Compile neuron models into online-learning (e-prop) kernels and run them.",
         subcommands: [Compile.self, Demo.self, Bench.self, TaskCommand.self, GradCheck.self, Plot.self, DataCommand.self, Train.self, Eval.self,
-                      Fuzz.self])
+                      Export.self, Import.self, Fuzz.self])
 }
 
 struct ModelOptions: ParsableArguments {

@@ -1,0 +1,74 @@
+import Foundation
+import Plasticity
+
+/// A trained network as a NIR graph, and a NIR graph as a network to train (docs/nir.md):
+///
+///     input → hidden0.in (Linear) → hidden0 (LIF | CubaLIF | IF) ⇄ hidden0.rec (Linear)
+///           → hidden1.in → hidden1 … → readout.affine (Affine: W_out, b) → readout (LI) → output
+///
+/// The readout y ← κ y + W_out z + b is NIR's LI with τ = dt/(1 − κ) and r = 1/(1 − κ).
+extension NIRGraph {
+    /// The graph of a checkpoint of `plasticity train`, for steps of `dt` seconds (default: the
+    /// config's bin width). Refuses layers whose model has no NIR node, naming them.
+    public static func exporting(checkpoint: URL, dt requested: Double? = nil, resetToZero: Bool = false) throws -> NIRGraph {
+        let config = try TrainConfig.embedded(in: checkpoint)
+        let weights = try SafeTensors.read(try Checkpoint.weightsURL(checkpoint)).tensors
+        func tensor(_ name: String) throws -> SafeTensors.Tensor {
+            guard let t = weights[name] else { throw FileFormatError(file: checkpoint.path, field: name, message: "is missing from the weights") }
+            return t
+        }
+        func matrix(_ name: String) throws -> Matrix {
+            let t = try tensor(name)
+            return Matrix(rows: t.shape[0], columns: t.values.count / max(t.shape[0], 1), values: t.values)
+        }
+        let inputs = try matrix("layer0.w0").columns, readoutWeights = try matrix("readout.w")
+        let spec = try config.networkSpec(inputs: inputs, classes: readoutWeights.rows, file: checkpoint.path)
+        let dt = requested ?? config.data.binning.binMs / 1000
+        guard dt.isFinite, dt > 0 else { throw FileFormatError(file: "--dt", field: "dt", message: "must be a positive number of seconds, not \(dt)") }
+        var graph = NIRGraph(nodes: ["input": .input(shape: [inputs]), "output": .output(shape: [spec.outputs])], edges: [])
+        graph.metadata = ["plasticity_dt": "\(dt)", "plasticity_discretization": discretization, "plasticity_readout_decay": "\(spec.kappa)"]
+        var previous = "input"
+        for (l, hidden) in spec.hidden.enumerated() {
+            let name = "hidden\(l)", file = ModelFile(hidden.model)
+            guard let kind = NIRNeurons.kind(of: file) else {
+                throw NIRError(name, "its model (\(file.name)) has no NIR node: NIR has LIF, CubaLIF and IF neurons; ALIF, adLIF, Izhikevich, " +
+                               "AdEx and other models cannot be exported")
+            }
+            let values = try perNeuronValues(file, neurons: hidden.neurons, learnable: weights["layer\(l).params"], layer: name)
+            graph.nodes[name] = try NIRNeurons.node(kind, values, dt: dt, resetToZero: resetToZero, layer: name)
+            graph.nodes["\(name).in"] = .linear(weight: try matrix("layer\(l).w0"))
+            graph.edges += [(previous, "\(name).in"), ("\(name).in", name)]
+            if hidden.recurrent {
+                graph.nodes["\(name).rec"] = .linear(weight: try matrix("layer\(l).w1"))
+                graph.edges += [(name, "\(name).rec"), ("\(name).rec", name)]
+            }
+            if kind != .subtractiveLIF { graph.metadata["plasticity_\(name)_model"] = try file.text() }
+            previous = name
+        }
+        guard spec.kappa < 1 else { throw NIRError("readout", "κ = 1 (a pure integrator) is not exported") }
+        graph.nodes["readout.affine"] = .affine(weight: readoutWeights, bias: try tensor("readout.b").values)
+        let n = spec.outputs
+        graph.nodes["readout"] = .leakyIntegrator(tau: .init(repeating: dt / (1 - spec.kappa), count: n), r: .init(repeating: 1 / (1 - spec.kappa), count: n),
+                                                  vLeak: .init(repeating: 0, count: n))
+        graph.edges += [(previous, "readout.affine"), ("readout.affine", "readout"), ("readout", "output")]
+        return graph
+    }
+
+    static let discretization = "forward Euler with step dt: v <- v + dt/tau (v_leak - v + r I); spike when v > v_threshold, then v = v_reset " +
+                                "for the next step; Plasticity's alpha = 1 - dt/tau, leak = dt/tau v_leak, gain = dt/tau r; readout kappa = 1 - dt/tau"
+
+    /// Each parameter's value per neuron: a learnable one from the layer's parameter tensor [P][n].
+    static func perNeuronValues(_ file: ModelFile, neurons: Int, learnable: SafeTensors.Tensor?, layer: String) throws -> [String: [Double]] {
+        var values: [String: [Double]] = [:], row = 0
+        for p in file.parameters {
+            if p.learnable {
+                guard let learnable, learnable.values.count >= (row + 1) * neurons else { throw NIRError(layer, "its learnable \(p.name) is missing") }
+                values[p.name] = learnable.values[(row * neurons)..<((row + 1) * neurons)].map(Double.init)
+                row += 1
+            } else {
+                values[p.name] = .init(repeating: p.value, count: neurons)
+            }
+        }
+        return values
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Plasticity
+
+/// A NIR graph as a Plasticity network: hidden layers (models as data), their weights and the
+/// readout, ready to become a train config and a checkpoint at epoch 0 (docs/nir.md). The graph
+/// must be a chain input → projection → neuron layer (→ its own recurrence) → … → projection
+/// (→ LI) → output; anything else is refused naming the node.
+public struct NIRNetwork {
+    public var inputs: Int, outputs: Int
+    public var hidden: [NetworkConfig.Hidden]
+    public var readoutDecay: Double
+    /// Under the trainer's names: layer<l>.w0 (input), layer<l>.w1 (recurrent), readout.w, readout.b.
+    public var weights: [String: SafeTensors.Tensor]
+
+    public init(_ graph: NIRGraph, dt: Double, file: String) throws {
+        func fail(_ node: String, _ message: String) -> FileFormatError { FileFormatError(file: file, field: "node \(node)", message: message) }
+        guard dt.isFinite, dt > 0 else { throw FileFormatError(file: "--dt", field: "dt", message: "must be a positive number of seconds, not \(dt)") }
+        for (name, node) in graph.nodes.sorted(by: { $0.key < $1.key }) {
+            if case .unsupported(let type) = node {
+                throw fail(name, "is a \(type) node; Plasticity runs Input, Output, Linear, Affine, LIF, CubaLIF, IF and LI (a readout)")
+            }
+        }
+        let starts = graph.nodes.filter { if case .input = $0.value { return true } else { return false } }
+        guard starts.count == 1, let (start, startNode) = starts.first, case .input(let shape) = startNode else {
+            throw fail(starts.keys.sorted().joined(separator: ", "), "a trainable graph has exactly one Input node (this one has \(starts.count))")
+        }
+        var successors: [String: [String]] = [:], predecessors: [String: [String]] = [:]
+        for e in graph.edges { successors[e.source, default: []].append(e.target); predecessors[e.target, default: []].append(e.source) }
+        func only(_ list: [String]?, after node: String) throws -> String {
+            guard let list, list.count == 1 else {
+                throw fail(node, "feeds \(list?.count ?? 0) nodes (\((list ?? []).joined(separator: ", "))); Plasticity trains chains of layers " +
+                           "(no branches or skip connections)")
+            }
+            return list[0]
+        }
+        inputs = shape.reduce(1, *)
+        var layers: [NetworkConfig.Hidden] = [], tensors: [String: SafeTensors.Tensor] = [:], visited: Set<String> = [start]
+        var current = start, width = inputs
+        var readout: (weight: NIRGraph.Matrix, bias: [Float], decay: Double, gain: Double, offset: Double, through: String)?
+        while readout == nil {
+            let feedsForward = (successors[current] ?? []).filter { !(predecessors[current] ?? []).contains($0) || current == start }
+            let projection = try only(feedsForward, after: current)
+            let (weight, bias) = try Self.projection(graph.nodes[projection]!, name: projection, fail: fail)
+            guard weight.columns == width else { throw fail(projection, "takes \(weight.columns) inputs, \(current) gives \(width)") }
+            let target = try only(successors[projection], after: projection)
+            visited.formUnion([projection, target])
+            switch graph.nodes[target]! {
+            case .lif, .cubaLIF, .integrateAndFire:
+                guard bias.allSatisfy({ $0 == 0 }) else { throw fail(projection, "has a bias; Plasticity's hidden layers have none") }
+                let l = layers.count
+                var model = try NIRNeurons.model(of: graph.nodes[target]!, dt: dt, name: target)
+                if let exact = graph.metadata["plasticity_\(target)_model"], let file = try? ConfigFile.decode(ModelFile.self, from: ConfigFile.object(Data(exact.utf8), file: target), file: target),
+                   let kind = NIRNeurons.kind(of: file),
+                   let node = try? NIRNeurons.node(kind, NIRGraph.perNeuronValues(file, neurons: weight.rows, learnable: nil, layer: target),
+                                                   dt: dt, resetToZero: false, layer: target),
+                   node == graph.nodes[target]! {
+                    model = try file.checkedModel(file: file.name)   // the exported model itself: the same floats as before export
+                }
+                let recurrence = (predecessors[target] ?? []).filter { $0 != projection }
+                guard recurrence.count <= 1 else { throw fail(target, "has inputs from \(recurrence.joined(separator: ", ")) besides \(projection)") }
+                if let loop = recurrence.first {
+                    guard case .linear(let w) = graph.nodes[loop]!, predecessors[loop] == [target], successors[loop] == [target] else {
+                        throw fail(loop, "feeds \(target) from elsewhere than \(target) itself (only a layer's own recurrence is supported)")
+                    }
+                    guard w.rows == weight.rows, w.columns == weight.rows else { throw fail(loop, "is \(w.rows) × \(w.columns), not \(weight.rows) × \(weight.rows)") }
+                    tensors["layer\(l).w1"] = .init(shape: [w.rows, w.columns], values: w.values)
+                    visited.insert(loop)
+                }
+                tensors["layer\(l).w0"] = .init(shape: [weight.rows, weight.columns], values: weight.values)
+                layers.append(NetworkConfig.Hidden(model: ModelChoice(model), neurons: weight.rows, recurrent: !recurrence.isEmpty, feedback: .random))
+                current = target; width = weight.rows
+            case .leakyIntegrator(let tau, let r, let vLeak):
+                let a = try Self.uniform(tau, "tau", target, fail).map { dt / $0 }!
+                readout = (weight, bias, 1 - a, a * (try Self.uniform(r, "r", target, fail)!), a * (try Self.uniform(vLeak, "v_leak", target, fail)!),
+                           try only(successors[target], after: target))
+                if let exact = graph.metadata["plasticity_readout_decay"].flatMap(Double.init), abs(exact - (1 - a)) <= 1e-9,
+                   abs(readout!.gain - 1) <= 1e-9, readout!.offset == 0 {
+                    readout!.decay = exact; readout!.gain = 1   // as exported: no rounding of κ through τ
+                }
+            case .output:
+                readout = (weight, bias, 0, 1, 0, target)
+            default:
+                throw fail(target, "is a \(graph.nodes[target]!.typeName) node after \(projection); expected a neuron layer or the readout (LI → Output)")
+            }
+        }
+        guard let readout, case .output(let outputShape) = graph.nodes[readout.through] ?? .unsupported(type: "") else {
+            throw fail(readout?.through ?? "readout", "the readout must lead to the Output node")
+        }
+        visited.insert(readout.through)
+        guard !layers.isEmpty else { throw fail(start, "the graph has no spiking layer between Input and Output") }
+        if let stray = graph.nodes.keys.sorted().first(where: { !visited.contains($0) }) {
+            throw fail(stray, "is not on the chain from Input to Output")
+        }
+        guard outputShape.reduce(1, *) == readout.weight.rows else { throw fail(readout.through, "has shape \(outputShape), the readout gives \(readout.weight.rows)") }
+        layers[layers.count - 1].feedback = .symmetric
+        let g = Float(readout.gain), c = Float(readout.offset)
+        tensors["readout.w"] = .init(shape: [readout.weight.rows, readout.weight.columns], values: g == 1 ? readout.weight.values : readout.weight.values.map { $0 * g })
+        tensors["readout.b"] = .init(shape: [readout.weight.rows], values: g == 1 && c == 0 ? readout.bias : readout.bias.map { $0 * g + c })
+        hidden = layers; readoutDecay = readout.decay; outputs = readout.weight.rows; weights = tensors
+    }
+
+    static func projection(_ node: NIRGraph.Node, name: String, fail: (String, String) -> FileFormatError) throws -> (NIRGraph.Matrix, [Float]) {
+        switch node {
+        case .linear(let w): return (w, [Float](repeating: 0, count: w.rows))
+        case .affine(let w, let b): return (w, b)
+        default: throw fail(name, "is a \(node.typeName) node where a projection (Linear or Affine) belongs")
+        }
+    }
+
+    static func uniform(_ values: [Double], _ parameter: String, _ node: String, _ fail: (String, String) -> FileFormatError) throws -> Double? {
+        guard let first = values.first, values.allSatisfy({ $0 == first }) else { throw fail(node, "\(parameter) differs between neurons") }
+        guard parameter != "tau" || first > 0 else { throw fail(node, "tau must be positive, not \(first)") }
+        return first
+    }
+
+    /// `base` (the data, training and backend sections) with this network; a step of dt.
+    public func config(over base: TrainConfig, dt: Double) -> TrainConfig {
+        var config = base
+        config.network.hidden = hidden
+        config.network.readoutDecay = readoutDecay
+        config.data.binning.binMs = dt * 1000
+        return config
+    }
+
+    /// A simulation of this network (batch sequences at a time) holding its weights.
+    public func simulation(config: TrainConfig, batch: Int) throws -> NetworkSimulation {
+        let spec = try config.networkSpec(inputs: inputs, classes: outputs)
+        let simulation = try NetworkSimulation(kernel: try compile(spec, backend: config.network.backend), batch: batch)
+        for t in simulation.trainableTensors {
+            guard let stored = weights[t.name], stored.values.count == t.value.count else {
+                throw NIRError(t.name, "the imported weights do not fit the network (\(weights[t.name]?.shape ?? []) for \(t.shape))")
+            }
+            t.value.array = stored.values
+        }
+        return simulation
+    }
+
+    /// Writes `directory/config.json` and `directory/checkpoint.json` (epoch 0, no optimizer state):
+    /// `plasticity eval`, `train --resume` and `export nir` take it like any checkpoint.
+    public func writeCheckpoint(config: TrainConfig, to directory: URL) throws -> URL {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var optimizer = OptimizerConfig()
+        optimizer.kind = config.training.optimizer
+        let trainer = Trainer(simulation: try simulation(config: config, batch: 1), optimizer: Optimizer(optimizer))
+        try writeAtomically(Data(config.json.utf8), to: directory.appendingPathComponent("config.json"))
+        let checkpoint = directory.appendingPathComponent("checkpoint.json")
+        try Checkpoint.save(trainer, state: .init(iteration: 0, rng: SplitMix64(seed: config.training.seed), config: config.json), to: checkpoint)
+        return checkpoint
+    }
+}

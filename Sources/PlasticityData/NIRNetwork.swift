@@ -1,0 +1,133 @@
+import Foundation
+import Plasticity
+
+/// The neuron models NIR's spiking nodes become, discretized by forward Euler with the step dt
+/// (docs/nir.md): with a = dt/τ,
+///
+///     LIF      v ← (1 − a) v + a v_leak + a r I          α = 1 − a, leak = a v_leak, gain = a r
+///     IF       v ← v + dt r I                            α = 1, leak = 0, gain = dt r
+///     CubaLIF  i ← (1 − a_syn) i + a_syn w_in I          then v as LIF with I = i (the previous i)
+///
+/// and a spike when v > threshold, after which v starts the next step from `reset` (NIR's reset
+/// to v_reset). Plasticity's updates read the previous step's states, so this is exactly the
+/// explicit Euler step of the continuous equations.
+public enum NIRNeurons {
+    public static func lif(alpha: Double = 0.95, leak: Double = 0, gain: Double = 1, threshold: Double = 1, reset: Double = 0,
+                           surrogate: Surrogate = .fastSigmoid(scale: 10)) -> NeuronModel {
+        NeuronModel("NIR-LIF") {
+            Parameter("alpha", alpha); Parameter("leak", leak); Parameter("gain", gain)
+            Parameter("threshold", threshold); Parameter("reset", reset)
+            Input("I")
+            State("v", initial: 0)
+            Reset("v", to: { $0.reset })
+            Update("v") { $0.alpha * $0.v + $0.leak + $0.gain * $0.I }
+            Spike(surrogate: surrogate) { $0.v - $0.threshold }
+        }
+    }
+
+    public static func cubaLIF(alphaSyn: Double = 0.9, gainSyn: Double = 1, alpha: Double = 0.95, leak: Double = 0, gain: Double = 1,
+                               threshold: Double = 1, reset: Double = 0, surrogate: Surrogate = .fastSigmoid(scale: 10)) -> NeuronModel {
+        NeuronModel("NIR-CubaLIF") {
+            Parameter("alpha_syn", alphaSyn); Parameter("gain_syn", gainSyn)
+            Parameter("alpha", alpha); Parameter("leak", leak); Parameter("gain", gain)
+            Parameter("threshold", threshold); Parameter("reset", reset)
+            Input("I")
+            State("i_syn", initial: 0)
+            State("v", initial: 0)
+            Reset("v", to: { $0.reset })
+            Update("i_syn") { $0.alpha_syn * $0.i_syn + $0.gain_syn * $0.I }
+            Update("v") { $0.alpha * $0.v + $0.leak + $0.gain * $0.i_syn }
+            Spike(surrogate: surrogate) { $0.v - $0.threshold }
+        }
+    }
+
+    /// Which NIR neuron a model is, by structure: the same declarations and expressions as a
+    /// template, whatever its name, parameter values, learnability and surrogate.
+    enum Kind { case lif, cubaLIF, subtractiveLIF }
+
+    static func kind(of model: ModelFile) -> Kind? {
+        func shape(_ file: ModelFile) -> ModelFile {
+            var f = file
+            f.name = ""; f.comment = nil; f.spike?.surrogate = nil
+            f.parameters = f.parameters.map { .init(name: $0.name, value: 0, learnable: false) }
+            return f
+        }
+        let templates: [(Kind, NeuronModel)] = [(.lif, lif()), (.cubaLIF, cubaLIF()), (.subtractiveLIF, Models.lif(resetGradient: model.resetGradient))]
+        let mine = shape(model)
+        return templates.first { var t = shape(ModelFile($0.1)); t.resetGradient = model.resetGradient; return t == mine }?.0
+    }
+}
+
+/// Plasticity's network as NIR parameters and back: the per-neuron values of a layer's model
+/// parameters, and the node a layer becomes for a step of `dt` seconds.
+extension NIRNeurons {
+    /// The NIR node of a hidden layer whose parameters (per neuron) are `values`.
+    static func node(_ kind: Kind, _ values: [String: [Double]], dt: Double, resetToZero: Bool, layer: String) throws -> NIRGraph.Node {
+        func v(_ name: String) -> [Double] { values[name]! }
+        let n = values.values.first!.count
+        switch kind {
+        case .subtractiveLIF:
+            guard resetToZero else {
+                throw NIRError(layer, "its model (LIF) resets by subtracting the threshold, which NIR cannot express; export with " +
+                               "--reset-to-zero to approximate it by NIR's reset to 0 (the exported network then differs), or train a " +
+                               "reset-to-value LIF (examples/models/nir-lif.json)")
+            }
+            return try node(.lif, ["alpha": v("alpha"), "leak": .init(repeating: 0, count: n), "gain": .init(repeating: 1, count: n),
+                                   "threshold": v("threshold"), "reset": .init(repeating: 0, count: n)], dt: dt, resetToZero: false, layer: layer)
+        case .lif:
+            let alpha = v("alpha")
+            if alpha.allSatisfy({ $0 == 1 }) {
+                guard v("leak").allSatisfy({ $0 == 0 }) else { throw NIRError(layer, "α = 1 with a leak term has no NIR node (IF has no v_leak)") }
+                return .integrateAndFire(r: v("gain").map { $0 / dt }, vThreshold: v("threshold"), vReset: v("reset"))
+            }
+            guard alpha.allSatisfy({ $0 < 1 }) else { throw NIRError(layer, "α must be below 1 in every neuron (or 1 in all, for IF)") }
+            return .lif(tau: alpha.map { dt / (1 - $0) }, r: zip(v("gain"), alpha).map { $0 / (1 - $1) },
+                        vLeak: zip(v("leak"), alpha).map { $0 / (1 - $1) }, vThreshold: v("threshold"), vReset: v("reset"))
+        case .cubaLIF:
+            let alpha = v("alpha"), alphaSyn = v("alpha_syn")
+            guard alpha.allSatisfy({ $0 < 1 }) && alphaSyn.allSatisfy({ $0 < 1 }) else {
+                throw NIRError(layer, "α and α_syn must be below 1 in every neuron")
+            }
+            return .cubaLIF(tauSyn: alphaSyn.map { dt / (1 - $0) }, tauMem: alpha.map { dt / (1 - $0) }, r: zip(v("gain"), alpha).map { $0 / (1 - $1) },
+                            vLeak: zip(v("leak"), alpha).map { $0 / (1 - $1) }, wIn: zip(v("gain_syn"), alphaSyn).map { $0 / (1 - $1) },
+                            vThreshold: v("threshold"), vReset: v("reset"))
+        }
+    }
+
+    /// The model of a NIR neuron node (every parameter one value for the whole layer).
+    static func model(of node: NIRGraph.Node, dt: Double, name: String) throws -> NeuronModel {
+        func one(_ parameter: String, _ values: [Double]) throws -> Double {
+            guard let first = values.first, values.allSatisfy({ $0 == first }) else {
+                throw NIRError(name, "\(parameter) takes \(Set(values).count) different values; Plasticity's layers take one value per " +
+                               "parameter (per neuron only for learnable ones)")
+            }
+            return first
+        }
+        func step(_ parameter: String, _ tau: [Double]) throws -> Double {
+            let t = try one(parameter, tau)
+            guard t >= dt else { throw NIRError(name, "\(parameter) = \(t) s is shorter than dt = \(dt) s: forward Euler at this dt would overshoot") }
+            return dt / t
+        }
+        switch node {
+        case .lif(let tau, let r, let vLeak, let vThreshold, let vReset):
+            let a = try step("tau", tau)
+            return lif(alpha: 1 - a, leak: a * (try one("v_leak", vLeak)), gain: a * (try one("r", r)), threshold: try one("v_threshold", vThreshold),
+                       reset: try one("v_reset", vReset))
+        case .integrateAndFire(let r, let vThreshold, let vReset):
+            return lif(alpha: 1, leak: 0, gain: dt * (try one("r", r)), threshold: try one("v_threshold", vThreshold), reset: try one("v_reset", vReset))
+        case .cubaLIF(let tauSyn, let tauMem, let r, let vLeak, let wIn, let vThreshold, let vReset):
+            let a = try step("tau_mem", tauMem), aSyn = try step("tau_syn", tauSyn)
+            return cubaLIF(alphaSyn: 1 - aSyn, gainSyn: aSyn * (try one("w_in", wIn)), alpha: 1 - a, leak: a * (try one("v_leak", vLeak)),
+                           gain: a * (try one("r", r)), threshold: try one("v_threshold", vThreshold), reset: try one("v_reset", vReset))
+        default:
+            throw NIRError(name, "is a \(node.typeName) node; a hidden layer must be LIF, CubaLIF or IF")
+        }
+    }
+}
+
+/// A NIR graph Plasticity cannot export or import, naming the layer or node.
+public struct NIRError: Error, CustomStringConvertible, Sendable {
+    public var subject: String, message: String
+    init(_ subject: String, _ message: String) { self.subject = subject; self.message = message }
+    public var description: String { "\(subject): \(message)" }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Plasticity
+import PlasticityData
+
+/// `plasticity export nir`: a trained network as a NIR graph (docs/nir.md).
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Export a trained network to another format.", subcommands: [ExportNIR.self])
+}
+
+struct ExportNIR: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "nir", abstract: "Write a checkpoint's network as a NIR graph (HDF5).",
+        discussion: "LIF (reset to a value: examples/models/nir-lif.json), CubaLIF and IF layers map exactly; the built-in LIF resets by " +
+                    "subtraction and needs --reset-to-zero (an approximation); other models are refused. See docs/nir.md.")
+    @Argument(help: "checkpoint.json or best.json of `plasticity train` (or of `plasticity import nir`).") var checkpoint: String
+    @Option(help: "The NIR file to write.") var out: String
+    @Option(help: "Seconds per step the time constants are computed for (default: the config's binMs / 1000).") var dt: Double?
+    @Flag(help: "Export the built-in LIF's subtractive reset as NIR's reset to 0 (not the same network).") var resetToZero = false
+
+    func validate() throws {
+        if let dt, !(dt.isFinite && dt > 0) { throw ValidationError("--dt: must be a positive number of seconds, not \(dt)") }
+    }
+
+    func run() throws {
+        let graph = try NIRGraph.exporting(checkpoint: URL(fileURLWithPath: checkpoint), dt: dt, resetToZero: resetToZero)
+        try graph.write(to: URL(fileURLWithPath: out))
+        let layers = graph.nodes.keys.filter { !$0.contains(".") && $0.hasPrefix("hidden") }.sorted()
+        print("\(out): \(graph.nodes.count) nodes, \(graph.edges.count) edges; " +
+              layers.map { "\($0) \(graph.nodes[$0]!.typeName)" }.joined(separator: ", ") + "; dt \(graph.metadata["plasticity_dt"] ?? "?") s")
+    }
+}
+
+/// `plasticity import nir`: a NIR graph as a config and a checkpoint at epoch 0.
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Import a network from another format.", subcommands: [ImportNIR.self])
+}
+
+struct ImportNIR: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "nir", abstract: "Read a NIR graph into OUT/config.json and OUT/checkpoint.json.",
+        discussion: "Then: plasticity eval OUT/checkpoint.json, or plasticity train --out OUT --resume. See docs/nir.md.")
+    @Argument(help: "A NIR file (HDF5).") var file: String
+    @Option(help: "Seconds per step (default: the plasticity_dt the file's metadata records, if any).") var dt: Double?
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "A train config for the data and training sections (default: the defaults).") var config: String?
+    @Option(name: .customLong("set"), help: "Override one config field (repeatable), as for train.") var settings: [String] = []
+
+    func validate() throws {
+        if let dt, !(dt.isFinite && dt > 0) { throw ValidationError("--dt: must be a positive number of seconds, not \(dt)") }
+    }
+
+    func run() throws {
+        let url = URL(fileURLWithPath: file)
+        let graph = try NIRGraph.read(url)
+        guard let step = dt ?? graph.metadata["plasticity_dt"].flatMap(Double.init) else {
+            throw ValidationError("\(file) does not record its dt: give --dt SECONDS (NIR graphs are continuous-time)")
+        }
+        let network = try NIRNetwork(graph, dt: step, file: url.path)
+        var base = try config.map { try TrainConfig.read(URL(fileURLWithPath: $0)) } ?? TrainConfig()
+        for s in settings { base = try base.setting(s) }
+        let resolved = network.config(over: base, dt: step)
+        try resolved.validate(file: "the command line")
+        let checkpoint = try network.writeCheckpoint(config: resolved, to: URL(fileURLWithPath: out))
+        print("\(checkpoint.path): \(network.inputs) inputs -> " + network.hidden.map { "\($0.neurons) \($0.model.name)\($0.recurrent ? " rec" : "")" }
+            .joined(separator: " -> ") + " -> \(network.outputs) (readout decay \(network.readoutDecay)); dt \(step) s")
+    }
+}
