@@ -118,7 +118,7 @@ public struct NIRNetwork {
         var config = base
         config.network.hidden = hidden
         config.network.readoutDecay = readoutDecay
-        config.data.binning.binMs = dt * 1000
+        if abs(config.data.binning.binMs - dt * 1000) > 1e-9 * dt * 1000 { config.data.binning.binMs = dt * 1000 }   // keep 10, not 10.000000000000002
         return config
     }
 

@@ -1,0 +1,161 @@
+import Foundation
+import Plasticity
+import Testing
+@testable import PlasticityData
+
+/// NIR in and out (docs/nir.md, docs/testing.md): graphs the `nir` package writes compute their
+/// equations; graphs Plasticity writes pass `nir.read` (with its type check); export then import
+/// is the same network, bit for bit; what cannot be expressed is refused, naming the layer or node.
+@Suite(.serialized) struct NIRTests {
+    static let python = ProcessInfo.processInfo.environment["PLASTICITY_PYTHON"]
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/models").standardized
+
+    func runPython(_ arguments: [String]) throws -> String {
+        let python = try #require(Self.python, "PLASTICITY_PYTHON (Python with h5py and nir) is not set: run .ci/test.sh")
+        let process = Process(), pipe = Pipe()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = arguments
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "\(arguments): \(output)")
+        return output
+    }
+
+    /// Runs `network` on one sequence: spikes per layer [T][n] and the readout [T][n_out].
+    func simulate(_ network: NIRNetwork, input: [Float], steps: Int) throws -> (spikes: [[Float]], readout: [Float]) {
+        var base = TrainConfig()
+        base.network.backend = .tinyCC
+        let trainer = Trainer(simulation: try network.simulation(config: network.config(over: base, dt: 1e-3), batch: 1),
+                              optimizer: Optimizer(OptimizerConfig()))
+        let result = try trainer.evaluate(input: input, targets: [Float](repeating: 0, count: steps), steps: steps, recordSpikes: true)
+        return (result.spikes, result.readout)
+    }
+
+    /// Five graphs built with the `nir` package (feed-forward LIF with leak and a negative reset,
+    /// recurrent LIF, recurrent CubaLIF, two layers, IF) against a float64 simulation of NIR's
+    /// equations by forward Euler in numpy (`Fixtures/nir_cases.py`), 300 steps of dt = 1 ms:
+    /// every spike of every layer the same; the readout to 1e-4 of its largest value.
+    @Test func graphsOfTheNirPackageComputeTheirEquations() throws {
+        let folder = try scratchDirectory("nir-cases")
+        _ = try runPython([Self.fixtures.appendingPathComponent("nir_cases.py").path, folder.path])
+        for name in ["ff-lif", "rec-lif", "cuba-lif", "two-layers", "if"] {
+            let network = try NIRNetwork(try NIRGraph.read(folder.appendingPathComponent("\(name).nir")), dt: 1e-3, file: name)
+            let reference = try HDF5Tree.open(folder.appendingPathComponent("\(name)-reference.h5"))
+            let input = try reference.floats("/input")
+            let steps = input.shape[0]
+            let run = try simulate(network, input: input.values, steps: steps)
+            #expect(run.spikes.count == network.hidden.count)
+            for (l, spikes) in run.spikes.enumerated() {
+                let expected = try reference.doubles("/spikes\(l)").values
+                let differing = zip(spikes, expected).filter { Double($0) != $1 }.count
+                #expect(differing == 0, "\(name) layer \(l): \(differing) of \(expected.count) spike entries differ")
+                #expect(expected.reduce(0, +) >= Double(steps) / 10, "\(name) layer \(l) hardly spikes: the comparison would prove little")
+            }
+            let readout = try reference.doubles("/readout").values
+            let scale = readout.map(abs).max()!
+            let error = zip(run.readout, readout).map { abs(Double($0) - $1) }.max()!
+            #expect(error <= 1e-4 * scale, "\(name): readout off by \(error / scale) of its largest value")
+        }
+    }
+
+    /// One epoch of the tiny spoken digits with a recurrent NIR-LIF layer; its checkpoint exported,
+    /// read back by `nir.read`, imported: the same weights, the same spikes and the same test
+    /// accuracy and loss, exactly.
+    @Test func exportThenImportIsTheSameNetwork() throws {
+        let folder = try scratchDirectory("nir-round-trip")
+        var config = TinySpokenDigits.config(epochs: 1)
+        config.network.model = .inline(ModelFile(try NeuronModel.read(Self.examples.appendingPathComponent("nir-lif.json"))))
+        config.network.backend = .tinyCC
+        let trained = try SpeechExperiment(config: config, output: folder.appendingPathComponent("run"))
+        try trained.run(resume: false)
+        let file = folder.appendingPathComponent("net.nir")
+        let graph = try NIRGraph.exporting(checkpoint: trained.output.appendingPathComponent("checkpoint.json"))
+        try graph.write(to: file)
+        let summary = try runPython(["-c", "import nir, sys; g = nir.read(sys.argv[1]); print(' '.join(sorted(f'{k}:{type(v).__name__}' " +
+                                           "for k, v in g.nodes.items())))", file.path])
+        #expect(summary.contains("hidden0:LIF") && summary.contains("hidden0.rec:Linear") && summary.contains("readout:LI"), "\(summary)")
+        let reread = try NIRGraph.read(file)
+        #expect(reread == graph)
+
+        let network = try NIRNetwork(reread, dt: config.data.binning.binMs / 1000, file: file.path)
+        for t in trained.simulation.trainableTensors {
+            #expect(network.weights[t.name]?.values == t.value.array, "\(t.name)")
+        }
+        let importedConfig = network.config(over: config, dt: config.data.binning.binMs / 1000)
+        let checkpoint = try network.writeCheckpoint(config: importedConfig, to: folder.appendingPathComponent("imported"))
+        let imported = try SpeechExperiment(config: importedConfig, output: folder.appendingPathComponent("imported"))
+        _ = try Checkpoint.load(checkpoint, into: imported.trainer)
+        let before = try trained.evaluate(trained.test), after = try imported.evaluate(imported.test)
+        #expect(before.accuracy == after.accuracy && before.loss == after.loss && before.confusion == after.confusion)
+        let a = try trained.trace(trained.test, sample: 3), b = try imported.trace(imported.test, sample: 3)
+        #expect(a.spikes == b.spikes && a.readout == b.readout)
+    }
+
+    /// What NIR cannot express is refused with the layer and the reason; graphs Plasticity cannot
+    /// train are refused naming the node; file defects name the file and the dataset.
+    @Test func refusalsNameTheLayerOrTheNode() throws {
+        let folder = try scratchDirectory("nir-refusals")
+        for (model, expected) in [(BuiltinModel.lif, "resets by subtracting the threshold"), (.alif, "has no NIR node")] {
+            var config = TinySpokenDigits.config(epochs: 1)
+            config.network.model = .builtin(model)
+            config.network.backend = .tinyCC
+            config.data.limit = 16
+            let run = try SpeechExperiment(config: config, output: folder.appendingPathComponent(model.rawValue))
+            try run.run(resume: false)
+            let checkpoint = run.output.appendingPathComponent("checkpoint.json")
+            let error = #expect(throws: NIRError.self) { try NIRGraph.exporting(checkpoint: checkpoint) }
+            #expect(error?.subject == "hidden0" && error?.message.contains(expected) == true, "\(String(describing: error))")
+            if model == .lif {
+                let approximate = try NIRGraph.exporting(checkpoint: checkpoint, resetToZero: true)
+                guard case .lif(_, _, _, _, let reset)? = approximate.nodes["hidden0"] else { Issue.record("not a LIF node"); continue }
+                #expect(reset.allSatisfy { $0 == 0 })
+            }
+        }
+        let lif = NIRGraph.Node.lif(tau: [0.02, 0.02], r: [1, 1], vLeak: [0, 0], vThreshold: [1, 1], vReset: [0, 0])
+        let w = NIRGraph.Matrix(rows: 2, columns: 3, values: [Float](repeating: 0.5, count: 6))
+        let readout = NIRGraph.Matrix(rows: 2, columns: 2, values: [1, 0, 0, 1])
+        func chain(_ hidden: NIRGraph.Node, extra: [String: NIRGraph.Node] = [:], edges: [(String, String)] = []) -> NIRGraph {
+            NIRGraph(nodes: ["in": .input(shape: [3]), "w": .linear(weight: w), "h": hidden, "r": .linear(weight: readout), "out": .output(shape: [2])]
+                        .merging(extra) { $1 },
+                     edges: [("in", "w"), ("w", "h"), ("h", "r"), ("r", "out")] + edges.map { (source: $0.0, target: $0.1) })
+        }
+        #expect(try NIRNetwork(chain(lif), dt: 1e-3, file: "ok").hidden.count == 1)
+        let cases: [(NIRGraph, String, String)] = [
+            (chain(.unsupported(type: "Conv2d")), "node h", "is a Conv2d node"),
+            (chain(lif, extra: ["skip": .linear(weight: w)], edges: [("in", "skip"), ("skip", "h")]), "node in", "feeds 2 nodes"),
+            (chain(.lif(tau: [0.02, 0.03], r: [1, 1], vLeak: [0, 0], vThreshold: [1, 1], vReset: [0, 0])), "h", "tau takes 2 different values"),
+            (chain(.lif(tau: [0.0005, 0.0005], r: [1, 1], vLeak: [0, 0], vThreshold: [1, 1], vReset: [0, 0])), "h", "shorter than dt"),
+            (chain(lif, extra: ["stray": .linear(weight: w)]), "node stray", "is not on the chain"),
+        ]
+        for (graph, subject, message) in cases {
+            do {
+                _ = try NIRNetwork(graph, dt: 1e-3, file: "g.nir")
+                Issue.record("\(subject): accepted")
+            } catch let error as FileFormatError {
+                #expect(error.field == subject && error.message.contains(message), "\(error)")
+            } catch let error as NIRError {
+                #expect(error.subject == subject && error.message.contains(message), "\(error)")
+            }
+        }
+        // File defects: a parameter of the wrong length, an edge to nowhere, not a NIR file.
+        let file = folder.appendingPathComponent("bad.nir")
+        var short = chain(lif)
+        try short.write(to: file)
+        _ = try runPython(["-c", "import h5py, sys; f = h5py.File(sys.argv[1], 'a'); del f['node/nodes/h/v_threshold']; " +
+                                 "f['node/nodes/h/v_threshold'] = [1.0, 1.0, 1.0]", file.path])
+        let length = #expect(throws: FileFormatError.self) { try NIRGraph.read(file) }
+        #expect(length?.file == file.path && length?.field == "/node/nodes/h/v_threshold" && length?.message.contains("3 values") == true,
+                "\(String(describing: length))")
+        short.edges.append((source: "h", target: "nowhere"))
+        try short.write(to: file)
+        let edge = #expect(throws: FileFormatError.self) { try NIRGraph.read(file) }
+        #expect(edge?.field == "/node/edges[4]" && edge?.message.contains("'nowhere'") == true, "\(String(describing: edge))")
+        try Data("not hdf5".utf8).write(to: file)
+        let notHDF5 = #expect(throws: FileFormatError.self) { try NIRGraph.read(file) }
+        #expect(notHDF5?.file == file.path && notHDF5?.field == "file", "\(String(describing: notHDF5))")
+    }
+}
