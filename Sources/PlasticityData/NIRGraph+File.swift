@@ -42,12 +42,16 @@ extension NIRGraph {
 
     static func scalarString(_ tree: HDF5Tree, _ path: String) throws -> String {
         let text = try tree.strings(path)
-        guard text.values.count == 1 else { throw FileFormatError(file: tree.url.path, field: path, message: "holds \(text.values.count) strings, not one") }
+        guard text.values.count == 1 else {
+            throw FileFormatError(file: tree.url.path, field: path, message: "holds \(text.values.count) strings, not one")
+        }
         return text.values[0]
     }
 
     static func readNode(_ tree: HDF5Tree, _ path: String) throws -> Node {
-        func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: tree.url.path, field: "\(path)/\(field)", message: message) }
+        func fail(_ field: String, _ message: String) -> FileFormatError {
+            FileFormatError(file: tree.url.path, field: "\(path)/\(field)", message: message)
+        }
         let type = try scalarString(tree, "\(path)/type")
         func vector(_ name: String, length: Int? = nil) throws -> [Double] {
             let (shape, values) = try tree.doubles("\(path)/\(name)")
@@ -128,7 +132,8 @@ extension NIRGraph {
             try matrix("weight", weight)
             try tree.write("\(path)/bias", floats: bias, shape: [bias.count])
         case .lif(let tau, let r, let vLeak, let vThreshold, let vReset):
-            try vector("tau", tau); try vector("r", r); try vector("v_leak", vLeak); try vector("v_threshold", vThreshold); try vector("v_reset", vReset)
+            try vector("tau", tau); try vector("r", r); try vector("v_leak", vLeak)
+            try vector("v_threshold", vThreshold); try vector("v_reset", vReset)
         case .cubaLIF(let tauSyn, let tauMem, let r, let vLeak, let wIn, let vThreshold, let vReset):
             try vector("tau_syn", tauSyn); try vector("tau_mem", tauMem); try vector("r", r); try vector("v_leak", vLeak); try vector("w_in", wIn)
             try vector("v_threshold", vThreshold); try vector("v_reset", vReset)

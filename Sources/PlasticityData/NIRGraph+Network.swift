@@ -24,7 +24,9 @@ extension NIRGraph {
         let inputs = try matrix("layer0.w0").columns, readoutWeights = try matrix("readout.w")
         let spec = try config.networkSpec(inputs: inputs, classes: readoutWeights.rows, file: checkpoint.path)
         let dt = requested ?? config.data.binning.binMs / 1000
-        guard dt.isFinite, dt > 0 else { throw FileFormatError(file: "--dt", field: "dt", message: "must be a positive number of seconds, not \(dt)") }
+        guard dt.isFinite, dt > 0 else {
+            throw FileFormatError(file: "--dt", field: "dt", message: "must be a positive number of seconds, not \(dt)")
+        }
         var graph = NIRGraph(nodes: ["input": .input(shape: [inputs]), "output": .output(shape: [spec.outputs])], edges: [])
         graph.metadata = ["plasticity_dt": "\(dt)", "plasticity_discretization": discretization, "plasticity_readout_decay": "\(spec.kappa)"]
         var previous = "input"
@@ -48,21 +50,24 @@ extension NIRGraph {
         guard spec.kappa < 1 else { throw NIRError("readout", "κ = 1 (a pure integrator) is not exported") }
         graph.nodes["readout.affine"] = .affine(weight: readoutWeights, bias: try tensor("readout.b").values)
         let n = spec.outputs
-        graph.nodes["readout"] = .leakyIntegrator(tau: .init(repeating: dt / (1 - spec.kappa), count: n), r: .init(repeating: 1 / (1 - spec.kappa), count: n),
-                                                  vLeak: .init(repeating: 0, count: n))
+        graph.nodes["readout"] = .leakyIntegrator(tau: .init(repeating: dt / (1 - spec.kappa), count: n),
+                                                  r: .init(repeating: 1 / (1 - spec.kappa), count: n), vLeak: .init(repeating: 0, count: n))
         graph.edges += [(previous, "readout.affine"), ("readout.affine", "readout"), ("readout", "output")]
         return graph
     }
 
     static let discretization = "forward Euler with step dt: v <- v + dt/tau (v_leak - v + r I); spike when v > v_threshold, then v = v_reset " +
-                                "for the next step; Plasticity's alpha = 1 - dt/tau, leak = dt/tau v_leak, gain = dt/tau r; readout kappa = 1 - dt/tau"
+                                "for the next step; Plasticity's alpha = 1 - dt/tau, leak = dt/tau v_leak, gain = dt/tau r; " +
+                                "readout kappa = 1 - dt/tau"
 
     /// Each parameter's value per neuron: a learnable one from the layer's parameter tensor [P][n].
     static func perNeuronValues(_ file: ModelFile, neurons: Int, learnable: SafeTensors.Tensor?, layer: String) throws -> [String: [Double]] {
         var values: [String: [Double]] = [:], row = 0
         for p in file.parameters {
             if p.learnable {
-                guard let learnable, learnable.values.count >= (row + 1) * neurons else { throw NIRError(layer, "its learnable \(p.name) is missing") }
+                guard let learnable, learnable.values.count >= (row + 1) * neurons else {
+                    throw NIRError(layer, "its learnable \(p.name) is missing")
+                }
                 values[p.name] = learnable.values[(row * neurons)..<((row + 1) * neurons)].map(Double.init)
                 row += 1
             } else {

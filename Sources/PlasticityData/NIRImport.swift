@@ -14,7 +14,9 @@ public struct NIRNetwork {
 
     public init(_ graph: NIRGraph, dt: Double, file: String) throws {
         func fail(_ node: String, _ message: String) -> FileFormatError { FileFormatError(file: file, field: "node \(node)", message: message) }
-        guard dt.isFinite, dt > 0 else { throw FileFormatError(file: "--dt", field: "dt", message: "must be a positive number of seconds, not \(dt)") }
+        guard dt.isFinite, dt > 0 else {
+            throw FileFormatError(file: "--dt", field: "dt", message: "must be a positive number of seconds, not \(dt)")
+        }
         for (name, node) in graph.nodes.sorted(by: { $0.key < $1.key }) {
             if case .unsupported(let type) = node {
                 throw fail(name, "is a \(type) node; Plasticity runs Input, Output, Linear, Affine, LIF, CubaLIF, IF and LI (a readout)")
@@ -48,26 +50,26 @@ public struct NIRNetwork {
             case .lif, .cubaLIF, .integrateAndFire:
                 guard bias.allSatisfy({ $0 == 0 }) else { throw fail(projection, "has a bias; Plasticity's hidden layers have none") }
                 let l = layers.count
-                var model = try NIRNeurons.model(of: graph.nodes[target]!, dt: dt, name: target)
-                if let exact = graph.metadata["plasticity_\(target)_model"], let file = try? ConfigFile.decode(ModelFile.self, from: ConfigFile.object(Data(exact.utf8), file: target), file: target),
-                   let kind = NIRNeurons.kind(of: file),
-                   let node = try? NIRNeurons.node(kind, NIRGraph.perNeuronValues(file, neurons: weight.rows, learnable: nil, layer: target),
-                                                   dt: dt, resetToZero: false, layer: target),
-                   node == graph.nodes[target]! {
-                    model = try file.checkedModel(file: file.name)   // the exported model itself: the same floats as before export
+                var model: NeuronModel
+                do { model = try NIRNeurons.model(of: graph.nodes[target]!, dt: dt, name: target) } catch let error as NIRError {
+                    throw fail(target, error.message)
                 }
+                if let exported = Self.exportedModel(graph, node: target, neurons: weight.rows, dt: dt) { model = exported }
                 let recurrence = (predecessors[target] ?? []).filter { $0 != projection }
                 guard recurrence.count <= 1 else { throw fail(target, "has inputs from \(recurrence.joined(separator: ", ")) besides \(projection)") }
                 if let loop = recurrence.first {
                     guard case .linear(let w) = graph.nodes[loop]!, predecessors[loop] == [target], successors[loop] == [target] else {
                         throw fail(loop, "feeds \(target) from elsewhere than \(target) itself (only a layer's own recurrence is supported)")
                     }
-                    guard w.rows == weight.rows, w.columns == weight.rows else { throw fail(loop, "is \(w.rows) × \(w.columns), not \(weight.rows) × \(weight.rows)") }
+                    guard w.rows == weight.rows, w.columns == weight.rows else {
+                        throw fail(loop, "is \(w.rows) × \(w.columns), not \(weight.rows) × \(weight.rows)")
+                    }
                     tensors["layer\(l).w1"] = .init(shape: [w.rows, w.columns], values: w.values)
                     visited.insert(loop)
                 }
                 tensors["layer\(l).w0"] = .init(shape: [weight.rows, weight.columns], values: weight.values)
-                layers.append(NetworkConfig.Hidden(model: ModelChoice(model), neurons: weight.rows, recurrent: !recurrence.isEmpty, feedback: .random))
+                layers.append(NetworkConfig.Hidden(model: ModelChoice(model), neurons: weight.rows, recurrent: !recurrence.isEmpty,
+                                                   feedback: .random))
                 current = target; width = weight.rows
             case .leakyIntegrator(let tau, let r, let vLeak):
                 let a = try Self.uniform(tau, "tau", target, fail).map { dt / $0 }!
@@ -80,7 +82,8 @@ public struct NIRNetwork {
             case .output:
                 readout = (weight, bias, 0, 1, 0, target)
             default:
-                throw fail(target, "is a \(graph.nodes[target]!.typeName) node after \(projection); expected a neuron layer or the readout (LI → Output)")
+                throw fail(target, "is a \(graph.nodes[target]!.typeName) node after \(projection); expected a neuron layer or the " +
+                           "readout (LI → Output)")
             }
         }
         guard let readout, case .output(let outputShape) = graph.nodes[readout.through] ?? .unsupported(type: "") else {
@@ -91,12 +94,27 @@ public struct NIRNetwork {
         if let stray = graph.nodes.keys.sorted().first(where: { !visited.contains($0) }) {
             throw fail(stray, "is not on the chain from Input to Output")
         }
-        guard outputShape.reduce(1, *) == readout.weight.rows else { throw fail(readout.through, "has shape \(outputShape), the readout gives \(readout.weight.rows)") }
+        guard outputShape.reduce(1, *) == readout.weight.rows else {
+            throw fail(readout.through, "has shape \(outputShape), the readout gives \(readout.weight.rows)")
+        }
         layers[layers.count - 1].feedback = .symmetric
         let g = Float(readout.gain), c = Float(readout.offset)
-        tensors["readout.w"] = .init(shape: [readout.weight.rows, readout.weight.columns], values: g == 1 ? readout.weight.values : readout.weight.values.map { $0 * g })
+        tensors["readout.w"] = .init(shape: [readout.weight.rows, readout.weight.columns],
+                                     values: g == 1 ? readout.weight.values : readout.weight.values.map { $0 * g })
         tensors["readout.b"] = .init(shape: [readout.weight.rows], values: g == 1 && c == 0 ? readout.bias : readout.bias.map { $0 * g + c })
         hidden = layers; readoutDecay = readout.decay; outputs = readout.weight.rows; weights = tensors
+    }
+
+    /// The model Plasticity exported for `node` (kept in the metadata), when the node holds exactly
+    /// what that model exports to: the same floats as before the export, no rounding through τ.
+    static func exportedModel(_ graph: NIRGraph, node: String, neurons: Int, dt: Double) -> NeuronModel? {
+        guard let text = graph.metadata["plasticity_\(node)_model"],
+              let file = try? ConfigFile.decode(ModelFile.self, from: ConfigFile.object(Data(text.utf8), file: node), file: node),
+              let kind = NIRNeurons.kind(of: file),
+              let values = try? NIRGraph.perNeuronValues(file, neurons: neurons, learnable: nil, layer: node),
+              let exported = try? NIRNeurons.node(kind, values, dt: dt, resetToZero: false, layer: node),
+              exported == graph.nodes[node] else { return nil }
+        return try? file.checkedModel(file: node)
     }
 
     static func projection(_ node: NIRGraph.Node, name: String, fail: (String, String) -> FileFormatError) throws -> (NIRGraph.Matrix, [Float]) {
@@ -118,7 +136,8 @@ public struct NIRNetwork {
         var config = base
         config.network.hidden = hidden
         config.network.readoutDecay = readoutDecay
-        if abs(config.data.binning.binMs - dt * 1000) > 1e-9 * dt * 1000 { config.data.binning.binMs = dt * 1000 }   // keep 10, not 10.000000000000002
+        // Keeps 10 when dt·1000 is 10.000000000000002.
+        if abs(config.data.binning.binMs - dt * 1000) > 1e-9 * dt * 1000 { config.data.binning.binMs = dt * 1000 }
         return config
     }
 

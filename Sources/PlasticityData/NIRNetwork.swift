@@ -52,7 +52,8 @@ public enum NIRNeurons {
             f.parameters = f.parameters.map { .init(name: $0.name, value: 0, learnable: false) }
             return f
         }
-        let templates: [(Kind, NeuronModel)] = [(.lif, lif()), (.cubaLIF, cubaLIF()), (.subtractiveLIF, Models.lif(resetGradient: model.resetGradient))]
+        let templates: [(Kind, NeuronModel)] = [(.lif, lif()), (.cubaLIF, cubaLIF()),
+                                                (.subtractiveLIF, Models.lif(resetGradient: model.resetGradient))]
         let mine = shape(model)
         return templates.first { var t = shape(ModelFile($0.1)); t.resetGradient = model.resetGradient; return t == mine }?.0
     }
@@ -88,7 +89,8 @@ extension NIRNeurons {
             guard alpha.allSatisfy({ $0 < 1 }) && alphaSyn.allSatisfy({ $0 < 1 }) else {
                 throw NIRError(layer, "α and α_syn must be below 1 in every neuron")
             }
-            return .cubaLIF(tauSyn: alphaSyn.map { dt / (1 - $0) }, tauMem: alpha.map { dt / (1 - $0) }, r: zip(v("gain"), alpha).map { $0 / (1 - $1) },
+            return .cubaLIF(tauSyn: alphaSyn.map { dt / (1 - $0) }, tauMem: alpha.map { dt / (1 - $0) },
+                            r: zip(v("gain"), alpha).map { $0 / (1 - $1) },
                             vLeak: zip(v("leak"), alpha).map { $0 / (1 - $1) }, wIn: zip(v("gain_syn"), alphaSyn).map { $0 / (1 - $1) },
                             vThreshold: v("threshold"), vReset: v("reset"))
         }
@@ -105,7 +107,9 @@ extension NIRNeurons {
         }
         func step(_ parameter: String, _ tau: [Double]) throws -> Double {
             let t = try one(parameter, tau)
-            guard t >= dt else { throw NIRError(name, "\(parameter) = \(t) s is shorter than dt = \(dt) s: forward Euler at this dt would overshoot") }
+            guard t >= dt else {
+                throw NIRError(name, "\(parameter) = \(t) s is shorter than dt = \(dt) s: forward Euler at this dt would overshoot")
+            }
             return dt / t
         }
         switch node {
@@ -114,7 +118,8 @@ extension NIRNeurons {
             return lif(alpha: 1 - a, leak: a * (try one("v_leak", vLeak)), gain: a * (try one("r", r)), threshold: try one("v_threshold", vThreshold),
                        reset: try one("v_reset", vReset))
         case .integrateAndFire(let r, let vThreshold, let vReset):
-            return lif(alpha: 1, leak: 0, gain: dt * (try one("r", r)), threshold: try one("v_threshold", vThreshold), reset: try one("v_reset", vReset))
+            return lif(alpha: 1, leak: 0, gain: dt * (try one("r", r)), threshold: try one("v_threshold", vThreshold),
+                       reset: try one("v_reset", vReset))
         case .cubaLIF(let tauSyn, let tauMem, let r, let vLeak, let wIn, let vThreshold, let vReset):
             let a = try step("tau_mem", tauMem), aSyn = try step("tau_syn", tauSyn)
             return cubaLIF(alphaSyn: 1 - aSyn, gainSyn: aSyn * (try one("w_in", wIn)), alpha: 1 - a, leak: a * (try one("v_leak", vLeak)),

@@ -122,7 +122,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
             throw FileFormatError(file: file, field: "network.model", message: "\(error)")
         }
         for l in network.hidden.indices {
-            do { config.network.hidden[l].model = try network.hidden[l].model.resolvingFiles(relativeTo: directory) } catch let error as FileFormatError {
+            do {
+                config.network.hidden[l].model = try network.hidden[l].model.resolvingFiles(relativeTo: directory)
+            } catch let error as FileFormatError {
                 throw FileFormatError(file: file, field: "network.hidden[\(l)].model", message: "\(error)")
             }
         }

@@ -67,9 +67,9 @@ public struct FileMutator {
 public struct FileFuzzer {
     public enum Format: String, CaseIterable, Sendable {
         case spikeFile = "HDF5 spike file", safetensors, checkpoint = "checkpoint manifest", trainConfig = "train config",
-             networkConfig = "network config", modelFile = "model file"
+             networkConfig = "network config", modelFile = "model file", nirGraph = "NIR graph"
         var fileExtension: String {
-            switch self { case .spikeFile: "h5"; case .safetensors: "safetensors"; default: "json" }
+            switch self { case .spikeFile: "h5"; case .safetensors: "safetensors"; case .nirGraph: "nir"; default: "json" }
         }
     }
 
@@ -117,6 +117,17 @@ public struct FileFuzzer {
             return Data(TrainConfig().json.utf8)
         case .modelFile:
             return try BuiltinModel.alif.model.fileData()
+        case .nirGraph:
+            let w = { (rows: Int, columns: Int) in
+                NIRGraph.Matrix(rows: rows, columns: columns, values: (0..<rows * columns).map { Float($0 % 7) * 0.1 - 0.3 }) }
+            let lif = NIRGraph.Node.lif(tau: [0.02, 0.02, 0.02], r: [1, 1, 1], vLeak: [0, 0, 0], vThreshold: [1, 1, 1], vReset: [0, 0, 0])
+            try NIRGraph(nodes: ["input": .input(shape: [4]), "in": .linear(weight: w(3, 4)), "lif": lif, "rec": .linear(weight: w(3, 3)),
+                                 "affine": .affine(weight: w(2, 3), bias: [0.1, -0.1]),
+                                 "li": .leakyIntegrator(tau: [0.01, 0.01], r: [10, 10], vLeak: [0, 0]), "output": .output(shape: [2])],
+                         edges: [("input", "in"), ("in", "lif"), ("lif", "rec"), ("rec", "lif"), ("lif", "affine"), ("affine", "li"),
+                                 ("li", "output")],
+                         metadata: ["plasticity_dt": "0.001"]).write(to: url)
+            return try Data(contentsOf: url)
         case .networkConfig:
             return Data("""
             {"inputs": 20, "outputs": 4, "kappa": 0.9, "loss": "crossEntropy",
@@ -144,12 +155,17 @@ public struct FileFuzzer {
             _ = try NetworkSimulation(kernel: kernel, batch: 4, memoryCap: 256 << 20)
         case .modelFile:
             _ = try compile(LayerSpec(model: NeuronModel.read(url), recurrent: true))
+        case .nirGraph:
+            let network = try NIRNetwork(NIRGraph.read(url), dt: 1e-3, file: url.path)
+            var config = TrainConfig()
+            config.network.backend = .tinyCC
+            _ = try network.simulation(config: network.config(over: config, dt: 1e-3), batch: 2)
         }
     }
 
     /// Loads the file; an error must name the file (or, for network sizes, state the memory needed).
     public static func classify(_ format: Format, _ url: URL) -> Report.Outcome {
-        mutantOutcome(file: url, sizesAllowed: format == .networkConfig) { try load(format, url) }
+        mutantOutcome(file: url, sizesAllowed: format == .networkConfig || format == .nirGraph) { try load(format, url) }
     }
 
     /// nil when the file loads or is rejected cleanly; otherwise what went wrong.

@@ -104,15 +104,22 @@ static hid_t open_dataset(plasticity_h5_tree *tree, const char *path, int *rank,
     for (int i = 0; ok && i < n; ++i) {
         if (dims[i] > (hsize_t)((1LL << 31) - 1) || (product = product * (long long)dims[i]) > (1LL << 31) - 1) ok = 0;
     }
+    if (ok && H5Sget_simple_extent_type(space) == H5S_NULL) product = 0;
     size_t element = type >= 0 ? H5Tget_size(type) : 0;
     unsigned long long stored = H5Dget_storage_size(dataset);
-    int compact = H5Sget_simple_extent_type(space) == H5S_SCALAR;
+    /* A compact dataset keeps its data in its header: HDF5 1.10 trusts the header's size and
+     * copies past the buffer when it disagrees with the extent (newer versions refuse). */
+    hid_t plist = H5Dget_create_plist(dataset);
+    int compact = plist >= 0 && H5Pget_layout(plist) == H5D_COMPACT;
+    if (plist >= 0) H5Pclose(plist);
+    if (ok && compact && stored != (unsigned long long)product * element) ok = 0;
     if (ok && !compact && product > 0 && (element == 0 || (unsigned long long)product > (stored * 1032ULL) / element + 1)) ok = 0;
     if (space >= 0) H5Sclose(space);
     if (type >= 0) H5Tclose(type);
     if (!ok) {
         H5Dclose(dataset);
-        fail(error, size, n > PLASTICITY_H5_MAX_RANK ? "%s has more than 8 dimensions" : "%s claims more elements than the file stores (corrupt extent)", path);
+        fail(error, size, n > PLASTICITY_H5_MAX_RANK ? "%s has more than 8 dimensions"
+                                                     : "%s claims more elements than the file stores (corrupt extent)", path);
         return -1;
     }
     *rank = n; *total = product;
@@ -192,7 +199,8 @@ static int write_dataset(plasticity_h5_tree *tree, const char *path, hid_t file_
     for (int i = 0; i < rank; ++i) extent[i] = (hsize_t)dims[i];
     hid_t space = rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, extent, NULL);
     hid_t dataset = space >= 0 ? H5Dcreate2(tree->file, path, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
-    int status = dataset < 0 || H5Dwrite(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 ? fail(error, size, "%s cannot be written", path) : 0;
+    int written = dataset >= 0 && H5Dwrite(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
+    int status = written ? 0 : fail(error, size, "%s cannot be written", path);
     if (dataset >= 0) H5Dclose(dataset);
     if (space >= 0) H5Sclose(space);
     return status;

@@ -15,8 +15,9 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Relative tolerance of derivatives and traces.") var tolerance = 1e-3
     @Flag(help: "TinyCC only (the optimizing backend costs ~0.1–0.3 s of cc per model).") var tinyCCOnly = false
     @Option(help: "Threads checking valid models.") var jobs = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Mutated files per format (HDF5 spike file, safetensors, checkpoint manifest, train and network configs).") var files = 0
-    @Option(help: "Only these file formats (comma-separated: spikeFile, safetensors, checkpoint, trainConfig, networkConfig).") var formats: String?
+    @Option(help: "Mutated files per file format (see --formats).") var files = 0
+    @Option(help: "Only these formats, comma-separated: spikeFile, safetensors, checkpoint, trainConfig, networkConfig, modelFile, nirGraph.")
+    var formats: String?
     @Option(help: "Directory for the mutants (the last one stays there to reproduce a crash).") var mutantDirectory = "out/fuzz-files"
     @Option(help: "Value mutants per format (train and network configs, model files, spike files, gradcheck inputs).") var values = 0
 

@@ -60,7 +60,7 @@ struct ImportNIR: ParsableCommand {
         let resolved = network.config(over: base, dt: step)
         try resolved.validate(file: "the command line")
         let checkpoint = try network.writeCheckpoint(config: resolved, to: URL(fileURLWithPath: out))
-        print("\(checkpoint.path): \(network.inputs) inputs -> " + network.hidden.map { "\($0.neurons) \($0.model.name)\($0.recurrent ? " rec" : "")" }
-            .joined(separator: " -> ") + " -> \(network.outputs) (readout decay \(network.readoutDecay)); dt \(step) s")
+        let layers = network.hidden.map { "\($0.neurons) \($0.model.name)\($0.recurrent ? " rec" : "")" }
+        print("\(checkpoint.path): \(network.inputs) inputs -> " + layers.joined(separator: " -> ") + " -> \(network.outputs) (readout decay \(network.readoutDecay)); dt \(step) s")
     }
 }

@@ -119,16 +119,16 @@ import Testing
         let w = NIRGraph.Matrix(rows: 2, columns: 3, values: [Float](repeating: 0.5, count: 6))
         let readout = NIRGraph.Matrix(rows: 2, columns: 2, values: [1, 0, 0, 1])
         func chain(_ hidden: NIRGraph.Node, extra: [String: NIRGraph.Node] = [:], edges: [(String, String)] = []) -> NIRGraph {
-            NIRGraph(nodes: ["in": .input(shape: [3]), "w": .linear(weight: w), "h": hidden, "r": .linear(weight: readout), "out": .output(shape: [2])]
-                        .merging(extra) { $1 },
+            NIRGraph(nodes: ["in": .input(shape: [3]), "w": .linear(weight: w), "h": hidden, "r": .linear(weight: readout),
+                             "out": .output(shape: [2])].merging(extra) { $1 },
                      edges: [("in", "w"), ("w", "h"), ("h", "r"), ("r", "out")] + edges.map { (source: $0.0, target: $0.1) })
         }
         #expect(try NIRNetwork(chain(lif), dt: 1e-3, file: "ok").hidden.count == 1)
         let cases: [(NIRGraph, String, String)] = [
             (chain(.unsupported(type: "Conv2d")), "node h", "is a Conv2d node"),
             (chain(lif, extra: ["skip": .linear(weight: w)], edges: [("in", "skip"), ("skip", "h")]), "node in", "feeds 2 nodes"),
-            (chain(.lif(tau: [0.02, 0.03], r: [1, 1], vLeak: [0, 0], vThreshold: [1, 1], vReset: [0, 0])), "h", "tau takes 2 different values"),
-            (chain(.lif(tau: [0.0005, 0.0005], r: [1, 1], vLeak: [0, 0], vThreshold: [1, 1], vReset: [0, 0])), "h", "shorter than dt"),
+            (chain(.lif(tau: [0.02, 0.03], r: [1, 1], vLeak: [0, 0], vThreshold: [1, 1], vReset: [0, 0])), "node h", "tau takes 2 different values"),
+            (chain(.lif(tau: [0.0005, 0.0005], r: [1, 1], vLeak: [0, 0], vThreshold: [1, 1], vReset: [0, 0])), "node h", "shorter than dt"),
             (chain(lif, extra: ["stray": .linear(weight: w)]), "node stray", "is not on the chain"),
         ]
         for (graph, subject, message) in cases {
