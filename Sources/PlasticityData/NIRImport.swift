@@ -72,7 +72,9 @@ public struct NIRNetwork {
                                                    feedback: .random))
                 current = target; width = weight.rows
             case .leakyIntegrator(let tau, let r, let vLeak):
-                let a = try Self.uniform(tau, "tau", target, fail).map { dt / $0 }!
+                let tauValue = try Self.uniform(tau, "tau", target, fail)!
+                guard tauValue >= dt else { throw fail(target, "tau = \(tauValue) s is shorter than dt = \(dt) s: forward Euler would overshoot") }
+                let a = dt / tauValue
                 readout = (weight, bias, 1 - a, a * (try Self.uniform(r, "r", target, fail)!), a * (try Self.uniform(vLeak, "v_leak", target, fail)!),
                            try only(successors[target], after: target))
                 if let exact = graph.metadata["plasticity_readout_decay"].flatMap(Double.init), abs(exact - (1 - a)) <= 1e-9,

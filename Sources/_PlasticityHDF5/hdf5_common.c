@@ -42,13 +42,31 @@ int plasticity_h5_exists(hid_t file, const char *path) {
 
 #define fail plasticity_h5_fail
 
+/* The size of a variable-length string's characters as the file declares them, from the type's
+ * serialized datatype message (H5Tencode: 2 header bytes, the vlen message's class word and size,
+ * then the base type's class word and size); 0 when the encoding is not the one expected. */
+static unsigned long long declared_character_size(hid_t type) {
+    unsigned char encoded[64];
+    size_t n = sizeof encoded;
+    if (H5Tencode(type, encoded, &n) < 0 || n < 18 || n > sizeof encoded || (encoded[2] & 0x0f) != H5T_VLEN) { H5Eclear2(H5E_DEFAULT); return 0; }
+    return (unsigned long long)encoded[14] | (unsigned long long)encoded[15] << 8 | (unsigned long long)encoded[16] << 16
+         | (unsigned long long)encoded[17] << 24;
+}
+
 int plasticity_h5_read_string_elements(hid_t file, const char *file_path, hid_t dataset, const char *name, long long n,
                                        char **packed, size_t *packed_size, char *error, size_t size) {
     *packed = NULL; *packed_size = 0;
     hid_t type = H5Dget_type(dataset);
     int status = 0;
     if (type < 0 || H5Tget_class(type) != H5T_STRING) { if (type >= 0) H5Tclose(type); return fail(error, size, "%s is not a string dataset", name); }
-    if (H5Tis_variable_str(type) > 0 && plasticity_check_vlen(file, dataset, file_path, name, n, 1, error, size) < 0) status = -1;
+    /* HDF5 1.10 sizes a variable-length string's buffer from its character precision as the file
+     * declares it: a corrupt one (0, or 2^32 bits) made it fill gigabytes or misread. */
+    unsigned long long characters = H5Tis_variable_str(type) > 0 ? declared_character_size(type) : 1;
+    if (H5Tis_variable_str(type) > 0 && H5Tget_precision(type) != 8)
+        status = fail(error, size, "%s declares characters of %zu bits, not 8", name, H5Tget_precision(type));
+    else if (characters > 1)   /* HDF5 1.10 would size its buffers by it: 2^31-byte characters took a minute of memset */
+        status = fail(error, size, "%s declares characters of %llu bytes, not 1", name, characters);
+    else if (H5Tis_variable_str(type) > 0 && plasticity_check_vlen(file, dataset, file_path, name, n, 1, error, size) < 0) status = -1;
     else if (H5Tis_variable_str(type) > 0) {
         hid_t memory = H5Tcopy(H5T_C_S1);
         H5Tset_size(memory, H5T_VARIABLE);

@@ -177,7 +177,15 @@ int plasticity_h5_tree_read_strings(plasticity_h5_tree *tree, const char *path, 
     long long total = 0;
     hid_t dataset = open_dataset(tree, path, &rank, dims, &total, error, size);
     if (dataset < 0) return -1;
-    int status = plasticity_h5_read_string_elements(tree->file, tree->path, dataset, path, total, packed, packed_size, error, size);
+    /* Variable-length strings are checked against the global heap before HDF5 reads them
+     * (vlen_check.h), which needs their elements in the file: a compact one (in its header; no
+     * writer of NIR files makes one) is refused rather than trusted. */
+    hid_t type = H5Dget_type(dataset), plist = H5Dget_create_plist(dataset);
+    int unchecked = type >= 0 && H5Tis_variable_str(type) > 0 && plist >= 0 && H5Pget_layout(plist) == H5D_COMPACT;
+    if (type >= 0) H5Tclose(type);
+    if (plist >= 0) H5Pclose(plist);
+    int status = unchecked ? fail(error, size, "%s is a compact variable-length string dataset, which this reader does not take", path)
+                           : plasticity_h5_read_string_elements(tree->file, tree->path, dataset, path, total, packed, packed_size, error, size);
     if (status == 0) *count = total;
     H5Dclose(dataset);
     return status;
