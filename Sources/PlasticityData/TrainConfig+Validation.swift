@@ -88,6 +88,8 @@ extension TrainConfig {
         func leaves(_ value: Any, _ path: String, into out: inout [String: String]) {
             if let object = value as? [String: Any] {
                 for (key, inner) in object { leaves(inner, path.isEmpty ? key : "\(path).\(key)", into: &out) }
+            } else if value is [Any], let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) {
+                out[path] = String(decoding: data, as: UTF8.self)   // canonical: dictionaries inside print in any order
             } else {
                 out[path] = "\(value)"
             }

@@ -93,6 +93,9 @@ import Testing
         #expect(before.accuracy == after.accuracy && before.loss == after.loss && before.confusion == after.confusion)
         let a = try trained.trace(trained.test, sample: 3), b = try imported.trace(imported.test, sample: 3)
         #expect(a.spikes == b.spikes && a.readout == b.readout)
+        // The imported checkpoint resumes with its own config (network.hidden compared as it was written).
+        try imported.run(resume: true)
+        #expect(imported.history.map(\.epoch) == [1])
     }
 
     /// What NIR cannot express is refused with the layer and the reason; graphs Plasticity cannot
