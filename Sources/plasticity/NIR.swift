@@ -51,8 +51,12 @@ struct ImportNIR: ParsableCommand {
     func run() throws {
         let url = URL(fileURLWithPath: file)
         let graph = try NIRGraph.read(url)
-        guard let step = dt ?? graph.metadata["plasticity_dt"].flatMap(Double.init) else {
+        let recorded = graph.metadata["plasticity_dt"]
+        guard let step = dt ?? recorded.flatMap(Double.init) else {
             throw ValidationError("\(file) does not record its dt: give --dt SECONDS (NIR graphs are continuous-time)")
+        }
+        guard step.isFinite, step > 0 else {
+            throw FileFormatError(file: url.path, field: "metadata/plasticity_dt", message: "is '\(recorded ?? "")', not a positive number of seconds")
         }
         let network = try NIRNetwork(graph, dt: step, file: url.path)
         var base = try config.map { try TrainConfig.read(URL(fileURLWithPath: $0)) } ?? TrainConfig()
