@@ -41,9 +41,11 @@ let package = Package(
         // a thin C shim; used only when the process was started by mpirun.
         .systemLibrary(name: "_CMPI", path: "Sources/_CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "_PlasticityMPI", dependencies: ["_CMPI"]),
+        // Own recordings: the system's libsndfile (Debian: libsndfile1-dev).
+        .systemLibrary(name: "_CSndFile", path: "Sources/_CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         // Optimized in debug builds too: the cochlea filters every audio sample through 64
         // channels, and tests build a small set.
-        .target(name: "PlasticityData", dependencies: ["Plasticity", "_PlasticityHDF5", "_PlasticityMPI"],
+        .target(name: "PlasticityData", dependencies: ["Plasticity", "_PlasticityHDF5", "_PlasticityMPI", "_CSndFile"],
                 exclude: ["README.md"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Oracles used by tests and benchmarks only: float64 reference interpreter with dual numbers.

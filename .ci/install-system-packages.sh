@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Plasticity needs, if missing: libtcc-dev (the JIT), gcc (the
 # optimizing backend), libhdf5-dev + pkg-config (spike files), espeak-ng (the spoken-digit set),
-# openmpi-bin + libopenmpi-dev (data-parallel training under mpirun).
+# openmpi-bin + libopenmpi-dev (data-parallel training under mpirun), libsndfile1-dev (own audio).
 # With --tests also chromium (the report's screenshot test) and a Python venv with h5py and nir in
 # .build/venv-h5py (files written the way the published SHD files were; NIR graphs of the nir package). Uses sudo when not
 # root. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(libtcc-dev gcc libc6-dev libhdf5-dev pkg-config espeak-ng openmpi-bin libopenmpi-dev)
+packages=(libtcc-dev gcc libc6-dev libhdf5-dev pkg-config espeak-ng openmpi-bin libopenmpi-dev libsndfile1-dev)
 [ "${1:-}" = "--tests" ] && packages+=(chromium python3-venv)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import Plasticity
 import PlasticityData
 
 /// `plasticity data …`: build and inspect spike datasets.
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data", abstract: "Build or inspect spike datasets (SHD layout).",
-                                                    subcommands: [SpokenDigitsCommand.self, DataInfo.self])
+                                                    subcommands: [SpokenDigitsCommand.self, AudioCommand.self, DataInfo.self])
 }
 
 struct SpokenDigitsCommand: ParsableCommand {
@@ -44,6 +45,53 @@ struct SpokenDigitsCommand: ParsableCommand {
         let test = try SpikeFile(URL(fileURLWithPath: out).appendingPathComponent("test.h5"))
         print(String(format: "wrote %@/train.h5 (%d samples) and test.h5 (%d samples) in %.1f s", out, train.count, test.count,
                      Date().timeIntervalSince(start)))
+    }
+}
+
+/// `plasticity data audio`: own recordings → SHD-layout spike files.
+struct AudioCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audio",
+        abstract: "Turn audio files (WAV, FLAC, OGG, …; any rate, stereo mixed to mono) into an SHD-layout spike file through the cochlea.",
+        discussion: "Labels from class folders (DIR/<class>/*.wav) or --manifest (path,label[,speaker]). With --test-every N, the test " +
+                    "split (speaker-disjoint when speakers are known) goes to <out stem>-test.h5.")
+    @Option(help: "Folder of class folders, or the root of the manifest's relative paths.") var from: String
+    @Option(help: "The spike file to write (the training split with --test-every).") var out: String
+    @Option(help: "CSV: path,label[,speaker] per line.") var manifest: String?
+    @Option(help: "Regular expression whose first capture group in a file name is its speaker (e.g. '^([a-z]+)_').") var speakerPattern: String?
+    @Option(help: "Every N-th speaker (or file of each class, without speakers) is a test sample (0: no split).") var testEvery = 0
+    @Option var channels = 64
+    @Flag(help: "Leave out files that cannot be read (listed in <out>.skipped.txt) instead of stopping.") var skipBad = false
+
+    func validate() throws {
+        try require("test-every", testEvery, in: 0...10_000)
+        try require("channels", channels, in: 1...65_536)
+    }
+
+    func run() throws {
+        let root = URL(fileURLWithPath: from), output = URL(fileURLWithPath: out)
+        var set = try manifest.map { try AudioSet.manifest(URL(fileURLWithPath: $0), root: root) } ?? AudioSet.classFolders(root)
+        if let speakerPattern { try set.speakers(fromPattern: speakerPattern) }
+        var cochlea = Cochlea()
+        cochlea.channels = channels
+        let bar = ProgressBar(label: "audio")
+        let results = try set.spikes(cochlea: cochlea, skipBad: skipBad) { done, total in bar.update(done, of: total, detail: "files") }
+        bar.finish()
+        let skipped = set.items.indices.filter { results[$0].sample == nil }
+        if !skipped.isEmpty {
+            let log = skipped.map { "\(set.items[$0].url.path): \(results[$0].problem!)" }.joined(separator: "\n") + "\n"
+            try writeAtomically(Data(log.utf8), to: output.appendingPathExtension("skipped.txt"))
+            print("skipped \(skipped.count) unreadable files (listed in \(out).skipped.txt)")
+        }
+        let (trainIndices, testIndices) = set.split(testEvery: testEvery)
+        let keys = set.keys
+        let testURL = output.deletingLastPathComponent().appendingPathComponent(output.deletingPathExtension().lastPathComponent + "-test.h5")
+        for (indices, url) in [(trainIndices, output), (testIndices, testURL)] where !indices.isEmpty || url == output {
+            let samples = indices.compactMap { results[$0].sample }
+            try SpikeFile.write(samples, keys: keys, to: url)
+            let speakers = Set(samples.compactMap(\.speaker)).count
+            print("wrote \(url.path): \(samples.count) samples, \(keys.count) classes" + (speakers > 0 ? ", \(speakers) speakers" : ""))
+        }
     }
 }
 
