@@ -67,9 +67,10 @@ public struct FileMutator {
 public struct FileFuzzer {
     public enum Format: String, CaseIterable, Sendable {
         case spikeFile = "HDF5 spike file", safetensors, checkpoint = "checkpoint manifest", trainConfig = "train config",
-             networkConfig = "network config", modelFile = "model file", nirGraph = "NIR graph"
+             networkConfig = "network config", modelFile = "model file", nirGraph = "NIR graph",
+             audioFile = "audio file"
         var fileExtension: String {
-            switch self { case .spikeFile: "h5"; case .safetensors: "safetensors"; case .nirGraph: "nir"; default: "json" }
+            switch self { case .spikeFile: "h5"; case .safetensors: "safetensors"; case .nirGraph: "nir"; case .audioFile: "wav"; default: "json" }
         }
     }
 
@@ -128,6 +129,11 @@ public struct FileFuzzer {
                                  ("li", "output")],
                          metadata: ["plasticity_dt": "0.001"]).write(to: url)
             return try Data(contentsOf: url)
+        case .audioFile:
+            // Short, so that most mutations meet the header rather than the samples.
+            let samples = (0..<48).map { i in Float(0.4 * sin(Double(i) * 0.3)) }
+            try AudioFile(samples: samples, sampleRate: 8000).write(to: url, encoding: seed % 2 == 0 ? .wav16 : .wavFloat, channels: 2)
+            return try Data(contentsOf: url)
         case .networkConfig:
             return Data("""
             {"inputs": 20, "outputs": 4, "kappa": 0.9, "loss": "crossEntropy",
@@ -155,6 +161,9 @@ public struct FileFuzzer {
             _ = try NetworkSimulation(kernel: kernel, batch: 4, memoryCap: 256 << 20)
         case .modelFile:
             _ = try compile(LayerSpec(model: NeuronModel.read(url), recurrent: true))
+        case .audioFile:
+            let audio = try AudioFile.read(url)
+            _ = Cochlea().spikes(audio.samples, sampleRate: audio.sampleRate)
         case .nirGraph:
             let network = try NIRNetwork(NIRGraph.read(url), dt: 1e-3, file: url.path)
             var config = TrainConfig()

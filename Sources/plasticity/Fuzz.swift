@@ -16,7 +16,8 @@ struct Fuzz: ParsableCommand {
     @Flag(help: "TinyCC only (the optimizing backend costs ~0.1–0.3 s of cc per model).") var tinyCCOnly = false
     @Option(help: "Threads checking valid models.") var jobs = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Mutated files per file format (see --formats).") var files = 0
-    @Option(help: "Only these formats, comma-separated: spikeFile, safetensors, checkpoint, trainConfig, networkConfig, modelFile, nirGraph.")
+    @Option(help: ArgumentHelp("Only these formats, comma-separated: spikeFile, safetensors, checkpoint, trainConfig, networkConfig, " +
+                               "modelFile, nirGraph, audioFile."))
     var formats: String?
     @Option(help: "Directory for the mutants (the last one stays there to reproduce a crash).") var mutantDirectory = "out/fuzz-files"
     @Option(help: "Value mutants per format (train and network configs, model files, spike files, gradcheck inputs).") var values = 0

@@ -16,8 +16,11 @@ import PlasticityTestSupport
         #expect(report.total == 300 * FileFuzzer.Format.allCases.count)
         #expect(report.unclear.isEmpty, "\(report)")
         #expect(report.hangs == 0, "\(report)")
-        // The mutants exercise the error paths: most formats reject most mutants.
-        for format in FileFuzzer.Format.allCases { #expect((report.rejectedCleanly[format] ?? 0) >= 60, "\(format): \(report)") }
+        // The mutants exercise the error paths: most formats reject most mutants (audio samples are
+        // any numbers, so mutated audio often still loads).
+        for format in FileFuzzer.Format.allCases {
+            #expect((report.rejectedCleanly[format] ?? 0) >= (format == .audioFile ? 30 : 60), "\(format): \(report)")
+        }
     }
 
     /// The unmutated files load: the fuzzer starts from valid inputs.
