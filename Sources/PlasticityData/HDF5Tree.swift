@@ -95,25 +95,29 @@ final class HDF5Tree {
         return (classes[elementClass] ?? .other, dims.prefix(Int(rank)).map { Int($0) })
     }
 
-    func floats(_ path: String) throws -> (shape: [Int], values: [Float]) {
+    /// A numeric dataset as `T`, converted by HDF5 through `read` (one of the shim's typed readers).
+    private func numbers<T: Numeric>(_ path: String,
+                                     _ read: (OpaquePointer, UnsafeMutablePointer<T>, Int64, UnsafeMutablePointer<CChar>, Int) -> Int32)
+        throws -> (shape: [Int], values: [T]) {
         let shape = try describe(path).shape
-        var values = [Float](repeating: 0, count: shape.reduce(1, *))
-        try call(path) { plasticity_h5_tree_read_floats(handle, path, &values, Int64(values.count), $0, $1) }
-        return (shape, values)
+        let count = shape.reduce(1, *)
+        var values = [T](repeating: 0, count: max(count, 1))   // never an empty buffer without an address
+        try values.withUnsafeMutableBufferPointer { buffer in
+            try call(path) { read(handle, buffer.baseAddress!, Int64(count), $0, $1) }
+        }
+        return (shape, Array(values.prefix(count)))
+    }
+
+    func floats(_ path: String) throws -> (shape: [Int], values: [Float]) {
+        try numbers(path) { plasticity_h5_tree_read_floats($0, path, $1, $2, $3, $4) }
     }
 
     func doubles(_ path: String) throws -> (shape: [Int], values: [Double]) {
-        let shape = try describe(path).shape
-        var values = [Double](repeating: 0, count: shape.reduce(1, *))
-        try call(path) { plasticity_h5_tree_read_doubles(handle, path, &values, Int64(values.count), $0, $1) }
-        return (shape, values)
+        try numbers(path) { plasticity_h5_tree_read_doubles($0, path, $1, $2, $3, $4) }
     }
 
     func integers(_ path: String) throws -> (shape: [Int], values: [Int64]) {
-        let shape = try describe(path).shape
-        var values = [Int64](repeating: 0, count: shape.reduce(1, *))
-        try call(path) { plasticity_h5_tree_read_integers(handle, path, &values, Int64(values.count), $0, $1) }
-        return (shape, values)
+        try numbers(path) { plasticity_h5_tree_read_integers($0, path, $1, $2, $3, $4) }
     }
 
     func strings(_ path: String) throws -> (shape: [Int], values: [String]) {
