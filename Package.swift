@@ -31,7 +31,7 @@ let package = Package(
             name: "Plasticity",
             dependencies: ["_CTinyCC", "PlasticityRuntime"],
             exclude: ["1-DSL/README.md", "2-Graph/README.md", "3-Plan/README.md",
-                      "4-CodeGen/README.md", "5-Runtime/README.md", "6-Train/README.md", "Models/README.md"]
+                      "4-Kernel/README.md", "5-CodeGen/README.md", "6-Runtime/README.md", "7-Train/README.md", "Models/README.md"]
         ),
         // Spike datasets: the system's HDF5 (Debian: libhdf5-dev) behind a thin C shim for the
         // SHD layout, and the data, training-loop and report code on top.

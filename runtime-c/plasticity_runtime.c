@@ -90,7 +90,7 @@ static const plasticity_symbol symbols[] = {
 #define PLASTICITY_ROW_SYMBOL_COMPARISON(name, op) \
     {"plasticity_row_select_" #name, (const void *)plasticity_row_select_##name}, \
     {"plasticity_row_indicator_" #name, (const void *)plasticity_row_indicator_##name},
-#define PLASTICITY_ROW_SYMBOL_SURROGATE(name) {"plasticity_row_surrogate_" #name, (const void *)plasticity_row_surrogate_##name},
+#define PLASTICITY_ROW_SYMBOL_SURROGATE(name, expr) {"plasticity_row_surrogate_" #name, (const void *)plasticity_row_surrogate_##name},
     PLASTICITY_ROW_UNARY(PLASTICITY_ROW_SYMBOL_UNARY)
     PLASTICITY_ROW_BINARY(PLASTICITY_ROW_SYMBOL_UNARY)
     PLASTICITY_ROW_BINARY(PLASTICITY_ROW_SYMBOL_SCALAR)

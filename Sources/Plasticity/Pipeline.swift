@@ -4,55 +4,71 @@ public struct CompilerStages: Sendable {
     public var model: CheckedModel
     public var graph: JacobianGraph
     public var plan: EliminationPlan
+    public var kernel: LayerKernel
     public var source: KernelSource
 }
 
 /// The compiler as one flat pipeline: each line is a pass.
-public func lower(_ layer: LayerSpec, planner: EliminationPlanner = EliminationPlanner()) throws -> CompilerStages {
+public func lower(_ layer: LayerSpec, target: Backend.Target = .hostC, planner: EliminationPlanner = EliminationPlanner()) throws -> CompilerStages {
     let model = try layer.model.checked()                        // 1 DSL → checked model
     try layer.check(model)
     let graph = JacobianGraph(lowering: model)                   // 2 Jacobian graph
-    try verifyInDebugBuilds(graph)
+    try verifyInDebugBuilds(graph.verify)
     let plan = planner.plan(graph)                               // 3 elimination plan
-    try verifyInDebugBuilds(plan)
-    let layout = KernelLayout(layer: layer, model: model, plan: plan)
-    let text = CKernelGenerator(layer: layer, model: model, plan: plan, layout: layout).emit()   // 4 C
-    return CompilerStages(layer: layer, model: model, graph: graph, plan: plan, source: KernelSource(text: text, layout: layout, plan: plan))
+    try verifyInDebugBuilds(plan.verify)
+    let kernel = LayerKernel(layer: layer, model: model, plan: plan)   // 4 kernel IR
+    try verifyInDebugBuilds(kernel.verify)
+    let source = target.emit(kernel)                             // 5 code for the target
+    return CompilerStages(layer: layer, model: model, graph: graph, plan: plan, kernel: kernel, source: source)
 }
 
-/// DSL → graph → plan → C → machine code.
+/// DSL → graph → plan → kernel IR → C → machine code.
 public func compile(_ layer: LayerSpec, backend: Backend = .tinyCC, planner: EliminationPlanner = EliminationPlanner()) throws -> Kernel {
-    try Kernel(source: lower(layer, planner: planner).source, backend: backend)   // 5 JIT
+    try Kernel(source: lower(layer, target: backend.target, planner: planner).source, backend: backend)   // 6 JIT
 }
 
-private func verifyInDebugBuilds(_ graph: JacobianGraph) throws {
+/// The verifiers of every IR run in debug builds (tests); release builds trust the passes.
+private func verifyInDebugBuilds(_ verify: () throws -> Void) throws {
     #if DEBUG
-    try graph.verify()
+    try verify()
     #endif
 }
 
-private func verifyInDebugBuilds(_ plan: EliminationPlan) throws {
-    #if DEBUG
-    try plan.verify()
-    #endif
-}
-
-/// The stages of every hidden layer of a network and the network kernel's C source.
+/// The stages of every hidden layer of a network and the network kernel's source.
 public struct NetworkStages: Sendable {
     public var network: NetworkSpec
-    public var layers: [CompilerStages]
+    public var models: [CheckedModel]
+    public var graphs: [JacobianGraph]
+    public var plans: [EliminationPlan]
+    public var kernel: NetworkKernelIR
     public var text: String
+    /// The kernel IR of every hidden layer, bottom up.
+    public var layers: [LayerKernel] { kernel.layers }
 }
 
-/// A network: each hidden layer through the layer pipeline, then one fused network kernel.
-public func lower(_ network: NetworkSpec, planner: EliminationPlanner = EliminationPlanner()) throws -> NetworkStages {
+/// A network: the layer passes over every hidden layer, then one network kernel; each line is a pass.
+public func lower(_ network: NetworkSpec, target: Backend.Target = .hostC, planner: EliminationPlanner = EliminationPlanner()) throws -> NetworkStages {
     try network.check()
-    let layers = try network.hidden.map { try lower($0.layer, planner: planner) }
-    let generators = layers.map { CKernelGenerator(layer: $0.layer, model: $0.model, plan: $0.plan, layout: $0.source.layout) }
-    return NetworkStages(network: network, layers: layers, text: CNetworkGenerator(network: network, layers: generators).emit())
+    let layers = network.hidden.map(\.layer)
+    let models = try layers.map { layer in try layer.model.checked().also(layer.check) }     // 1 DSL → checked models
+    let graphs = models.map(JacobianGraph.init(lowering:))                                  // 2 Jacobian graphs
+    try graphs.forEach { try verifyInDebugBuilds($0.verify) }
+    let plans = graphs.map(planner.plan)                                                    // 3 elimination plans
+    try plans.forEach { try verifyInDebugBuilds($0.verify) }
+    let kernel = NetworkKernelIR(network: network, layers: zip(layers, zip(models, plans)).map {
+        LayerKernel(layer: $0, model: $1.0, plan: $1.1)                                     // 4 kernel IR
+    })
+    try kernel.layers.forEach { try verifyInDebugBuilds($0.verify) }
+    let text = target.emit(kernel)                                                          // 5 code for the target
+    return NetworkStages(network: network, models: models, graphs: graphs, plans: plans, kernel: kernel, text: text)
 }
 
 public func compile(_ network: NetworkSpec, backend: Backend = .tinyCC,
                     planner: EliminationPlanner = EliminationPlanner()) throws -> NetworkKernel {
-    try NetworkKernel(stages: lower(network, planner: planner), backend: backend)
+    try NetworkKernel(stages: lower(network, target: backend.target, planner: planner), backend: backend)
+}
+
+extension CheckedModel {
+    /// Self after `check` accepts it, for a pass written as one expression.
+    func also(_ check: (CheckedModel) throws -> Void) rethrows -> CheckedModel { try check(self); return self }
 }

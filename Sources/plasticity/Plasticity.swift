@@ -27,14 +27,14 @@ struct ModelOptions: ParsableArguments {
 
 struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print one stage of the compiler for a model.")
-    enum Stage: String, ExpressibleByArgument, CaseIterable { case model, graph, dot, plan, c }
+    enum Stage: String, ExpressibleByArgument, CaseIterable { case model, graph, dot, plan, kernel, c }
 
     @OptionGroup var options: ModelOptions
-    @Option(help: "Stage to print: model, graph, dot, plan, c.")
+    @Option(help: "Stage to print: model, graph, dot, plan, kernel (the kernel IR), c.")
     var emit: Stage = .plan
     @Flag(help: "Machine-readable JSON output (with --emit model: the model file format).")
     var json = false
-    @Option(help: "A network config (JSON): print the network kernel's C (--emit c) or each layer's stage.")
+    @Option(help: "A network config (JSON): print the network kernel's C (--emit c), its kernel IR (--emit kernel) or each layer's stage.")
     var config: String?
 
     func run() throws {
@@ -42,10 +42,11 @@ struct Compile: ParsableCommand {
             let network = try lower(NetworkConfig.read(URL(fileURLWithPath: config)).spec(file: config))
             switch emit {
             case .c: print(network.text, terminator: "")
-            case .model: network.layers.forEach { print($0.model.description, terminator: "") }
-            case .graph: network.layers.forEach { print($0.graph.description, terminator: "") }
-            case .dot: network.layers.forEach { print($0.graph.dot, terminator: "") }
-            case .plan: network.layers.forEach { print($0.plan.description, terminator: "") }
+            case .kernel: print(network.kernel.description, terminator: "")
+            case .model: network.models.forEach { print($0.description, terminator: "") }
+            case .graph: network.graphs.forEach { print($0.description, terminator: "") }
+            case .dot: network.graphs.forEach { print($0.dot, terminator: "") }
+            case .plan: network.plans.forEach { print($0.description, terminator: "") }
             }
             return
         }
@@ -58,6 +59,7 @@ struct Compile: ParsableCommand {
         case .graph: text = stages.graph.description
         case .dot: text = stages.graph.dot
         case .plan: text = stages.plan.description
+        case .kernel: text = stages.kernel.description
         case .c: text = stages.source.text
         }
         guard json else { print(text, terminator: ""); return }
@@ -66,7 +68,7 @@ struct Compile: ParsableCommand {
             object["orders"] = stages.plan.candidates.map { ["order": $0.kind.rawValue, "multiplies": $0.multiplies, "additions": $0.additions] }
             object["chosen"] = stages.plan.chosen.rawValue
             object["search_exhaustive"] = stages.plan.searchWasExhaustive
-            object["projections"] = stages.source.layout.projections.map {
+            object["projections"] = stages.kernel.layout.projections.map {
                 ["source": $0.source.rawValue, "components": $0.components.count, "shared": $0.sharedCount,
                  "factorized": $0.factorized] as [String: Any]
             }

@@ -200,7 +200,7 @@ import PlasticityTestSupport
     @Test func compileErrorQuotesTheGeneratedLine() throws {
         var source = try lower(LayerSpec(model: Models.lif())).source
         var lines = source.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let broken = lines.firstIndex { $0.contains("const float z_prev") }!
+        let broken = lines.firstIndex { $0.contains("const float s_z_prev") }!
         lines[broken] += " this is not C"
         source.text = lines.joined(separator: "\n")
         for backend in Backend.allCases {

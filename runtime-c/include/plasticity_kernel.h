@@ -362,9 +362,6 @@ float floorf(float);
 #define plasticity_min(a, b) ((a) < (b) ? (a) : (b))
 #define plasticity_max(a, b) ((a) > (b) ? (a) : (b))
 #define plasticity_heaviside(x) ((x) > 0.0f ? 1.0f : 0.0f)
-#define plasticity_surrogate_fast_sigmoid(x, s) (1.0f / ((1.0f + (s) * plasticity_abs(x)) * (1.0f + (s) * plasticity_abs(x))))
-#define plasticity_surrogate_piecewise_linear(x, s) (1.0f - plasticity_abs(x) > 0.0f ? (s) * (1.0f - plasticity_abs(x)) : 0.0f)
-#define plasticity_surrogate_boxcar(x, s) (plasticity_abs(x) <= (s) ? 0.5f / (s) : 0.0f)
 #else
 static inline float plasticity_abs(float x) { return x < 0.0f ? -x : x; }
 static inline float plasticity_min(float a, float b) { return a < b ? a : b; }
@@ -379,46 +376,49 @@ static inline float plasticity_sigmoid_derivative(float x) { float e = expf(-pla
 /* NaN and ±Inf without libm: x − x is NaN for both, and NaN compares unequal. */
 static inline int plasticity_finite(float x) { float d = x - x; return d == d; }
 
-/* Surrogate pseudo-derivatives σ'(x) of the spike z = Θ(x); s is the surrogate's scale. */
-#ifndef PLASTICITY_TINYCC
-static inline float plasticity_surrogate_fast_sigmoid(float x, float s) {
-    float d = 1.0f + s * plasticity_abs(x); return 1.0f / (d * d);
-}
-#endif
-#ifndef PLASTICITY_TINYCC
-static inline float plasticity_surrogate_piecewise_linear(float x, float s) {
-    float r = 1.0f - plasticity_abs(x); return r > 0.0f ? s * r : 0.0f;
-}
-#endif
-static inline float plasticity_surrogate_exponential(float x, float s) {
-    return 0.5f * s * expf(-s * plasticity_abs(x));
-}
-static inline float plasticity_surrogate_arctan(float x, float s) {
-    float u = 1.57079632679f * s * x; return 0.5f * s / (1.0f + u * u);
-}
-#ifndef PLASTICITY_TINYCC
-static inline float plasticity_surrogate_boxcar(float x, float s) {
-    return plasticity_abs(x) <= s ? 0.5f / s : 0.0f;
-}
-#endif
+/* The element operations: unary in x, binary in p and q, comparisons by operator, surrogate
+ * pseudo-derivatives σ'(x) of the spike z = Θ(x) in x and the scale s. Generated from the kernel IR's
+ * operation table; `PLASTICITY_UPDATE_SNAPSHOTS=1 swift test` rewrites the block (ElementOpTableTests). */
+/* BEGIN element operations, generated from ElementOp.entry (Sources/Plasticity/4-Kernel/ElementOp.swift) */
+#define PLASTICITY_ROW_UNARY(X) \
+    X(negate, -x) \
+    X(exp, expf(x)) \
+    X(log, logf(x)) \
+    X(tanh, tanhf(x)) \
+    X(sigmoid, plasticity_sigmoid(x)) \
+    X(heaviside, plasticity_heaviside(x)) \
+    X(tanh_derivative, plasticity_tanh_derivative(x)) \
+    X(sigmoid_derivative, plasticity_sigmoid_derivative(x))
+#define PLASTICITY_ROW_BINARY(X) \
+    X(add, p + q) \
+    X(subtract, p - q) \
+    X(multiply, p * q) \
+    X(divide, p / q) \
+    X(pow, powf(p, q)) \
+    X(min, plasticity_min(p, q)) \
+    X(max, plasticity_max(p, q))
+#define PLASTICITY_ROW_COMPARISONS(X) \
+    X(less, <) \
+    X(less_equal, <=) \
+    X(greater, >) \
+    X(greater_equal, >=)
+#define PLASTICITY_ROW_SURROGATES(X) \
+    X(fast_sigmoid, 1.0f / ((1.0f + s * plasticity_abs(x)) * (1.0f + s * plasticity_abs(x)))) \
+    X(piecewise_linear, 1.0f - plasticity_abs(x) > 0.0f ? s * (1.0f - plasticity_abs(x)) : 0.0f) \
+    X(exponential, 0.5f * s * expf(-s * plasticity_abs(x))) \
+    X(arctan, 0.5f * s / (1.0f + (1.57079632679f * s * x) * (1.57079632679f * s * x))) \
+    X(boxcar, plasticity_abs(x) <= s ? 0.5f / s : 0.0f)
+/* END element operations */
+#define PLASTICITY_SURROGATE_DEFINE(name, expr) static inline float plasticity_surrogate_##name(float x, float s) { return (expr); }
+PLASTICITY_ROW_SURROGATES(PLASTICITY_SURROGATE_DEFINE)
 
 /* Row primitives: y[j] = f(a[j], ...) over a row of n neurons. Generated layer steps compute the
- * neuron body as a sequence of them (one row per value of the step, 4-CodeGen/NeuronRows.swift):
+ * neuron body as a sequence of them (one row per value of the kernel IR's neuron body, 5-CodeGen/CBodyEmitter.swift):
  * under TinyCC they are the vectorized functions of runtime-c, bound by address; an optimizing
  * compiler gets them inline. Each applies the scalar helper above element by element, so a row
  * body gives the floats of the scalar body. Outputs never alias inputs. A binary operation with a
  * literal operand takes it as a float (`_rs`: row op scalar, `_sr`: scalar op row) instead of a
  * constant row: one load stream less per element, and the literal's row leaves the step's cache. */
-#define PLASTICITY_ROW_UNARY(X) \
-    X(negate, -x) X(exp, expf(x)) X(log, logf(x)) X(tanh, tanhf(x)) X(sigmoid, plasticity_sigmoid(x)) \
-    X(heaviside, plasticity_heaviside(x)) X(tanh_derivative, plasticity_tanh_derivative(x)) \
-    X(sigmoid_derivative, plasticity_sigmoid_derivative(x))
-#define PLASTICITY_ROW_BINARY(X) \
-    X(add, p + q) X(subtract, p - q) X(multiply, p * q) X(divide, p / q) X(pow, powf(p, q)) \
-    X(min, plasticity_min(p, q)) X(max, plasticity_max(p, q))
-#define PLASTICITY_ROW_COMPARISONS(X) X(less, <) X(less_equal, <=) X(greater, >) X(greater_equal, >=)
-#define PLASTICITY_ROW_SURROGATES(X) X(fast_sigmoid) X(piecewise_linear) X(exponential) X(arctan) X(boxcar)
-
 #define PLASTICITY_ROW_DECLARE_UNARY(name, expr) void plasticity_row_##name(float *y, const float *a, int n);
 #define PLASTICITY_ROW_DECLARE_BINARY(name, expr) void plasticity_row_##name(float *y, const float *a, const float *b, int n); \
     void plasticity_row_##name##_rs(float *y, const float *a, float q, int n); \
@@ -426,7 +426,7 @@ static inline float plasticity_surrogate_boxcar(float x, float s) {
 #define PLASTICITY_ROW_DECLARE_COMPARISON(name, op) \
     void plasticity_row_select_##name(float *y, const float *a, const float *b, const float *p, const float *q, int n); \
     void plasticity_row_indicator_##name(float *y, const float *a, const float *b, int n);
-#define PLASTICITY_ROW_DECLARE_SURROGATE(name) void plasticity_row_surrogate_##name(float *y, const float *a, int n, float scale);
+#define PLASTICITY_ROW_DECLARE_SURROGATE(name, expr) void plasticity_row_surrogate_##name(float *y, const float *a, int n, float scale);
 
 /* Definitions, with PLASTICITY_ROW_LINKAGE set by the includer (static inline, or nothing). */
 #define PLASTICITY_ROW_DEFINE_UNARY(name, expr) \
@@ -445,7 +445,7 @@ static inline float plasticity_surrogate_boxcar(float x, float s) {
         for (int j = 0; j < n; ++j) y[j] = (a[j] op b[j]) ? p[j] : q[j]; } \
     PLASTICITY_ROW_LINKAGE void plasticity_row_indicator_##name(float *restrict y, const float *restrict a, const float *restrict b, int n) { \
         for (int j = 0; j < n; ++j) y[j] = (a[j] op b[j]) ? 1.0f : 0.0f; }
-#define PLASTICITY_ROW_DEFINE_SURROGATE(name) \
+#define PLASTICITY_ROW_DEFINE_SURROGATE(name, expr) \
     PLASTICITY_ROW_LINKAGE void plasticity_row_surrogate_##name(float *restrict y, const float *restrict a, int n, float scale) { \
         for (int j = 0; j < n; ++j) y[j] = plasticity_surrogate_##name(a[j], scale); }
 /* Strided moves between rows and an interleaved [n][k] buffer (state, ψ); k = 2 as whole groups. */
@@ -475,8 +475,10 @@ void plasticity_row_deinterleave2(float *a, float *b, const float *y, int n);
 #elif defined(PLASTICITY_GENERATED)
 #define PLASTICITY_ROW_LINKAGE static inline
 PLASTICITY_ROW_DEFINE_ALL
+#endif
+#ifdef PLASTICITY_GENERATED
 /* Element helpers: a row primitive's operation on one neuron, for the fused neuron loop that an
- * optimizing compiler gets instead of the row calls (NeuronRows). Same expressions, same floats. */
+ * optimizing compiler gets instead of the row calls, and for the local step. Same expressions, same floats. */
 #define PLASTICITY_ELEM_DEFINE_UNARY(name, expr) static inline float plasticity_elem_##name(float x) { return (expr); }
 #define PLASTICITY_ELEM_DEFINE_BINARY(name, expr) static inline float plasticity_elem_##name(float p, float q) { return (expr); }
 #define PLASTICITY_ELEM_DEFINE_COMPARISON(name, op) \

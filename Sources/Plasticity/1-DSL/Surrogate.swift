@@ -1,6 +1,6 @@
 /// Surrogate pseudo-derivatives σ'(x) used for ∂z/∂x of a spike z = Θ(x).
 ///
-/// Definitions (s is the scale; the C versions live in `runtime-c/include/plasticity_kernel.h`):
+/// Definitions (s is the scale; the C versions are `Kind.cExpression`):
 /// - fast sigmoid (SuperSpike, Zenke & Ganguli 2018): 1 / (1 + s|x|)²
 /// - piecewise linear (Bellec et al. 2018): s · max(0, 1 − |x|)   (s is the dampening γ)
 /// - exponential: (s/2) · exp(−s|x|)
@@ -22,6 +22,19 @@ public enum Surrogate: Sendable, Hashable, CustomStringConvertible {
     /// The surrogate's family, without its scale; its raw value is the C name of σ'.
     public enum Kind: String, ConfigEnum {
         case fastSigmoid = "fast_sigmoid", piecewiseLinear = "piecewise_linear", exponential, arctan, boxcar
+
+        /// σ'(x) in C, in x and the scale s, with the operations of `derivative(at:)` in the same
+        /// order (float kernels equal a Float evaluation of it). The kernel IR's operation table
+        /// (`ElementOp`) takes it from here, and plasticity_kernel.h's lists are generated from that.
+        public var cExpression: String {
+            switch self {
+            case .fastSigmoid: return "1.0f / ((1.0f + s * plasticity_abs(x)) * (1.0f + s * plasticity_abs(x)))"
+            case .piecewiseLinear: return "1.0f - plasticity_abs(x) > 0.0f ? s * (1.0f - plasticity_abs(x)) : 0.0f"
+            case .exponential: return "0.5f * s * expf(-s * plasticity_abs(x))"
+            case .arctan: return "0.5f * s / (1.0f + (1.57079632679f * s * x) * (1.57079632679f * s * x))"
+            case .boxcar: return "plasticity_abs(x) <= s ? 0.5f / s : 0.0f"
+            }
+        }
     }
 
     public init(_ kind: Kind, scale: Double) {

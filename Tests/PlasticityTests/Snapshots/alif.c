@@ -20,44 +20,45 @@ static void layer0_local_step(const plasticity_layer_args *a, const float *curre
             float *st = a->state + nj * 2;
             float *ps = a->psi + nj * 2;
             const float *cur = current + nj * 1;
-            const float hp0_v = st[0];
-            const float hp1_a = st[1];
-            const float z_prev = a->spike[nj];
             const int z_prev_live = !(a->spike_is_initial); /* z^{-1} is a constant: no derivative */
-            const float in0_I = cur[0];
-            /* forward: reset, update, output */
-            const float v20 = z_prev;
-            const float v21 = v20 * 0.600000024f;
-            const float v22 = hp0_v - v21;
-            const float v23 = 0.951229453f * v22;
-            const float v24 = v23 + in0_I;
-            const float h0_v = v24;
-            const float v26 = 0.995012462f * hp1_a;
-            const float v27 = v26 + z_prev;
-            const float h1_a = v27;
-            const float v9 = h0_v - 0.600000024f;
-            const float v10 = 1.79999995f * h1_a;
-            const float v11 = v9 - v10;
-            const float v12 = v11 / 0.600000024f;
-            const float v13 = v12 > 0.0f ? 1.0f : 0.0f;
-            const float out = v13;
-            const float v15 = hp0_v - 0.600000024f;
-            const float v16 = 1.79999995f * hp1_a;
-            const float v17 = v15 - v16;
-            const float v18 = v17 / 0.600000024f;
-            /* local Jacobian: 7 temporaries, elimination order search */
-            const float t0 = plasticity_surrogate_piecewise_linear(v12, 0.300000012f);
-            const float t1 = (z_prev_live ? plasticity_surrogate_piecewise_linear(v18, 0.300000012f) : 0.0f);
-            const float t2 = 1.66666663f * t0;
-            const float t3 = (-3.0f) * t0;
-            const float t4 = 1.66666663f * t1;
-            const float t5 = (-3.0f) * t1;
-            const float t6 = t5 + 0.995012462f;
-            st[0] = h0_v;
-            st[1] = h1_a;
-            ps[0] = t2;
-            ps[1] = t3;
-            a->spike[nj] = out;
+            const float s_hp0_v = st[0];
+            const float s_hp1_a = st[1];
+            const float s_z_prev = a->spike[nj];
+            const float s_v21 = plasticity_elem_multiply(s_z_prev, 0.600000024f);
+            const float s_v22 = plasticity_elem_subtract(s_hp0_v, s_v21);
+            const float s_v23 = plasticity_elem_multiply(0.951229453f, s_v22);
+            const float s_in0_I = cur[0];
+            const float s_v24 = plasticity_elem_add(s_v23, s_in0_I);
+            const float s_v26 = plasticity_elem_multiply(0.995012462f, s_hp1_a);
+            const float s_v27 = plasticity_elem_add(s_v26, s_z_prev);
+            const float s_v9 = plasticity_elem_subtract(s_v24, 0.600000024f);
+            const float s_v10 = plasticity_elem_multiply(1.79999995f, s_v27);
+            const float s_v11 = plasticity_elem_subtract(s_v9, s_v10);
+            const float s_v12 = plasticity_elem_divide(s_v11, 0.600000024f);
+            const float s_v13 = plasticity_elem_heaviside(s_v12);
+            const float s_p15 = plasticity_surrogate_piecewise_linear(s_v12, 0.300000012f);
+            const float s_v15 = plasticity_elem_subtract(s_hp0_v, 0.600000024f);
+            const float s_v16 = plasticity_elem_multiply(1.79999995f, s_hp1_a);
+            const float s_v17 = plasticity_elem_subtract(s_v15, s_v16);
+            const float s_v18 = plasticity_elem_divide(s_v17, 0.600000024f);
+            const float s_p20 = z_prev_live ? plasticity_surrogate_piecewise_linear(s_v18, 0.300000012f) : 0.0f;
+            const float s_t2 = plasticity_elem_multiply(1.66666663f, s_p15);
+            const float s_t3 = plasticity_elem_multiply((-3.0f), s_p15);
+            const float s_t4 = plasticity_elem_multiply(1.66666663f, s_p20);
+            const float s_t5 = plasticity_elem_multiply((-3.0f), s_p20);
+            const float s_t6 = plasticity_elem_add(s_t5, 0.995012462f);
+            const float t0 = s_p15;
+            const float t1 = s_p20;
+            const float t2 = s_t2;
+            const float t3 = s_t3;
+            const float t4 = s_t4;
+            const float t5 = s_t5;
+            const float t6 = s_t6;
+            st[0] = s_v24;
+            st[1] = s_v27;
+            ps[0] = s_t2;
+            ps[1] = s_t3;
+            a->spike[nj] = s_v13;
             if (jac) {
                 if (jac->state_jacobian) {
                     float *m = jac->state_jacobian + nj * 4;
@@ -84,15 +85,11 @@ static void layer0_local_step(const plasticity_layer_args *a, const float *curre
 static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t, int b_begin, int b_end) {
     const int n = a->n, n_in = a->n_in, B = a->batch;
     const float kappa = a->kappa;
-    /* the slice's 28 scratch rows, in the block of its first sequence, so that one block stays in cache: */
+    /* the slice's 27 scratch rows, in the block of its first sequence, so that one block stays in cache: */
     /* currents, next spikes, literals, values. The call that starts the slice fills the literals */
-    float *work = a->work + (long)a->batch_begin * n * 28;
+    float *work = a->work + (long)a->batch_begin * n * 27;
     float *work0 = work + (long)0 * n;
     float *work1 = work + (long)1 * n;
-    float *row_const2 = work + (long)2 * n;
-    if (b_begin == a->batch_begin) {
-        plasticity_fill(row_const2, n, 1.0f);
-    }
     float *instant_gain = a->instant_gain;
     const int chunked = a->chunk_steps;
     const int chunk_step = t - a->chunk_first; /* chunked: the step within the chunk */
@@ -109,7 +106,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         const int count0 = plasticity_nonzero(x, n_in, active0);
         if (first0) first0[chunk_step + 1] = first0[chunk_step] + count0;
         /* chunked, the list stays in chunk_events for the chunk's synapse pass ?KernelLayout.chunkListSlots? */
-        int *first1 = chunked ? a->chunk_events + (a->chunk_steps + 1) + (long)a->chunk_steps * n_in : 0;
+        int *first1 = chunked ? a->chunk_events + ((a->chunk_steps + 1 + (long)a->chunk_steps * n_in)) : 0;
         if (first1 && chunk_step == 0) first1[0] = 0;
         int *active1 = first1 ? first1 + a->chunk_steps + 1 + first1[chunk_step] : a->active + 0 + n_in;
         const int count1 = plasticity_nonzero(z, n, active1);
@@ -141,41 +138,39 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
             }
         }
         const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */
-        /* rows: the previous state, the forward values ?reset, update, output?, then the local Jacobian's */
-        /* 7 temporaries, elimination order search */
-        float *row_hp0_v = work + (long)3 * n;
-        float *row_hp1_a = work + (long)4 * n;
+        /* the neuron body ?kernel IR?: 27 values, 7 temporaries of the local Jacobian */
+        float *row_hp0_v = work + (long)2 * n;
+        float *row_hp1_a = work + (long)3 * n;
         const float *row_z_prev = a->spike + (long)b * n;
-        float *row_v21 = work + (long)5 * n;
-        float *row_v22 = work + (long)6 * n;
-        float *row_v23 = work + (long)7 * n;
-        float *row_v24 = work + (long)8 * n;
-        float *row_v26 = work + (long)9 * n;
-        float *row_v27 = work + (long)10 * n;
-        float *row_v9 = work + (long)11 * n;
-        float *row_v10 = work + (long)12 * n;
-        float *row_v11 = work + (long)13 * n;
-        float *row_v12 = work + (long)14 * n;
-        float *row_v13 = work + (long)15 * n;
-        float *row_p16 = work + (long)16 * n;
-        const float *row_t0 = row_p16;
-        float *row_v15 = work + (long)17 * n;
-        float *row_v16 = work + (long)18 * n;
-        float *row_v17 = work + (long)19 * n;
-        float *row_v18 = work + (long)20 * n;
-        float *row_p21 = work + (long)21 * n;
-        const float *row_t1 = row_p21;
-        float *row_t2 = chunked ? record0 + (long)2 * n : work + (long)22 * n;
-        float *row_t3 = chunked ? record0 + (long)3 * n : work + (long)23 * n;
-        float *row_t4 = chunked ? record0 + (long)0 * n : work + (long)24 * n;
-        float *row_t5 = work + (long)25 * n;
-        float *row_t6 = chunked ? record0 + (long)1 * n : work + (long)26 * n;
+        float *row_v21 = work + (long)4 * n;
+        float *row_v22 = work + (long)5 * n;
+        float *row_v23 = work + (long)6 * n;
+        const float *row_in0_I = work0;
+        float *row_v24 = work + (long)7 * n;
+        float *row_v26 = work + (long)8 * n;
+        float *row_v27 = work + (long)9 * n;
+        float *row_v9 = work + (long)10 * n;
+        float *row_v10 = work + (long)11 * n;
+        float *row_v11 = work + (long)12 * n;
+        float *row_v12 = work + (long)13 * n;
+        float *row_v13 = work + (long)14 * n;
+        float *row_p15 = work + (long)15 * n;
+        float *row_v15 = work + (long)16 * n;
+        float *row_v16 = work + (long)17 * n;
+        float *row_v17 = work + (long)18 * n;
+        float *row_v18 = work + (long)19 * n;
+        float *row_p20 = work + (long)20 * n;
+        float *row_t2 = chunked ? record0 + (long)2 * n : work + (long)21 * n;
+        float *row_t3 = chunked ? record0 + (long)3 * n : work + (long)22 * n;
+        float *row_t4 = chunked ? record0 + (long)0 * n : work + (long)23 * n;
+        float *row_t5 = work + (long)24 * n;
+        float *row_t6 = chunked ? record0 + (long)1 * n : work + (long)25 * n;
         #ifdef PLASTICITY_TINYCC
         plasticity_row_deinterleave2(row_hp0_v, row_hp1_a, a->state + (long)b * n * 2, n);
         plasticity_row_multiply_rs(row_v21, row_z_prev, 0.600000024f, n);
         plasticity_row_subtract(row_v22, row_hp0_v, row_v21, n);
         plasticity_row_multiply_sr(row_v23, 0.951229453f, row_v22, n);
-        plasticity_row_add(row_v24, row_v23, work0, n);
+        plasticity_row_add(row_v24, row_v23, row_in0_I, n);
         plasticity_row_multiply_sr(row_v26, 0.995012462f, row_hp1_a, n);
         plasticity_row_add(row_v27, row_v26, row_z_prev, n);
         plasticity_row_subtract_rs(row_v9, row_v24, 0.600000024f, n);
@@ -183,16 +178,16 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         plasticity_row_subtract(row_v11, row_v9, row_v10, n);
         plasticity_row_divide_rs(row_v12, row_v11, 0.600000024f, n);
         plasticity_row_heaviside(row_v13, row_v12, n);
-        plasticity_row_surrogate_piecewise_linear(row_p16, row_v12, n, 0.300000012f);
+        plasticity_row_surrogate_piecewise_linear(row_p15, row_v12, n, 0.300000012f);
         plasticity_row_subtract_rs(row_v15, row_hp0_v, 0.600000024f, n);
         plasticity_row_multiply_sr(row_v16, 1.79999995f, row_hp1_a, n);
         plasticity_row_subtract(row_v17, row_v15, row_v16, n);
         plasticity_row_divide_rs(row_v18, row_v17, 0.600000024f, n);
-        if (z_prev_live) plasticity_row_surrogate_piecewise_linear(row_p21, row_v18, n, 0.300000012f); else plasticity_fill(row_p21, n, 0.0f);
-        plasticity_row_multiply_sr(row_t2, 1.66666663f, row_t0, n);
-        plasticity_row_multiply_sr(row_t3, (-3.0f), row_t0, n);
-        plasticity_row_multiply_sr(row_t4, 1.66666663f, row_t1, n);
-        plasticity_row_multiply_sr(row_t5, (-3.0f), row_t1, n);
+        if (z_prev_live) plasticity_row_surrogate_piecewise_linear(row_p20, row_v18, n, 0.300000012f); else plasticity_fill(row_p20, n, 0.0f);
+        plasticity_row_multiply_sr(row_t2, 1.66666663f, row_p15, n);
+        plasticity_row_multiply_sr(row_t3, (-3.0f), row_p15, n);
+        plasticity_row_multiply_sr(row_t4, 1.66666663f, row_p20, n);
+        plasticity_row_multiply_sr(row_t5, (-3.0f), row_p20, n);
         plasticity_row_add_rs(row_t6, row_t5, 0.995012462f, n);
         #else
         /* one pass over the neurons: iterations touch element j of each row only */
@@ -203,7 +198,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
             const float s_v21 = plasticity_elem_multiply(row_z_prev[j], 0.600000024f);
             const float s_v22 = plasticity_elem_subtract(s_hp0_v, s_v21);
             const float s_v23 = plasticity_elem_multiply(0.951229453f, s_v22);
-            const float s_v24 = plasticity_elem_add(s_v23, work0[j]);
+            const float s_v24 = plasticity_elem_add(s_v23, row_in0_I[j]);
             const float s_v26 = plasticity_elem_multiply(0.995012462f, s_hp1_a);
             const float s_v27 = plasticity_elem_add(s_v26, row_z_prev[j]);
             const float s_v9 = plasticity_elem_subtract(s_v24, 0.600000024f);
@@ -211,22 +206,22 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
             const float s_v11 = plasticity_elem_subtract(s_v9, s_v10);
             const float s_v12 = plasticity_elem_divide(s_v11, 0.600000024f);
             const float s_v13 = plasticity_elem_heaviside(s_v12);
-            const float s_p16 = plasticity_surrogate_piecewise_linear(s_v12, 0.300000012f);
+            const float s_p15 = plasticity_surrogate_piecewise_linear(s_v12, 0.300000012f);
             const float s_v15 = plasticity_elem_subtract(s_hp0_v, 0.600000024f);
             const float s_v16 = plasticity_elem_multiply(1.79999995f, s_hp1_a);
             const float s_v17 = plasticity_elem_subtract(s_v15, s_v16);
             const float s_v18 = plasticity_elem_divide(s_v17, 0.600000024f);
-            const float s_p21 = z_prev_live ? plasticity_surrogate_piecewise_linear(s_v18, 0.300000012f) : 0.0f;
-            const float s_t2 = plasticity_elem_multiply(1.66666663f, s_p16);
-            const float s_t3 = plasticity_elem_multiply((-3.0f), s_p16);
-            const float s_t4 = plasticity_elem_multiply(1.66666663f, s_p21);
-            const float s_t5 = plasticity_elem_multiply((-3.0f), s_p21);
+            const float s_p20 = z_prev_live ? plasticity_surrogate_piecewise_linear(s_v18, 0.300000012f) : 0.0f;
+            const float s_t2 = plasticity_elem_multiply(1.66666663f, s_p15);
+            const float s_t3 = plasticity_elem_multiply((-3.0f), s_p15);
+            const float s_t4 = plasticity_elem_multiply(1.66666663f, s_p20);
+            const float s_t5 = plasticity_elem_multiply((-3.0f), s_p20);
             const float s_t6 = plasticity_elem_add(s_t5, 0.995012462f);
             row_v24[j] = s_v24;
             row_v27[j] = s_v27;
             row_v13[j] = s_v13;
-            row_p16[j] = s_p16;
-            row_p21[j] = s_p21;
+            row_p15[j] = s_p15;
+            row_p20[j] = s_p20;
             row_t2[j] = s_t2;
             row_t3[j] = s_t3;
             row_t4[j] = s_t4;
@@ -235,14 +230,14 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         }
         #endif
         if (instant_gain) {
-            float *row_gain27 = work + (long)27 * n;
-            plasticity_row_multiply(row_gain27, row_t2, row_const2, n);
-            plasticity_copy(instant_gain + (long)b * n, row_gain27, n);
+            float *row_gain26 = work + (long)26 * n;
+            plasticity_row_multiply_rs(row_gain26, row_t2, 1.0f, n);
+            plasticity_copy(instant_gain + (long)b * n, row_gain26, n);
         }
         if (!chunked) for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;
-            const float t0 = row_t0[j];
-            const float t1 = row_t1[j];
+            const float t0 = row_p15[j];
+            const float t1 = row_p20[j];
             const float t2 = row_t2[j];
             const float t3 = row_t3[j];
             const float t4 = row_t4[j];

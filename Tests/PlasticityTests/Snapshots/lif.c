@@ -20,23 +20,19 @@ static void layer0_local_step(const plasticity_layer_args *a, const float *curre
             float *st = a->state + nj * 1;
             float *ps = a->psi + nj * 1;
             const float *cur = current + nj * 1;
-            const float hp0_v = st[0];
-            const float z_prev = a->spike[nj];
-            const float in0_I = cur[0];
-            /* forward: reset, update, output */
-            const float v10 = z_prev;
-            const float v11 = hp0_v - v10;
-            const float v12 = 0.951229453f * v11;
-            const float v13 = v12 + in0_I;
-            const float h0_v = v13;
-            const float v5 = h0_v - 1.0f;
-            const float v6 = v5 > 0.0f ? 1.0f : 0.0f;
-            const float out = v6;
-            /* local Jacobian: 1 temporaries, elimination order search */
-            const float t0 = plasticity_surrogate_fast_sigmoid(v5, 10.0f);
-            st[0] = h0_v;
-            ps[0] = t0;
-            a->spike[nj] = out;
+            const float s_hp0_v = st[0];
+            const float s_z_prev = a->spike[nj];
+            const float s_v11 = plasticity_elem_subtract(s_hp0_v, s_z_prev);
+            const float s_v12 = plasticity_elem_multiply(0.951229453f, s_v11);
+            const float s_in0_I = cur[0];
+            const float s_v13 = plasticity_elem_add(s_v12, s_in0_I);
+            const float s_v5 = plasticity_elem_subtract(s_v13, 1.0f);
+            const float s_v6 = plasticity_elem_heaviside(s_v5);
+            const float s_p8 = plasticity_surrogate_fast_sigmoid(s_v5, 10.0f);
+            const float t0 = s_p8;
+            st[0] = s_v13;
+            ps[0] = s_p8;
+            a->spike[nj] = s_v6;
             if (jac) {
                 if (jac->state_jacobian) {
                     float *m = jac->state_jacobian + nj * 1;
@@ -58,15 +54,11 @@ static void layer0_local_step(const plasticity_layer_args *a, const float *curre
 static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t, int b_begin, int b_end) {
     const int n = a->n, n_in = a->n_in, B = a->batch;
     const float kappa = a->kappa;
-    /* the slice's 10 scratch rows, in the block of its first sequence, so that one block stays in cache: */
+    /* the slice's 9 scratch rows, in the block of its first sequence, so that one block stays in cache: */
     /* currents, next spikes, literals, values. The call that starts the slice fills the literals */
-    float *work = a->work + (long)a->batch_begin * n * 10;
+    float *work = a->work + (long)a->batch_begin * n * 9;
     float *work0 = work + (long)0 * n;
     float *work1 = work + (long)1 * n;
-    float *row_const2 = work + (long)2 * n;
-    if (b_begin == a->batch_begin) {
-        plasticity_fill(row_const2, n, 1.0f);
-    }
     float *instant_gain = a->instant_gain;
     const int chunked = a->chunk_steps;
     const int chunk_step = t - a->chunk_first; /* chunked: the step within the chunk */
@@ -83,7 +75,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         const int count0 = plasticity_nonzero(x, n_in, active0);
         if (first0) first0[chunk_step + 1] = first0[chunk_step] + count0;
         /* chunked, the list stays in chunk_events for the chunk's synapse pass ?KernelLayout.chunkListSlots? */
-        int *first1 = chunked ? a->chunk_events + (a->chunk_steps + 1) + (long)a->chunk_steps * n_in : 0;
+        int *first1 = chunked ? a->chunk_events + ((a->chunk_steps + 1 + (long)a->chunk_steps * n_in)) : 0;
         if (first1 && chunk_step == 0) first1[0] = 0;
         int *active1 = first1 ? first1 + a->chunk_steps + 1 + first1[chunk_step] : a->active + 0 + n_in;
         const int count1 = plasticity_nonzero(z, n, active1);
@@ -112,21 +104,20 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
                 }
             }
         }
-        /* rows: the previous state, the forward values ?reset, update, output?, then the local Jacobian's */
-        /* 1 temporaries, elimination order search */
+        /* the neuron body ?kernel IR?: 10 values, 1 temporaries of the local Jacobian */
         const float *row_hp0_v = a->state + (long)b * n;
         const float *row_z_prev = a->spike + (long)b * n;
-        float *row_v11 = work + (long)3 * n;
-        float *row_v12 = work + (long)4 * n;
-        float *row_v13 = work + (long)5 * n;
-        float *row_v5 = work + (long)6 * n;
-        float *row_v6 = work + (long)7 * n;
-        float *row_p8 = work + (long)8 * n;
-        const float *row_t0 = row_p8;
+        float *row_v11 = work + (long)2 * n;
+        float *row_v12 = work + (long)3 * n;
+        const float *row_in0_I = work0;
+        float *row_v13 = work + (long)4 * n;
+        float *row_v5 = work + (long)5 * n;
+        float *row_v6 = work + (long)6 * n;
+        float *row_p8 = work + (long)7 * n;
         #ifdef PLASTICITY_TINYCC
         plasticity_row_subtract(row_v11, row_hp0_v, row_z_prev, n);
         plasticity_row_multiply_sr(row_v12, 0.951229453f, row_v11, n);
-        plasticity_row_add(row_v13, row_v12, work0, n);
+        plasticity_row_add(row_v13, row_v12, row_in0_I, n);
         plasticity_row_subtract_rs(row_v5, row_v13, 1.0f, n);
         plasticity_row_heaviside(row_v6, row_v5, n);
         plasticity_row_surrogate_fast_sigmoid(row_p8, row_v5, n, 10.0f);
@@ -136,7 +127,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         for (int j = 0; j < n; ++j) {
             const float s_v11 = plasticity_elem_subtract(row_hp0_v[j], row_z_prev[j]);
             const float s_v12 = plasticity_elem_multiply(0.951229453f, s_v11);
-            const float s_v13 = plasticity_elem_add(s_v12, work0[j]);
+            const float s_v13 = plasticity_elem_add(s_v12, row_in0_I[j]);
             const float s_v5 = plasticity_elem_subtract(s_v13, 1.0f);
             const float s_v6 = plasticity_elem_heaviside(s_v5);
             const float s_p8 = plasticity_surrogate_fast_sigmoid(s_v5, 10.0f);
@@ -146,16 +137,16 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         }
         #endif
         if (instant_gain) {
-            float *row_gain9 = work + (long)9 * n;
-            plasticity_row_multiply(row_gain9, row_t0, row_const2, n);
+            float *row_gain9 = work + (long)8 * n;
+            plasticity_row_multiply_rs(row_gain9, row_p8, 1.0f, n);
             plasticity_copy(instant_gain + (long)b * n, row_gain9, n);
         }
         if (chunked) {
-            plasticity_copy(record0 + (long)0 * n, row_t0, n);
+            plasticity_copy(record0 + (long)0 * n, row_p8, n);
         }
         if (!chunked) for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;
-            const float t0 = row_t0[j];
+            const float t0 = row_p8[j];
             float *live = a->synapses_live + nj;
             /* psi = 0: rows that are exactly zero stay zero */
             if (*live != 0.0f || !(t0 == 0.0f)) {
@@ -196,7 +187,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         }
         /* stores, after every read of the previous state */
         plasticity_copy(a->state + (long)b * n, row_v13, n);
-        plasticity_copy(a->psi + (long)b * n, row_t0, n);
+        plasticity_copy(a->psi + (long)b * n, row_p8, n);
         plasticity_copy(work1, row_v6, n);
         /* optional records */
         if (a->output_record) plasticity_copy(a->output_record + ((long)t * B + b) * n, work1, n);

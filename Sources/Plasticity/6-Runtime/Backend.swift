@@ -2,13 +2,57 @@ import Foundation
 import _CTinyCC
 import PlasticityRuntime
 
-/// How generated C becomes machine code.
-public enum Backend: String, ConfigEnum {
+/// Where a kernel runs and how its code becomes machine code: a target (the code an emitter
+/// prints from the kernel IR) and a compiler for it. Configs and flags name the pair by the
+/// compiler (`tinyCC`, `systemCC`), the only choice while the host is the only target. A GPU
+/// target would be a new `Target` with its own emitter over the same IR (docs/architecture.md).
+public struct Backend: ConfigEnum, CustomStringConvertible {
+    /// The code a kernel is emitted as.
+    public enum Target: String, Sendable, Hashable, CaseIterable {
+        /// C for this host, called in-process through the ABI of runtime-c/include/plasticity_kernel.h.
+        case hostC
+
+        /// The translation unit of a layer kernel.
+        public func emit(_ kernel: LayerKernel) -> KernelSource {
+            switch self {
+            case .hostC: return KernelSource(text: CKernelGenerator(kernel: kernel).emit(), layout: kernel.layout, plan: kernel.plan)
+            }
+        }
+
+        /// The translation unit of a network kernel.
+        public func emit(_ kernel: NetworkKernelIR) -> String {
+            switch self {
+            case .hostC: return CNetworkGenerator(kernel).emit()
+            }
+        }
+    }
+
+    /// The compilers of host C.
+    public enum Compiler: String, Sendable, Hashable, CaseIterable {
+        /// libtcc, in memory, in milliseconds; unoptimized code.
+        case tinyCC
+        /// The system C compiler (`cc -O3 -march=native`) into a shared object, then dlopen.
+        case systemCC
+    }
+
+    public var target: Target
+    public var compiler: Compiler
+
+    public static let tinyCC = Backend(target: .hostC, compiler: .tinyCC)
+    public static let systemCC = Backend(target: .hostC, compiler: .systemCC)
+    public static var allCases: [Backend] { [.tinyCC, .systemCC] }
     public static var aliases: [String: Backend] { ["tcc": .tinyCC, "cc": .systemCC] }
-    /// libtcc, in memory, in milliseconds; unoptimized code.
-    case tinyCC
-    /// The system C compiler (`cc -O3 -march=native`) into a shared object, then dlopen.
-    case systemCC
+
+    public init(target: Target, compiler: Compiler) {
+        self.target = target
+        self.compiler = compiler
+    }
+    public init?(rawValue: String) {
+        guard let compiler = Compiler(rawValue: rawValue) else { return nil }
+        self.init(target: .hostC, compiler: compiler)
+    }
+    public var rawValue: String { compiler.rawValue }
+    public var description: String { rawValue }
 }
 
 extension Backend {
@@ -17,15 +61,15 @@ extension Backend {
     /// not need it); a cache hit reports the time of the compile that produced the code.
     func compile(_ source: String, symbols names: [String]) throws -> (CompiledCode, milliseconds: Double) {
         let key = names.joined(separator: ",") + "\n" + source
-        if self == .systemCC, let hit = SystemCCCache.shared.lookup(key) { return hit }
+        if compiler == .systemCC, let hit = SystemCCCache.shared.lookup(key) { return hit }
         let start = DispatchTime.now().uptimeNanoseconds
         let code: CompiledCode
-        switch self {
+        switch compiler {
         case .tinyCC: code = try TinyCC.compile(source, symbols: names)
         case .systemCC: code = try SystemCC.compile(source, symbols: names)
         }
         let result = (code, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-        if self == .systemCC { SystemCCCache.shared.store(key, result) }
+        if compiler == .systemCC { SystemCCCache.shared.store(key, result) }
         return result
     }
 }

@@ -5,6 +5,11 @@ struct CNetworkGenerator {
     let network: NetworkSpec
     let layers: [CKernelGenerator]
 
+    init(_ kernel: NetworkKernelIR) {
+        network = kernel.network
+        layers = kernel.layers.map(CKernelGenerator.init(kernel:))
+    }
+
     func emit() -> String {
         let w = CWriter()
         layers[0].emitPreamble(w, title: "a network of \(layers.count) hidden layers: \(layers.map { "'\($0.model.name)'" }.joined(separator: ", "))")
@@ -129,7 +134,7 @@ struct CNetworkGenerator {
         let layout = layers[l].layout
         w.comment("chunk_events: the layer step's lists of the chunk's nonzero inputs per projection, then the primitives' scratch")
         w.line("c.events = a->chunk_events")
-        w.line("    + \(layout.chunkListSlots(before: layout.projections.count, steps: "a->chunk_steps", inputs: "a->n_in", neurons: "a->n"));")
+        w.line("    + \(layout.chunkListSlots(before: layout.projections.count).c(steps: "a->chunk_steps", inputs: "a->n_in", neurons: "a->n"));")
         w.line("c.active_first = 0; c.active_list = 0;")
     }
 
@@ -202,7 +207,7 @@ struct CNetworkGenerator {
                 emitChunkSums(w, projection: p)
                 w.comment("the nonzero inputs of each step, as the layer step gathered them")
                 w.line("c.active_first = a->chunk_events + " +
-                       "\(layout.chunkListSlots(before: p, steps: "a->chunk_steps", inputs: "a->n_in", neurons: "a->n"));")
+                       "\(layout.chunkListSlots(before: p).c(steps: "a->chunk_steps", inputs: "a->n_in", neurons: "a->n"));")
                 w.line("c.active_list = c.active_first + a->chunk_steps + 1;")
                 w.line("net->chunk_synapses(&c);")
             }

@@ -90,7 +90,7 @@ public final class NetworkSimulation {
             throw ResourceError(message: "chunk steps must be 0 (off) or positive and at most \(Int32.max), not \(chunkSteps)")
         }
         let maxComponents = Int(PLASTICITY_CHUNK_MAX_COMPONENTS)
-        let tooWide = kernel.stages.layers.first { $0.source.layout.projections.contains { $0.components.count > maxComponents } }
+        let tooWide = kernel.stages.layers.first { $0.layout.projections.contains { $0.components.count > maxComponents } }
         if chunkSteps > 0, let wide = tooWide {
             throw ResourceError(message: "chunk mode supports up to \(PLASTICITY_CHUNK_MAX_COMPONENTS) trace components per synapse; model " +
                                          "'\(wide.model.name)' has more (use chunkSteps 0)")
@@ -99,7 +99,7 @@ public final class NetworkSimulation {
         var below = net.inputs
         var layers: [LayerBuffers] = []
         for (l, stages) in kernel.stages.layers.enumerated() {
-            let buffers = try LayerBuffers(layout: stages.source.layout, model: stages.model, batch: batch,
+            let buffers = try LayerBuffers(layout: stages.layout, model: stages.model, batch: batch,
                                            inputs: below, neurons: net.hidden[l].neurons)
             buffers.kappa = Float(net.kappa)
             if chunkSteps > 0 { buffers.enableChunks(steps: chunkSteps) }
@@ -139,12 +139,12 @@ public final class NetworkSimulation {
         var below = net.inputs
         for (l, stages) in kernel.stages.layers.enumerated() {
             let n = net.hidden[l].neurons
-            for b in stages.source.layout.bufferElements(batch: batch, inputs: below, neurons: n) {
+            for b in stages.layout.bufferElements(batch: batch, inputs: below, neurons: n) {
                 buffers.append(("layer \(l) \(b.name)", b.elements))
                 if b.name.hasPrefix("weights[") || b.name == "params" { buffers.append(("layer \(l) gradient of \(b.name)", b.elements)) }
             }
             if chunkSteps > 0 {
-                buffers += stages.source.layout.chunkBufferElements(batch: batch, inputs: below, neurons: n, steps: chunkSteps)
+                buffers += stages.layout.chunkBufferElements(batch: batch, inputs: below, neurons: n, steps: chunkSteps)
                     .map { ("layer \(l) \($0.name)", $0.elements) }
             }
             if net.hidden[l].feedback == .random || net.hidden[l].feedback == .targetProjection { buffers.append(("layer \(l) feedback", p(n,

@@ -21,7 +21,7 @@ public final class NetworkKernel: @unchecked Sendable {
         localStep = unsafeBitCast(code.symbols["plasticity_layer_local_step"]!, to: plasticity_layer_local_step_fn.self)
         let info = unsafeBitCast(code.symbols["plasticity_layer_info"]!, to: plasticity_layer_info_fn.self)
         for (l, layer) in stages.layers.enumerated() {
-            let problems = layoutMismatches(info(Int32(l))!.pointee, layer.source.layout)
+            let problems = layoutMismatches(info(Int32(l))!.pointee, layer.layout)
             if !problems.isEmpty {
                 throw KernelCompileError(backend: backend, message: "layer \(l) info disagrees with the plan: " + problems.joined(separator: ", "),
                                          source: stages.text)

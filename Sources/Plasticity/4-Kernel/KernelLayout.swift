@@ -50,8 +50,8 @@ public struct KernelLayout: Sendable, Hashable {
     public var parameterOffsets: [Int]
     public var parameterTraceComponents: Int
     /// Rows of n floats in a layer step's `work` block: the channel currents, the next spikes,
-    /// and the rows of the neuron body (`NeuronRows`).
-    public var workRows: Int
+    /// and the rows of the neuron body (`NeuronBody.rowCount`, set by `LayerKernel`).
+    public internal(set) var workRows = 0
 
     init(layer: LayerSpec, model: CheckedModel, plan: EliminationPlan) {
         stateCount = model.states.count
@@ -75,7 +75,6 @@ public struct KernelLayout: Sendable, Hashable {
         var offset = 0
         parameterOffsets = parameterComponents.map { c in defer { offset += c.count }; return offset }
         parameterTraceComponents = offset
-        workRows = NeuronRows.rowCount(model: model, plan: plan, gainChannel: projections.first?.channel)
     }
 
     /// Chunk mode: the projections whose channel record the forward pass writes (the first
@@ -93,17 +92,11 @@ public struct KernelLayout: Sendable, Hashable {
     /// nonzero inputs of every step of the chunk, as the layer step gathers them for its currents
     /// (K + 1 offsets, then up to K·n_pre indices) — so that the synapse pass need not gather them
     /// again; the primitives' scratch follows. The slots before projection p's lists (p = the
-    /// projection count: before the scratch), in terms of `steps`, `inputs` and `neurons`.
-    public func chunkListSlots(before p: Int, steps: Int, inputs: Int, neurons: Int) -> Int {
-        MemoryCap.sum(projections[..<p].filter { !$0.components.isEmpty }.map {
-            MemoryCap.sum([steps, 1, MemoryCap.product(steps, $0.source == .input ? inputs : neurons)])
+    /// projection count: before the scratch).
+    public func chunkListSlots(before p: Int) -> Extent {
+        .sum(projections[..<p].filter { !$0.components.isEmpty }.map {
+            .sum([.steps, .constant(1), .product([.steps, $0.source == .input ? .inputs : .neurons])])
         })
-    }
-    /// The same as a C expression in the names of K, n_in and n.
-    public func chunkListSlots(before p: Int, steps: String, inputs: String, neurons: String) -> String {
-        let terms = projections[..<p].filter { !$0.components.isEmpty }
-            .map { "(\(steps) + 1) + (long)\(steps) * \($0.source == .input ? inputs : neurons)" }
-        return terms.isEmpty ? "0" : terms.joined(separator: " + ")
     }
 
     /// Floats per (sequence, neuron) of a chunk propagator, as runtime-c/plasticity_chunk.c defines it.

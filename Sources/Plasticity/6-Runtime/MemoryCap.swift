@@ -88,7 +88,7 @@ extension KernelLayout {
         let pre = projections.filter { !$0.components.isEmpty }.map { $0.source == .input ? inputs : neurons }.max() ?? 0
         // runtime-c's count (plasticity_chunk_event_slots), saturating: sizes come from configs.
         let scratch = MemoryCap.sum([MemoryCap.product(2, steps, pre), pre, 1])
-        return MemoryCap.sum([chunkListSlots(before: projections.count, steps: steps, inputs: inputs, neurons: neurons), scratch])
+        return MemoryCap.sum([chunkListSlots(before: projections.count).value(steps: steps, inputs: inputs, neurons: neurons), scratch])
     }
 
     /// Floats of the chunk-mode buffers (`LayerBuffers.enableChunks`) for chunks of `steps` steps,

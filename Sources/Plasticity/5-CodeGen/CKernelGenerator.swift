@@ -11,12 +11,11 @@ public struct KernelSource: Sendable {
 /// local Jacobians, for oracles and inspection) and `plasticity_run` (the fused forward + trace
 /// loop over T steps). No globals but the constant info, no allocation, deterministic output.
 struct CKernelGenerator {
-    let layer: LayerSpec
-    let model: CheckedModel
-    let plan: EliminationPlan
-    let layout: KernelLayout
-    var graph: JacobianGraph { plan.graph }
-    typealias VertexID = JacobianGraph.VertexID
+    let kernel: LayerKernel
+    var model: CheckedModel { kernel.model }
+    var plan: EliminationPlan { kernel.plan }
+    var layout: KernelLayout { kernel.layout }
+    var body: CBodyEmitter { CBodyEmitter(body: kernel.body) }
 
     /// The translation unit of a single-layer kernel: the layer's functions plus the exported
     /// entry points of the ABI.
@@ -73,58 +72,7 @@ struct CKernelGenerator {
         w.line("};")
     }
 
-    // MARK: names and expressions
-
-    func name(_ id: VertexID) -> String { graph.cName(id) }
-
-    private func opExpression(_ op: Op, _ operands: [VertexID]) -> String {
-        let x = operands.map(name)
-        switch op {
-        case .unary(let u):
-            switch u {
-            case .negate: return "-\(x[0])"
-            case .exp: return "expf(\(x[0]))"
-            case .log: return "logf(\(x[0]))"
-            case .tanh: return "tanhf(\(x[0]))"
-            case .sigmoid: return "plasticity_sigmoid(\(x[0]))"
-            case .stopGradient: return x[0]
-            case .heaviside: return "plasticity_heaviside(\(x[0]))"
-            }
-        case .binary(let b):
-            switch b {
-            case .add: return "\(x[0]) + \(x[1])"
-            case .subtract: return "\(x[0]) - \(x[1])"
-            case .multiply: return "\(x[0]) * \(x[1])"
-            case .divide: return "\(x[0]) / \(x[1])"
-            case .pow: return "powf(\(x[0]), \(x[1]))"
-            case .min: return "plasticity_min(\(x[0]), \(x[1]))"
-            case .max: return "plasticity_max(\(x[0]), \(x[1]))"
-            }
-        case .select(let c): return "(\(x[0]) \(c.rawValue) \(x[1])) ? \(x[2]) : \(x[3])"
-        case .resetTo: return "\(x[0]) > 0.5f ? \(x[1]) : \(x[2])"
-        case .spike: return "\(x[0]) > 0.0f ? 1.0f : 0.0f"
-        }
-    }
-
-    func partialExpression(_ p: Partial) -> String {
-        switch p {
-        case .constant(let c): return CNames.literal(c)
-        case .value(let id): return name(id)
-        case .negate(let a): return "-(\(partialExpression(a)))"
-        case .add(let a, let b): return "(\(partialExpression(a)) + \(partialExpression(b)))"
-        case .subtract(let a, let b): return "(\(partialExpression(a)) - \(partialExpression(b)))"
-        case .multiply(let a, let b): return "(\(partialExpression(a)) * \(partialExpression(b)))"
-        case .divide(let a, let b): return "(\(partialExpression(a)) / \(partialExpression(b)))"
-        case .pow(let a, let b): return "powf(\(partialExpression(a)), \(partialExpression(b)))"
-        case .log(let a): return "logf(\(partialExpression(a)))"
-        case .indicator(let c, let a, let b): return "((\(name(a)) \(c.rawValue) \(name(b))) ? 1.0f : 0.0f)"
-        case .surrogate(let s, let g): return "plasticity_surrogate_\(s.name)(\(name(g)), \(CNames.literal(s.scale)))"
-        case .tanhDerivative(let x): return "plasticity_tanh_derivative(\(name(x)))"
-        case .sigmoidDerivative(let x): return "plasticity_sigmoid_derivative(\(name(x)))"
-        case .previousSurrogate(let s, let g):
-            return "(z_prev_live ? plasticity_surrogate_\(s.name)(\(name(g)), \(CNames.literal(s.scale))) : 0.0f)"
-        }
-    }
+    // MARK: plan values
 
     func value(_ v: EliminationPlan.Value?) -> String? {
         switch v {
@@ -146,59 +94,19 @@ struct CKernelGenerator {
         return parts.isEmpty ? "0.0f" : parts.joined(separator: " + ")
     }
 
-    // MARK: the neuron body shared by both entry points
-
-    /// Loads h^{t-1}, z^{t-1}, ψ^{t-1}, θ and the currents, then emits the forward values and the
-    /// local-Jacobian temporaries. Expects `st`, `ps`, `j`, `nj` (= b·n + j) in scope.
-    /// - Parameter firstStep: C condition true when z^{t-1} is the sequence's initial spike.
-    private func emitNeuron(_ w: CWriter, firstStep: String, current: (Int) -> String) {
-        for s in model.states.indices { w.line("const float \(name(graph.previousState(s)!)) = st[\(s)];") }
-        if graph.vertices.contains(where: { $0.kind == .previousSpike }) { w.line("const float z_prev = a->spike[nj];") }
-        if plan.steps.contains(where: { if case .partial(.previousSurrogate) = $0 { return true }; return false }) {
-            w.line("const int z_prev_live = !(\(firstStep)); /* z^{-1} is a constant: no derivative */")
-        }
-        for p in model.learnables.indices { w.line("const float \(name(graph.learnable(p)!)) = a->params[(long)\(p) * n + j];") }
-        for c in model.inputs.indices { if let id = graph.input(c) { w.line("const float \(name(id)) = \(current(c));") } }
-
-        w.comment("forward: reset, update, output")
-        var emitted = Set<VertexID>()
-        func emit(_ id: VertexID) {
-            guard !emitted.contains(id) else { return }
-            emitted.insert(id)
-            let v = graph[id]
-            switch v.kind {
-            case .newState(let s): emit(graph.stateOut(s))
-            case .op(let op):
-                v.operands.forEach(emit)
-                w.line("const float \(name(id)) = \(opExpression(op, v.operands));")
-            case .stateOut, .layerOutput:
-                v.operands.forEach(emit)
-                w.line("const float \(name(id)) = \(name(v.operands[0]));")
-            default: break
-            }
-        }
-        for s in model.states.indices { emit(graph.stateOut(s)) }
-        emit(graph.layerOutput)
-        for step in plan.steps { if case .partial(let p) = step { p.reads.forEach(emit) } }
-
-        w.comment("local Jacobian: \(plan.steps.count) temporaries, elimination order \(plan.chosen.rawValue)")
-        for (i, step) in plan.steps.enumerated() {
-            let rhs: String
-            switch step {
-            case .partial(let p): rhs = partialExpression(p)
-            case .product(let a, let b): rhs = "\(value(a)!) * \(value(b)!)"
-            case .sum(let a, let b): rhs = "\(value(a)!) + \(value(b)!)"
-            case .negate(let a): rhs = "-\(value(a)!)"
-            }
-            w.line("const float t\(i) = \(rhs);")
-        }
-    }
-
     private var psiExpressions: [String] { plan.outputGradient.map { value($0) ?? "0.0f" } }
 
+    /// h^t, ψ^t and z^t of one neuron (`plasticity_local_step`), after its body.
     private func emitStoreState(_ w: CWriter) {
-        for s in model.states.indices { w.line("st[\(s)] = \(name(graph.stateOut(s)));") }
-        for (s, psi) in psiExpressions.enumerated() { w.line("ps[\(s)] = \(psi);") }
+        for store in kernel.body.stores {
+            let value = body.scalarOperand(store.source)
+            switch store.view {
+            case .state(let s): w.line("st[\(s)] = \(value);")
+            case .psi(let s): w.line("ps[\(s)] = \(value);")
+            case .nextSpike: w.line("a->spike[nj] = \(value);")
+            default: preconditionFailure("a body stores only h, psi and z")
+            }
+        }
     }
 
     // MARK: plasticity_local_step
@@ -213,9 +121,8 @@ struct CKernelGenerator {
                     w.line("float *st = a->state + nj * \(k);")
                     w.line("float *ps = a->psi + nj * \(k);")
                     w.line("const float *cur = current + nj * \(max(C, 1));")
-                    emitNeuron(w, firstStep: "a->spike_is_initial") { "cur[\($0)]" }
+                    body.emitScalars(w)
                     emitStoreState(w)
-                    w.line("a->spike[nj] = out;")
                     w.block("if (jac)") {
                         func dense(_ field: String, _ cells: [EliminationPlan.Value?], _ stride: Int) {
                             guard !cells.isEmpty else { return }
@@ -238,11 +145,10 @@ struct CKernelGenerator {
     // MARK: one time step
 
     /// One step t of the layer for sequences [b_begin, b_end) of the call's slice, from presynaptic activity x_t [batch][n_in]:
-    /// the neuron body as row operations (`NeuronRows`), then the per-synapse traces of step mode
+    /// the neuron body (`CBodyEmitter`), then the per-synapse traces of step mode
     /// (or the chunk record), then the stores.
     private func emitStep(_ w: CWriter, name: String) {
         let C = model.inputs.count
-        let rows = NeuronRows.prepared(model: model, plan: plan, gainChannel: layout.projections.first?.channel)
         w.block("static void \(name)(const plasticity_layer_args *a, int t, const float *x_t, int b_begin, int b_end)") {
             w.line("const int n = a->n, n_in = a->n_in, B = a->batch;")
             w.line("const float kappa = a->kappa;")
@@ -250,13 +156,12 @@ struct CKernelGenerator {
             w.comment("currents, next spikes, literals, values. The call that starts the slice fills the literals")
             w.line("float *work = a->work + (long)a->batch_begin * n * \(layout.workRows);")
             for c in 0...C { w.line("float *work\(c) = work + (long)\(c) * n;") }
-            rows.emitConstantRows(w, fill: "b_begin == a->batch_begin")
+            body.emitConstantRows(w, fill: "b_begin == a->batch_begin")
             w.line("float *instant_gain = a->instant_gain;")
             w.line("const int chunked = a->chunk_steps;")
             if layout.projections.contains(where: { !$0.components.isEmpty }) {
                 w.line("const int chunk_step = t - a->chunk_first; /* chunked: the step within the chunk */")
             }
-            let placements = chunkRecordPlacements()
             if !layout.chunkRecordOwners.isEmpty { w.comment("chunk mode: this step's rows of the chunk record, the slice's, reused by its " +
                                                              "sequences in turn") }
             for p in layout.chunkRecordOwners {
@@ -274,7 +179,7 @@ struct CKernelGenerator {
                         w.line("int *active\(p) = a->active + \(offset);")
                     } else {
                         w.comment("chunked, the list stays in chunk_events for the chunk's synapse pass (KernelLayout.chunkListSlots)")
-                        let slots = layout.chunkListSlots(before: p, steps: "a->chunk_steps", inputs: "n_in", neurons: "n")
+                        let slots = layout.chunkListSlots(before: p).c(steps: "a->chunk_steps", inputs: "n_in", neurons: "n")
                         w.line("int *first\(p) = chunked ? a->chunk_events + \(slots) : 0;")
                         w.line("if (first\(p) && chunk_step == 0) first\(p)[0] = 0;")
                         w.line("int *active\(p) = first\(p) ? first\(p) + a->chunk_steps + 1 + first\(p)[chunk_step] : a->active + \(offset);")
@@ -295,13 +200,12 @@ struct CKernelGenerator {
                     }
                 }
                 w.block("if (!chunked)") { emitFactorizedTraces(w) }
-                rows.emitBody(w, placements: placements.byTemporary)
-                rows.emitInstantGain(w, channel: layout.projections.first?.channel)
-                if placements.copied.contains(where: { !$0.isEmpty }) { w.block("if (chunked)") { emitChunkRecord(w, rows, placements.copied) } }
-                emitNeuronLoop(w, rows)
+                body.emitBody(w)
+                body.emitInstantGain(w)
+                body.emitRecordCopies(w)
+                emitNeuronLoop(w)
                 w.comment("stores, after every read of the previous state")
-                rows.emitStores(w)
-                precondition(rows.rowCount == layout.workRows, "the layout's work rows differ from the emitted body's")
+                body.emitStores(w)
                 w.comment("optional records")
                 w.line("if (a->output_record) plasticity_copy(a->output_record + ((long)t * B + b) * n, work\(C), n);")
                 w.line("if (a->spike_count) plasticity_axpy(a->spike_count, work\(C), n, 1.0f);")
@@ -316,14 +220,14 @@ struct CKernelGenerator {
 
     /// What stays per neuron: step mode's per-synapse traces and sums, and the learnable
     /// parameters' traces, reading the body's temporaries from their rows.
-    private func emitNeuronLoop(_ w: CWriter, _ rows: NeuronRows) {
+    private func emitNeuronLoop(_ w: CWriter) {
         let P = model.learnables.count
         let hasSynapses = layout.projections.contains { !$0.components.isEmpty }
         guard hasSynapses || P > 0 else { return }
         let loop = "for (int j = 0; j < n; ++j)"
         w.block(P > 0 ? loop : "if (!chunked) \(loop)") {
             w.line("const long nj = (long)b * n + j;")
-            for (i, row) in rows.tempRows.enumerated() { w.line("const float t\(i) = \(row)[j];") }
+            for (i, t) in kernel.body.temporaries.enumerated() { w.line("const float t\(i) = \(body.rowElement(t));") }
             if hasSynapses && P > 0 {
                 w.block("if (!chunked)") { emitSynapseRows(w) }
             } else if hasSynapses {
@@ -474,43 +378,6 @@ struct CKernelGenerator {
                     }
                 }
             }
-        }
-    }
-
-    /// Chunk mode: D, c and ψ of this step on each recorded channel's stored components, for
-    /// the chunk primitives (runtime-c/plasticity_chunk.c) — the synapses are not touched per step.
-    /// Constant entries are not written: the chunk calls pass them (`recordEntries`). A temporary
-    /// that an operation of the body computes is written there by the body itself (its row is
-    /// placed in the record: `byTemporary`); the other entries are copied (`copied`, per owner).
-    private typealias RecordCopy = (row: Int, value: EliminationPlan.Value?)
-
-    private func chunkRecordPlacements() -> (byTemporary: [Int: String], copied: [[RecordCopy]]) {
-        var byTemporary: [Int: String] = [:], copied: [[RecordCopy]] = []
-        for p in layout.chunkRecordOwners {
-            let projection = layout.projections[p]
-            let values = plan.chunkRecordEntries(channel: projection.channel, components: projection.components)
-            var copies: [RecordCopy] = []
-            for (entry, v) in zip(projection.recordEntries, values) {
-                guard case .recorded(let row) = entry else { continue }
-                if case .temp(let t)? = v, byTemporary[t] == nil, !Self.isPartial(plan.steps[t]) {
-                    byTemporary[t] = "record\(p) + (long)\(row) * n"
-                } else {
-                    copies.append((row, v))
-                }
-            }
-            copied.append(copies)
-        }
-        return (byTemporary, copied)
-    }
-
-    private static func isPartial(_ step: EliminationPlan.Step) -> Bool {
-        if case .partial = step { return true }
-        return false
-    }
-
-    private func emitChunkRecord(_ w: CWriter, _ rows: NeuronRows, _ copied: [[RecordCopy]]) {
-        for (p, copies) in zip(layout.chunkRecordOwners, copied) {
-            for (row, v) in copies { rows.emitCopy(w, to: "record\(p) + (long)\(row) * n", v) }
         }
     }
 

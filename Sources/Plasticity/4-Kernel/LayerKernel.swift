@@ -1,0 +1,29 @@
+/// The kernel IR of one layer: its neuron body (`NeuronBody`), the plan whose temporaries the
+/// per-synapse and parameter traces read, and the buffers the kernel stores (`KernelLayout`, whose
+/// work rows are the body's). Emitters for a target print it; nothing below it re-derives a layout.
+public struct LayerKernel: Sendable {
+    public var layer: LayerSpec
+    public var model: CheckedModel
+    public var plan: EliminationPlan
+    public var body: NeuronBody
+    public var layout: KernelLayout
+
+    /// Plan → kernel IR.
+    public init(layer: LayerSpec, model: CheckedModel, plan: EliminationPlan) {
+        var layout = KernelLayout(layer: layer, model: model, plan: plan)
+        let body = NeuronBody(model: model, plan: plan, layout: layout)
+        layout.workRows = body.rowCount
+        self.layer = layer
+        self.model = model
+        self.plan = plan
+        self.body = body
+        self.layout = layout
+    }
+}
+
+/// The kernel IR of a network: one `LayerKernel` per hidden layer, bottom up; the network loop
+/// (readout, loss, learning signals, chunks) is fixed code around them.
+public struct NetworkKernelIR: Sendable {
+    public var network: NetworkSpec
+    public var layers: [LayerKernel]
+}
