@@ -266,15 +266,8 @@ extension NeuronModel {
 }
 
 extension Surrogate {
-    var caseName: String {
-        switch self {
-        case .fastSigmoid: "fastSigmoid"
-        case .piecewiseLinear: "piecewiseLinear"
-        case .exponential: "exponential"
-        case .arctan: "arctan"
-        case .boxcar: "boxcar"
-        }
-    }
+    /// The Swift case name (`fastSigmoid`): a Kind prints as its case.
+    var caseName: String { String(describing: kind) }
 }
 
 /// Per-thread reports of a parallel fuzzing run, and the count of models finished.

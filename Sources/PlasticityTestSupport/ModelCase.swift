@@ -60,6 +60,9 @@ public struct ModelCase: CustomStringConvertible, Sendable {
         .init(name: "readout", stateRanges: [-2...2], inputRange: -1...1, weightRange: -1...1, inputRate: 0.2),
         .init(name: "all-ops", stateRanges: [-1...2, -1...2, 0...2], inputRange: -2...2,
               parameterRanges: ["gain": 0.5...2], weightRange: 0...0.8, inputRate: 0.3),
+        // The surrogate added with the kernel IR (one table entry and its rule); β = 0.2 as `longRunModel`.
+        .init(name: "gaussian-alif", stateRanges: [-0.5...1.5, 0...1], inputRange: -0.5...1, weightRange: 0...0.8, inputRate: 0.2,
+              custom: Models.alif(beta: 0.2, surrogate: .gaussian(scale: 2))),
     ]
 
     /// Every built-in model with the reset gradient stopped, and every spiking one with it

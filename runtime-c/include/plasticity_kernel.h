@@ -407,7 +407,8 @@ static inline int plasticity_finite(float x) { float d = x - x; return d == d; }
     X(piecewise_linear, 1.0f - plasticity_abs(x) > 0.0f ? s * (1.0f - plasticity_abs(x)) : 0.0f) \
     X(exponential, 0.5f * s * expf(-s * plasticity_abs(x))) \
     X(arctan, 0.5f * s / (1.0f + (1.57079632679f * s * x) * (1.57079632679f * s * x))) \
-    X(boxcar, plasticity_abs(x) <= s ? 0.5f / s : 0.0f)
+    X(boxcar, plasticity_abs(x) <= s ? 0.5f / s : 0.0f) \
+    X(gaussian, 0.398942280f * s * expf(-0.5f * (s * x) * (s * x)))
 /* END element operations */
 #define PLASTICITY_SURROGATE_DEFINE(name, expr) static inline float plasticity_surrogate_##name(float x, float s) { return (expr); }
 PLASTICITY_ROW_SURROGATES(PLASTICITY_SURROGATE_DEFINE)

@@ -6,22 +6,24 @@
 /// - exponential: (s/2) · exp(−s|x|)
 /// - arctan: (s/2) / (1 + (π s x / 2)²)
 /// - boxcar: 1/(2s) for |x| ≤ s, else 0
+/// - gaussian: s/√(2π) · exp(−(s x)²/2), a normal density of width 1/s
 public enum Surrogate: Sendable, Hashable, CustomStringConvertible {
     case fastSigmoid(scale: Double)
     case piecewiseLinear(scale: Double)
     case exponential(scale: Double)
     case arctan(scale: Double)
     case boxcar(scale: Double)
+    case gaussian(scale: Double)
 
     public var scale: Double {
         switch self {
-        case .fastSigmoid(let s), .piecewiseLinear(let s), .exponential(let s), .arctan(let s), .boxcar(let s): return s
+        case .fastSigmoid(let s), .piecewiseLinear(let s), .exponential(let s), .arctan(let s), .boxcar(let s), .gaussian(let s): return s
         }
     }
 
     /// The surrogate's family, without its scale; its raw value is the C name of σ'.
     public enum Kind: String, ConfigEnum {
-        case fastSigmoid = "fast_sigmoid", piecewiseLinear = "piecewise_linear", exponential, arctan, boxcar
+        case fastSigmoid = "fast_sigmoid", piecewiseLinear = "piecewise_linear", exponential, arctan, boxcar, gaussian
 
         /// σ'(x) in C, in x and the scale s, with the operations of `derivative(at:)` in the same
         /// order (float kernels equal a Float evaluation of it). The kernel IR's operation table
@@ -33,6 +35,7 @@ public enum Surrogate: Sendable, Hashable, CustomStringConvertible {
             case .exponential: return "0.5f * s * expf(-s * plasticity_abs(x))"
             case .arctan: return "0.5f * s / (1.0f + (1.57079632679f * s * x) * (1.57079632679f * s * x))"
             case .boxcar: return "plasticity_abs(x) <= s ? 0.5f / s : 0.0f"
+            case .gaussian: return "0.398942280f * s * expf(-0.5f * (s * x) * (s * x))"
             }
         }
     }
@@ -44,6 +47,7 @@ public enum Surrogate: Sendable, Hashable, CustomStringConvertible {
         case .exponential: self = .exponential(scale: scale)
         case .arctan: self = .arctan(scale: scale)
         case .boxcar: self = .boxcar(scale: scale)
+        case .gaussian: self = .gaussian(scale: scale)
         }
     }
 
@@ -54,6 +58,7 @@ public enum Surrogate: Sendable, Hashable, CustomStringConvertible {
         case .exponential: return .exponential
         case .arctan: return .arctan
         case .boxcar: return .boxcar
+        case .gaussian: return .gaussian
         }
     }
 
@@ -73,6 +78,7 @@ public enum Surrogate: Sendable, Hashable, CustomStringConvertible {
         case .exponential: return T(0.5) * s * T.exp(-s * ax)
         case .arctan: let u = T(1.57079632679) * s * x; return T(0.5) * s / (1 + u * u)
         case .boxcar: return ax <= s ? T(0.5) / s : 0
+        case .gaussian: return T(0.398942280) * s * T.exp(T(-0.5) * (s * x) * (s * x))
         }
     }
 

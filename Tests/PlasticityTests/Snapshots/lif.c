@@ -75,7 +75,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         const int count0 = plasticity_nonzero(x, n_in, active0);
         if (first0) first0[chunk_step + 1] = first0[chunk_step] + count0;
         /* chunked, the list stays in chunk_events for the chunk's synapse pass ?KernelLayout.chunkListSlots? */
-        int *first1 = chunked ? a->chunk_events + ((a->chunk_steps + 1 + (long)a->chunk_steps * n_in)) : 0;
+        int *first1 = chunked ? a->chunk_events + (a->chunk_steps + 1 + (long)a->chunk_steps * n_in) : 0;
         if (first1 && chunk_step == 0) first1[0] = 0;
         int *active1 = first1 ? first1 + a->chunk_steps + 1 + first1[chunk_step] : a->active + 0 + n_in;
         const int count1 = plasticity_nonzero(z, n, active1);
