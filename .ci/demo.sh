@@ -10,6 +10,8 @@ swift build -c release --product CustomNeuron
 bin=.build/release/plasticity
 echo "== plan for ALIF (every elimination order's multiply count) =="
 "$bin" compile --model alif --recurrent --emit plan | sed -n '1,20p'
+echo "== kernel IR for ALIF (the neuron body the C emitters print) =="
+"$bin" compile --model alif --recurrent --emit kernel
 for model in lif alif; do
   for backend in tinyCC systemCC; do
     echo "== $model, recurrent, $backend =="

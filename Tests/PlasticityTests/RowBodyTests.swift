@@ -2,7 +2,7 @@ import Testing
 @testable import Plasticity
 import PlasticityTestSupport
 
-/// The layer step computes the neuron body as row primitives (`NeuronRows`); the local step keeps
+/// The layer step computes the neuron body as row primitives (`CBodyEmitter`); the local step keeps
 /// the scalar body. Both apply the same operations in the same order, so on the same currents the
 /// rows must give bit-identical states, ψ and outputs, step after step (tolerance: 0 ulp), to the
 /// scalar body as TinyCC compiles it — TinyCC transforms no float expression. Checked on every
