@@ -4,7 +4,7 @@ import Testing
 import PlasticityRuntime
 import PlasticityTestSupport
 
-/// The kernel IR (docs/testing.md, "Kernel IR"): the operation table is the header's, every
+/// The kernel IR (docs/testing.md): the operation table is the header's, every
 /// built-in body verifies, the verifier rejects broken bodies naming the fault, and the printer's
 /// output is a golden file. Float equality of its emitters is `RowBodyTests` (0 ulp).
 @Suite struct KernelIRTests {
@@ -69,6 +69,8 @@ import PlasticityTestSupport
         #expect(problems { $0.body.values[1].name = $0.body.values[0].name }.contains("repeated or not a C identifier"))
         #expect(problems { $0.body.values[applied].placement = .rowOrRecord(kernel.body.rowCount - 1, owner: 0, recordRow: 99) }
             .contains("not a record slot"))
+        #expect(problems { $0.synapses.loops[0] = .trace1(d: nil, c: nil, psi: .temp(2)) }.contains("does not fit 2 components, 1 shared"))
+        #expect(problems { $0.synapses.skipping = .whileZero([99]) }.contains("synapse loop reads t99"))
         #expect(problems { _ in }.isEmpty)
     }
 

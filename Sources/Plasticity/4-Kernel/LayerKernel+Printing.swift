@@ -69,7 +69,7 @@ extension LayerKernel: CustomStringConvertible {
         if layout.parameterTraceComponents > 0 {
             lines.append("  parameter traces: \(layout.parameterTraceComponents) components [B][n][\(layout.parameterTraceComponents)]")
         }
-        return lines.joined(separator: "\n") + "\n" + body.description
+        return lines.joined(separator: "\n") + "\n" + body.description + synapses.description
     }
 }
 

@@ -59,6 +59,7 @@ extension LayerKernel {
                 if case .literal = store.source { problems.append("\(store.view) of \(layout.stateCount) components from a literal") }
             }
         }
+        problems += synapses.problems(layout: layout, temporaries: plan.steps.count)
         if !problems.isEmpty { throw KernelVerificationError(problems: problems) }
     }
 }

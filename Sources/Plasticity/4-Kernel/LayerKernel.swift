@@ -1,11 +1,14 @@
-/// The kernel IR of one layer: its neuron body (`NeuronBody`), the plan whose temporaries the
-/// per-synapse and parameter traces read, and the buffers the kernel stores (`KernelLayout`, whose
-/// work rows are the body's). Emitters for a target print it; nothing below it re-derives a layout.
+/// The kernel IR of one layer: its neuron body (`NeuronBody`), the per-synapse loops
+/// (`SynapseTraces`), the plan whose temporaries those and the parameter traces read, and the
+/// buffers the kernel stores (`KernelLayout`, whose work rows are the body's). Emitters for a
+/// target print it; nothing below it re-derives a layout.
 public struct LayerKernel: Sendable {
     public var layer: LayerSpec
     public var model: CheckedModel
     public var plan: EliminationPlan
     public var body: NeuronBody
+    /// Step mode's per-synapse loops and when they are skipped.
+    public var synapses: SynapseTraces
     public var layout: KernelLayout
 
     /// Plan → kernel IR.
@@ -17,6 +20,7 @@ public struct LayerKernel: Sendable {
         self.model = model
         self.plan = plan
         self.body = body
+        self.synapses = SynapseTraces(plan: plan, layout: layout)
         self.layout = layout
     }
 }

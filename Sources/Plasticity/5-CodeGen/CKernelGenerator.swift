@@ -240,24 +240,7 @@ struct CKernelGenerator {
     /// Step mode: the per-synapse traces and their sums, skipped while they are exactly zero and
     /// stay so — every ψ_s is 0 and nothing feeds the per-synapse components from x̄ or x.
     private func emitSynapseRows(_ w: CWriter) {
-        var zero: [String] = [], neverZero = false
-        func require(_ v: EliminationPlan.Value?) {
-            switch v {
-            case nil, .constant(0)?: break
-            case .constant?: neverZero = true
-            case .temp(let t)?: zero.append("t\(t) == 0.0f")
-            }
-        }
-        let projections = layout.projections.filter { !$0.components.isEmpty }
-        for s in Set(projections.flatMap(\.components)).sorted() { require(plan.outputGradient[s]) }
-        for projection in projections {
-            let shared = projection.components.prefix(projection.sharedCount)
-            for r in projection.components.dropFirst(projection.sharedCount) {
-                require(plan.inputJacobian[r][projection.channel])
-                for q in shared { require(plan.stateJacobian[r][q]) }
-            }
-        }
-        guard !neverZero, !zero.isEmpty else {
+        guard case .whileZero(let temporaries) = kernel.synapses.skipping else {
             // Rows that can never be skipped are always live: gradient passes skip rows not marked live.
             w.line("a->synapses_live[nj] = 1.0f;")
             emitSynapseTraces(w)
@@ -266,7 +249,7 @@ struct CKernelGenerator {
         }
         w.line("float *live = a->synapses_live + nj;")
         w.comment("psi = 0: rows that are exactly zero stay zero")
-        w.block("if (*live != 0.0f || !(\(Array(Set(zero)).sorted().joined(separator: " && "))))") {
+        w.block("if (*live != 0.0f || !(\(temporaries.map { "t\($0) == 0.0f" }.joined(separator: " && "))))") {
             w.line("*live = 1.0f;")
             emitSynapseTraces(w)
             emitTraceSums(w)
@@ -347,25 +330,23 @@ struct CKernelGenerator {
                 if shared > 0 { w.line("const float *xbar = \(pointers.shared);") }
                 if r > 0 { w.line("float *eps = \(pointers.perSynapse);") }
                 if shared > 0 && r > 0 { w.line("const float *xbar_prev = \(pointers.previous);") }
-                let d = { (s: Int, q: Int) in value(plan.stateJacobian[comps[s]][comps[q]]) ?? "0.0f" }
-                let c = { (s: Int) in value(plan.inputJacobian[comps[s]][channel]) ?? "0.0f" }
-                let psi = comps.map { psiExpressions[$0] }
-                if projection.factorized && m == 1 {
-                    w.line("plasticity_axpby(ebar, xbar, \(count), kappa, \(psi[0]));")
-                } else if projection.factorized {
+                let coefficient = { (v: SynapseTraces.Coefficient) in value(v) ?? "0.0f" }
+                let list = { (vs: [SynapseTraces.Coefficient]) in vs.map(coefficient).joined(separator: ", ") }
+                switch kernel.synapses.loop(of: p) {
+                case .presynapticAxpby(let psi):
+                    w.line("plasticity_axpby(ebar, xbar, \(count), kappa, \(coefficient(psi)));")
+                case .presynapticSum:
                     let e = psiDotEligibility(comps) { "xbar[(long)i * \(m) + \($0)]" }.joined(separator: " + ")
                     w.line("for (int i = 0; i < \(count); ++i) ebar[i] = kappa * ebar[i] + \(e);")
-                } else if shared == 0 && m == 1 {
-                    w.line("plasticity_trace1(eps, ebar, \(pre), \(count), \(d(0, 0)), \(c(0)), \(psi[0]), kappa);")
-                } else if shared == 0 && m == 2 {
-                    w.line("plasticity_trace2(eps, ebar, \(pre), \(count), " +
-                           "\([d(0, 0), d(0, 1), d(1, 0), d(1, 1), c(0), c(1), psi[0], psi[1]].joined(separator: ", ")), kappa);")
-                } else if shared == 1 && r == 1 {
+                case .trace1(let d, let c, let psi):
+                    w.line("plasticity_trace1(eps, ebar, \(pre), \(count), \(list([d, c, psi])), kappa);")
+                case .trace2(let d, let c, let psi):
+                    w.line("plasticity_trace2(eps, ebar, \(pre), \(count), \(list(d + c + psi)), kappa);")
+                case .trace1Shared1(let dShared, let dOwn, let c, let psi):
                     // no input term when c is structurally zero there (ALIF): x = 0 skips it
-                    let x = value(plan.inputJacobian[comps[1]][channel]) == nil ? "0" : pre
-                    w.line("plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, \(x), \(count), " +
-                           "\([d(1, 0), d(1, 1), c(1), psi[0], psi[1]].joined(separator: ", ")), kappa);")
-                } else {
+                    let x = value(c) == nil ? "0" : pre
+                    w.line("plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, \(x), \(count), \(list([dShared, dOwn, c] + psi)), kappa);")
+                case .general:
                     w.block("for (int i = 0; i < \(count); ++i)") {
                         w.line("float *e = eps + (long)i * \(r);")
                         w.line("const float x_i = \(pre)[i];")
