@@ -47,7 +47,8 @@ public struct NetworkStages: Sendable {
 }
 
 /// A network: the layer passes over every hidden layer, then one network kernel; each line is a pass.
-public func lower(_ network: NetworkSpec, target: Backend.Target = .hostC, planner: EliminationPlanner = EliminationPlanner()) throws -> NetworkStages {
+public func lower(_ network: NetworkSpec, target: Backend.Target = .hostC,
+                  planner: EliminationPlanner = EliminationPlanner()) throws -> NetworkStages {
     try network.check()
     let layers = network.hidden.map(\.layer)
     let models = try layers.map { layer in try layer.model.checked().also(layer.check) }     // 1 DSL → checked models

@@ -36,7 +36,9 @@ import PlasticityTestSupport
             + Surrogate.Kind.allCases.map { ElementOp.surrogate(Surrogate($0, scale: 1)) }
         for op in ops {
             #expect(symbols.contains("plasticity_row_\(op.entry.stem)"), "no row primitive for \(op.printed)")
-            if op.hasScalarForms { #expect(symbols.contains("plasticity_row_\(op.entry.stem)_rs") && symbols.contains("plasticity_row_\(op.entry.stem)_sr")) }
+            for form in op.hasScalarForms ? ["_rs", "_sr"] : [] {
+                #expect(symbols.contains("plasticity_row_\(op.entry.stem)\(form)"), "no \(form) form for \(op.printed)")
+            }
         }
     }
 
