@@ -18,6 +18,9 @@ public struct Cochlea: Sendable {
     public var maxRateHz = 400.0
     public var dynamicRangeDB = 50.0
     public var silence = 0.1
+    /// Vocal-tract-length perturbation: every centre frequency × `warp` (1: none), so a formant
+    /// lands on a neighbouring channel, as a longer or shorter vocal tract would move it.
+    public var warp = 1.0
     public init() {}
 
     static func erbRate(_ f: Double) -> Double { 21.4 * log10(1 + 0.00437 * f) }
@@ -25,7 +28,7 @@ public struct Cochlea: Sendable {
 
     public var centreFrequencies: [Double] {
         let lo = Self.erbRate(lowHz), hi = Self.erbRate(highHz)
-        return (0..<channels).map { Self.inverseErbRate(lo + (hi - lo) * Double($0) / Double(max(channels - 1, 1))) }
+        return (0..<channels).map { warp * Self.inverseErbRate(lo + (hi - lo) * Double($0) / Double(max(channels - 1, 1))) }
     }
 
     /// Envelope per channel and 1 ms frame: [frames][channels].

@@ -172,8 +172,11 @@ public final class SpeechExperiment {
         builder.speakers = data.speakers; builder.repetitions = data.repetitions; builder.testEvery = data.testEvery
         builder.seed = data.buildSeed; builder.cochlea.channels = data.channels
         builder.cochlea.dynamicRangeDB = data.dynamicRangeDB
+        builder.heldOutMethod = SpokenDigits.SynthesisMethod(rawValue: data.heldOutMethod.rawValue)
+        builder.augmentation = data.augment ? SpeechAugmentation() : nil
         let stamp = "speakers \(data.speakers) repetitions \(data.repetitions) testEvery \(data.testEvery) seed \(data.buildSeed) channels " +
-                    "\(data.channels) range \(data.dynamicRangeDB) dB cochlea v1"
+                    "\(data.channels) range \(data.dynamicRangeDB) dB held out \(data.heldOutMethod.rawValue) augment \(data.augment) " +
+                    "voices v2 cochlea v2"
         let stampURL = directory.appendingPathComponent("build.txt")
         let fm = FileManager.default
         let files = [data.trainFile, data.testFile].map { directory.appendingPathComponent($0) }
@@ -219,6 +222,13 @@ public final class SpeechExperiment {
         let last = min(epochs, stopAfter ?? epochs)
         let shiftSteps = Int(config.training.shiftMs / config.data.binning.binMs)
         func uniform(_ rng: inout SplitMix64, _ k: Int) -> Int { k > 0 ? Int(rng.next() % UInt64(2 * k + 1)) - k : 0 }
+        /// A band of 0…maxWidth indices at a uniform start within 0..<count (empty when maxWidth is 0).
+        func band(_ rng: inout SplitMix64, maxWidth: Int, within count: Int) -> Range<Int> {
+            guard maxWidth > 0, count > 0 else { return 0..<0 }
+            let width = Int(rng.next() % UInt64(maxWidth + 1)), start = Int(rng.next() % UInt64(count))
+            return start..<min(start + width, count)
+        }
+        let maskWidths = (steps: Int(config.training.timeMaskMs / config.data.binning.binMs), channels: config.training.channelMask)
         guard first <= last else { return }
         try group.barrier()   // the processes start the loop together: startup skew is not training time
         for epoch in first...last {
@@ -230,8 +240,13 @@ public final class SpeechExperiment {
             for b in 0..<batchesPerEpoch {
                 // Every process draws the whole batch's shifts and takes its share: the same sequences as one process.
                 let shifts = (0..<B).map { _ in (steps: uniform(&rng, shiftSteps), channels: uniform(&rng, config.training.shiftChannels)) }
+                let masks = maskWidths == (0, 0) ? nil : (0..<B).map { _ in
+                    (steps: band(&rng, maxWidth: maskWidths.steps, within: train.steps), channels: band(&rng, maxWidth: maskWidths.channels,
+                                                                                                       within: train.inputs))
+                }
                 let mine = (b * B + offset)..<(b * B + offset + share)
-                let data = train.batch(Array(order[mine]), labelFrom: labelFrom, shifts: Array(shifts[(offset..<offset + share)]))
+                let data = train.batch(Array(order[mine]), labelFrom: labelFrom, shifts: Array(shifts[(offset..<offset + share)]),
+                                       masks: masks.map { Array($0[offset..<offset + share]) })
                 let metrics = config.training.method == .bptt
                     ? try trainer.trainWithBackpropagation(input: data.input, targets: data.targets, steps: data.steps)
                     : try trainer.train(input: data.input, targets: data.targets, steps: data.steps)

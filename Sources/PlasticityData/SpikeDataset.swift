@@ -90,21 +90,29 @@ public struct SpikeDataset: Sendable {
     /// reads the label from any labelled step.
     /// - Parameter shifts: per sample (steps, channels) to move its events by, for augmentation;
     ///   events moved outside the grid are dropped.
-    public func batch(_ indices: [Int], labelFrom: Int = 0, shifts: [(steps: Int, channels: Int)]? = nil) -> TaskBatch {
+    /// - Parameter masks: per sample, steps and channels (after the shift) that keep no events.
+    public func batch(_ indices: [Int], labelFrom: Int = 0, shifts: [(steps: Int, channels: Int)]? = nil,
+                      masks: [(steps: Range<Int>, channels: Range<Int>)]? = nil) -> TaskBatch {
         let B = indices.count, n = inputs, T = steps
         var input = [Float](repeating: 0, count: T * B * n)
         var targets = [Float](repeating: -1, count: T * B)
         for (b, i) in indices.enumerated() {
             let s = samples[i]
-            let shift = shifts?[b] ?? (steps: 0, channels: 0)
+            let shift = shifts?[b] ?? (steps: 0, channels: 0), mask = masks?[b] ?? (steps: 0..<0, channels: 0..<0)
             for e in s.events {
                 let t = Int(e.index) / n + shift.steps, c = Int(e.index) % n + shift.channels
-                guard t >= 0, t < T, c >= 0, c < n else { continue }
+                guard t >= 0, t < T, c >= 0, c < n, !mask.steps.contains(t), !mask.channels.contains(c) else { continue }
                 input[(t * B + b) * n + c] = e.count
             }
             for t in max(0, labelFrom)..<T { targets[t * B + b] = Float(s.label) }
         }
         return TaskBatch(input: input, targets: targets, steps: T, batch: B)
+    }
+
+    /// A set in memory (tests).
+    init(samples: [Sample], steps: Int, inputs: Int, classCount: Int) {
+        self.samples = samples; self.steps = steps; self.inputs = inputs; self.classCount = classCount
+        keys = nil; file = "memory"
     }
 
     /// Mean spikes per sample (after binning and capping), for reports.

@@ -15,16 +15,37 @@ public struct SpokenDigits: Sendable {
     /// `extra/keys`, one per label.
     public static var keys: [String] { english.map { "english \($0)" } + german.map { "german \($0)" } }
 
-    /// espeak-ng voice variants used as speakers, in a fixed order (the split takes every
-    /// `testEvery`-th one for the test set).
-    public static let variants = [
-        "m1", "f1", "m2", "f2", "m3", "f3", "m4", "f4", "m5", "f5", "m6", "m7", "m8",
-        "klatt", "klatt2", "klatt3", "klatt4", "adam", "Alex", "Alicia", "Andrea", "Andy", "Annie", "aunty",
-        "belinda", "benjamin", "boris", "caleb", "david", "ed", "edward", "Gene", "gustave", "Henrique",
-        "Hugo", "iven", "iven2", "Jacky", "john", "Lee", "linda", "marcelo", "Marco", "max", "Michael",
-        "michel", "miguel", "Mike", "norbert", "pablo", "paul", "pedro", "quincy", "rob", "robert",
-        "sandro", "shelby", "steph", "steph2", "travis", "victor", "zac", "anika", "grandma", "grandpa",
+    /// espeak-ng's two synthesis methods: the default formant synthesizer, and Klatt's (the
+    /// variants whose voice file says `klatt`).
+    public enum SynthesisMethod: String, Sendable, Codable, CaseIterable { case formant, klatt }
+
+    /// The variants of Debian 12's espeak-ng 1.51 that use the Klatt synthesizer.
+    public static let klattVariants = [
+        "klatt", "klatt2", "klatt3", "klatt4", "klatt5", "klatt6", "adam", "benjamin", "caleb", "david", "edward", "edward2",
+        "UniRobot", "announcer", "robosoft", "robosoft2", "robosoft3",
     ]
+    /// The others (its whole `voices/!v` folder but `Mr serious`, whose name has a space).
+    public static let formantVariants = [
+        "m1", "f1", "m2", "f2", "m3", "f3", "m4", "f4", "m5", "f5", "m6", "m7", "m8", "Alex", "Alicia", "Andrea", "Andy", "Annie",
+        "aunty", "belinda", "boris", "ed", "Gene", "gustave", "Henrique", "Hugo", "iven", "iven2", "Jacky", "john", "Lee", "linda",
+        "marcelo", "Marco", "max", "Michael", "michel", "miguel", "Mike", "norbert", "pablo", "paul", "pedro", "quincy", "rob",
+        "robert", "sandro", "shelby", "steph", "steph2", "travis", "victor", "zac", "anika", "grandma", "grandpa", "AnxiousAndy",
+        "Demonic", "Denis", "Diogo", "Gene2", "Mario", "Nguyen", "RicishayMax", "RicishayMax2", "RicishayMax3", "Storm", "Tweaky",
+        "anikaRobot", "antonio", "croak", "fast", "iven3", "iven4", "kaukovalta", "robosoft4", "robosoft5", "robosoft6",
+        "robosoft7", "robosoft8", "steph3", "whisper", "whisperf",
+    ]
+    /// Speaker s speaks with `variants[s % count]`: every espeak-ng variant, a Klatt one at every
+    /// sixth place (3, 9, 15, …) while they last, so any prefix holds both methods.
+    public static let variants: [String] = {
+        var formant = formantVariants[...], klatt = klattVariants[...], out: [String] = []
+        while !formant.isEmpty || !klatt.isEmpty {
+            if out.count % 6 == 3, let k = klatt.popFirst() { out.append(k) } else if let f = formant.popFirst() { out.append(f) }
+            else { out.append(klatt.popFirst()!) }
+        }
+        return out
+    }()
+
+    public static func method(of variant: String) -> SynthesisMethod { klattVariants.contains(variant) ? .klatt : .formant }
 
     public var speakers = 30
     public var repetitions = 3
@@ -36,8 +57,16 @@ public struct SpokenDigits: Sendable {
     /// Onset delay range (ms of leading silence).
     public var onsetMs: ClosedRange<Double> = 0...100
     /// Relative speaking-rate and pitch jitter per utterance around the speaker's own.
-    public var rateJitter = 0.12
-    public var pitchJitter = 8.0
+    public var rateJitter = 0.15
+    public var pitchJitter = 10.0
+    /// Speakers' base rate (words per minute) and pitch (espeak-ng's 0–99).
+    public var rateRange: ClosedRange<Double> = 120...220
+    public var pitchRange: ClosedRange<Double> = 10...90
+    /// When set, the test set is every speaker whose variant uses this method and training has
+    /// none of them (leave one synthesis method out); else every `testEvery`-th speaker.
+    public var heldOutMethod: SynthesisMethod?
+    /// Waveform augmentation of the training utterances (nil: none); test utterances stay clean.
+    public var augmentation: SpeechAugmentation?
     public var cochlea = Cochlea()
     public var executable = "espeak-ng"
     public init() {}
@@ -48,8 +77,13 @@ public struct SpokenDigits: Sendable {
         public var language: String { label < 10 ? "en" : "de" }
     }
 
+    public func isTestSpeaker(_ s: Int) -> Bool {
+        if let heldOutMethod { return Self.method(of: voice(s).variant) == heldOutMethod }
+        return s % testEvery == testEvery - 1
+    }
+
     public func utterances(test: Bool) -> [Utterance] {
-        (0..<speakers).filter { ($0 % testEvery == testEvery - 1) == test }.flatMap { s in
+        (0..<speakers).filter { isTestSpeaker($0) == test }.flatMap { s in
             (0..<20).flatMap { label in (0..<repetitions).map { Utterance(label: label, speaker: s, repetition: $0) } }
         }
     }
@@ -58,24 +92,48 @@ public struct SpokenDigits: Sendable {
     func voice(_ speaker: Int) -> (variant: String, rate: Double, pitch: Double) {
         var rng = SplitMix64(seed: seed &* 0x9E37 &+ UInt64(speaker) &* 7919)
         let variant = Self.variants[speaker % Self.variants.count]
-        return (variant, 140 + Double(rng.next() % 60), 30 + Double(rng.next() % 40))
+        return (variant, rateRange.lowerBound + (rateRange.upperBound - rateRange.lowerBound) * rng.unit(),
+                pitchRange.lowerBound + (pitchRange.upperBound - pitchRange.lowerBound) * rng.unit())
     }
 
-    /// The waveform of one utterance at 22050 Hz, with onset delay and noise.
-    public func waveform(_ u: Utterance) throws -> [Float] {
+    /// The waveform of one utterance at 22050 Hz, with onset delay and noise — or, for a training
+    /// utterance with `augmentation`, its augmented form — and the cochlea warp to hear it with.
+    public func waveform(_ u: Utterance) throws -> (signal: [Float], warp: Double) {
         var rng = SplitMix64(seed: seed ^ (UInt64(u.speaker) << 32 | UInt64(u.label) << 16 | UInt64(u.repetition)) &* 0x2545_F491_4F6C_DD1D)
-        func uniform(_ r: ClosedRange<Double>) -> Double { r.lowerBound + (r.upperBound - r.lowerBound) * Double(rng.next() >> 11) / Double(1 << 53) }
+        func uniform(_ r: ClosedRange<Double>) -> Double { r.lowerBound + (r.upperBound - r.lowerBound) * rng.unit() }
         let voice = voice(u.speaker)
         let rate = voice.rate * (1 + uniform(-rateJitter...rateJitter))
         let pitch = min(99, max(0, voice.pitch + uniform(-pitchJitter...pitchJitter)))
         let speech = try Self.speak(u.text, voice: "\(u.language)+\(voice.variant)", rate: Int(rate), pitch: Int(pitch), executable: executable)
         let onset = Int(uniform(onsetMs) * 22.05)
+        if let augmentation, !isTestSpeaker(u.speaker) {
+            let draw = augmentation.draw(&rng)
+            let babble = draw.noise == .babble ? try babble(for: u, rng: &rng) : []
+            let signal = SpeechAugmentation.apply(draw, to: speech, sampleRate: 22050, babble: babble, rng: &rng)
+            return ([Float](repeating: 0, count: onset) + signal, draw.warp)
+        }
         var signal = [Float](repeating: 0, count: onset) + speech
         let power = speech.reduce(0) { $0 + Double($1) * Double($1) } / Double(max(speech.count, 1))
         let noiseStd = (power / pow(10, uniform(snrDB) / 10)).squareRoot()
         var normal = GaussianSource(rng: rng)
         for i in signal.indices { signal[i] += Float(noiseStd * normal.next()) }
-        return signal
+        return (signal, 1)
+    }
+
+    /// Three other words by three other training speakers, summed: the babble behind a training utterance.
+    func babble(for u: Utterance, rng: inout SplitMix64) throws -> [Float] {
+        let others = (0..<speakers).filter { !isTestSpeaker($0) && $0 != u.speaker }
+        guard !others.isEmpty else { return [] }
+        var sum: [Float] = []
+        for _ in 0..<3 {
+            let speaker = others[Int(rng.next() % UInt64(others.count))], label = Int(rng.next() % 20)
+            let other = Utterance(label: label, speaker: speaker, repetition: 0), voice = voice(speaker)
+            let speech = try Self.speak(other.text, voice: "\(other.language)+\(voice.variant)", rate: Int(voice.rate), pitch: Int(voice.pitch),
+                                        executable: executable)
+            if speech.count > sum.count { sum += [Float](repeating: 0, count: speech.count - sum.count) }
+            for i in speech.indices { sum[i] += speech[i] }
+        }
+        return sum
     }
 
     /// espeak-ng's WAV on stdout: the header's sizes are bogus (streamed), so skip 44 bytes and
@@ -113,7 +171,10 @@ public struct SpokenDigits: Sendable {
             DispatchQueue.concurrentPerform(iterations: list.count) { i in
                 let u = list[i]
                 results.set(i, Result {
-                    let spikes = cochlea.spikes(try waveform(u), sampleRate: 22050)
+                    let (signal, warp) = try waveform(u)
+                    var cochlea = cochlea
+                    cochlea.warp = warp
+                    let spikes = cochlea.spikes(signal, sampleRate: 22050)
                     return SpikeSample(times: spikes.times, units: spikes.units, label: u.label, speaker: u.speaker)
                 })
                 progress(counter.increment(), total)

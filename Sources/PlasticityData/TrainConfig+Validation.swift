@@ -69,6 +69,8 @@ extension TrainConfig {
         try check.number("training.rateStrength", t.rateStrength, 0...1e9)
         try check.count("training.shiftChannels", t.shiftChannels, 0...65_536)
         try check.number("training.shiftMs", t.shiftMs, 0...sequenceMs)
+        try check.count("training.channelMask", t.channelMask, 0...65_536)
+        try check.number("training.timeMaskMs", t.timeMaskMs, 0...sequenceMs)
         try check.count("training.threads", t.threads, 1...1_024)
         try check.count("training.chunkSteps", t.chunkSteps, 0...1_000_000)
     }

@@ -27,7 +27,13 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         public var limit = 0
         /// Training speakers held out for validation (picks the best checkpoint): every n-th (0: none).
         public var validationEvery = 6
+        /// none: the test speakers are every `testEvery`-th; formant or klatt: every speaker of
+        /// that espeak-ng synthesis method, and training has none of them (`SpokenDigits`).
+        public var heldOutMethod = HeldOutMethod.none
+        /// Waveform augmentation of the training utterances when building (`SpeechAugmentation`).
+        public var augment = true
     }
+    public enum HeldOutMethod: String, ConfigEnum { case none, formant, klatt }
     public struct NetworkSection: Codable, Sendable, Equatable {
         /// A built-in model (alif, lif, …), the path of a model file (relative to the config file;
         /// read at once, so the resolved config holds the model inline) or a model inline.
@@ -79,6 +85,10 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         /// overfit without it (docs/benchmarks.md).
         public var shiftChannels = 3
         public var shiftMs = 50.0
+        /// Spike masking (SpecAugment-style), per training sample and epoch: one band of up to
+        /// `channelMask` input channels and one window of up to `timeMaskMs` carry no events (0: off).
+        public var channelMask = 0
+        public var timeMaskMs = 0.0
         public var seed: UInt64 = 1
         /// Threads the batch is split over (e-prop). Results differ from one thread only by the
         /// order of float sums; 1 keeps runs bit-identical across machines.

@@ -47,7 +47,7 @@ enum TinySpokenDigits {
         // Synthesizing again gives the same spikes (test utterances come in file order).
         let builder = TinySpokenDigits.builder
         for (i, u) in builder.utterances(test: true).enumerated().prefix(3) {
-            let spikes = builder.cochlea.spikes(try builder.waveform(u), sampleRate: 22050)
+            let spikes = builder.cochlea.spikes(try builder.waveform(u).signal, sampleRate: 22050)
             let stored = try test.sample(i)
             #expect(spikes.times == stored.times && spikes.units == stored.units && u.label == stored.label, "utterance \(i)")
         }
