@@ -174,9 +174,10 @@ public final class SpeechExperiment {
         builder.cochlea.dynamicRangeDB = data.dynamicRangeDB
         builder.heldOutMethod = SpokenDigits.SynthesisMethod(rawValue: data.heldOutMethod.rawValue)
         builder.augmentation = data.augment ? SpeechAugmentation() : nil
+        builder.wideVoices = data.wideVoices
         let stamp = "speakers \(data.speakers) repetitions \(data.repetitions) testEvery \(data.testEvery) seed \(data.buildSeed) channels " +
                     "\(data.channels) range \(data.dynamicRangeDB) dB held out \(data.heldOutMethod.rawValue) augment \(data.augment) " +
-                    "voices v2 cochlea v2"
+                    "wide voices \(data.wideVoices) cochlea v2"
         let stampURL = directory.appendingPathComponent("build.txt")
         let fm = FileManager.default
         let files = [data.trainFile, data.testFile].map { directory.appendingPathComponent($0) }

@@ -34,15 +34,18 @@ public struct SpokenDigits: Sendable {
         "anikaRobot", "antonio", "croak", "fast", "iven3", "iven4", "kaukovalta", "robosoft4", "robosoft5", "robosoft6",
         "robosoft7", "robosoft8", "steph3", "whisper", "whisperf",
     ]
-    /// Speaker s speaks with `variants[s % count]`: every espeak-ng variant, a Klatt one at every
-    /// sixth place (3, 9, 15, …) while they last, so any prefix holds both methods.
+    /// Speaker s speaks with `variants[s % count]`: first the 65 variants the set has always used
+    /// (so its default 30 speakers are unchanged), then the rest of espeak-ng's.
     public static let variants: [String] = {
-        var formant = formantVariants[...], klatt = klattVariants[...], out: [String] = []
-        while !formant.isEmpty || !klatt.isEmpty {
-            if out.count % 6 == 3, let k = klatt.popFirst() { out.append(k) } else if let f = formant.popFirst() { out.append(f) }
-            else { out.append(klatt.popFirst()!) }
-        }
-        return out
+        let first = [
+            "m1", "f1", "m2", "f2", "m3", "f3", "m4", "f4", "m5", "f5", "m6", "m7", "m8",
+            "klatt", "klatt2", "klatt3", "klatt4", "adam", "Alex", "Alicia", "Andrea", "Andy", "Annie", "aunty",
+            "belinda", "benjamin", "boris", "caleb", "david", "ed", "edward", "Gene", "gustave", "Henrique",
+            "Hugo", "iven", "iven2", "Jacky", "john", "Lee", "linda", "marcelo", "Marco", "max", "Michael",
+            "michel", "miguel", "Mike", "norbert", "pablo", "paul", "pedro", "quincy", "rob", "robert",
+            "sandro", "shelby", "steph", "steph2", "travis", "victor", "zac", "anika", "grandma", "grandpa",
+        ]
+        return first + (formantVariants + klattVariants).filter { !first.contains($0) }
     }()
 
     public static func method(of variant: String) -> SynthesisMethod { klattVariants.contains(variant) ? .klatt : .formant }
@@ -57,11 +60,13 @@ public struct SpokenDigits: Sendable {
     /// Onset delay range (ms of leading silence).
     public var onsetMs: ClosedRange<Double> = 0...100
     /// Relative speaking-rate and pitch jitter per utterance around the speaker's own.
-    public var rateJitter = 0.15
-    public var pitchJitter = 10.0
-    /// Speakers' base rate (words per minute) and pitch (espeak-ng's 0–99).
-    public var rateRange: ClosedRange<Double> = 120...220
-    public var pitchRange: ClosedRange<Double> = 10...90
+    public var rateJitter = 0.12
+    public var pitchJitter = 8.0
+    /// Speakers' base rate 140–200 words per minute and pitch 30–69 (espeak-ng's 0–99); with
+    /// `wideVoices`, 120–220 and 10–90 with jitters of ±15 % and ±10.
+    public var wideVoices = false {
+        didSet { (rateJitter, pitchJitter) = wideVoices ? (0.15, 10) : (0.12, 8) }
+    }
     /// When set, the test set is every speaker whose variant uses this method and training has
     /// none of them (leave one synthesis method out); else every `testEvery`-th speaker.
     public var heldOutMethod: SynthesisMethod?
@@ -92,8 +97,8 @@ public struct SpokenDigits: Sendable {
     func voice(_ speaker: Int) -> (variant: String, rate: Double, pitch: Double) {
         var rng = SplitMix64(seed: seed &* 0x9E37 &+ UInt64(speaker) &* 7919)
         let variant = Self.variants[speaker % Self.variants.count]
-        return (variant, rateRange.lowerBound + (rateRange.upperBound - rateRange.lowerBound) * rng.unit(),
-                pitchRange.lowerBound + (pitchRange.upperBound - pitchRange.lowerBound) * rng.unit())
+        guard wideVoices else { return (variant, 140 + Double(rng.next() % 60), 30 + Double(rng.next() % 40)) }
+        return (variant, 120 + 100 * rng.unit(), 10 + 80 * rng.unit())
     }
 
     /// The waveform of one utterance at 22050 Hz, with onset delay and noise — or, for a training

@@ -31,7 +31,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         /// that espeak-ng synthesis method, and training has none of them (`SpokenDigits`).
         public var heldOutMethod = HeldOutMethod.none
         /// Waveform augmentation of the training utterances when building (`SpeechAugmentation`).
-        public var augment = true
+        public var augment = false
+        /// Wider speaking-rate and pitch ranges per speaker (`SpokenDigits.wideVoices`).
+        public var wideVoices = false
     }
     public enum HeldOutMethod: String, ConfigEnum { case none, formant, klatt }
     public struct NetworkSection: Codable, Sendable, Equatable {
