@@ -36,6 +36,13 @@ extension TrainConfig {
         try check.number("data.dynamicRangeDB", d.dynamicRangeDB, 1...200)
         try check.count("data.limit", d.limit, 0...100_000_000)
         try check.count("data.validationEvery", d.validationEvery, 0...10_000)
+        if let method = SpokenDigits.SynthesisMethod(rawValue: d.heldOutMethod.rawValue), d.build {
+            let methods = Set((0..<d.speakers).map { SpokenDigits.method(of: SpokenDigits.variants[$0 % SpokenDigits.variants.count]) })
+            guard methods.count == 2 else {
+                throw check.fail("data.heldOutMethod", "\(method.rawValue) leaves no speaker on one side: the first \(d.speakers) speakers " +
+                                 "all use the \(methods.first!.rawValue) method (data.speakers \(SpokenDigits.variants.count) uses every voice)")
+            }
+        }
         try check.positive("data.binning.binMs", b.binMs, upTo: 60_000)
         guard b.binMs >= 1e-3 else { throw check.fail("data.binning.binMs", "must be at least 0.001 ms, not \(b.binMs)") }
         try check.count("data.binning.steps", b.steps, 1...1_000_000)

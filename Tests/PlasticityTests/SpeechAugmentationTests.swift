@@ -101,6 +101,12 @@ import Testing
         config.training.channelMask = -1
         #expect(throws: FileFormatError.self) { try config.validate(file: "c.json") }
         #expect(throws: (any Error).self) { try TrainConfig().merging(["data": ["heldOutMethod": "neural"]], file: "c.json") }
+        config = TrainConfig()
+        config.data.heldOutMethod = .klatt
+        config.data.speakers = 10
+        #expect(throws: FileFormatError.self) { try config.validate(file: "c.json") }
+        config.data.speakers = 100
+        try config.validate(file: "c.json")
         let merged = try TrainConfig().merging(["data": ["heldOutMethod": "klatt"], "training": ["timeMaskMs": 100]], file: "c.json")
         #expect(merged.data.heldOutMethod == .klatt && merged.training.timeMaskMs == 100)
     }
