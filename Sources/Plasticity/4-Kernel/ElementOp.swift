@@ -54,7 +54,7 @@ public enum ElementOp: Hashable, Sendable {
     }
 
     /// Binary operations have row primitives taking one operand as a float (`_rs`, `_sr`).
-    public var hasScalarForms: Bool { entry.arity == 2 && Self.binary.contains(self) }
+    public var hasScalarForms: Bool { Self.binary.contains(self) }
 
     static let unary: [ElementOp] = [.negate, .exp, .log, .tanh, .sigmoid, .heaviside, .tanhDerivative, .sigmoidDerivative]
     static let binary: [ElementOp] = [.add, .subtract, .multiply, .divide, .pow, .min, .max]
@@ -64,7 +64,6 @@ public enum ElementOp: Hashable, Sendable {
     /// is its operand, a reset a select with its 1/2).
     init?(_ op: Op) {
         switch op {
-        case .unary(.stopGradient): return nil
         case .unary(let u):
             switch u {
             case .negate: self = .negate
