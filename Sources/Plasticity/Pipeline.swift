@@ -59,7 +59,7 @@ public func lower(_ network: NetworkSpec, target: Backend.Target = .hostC,
     let kernel = NetworkKernelIR(network: network, layers: zip(layers, zip(models, plans)).map {
         LayerKernel(layer: $0, model: $1.0, plan: $1.1)                                     // 4 kernel IR
     })
-    try kernel.layers.forEach { try verifyInDebugBuilds($0.verify) }
+    try verifyInDebugBuilds(kernel.verify)
     let text = target.emit(kernel)                                                          // 5 code for the target
     return NetworkStages(network: network, models: models, graphs: graphs, plans: plans, kernel: kernel, text: text)
 }

@@ -85,6 +85,52 @@ import PlasticityTestSupport
         #expect(try text == String(contentsOf: file, encoding: .utf8), "printed kernel of \(name) differs from \(file.path)")
     }
 
+    /// Two layers (backward feedback into an ALIF layer, an adaptive LIF with learnable parameters
+    /// on top): the network loop and each layer's step tree.
+    static func twoLayers() throws -> NetworkKernelIR {
+        try lower(NetworkSpec(inputs: 6, hidden: [.init(Models.alif(), neurons: 5, feedback: .backward),
+                                                  .init(Models.adaptiveLIF(), neurons: 4, recurrent: true)], outputs: 3, kappa: 0.9)).kernel
+    }
+
+    @Test func networkLoopMatchesSnapshot() throws {
+        let text = try Self.twoLayers().description
+        let loop = String(text[try #require(text.range(of: "network loop")).lowerBound...])
+        let file = SnapshotTests.directory.appendingPathComponent("network.kernel")
+        if ProcessInfo.processInfo.environment["PLASTICITY_UPDATE_SNAPSHOTS"] == "1" { try loop.write(to: file, atomically: true, encoding: .utf8) }
+        #expect(try loop == String(contentsOf: file, encoding: .utf8), "printed network loop differs from \(file.path)")
+    }
+
+    /// Planted faults in the step and loop trees: each is named.
+    @Test func loopVerifierNamesTheFault() throws {
+        let kernel = try Self.twoLayers()
+        func problems(_ edit: (inout NetworkKernelIR) -> Void) -> String {
+            var broken = kernel
+            edit(&broken)
+            do { try broken.verify(); return "" } catch { return "\(error)" }
+        }
+        guard case .loop(.chunks, let chunk) = kernel.loop[0], case .loop(.sequences, let sequence) = chunk[1],
+              case .loop(.steps, let step) = sequence[1] else { Issue.record("unexpected loop shape"); return }
+        typealias Statements = [KernelStatement<NetworkOperation>]
+        func withStep(_ edit: (Statements) -> Statements) -> String {
+            problems { $0.loop[0] = .loop(.chunks, [chunk[0], .loop(.sequences, [sequence[0], .loop(.steps, edit(step)), sequence[2]])]) }
+        }
+        let readout = try #require(step.firstIndex(of: .run(.readout(layer: 1))))
+        #expect(withStep { Array($0[readout...]) + $0[..<readout] }.contains("reads spike[1] of this step before it is written"))
+        let top = try #require(step.firstIndex(of: .run(.learningSignal(layer: 1, symmetric: true, backwardFrom: nil))))
+        #expect(withStep({ s in s.filter { $0 != s[top] } }).contains("reads L[1] before it is written"))
+        #expect(withStep({ $0.map { $0 == .run(.layerStep(layer: 1, input: .layer(0))) ? .run(.layerStep(layer: 1, input: .networkInput)) : $0 } })
+            .contains("not each layer once from the one below"))
+        #expect(withStep({ $0 + [.run(.synapseGradient(layer: 0, projection: 0))] }).contains("runs outside step by step"))
+        #expect(withStep({ $0 + [.run(.chunkFlush(layer: 0, projections: [0]))] }).contains("runs outside chunked"))
+        #expect(problems { $0.loop.append(.run(.chunkReadout(layer: 0))) }.contains("does not fit the layers"))
+        #expect(problems { $0.loop.append(.run(.checkFinite(.gradient(layer: 1, projection: 5)))) }.contains("does not fit the layers"))
+        #expect(problems { $0.loop.append(.run(.loss)) }.contains("runs outside its loops over chunks, sequences, steps"))
+        #expect(problems { $0.layers[1].step = [.loop(.sequences, [.run(.body(channels: 1))])] }.contains("layer 1: step: neuron body over I[0..<1] reads I[0]"))
+        #expect(problems { $0.layers[0].step.append(.run(.nextSpikes)) }.contains("runs outside its loops over sequences"))
+        #expect(problems { $0.layers[1].step = [.loop(.sequences, [.loop(.sequences, [])])] }.contains("inside another"))
+        #expect(problems { _ in }.isEmpty)
+    }
+
     /// Symbolic extents: the value Swift allocates is the one the C expression computes.
     @Test func extentValueMatchesItsCText() throws {
         let layout = try lower(LayerSpec(model: Models.alif(), recurrent: true)).kernel.layout

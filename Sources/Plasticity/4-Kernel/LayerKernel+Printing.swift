@@ -69,12 +69,16 @@ extension LayerKernel: CustomStringConvertible {
         if layout.parameterTraceComponents > 0 {
             lines.append("  parameter traces: \(layout.parameterTraceComponents) components [B][n][\(layout.parameterTraceComponents)]")
         }
-        return lines.joined(separator: "\n") + "\n" + body.description + synapses.description
+        let step = ["step of the layer (t, for the call's sequences):"] + self.step.flatMap { $0.printed() }
+        return lines.joined(separator: "\n") + "\n" + body.description + synapses.description + step.joined(separator: "\n") + "\n"
     }
 }
 
 extension NetworkKernelIR: CustomStringConvertible {
     public var description: String {
-        layers.enumerated().map { "layer \($0.offset): \($0.element.description)" }.joined(separator: "\n")
+        let sizes = ([network.inputs] + network.hidden.map(\.neurons) + [network.outputs]).map(String.init).joined(separator: " -> ")
+        let loop = ["network loop (\(sizes)):"] + self.loop.flatMap { $0.printed() }
+        return layers.enumerated().map { "layer \($0.offset): \($0.element.description)" }.joined(separator: "\n") + "\n"
+            + loop.joined(separator: "\n") + "\n"
     }
 }

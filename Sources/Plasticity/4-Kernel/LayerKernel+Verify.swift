@@ -60,6 +60,80 @@ extension LayerKernel {
             }
         }
         problems += synapses.problems(layout: layout, temporaries: plan.steps.count)
+        problems += stepProblems()
         if !problems.isEmpty { throw KernelVerificationError(problems: problems) }
+    }
+}
+
+extension LayerKernel {
+    /// The step tree: in its loops and modes, values written before read, every projection gathered
+    /// and summed into its channel once, a synapse loop per projection with a trace, a trace per
+    /// learnable parameter, and stores after the body.
+    func stepProblems() -> [String] {
+        var defined = Set<LayerStepOperation.Value>()
+        var problems = KernelStatement.treeProblems(step, defined: &defined)
+        let ops = KernelStatement.operations(step), projections = layout.projections
+        let gathered = ops.compactMap { if case .gather(let p, _) = $0 { p } else { nil } }
+        if gathered != Array(projections.indices) { problems.append("step gathers projections \(gathered), not \(Array(projections.indices))") }
+        for case .current(let c, let ps) in ops where !(0..<layout.channelCount).contains(c) || ps.contains(where: {
+            !projections.indices.contains($0) || projections[$0].channel != c
+        }) { problems.append("I[\(c)] sums projections \(ps), not those into channel \(c)") }
+        let summed = ops.flatMap { op -> [Int] in if case .current(_, let ps) = op { ps } else { [] } }
+        if summed.sorted() != Array(projections.indices) { problems.append("currents sum projections \(summed.sorted())") }
+        let traced = ops.compactMap { if case .synapseTraces(let p, _) = $0 { p } else { nil } }
+        if traced != synapses.projections { problems.append("synapse traces of projections \(traced), not \(synapses.projections)") }
+        let parameters = ops.compactMap { if case .parameterTrace(let p) = $0 { p } else { nil } }
+        if parameters != Array(0..<layout.learnableCount) { problems.append("parameter traces \(parameters) of \(layout.learnableCount)") }
+        for case .presynapticTrace(let p, _) in ops where !projections.indices.contains(p) || projections[p].sharedCount == 0 {
+            problems.append("presynaptic trace of projection \(p), which has no shared component")
+        }
+        if !ops.contains(.stores) || !ops.contains(.nextSpikes) { problems.append("the step never stores") }
+        return problems.map { "step: \($0)" }
+    }
+}
+
+extension NetworkKernelIR {
+    /// Every layer's IR, then the loop: in its loops and modes, values written before read (a layer
+    /// steps after the one it reads, the signal of a layer after the signal above it), each layer
+    /// stepped once per step from the layer below, sizes that chain, and the chunk passes and
+    /// gradient checks over exactly the projections of each layout.
+    public func verify() throws {
+        var problems: [String] = []
+        for (l, layer) in layers.enumerated() {
+            do { try layer.verify() } catch let error as KernelVerificationError { problems += error.problems.map { "layer \(l): \($0)" } }
+        }
+        var defined = Set<NetworkOperation.Value>()
+        problems += KernelStatement.treeProblems(loop, defined: &defined)
+        if network.hidden.count != layers.count || network.hidden.contains(where: { $0.neurons < 1 }) || network.inputs < 1 || network.outputs < 1 {
+            problems.append("sizes \(network.inputs), \(network.hidden.map(\.neurons)), \(network.outputs) do not chain \(layers.count) layers")
+        }
+        let ops = KernelStatement.operations(loop), last = layers.count - 1
+        let stepped = ops.compactMap { if case .layerStep(let l, let input) = $0 { [l: input] } else { nil } }
+        let expected = layers.indices.map { [$0: $0 == 0 ? NetworkOperation.Presynaptic.networkInput : .layer($0 - 1)] }
+        if stepped != expected { problems.append("layer steps \(stepped), not each layer once from the one below") }
+        for op in ops { problems += fitProblems(of: op, last: last) }
+        if !ops.contains(.readout(layer: last)) || !ops.contains(.loss) { problems.append("no readout of layer \(last) or no loss") }
+        if !problems.isEmpty { throw KernelVerificationError(problems: problems) }
+    }
+
+    private func traced(_ l: Int) -> [Int] { layers[l].layout.projections.indices.filter { !layers[l].layout.projections[$0].components.isEmpty } }
+
+    private func fitProblems(of op: NetworkOperation, last: Int) -> [String] {
+        func layer(_ l: Int) -> Bool { layers.indices.contains(l) }
+        func projection(_ l: Int, _ p: Int) -> Bool { layer(l) && layers[l].layout.projections.indices.contains(p) }
+        let ok: Bool
+        switch op {
+        case .keepSpikes(let l, _), .layerStep(let l, _), .checkFinite(.layerState(let l)): ok = layer(l)
+        case .readout(let l), .chunkReadout(let l): ok = l == last
+        case .learningSignal(let l, let symmetric, let above): ok = layer(l) && symmetric == (l == last) && above == (l < last ? l + 1 : nil)
+        case .synapseGradient(let l, let p), .checkFinite(.gradient(let l, let p)): ok = projection(l, p)
+        case .parameterGradient(let l, let count): ok = layer(l) && count == layers[l].layout.learnableCount && count > 0
+        case .chunkTraces(let l, let owners, let ps, let inputs):
+            ok = layer(l) && owners == layers[l].layout.chunkRecordOwners && ps == traced(l) && inputs.count == ps.count
+                && zip(ps, inputs).allSatisfy { layers[l].layout.projections[$0].source == .recurrent ? $1 == .layer(l) : $1 == (l == 0 ? .networkInput : .layer(l - 1)) }
+        case .chunkFlush(let l, let ps): ok = layer(l) && ps == traced(l)
+        default: ok = true
+        }
+        return ok ? [] : ["\(op) does not fit the layers"]
     }
 }

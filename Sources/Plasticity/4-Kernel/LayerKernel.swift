@@ -10,6 +10,8 @@ public struct LayerKernel: Sendable {
     /// Step mode's per-synapse loops and when they are skipped.
     public var synapses: SynapseTraces
     public var layout: KernelLayout
+    /// One time step of the layer for the sequences of a call: what runs, in which loops and mode.
+    public var step: [KernelStatement<LayerStepOperation>]
 
     /// Plan → kernel IR.
     public init(layer: LayerSpec, model: CheckedModel, plan: EliminationPlan) {
@@ -22,12 +24,20 @@ public struct LayerKernel: Sendable {
         self.body = body
         self.synapses = SynapseTraces(plan: plan, layout: layout)
         self.layout = layout
+        self.step = Self.step(layout: layout, body: body, synapses: synapses)
     }
 }
 
-/// The kernel IR of a network: one `LayerKernel` per hidden layer, bottom up; the network loop
-/// (readout, loss, learning signals, chunks) is fixed code around them.
+/// The kernel IR of a network: one `LayerKernel` per hidden layer, bottom up, and the network loop
+/// around their steps (`NetworkOperation`: readout, loss, learning signals, gradients, chunks).
 public struct NetworkKernelIR: Sendable {
     public var network: NetworkSpec
     public var layers: [LayerKernel]
+    public var loop: [KernelStatement<NetworkOperation>]
+
+    public init(network: NetworkSpec, layers: [LayerKernel]) {
+        self.network = network
+        self.layers = layers
+        self.loop = Self.loop(layers)
+    }
 }

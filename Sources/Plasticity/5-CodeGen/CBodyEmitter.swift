@@ -179,10 +179,7 @@ struct CBodyEmitter {
 
     /// Chunk mode: the record entries no operation wrote in place.
     func emitRecordCopies(_ w: CWriter) {
-        guard !body.recordCopies.isEmpty else { return }
-        w.block("if (chunked)") {
-            for copy in body.recordCopies { emitMove(w, to: "record\(copy.owner) + (long)\(copy.row) * n", copy.source) }
-        }
+        for copy in body.recordCopies { emitMove(w, to: "record\(copy.owner) + (long)\(copy.row) * n", copy.source) }
     }
 
     /// `destination` row ← an operand (a fill for literals).

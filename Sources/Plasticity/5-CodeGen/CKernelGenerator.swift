@@ -144,9 +144,8 @@ struct CKernelGenerator {
 
     // MARK: one time step
 
-    /// One step t of the layer for sequences [b_begin, b_end) of the call's slice, from presynaptic activity x_t [batch][n_in]:
-    /// the neuron body (`CBodyEmitter`), then the per-synapse traces of step mode
-    /// (or the chunk record), then the stores.
+    /// One step t of the layer for sequences [b_begin, b_end) of the call's slice, from presynaptic
+    /// activity x_t [batch][n_in]: the declarations, then the step tree of the kernel IR (`LayerKernel.step`).
     private func emitStep(_ w: CWriter, name: String) {
         let C = model.inputs.count
         w.block("static void \(name)(const plasticity_layer_args *a, int t, const float *x_t, int b_begin, int b_end)") {
@@ -168,91 +167,102 @@ struct CKernelGenerator {
                 w.line("float *record\(p) = chunked ? a->chunk_record[\(p)] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * " +
                        "\(layout.projections[p].recordWidth) * n : 0;")
             }
-            w.block("for (int b = b_begin; b < b_end; ++b)") {
+            kernel.step.forEach { emit($0, w) }
+        }
+    }
+
+    /// A statement of the step tree; `if (c) for (...)` when a region holds one loop only.
+    private func emit(_ statement: KernelStatement<LayerStepOperation>, _ w: CWriter, prefix: String = "") {
+        switch statement {
+        case .run(let op): emit(op, w)
+        case .loop(.sequences, let inner):
+            w.block(prefix + "for (int b = b_begin; b < b_end; ++b)") {
                 w.line("const float *x = x_t + (long)b * n_in;")
                 w.line("const float *z = a->spike + (long)b * n;")
-                w.comment("event-driven input: gather the nonzero presynaptic entries once per step")
-                var offset = "0"
-                for (p, projection) in layout.projections.enumerated() {
-                    let (pre, count) = preActivity(projection)
-                    if projection.components.isEmpty {
-                        w.line("int *active\(p) = a->active + \(offset);")
-                    } else {
-                        w.comment("chunked, the list stays in chunk_events for the chunk's synapse pass (KernelLayout.chunkListSlots)")
-                        let slots = layout.chunkListSlots(before: p).c(steps: "a->chunk_steps", inputs: "n_in", neurons: "n")
-                        w.line("int *first\(p) = chunked ? a->chunk_events + \(slots) : 0;")
-                        w.line("if (first\(p) && chunk_step == 0) first\(p)[0] = 0;")
-                        w.line("int *active\(p) = first\(p) ? first\(p) + a->chunk_steps + 1 + first\(p)[chunk_step] : a->active + \(offset);")
-                    }
-                    w.line("const int count\(p) = plasticity_nonzero(\(pre), \(count), active\(p));")
-                    if !projection.components.isEmpty { w.line("if (first\(p)) first\(p)[chunk_step + 1] = first\(p)[chunk_step] + count\(p);") }
-                    offset += " + \(count)"
-                }
-                w.comment("synaptic input per channel: I_c = sum over projections into c of W x, active columns only,")
-                w.comment("as rows of W transposed: each neuron's sum keeps the order of the active inputs")
-                for c in 0..<C {
-                    let into = layout.projections.enumerated().filter { $0.element.channel == c }
-                    if into.isEmpty { w.line("plasticity_fill(work\(c), n, 0.0f);") }
-                    for (k, (p, projection)) in into.enumerated() {
-                        let (pre, _) = preActivity(projection)
-                        w.line("plasticity_combine_rows(work\(c), a->weights_transposed[\(p)], n, active\(p), \(pre), count\(p), n, " +
-                               "\(k == 0 ? 0 : 1));")
-                    }
-                }
-                w.block("if (!chunked)") { emitFactorizedTraces(w) }
-                body.emitBody(w)
-                body.emitInstantGain(w)
-                body.emitRecordCopies(w)
-                emitNeuronLoop(w)
-                w.comment("stores, after every read of the previous state")
-                body.emitStores(w)
-                w.comment("optional records")
-                w.line("if (a->output_record) plasticity_copy(a->output_record + ((long)t * B + b) * n, work\(C), n);")
-                w.line("if (a->spike_count) plasticity_axpy(a->spike_count, work\(C), n, 1.0f);")
-                let k = model.states.count
-                w.line("if (a->state_record) plasticity_copy(a->state_record + ((long)t * B + b) * n * \(k), a->state + (long)b * n * \(k), " +
-                       "n * \(k));")
-                w.comment("the new spikes become the previous spikes of the next step")
-                w.line("plasticity_copy(a->spike + (long)b * n, work\(C), n);")
+                inner.forEach { emit($0, w) }
             }
-        }
-    }
-
-    /// What stays per neuron: step mode's per-synapse traces and sums, and the learnable
-    /// parameters' traces, reading the body's temporaries from their rows.
-    private func emitNeuronLoop(_ w: CWriter) {
-        let P = model.learnables.count
-        let hasSynapses = layout.projections.contains { !$0.components.isEmpty }
-        guard hasSynapses || P > 0 else { return }
-        let loop = "for (int j = 0; j < n; ++j)"
-        w.block(P > 0 ? loop : "if (!chunked) \(loop)") {
-            w.line("const long nj = (long)b * n + j;")
-            for (i, t) in kernel.body.temporaries.enumerated() { w.line("const float t\(i) = \(body.rowElement(t));") }
-            if hasSynapses && P > 0 {
-                w.block("if (!chunked)") { emitSynapseRows(w) }
-            } else if hasSynapses {
-                emitSynapseRows(w)
+        case .loop(.neurons, let inner):
+            w.block(prefix + "for (int j = 0; j < n; ++j)") {
+                w.line("const long nj = (long)b * n + j;")
+                inner.forEach { emit($0, w) }
             }
-            if P > 0 { emitParameterTraces(w) }
-        }
-    }
-
-    /// Step mode: the per-synapse traces and their sums, skipped while they are exactly zero and
-    /// stay so — every ψ_s is 0 and nothing feeds the per-synapse components from x̄ or x.
-    private func emitSynapseRows(_ w: CWriter) {
-        guard case .whileZero(let temporaries) = kernel.synapses.skipping else {
-            // Rows that can never be skipped are always live: gradient passes skip rows not marked live.
+        case .loop(let loop, _): preconditionFailure("a layer step has no loop over \(loop.rawValue)")
+        case .when(.synapseRowsLive(nil), let inner):
+            // rows that can never be skipped are always live: gradient passes skip rows not marked live
             w.line("a->synapses_live[nj] = 1.0f;")
-            emitSynapseTraces(w)
-            emitTraceSums(w)
-            return
+            inner.forEach { emit($0, w) }
+        case .when(.synapseRowsLive(let temporaries?), let inner):
+            w.line("float *live = a->synapses_live + nj;")
+            w.comment("psi = 0: rows that are exactly zero stay zero")
+            w.block("if (*live != 0.0f || !(\(temporaries.map { "t\($0) == 0.0f" }.joined(separator: " && "))))") {
+                w.line("*live = 1.0f;")
+                inner.forEach { emit($0, w) }
+            }
+        case .when(let condition, let inner):
+            let header = condition == .chunked ? "if (chunked) " : "if (!chunked) "
+            if inner.count == 1, case .loop = inner[0] { emit(inner[0], w, prefix: header); return }
+            w.block(String(header.dropLast())) { inner.forEach { emit($0, w) } }
         }
-        w.line("float *live = a->synapses_live + nj;")
-        w.comment("psi = 0: rows that are exactly zero stay zero")
-        w.block("if (*live != 0.0f || !(\(temporaries.map { "t\($0) == 0.0f" }.joined(separator: " && "))))") {
-            w.line("*live = 1.0f;")
-            emitSynapseTraces(w)
-            emitTraceSums(w)
+    }
+
+    private func emit(_ op: LayerStepOperation, _ w: CWriter) {
+        switch op {
+        case .gather(let p, let kept): emitGather(w, projection: p, keptForChunk: kept)
+        case .current(let c, let projections): emitCurrent(w, channel: c, projections: projections)
+        case .presynapticTrace(let p, let keepsPrevious): emitPresynapticTrace(w, projection: p, keepsPrevious: keepsPrevious)
+        case .body: body.emitBody(w)
+        case .instantGain: body.emitInstantGain(w)
+        case .recordCopies: body.emitRecordCopies(w)
+        case .temporaries: for (i, t) in kernel.body.temporaries.enumerated() { w.line("const float t\(i) = \(body.rowElement(t));") }
+        case .synapseTraces(let p, _): emitSynapseTraces(w, projection: p)
+        case .traceSums(let p): emitTraceSums(w, projection: p)
+        case .parameterTrace(let p): emitParameterTrace(w, parameter: p)
+        case .stores:
+            w.comment("stores, after every read of the previous state")
+            body.emitStores(w)
+        case .records:
+            let C = model.inputs.count, k = model.states.count
+            w.comment("optional records")
+            w.line("if (a->output_record) plasticity_copy(a->output_record + ((long)t * B + b) * n, work\(C), n);")
+            w.line("if (a->spike_count) plasticity_axpy(a->spike_count, work\(C), n, 1.0f);")
+            w.line("if (a->state_record) plasticity_copy(a->state_record + ((long)t * B + b) * n * \(k), a->state + (long)b * n * \(k), " +
+                   "n * \(k));")
+        case .nextSpikes:
+            w.comment("the new spikes become the previous spikes of the next step")
+            w.line("plasticity_copy(a->spike + (long)b * n, work\(model.inputs.count), n);")
+        }
+    }
+
+    /// Event-driven input: the nonzero presynaptic entries of projection p, gathered once per step;
+    /// chunked, a projection with a trace keeps its list in chunk_events for the chunk's synapse pass.
+    private func emitGather(_ w: CWriter, projection p: Int, keptForChunk: Bool) {
+        let (pre, count) = preActivity(layout.projections[p])
+        let offset = (["0"] + layout.projections[..<p].map { preActivity($0).count }).joined(separator: " + ")
+        if p == 0 { w.comment("event-driven input: gather the nonzero presynaptic entries once per step") }
+        if !keptForChunk {
+            w.line("int *active\(p) = a->active + \(offset);")
+        } else {
+            w.comment("chunked, the list stays in chunk_events for the chunk's synapse pass (KernelLayout.chunkListSlots)")
+            let slots = layout.chunkListSlots(before: p).c(steps: "a->chunk_steps", inputs: "n_in", neurons: "n")
+            w.line("int *first\(p) = chunked ? a->chunk_events + \(slots) : 0;")
+            w.line("if (first\(p) && chunk_step == 0) first\(p)[0] = 0;")
+            w.line("int *active\(p) = first\(p) ? first\(p) + a->chunk_steps + 1 + first\(p)[chunk_step] : a->active + \(offset);")
+        }
+        w.line("const int count\(p) = plasticity_nonzero(\(pre), \(count), active\(p));")
+        if keptForChunk { w.line("if (first\(p)) first\(p)[chunk_step + 1] = first\(p)[chunk_step] + count\(p);") }
+    }
+
+    /// I_c = Σ over the projections into c of W x over the active columns, as rows of Wᵀ: each
+    /// neuron's sum keeps the order of the active inputs.
+    private func emitCurrent(_ w: CWriter, channel c: Int, projections: [Int]) {
+        if c == 0 {
+            w.comment("synaptic input per channel: I_c = sum over projections into c of W x, active columns only,")
+            w.comment("as rows of W transposed: each neuron's sum keeps the order of the active inputs")
+        }
+        if projections.isEmpty { w.line("plasticity_fill(work\(c), n, 0.0f);") }
+        for (k, p) in projections.enumerated() {
+            let (pre, _) = preActivity(layout.projections[p])
+            w.line("plasticity_combine_rows(work\(c), a->weights_transposed[\(p)], n, active\(p), \(pre), count\(p), n, \(k == 0 ? 0 : 1));")
         }
     }
 
@@ -294,69 +304,65 @@ struct CKernelGenerator {
         components.enumerated().map { "\(psiExpressions[$0.element]) * \(component($0.offset))" }
     }
 
-    /// Presynaptic traces x̄ = D x̄ + c x of the shared components (D, c constant there), once per
-    /// step; x̄ of the previous step is kept when per-synapse components read it.
-    private func emitFactorizedTraces(_ w: CWriter) {
-        for (p, projection) in layout.projections.enumerated() where projection.sharedCount > 0 {
-            let (pre, count) = preActivity(projection), shared = Array(projection.components.prefix(projection.sharedCount))
-            let names = shared.map { model.states[$0].name }.joined(separator: " ")
-            w.comment("projection \(p): presynaptic trace of \(names), shared by all neurons since D and c are constant there")
-            w.block("") {
-                let pointers = eligibilityPointers(p)
-                w.line("float *xbar = \(pointers.shared);")
-                if projection.perSynapseCount > 0 {
-                    w.line("plasticity_copy(\(pointers.previous), xbar, \(count) * \(shared.count));")
-                }
-                w.block("for (int i = 0; i < \(count); ++i)") {
-                    w.line("float *e = xbar + (long)i * \(shared.count);")
-                    emitPropagation(w, components: shared, slot: { "e[\($0)]" }) { (plan.inputJacobian[$0][projection.channel], "\(pre)[i]") }
-                }
+    /// Presynaptic trace x̄ = D x̄ + c x of projection p's shared components (D, c constant there),
+    /// once per step; x̄ of the previous step is kept first when per-synapse components read it.
+    private func emitPresynapticTrace(_ w: CWriter, projection p: Int, keepsPrevious: Bool) {
+        let projection = layout.projections[p]
+        let (pre, count) = preActivity(projection), shared = Array(projection.components.prefix(projection.sharedCount))
+        let names = shared.map { model.states[$0].name }.joined(separator: " ")
+        w.comment("projection \(p): presynaptic trace of \(names), shared by all neurons since D and c are constant there")
+        w.block("") {
+            let pointers = eligibilityPointers(p)
+            w.line("float *xbar = \(pointers.shared);")
+            if keepsPrevious { w.line("plasticity_copy(\(pointers.previous), xbar, \(count) * \(shared.count));") }
+            w.block("for (int i = 0; i < \(count); ++i)") {
+                w.line("float *e = xbar + (long)i * \(shared.count);")
+                emitPropagation(w, components: shared, slot: { "e[\($0)]" }) { (plan.inputJacobian[$0][projection.channel], "\(pre)[i]") }
             }
         }
     }
 
     /// ε_ji = D ε_ji + c x_i, ē_ji = κ ē_ji + ψ·ε_ji for every synapse of neuron j; the shared
     /// components are read from x̄ (advanced before), the others stored per synapse.
-    private func emitSynapseTraces(_ w: CWriter) {
-        for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
-            let (pre, count) = preActivity(projection), comps = projection.components, m = comps.count
-            let shared = projection.sharedCount, r = projection.perSynapseCount, channel = projection.channel
-            let kind = projection.factorized ? "from the presynaptic trace" : shared > 0 ? "\(shared) shared, \(r) per synapse" : "vectors, \(m) " +
-                "per synapse"
-            w.comment("projection \(p), \(projection.source.rawValue): eligibility \(kind)")
-            w.block("") {
-                let pointers = eligibilityPointers(p)
-                w.line("float *ebar = a->eligibility_trace[\(p)] + nj * \(count);")
-                if shared > 0 { w.line("const float *xbar = \(pointers.shared);") }
-                if r > 0 { w.line("float *eps = \(pointers.perSynapse);") }
-                if shared > 0 && r > 0 { w.line("const float *xbar_prev = \(pointers.previous);") }
-                let coefficient = { (v: SynapseTraces.Coefficient) in value(v) ?? "0.0f" }
-                let list = { (vs: [SynapseTraces.Coefficient]) in vs.map(coefficient).joined(separator: ", ") }
-                switch kernel.synapses.loop(of: p) {
-                case .presynapticAxpby(let psi):
-                    w.line("plasticity_axpby(ebar, xbar, \(count), kappa, \(coefficient(psi)));")
-                case .presynapticSum:
-                    let e = psiDotEligibility(comps) { "xbar[(long)i * \(m) + \($0)]" }.joined(separator: " + ")
-                    w.line("for (int i = 0; i < \(count); ++i) ebar[i] = kappa * ebar[i] + \(e);")
-                case .trace1(let d, let c, let psi):
-                    w.line("plasticity_trace1(eps, ebar, \(pre), \(count), \(list([d, c, psi])), kappa);")
-                case .trace2(let d, let c, let psi):
-                    w.line("plasticity_trace2(eps, ebar, \(pre), \(count), \(list(d + c + psi)), kappa);")
-                case .trace1Shared1(let dShared, let dOwn, let c, let psi):
-                    // no input term when c is structurally zero there (ALIF): x = 0 skips it
-                    let x = value(c) == nil ? "0" : pre
-                    w.line("plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, \(x), \(count), \(list([dShared, dOwn, c] + psi)), kappa);")
-                case .general:
-                    w.block("for (int i = 0; i < \(count); ++i)") {
-                        w.line("float *e = eps + (long)i * \(r);")
-                        w.line("const float x_i = \(pre)[i];")
-                        let previous = { (q: Int) in q < shared ? "xbar_prev[(long)i * \(shared) + \(q)]" : "e[\(q - shared)]" }
-                        emitPropagation(w, components: comps, rows: shared..<m, previous: previous, slot: { "e[\($0 - shared)]" }) {
-                            (plan.inputJacobian[$0][channel], "x_i")
-                        }
-                        for q in 0..<shared { w.line("const float e\(q) = xbar[(long)i * \(shared) + \(q)];") }
-                        w.line("ebar[i] = kappa * ebar[i] + \(psiDotEligibility(comps) { "e\($0)" }.joined(separator: " + "));")
+    private func emitSynapseTraces(_ w: CWriter, projection p: Int) {
+        let projection = layout.projections[p]
+        let (pre, count) = preActivity(projection), comps = projection.components, m = comps.count
+        let shared = projection.sharedCount, r = projection.perSynapseCount, channel = projection.channel
+        let kind = projection.factorized ? "from the presynaptic trace" : shared > 0 ? "\(shared) shared, \(r) per synapse" : "vectors, \(m) " +
+            "per synapse"
+        w.comment("projection \(p), \(projection.source.rawValue): eligibility \(kind)")
+        w.block("") {
+            let pointers = eligibilityPointers(p)
+            w.line("float *ebar = a->eligibility_trace[\(p)] + nj * \(count);")
+            if shared > 0 { w.line("const float *xbar = \(pointers.shared);") }
+            if r > 0 { w.line("float *eps = \(pointers.perSynapse);") }
+            if shared > 0 && r > 0 { w.line("const float *xbar_prev = \(pointers.previous);") }
+            let coefficient = { (v: SynapseTraces.Coefficient) in value(v) ?? "0.0f" }
+            let list = { (vs: [SynapseTraces.Coefficient]) in vs.map(coefficient).joined(separator: ", ") }
+            switch kernel.synapses.loop(of: p) {
+            case .presynapticAxpby(let psi):
+                w.line("plasticity_axpby(ebar, xbar, \(count), kappa, \(coefficient(psi)));")
+            case .presynapticSum:
+                let e = psiDotEligibility(comps) { "xbar[(long)i * \(m) + \($0)]" }.joined(separator: " + ")
+                w.line("for (int i = 0; i < \(count); ++i) ebar[i] = kappa * ebar[i] + \(e);")
+            case .trace1(let d, let c, let psi):
+                w.line("plasticity_trace1(eps, ebar, \(pre), \(count), \(list([d, c, psi])), kappa);")
+            case .trace2(let d, let c, let psi):
+                w.line("plasticity_trace2(eps, ebar, \(pre), \(count), \(list(d + c + psi)), kappa);")
+            case .trace1Shared1(let dShared, let dOwn, let c, let psi):
+                // no input term when c is structurally zero there (ALIF): x = 0 skips it
+                let x = value(c) == nil ? "0" : pre
+                w.line("plasticity_trace1_shared1(eps, ebar, xbar_prev, xbar, \(x), \(count), \(list([dShared, dOwn, c] + psi)), kappa);")
+            case .general:
+                w.block("for (int i = 0; i < \(count); ++i)") {
+                    w.line("float *e = eps + (long)i * \(r);")
+                    w.line("const float x_i = \(pre)[i];")
+                    let previous = { (q: Int) in q < shared ? "xbar_prev[(long)i * \(shared) + \(q)]" : "e[\(q - shared)]" }
+                    emitPropagation(w, components: comps, rows: shared..<m, previous: previous, slot: { "e[\($0 - shared)]" }) {
+                        (plan.inputJacobian[$0][channel], "x_i")
                     }
+                    for q in 0..<shared { w.line("const float e\(q) = xbar[(long)i * \(shared) + \(q)];") }
+                    w.line("ebar[i] = kappa * ebar[i] + \(psiDotEligibility(comps) { "e\($0)" }.joined(separator: " + "));")
                 }
             }
         }
@@ -364,46 +370,41 @@ struct CKernelGenerator {
 
     /// Optional sums over steps: Σ e = Σ ψ·ε (rate regularization) and Σ ē (time-summed losses),
     /// in separate loops so they cost nothing when their buffers are absent.
-    private func emitTraceSums(_ w: CWriter) {
-        for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
-            let (_, count) = preActivity(projection), shared = projection.sharedCount, r = projection.perSynapseCount
-            let pointers = eligibilityPointers(p)
-            w.block("if (a->eligibility_sum[\(p)])") {
-                w.line("float *esum = a->eligibility_sum[\(p)] + (long)j * \(count);")
-                if shared > 0 { w.line("const float *xbar_sum = \(pointers.shared);") }
-                if r > 0 { w.line("const float *eps_sum = \(pointers.perSynapse);") }
-                let e = psiDotEligibility(projection.components) {
-                    $0 < shared ? "xbar_sum[(long)i * \(shared) + \($0)]" : "eps_sum[(long)i * \(r) + \($0 - shared)]"
-                }.joined(separator: " + ")
-                w.line("for (int i = 0; i < \(count); ++i) esum[i] += \(e);")
-            }
-            w.block("if (a->eligibility_trace_sum[\(p)])") {
-                w.line("float *bsum = a->eligibility_trace_sum[\(p)] + nj * \(count);")
-                w.line("const float *ebar_now = a->eligibility_trace[\(p)] + nj * \(count);")
-                w.line("for (int i = 0; i < \(count); ++i) bsum[i] += ebar_now[i];")
-            }
+    private func emitTraceSums(_ w: CWriter, projection p: Int) {
+        let projection = layout.projections[p]
+        let (_, count) = preActivity(projection), shared = projection.sharedCount, r = projection.perSynapseCount
+        let pointers = eligibilityPointers(p)
+        w.block("if (a->eligibility_sum[\(p)])") {
+            w.line("float *esum = a->eligibility_sum[\(p)] + (long)j * \(count);")
+            if shared > 0 { w.line("const float *xbar_sum = \(pointers.shared);") }
+            if r > 0 { w.line("const float *eps_sum = \(pointers.perSynapse);") }
+            let e = psiDotEligibility(projection.components) {
+                $0 < shared ? "xbar_sum[(long)i * \(shared) + \($0)]" : "eps_sum[(long)i * \(r) + \($0 - shared)]"
+            }.joined(separator: " + ")
+            w.line("for (int i = 0; i < \(count); ++i) esum[i] += \(e);")
+        }
+        w.block("if (a->eligibility_trace_sum[\(p)])") {
+            w.line("float *bsum = a->eligibility_trace_sum[\(p)] + nj * \(count);")
+            w.line("const float *ebar_now = a->eligibility_trace[\(p)] + nj * \(count);")
+            w.line("for (int i = 0; i < \(count); ++i) bsum[i] += ebar_now[i];")
         }
     }
 
-    /// ε_θ = D ε_θ + ∂h/∂θ, ē_θ = κ ē_θ + ψ·ε_θ + ∂z/∂θ for each learnable parameter of neuron j.
-    private func emitParameterTraces(_ w: CWriter) {
+    /// ε_θ = D ε_θ + ∂h/∂θ, ē_θ = κ ē_θ + ψ·ε_θ + ∂z/∂θ for learnable parameter p of neuron j.
+    private func emitParameterTrace(_ w: CWriter, parameter p: Int) {
         let M = layout.parameterTraceComponents, P = model.learnables.count
-        w.comment("learnable parameters: eligibility vectors and traces")
+        w.comment("learnable parameter \(p): eligibility vector and trace")
         w.block("") {
             w.line("float *pe = a->param_eligibility_vector + nj * \(max(M, 1));")
             w.line("float *pt = a->param_eligibility_trace + nj * \(P);")
-            for p in 0..<P {
-                let comps = layout.parameterComponents[p], offset = layout.parameterOffsets[p]
-                w.block("") {
-                    emitPropagation(w, components: comps, slot: { "pe[\(offset + $0)]" }) { (plan.parameterJacobian[$0][p], nil) }
-                    let direct = value(plan.outputParameterGradient[p]).map { [$0] } ?? []
-                    let e = psiDotEligibility(comps) { "e\($0)" } + direct
-                    w.line("const float e_theta = \(e.isEmpty ? "0.0f" : e.joined(separator: " + "));")
-                    w.line("pt[\(p)] = kappa * pt[\(p)] + e_theta;")
-                    w.line("if (a->param_eligibility_sum) a->param_eligibility_sum[(long)j * \(P) + \(p)] += e_theta;")
-                    w.line("if (a->param_eligibility_trace_sum) a->param_eligibility_trace_sum[nj * \(P) + \(p)] += pt[\(p)];")
-                }
-            }
+            let comps = layout.parameterComponents[p], offset = layout.parameterOffsets[p]
+            emitPropagation(w, components: comps, slot: { "pe[\(offset + $0)]" }) { (plan.parameterJacobian[$0][p], nil) }
+            let direct = value(plan.outputParameterGradient[p]).map { [$0] } ?? []
+            let e = psiDotEligibility(comps) { "e\($0)" } + direct
+            w.line("const float e_theta = \(e.isEmpty ? "0.0f" : e.joined(separator: " + "));")
+            w.line("pt[\(p)] = kappa * pt[\(p)] + e_theta;")
+            w.line("if (a->param_eligibility_sum) a->param_eligibility_sum[(long)j * \(P) + \(p)] += e_theta;")
+            w.line("if (a->param_eligibility_trace_sum) a->param_eligibility_trace_sum[nj * \(P) + \(p)] += pt[\(p)];")
         }
     }
 }

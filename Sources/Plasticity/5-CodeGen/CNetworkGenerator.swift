@@ -1,13 +1,16 @@
 /// Emits the network kernel: every hidden layer's step functions (from `CKernelGenerator`),
-/// `plasticity_layer_info`, `plasticity_layer_local_step`, and `plasticity_network_run` — the
-/// fused loop over T: layers, readout, loss, learning signals, gradient accumulation.
+/// `plasticity_layer_info`, `plasticity_layer_local_step`, and `plasticity_network_run`, which
+/// prints the network loop of the kernel IR (`NetworkOperation`): layers, readout, loss, learning
+/// signals, gradient accumulation, chunk passes.
 struct CNetworkGenerator {
     let network: NetworkSpec
     let layers: [CKernelGenerator]
+    let loop: [KernelStatement<NetworkOperation>]
 
     init(_ kernel: NetworkKernelIR) {
         network = kernel.network
         layers = kernel.layers.map(CKernelGenerator.init(kernel:))
+        loop = kernel.loop
     }
 
     func emit() -> String {
@@ -28,81 +31,101 @@ struct CNetworkGenerator {
         return w.text
     }
 
+    /// `plasticity_network_run`: the declarations, then the network loop of the kernel IR (`NetworkKernelIR.loop`).
     private func emitRun(_ w: CWriter) {
-        let L = layers.count, last = L - 1
         w.block("int plasticity_network_run(plasticity_network_args *net)") {
             w.line("const int B = net->batch, n_out = net->n_out, T = net->n_steps;")
-            w.line("const int n_last = net->layers[\(last)].n;")
+            w.line("const int n_last = net->layers[\(layers.count - 1)].n;")
             w.line("const float kappa = net->kappa;")
             w.line("const int K = net->chunk_steps; /* > 0: traces advance once per chunk of K steps */")
             w.line("net->failed_step = -1;")
             w.line("net->failed_tensor = PLASTICITY_TENSOR_NONE;")
-            w.comment("sequences are independent: each runs a chunk (step by step: the whole of T) on its own, so that")
-            w.comment("its traces and chunk rows stay in cache from the step that writes them to the pass that reads them")
-            w.block("for (int t0 = 0; t0 < T; t0 += K > 0 ? K : T)") {
-                w.line("const int t1 = K > 0 && t0 + K < T ? t0 + K : T;")
-                for l in 0..<L { w.line("net->layers[\(l)].chunk_first = t0;") }
-                w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") {
-                    w.block("if (K > 0)") {
-                        w.comment("the chunk's presynaptic rows start with the spikes from before it, its readout gradient with z-bar")
-                        for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "0") }
-                        w.line("plasticity_copy(\(sliceRow("net->chunk_readout_trace", rows: "1", row: "0", width: "n_last")), net->readout_trace " +
-                               "+ (long)b * n_last, n_last);")
-                    }
-                    w.block("for (int t = t0; t < t1; ++t)") {
-                        emitStep(w)
-                    }
-                    w.block("if (K > 0)") {
-                        for l in 0..<L { emitChunkEnd(w, layer: l) }
-                        w.comment("the readout gradient of the chunk, folded onto the last layer's spikes")
-                        w.line("net->chunk_readout(net->grad_readout_weights,")
-                        w.line("    \(sliceRow("net->chunk_error", rows: "K", row: "0", width: "n_out")),")
-                        w.line("    \(sliceRow("net->layers[\(last)].chunk_spikes", rows: "(K + 1)", row: "0", width: "n_last")),")
-                        w.line("    \(sliceRow("net->chunk_readout_trace", rows: "1", row: "0", width: "n_last")),")
-                        w.line("    t1 - t0, n_last, n_out, kappa, net->layers[\(last)].active);")
-                    }
-                }
-            }
-            w.block("if (K > 0)") {
-                w.comment("the chunk accumulators into the outputs, from neuron-innermost to n by n_pre")
-                for l in 0..<L { emitChunkFlush(w, layer: l) }
-            }
-            w.comment("accumulated gradients must be finite")
-            for (l, layer) in layers.enumerated() {
-                for (p, projection) in layer.layout.projections.enumerated() {
-                    let pre = projection.source == .input ? "net->layers[\(l)].n_in" : "net->layers[\(l)].n"
-                    w.block("if (!plasticity_all_finite(net->grad_weights[\(l * LayerSpec.maxProjections + p)], (long)net->layers[\(l)].n * " +
-                            "\(pre)))") {
-                        w.line("net->failed_step = T - 1; net->failed_tensor = PLASTICITY_TENSOR_GRADIENT + \(l); return 1;")
-                    }
-                }
-            }
+            loop.forEach { emit($0, w) }
             w.line("return 0;")
         }
     }
 
-    /// One step t of sequence b: layers, finiteness, readout, loss, learning signal, gradients.
-    private func emitStep(_ w: CWriter) {
-        let L = layers.count
-        w.comment("hidden layers, bottom up: layer l+1 reads the spikes layer l emitted at this step")
-        for (l, layer) in layers.enumerated() {
-            let input = l == 0 ? "net->input + (long)t * B * net->n_in" : "net->layers[\(l - 1)].spike"
-            w.line("layer\(l)_step(&net->layers[\(l)], t, \(input), b, b + 1);")
+    private func emit(_ statement: KernelStatement<NetworkOperation>, _ w: CWriter) {
+        switch statement {
+        case .run(let op): emit(op, w)
+        case .loop(.chunks, let inner):
+            w.comment("sequences are independent: each runs a chunk (step by step: the whole of T) on its own, so that")
+            w.comment("its traces and chunk rows stay in cache from the step that writes them to the pass that reads them")
+            w.block("for (int t0 = 0; t0 < T; t0 += K > 0 ? K : T)") {
+                w.line("const int t1 = K > 0 && t0 + K < T ? t0 + K : T;")
+                inner.forEach { emit($0, w) }
+            }
+        case .loop(.sequences, let inner): w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") { inner.forEach { emit($0, w) } }
+        case .loop(.steps, let inner): w.block("for (int t = t0; t < t1; ++t)") { inner.forEach { emit($0, w) } }
+        case .loop(.neurons, _): preconditionFailure("the network loop has no loop over neurons of its own")
+        case .when(let condition, let inner):
+            guard !inner.isEmpty else { return }
+            switch condition {
+            case .chunked: w.block("if (K > 0)") { inner.forEach { emit($0, w) } }
+            case .stepMode: w.block("if (K == 0)") { inner.forEach { emit($0, w) } }
+            case .synapseRowsLive: preconditionFailure("synapse rows are a layer's")
+            }
+        }
+    }
+
+    private func emit(_ op: NetworkOperation, _ w: CWriter) {
+        switch op {
+        case .startChunk: for l in layers.indices { w.line("net->layers[\(l)].chunk_first = t0;") }
+        case .keepSpikes(0, .beforeChunk):
+            w.comment("the chunk's presynaptic rows start with the spikes from before it, its readout gradient with z-bar")
+            emitKeepSpikes(w, layer: 0, slot: "0")
+        case .keepSpikes(let l, let slot): emitKeepSpikes(w, layer: l, slot: slot == .beforeChunk ? "0" : "t - t0 + 1")
+        case .keepReadoutTrace:
+            w.line("plasticity_copy(\(sliceRow("net->chunk_readout_trace", rows: "1", row: "0", width: "n_last")), net->readout_trace " +
+                   "+ (long)b * n_last, n_last);")
+        case .layerStep(let l, let input):
+            if l == 0 { w.comment("hidden layers, bottom up: layer l+1 reads the spikes layer l emitted at this step") }
+            let x = input == .networkInput ? "net->input + (long)t * B * net->n_in" : "net->layers[\(l - 1)].spike"
+            w.line("layer\(l)_step(&net->layers[\(l)], t, \(x), b, b + 1);")
+        case .checkFinite(let tensor): emitCheckFinite(w, tensor)
+        case .readout: emitReadout(w)
+        case .recordReadout: w.line("if (net->readout_record) plasticity_copy(net->readout_record + ((long)t * B + b) * n_out, y, n_out);")
+        case .loss: emitLoss(w)
+        case .readoutGradient: emitReadoutGradient(w)
+        case .learningSignal(let l, let symmetric, let above): emitLearningSignal(w, layer: l, symmetric: symmetric, backwardFrom: above)
+        case .synapseGradient(let l, let p): emitSynapseGradient(w, layer: l, projection: p)
+        case .parameterGradient(let l, let count): emitParameterGradient(w, layer: l, parameters: count)
+        case .chunkTraces(let l, let owners, let projections, let inputs):
+            emitChunkEnd(w, layer: l, owners: owners, projections: Array(zip(projections, inputs)))
+        case .chunkReadout(let l):
+            w.comment("the readout gradient of the chunk, folded onto the last layer's spikes")
+            w.line("net->chunk_readout(net->grad_readout_weights,")
+            w.line("    \(sliceRow("net->chunk_error", rows: "K", row: "0", width: "n_out")),")
+            w.line("    \(sliceRow("net->layers[\(l)].chunk_spikes", rows: "(K + 1)", row: "0", width: "n_last")),")
+            w.line("    \(sliceRow("net->chunk_readout_trace", rows: "1", row: "0", width: "n_last")),")
+            w.line("    t1 - t0, n_last, n_out, kappa, net->layers[\(l)].active);")
+        case .chunkFlush(let l, let projections): emitChunkFlush(w, layer: l, projections: projections)
+        }
+    }
+
+    /// Stops the run at the first tensor that is not finite, naming the step and the tensor.
+    private func emitCheckFinite(_ w: CWriter, _ tensor: NetworkOperation.Tensor) {
+        switch tensor {
+        case .layerState(let l):
             w.block("") {
                 w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
-                w.line("const long per_sequence = (long)a->n * \(layer.model.states.count);")
+                w.line("const long per_sequence = (long)a->n * \(layers[l].model.states.count);")
                 w.block("if (!plasticity_all_finite(a->state + b * per_sequence, per_sequence))") {
                     w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LAYER_STATE + \(l); return 1;")
                 }
             }
-        }
-        w.block("if (K > 0)") {
-            for l in 0..<L { emitKeepSpikes(w, layer: l, slot: "t - t0 + 1") }
-        }
-        emitReadoutAndLoss(w)
-        emitGradients(w)
-        w.block("if (!(net->loss_sum == net->loss_sum) || net->loss_sum - net->loss_sum != 0.0)") {
-            w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LOSS; return 1;")
+        case .readout:
+            w.block("if (!plasticity_all_finite(y, n_out))") { w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_READOUT; return 1;") }
+        case .loss:
+            w.block("if (!(net->loss_sum == net->loss_sum) || net->loss_sum - net->loss_sum != 0.0)") {
+                w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LOSS; return 1;")
+            }
+        case .gradient(let l, let p):
+            if l == 0 && p == 0 { w.comment("accumulated gradients must be finite") }
+            let pre = layers[l].layout.projections[p].source == .input ? "net->layers[\(l)].n_in" : "net->layers[\(l)].n"
+            w.block("if (!plasticity_all_finite(net->grad_weights[\(l * LayerSpec.maxProjections + p)], (long)net->layers[\(l)].n * \(pre)))") {
+                w.line("net->failed_step = T - 1; net->failed_tensor = PLASTICITY_TENSOR_GRADIENT + \(l); return 1;")
+            }
         }
     }
 
@@ -173,29 +196,28 @@ struct CNetworkGenerator {
 
     /// The end of a chunk of layer l for sequence b: the propagators of each recorded channel,
     /// then every projection's synapses.
-    private func emitChunkEnd(_ w: CWriter, layer l: Int) {
+    private func emitChunkEnd(_ w: CWriter, layer l: Int, owners: [Int], projections: [(Int, NetworkOperation.Presynaptic)]) {
         let layout = layers[l].layout
         w.block("") {
             emitChunkArguments(w, layer: l)
             w.line("c.steps = t1 - t0;")
             w.line("c.b = b;")
-            for p in layout.chunkRecordOwners {
+            for p in owners {
                 emitChunkRecordArguments(w, layer: l, owner: p)
                 emitChunkSums(w, projection: p)
                 w.line("net->chunk_coefficients(&c);")
             }
-            for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
-                let owner = layout.chunkRecordOwner(of: p)
+            for (p, input) in projections {
+                let projection = layout.projections[p], owner = layout.chunkRecordOwner(of: p)
                 // (first row, step stride, sequence stride, n_pre); chunk spikes: the slice's rows, [K+1][n]
                 let (pre, step, sequence, count): (String, String, String, String)
-                switch projection.source {
-                case .recurrent: (pre, step, sequence, count) = (sliceRow("a->chunk_spikes", rows: "(K + 1)", row: "0", width: "a->n"), "a->n", "0",
-                                                                 "a->n")
-                case .input where l == 0: (pre, step, sequence, count) = ("net->input + (long)t0 * B * net->n_in", "(long)B * net->n_in", "net->n_in",
-                                                                          "a->n_in")
-                case .input: (pre, step, sequence, count) = (sliceRow("net->layers[\(l - 1)].chunk_spikes", rows: "(K + 1)", row: "1",
-                                                                      width: "a->n_in"),
-                                                             "a->n_in", "0", "a->n_in")
+                switch input {
+                case .layer(let source) where source == l:
+                    (pre, step, sequence, count) = (sliceRow("a->chunk_spikes", rows: "(K + 1)", row: "0", width: "a->n"), "a->n", "0", "a->n")
+                case .networkInput: (pre, step, sequence, count) = ("net->input + (long)t0 * B * net->n_in", "(long)B * net->n_in", "net->n_in", "a->n_in")
+                case .layer(let below):
+                    (pre, step, sequence, count) = (sliceRow("net->layers[\(below)].chunk_spikes", rows: "(K + 1)", row: "1", width: "a->n_in"),
+                                                    "a->n_in", "0", "a->n_in")
                 }
                 emitChunkRecordArguments(w, layer: l, owner: owner)
                 w.line("c.n_pre = \(count); c.shared = \(projection.sharedCount); c.pre = \(pre);")
@@ -214,12 +236,13 @@ struct CNetworkGenerator {
         }
     }
 
-    private func emitChunkFlush(_ w: CWriter, layer l: Int) {
-        let layout = layers[l].layout
+    private func emitChunkFlush(_ w: CWriter, layer l: Int, projections: [Int]) {
+        if l == 0 { w.comment("the chunk accumulators into the outputs, from neuron-innermost to n by n_pre") }
         w.block("") {
             emitChunkArguments(w, layer: l)
             w.line("c.b = net->batch_begin; c.b_end = net->batch_end;")
-            for (p, projection) in layout.projections.enumerated() where !projection.components.isEmpty {
+            for p in projections {
+                let projection = layers[l].layout.projections[p]
                 w.line("c.n_pre = \(projection.source == .input ? "a->n_in" : "a->n"); c.grad = a->chunk_gradient[\(p)];")
                 emitChunkSums(w, projection: p)
                 w.line("net->chunk_flush(&c, net->grad_weights[\(l * LayerSpec.maxProjections + p)], a->eligibility_sum[\(p)], " +
@@ -228,8 +251,8 @@ struct CNetworkGenerator {
         }
     }
 
-    /// y^t, the filtered readout inputs, and the error of this step for sequence b.
-    private func emitReadoutAndLoss(_ w: CWriter) {
+    /// z̄, the bias trace and their sums, and y^t of sequence b; leaves z, y, z̄ and err in scope.
+    private func emitReadout(_ w: CWriter) {
         let last = layers.count - 1
         w.line("const float *z = net->layers[\(last)].spike + (long)b * n_last;")
         w.line("float *y = net->readout_state + (long)b * n_out;")
@@ -252,10 +275,10 @@ struct CNetworkGenerator {
         }
         w.comment("y = kappa y + 1 err: the floats of kappa y + err")
         w.line("plasticity_axpby(y, err, n_out, kappa, 1.0f);")
-        w.block("if (!plasticity_all_finite(y, n_out))") {
-            w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_READOUT; return 1;")
-        }
-        w.line("if (net->readout_record) plasticity_copy(net->readout_record + ((long)t * B + b) * n_out, y, n_out);")
+    }
+
+    /// The loss of step t and err; leaves `label` (cross-entropy) or `target` (MSE) in scope.
+    private func emitLoss(_ w: CWriter) {
         w.line("int label = -1;")
         w.line("const float *target = 0;")
         w.block("if (net->loss == PLASTICITY_LOSS_CROSS_ENTROPY)") {
@@ -275,6 +298,11 @@ struct CNetworkGenerator {
             w.line("plasticity_squared_error(err, y, target, n_out, &net->loss_sum);")
             w.line("net->counted += 1;")
         }
+    }
+
+    /// Err times the κ-filtered readout input z̄, and times the filtered 1 for the bias; chunked,
+    /// err is kept and the weights' gradient folded onto the spikes at the chunk's end.
+    private func emitReadoutGradient(_ w: CWriter) {
         w.comment("readout gradients: err times the kappa-filtered readout input zbar, and times the filtered 1 for the bias;")
         w.comment("chunked, err is kept and the weights' gradient folded onto the spikes at the chunk's end")
         w.line("if (K > 0) plasticity_copy(\(sliceRow("net->chunk_error", rows: "K", row: "t - t0", width: "n_out")), err, n_out);")
@@ -296,67 +324,75 @@ struct CNetworkGenerator {
         w.line("continue;")
     }
 
-    /// L_j = Σ_o B_jo err_o (or the target alone, or the instantaneous backward pass from the layer
-    /// above) and G += L ē for every projection and parameter; top layer first.
-    private func emitGradients(_ w: CWriter) {
-        let last = layers.count - 1
-        for (l, layer) in layers.enumerated().reversed() {
-            w.comment("layer \(l): learning signal and gradient accumulation")
-            w.block("") {
-                w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
-                w.line("const int nl = a->n;")
-                w.line("float *signal = K > 0 ? \(sliceRow("a->chunk_signal", rows: "K", row: "t - t0", width: "nl"))")
-                w.line("    : net->learning_signal + (long)\(l) * net->n_max;")
-                w.line("const float *feedback = net->feedback[\(l)];")
-                if l == last {
-                    w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_ERROR && !feedback)") {
-                        w.comment("symmetric feedback: L = W_out transposed times err, as rows of W_out: each L_j sums over o in order")
-                        w.line("plasticity_combine_rows(signal, net->readout_weights, n_last, 0, err, n_out, nl, 0);")
+    /// Layer l's arguments and its learning-signal row of this step (chunked: its chunk row).
+    private func emitSignalRow(_ w: CWriter, layer l: Int) {
+        w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
+        w.line("const int nl = a->n;")
+        w.line("float *signal = K > 0 ? \(sliceRow("a->chunk_signal", rows: "K", row: "t - t0", width: "nl"))")
+        w.line("    : net->learning_signal + (long)\(l) * net->n_max;")
+    }
+
+    /// L_j = Σ_o B_jo err_o (B = W_outᵀ when symmetric, else the feedback matrix), the target's
+    /// column of B, or the instantaneous backward pass from the layer above.
+    private func emitLearningSignal(_ w: CWriter, layer l: Int, symmetric: Bool, backwardFrom above: Int?) {
+        w.comment("layer \(l): learning signal")
+        w.block("") {
+            emitSignalRow(w, layer: l)
+            w.line("const float *feedback = net->feedback[\(l)];")
+            if symmetric {
+                w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_ERROR && !feedback)") {
+                    w.comment("symmetric feedback: L = W_out transposed times err, as rows of W_out: each L_j sums over o in order")
+                    w.line("plasticity_combine_rows(signal, net->readout_weights, n_last, 0, err, n_out, nl, 0);")
+                }
+                w.line("else")
+            }
+            w.block("for (int j = 0; j < nl; ++j)") {
+                w.line("float s = 0.0f;")
+                if let above {
+                    w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_BACKWARD)") {
+                        w.comment("same-step path: spike j of layer l, input current of layer l+1 neuron i, its spike, through projection 0 of layer l+1")
+                        w.line("const plasticity_layer_args *up = &net->layers[\(above)];")
+                        w.line("const float *above = K > 0 ? \(sliceRow("up->chunk_signal", rows: "K", row: "t - t0", width: "up->n")) : " +
+                               "net->learning_signal + (long)\(above) * net->n_max;")
+                        w.line("const float *gain = up->instant_gain + (long)b * up->n;")
+                        w.line("for (int i = 0; i < up->n; ++i) s += up->weights[0][(long)i * nl + j] * gain[i] * above[i];")
                     }
                     w.line("else")
                 }
-                w.block("for (int j = 0; j < nl; ++j)") {
-                    w.line("float s = 0.0f;")
-                    if l < last {
-                        w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_BACKWARD)") {
-                            w.comment("same-step path: spike j of layer l, input current of layer l+1 neuron i, its spike, through projection 0 " +
-                                      "of layer l+1")
-                            w.line("const plasticity_layer_args *up = &net->layers[\(l + 1)];")
-                            w.line("const float *above = K > 0 ? \(sliceRow("up->chunk_signal", rows: "K", row: "t - t0", width: "up->n")) : " +
-                                   "net->learning_signal + (long)\(l + 1) * net->n_max;")
-                            w.line("const float *gain = up->instant_gain + (long)b * up->n;")
-                            w.line("for (int i = 0; i < up->n; ++i) s += up->weights[0][(long)i * nl + j] * gain[i] * above[i];")
-                        }
-                        w.line("else")
-                    }
-                    w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_TARGET)") {
-                        w.line("if (label >= 0) s = feedback[(long)j * n_out + label];")
-                        w.line("else for (int o = 0; o < n_out; ++o) s += feedback[(long)j * n_out + o] * target[o];")
-                    }
-                    w.line("else for (int o = 0; o < n_out; ++o) s += feedback[(long)j * n_out + o] * err[o];")
-                    w.line("signal[j] = s;")
+                w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_TARGET)") {
+                    w.line("if (label >= 0) s = feedback[(long)j * n_out + label];")
+                    w.line("else for (int o = 0; o < n_out; ++o) s += feedback[(long)j * n_out + o] * target[o];")
                 }
-                for (p, projection) in layer.layout.projections.enumerated() {
-                    let pre = projection.source == .input ? "a->n_in" : "nl"
-                    w.block("if (K == 0)") {
-                        w.line("const int n_pre = \(pre);")
-                        w.line("float *g = net->grad_weights[\(l * LayerSpec.maxProjections + p)];")
-                        w.line("const float *ebar = a->eligibility_trace[\(p)] + (long)b * nl * n_pre;")
-                        w.line("const float *live = a->synapses_live + (long)b * nl;")
-                        w.block("for (int j = 0; j < nl; ++j)") {
-                            w.line("const float s = signal[j];")
-                            w.line("if (s == 0.0f || live[j] == 0.0f) continue; /* a zero row adds nothing */")
-                            w.line("plasticity_axpy(g + (long)j * n_pre, ebar + (long)j * n_pre, n_pre, s);")
-                        }
-                    }
-                }
-                let P = layer.model.learnables.count
-                if P > 0 {
-                    w.block("for (int j = 0; j < nl; ++j)") {
-                        w.line("const float *et = a->param_eligibility_trace + ((long)b * nl + j) * \(P);")
-                        for p in 0..<P { w.line("net->grad_params[\(l)][(long)\(p) * nl + j] += signal[j] * et[\(p)];") }
-                    }
-                }
+                w.line("else for (int o = 0; o < n_out; ++o) s += feedback[(long)j * n_out + o] * err[o];")
+                w.line("signal[j] = s;")
+            }
+        }
+    }
+
+    /// Step mode: G += L ē over the live rows of projection p of layer l (a zero row adds nothing).
+    private func emitSynapseGradient(_ w: CWriter, layer l: Int, projection p: Int) {
+        let pre = layers[l].layout.projections[p].source == .input ? "a->n_in" : "nl"
+        w.block("") {
+            emitSignalRow(w, layer: l)
+            w.line("const int n_pre = \(pre);")
+            w.line("float *g = net->grad_weights[\(l * LayerSpec.maxProjections + p)];")
+            w.line("const float *ebar = a->eligibility_trace[\(p)] + (long)b * nl * n_pre;")
+            w.line("const float *live = a->synapses_live + (long)b * nl;")
+            w.block("for (int j = 0; j < nl; ++j)") {
+                w.line("const float s = signal[j];")
+                w.line("if (s == 0.0f || live[j] == 0.0f) continue; /* a zero row adds nothing */")
+                w.line("plasticity_axpy(g + (long)j * n_pre, ebar + (long)j * n_pre, n_pre, s);")
+            }
+        }
+    }
+
+    /// G_θ += L ē_θ for each of layer l's learnable parameters.
+    private func emitParameterGradient(_ w: CWriter, layer l: Int, parameters P: Int) {
+        w.block("") {
+            emitSignalRow(w, layer: l)
+            w.block("for (int j = 0; j < nl; ++j)") {
+                w.line("const float *et = a->param_eligibility_trace + ((long)b * nl + j) * \(P);")
+                for p in 0..<P { w.line("net->grad_params[\(l)][(long)\(p) * nl + j] += signal[j] * et[\(p)];") }
             }
         }
     }
