@@ -125,7 +125,8 @@ import PlasticityTestSupport
         #expect(problems { $0.loop.append(.run(.chunkReadout(layer: 0))) }.contains("does not fit the layers"))
         #expect(problems { $0.loop.append(.run(.checkFinite(.gradient(layer: 1, projection: 5)))) }.contains("does not fit the layers"))
         #expect(problems { $0.loop.append(.run(.loss)) }.contains("runs outside its loops over chunks, sequences, steps"))
-        #expect(problems { $0.layers[1].step = [.loop(.sequences, [.run(.body(channels: 1))])] }.contains("layer 1: step: neuron body over I[0..<1] reads I[0]"))
+        #expect(problems { $0.layers[1].step = [.loop(.sequences, [.run(.body(channels: 1))])] }
+            .contains("layer 1: step: neuron body over I[0..<1] reads I[0]"))
         #expect(problems { $0.layers[0].step.append(.run(.nextSpikes)) }.contains("runs outside its loops over sequences"))
         #expect(problems { $0.layers[1].step = [.loop(.sequences, [.loop(.sequences, [])])] }.contains("inside another"))
         #expect(problems { _ in }.isEmpty)

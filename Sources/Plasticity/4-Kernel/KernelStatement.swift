@@ -44,7 +44,8 @@ public enum KernelCondition: Hashable, Sendable {
         case .chunked: return "chunked (K > 0)"
         case .stepMode: return "step by step (K = 0)"
         case .synapseRowsLive(nil): return "true (the rows are never skipped: marked live)"
-        case .synapseRowsLive(let ts?): return "the rows are live (nonzero already, or one of " + ts.map { "t\($0)" }.joined(separator: ", ") + " nonzero)"
+        case .synapseRowsLive(let ts?):
+            return "the rows are live (nonzero already, or one of " + ts.map { "t\($0)" }.joined(separator: ", ") + " nonzero)"
         }
     }
 }
@@ -82,7 +83,9 @@ extension KernelStatement {
             switch statement {
             case .run(let op):
                 let missing = op.loops.subtracting(loops)
-                if !missing.isEmpty { problems.append("\(op) runs outside its loops over " + missing.map(\.rawValue).sorted().joined(separator: ", ")) }
+                if !missing.isEmpty {
+                    problems.append("\(op) runs outside its loops over " + missing.map(\.rawValue).sorted().joined(separator: ", "))
+                }
                 if let mode = op.mode, !modes.contains(mode) { problems.append("\(op) runs outside \(mode.printed)") }
                 for value in op.reads where !defined.contains(value) { problems.append("\(op) reads \(value) before it is written") }
                 defined.formUnion(op.writes)

@@ -129,8 +129,9 @@ extension NetworkKernelIR {
         case .synapseGradient(let l, let p), .checkFinite(.gradient(let l, let p)): ok = projection(l, p)
         case .parameterGradient(let l, let count): ok = layer(l) && count == layers[l].layout.learnableCount && count > 0
         case .chunkTraces(let l, let owners, let ps, let inputs):
+            let below: NetworkOperation.Presynaptic = l == 0 ? .networkInput : .layer(l - 1)
             ok = layer(l) && owners == layers[l].layout.chunkRecordOwners && ps == traced(l) && inputs.count == ps.count
-                && zip(ps, inputs).allSatisfy { layers[l].layout.projections[$0].source == .recurrent ? $1 == .layer(l) : $1 == (l == 0 ? .networkInput : .layer(l - 1)) }
+                && zip(ps, inputs).allSatisfy { layers[l].layout.projections[$0].source == .recurrent ? $1 == .layer(l) : $1 == below }
         case .chunkFlush(let l, let ps): ok = layer(l) && ps == traced(l)
         default: ok = true
         }

@@ -91,8 +91,10 @@ public enum LayerStepOperation: KernelOperation {
 
     public var description: String {
         switch self {
-        case .gather(let p, let kept): return "active[\(p)] = nonzero presynaptic inputs of projection \(p)" + (kept ? " (chunked: kept for the chunk)" : "")
-        case .current(let c, let ps): return ps.isEmpty ? "I[\(c)] = 0" : "I[\(c)] = " + ps.map { "W[\($0)] x[active[\($0)]]" }.joined(separator: " + ")
+        case .gather(let p, let kept):
+            return "active[\(p)] = nonzero presynaptic inputs of projection \(p)" + (kept ? " (chunked: kept for the chunk)" : "")
+        case .current(let c, let ps):
+            return ps.isEmpty ? "I[\(c)] = 0" : "I[\(c)] = " + ps.map { "W[\($0)] x[active[\($0)]]" }.joined(separator: " + ")
         case .presynapticTrace(let p, let keeps): return "xbar[\(p)] = D xbar[\(p)] + c x" + (keeps ? " (xbar^{t-1} kept)" : "")
         case .body(let channels): return "neuron body over I[0..<\(channels)]"
         case .instantGain: return "instant gain dz/dI (when asked)"
@@ -120,7 +122,9 @@ extension LayerKernel {
         }
         let presynaptic = projections.indices.filter { projections[$0].sharedCount > 0 }
         if !presynaptic.isEmpty {
-            perSequence.append(.when(.stepMode, presynaptic.map { .run(.presynapticTrace(projection: $0, keepsPrevious: projections[$0].perSynapseCount > 0)) }))
+            perSequence.append(.when(.stepMode, presynaptic.map {
+                .run(.presynapticTrace(projection: $0, keepsPrevious: projections[$0].perSynapseCount > 0))
+            }))
         }
         perSequence.append(.run(.body(channels: layout.channelCount)))
         if body.gain != nil { perSequence.append(.run(.instantGain)) }

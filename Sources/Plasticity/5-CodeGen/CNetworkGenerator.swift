@@ -115,7 +115,9 @@ struct CNetworkGenerator {
                 }
             }
         case .readout:
-            w.block("if (!plasticity_all_finite(y, n_out))") { w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_READOUT; return 1;") }
+            w.block("if (!plasticity_all_finite(y, n_out))") {
+                w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_READOUT; return 1;")
+            }
         case .loss:
             w.block("if (!(net->loss_sum == net->loss_sum) || net->loss_sum - net->loss_sum != 0.0)") {
                 w.line("net->failed_step = t; net->failed_tensor = PLASTICITY_TENSOR_LOSS; return 1;")
@@ -214,7 +216,8 @@ struct CNetworkGenerator {
                 switch input {
                 case .layer(let source) where source == l:
                     (pre, step, sequence, count) = (sliceRow("a->chunk_spikes", rows: "(K + 1)", row: "0", width: "a->n"), "a->n", "0", "a->n")
-                case .networkInput: (pre, step, sequence, count) = ("net->input + (long)t0 * B * net->n_in", "(long)B * net->n_in", "net->n_in", "a->n_in")
+                case .networkInput:
+                    (pre, step, sequence, count) = ("net->input + (long)t0 * B * net->n_in", "(long)B * net->n_in", "net->n_in", "a->n_in")
                 case .layer(let below):
                     (pre, step, sequence, count) = (sliceRow("net->layers[\(below)].chunk_spikes", rows: "(K + 1)", row: "1", width: "a->n_in"),
                                                     "a->n_in", "0", "a->n_in")
@@ -350,7 +353,8 @@ struct CNetworkGenerator {
                 w.line("float s = 0.0f;")
                 if let above {
                     w.block("if (net->signal[\(l)] == PLASTICITY_SIGNAL_BACKWARD)") {
-                        w.comment("same-step path: spike j of layer l, input current of layer l+1 neuron i, its spike, through projection 0 of layer l+1")
+                        w.comment("same-step path: spike j of layer l, input current of layer l+1 neuron i, its spike, through projection 0 " +
+                                  "of layer l+1")
                         w.line("const plasticity_layer_args *up = &net->layers[\(above)];")
                         w.line("const float *above = K > 0 ? \(sliceRow("up->chunk_signal", rows: "K", row: "t - t0", width: "up->n")) : " +
                                "net->learning_signal + (long)\(above) * net->n_max;")
