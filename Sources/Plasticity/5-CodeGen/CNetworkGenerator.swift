@@ -3,12 +3,10 @@
 /// prints the network loop of the kernel IR (`NetworkOperation`): layers, readout, loss, learning
 /// signals, gradient accumulation, chunk passes.
 struct CNetworkGenerator {
-    let network: NetworkSpec
     let layers: [CKernelGenerator]
     let loop: [KernelStatement<NetworkOperation>]
 
     init(_ kernel: NetworkKernelIR) {
-        network = kernel.network
         layers = kernel.layers.map(CKernelGenerator.init(kernel:))
         loop = kernel.loop
     }
@@ -80,10 +78,14 @@ struct CNetworkGenerator {
                    "+ (long)b * n_last, n_last);")
         case .layerStep(let l, let input):
             if l == 0 { w.comment("hidden layers, bottom up: layer l+1 reads the spikes layer l emitted at this step") }
-            let x = input == .networkInput ? "net->input + (long)t * B * net->n_in" : "net->layers[\(l - 1)].spike"
+            let x: String
+            switch input {
+            case .networkInput: x = "net->input + (long)t * B * net->n_in"
+            case .layer(let below): x = "net->layers[\(below)].spike"
+            }
             w.line("layer\(l)_step(&net->layers[\(l)], t, \(x), b, b + 1);")
         case .checkFinite(let tensor): emitCheckFinite(w, tensor)
-        case .readout: emitReadout(w)
+        case .readout(let l): emitReadout(w, layer: l)
         case .recordReadout: w.line("if (net->readout_record) plasticity_copy(net->readout_record + ((long)t * B + b) * n_out, y, n_out);")
         case .loss: emitLoss(w)
         case .readoutGradient: emitReadoutGradient(w)
@@ -255,8 +257,7 @@ struct CNetworkGenerator {
     }
 
     /// z̄, the bias trace and their sums, and y^t of sequence b; leaves z, y, z̄ and err in scope.
-    private func emitReadout(_ w: CWriter) {
-        let last = layers.count - 1
+    private func emitReadout(_ w: CWriter, layer last: Int) {
         w.line("const float *z = net->layers[\(last)].spike + (long)b * n_last;")
         w.line("float *y = net->readout_state + (long)b * n_out;")
         w.line("float *zbar = net->readout_trace + (long)b * n_last;")
