@@ -28,9 +28,10 @@ public final class SpeechExperiment {
         public var trainLoss: Double
         public var trainAccuracy: Double?
         public var validationAccuracy: Double?
-        public var testAccuracy: Double
-        public var testLoss: Double
-        public var firingRateHz: [Double]
+        /// Test-set figures, nil after an epoch that `training.testEvery` skips.
+        public var testAccuracy: Double?
+        public var testLoss: Double?
+        public var firingRateHz: [Double]?
         public var seconds: Double
         public var samplesPerSecond: Double
         public var learningRate: Double
@@ -263,18 +264,18 @@ public final class SpeechExperiment {
             }
             let trainSeconds = Date().timeIntervalSince(start)
             let validationResult = try validation.map { try evaluate($0) }
-            let testResult = try evaluate(test)
+            let testEvery = config.training.testEvery
+            let testResult = epoch == last || (testEvery > 0 && epoch % testEvery == 0) ? try evaluate(test) : nil
             let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(batchesPerEpoch),
                                      trainAccuracy: accuracyCount > 0 ? accuracySum / Double(accuracyCount) : nil,
-                                     validationAccuracy: validationResult?.accuracy, testAccuracy: testResult.accuracy, testLoss: testResult.loss,
-                                     firingRateHz: testResult.firingRateHz, seconds: trainSeconds,
+                                     validationAccuracy: validationResult?.accuracy, testAccuracy: testResult?.accuracy, testLoss: testResult?.loss,
+                                     firingRateHz: testResult?.firingRateHz, seconds: trainSeconds,
                                      samplesPerSecond: Double(batchesPerEpoch * B) / trainSeconds, learningRate: rate)
             history.append(record)
             guard writes else { continue }
             try appendMetrics(record)
             let state = Checkpoint.State(iteration: epoch, rng: SplitMix64(seed: config.training.seed), config: config.json)
-            let selection = validationResult?.accuracy ?? testResult.accuracy
-            if selection > bestValidation {
+            if let selection = validationResult?.accuracy ?? testResult?.accuracy, selection > bestValidation {
                 bestValidation = selection
                 try Checkpoint.save(trainer, state: state, to: bestURL)
             }

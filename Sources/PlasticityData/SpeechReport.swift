@@ -21,7 +21,7 @@ public struct SpeechReport {
         let epochs = history.map { Double($0.epoch) }
         let loss = SVG.lineChart(title: "training loss per sample", series: [("train loss", Array(zip(epochs, history.map(\.trainLoss))))],
                                  xLabel: "epoch", integerX: true)
-        var accuracySeries: [(label: String, points: [(Double, Double)])] = [("test", Array(zip(epochs, history.map(\.testAccuracy))))]
+        var accuracySeries: [(label: String, points: [(Double, Double)])] = [("test", history.compactMap { r in r.testAccuracy.map { (Double(r.epoch), $0) } })]
         let validation = history.compactMap { r in r.validationAccuracy.map { (Double(r.epoch), $0) } }
         if !validation.isEmpty { accuracySeries.append(("validation", validation)) }
         let trainAccuracy = history.compactMap { r in r.trainAccuracy.map { (Double(r.epoch), $0) } }
@@ -45,7 +45,7 @@ public struct SpeechReport {
         let last = history.last
         let summary = [
             ("test accuracy (best-validation checkpoint, epoch \(checkpointEpoch))", String(format: "%.4f", evaluation.accuracy)),
-            ("final-epoch test accuracy", last.map { String(format: "%.4f", $0.testAccuracy) } ?? "–"),
+            ("final-epoch test accuracy", last?.testAccuracy.map { String(format: "%.4f", $0) } ?? "–"),
             ("method", config.training.method.rawValue),
             ("network", "\(e.spec.inputs) inputs → \(n) \(e.spec.hidden[0].model.name)\(config.network.recurrent ? " (recurrent)" : "")"
                         + " → \(nOut) leaky readouts"),

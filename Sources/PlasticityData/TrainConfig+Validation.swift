@@ -78,6 +78,7 @@ extension TrainConfig {
         try check.number("training.shiftMs", t.shiftMs, 0...sequenceMs)
         try check.count("training.channelMask", t.channelMask, 0...65_536)
         try check.number("training.timeMaskMs", t.timeMaskMs, 0...sequenceMs)
+        try check.count("training.testEvery", t.testEvery, 0...1_000_000)
         try check.count("training.threads", t.threads, 1...1_024)
         try check.count("training.chunkSteps", t.chunkSteps, 0...1_000_000)
     }
@@ -86,7 +87,7 @@ extension TrainConfig {
 extension TrainConfig {
     /// Fields a resumed run may change. The model's fields (model, parameters and the built-in
     /// constants) are compared as the model they make, by `Checkpoint.load`.
-    public static let resumableFields: Set<String> = ["training.epochs", "training.threads", "network.backend", "data.directory", "data.build"]
+    public static let resumableFields: Set<String> = ["training.epochs", "training.threads", "training.testEvery", "network.backend", "data.directory", "data.build"]
     static let modelFields: Set<String> = ["network.model", "network.parameters", "network.membraneMs", "network.adaptationMs",
                                            "network.adaptationStep", "network.threshold"]
 

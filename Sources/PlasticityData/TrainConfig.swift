@@ -98,6 +98,10 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         /// e-prop: steps per chunk of time-chunked exact traces (0: the traces advance every step).
         /// The same gradients up to float reassociation, several times faster.
         public var chunkSteps = 100
+        /// The test set is evaluated after every n-th epoch and after the last one (0: the last
+        /// only). Evaluating a large test set can take longer than the epoch; the best-validation
+        /// checkpoint is evaluated at the end either way.
+        public var testEvery = 1
     }
     public var data = DataSection()
     public var network = NetworkSection()

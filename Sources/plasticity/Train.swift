@@ -116,8 +116,8 @@ struct Train: ParsableCommand {
     static func describe(_ r: SpeechExperiment.EpochRecord) -> String {
         let validation = r.validationAccuracy.map { String(format: " validation %.3f", $0) } ?? ""
         let train = r.trainAccuracy.map { String(format: " train acc %.3f", $0) } ?? ""
-        return String(format: "epoch %3d  loss %.4f%@%@  test %.3f  rate %.1f Hz  %.0f samples/s", r.epoch, r.trainLoss, train, validation,
-                      r.testAccuracy, r.firingRateHz.first ?? 0, r.samplesPerSecond)
+        let test = r.testAccuracy.map { String(format: "  test %.3f  rate %.1f Hz", $0, r.firingRateHz?.first ?? 0) } ?? ""
+        return String(format: "epoch %3d  loss %.4f%@%@%@  %.0f samples/s", r.epoch, r.trainLoss, train, validation, test, r.samplesPerSecond)
     }
 }
 

@@ -75,8 +75,27 @@ enum TinySpokenDigits {
         let fresh = try SpeechExperiment(config: TinySpokenDigits.config(epochs: 6), output: out)
         _ = try Checkpoint.load(out.appendingPathComponent("checkpoint.json"), into: fresh.trainer)
         let evaluation = try fresh.evaluate(fresh.test)
-        #expect(abs(evaluation.accuracy - h[5].testAccuracy) < 1e-12)
+        #expect(abs(evaluation.accuracy - (try #require(h[5].testAccuracy))) < 1e-12)
         #expect(evaluation.confusion.flatMap { $0 }.reduce(0, +) == 20)
+    }
+
+    /// `training.testEvery` 2 over 3 epochs: the test set is evaluated after epochs 2 and 3 only, to the
+    /// same figures as evaluating after every epoch (evaluation leaves training untouched), and the
+    /// best-validation checkpoint is still written.
+    @Test func testEveryEvaluatesOnlyTheEpochsItNames() throws {
+        var config = TinySpokenDigits.config(epochs: 3)
+        config.data.validationEvery = 2
+        let every = try SpeechExperiment(config: config, output: try scratchDirectory("test-every-1"))
+        try every.run(resume: false)
+        config.training.testEvery = 2
+        let out = try scratchDirectory("test-every-2")
+        let sparse = try SpeechExperiment(config: config, output: out)
+        try sparse.run(resume: false)
+        #expect(sparse.history.map { $0.testAccuracy != nil } == [false, true, true])
+        #expect(sparse.history.map(\.trainLoss) == every.history.map(\.trainLoss))
+        #expect(sparse.history.map(\.validationAccuracy) == every.history.map(\.validationAccuracy))
+        for e in [1, 2] { #expect(sparse.history[e].testAccuracy == every.history[e].testAccuracy, "epoch \(e + 1)") }
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("best.json").path))
     }
 
     /// Interrupted after epoch 1 and resumed: the same weights as the uninterrupted run, bit for
