@@ -27,10 +27,13 @@ let package = Package(
             exclude: ["README.md"],
             cSettings: [.unsafeFlags(["-std=c2x", "-O3", "-march=native", "-ffp-contract=off"])]
         ),
+        // SHA-256 for the ledger of written files and checkpoint manifests; optimized in debug
+        // builds too, since it hashes whole spike files.
+        .target(name: "_PlasticityDigest", cSettings: [.unsafeFlags(["-O2"])]),
         .target(
             name: "Plasticity",
-            dependencies: ["_CTinyCC", "PlasticityRuntime"],
-            exclude: ["1-DSL/README.md", "2-Graph/README.md", "3-Plan/README.md",
+            dependencies: ["_CTinyCC", "PlasticityRuntime", "_PlasticityDigest"],
+            exclude: ["Files/README.md", "1-DSL/README.md", "2-Graph/README.md", "3-Plan/README.md",
                       "4-Kernel/README.md", "5-CodeGen/README.md", "6-Runtime/README.md", "7-Train/README.md", "Models/README.md"]
         ),
         // Spike datasets: the system's HDF5 (Debian: libhdf5-dev) behind a thin C shim for the

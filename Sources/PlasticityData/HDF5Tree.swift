@@ -31,21 +31,15 @@ final class HDF5Tree {
 
     /// Writes a file through `body` into a temporary file beside `url`, then renames it into place:
     /// readers see the old file or the whole new one.
-    static func write(_ url: URL, _ body: (HDF5Tree) throws -> Void) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
+    /// Writes a new file atomically under the write contract (`WriteContract`).
+    static func write(_ url: URL, overwrite: Bool = false, inputs: [URL] = [], _ body: (HDF5Tree) throws -> Void) throws {
+        try WriteContract.replace(url, overwrite: overwrite, inputs: inputs) { temporary in
             let tree = try HDF5Tree(url: temporary, create: true)
             try body(tree)
             guard plasticity_h5_tree_close(tree.handle) == 0 else {
                 throw FileFormatError(file: url.path, field: "file", message: "cannot be flushed to disk")
             }
             tree.closed = true
-            guard rename(temporary.path, url.path) == 0 else {
-                throw FileFormatError(file: url.path, field: "file", message: "cannot be renamed into place (\(String(cString: strerror(errno))))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
         }
     }
     private var closed = false

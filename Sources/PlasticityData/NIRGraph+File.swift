@@ -102,9 +102,11 @@ extension NIRGraph {
         }
     }
 
-    /// Writes the graph atomically, in the layout `nir.write` produces (without compression).
-    public func write(to url: URL) throws {
-        try HDF5Tree.write(url) { tree in
+    /// Writes the graph atomically, in the layout `nir.write` produces (without compression), under
+    /// the write contract (`WriteContract`: a file Plasticity did not write, or one of `inputs`,
+    /// is refused unless `overwrite` names it).
+    public func write(to url: URL, overwrite: Bool = false, inputs: [URL] = []) throws {
+        try HDF5Tree.write(url, overwrite: overwrite, inputs: inputs) { tree in
             try tree.write("/version", strings: [Self.version], shape: [])
             try tree.writeGroup(Self.root)
             try tree.write("\(Self.root)/type", strings: ["NIRGraph"], shape: [])

@@ -163,7 +163,7 @@ public struct NIRNetwork {
         var optimizer = OptimizerConfig()
         optimizer.kind = config.training.optimizer
         let trainer = Trainer(simulation: try simulation(config: config, batch: 1), optimizer: Optimizer(optimizer))
-        try writeAtomically(Data(config.json.utf8), to: directory.appendingPathComponent("config.json"))
+        try WriteContract.write(Data(config.json.utf8), to: directory.appendingPathComponent("config.json"))
         let checkpoint = directory.appendingPathComponent("checkpoint.json")
         try Checkpoint.save(trainer, state: .init(iteration: 0, rng: SplitMix64(seed: config.training.seed), config: config.json), to: checkpoint)
         return checkpoint

@@ -159,6 +159,13 @@ public final class SpeechExperiment {
         }
     }
 
+    /// Whether a file name in an output folder is one a run writes (and `--overwrite` may remove
+    /// when the folder's ledger proves it).
+    public static func isRunFile(_ name: String) -> Bool {
+        ["config.json", "metrics.jsonl", "checkpoint.json", "best.json", "report.html"].contains(name)
+            || (["checkpoint-", "best-"].contains(where: name.hasPrefix) && name.hasSuffix(".safetensors"))
+    }
+
     var labelFrom: Int { Int(config.training.labelFromMs / config.data.binning.binMs) }
     public var batchesPerEpoch: Int { train.samples.count / config.training.batch }
     var checkpointURL: URL { output.appendingPathComponent("checkpoint.json") }
@@ -189,10 +196,10 @@ public final class SpeechExperiment {
                                   message: "exists and was not built by plasticity (no build.txt beside it): it is not overwritten; set " +
                                            "data.build=false to train on it, or choose another data.directory")
         }
-        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
-        try writeAtomically(Data("building: \(stamp)".utf8), to: stampURL)
-        try builder.build(into: directory, trainFile: data.trainFile, testFile: data.testFile, progress: progress)
-        try writeAtomically(Data(stamp.utf8), to: stampURL)
+        for url in files + [stampURL] { try WriteContract.check(url, flag: "data.directory") }
+        try WriteContract.write(Data("building: \(stamp)".utf8), to: stampURL, flag: "data.directory")
+        try builder.build(into: directory, trainFile: data.trainFile, testFile: data.testFile, flag: "data.directory", progress: progress)
+        try WriteContract.write(Data(stamp.utf8), to: stampURL, flag: "data.directory")
     }
 
     /// The epoch loop. With `resume`, continues after the epoch in checkpoint.json (the metrics
@@ -209,13 +216,13 @@ public final class SpeechExperiment {
             try config.checkResumable(from: checkpointURL)
             let state = try Checkpoint.load(checkpointURL, into: trainer)
             first = state.iteration + 1
-            history = try readHistory().filter { $0.epoch <= state.iteration }
+            history = try checkedHistory(upTo: state.iteration)
         } else {
             history = []
         }
         // After the resume checks: a refused resume leaves the folder as it was.
         if writes {
-            try writeAtomically(Data(config.json.utf8), to: output.appendingPathComponent("config.json"))
+            try WriteContract.write(Data(config.json.utf8), to: output.appendingPathComponent("config.json"))
             try rewriteMetrics()
         }
         let B = config.training.batch, epochs = config.training.epochs
@@ -273,7 +280,7 @@ public final class SpeechExperiment {
                                      samplesPerSecond: Double(batchesPerEpoch * B) / trainSeconds, learningRate: rate)
             history.append(record)
             guard writes else { continue }
-            try appendMetrics(record)
+            try rewriteMetrics()
             let state = Checkpoint.State(iteration: epoch, rng: SplitMix64(seed: config.training.seed), config: config.json)
             if let selection = validationResult?.accuracy ?? testResult?.accuracy, selection > bestValidation {
                 bestValidation = selection
@@ -355,20 +362,30 @@ public final class SpeechExperiment {
         }
     }
 
+    /// The epochs of metrics.jsonl up to a checkpoint's iteration. A kill may leave the metrics one
+    /// epoch ahead of the checkpoint, never more and never behind: anything else is a folder that
+    /// mixes runs or a damaged file, refused before a byte is rewritten.
+    func checkedHistory(upTo iteration: Int) throws -> [EpochRecord] {
+        let records = try readHistory()
+        let kept = records.filter { $0.epoch <= iteration }
+        guard iteration <= config.training.epochs else {
+            throw FileFormatError(file: checkpointURL.path, field: "iteration",
+                                  message: "\(iteration) is beyond the run's \(config.training.epochs) epochs: nothing is resumed")
+        }
+        guard kept.map(\.epoch) == (0..<iteration).map({ $0 + 1 }), records.count - kept.count <= 1 else {
+            throw FileFormatError(file: checkpointURL.path, field: "iteration",
+                                  message: "\(iteration), but \(metricsURL.lastPathComponent) records epochs " +
+                                  "\(records.first.map { "\($0.epoch)…\(records.last!.epoch)" } ?? "none") (\(records.count) lines): the folder " +
+                                  "mixes runs or a file was damaged; resume refused, nothing changed")
+        }
+        return kept
+    }
+
     func rewriteMetrics() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var data = Data()
         for record in history { data += try encoder.encode(record); data += Data("\n".utf8) }
-        try writeAtomically(data, to: metricsURL)
-    }
-
-    func appendMetrics(_ record: EpochRecord) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let handle = try FileHandle(forWritingTo: metricsURL)
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: try encoder.encode(record) + Data("\n".utf8))
+        try WriteContract.write(data, to: metricsURL)
     }
 }

@@ -81,7 +81,7 @@ public struct SpeechReport {
     /// Writes the page atomically and returns its URL.
     @discardableResult
     public func write(to url: URL) throws -> URL {
-        try writeAtomically(Data(try html().utf8), to: url)
+        try WriteContract.write(Data(try html().utf8), to: url)
         return url
     }
 }

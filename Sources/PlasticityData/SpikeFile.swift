@@ -96,16 +96,19 @@ public final class SpikeFile {
                                message: String(message[space...]).trimmingCharacters(in: .whitespaces))
     }
 
-    /// Writes samples in the SHD layout, atomically (a temporary file beside `url`, then rename).
+    /// Writes samples in the SHD layout, atomically and under the write contract (`WriteContract`:
+    /// a file Plasticity did not write is refused unless `overwrite` names it).
     /// - Parameter halfPrecision: float16 times and uint16 units/labels, as in the published SHD
     ///   files; otherwise float32 / uint32 / int32.
-    public static func write(_ samples: [SpikeSample], keys: [String]?, to url: URL, halfPrecision: Bool = false) throws {
-        try write(samples, keys: keys, to: url, halfPrecision: halfPrecision, withLabels: true, unitsShift: 0)
+    public static func write(_ samples: [SpikeSample], keys: [String]?, to url: URL, halfPrecision: Bool = false,
+                             flag: String = "--out", overwrite: Bool = false) throws {
+        try write(samples, keys: keys, to: url, halfPrecision: halfPrecision, withLabels: true, unitsShift: 0, flag: flag, overwrite: overwrite)
     }
 
     /// Also writes invalid files, for tests: without `labels`, or with sample 0's units list
     /// `unitsShift` entries longer or shorter than its times (the others shifted along).
-    static func write(_ samples: [SpikeSample], keys: [String]?, to url: URL, halfPrecision: Bool, withLabels: Bool, unitsShift: Int) throws {
+    static func write(_ samples: [SpikeSample], keys: [String]?, to url: URL, halfPrecision: Bool, withLabels: Bool, unitsShift: Int,
+                      flag: String = "--out", overwrite: Bool = true) throws {
         var times: [Float] = [], units: [UInt32] = [], offsets: [UInt64] = [0]
         for s in samples {
             precondition(s.times.count == s.units.count, "times and units differ in length")
@@ -113,8 +116,14 @@ public final class SpikeFile {
         }
         let labels = samples.map { Int32($0.label) }
         let speakers = samples.allSatisfy({ $0.speaker != nil }) ? samples.map { Int32($0.speaker!) } : nil
-        let pid = ProcessInfo.processInfo.processIdentifier
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(pid).tmp")
+        try WriteContract.replace(url, flag: flag, overwrite: overwrite) { temporary in
+            try writeFile(samples, keys: keys, labels: withLabels ? labels : nil, speakers: speakers, offsets: offsets, times: times,
+                          units: units, unitsShift: unitsShift, halfPrecision: halfPrecision, temporary: temporary, url: url)
+        }
+    }
+
+    private static func writeFile(_ samples: [SpikeSample], keys: [String]?, labels: [Int32]?, speakers: [Int32]?, offsets: [UInt64],
+                                  times: [Float], units: [UInt32], unitsShift: Int, halfPrecision: Bool, temporary: URL, url: URL) throws {
         var error = [CChar](repeating: 0, count: 512)
         let keyStrings = (keys ?? []).map { strdup($0) }
         defer { keyStrings.forEach { free($0) } }
@@ -122,17 +131,10 @@ public final class SpikeFile {
             plasticity_spike_file_write(temporary.path, Int64(samples.count), times, units, offsets,
                                         unitsShift == 0 ? nil : [0] + offsets.dropFirst().map { UInt64(Int($0)
                                             + unitsShift) }.dropLast() + [offsets.last!],
-                                        withLabels ? labels : nil, speakers,
+                                        labels, speakers,
                                         keys == nil ? nil : keyPointers.baseAddress, Int64(keyStrings.count),
                                         halfPrecision ? 1 : 0, &error, error.count)
         }
-        guard status == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw Self.error(url, error)
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw FileFormatError(file: url.path, field: "file", message: "cannot be renamed into place (errno \(errno))")
-        }
+        guard status == 0 else { throw Self.error(url, error) }
     }
 }

@@ -165,10 +165,20 @@ public struct SpokenDigits: Sendable {
 
     /// Builds `trainFile` and `testFile` in `directory` (atomic writes), in parallel over the
     /// machine's cores; `progress(done, total)` is called as utterances finish.
-    public func build(into directory: URL, trainFile: String = "train.h5", testFile: String = "test.h5",
-                      progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    /// - Parameter overwrite: replace files of these names that Plasticity did not write
+    ///   (`WriteContract`); without it they are refused before any utterance is synthesized.
+    public func build(into directory: URL, trainFile: String = "train.h5", testFile: String = "test.h5", overwrite: Bool = false,
+                      flag: String = "--out", progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws {
         let sets = [(trainFile, utterances(test: false)), (testFile, utterances(test: true))]
+        for (name, list) in sets {
+            try WriteContract.check(directory.appendingPathComponent(name), flag: flag, overwrite: overwrite)
+            guard !list.isEmpty else {
+                throw DataBuildError("\(directory.appendingPathComponent(name).path): no utterance falls into this split (\(speakers) speakers, " +
+                                     "every \(testEvery)-th a test speaker\(heldOutMethod.map { ", test method \($0.rawValue)" } ?? "")): " +
+                                     "it would be empty")
+            }
+        }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let total = sets.reduce(0) { $0 + $1.1.count }
         let counter = Counter()
         for (name, list) in sets {
@@ -185,7 +195,7 @@ public struct SpokenDigits: Sendable {
                 progress(counter.increment(), total)
             }
             let samples = try results.values.map { try $0!.get() }
-            try SpikeFile.write(samples, keys: Self.keys, to: directory.appendingPathComponent(name))
+            try SpikeFile.write(samples, keys: Self.keys, to: directory.appendingPathComponent(name), flag: flag, overwrite: overwrite)
         }
     }
 }

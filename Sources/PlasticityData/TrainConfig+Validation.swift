@@ -29,9 +29,17 @@ extension TrainConfig {
     public func validate(file: String) throws {
         let check = RangeCheck(file: file)
         let d = data, b = data.binning, n = network, t = training
+        for (field, name) in [("data.directory", d.directory), ("data.trainFile", d.trainFile), ("data.testFile", d.testFile)] where name.isEmpty {
+            throw check.fail(field, "must name a file or folder, not ''")
+        }
+        guard d.trainFile != d.testFile else { throw check.fail("data.testFile", "is the same file as data.trainFile ('\(d.trainFile)')") }
         try check.count("data.speakers", d.speakers, 1...10_000)
         try check.count("data.repetitions", d.repetitions, 1...1_000)
         try check.count("data.testEvery", d.testEvery, 2...10_000)
+        if d.build && d.heldOutMethod.rawValue == "none" && d.speakers < d.testEvery {
+            throw check.fail("data.speakers", "\(d.speakers) speakers leave the test set empty: every \(d.testEvery)-th speaker " +
+                             "(data.testEvery) is a test speaker")
+        }
         try check.count("data.channels", d.channels, 1...65_536)
         try check.number("data.dynamicRangeDB", d.dynamicRangeDB, 1...200)
         try check.count("data.limit", d.limit, 0...100_000_000)

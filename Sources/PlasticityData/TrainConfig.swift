@@ -121,7 +121,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         let (text, models) = try Checkpoint.embedded(checkpoint)
         let field = "\(checkpoint.path): config"
         var config = try TrainConfig().merging(ConfigFile.object(Data(text.utf8), file: field), file: field)
-        if let model = models?.first {
+        if let model = models.first {
             config.network.model = .inline(model)   // parameters and constants are already in the model's values
             config.network.parameters = [:]
         }

@@ -98,21 +98,22 @@ public struct FileFuzzer {
                 return SpikeSample(times: (0..<n).map { Float($0) * 0.01 }, units: (0..<n).map { _ in UInt32(rng.next() % 16) }, label: i % 3,
                                    speaker: i % 2)
             }
-            try SpikeFile.write(samples, keys: ["a", "b", "c"], to: url, halfPrecision: seed % 2 == 1)
+            try SpikeFile.write(samples, keys: ["a", "b", "c"], to: url, halfPrecision: seed % 2 == 1, overwrite: true)
             return try Data(contentsOf: url)
         case .safetensors:
             var file = SafeTensors()
             file.tensors["layer0.w0"] = .init(shape: [3, 4], values: (0..<12).map(Float.init))
             file.tensors["readout.bias"] = .init(shape: [2], values: [0.5, -0.5])
             file.metadata["format"] = "plasticity"
-            try file.write(to: url)
+            try file.write(to: url, overwrite: true)
             return try Data(contentsOf: url)
         case .checkpoint:
             return Data("""
-            {"config": "{}", "format": "plasticity-checkpoint-2", "iteration": 12,
+            {"config": "{}", "format": "plasticity-checkpoint-3", "iteration": 12, "models": [],
+             "checksums": {"config": "\(SHA256.hex("{}"))", "models": "\(SHA256.hex("[]"))", "weights": "\(String(repeating: "0", count: 64))"},
              "optimizer": {"kind": "adam", "learningRate": 0.001, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
                            "weightDecay": 0, "warmupSteps": 0},
-             "optimizerStep": 12, "rngState": "12345678901234567890", "weights": "run-000000012.safetensors"}
+             "optimizerStep": 12, "rngState": "12345678901234567890", "weights": "\(url.deletingPathExtension().lastPathComponent)-000000012.safetensors"}
             """.utf8)
         case .trainConfig:
             return Data(TrainConfig().json.utf8)
@@ -127,7 +128,7 @@ public struct FileFuzzer {
                                  "li": .leakyIntegrator(tau: [0.01, 0.01], r: [10, 10], vLeak: [0, 0]), "output": .output(shape: [2])],
                          edges: [("input", "in"), ("in", "lif"), ("lif", "rec"), ("rec", "lif"), ("lif", "affine"), ("affine", "li"),
                                  ("li", "output")],
-                         metadata: ["plasticity_dt": "0.001"]).write(to: url)
+                         metadata: ["plasticity_dt": "0.001"]).write(to: url, overwrite: true)
             return try Data(contentsOf: url)
         case .audioFile:
             // Short, so that most mutations meet the header rather than the samples.

@@ -74,7 +74,7 @@ public struct ValueFuzzer {
                 let label = pick([0, 2, 3, 1000, Int(Int32.max)])
                 samples[s].label = label; mutation = "labels[\(s)] = \(label)"
             }
-            try SpikeFile.write(samples, keys: ["a", "b", "c"], to: url)
+            try SpikeFile.write(samples, keys: ["a", "b", "c"], to: url, overwrite: true)
             return mutation
         case .gradcheckInputs:
             var file = SafeTensors()
@@ -84,11 +84,11 @@ public struct ValueFuzzer {
             switch rng.next() % 3 {
             case 0:
                 file.tensors["input"]!.values[Int(rng.next() % 144)] = value
-                try file.write(to: url)
+                try file.write(to: url, overwrite: true)
                 return "input value = \(value)"
             case 1:
                 file.tensors["targets"]!.values[Int(rng.next() % 12)] = value
-                try file.write(to: url)
+                try file.write(to: url, overwrite: true)
                 return "target = \(value)"
             default:   // a header whose shape does not match its data
                 let dim = Int(rng.next() % 3), size = pick([0, 1, 5, 65_537, Int(Int32.max), Int.max])
@@ -128,7 +128,7 @@ extension ValueFuzzer {
 
     /// A safetensors file whose `input` header claims `shape` over the data it has (a lie the reader must catch).
     static func writeWithShape(_ file: SafeTensors, input shape: [Int], to url: URL) throws {
-        try file.write(to: url)
+        try file.write(to: url, overwrite: true)
         var data = try Data(contentsOf: url)
         let headerLength = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
         let header = String(decoding: data[8..<(8 + headerLength)], as: UTF8.self)

@@ -61,3 +61,9 @@ func require(_ flag: String, _ value: Double, in range: ClosedRange<Double>) thr
         throw ValidationError("--\(flag) must be a number from \(range.lowerBound) to \(range.upperBound), not \(value)")
     }
 }
+
+/// A failure while a command runs (not a usage error): printed as `Error: …`, exit status 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

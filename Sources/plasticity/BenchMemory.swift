@@ -55,7 +55,7 @@ struct BenchMemory: ParsableCommand {
         if let svg {
             let chart = SVG.lineChart(title: "peak RSS (MB) vs log10 T, batch \(batch)",
                                       series: series.keys.sorted().map { ($0, series[$0]!) }, xLabel: "log10 T (steps)")
-            try writeAtomically(Data(chart.utf8), to: URL(fileURLWithPath: svg))
+            try WriteContract.write(Data(chart.utf8), to: URL(fileURLWithPath: svg), flag: "--svg")
         }
     }
 

@@ -118,7 +118,7 @@ struct BenchNetwork: ParsableCommand {
         }
         let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
         if json { print(String(decoding: data, as: UTF8.self)) }
-        if let jsonFile { try data.write(to: URL(fileURLWithPath: jsonFile), options: .atomic) }
+        if let jsonFile { try WriteContract.write(data, to: URL(fileURLWithPath: jsonFile), flag: "--json-file") }
     }
 }
 

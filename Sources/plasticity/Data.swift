@@ -22,8 +22,10 @@ struct SpokenDigitsCommand: ParsableCommand {
     @Option(help: "Lowest background-noise SNR (dB); the highest is 20 dB above.") var snr = 20.0
     @Option(help: "Largest onset delay (ms).") var onsetMs = 100.0
     @Option var channels = 64
+    @Flag(help: "Replace DIR/train.h5 and DIR/test.h5 even when plasticity did not write them.") var overwrite = false
 
     func validate() throws {
+        if out.isEmpty { throw ValidationError("--out must name a folder, not ''") }
         try require("speakers", speakers, in: 1...10_000)
         try require("test-every", testEvery, in: 2...10_000)
         try require("repetitions", repetitions, in: 1...1_000)
@@ -39,7 +41,9 @@ struct SpokenDigitsCommand: ParsableCommand {
         builder.cochlea.channels = channels
         let start = Date()
         let bar = ProgressBar(label: "spoken digits")
-        try builder.build(into: URL(fileURLWithPath: out)) { done, total in bar.update(done, of: total, detail: "utterances") }
+        try builder.build(into: URL(fileURLWithPath: out), overwrite: overwrite) { done, total in
+            bar.update(done, of: total, detail: "utterances")
+        }
         bar.finish()
         let train = try SpikeFile(URL(fileURLWithPath: out).appendingPathComponent("train.h5"))
         let test = try SpikeFile(URL(fileURLWithPath: out).appendingPathComponent("test.h5"))
@@ -62,16 +66,30 @@ struct AudioCommand: ParsableCommand {
     @Option(help: "Every N-th speaker (or file of each class, without speakers) is a test sample (0: no split).") var testEvery = 0
     @Option var channels = 64
     @Flag(help: "Leave out files that cannot be read (listed in <out>.skipped.txt) instead of stopping.") var skipBad = false
+    @Flag(help: "Replace the output files even when plasticity did not write them.") var overwrite = false
 
     func validate() throws {
+        if out.isEmpty { throw ValidationError("--out must name a file, not ''") }
+        if testEvery == 1 { throw ValidationError("--test-every 1 would put every file into the test split: use 0 (no split) or 2 and more") }
         try require("test-every", testEvery, in: 0...10_000)
         try require("channels", channels, in: 1...65_536)
     }
 
     func run() throws {
         let root = URL(fileURLWithPath: from), output = URL(fileURLWithPath: out)
+        let testURL = output.deletingLastPathComponent().appendingPathComponent(output.deletingPathExtension().lastPathComponent + "-test.h5")
+        let skippedURL = output.appendingPathExtension("skipped.txt")
         var set = try manifest.map { try AudioSet.manifest(URL(fileURLWithPath: $0), root: root) } ?? AudioSet.classFolders(root)
         if let speakerPattern { try set.speakers(fromPattern: speakerPattern) }
+        // Every output is checked before any audio is read: cheap refusals first.
+        let inputs = set.items.map(\.url) + (manifest.map { [URL(fileURLWithPath: $0)] } ?? [])
+        for url in [output, testURL, skippedURL] where url != testURL || testEvery > 0 {
+            try WriteContract.check(url, overwrite: overwrite, inputs: inputs)
+        }
+        let (trainIndices, testIndices) = set.split(testEvery: testEvery)
+        for (indices, split) in [(trainIndices, "training"), (testIndices, "test")] where indices.isEmpty && (split == "training" || testEvery > 0) {
+            throw ValidationError("the \(split) split of \(set.items.count) files would be empty with --test-every \(testEvery)")
+        }
         var cochlea = Cochlea()
         cochlea.channels = channels
         let bar = ProgressBar(label: "audio")
@@ -80,17 +98,22 @@ struct AudioCommand: ParsableCommand {
         let skipped = set.items.indices.filter { results[$0].sample == nil }
         if !skipped.isEmpty {
             let log = skipped.map { "\(set.items[$0].url.path): \(results[$0].problem!)" }.joined(separator: "\n") + "\n"
-            try writeAtomically(Data(log.utf8), to: output.appendingPathExtension("skipped.txt"))
+            try WriteContract.write(Data(log.utf8), to: skippedURL, overwrite: overwrite, inputs: inputs)
             print("skipped \(skipped.count) unreadable files (listed in \(out).skipped.txt)")
         }
-        let (trainIndices, testIndices) = set.split(testEvery: testEvery)
         let keys = set.keys
-        let testURL = output.deletingLastPathComponent().appendingPathComponent(output.deletingPathExtension().lastPathComponent + "-test.h5")
-        for (indices, url) in [(trainIndices, output), (testIndices, testURL)] where !indices.isEmpty || url == output {
+        for (indices, url) in [(trainIndices, output), (testIndices, testURL)] where url == output || testEvery > 0 {
             let samples = indices.compactMap { results[$0].sample }
-            try SpikeFile.write(samples, keys: keys, to: url)
+            try SpikeFile.write(samples, keys: keys, to: url, overwrite: overwrite)
             let speakers = Set(samples.compactMap(\.speaker)).count
             print("wrote \(url.path): \(samples.count) samples, \(keys.count) classes" + (speakers > 0 ? ", \(speakers) speakers" : ""))
+        }
+        // Outputs of an earlier run that this one does not write would pass for its own: they go
+        // when Plasticity wrote them, and are named when it did not.
+        for (url, stale) in [(testURL, testEvery == 0), (skippedURL, skipped.isEmpty)] where stale && FileManager.default.fileExists(atPath: url.path) {
+            if (try? WriteContract.remove(url)) != nil { print("removed \(url.path) of an earlier run") } else {
+                print("note: \(url.path) is not from this run and was not written by plasticity: left as it is")
+            }
         }
     }
 }

@@ -23,8 +23,21 @@ struct GradCheck: ParsableCommand {
     @Option var recurrentGain = 1.0
     @Option var backend = Backend.systemCC
     @Flag var json = false
+    @Flag(help: "Replace --out and --write-inputs even when plasticity did not write them.") var overwrite = false
+
+    func validate() throws {
+        for (flag, path) in [("out", out), ("write-inputs", writeInputs)] where path?.isEmpty == true {
+            throw ValidationError("--\(flag) must name a file, not ''")
+        }
+        if let out, out == writeInputs { throw ValidationError("--out and --write-inputs name the same file") }
+    }
 
     func run() throws {
+        // Outputs are checked before any work: never one of the inputs, never a file plasticity did not write.
+        let inputFiles = [config, weights, inputs, selection.modelFile].compactMap { $0.map { URL(fileURLWithPath: $0) } }
+        for path in [out, writeInputs].compactMap({ $0 }) {
+            try WriteContract.check(URL(fileURLWithPath: path), overwrite: overwrite, inputs: inputFiles)
+        }
         let spec = try networkConfig().spec(file: config ?? "gradcheck")
         let (input, targets, T, B) = try loadInputs(spec)
         let sim = try NetworkSimulation(kernel: try compile(spec, backend: backend), batch: B)
@@ -34,7 +47,7 @@ struct GradCheck: ParsableCommand {
             var file = SafeTensors()
             file.tensors["input"] = .init(shape: [T, B, spec.inputs], values: input)
             file.tensors["targets"] = .init(shape: spec.targetWidth == 1 ? [T, B] : [T, B, spec.outputs], values: targets)
-            try file.write(to: URL(fileURLWithPath: writeInputs))
+            try file.write(to: URL(fileURLWithPath: writeInputs), flag: "--write-inputs", overwrite: overwrite, inputs: inputFiles)
         }
         var results: [(String, NetworkGradients, Double)] = []
         var firingRate: Double?
@@ -48,7 +61,7 @@ struct GradCheck: ParsableCommand {
                 let neurons = sim.layers.reduce(0) { $0 + $1.neurons }
                 firingRate = sim.layers.reduce(0) { $0 + Double($1.spikeCount!.array.reduce(0, +)) } / Double(T * B * neurons)
                 if !json { print(String(format: "hidden firing: %.4f spikes per neuron and step", firingRate!)) }
-                if let f = r.failure { throw ValidationError("e-prop: \(f.tensor) became non-finite at step \(f.step)") }
+                if let f = r.failure { throw CommandFailure("e-prop: \(f.tensor) became non-finite at step \(f.step)") }
                 var g = sim.accumulatedGradients
                 g.loss = r.loss
                 results.append((name, g, Date().timeIntervalSince(start)))
@@ -57,13 +70,14 @@ struct GradCheck: ParsableCommand {
             case .rtrl: results.append((name, try realTimeRecurrentLearning(sim, input: input, targets: targets, steps: T),
                                         Date().timeIntervalSince(start)))
             }
+            try Self.requireFinite(results.last!.1, method: name)
         }
         if let out {
             var file = SafeTensors()
             let shapes = Dictionary(uniqueKeysWithValues: sim.trainableTensors.map { ($0.name, $0.shape) })
             for (name, g, _) in results { for (tensor, values) in g.named { file.tensors["\(name).\(tensor)"] = .init(shape: shapes[tensor]
                 ?? [values.count], values: values.map { Float($0) }) } }
-            try file.write(to: URL(fileURLWithPath: out))
+            try file.write(to: URL(fileURLWithPath: out), overwrite: overwrite, inputs: inputFiles)
         }
         let reference = results.first { $0.0 != "eprop" } ?? results[0]
         var rows: [[String: Any]] = []
@@ -88,6 +102,17 @@ struct GradCheck: ParsableCommand {
             for r in rows {
                 print(String(format: "| %@ | %@ | %@ | %.6f | %.3g |", r["method"] as! String, r["reference"] as! String, r["tensor"] as! String,
                              r["cosine"] as! Double, r["max_relative_error"] as! Double))
+            }
+        }
+    }
+
+    /// An exact oracle's gradients and loss must be finite, as e-prop's are checked in the kernel:
+    /// the error names the method, the tensor and the first bad element.
+    static func requireFinite(_ gradients: NetworkGradients, method: String) throws {
+        guard gradients.loss.isFinite else { throw CommandFailure("\(method): the loss is \(gradients.loss), not a finite number") }
+        for (tensor, values) in gradients.named {
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw CommandFailure("\(method): the gradient of \(tensor) is non-finite (element \(bad) is \(values[bad]))")
             }
         }
     }

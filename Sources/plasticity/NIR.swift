@@ -16,14 +16,19 @@ struct ExportNIR: ParsableCommand {
     @Option(help: "The NIR file to write.") var out: String
     @Option(help: "Seconds per step the time constants are computed for (default: the config's binMs / 1000).") var dt: Double?
     @Flag(help: "Export the built-in LIF's subtractive reset as NIR's reset to 0 (not the same network).") var resetToZero = false
+    @Flag(help: "Replace --out even when plasticity did not write it.") var overwrite = false
 
     func validate() throws {
+        if out.isEmpty { throw ValidationError("--out must name a file, not ''") }
         if let dt, !(dt.isFinite && dt > 0) { throw ValidationError("--dt: must be a positive number of seconds, not \(dt)") }
     }
 
     func run() throws {
-        let graph = try NIRGraph.exporting(checkpoint: URL(fileURLWithPath: checkpoint), dt: dt, resetToZero: resetToZero)
-        try graph.write(to: URL(fileURLWithPath: out))
+        let input = URL(fileURLWithPath: checkpoint), output = URL(fileURLWithPath: out)
+        let inputs = [input] + ((try? Checkpoint.weightsURL(input)).map { [$0] } ?? [])
+        try WriteContract.check(output, overwrite: overwrite, inputs: inputs)
+        let graph = try NIRGraph.exporting(checkpoint: input, dt: dt, resetToZero: resetToZero)
+        try graph.write(to: output, overwrite: overwrite, inputs: inputs)
         let layers = graph.nodes.keys.filter { !$0.contains(".") && $0.hasPrefix("hidden") }.sorted()
         print("\(out): \(graph.nodes.count) nodes, \(graph.edges.count) edges; " +
               layers.map { "\($0) \(graph.nodes[$0]!.typeName)" }.joined(separator: ", ") + "; dt \(graph.metadata["plasticity_dt"] ?? "?") s")
@@ -45,11 +50,21 @@ struct ImportNIR: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override one config field (repeatable), as for train.") var settings: [String] = []
 
     func validate() throws {
+        if out.isEmpty { throw ValidationError("--out must name a folder, not ''") }
         if let dt, !(dt.isFinite && dt > 0) { throw ValidationError("--dt: must be a positive number of seconds, not \(dt)") }
     }
 
     func run() throws {
-        let url = URL(fileURLWithPath: file)
+        let url = URL(fileURLWithPath: file), output = URL(fileURLWithPath: out)
+        // The run lock and the folder check come first: a folder that holds a run (or a file the
+        // import would replace that plasticity did not write) is refused before the graph is read.
+        let lock = try RunLock(folder: output)
+        defer { withExtendedLifetime(lock) {} }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
+        let held = names.filter(SpeechExperiment.isRunFile).sorted()
+        guard held.isEmpty else {
+            throw ValidationError("\(out) holds a run (\(held.joined(separator: ", "))): import into an empty or new folder")
+        }
         let graph = try NIRGraph.read(url)
         let recorded = graph.metadata["plasticity_dt"]
         guard let step = dt ?? recorded.flatMap(Double.init) else {
@@ -63,7 +78,7 @@ struct ImportNIR: ParsableCommand {
         for s in settings { base = try base.setting(s) }
         let resolved = network.config(over: base, dt: step)
         try resolved.validate(file: "the command line")
-        let checkpoint = try network.writeCheckpoint(config: resolved, to: URL(fileURLWithPath: out))
+        let checkpoint = try network.writeCheckpoint(config: resolved, to: output)
         let layers = network.hidden.map { "\($0.neurons) \($0.model.name)\($0.recurrent ? " rec" : "")" }
         print("\(checkpoint.path): \(network.inputs) inputs -> " + layers.joined(separator: " -> ") + " -> \(network.outputs) (readout decay \(network.readoutDecay)); dt \(step) s")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plasticity
 
 /// Line charts of JSON-lines logs as a self-contained SVG (one panel per metric, one line per log).
 struct Plot: ParsableCommand {
@@ -14,7 +15,10 @@ struct Plot: ParsableCommand {
         let series: [(String, [[String: Double]])] = try logs.map { entry in
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             let (label, path) = parts.count == 2 ? (parts[0], parts[1]) : (URL(fileURLWithPath: entry).lastPathComponent, entry)
-            let text = try String(contentsOfFile: path, encoding: .utf8)
+            try requireRegularFile(URL(fileURLWithPath: path))
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw FileFormatError(file: path, field: "file", message: "is not UTF-8 text (a log of JSON lines)")
+            }
             let rows = text.split(separator: "\n").compactMap { line -> [String: Double]? in
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
                 return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
@@ -55,7 +59,8 @@ struct Plot: ParsableCommand {
             }
         }
         svg += "</svg>\n"
-        try svg.write(toFile: out, atomically: true, encoding: .utf8)
+        let inputs = logs.map { URL(fileURLWithPath: $0.split(separator: "=", maxSplits: 1).map(String.init).last ?? $0) }
+        try WriteContract.write(Data(svg.utf8), to: URL(fileURLWithPath: out), inputs: inputs)
     }
 
     func escape(_ s: String) -> String {

@@ -146,12 +146,9 @@ struct TaskCommand: ParsableCommand {
         if cosine { config.warmupSteps = 10; config.totalSteps = iterations }
         let trainer = Trainer(simulation: sim, optimizer: Optimizer(config), updateEvery: updateEvery)
         var rng = SplitMix64(seed: seed &+ 1)
-        let logHandle = try log.map { path -> FileHandle in
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw FileFormatError(file: path, field: "file", message: "cannot be created (--log)")
-            }
-            return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        }
+        let logURL = log.map { URL(fileURLWithPath: $0) }
+        if let logURL { try WriteContract.check(logURL, flag: "--log", inputs: checkpoint.map { [URL(fileURLWithPath: $0)] } ?? []) }
+        var logLines = Data()
         let sineBatch = sine.batch(batchSize)
         let start = Date()
         let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
@@ -189,9 +186,9 @@ struct TaskCommand: ParsableCommand {
             if task == .evidence, iteration % evaluateEvery == 0 || iteration == iterations {
                 record.merge(try evaluateEvidence(evidence, trainer: trainer)) { $1 }
             }
-            if let logHandle {
-                logHandle.write(try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]))
-                logHandle.write(Data("\n".utf8))
+            if let logURL {   // the whole curve, atomically, at every evaluation and at the end
+                logLines += try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) + Data("\n".utf8)
+                if iteration % evaluateEvery == 0 || iteration == iterations { try WriteContract.write(logLines, to: logURL, flag: "--log") }
             }
             if iteration % evaluateEvery == 0 || iteration == 1 || iteration == iterations {
                 let accuracy = record["test_accuracy"].map { String(format: ", test accuracy %.3f", $0 as! Double) } ?? ""

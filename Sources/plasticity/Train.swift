@@ -21,6 +21,11 @@ struct Train: ParsableCommand {
     @Flag(help: "Start over in an --out folder that holds a run (its metrics and checkpoints are replaced).") var overwrite = false
     @Flag(help: "Print the resolved config and exit.") var printConfig = false
 
+    func validate() throws {
+        if out.isEmpty { throw ValidationError("--out must name a folder, not ''") }
+        if resume && overwrite { throw ValidationError("--resume and --overwrite exclude each other") }
+    }
+
     /// Under mpirun every process runs this; an error on one ends them all (MPI_Abort), since the
     /// others may be waiting for it in a collective call.
     func run() throws {
@@ -95,20 +100,23 @@ struct Train: ParsableCommand {
     }
 
     /// Rank 0, before anything in the folder is read or removed: takes the folder's lock, refuses
-    /// to mix runs, and with --overwrite removes the old run's files. The lock is held to the end.
+    /// to mix runs or to replace a file the project did not write, and with --overwrite removes the
+    /// old run's files (those the folder's ledger proves, nothing else). The lock is held to the end.
     func prepare(_ output: URL) throws -> RunLock {
         let lock = try RunLock(folder: output)
-        let held = ["checkpoint.json", "metrics.jsonl", "best.json"].filter {
-            FileManager.default.fileExists(atPath: output.appendingPathComponent($0).path)
-        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
+        let held = ["checkpoint.json", "metrics.jsonl", "best.json"].filter(names.contains)
         if !resume && !overwrite && !held.isEmpty {
             throw ValidationError("\(out) holds a run (\(held.joined(separator: ", "))): continue it with --resume, or start over with --overwrite")
         }
+        let foreign = try WriteContract.foreign(names.filter(SpeechExperiment.isRunFile).sorted(), in: output)
+        guard foreign.isEmpty else {
+            throw ValidationError("\(out) holds \(foreign.joined(separator: ", ")), not written by plasticity (or changed since): a run " +
+                                  "would replace \(foreign.count == 1 ? "it" : "them"), so nothing is done; move \(foreign.count == 1 ? "it" : "them") " +
+                                  "away or choose another --out")
+        }
         if overwrite && !resume {   // the old run's files go first, so none of them can be taken for the new run's
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
-            for name in names where ["checkpoint", "best"].contains(where: name.hasPrefix) || ["metrics.jsonl", "report.html"].contains(name) {
-                try FileManager.default.removeItem(at: output.appendingPathComponent(name))
-            }
+            try WriteContract.removeOwned(in: output, matching: SpeechExperiment.isRunFile)
         }
         return lock
     }

@@ -67,7 +67,7 @@ import Testing
         let experiment = try SpeechExperiment(config: config, output: out)
         try experiment.run(resume: false)
         let checkpoint = out.appendingPathComponent("checkpoint.json")
-        #expect(try Checkpoint.embedded(checkpoint).models?.map(\.name) == ["QIF"])
+        #expect(try Checkpoint.embedded(checkpoint).models.map(\.name) == ["QIF"])
         try FileManager.default.removeItem(at: modelURL)
 
         let changed = try config.setting("network.parameters.threshold=0.9")

@@ -6,9 +6,13 @@ import Foundation
 /// (the network's tensors under their trainable names, the optimizer's moments under
 /// `optimizer.m.<name>` / `optimizer.v.<name>`, and sparsity masks under `mask.<name>`).
 ///
+/// Integrity: the manifest records the SHA-256 of the weights file, of the config text and of the
+/// models; a mismatch on load is an error naming the file and what differs. The weights file's
+/// name carries the iteration, and the iteration lies in 0…`maximumIteration`.
+///
 /// Crash safety: the weights go to a new file (temp + fsync + rename), then the JSON is replaced
 /// the same way, then older weights files are removed. A kill at any moment leaves a JSON that
-/// names a complete weights file.
+/// names a complete weights file. Every write and removal follows `WriteContract`.
 public enum Checkpoint {
     public struct State: Sendable {
         public var iteration: Int
@@ -25,15 +29,36 @@ public enum Checkpoint {
         var optimizer: OptimizerConfig
         var rngState: String        // a decimal string: JSON numbers lose 64-bit integers
         var config: String
-        /// The hidden layers' models, as trained (absent in checkpoints written before models travelled).
-        var models: [ModelFile]?
+        /// The hidden layers' models, as trained.
+        var models: [ModelFile]
+        var checksums: Checksums
     }
-    static let format = "plasticity-checkpoint-2"
+
+    /// SHA-256 of the weights file's bytes, the config's UTF-8 text and the models' canonical JSON.
+    struct Checksums: Codable, Equatable {
+        var weights: String
+        var config: String
+        var models: String
+    }
+    static let format = "plasticity-checkpoint-3"
+    /// Epochs or iterations beyond this are a damaged manifest, not a long run.
+    public static let maximumIteration = 100_000_000
+
+    static func weightsName(stem: String, iteration: Int) -> String { "\(stem)-\(String(format: "%09d", iteration)).safetensors" }
+
+    static func checksum(_ models: [ModelFile]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return SHA256.hex(try encoder.encode(models))
+    }
 
     /// - Parameter url: the JSON file; the weights file is written beside it.
     public static func save(_ trainer: Trainer, state: State, to url: URL) throws {
         let directory = url.deletingLastPathComponent(), stem = url.deletingPathExtension().lastPathComponent
-        let weightsName = "\(stem)-\(String(format: "%09d", state.iteration)).safetensors"
+        guard (0...maximumIteration).contains(state.iteration) else {
+            throw FileFormatError(file: url.path, field: "iteration", message: "\(state.iteration) is outside 0…\(maximumIteration)")
+        }
+        let weightsName = weightsName(stem: stem, iteration: state.iteration)
         var file = SafeTensors()
         for t in trainer.simulation.trainableTensors {
             file.tensors[t.name] = .init(shape: t.shape, values: t.value.array)
@@ -47,28 +72,30 @@ public enum Checkpoint {
                 file.tensors["mask.layer\(l).w\(p)"] = .init(shape: [neurons, mask.count / neurons], values: mask.array)
             }
         }
-        try file.write(to: directory.appendingPathComponent(weightsName))
+        let weightsDigest = try file.write(to: directory.appendingPathComponent(weightsName))
+        let models = trainer.simulation.network.hidden.map { ModelFile($0.model) }
         let manifest = Manifest(format: format, weights: weightsName, iteration: state.iteration, optimizerStep: trainer.optimizer.step,
-                                optimizer: trainer.optimizer.config, rngState: String(state.rng.state), config: state.config,
-                                models: trainer.simulation.network.hidden.map { ModelFile($0.model) })
+                                optimizer: trainer.optimizer.config, rngState: String(state.rng.state), config: state.config, models: models,
+                                checksums: Checksums(weights: weightsDigest, config: SHA256.hex(state.config), models: try checksum(models)))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writeAtomically(try encoder.encode(manifest), to: url)
+        try WriteContract.write(try encoder.encode(manifest), to: url)
+        // Only weights files Plasticity wrote go; a user's file of the same pattern stays.
         let stale = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         for name in stale where name.hasPrefix("\(stem)-") && name.hasSuffix(".safetensors") && name != weightsName {
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+            try? WriteContract.remove(directory.appendingPathComponent(name))
         }
     }
 
-    /// The config and the hidden layers' models a checkpoint holds (models: nil in old checkpoints).
-    public static func embedded(_ url: URL) throws -> (config: String, models: [ModelFile]?) {
+    /// The config and the hidden layers' models a checkpoint holds, checked against its checksums.
+    public static func embedded(_ url: URL) throws -> (config: String, models: [ModelFile]) {
         let manifest = try manifest(url)
         return (manifest.config, manifest.models)
     }
 
-    /// The weights file a checkpoint names.
+    /// The weights file a checkpoint names, its bytes checked against the manifest.
     public static func weightsURL(_ url: URL) throws -> URL {
-        url.deletingLastPathComponent().appendingPathComponent(try manifest(url).weights)
+        try checkedWeights(try manifest(url), of: url)
     }
 
     static func manifest(_ url: URL) throws -> Manifest {
@@ -84,11 +111,42 @@ public enum Checkpoint {
         } catch {
             throw FileFormatError(file: url.path, field: "file", message: "is not a checkpoint manifest (JSON)")
         }
-        guard manifest.format == format else { throw FileFormatError(file: url.path, field: "format",
-                                                                     message: "'\(manifest.format)' is not \(format)") }
-        guard !manifest.weights.contains("/") else { throw FileFormatError(file: url.path, field: "weights",
-                                                                           message: "must name a file beside the manifest") }
+        func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: url.path, field: field, message: message) }
+        guard manifest.format == format else {
+            throw fail("format", "'\(manifest.format)' is not \(format)" +
+                       (manifest.format == "plasticity-checkpoint-2" ? " (written by an older plasticity, without checksums)" : ""))
+        }
+        guard (0...maximumIteration).contains(manifest.iteration) else {
+            throw fail("iteration", "\(manifest.iteration) is outside 0…\(maximumIteration)")
+        }
+        guard (0...Int(Int32.max)).contains(manifest.optimizerStep) else {
+            throw fail("optimizerStep", "\(manifest.optimizerStep) is outside 0…\(Int32.max)")
+        }
+        let stem = url.deletingPathExtension().lastPathComponent
+        guard manifest.weights == weightsName(stem: stem, iteration: manifest.iteration) else {
+            throw fail("weights", "'\(manifest.weights)' is not the weights file of iteration \(manifest.iteration) " +
+                       "(\(weightsName(stem: stem, iteration: manifest.iteration)))")
+        }
+        guard SHA256.hex(manifest.config) == manifest.checksums.config else {
+            throw fail("config", "does not match the manifest (sha256 \(manifest.checksums.config)): the stored config was changed")
+        }
+        guard try checksum(manifest.models) == manifest.checksums.models else {
+            throw fail("models", "do not match the manifest (sha256 \(manifest.checksums.models)): the stored models were changed")
+        }
         return manifest
+    }
+
+    /// The weights file a manifest names, with its bytes checked against the manifest's checksum.
+    static func checkedWeights(_ manifest: Manifest, of url: URL) throws -> URL {
+        let weightsURL = url.deletingLastPathComponent().appendingPathComponent(manifest.weights)
+        try requireRegularFile(weightsURL)
+        let digest = try SHA256.hex(file: weightsURL)
+        guard digest == manifest.checksums.weights else {
+            throw FileFormatError(file: url.path, field: "checksums.weights",
+                                  message: "weights file \(manifest.weights) does not match the manifest (sha256 \(digest), the manifest " +
+                                  "records \(manifest.checksums.weights))")
+        }
+        return weightsURL
     }
 
     /// Restores tensors and optimizer state; every tensor must be present with its shape, and
@@ -102,7 +160,7 @@ public enum Checkpoint {
                                   message: "\(manifest.optimizer.kind.rawValue), the trainer uses \(trainer.optimizer.config.kind.rawValue)")
         }
         try checkModels(manifest.models, of: url, match: trainer.simulation.network)
-        let weightsURL = url.deletingLastPathComponent().appendingPathComponent(manifest.weights)
+        let weightsURL = try checkedWeights(manifest, of: url)
         let file = try SafeTensors.read(weightsURL)
         func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: weightsURL.path, field: field, message: message) }
         let tensors = trainer.simulation.trainableTensors
@@ -131,8 +189,7 @@ public enum Checkpoint {
 
     /// Weights trained for one model mean nothing for another: every embedded model must be the
     /// network's, or the error names the layer and what differs.
-    static func checkModels(_ models: [ModelFile]?, of url: URL, match network: NetworkSpec) throws {
-        guard let models else { return }
+    static func checkModels(_ models: [ModelFile], of url: URL, match network: NetworkSpec) throws {
         guard models.count == network.hidden.count else {
             throw FileFormatError(file: url.path, field: "models", message: "\(models.count) hidden layers, the network has \(network.hidden.count)")
         }

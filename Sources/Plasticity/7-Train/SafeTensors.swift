@@ -1,14 +1,5 @@
 import Foundation
 
-/// A file that is not what it claims to be: names the file, the field, and what is wrong.
-public struct FileFormatError: Error, CustomStringConvertible, Sendable {
-    public var file: String
-    public var field: String
-    public var message: String
-    public init(file: String, field: String, message: String) { self.file = file; self.field = field; self.message = message }
-    public var description: String { "\(file): \(field): \(message)" }
-}
-
 /// The safetensors format: an 8-byte little-endian header length N, N bytes of JSON
 /// (`{"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {…}}`), then the
 /// data. Reads F32 and F64 (converted to Float); writes F32. Every size is checked against the
@@ -81,8 +72,16 @@ public struct SafeTensors: Sendable {
         return result
     }
 
-    /// Writes atomically: a temporary file in the same directory, fsync, then rename.
-    public func write(to url: URL) throws {
+    /// Writes atomically under the write contract (`WriteContract`): a file Plasticity did not
+    /// write, or one of `inputs`, is refused unless `overwrite` names it.
+    /// - Returns: the SHA-256 of the file written.
+    @discardableResult
+    public func write(to url: URL, flag: String = "--out", overwrite: Bool = false, inputs: [URL] = []) throws -> String {
+        try WriteContract.write(encoded(), to: url, flag: flag, overwrite: overwrite, inputs: inputs)
+    }
+
+    /// The file's bytes: header length, JSON header (padded to 8 bytes), little-endian F32 data.
+    public func encoded() throws -> Data {
         var header: [String: Any] = [:]
         var offset = 0
         let names = tensors.keys.sorted()
@@ -103,41 +102,6 @@ public struct SafeTensors: Sendable {
                 for v in buffer { var bits = v.bitPattern.littleEndian; withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) } }
             }
         }
-        try writeAtomically(out, to: url)
-    }
-}
-
-/// Throws unless `url` is a regular file: reading a FIFO would block forever, a device never end.
-public func requireRegularFile(_ url: URL) throws {
-    var status = stat()
-    guard stat(url.path, &status) == 0 else {
-        throw FileFormatError(file: url.path, field: "file", message: "cannot be read (\(String(cString: strerror(errno))))")
-    }
-    guard status.st_mode & S_IFMT == S_IFREG else {
-        throw FileFormatError(file: url.path, field: "file", message: "is not a regular file (a folder, a FIFO or a device)")
-    }
-}
-
-/// Temporary file beside the target, fsync, rename: readers see the old file or the new one.
-public func writeAtomically(_ data: Data, to url: URL) throws {
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    func failure(_ operation: String) -> FileFormatError {
-        FileFormatError(file: url.path, field: "file", message: "cannot be \(operation) (\(String(cString: strerror(errno))))")
-    }
-    guard FileManager.default.createFile(atPath: temporary.path,
-                                         contents: nil) else { throw failure("written: its temporary file cannot be created") }
-    do {
-        let handle = try FileHandle(forWritingTo: temporary)
-        defer { try? handle.close() }
-        try handle.write(contentsOf: data)
-        try handle.synchronize()
-    } catch {
-        try? FileManager.default.removeItem(at: temporary)
-        throw FileFormatError(file: url.path, field: "file", message: "cannot be written (\(error.localizedDescription))")
-    }
-    guard rename(temporary.path, url.path) == 0 else {
-        let error = failure("replaced")
-        try? FileManager.default.removeItem(at: temporary)
-        throw error
+        return out
     }
 }
