@@ -66,27 +66,31 @@ public final class SpeechExperiment {
         self.output = output
         self.group = group
         let directory = URL(fileURLWithPath: config.data.directory)
+        if config.data.build { try Self.checkResources(config, classes: SpokenDigits.keys.count, group: group, cap: memoryCap) }
         if group.rank == 0 {
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
             if config.data.build { try Self.buildIfNeeded(config.data, into: directory, progress: buildProgress) }
         }
         try group.barrier()   // the others read the data once rank 0 has built it
+        if !config.data.build { try Self.requireCompleteBuild(in: directory) }
         let trainFile = try SpikeFile(directory.appendingPathComponent(config.data.trainFile))
         let testFile = try SpikeFile(directory.appendingPathComponent(config.data.testFile))
-        let classes = max(trainFile.classCount, testFile.classCount)
-        let limit = config.data.limit > 0 ? config.data.limit : nil
-        let channels = config.data.build ? config.data.channels : nil
-        var all = try SpikeDataset(file: trainFile, binning: config.data.binning, channels: channels, classCount: classes, limit: limit)
-        var test = try SpikeDataset(file: testFile, binning: config.data.binning, channels: channels, classCount: classes, limit: limit)
-        // Both files must describe the same input width.
-        let width = max(all.inputs, test.inputs)
-        all.inputs = width; test.inputs = width
-        if channels == nil {
-            all = try SpikeDataset(file: trainFile, binning: config.data.binning, channels: width * config.data.binning.pool, classCount: classes,
-                                   limit: limit)
-            test = try SpikeDataset(file: testFile, binning: config.data.binning, channels: width * config.data.binning.pool, classCount: classes,
-                                    limit: limit)
+        if let a = trainFile.keys, let b = testFile.keys, a != b {
+            func list(_ keys: [String]) -> String { "\(keys.count) (\(keys.prefix(3).joined(separator: ", "))…)" }
+            throw FileFormatError(file: testFile.url.path, field: "extra/keys",
+                                  message: "its classes \(list(b)) differ from \(trainFile.url.lastPathComponent)'s \(list(a))")
         }
+        let classes = max(trainFile.classCount, testFile.classCount)
+        if !config.data.build { try Self.checkResources(config, classes: classes, group: group, cap: memoryCap) }
+        let limit = config.data.limit > 0 ? config.data.limit : nil
+        // data.channels is the input width whether the set was built here or not: a unit index
+        // beyond it is a damaged file or a wrong config, never a wider network.
+        let channels = config.data.channels
+        let all = try SpikeDataset(file: trainFile, binning: config.data.binning, channels: channels, classCount: classes, limit: limit,
+                                   field: "data.channels")
+        let test = try SpikeDataset(file: testFile, binning: config.data.binning, channels: channels, classCount: classes, limit: limit,
+                                    field: "data.channels")
+        let width = all.inputs
         // Validation: every n-th training speaker (speaker-disjoint from what is trained on).
         let every = config.data.validationEvery
         if every > 0, all.samples.allSatisfy({ $0.speaker != nil }) {
@@ -171,6 +175,31 @@ public final class SpeechExperiment {
     var checkpointURL: URL { output.appendingPathComponent("checkpoint.json") }
     public var bestURL: URL { output.appendingPathComponent("best.json") }
     var metricsURL: URL { output.appendingPathComponent("metrics.jsonl") }
+
+    /// The network's buffers, BPTT's record and one dense batch for the configured input width
+    /// (`data.channels` pooled), counted against the cap from the lowered stages, before any data
+    /// is built or read and before C is compiled.
+    static func checkResources(_ config: TrainConfig, classes: Int, group: ProcessGroup, cap: Int) throws {
+        let b = config.data.binning, batch = config.training.batch / group.size
+        let inputs = (config.data.channels + b.pool - 1) / b.pool
+        let stages = try lower(try config.networkSpec(inputs: inputs, classes: classes))
+        let bptt = config.training.method == .bptt
+        try NetworkSimulation.checkMemory(stages: stages, batch: batch, chunkSteps: bptt ? 0 : max(config.training.chunkSteps, 0),
+                                          recordSteps: bptt ? b.steps : 0, cap: cap)
+        let dense = MemoryCap.product(b.steps, config.training.batch, inputs)
+        try MemoryCap.check(elements: dense, what: "one dense batch (\(b.steps) steps × \(config.training.batch) × \(inputs) inputs)",
+                            largest: ("the batch", dense), cap: cap)
+    }
+
+    /// A set whose `build.txt` still says "building" was cut off mid-build: its files may come from
+    /// two builds, so it is refused even when `data.build` is false.
+    public static func requireCompleteBuild(in directory: URL) throws {
+        let stamp = directory.appendingPathComponent("build.txt")
+        if let text = try? String(contentsOf: stamp, encoding: .utf8), text.hasPrefix("building") {
+            throw FileFormatError(file: stamp.path, field: "data.build", message: "records a build that did not finish: its spike files may " +
+                                  "come from two builds; rebuild it (data.build=true) or remove the folder")
+        }
+    }
 
     /// Builds the spoken-digit set unless `directory/build.txt` records the same settings. Files
     /// without a `build.txt` beside them are the user's: they are never overwritten. A build

@@ -21,7 +21,8 @@ public struct SpeechReport {
         let epochs = history.map { Double($0.epoch) }
         let loss = SVG.lineChart(title: "training loss per sample", series: [("train loss", Array(zip(epochs, history.map(\.trainLoss))))],
                                  xLabel: "epoch", integerX: true)
-        var accuracySeries: [(label: String, points: [(Double, Double)])] = [("test", history.compactMap { r in r.testAccuracy.map { (Double(r.epoch), $0) } })]
+        let testPoints = history.compactMap { r in r.testAccuracy.map { (Double(r.epoch), $0) } }
+        var accuracySeries: [(label: String, points: [(Double, Double)])] = [("test", testPoints)]
         let validation = history.compactMap { r in r.validationAccuracy.map { (Double(r.epoch), $0) } }
         if !validation.isEmpty { accuracySeries.append(("validation", validation)) }
         let trainAccuracy = history.compactMap { r in r.trainAccuracy.map { (Double(r.epoch), $0) } }

@@ -33,7 +33,9 @@ public struct SpikeDataset: Sendable {
     /// Streams a file sample by sample. `channels`: the input channel count before pooling
     /// (default: the largest unit in the file + 1); a unit outside it is an error naming the
     /// sample. `limit` reads only the first samples.
-    public init(file: SpikeFile, binning: SpikeBinning, channels: Int? = nil, classCount: Int? = nil, limit: Int? = nil) throws {
+    /// - Parameter field: where `channels` came from, for the error (a config field).
+    public init(file: SpikeFile, binning: SpikeBinning, channels: Int? = nil, classCount: Int? = nil, limit: Int? = nil,
+                field: String = "channels") throws {
         let count = min(file.count, limit ?? file.count)
         var raw: [SpikeSample] = []
         var largest = -1
@@ -55,7 +57,8 @@ public struct SpikeDataset: Sendable {
         if largest >= width {
             let i = raw.firstIndex { ($0.units.max().map(Int.init) ?? -1) >= width }!
             throw FileFormatError(file: file.url.path, field: "spikes/units[\(i)]",
-                                  message: "has unit \(raw[i].units.max()!), the data has \(width) channels")
+                                  message: "has unit \(raw[i].units.max()!), but \(channels == nil ? "the data has" : "\(field) is") \(width)" +
+                                  (channels == nil ? " channels" : ": set \(field) to the file's channel count if the file is right"))
         }
         guard binning.pool >= 1, binning.steps >= 1, binning.binMs > 0 else {
             throw FileFormatError(file: file.url.path, field: "binning", message: "pool, steps and binMs must be positive")

@@ -68,6 +68,13 @@ public final class SpikeFile {
             plasticity_spike_file_close(handle)
             throw error
         }
+        // Every property is set from here on: a throw runs deinit, which closes the file.
+        if let keys, let bad = labels.firstIndex(where: { $0 >= keys.count }) {
+            throw FileFormatError(file: url.path, field: "labels[\(bad)]", message: "is \(labels[bad]), but extra/keys names \(keys.count) classes")
+        }
+        if let speakers, let bad = speakers.firstIndex(where: { $0 < 0 }) {
+            throw FileFormatError(file: url.path, field: "extra/speaker[\(bad)]", message: "is negative (\(speakers[bad]))")
+        }
     }
 
     deinit { plasticity_spike_file_close(handle) }

@@ -95,7 +95,8 @@ extension TrainConfig {
 extension TrainConfig {
     /// Fields a resumed run may change. The model's fields (model, parameters and the built-in
     /// constants) are compared as the model they make, by `Checkpoint.load`.
-    public static let resumableFields: Set<String> = ["training.epochs", "training.threads", "training.testEvery", "network.backend", "data.directory", "data.build"]
+    public static let resumableFields: Set<String> = ["training.epochs", "training.threads", "training.testEvery", "network.backend",
+                                                      "data.directory", "data.build"]
     static let modelFields: Set<String> = ["network.model", "network.parameters", "network.membraneMs", "network.adaptationMs",
                                            "network.adaptationStep", "network.threshold"]
 

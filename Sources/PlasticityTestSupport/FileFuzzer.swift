@@ -113,7 +113,8 @@ public struct FileFuzzer {
              "checksums": {"config": "\(SHA256.hex("{}"))", "models": "\(SHA256.hex("[]"))", "weights": "\(String(repeating: "0", count: 64))"},
              "optimizer": {"kind": "adam", "learningRate": 0.001, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
                            "weightDecay": 0, "warmupSteps": 0},
-             "optimizerStep": 12, "rngState": "12345678901234567890", "weights": "\(url.deletingPathExtension().lastPathComponent)-000000012.safetensors"}
+             "optimizerStep": 12, "rngState": "12345678901234567890",
+             "weights": "\(url.deletingPathExtension().lastPathComponent)-000000012.safetensors"}
             """.utf8)
         case .trainConfig:
             return Data(TrainConfig().json.utf8)
@@ -152,7 +153,7 @@ public struct FileFuzzer {
         case .safetensors:
             _ = try SafeTensors.read(url)
         case .checkpoint:
-            _ = try Checkpoint.weightsURL(url)
+            _ = try Checkpoint.embedded(url)
         case .trainConfig:
             _ = try TrainConfig.read(url)
         case .networkConfig:

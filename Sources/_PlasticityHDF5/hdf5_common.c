@@ -1,6 +1,7 @@
 #include "hdf5_common.h"
 #include "vlen_check.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,4 +120,19 @@ int plasticity_h5_read_string_elements(hid_t file, const char *file_path, hid_t 
     }
     H5Tclose(type);
     return status;
+}
+
+hid_t plasticity_h5_open(const char *path, int create) {
+    hid_t access = H5Pcreate(H5P_FILE_ACCESS);
+    if (access < 0) return -1;
+    H5Pset_file_locking(access, 0, 1);
+    hid_t file = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, access) : H5Fopen(path, H5F_ACC_RDONLY, access);
+    H5Pclose(access);
+    if (file < 0) return file;
+    int *descriptor = NULL;
+    if (H5Fget_vfd_handle(file, H5P_DEFAULT, (void **)&descriptor) >= 0 && descriptor) {
+        int flags = fcntl(*descriptor, F_GETFD);
+        if (flags >= 0) fcntl(*descriptor, F_SETFD, flags | FD_CLOEXEC);
+    }
+    return file;
 }

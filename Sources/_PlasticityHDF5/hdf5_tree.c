@@ -15,7 +15,7 @@ struct plasticity_h5_tree {
 static int make(const char *path, int create, plasticity_h5_tree **out, char *error, size_t size) {
     plasticity_h5_quiet();
     *out = NULL;
-    hid_t file = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT) : H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t file = plasticity_h5_open(path, create);
     if (file < 0) return fail(error, size, create ? "cannot be created" : "is not an HDF5 file or cannot be opened");
     plasticity_h5_tree *tree = malloc(sizeof *tree);
     char *copy = strdup(path);

@@ -68,7 +68,7 @@ int plasticity_spike_file_open(const char *path, plasticity_spike_file **out, ch
     quiet();
     *out = NULL;
     if (H5Fis_hdf5(path) <= 0) return fail(error, size, "file is not an HDF5 file (or is truncated)");
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t file = plasticity_h5_open(path, 0);
     if (file < 0) return fail(error, size, "file cannot be opened as HDF5");
     long long nt = 0, nu = 0;
     hid_t times = open_vlen(file, "spikes/times", H5T_FLOAT, "floats", &nt, error, size);
@@ -232,7 +232,7 @@ int plasticity_spike_file_write(const char *path, long long count, const float *
                                 const char *const *keys, long long key_count, int half_precision,
                                 char *error, size_t size) {
     quiet();
-    hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t file = plasticity_h5_open(path, 1);
     if (file < 0) return fail(error, size, "file cannot be created");
     hid_t spikes = H5Gcreate2(file, "spikes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hid_t extra = H5Gcreate2(file, "extra", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -243,7 +243,9 @@ int plasticity_spike_file_write(const char *path, long long count, const float *
     const char *field = "spikes";
     if (spikes < 0 || extra < 0) status = -1;
     if (!status && (status = write_vlen(spikes, "times", time_type, H5T_NATIVE_FLOAT, sizeof(float), count, times, offsets))) field = "spikes/times";
-    if (!status && (status = write_vlen(spikes, "units", integer_type, H5T_NATIVE_UINT32, sizeof(uint32_t), count, units, unit_offsets ? unit_offsets : offsets))) field = "spikes/units";
+    const uint64_t *units_at = unit_offsets ? unit_offsets : offsets;
+    if (!status && (status = write_vlen(spikes, "units", integer_type, H5T_NATIVE_UINT32, sizeof(uint32_t), count, units, units_at)))
+        field = "spikes/units";
     if (!status && labels && (status = write_plain(file, "labels", label_type, H5T_NATIVE_INT32, count, labels))) field = "labels";
     if (!status && speakers && (status = write_plain(extra, "speaker", label_type, H5T_NATIVE_INT32, count, speakers))) field = "extra/speaker";
     if (!status && keys) {

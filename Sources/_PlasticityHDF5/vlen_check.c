@@ -98,11 +98,15 @@ int plasticity_check_vlen(hid_t file, hid_t dataset, const char *path, const cha
             }
             heap_size = little_endian(header + 8, sizeof_size);
             if (heap_size < align8(8 + sizeof_size) || heap_size > file_size - at) {
-                status = complain(error, size, "%s[%lld] heap collection at byte %llu claims %llu bytes (file: %llu)", name, i, at, heap_size, file_size);
+                status = complain(error, size, "%s[%lld] heap collection at byte %llu claims %llu bytes (file: %llu)",
+                                  name, i, at, heap_size, file_size);
                 break;
             }
             heap = malloc((size_t)heap_size);
-            if (!heap || read_at(f, at, heap, (size_t)heap_size)) { status = complain(error, size, "%s[%lld] heap collection unreadable", name, i); break; }
+            if (!heap || read_at(f, at, heap, (size_t)heap_size)) {
+                status = complain(error, size, "%s[%lld] heap collection unreadable", name, i);
+                break;
+            }
             heap_address = collection;
             /* Walk the whole collection the way HDF5 1.10 deserializes it (H5HG__cache_heap_deserialize),
              * refusing what would make that loop stall (a free-space object of size 0: a hang the
@@ -113,7 +117,8 @@ int plasticity_check_vlen(hid_t file, hid_t dataset, const char *path, const cha
                 unsigned long long id = little_endian(heap + q, 2), bytes = little_endian(heap + q + 8, sizeof_size);
                 unsigned long long need = id > 0 ? header_size + align8((size_t)(bytes > heap_size ? heap_size : bytes)) : bytes;
                 if (bytes > heap_size || need < header_size || need > heap_size - q) {
-                    status = complain(error, size, "%s[%lld] heap collection at byte %llu has a corrupt object at offset %llu (index %llu, %llu bytes)",
+                    status = complain(error, size,
+                                      "%s[%lld] heap collection at byte %llu has a corrupt object at offset %llu (index %llu, %llu bytes)",
                                       name, i, (unsigned long long)userblock + collection, q, id, bytes);
                     break;
                 }

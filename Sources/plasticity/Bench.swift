@@ -8,7 +8,7 @@ struct Bench: ParsableCommand {
     /// DSL → runnable kernel wall time, median of repeated runs, per model.
     struct CompileTime: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "compile", abstract: "Median DSL → runnable kernel time per model.")
-        @Option var repeats = 21
+        @Option(parsing: .unconditional) var repeats = 21
         @Option(help: "Comma-separated models.") var models = CommaSeparated(BuiltinModel.allCases)
         @Option(help: "A model file (plasticity-model JSON) to time as well (repeatable).") var modelFile: [String] = []
         @Flag var json = false

@@ -12,13 +12,13 @@ struct BenchMemory: ParsableCommand {
                                                     abstract: "Peak RSS of e-prop vs the BPTT oracle against T and network size.")
     @Option(help: "Comma-separated sequence lengths.") var steps = "100,1000,10000"
     @Option(help: "Comma-separated recurrent LIF layer sizes (100 inputs, 10 outputs).") var neurons = "64,256"
-    @Option(help: "Sequences per batch.") var batch = 4
+    @Option(parsing: .unconditional, help: "Sequences per batch.") var batch = 4
     @Option(help: "Comma-separated: eprop, bptt.") var methods = "eprop,bptt"
-    @Option(help: "Longest T the BPTT oracle is run for (its time grows with T).") var bpttMaxSteps = 10_000
+    @Option(parsing: .unconditional, help: "Longest T the BPTT oracle is run for (its time grows with T).") var bpttMaxSteps = 10_000
     @Option(help: "Write the plot (SVG) here.") var svg: String?
     @Flag var json = false
     /// Internal: measure one point in this process and print its peak RSS in MB.
-    @Option(help: "e-prop: steps per chunk of time-chunked exact traces (0: every step).") var chunkSteps = 100
+    @Option(parsing: .unconditional, help: "e-prop: steps per chunk of time-chunked exact traces (0: every step).") var chunkSteps = 100
     @Option(help: .hidden) var single: String?
 
     static let chunk = 100

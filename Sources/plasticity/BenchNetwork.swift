@@ -9,10 +9,10 @@ struct BenchNetwork: ParsableCommand {
     @Option(help: "Comma-separated configurations.") var configs = CommaSeparated(SetupName.allCases)
     @Option(help: "Comma-separated backends; handC is the hand-written C e-prop of runtime-c (-O3), LIF and ALIF only.")
     var backends = CommaSeparated(BenchBackend.allCases)
-    @Option var repeats = 5
+    @Option(parsing: .unconditional) var repeats = 5
     @Option(help: "Comma-separated thread counts (the batch is split over threads).") var threads = CommaSeparated([1])
-    @Option(help: "Override T (steps per sequence).") var steps: Int?
-    @Option(help: "Override the batch size B.") var batch: Int?
+    @Option(parsing: .unconditional, help: "Override T (steps per sequence).") var steps: Int?
+    @Option(parsing: .unconditional, help: "Override the batch size B.") var batch: Int?
     @Option(help: "Comma-separated input spike probabilities per step (default: each config's, 0.05).") var inputRates: CommaSeparated<Double>?
     @Option(help: "Comma-separated chunk lengths K of time-chunked exact traces; 0 is step by step.") var chunks = CommaSeparated([0, 100])
     @Option(help: "Comma-separated fractions of hidden neurons that can fire (the others get no input weights, so stay silent).")

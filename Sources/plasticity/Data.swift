@@ -15,13 +15,13 @@ struct SpokenDigitsCommand: ParsableCommand {
         abstract: "Build an SHD-like English/German spoken-digit set with espeak-ng: DIR/train.h5 and DIR/test.h5 (speaker-disjoint).")
 
     @Option(help: "Output directory.") var out: String
-    @Option(help: "Speakers (espeak-ng voice variants); every --test-every-th is a test speaker.") var speakers = 30
-    @Option var testEvery = 5
-    @Option(help: "Utterances per speaker and word.") var repetitions = 3
-    @Option var seed: UInt64 = 1
-    @Option(help: "Lowest background-noise SNR (dB); the highest is 20 dB above.") var snr = 20.0
-    @Option(help: "Largest onset delay (ms).") var onsetMs = 100.0
-    @Option var channels = 64
+    @Option(parsing: .unconditional, help: "Speakers (espeak-ng voice variants); every --test-every-th is a test speaker.") var speakers = 30
+    @Option(parsing: .unconditional) var testEvery = 5
+    @Option(parsing: .unconditional, help: "Utterances per speaker and word.") var repetitions = 3
+    @Option(parsing: .unconditional) var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Lowest background-noise SNR (dB); the highest is 20 dB above.") var snr = 20.0
+    @Option(parsing: .unconditional, help: "Largest onset delay (ms).") var onsetMs = 100.0
+    @Option(parsing: .unconditional) var channels = 64
     @Flag(help: "Replace DIR/train.h5 and DIR/test.h5 even when plasticity did not write them.") var overwrite = false
 
     func validate() throws {
@@ -63,8 +63,9 @@ struct AudioCommand: ParsableCommand {
     @Option(help: "The spike file to write (the training split with --test-every).") var out: String
     @Option(help: "CSV: path,label[,speaker] per line.") var manifest: String?
     @Option(help: "Regular expression whose first capture group in a file name is its speaker (e.g. '^([a-z]+)_').") var speakerPattern: String?
-    @Option(help: "Every N-th speaker (or file of each class, without speakers) is a test sample (0: no split).") var testEvery = 0
-    @Option var channels = 64
+    @Option(parsing: .unconditional, help: "Every N-th speaker (or file of each class, without speakers) is a test sample (0: no split).")
+    var testEvery = 0
+    @Option(parsing: .unconditional) var channels = 64
     @Flag(help: "Leave out files that cannot be read (listed in <out>.skipped.txt) instead of stopping.") var skipBad = false
     @Flag(help: "Replace the output files even when plasticity did not write them.") var overwrite = false
 
@@ -110,7 +111,8 @@ struct AudioCommand: ParsableCommand {
         }
         // Outputs of an earlier run that this one does not write would pass for its own: they go
         // when Plasticity wrote them, and are named when it did not.
-        for (url, stale) in [(testURL, testEvery == 0), (skippedURL, skipped.isEmpty)] where stale && FileManager.default.fileExists(atPath: url.path) {
+        let stale = [(testURL, testEvery == 0), (skippedURL, skipped.isEmpty)].filter { $0.1 }.map(\.0)
+        for url in stale where FileManager.default.fileExists(atPath: url.path) {
             if (try? WriteContract.remove(url)) != nil { print("removed \(url.path) of an earlier run") } else {
                 print("note: \(url.path) is not from this run and was not written by plasticity: left as it is")
             }
@@ -123,7 +125,10 @@ struct DataInfo: ParsableCommand {
                                                     abstract: "Summarize a spike file: samples, classes, speakers, spikes, duration.")
     @Argument var file: String
     func run() throws {
+        // The checks `train` makes: a set cut off mid-build, labels, speakers, times and units.
+        try SpeechExperiment.requireCompleteBuild(in: URL(fileURLWithPath: file).deletingLastPathComponent())
         let f = try SpikeFile(URL(fileURLWithPath: file))
+        _ = try SpikeDataset(file: f, binning: SpikeBinning())
         var spikes = 0, longest: Float = 0, channels: UInt32 = 0
         for i in 0..<f.count {
             let s = try f.sample(i)

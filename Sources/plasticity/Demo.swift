@@ -7,11 +7,11 @@ import Plasticity
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Compile a layer, run it on Bernoulli input spikes, print what happened.")
     @OptionGroup var options: ModelOptions
-    @Option var inputs = 100
-    @Option var neurons = 64
-    @Option var batch = 4
-    @Option var steps = 1000
-    @Option(help: "Input spike probability per step.") var rate = 0.05
+    @Option(parsing: .unconditional) var inputs = 100
+    @Option(parsing: .unconditional) var neurons = 64
+    @Option(parsing: .unconditional) var batch = 4
+    @Option(parsing: .unconditional) var steps = 1000
+    @Option(parsing: .unconditional, help: "Input spike probability per step.") var rate = 0.05
     @Option(help: "How the C becomes machine code.") var backend = Backend.tinyCC
 
     func validate() throws {

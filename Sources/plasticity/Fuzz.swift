@@ -8,19 +8,20 @@ struct Fuzz: ParsableCommand {
         abstract: "Differential fuzzing of the compiler: random valid models through both backends against the float64 oracles, random near-valid " +
                   "invalid models against the checker.")
 
-    @Option(help: "Random valid models.") var models = 10_000
-    @Option(help: "Random invalid models.") var invalid = 2_000
-    @Option(help: "Seed of the model generator.") var seed: UInt64 = 1
-    @Option(help: "Steps of the eligibility comparison per model.") var steps = 40
-    @Option(help: "Relative tolerance of derivatives and traces.") var tolerance = 1e-3
+    @Option(parsing: .unconditional, help: "Random valid models.") var models = 10_000
+    @Option(parsing: .unconditional, help: "Random invalid models.") var invalid = 2_000
+    @Option(parsing: .unconditional, help: "Seed of the model generator.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Steps of the eligibility comparison per model.") var steps = 40
+    @Option(parsing: .unconditional, help: "Relative tolerance of derivatives and traces.") var tolerance = 1e-3
     @Flag(help: "TinyCC only (the optimizing backend costs ~0.1–0.3 s of cc per model).") var tinyCCOnly = false
     @Option(help: "Threads checking valid models.") var jobs = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Mutated files per file format (see --formats).") var files = 0
+    @Option(parsing: .unconditional, help: "Mutated files per file format (see --formats).") var files = 0
     @Option(help: ArgumentHelp("Only these formats, comma-separated: spikeFile, safetensors, checkpoint, trainConfig, networkConfig, " +
                                "modelFile, nirGraph, audioFile."))
     var formats: String?
     @Option(help: "Directory for the mutants (the last one stays there to reproduce a crash).") var mutantDirectory = "out/fuzz-files"
-    @Option(help: "Value mutants per format (train and network configs, model files, spike files, gradcheck inputs).") var values = 0
+    @Option(parsing: .unconditional, help: "Value mutants per format (train and network configs, model files, spike files, gradcheck inputs).")
+    var values = 0
 
     func run() throws {
         var fuzzer = DifferentialFuzzer(seed: seed)

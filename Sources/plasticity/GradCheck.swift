@@ -18,9 +18,9 @@ struct GradCheck: ParsableCommand {
     @Option(help: "Write the inputs used (synthetic or not) to this safetensors file.") var writeInputs: String?
     @Option(help: "Comma-separated gradient methods.") var method = CommaSeparated<GradientMethod>([.eprop, .bptt])
     @Option(help: "Output gradients (safetensors).") var out: String?
-    @Option var seed: UInt64 = 1
-    @Option(help: "Init gains (std = gain/sqrt(fan-in)) when no --weights are given.") var inputGain = 1.0
-    @Option var recurrentGain = 1.0
+    @Option(parsing: .unconditional) var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Init gains (std = gain/sqrt(fan-in)) when no --weights are given.") var inputGain = 1.0
+    @Option(parsing: .unconditional) var recurrentGain = 1.0
     @Option var backend = Backend.systemCC
     @Flag var json = false
     @Flag(help: "Replace --out and --write-inputs even when plasticity did not write them.") var overwrite = false

@@ -14,7 +14,8 @@ struct ExportNIR: ParsableCommand {
                     "subtraction and needs --reset-to-zero (an approximation); other models are refused. See docs/nir.md.")
     @Argument(help: "checkpoint.json or best.json of `plasticity train` (or of `plasticity import nir`).") var checkpoint: String
     @Option(help: "The NIR file to write.") var out: String
-    @Option(help: "Seconds per step the time constants are computed for (default: the config's binMs / 1000).") var dt: Double?
+    @Option(parsing: .unconditional, help: "Seconds per step the time constants are computed for (default: the config's binMs / 1000).")
+    var dt: Double?
     @Flag(help: "Export the built-in LIF's subtractive reset as NIR's reset to 0 (not the same network).") var resetToZero = false
     @Flag(help: "Replace --out even when plasticity did not write it.") var overwrite = false
 
@@ -44,7 +45,7 @@ struct ImportNIR: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "nir", abstract: "Read a NIR graph into OUT/config.json and OUT/checkpoint.json.",
         discussion: "Then: plasticity eval OUT/checkpoint.json, or plasticity train --out OUT --resume. See docs/nir.md.")
     @Argument(help: "A NIR file (HDF5).") var file: String
-    @Option(help: "Seconds per step (default: the plasticity_dt the file's metadata records, if any).") var dt: Double?
+    @Option(parsing: .unconditional, help: "Seconds per step (default: the plasticity_dt the file's metadata records, if any).") var dt: Double?
     @Option(help: "Output folder.") var out: String
     @Option(help: "A train config for the data and training sections (default: the defaults).") var config: String?
     @Option(name: .customLong("set"), help: "Override one config field (repeatable), as for train.") var settings: [String] = []
@@ -67,11 +68,12 @@ struct ImportNIR: ParsableCommand {
         }
         let graph = try NIRGraph.read(url)
         let recorded = graph.metadata["plasticity_dt"]
+        if dt == nil, let recorded, !(Double(recorded).map { $0.isFinite && $0 > 0 } ?? false) {
+            throw FileFormatError(file: url.path, field: "metadata/plasticity_dt",
+                                  message: "is '\(recorded)', not a positive number of seconds (give --dt SECONDS to use another)")
+        }
         guard let step = dt ?? recorded.flatMap(Double.init) else {
             throw ValidationError("\(file) does not record its dt: give --dt SECONDS (NIR graphs are continuous-time)")
-        }
-        guard step.isFinite, step > 0 else {
-            throw FileFormatError(file: url.path, field: "metadata/plasticity_dt", message: "is '\(recorded ?? "")', not a positive number of seconds")
         }
         let network = try NIRNetwork(graph, dt: step, file: url.path)
         var base = try config.map { try TrainConfig.read(URL(fileURLWithPath: $0)) } ?? TrainConfig()
@@ -80,6 +82,7 @@ struct ImportNIR: ParsableCommand {
         try resolved.validate(file: "the command line")
         let checkpoint = try network.writeCheckpoint(config: resolved, to: output)
         let layers = network.hidden.map { "\($0.neurons) \($0.model.name)\($0.recurrent ? " rec" : "")" }
-        print("\(checkpoint.path): \(network.inputs) inputs -> " + layers.joined(separator: " -> ") + " -> \(network.outputs) (readout decay \(network.readoutDecay)); dt \(step) s")
+        print("\(checkpoint.path): \(network.inputs) inputs -> " + layers.joined(separator: " -> ") +
+              " -> \(network.outputs) (readout decay \(network.readoutDecay)); dt \(step) s")
     }
 }

@@ -9,34 +9,35 @@ struct TaskCommand: ParsableCommand {
     enum Name: String, ExpressibleByArgument { case evidence, sine, exact }
 
     @Argument var task: Name
-    @Option var iterations = 200
-    @Option var batch = 0
+    @Option(parsing: .unconditional) var iterations = 200
+    @Option(parsing: .unconditional) var batch = 0
     /// The hidden model (default: alif for evidence, lif otherwise).
     @OptionGroup var selection: ModelSelection
-    @Option var neurons = 100
-    @Option(help: "Hidden layers (2+: lower layers learn by random feedback).") var layers = 1
+    @Option(parsing: .unconditional) var neurons = 100
+    @Option(parsing: .unconditional, help: "Hidden layers (2+: lower layers learn by random feedback).") var layers = 1
     @Option(help: "Feedback for the top layer.") var feedback = NetworkSpec.Feedback.symmetric
     @Option(help: "Feedback for lower layers: random (direct feedback) or backward (instantaneous pass through the layer above).")
     var lowerFeedback = NetworkSpec.Feedback.random
-    @Option var learningRate = 5e-3
-    @Option(help: "Update every K steps inside a sequence (online); default once per batch.") var updateEvery: Int?
+    @Option(parsing: .unconditional) var learningRate = 5e-3
+    @Option(parsing: .unconditional, help: "Update every K steps inside a sequence (online); default once per batch.") var updateEvery: Int?
     @Option var backend = Backend.systemCC
-    @Option(help: "Steps per chunk of time-chunked exact traces (0: every step).") var chunkSteps = 100
-    @Option var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Steps per chunk of time-chunked exact traces (0: every step).") var chunkSteps = 100
+    @Option(parsing: .unconditional) var seed: UInt64 = 1
     @Option(help: "Write the curve as JSON lines to this file.") var log: String?
-    @Option var evaluateEvery = 25
+    @Option(parsing: .unconditional) var evaluateEvery = 25
     @Flag(help: "Cosine learning-rate decay to zero over the run (after 10 warmup updates).") var cosine = false
-    @Option(help: "Held-out trials per evaluation (evidence task; a fixed seed, whole batches).") var testTrials = 256
+    @Option(parsing: .unconditional, help: "Held-out trials per evaluation (evidence task; a fixed seed, whole batches).") var testTrials = 256
     @Option(help: "Checkpoint manifest (JSON; weights go to <name>-<iteration>.safetensors beside it), every --checkpoint-every iterations.")
     var checkpoint: String?
-    @Option var checkpointEvery = 25
+    @Option(parsing: .unconditional) var checkpointEvery = 25
     @Flag(help: "Continue from --checkpoint if it exists.") var resume = false
-    @Option(help: "Sequence length of the sine task (ms).") var steps = 1000
-    @Option(help: "Input weight gain (std = gain/sqrt(fan-in)); default 4 for evidence, 2 otherwise.") var inputGain: Double?
-    @Option var recurrentGain = 0.5
-    @Option(help: "Firing-rate regularization: target spikes per step (0: off).") var rateTarget = 0.01
-    @Option(help: "Firing-rate regularization strength (default 300 for evidence, else off).") var rateStrength: Double?
-    @Option(help: "ALIF adaptation strength β in the LSNN convention (threshold += β (1 − ρ) per spike; 400 with τ_a = 2 s is +0.2).")
+    @Option(parsing: .unconditional, help: "Sequence length of the sine task (ms).") var steps = 1000
+    @Option(parsing: .unconditional, help: "Input weight gain (std = gain/sqrt(fan-in)); default 4 for evidence, 2 otherwise.") var inputGain: Double?
+    @Option(parsing: .unconditional) var recurrentGain = 0.5
+    @Option(parsing: .unconditional, help: "Firing-rate regularization: target spikes per step (0: off).") var rateTarget = 0.01
+    @Option(parsing: .unconditional, help: "Firing-rate regularization strength (default 300 for evidence, else off).") var rateStrength: Double?
+    @Option(parsing: .unconditional,
+            help: "ALIF adaptation strength β in the LSNN convention (threshold += β (1 − ρ) per spike; 400 with τ_a = 2 s is +0.2).")
     var adaptationBeta = 400.0
     @Option(help: "ALIF adaptation time constant in ms (evidence accumulation needs one longer than the delay).")
     var adaptationMs: Double = 2000

@@ -13,7 +13,7 @@ struct Train: ParsableCommand {
     @Option(help: "Config file (JSON); missing fields take the defaults.") var config: String?
     @Option(help: "Output directory: metrics.jsonl, checkpoints, report.html.") var out = "out/train"
     @Option(name: .customLong("set"), help: "Override one config field, e.g. --set training.epochs=5 (repeatable).") var settings: [String] = []
-    @Option(help: "Shorthand for --set training.epochs=N.") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Shorthand for --set training.epochs=N.") var epochs: Int?
     @Option(help: "Shorthand for --set training.method=METHOD.") var method: TrainingMethod?
     @Option(help: "Shorthand for --set data.directory=DIR.") var data: String?
     @Flag(help: "Continue after the last completed epoch in OUT/checkpoint.json (without --config: with the checkpoint's config and model).")
@@ -54,6 +54,8 @@ struct Train: ParsableCommand {
         let output = URL(fileURLWithPath: out)
         let lock = group.rank == 0 ? try prepare(output) : nil
         defer { withExtendedLifetime(lock) {} }
+        // A refused resume costs nothing: checked before any data is built or read.
+        if resume && FileManager.default.fileExists(atPath: checkpoint.path) { try resolved.checkResumable(from: checkpoint) }
         let buildBar = ProgressBar(label: "building spoken digits")
         let experiment = try SpeechExperiment(config: resolved, output: output, group: group) { done, total in
             buildBar.update(done, of: total, detail: "utterances")
@@ -111,9 +113,9 @@ struct Train: ParsableCommand {
         }
         let foreign = try WriteContract.foreign(names.filter(SpeechExperiment.isRunFile).sorted(), in: output)
         guard foreign.isEmpty else {
+            let them = foreign.count == 1 ? "it" : "them"
             throw ValidationError("\(out) holds \(foreign.joined(separator: ", ")), not written by plasticity (or changed since): a run " +
-                                  "would replace \(foreign.count == 1 ? "it" : "them"), so nothing is done; move \(foreign.count == 1 ? "it" : "them") " +
-                                  "away or choose another --out")
+                                  "would replace \(them), so nothing is done; move \(them) away or choose another --out")
         }
         if overwrite && !resume {   // the old run's files go first, so none of them can be taken for the new run's
             try WriteContract.removeOwned(in: output, matching: SpeechExperiment.isRunFile)

@@ -145,10 +145,10 @@ import Testing
 
         // A build killed half way (its marker says so) is redone, never used; files it wrote are its own.
         let killed = try scratchDirectory("killed-build")
-        try Data("half".utf8).write(to: killed.appendingPathComponent("train.h5"))
+        try WriteContract.write(Data("half".utf8), to: killed.appendingPathComponent("train.h5"))
         var small = TrainConfig.DataSection()
         small.speakers = 2; small.repetitions = 1; small.testEvery = 2
-        try Data("building: an earlier build".utf8).write(to: killed.appendingPathComponent("build.txt"))
+        try WriteContract.write(Data("building: an earlier build".utf8), to: killed.appendingPathComponent("build.txt"))
         try SpeechExperiment.buildIfNeeded(small, into: killed) { _, _ in }
         #expect(try SpikeFile(killed.appendingPathComponent("train.h5")).count > 0)
         #expect(try !String(contentsOf: killed.appendingPathComponent("build.txt"), encoding: .utf8).hasPrefix("building"))
@@ -174,11 +174,16 @@ import Testing
         #expect(locked.status != 0 && locked.output.contains("another plasticity run is writing this folder"), "\(locked.output)")
         let metrics = out.appendingPathComponent("metrics.jsonl")
         let logged = try String(contentsOf: metrics, encoding: .utf8)
+        // Edited by hand: the user's file now, so the run refuses to replace it.
         try (logged + "garbage\n").write(to: metrics, atomically: true, encoding: .utf8)
+        let edited = try run(["train", "--epochs", "2", "--resume", "--out", out.path])
+        #expect(edited.status != 0 && edited.output.contains("metrics.jsonl, not written by plasticity"), "\(edited.output)")
+        // Damaged under a ledger that proves it (as a disk error would leave it): named by line.
+        try WriteContract.write(Data((logged + "garbage\n").utf8), to: metrics, overwrite: true)
         let garbage = try run(["train", "--epochs", "2", "--resume", "--out", out.path])
         #expect(garbage.status != 0 && garbage.output.contains("metrics.jsonl: line 2: is not an epoch record"), "\(garbage.output)")
-        // A last line cut by a kill (no newline) is a torn write, not garbage: the resume redoes its epoch.
-        try (logged + #"{"epoch": 2, "trainLo"#).write(to: metrics, atomically: true, encoding: .utf8)
+        // A last line without its newline is a torn write, not garbage: the resume redoes its epoch.
+        try WriteContract.write(Data((logged + #"{"epoch": 2, "trainLo"#).utf8), to: metrics, overwrite: true)
         let torn = try run(["train", "--epochs", "2", "--resume", "--out", out.path])
         #expect(torn.status == 0, "\(torn.output)")
         #expect(try String(contentsOf: metrics, encoding: .utf8).split(separator: "\n").count == 2)
@@ -227,17 +232,21 @@ import Testing
         #expect(error?.field == "__metadata__.layout")
     }
 
-    /// Labels beyond `extra/keys` trained, then trapped in the report; they are named by number.
-    @Test func reportNamesClassesBeyondTheKeys() throws {
+    /// Labels beyond `extra/keys` trained, then trapped in the report: they are refused where the
+    /// file is opened; a file whose keys name every label trains and reports.
+    @Test func labelsBeyondTheKeysAreRefused() throws {
         let folder = try scratchDirectory("keys")
         var rng = SplitMix64(seed: 3)
         let samples = (0..<24).map { i in
             SpikeSample(times: (0..<20).map { Float($0) * 0.01 }, units: (0..<20).map { _ in UInt32(rng.next() % 8) }, label: i % 3, speaker: i % 4)
         }
-        for name in ["train.h5", "test.h5"] { try SpikeFile.write(samples, keys: ["zero"], to: folder.appendingPathComponent(name)) }
+        try SpikeFile.write(samples, keys: ["zero"], to: folder.appendingPathComponent("train.h5"))
+        let refused = #expect(throws: FileFormatError.self) { try SpikeFile(folder.appendingPathComponent("train.h5")) }
+        #expect(refused?.field == "labels[1]" && refused?.message.contains("extra/keys names 1 classes") == true, "\(String(describing: refused))")
+        for name in ["train.h5", "test.h5"] { try SpikeFile.write(samples, keys: ["zero", "one", "two"], to: folder.appendingPathComponent(name)) }
         var config = TrainConfig()
         config.data.directory = folder.path; config.data.build = false; config.data.validationEvery = 0; config.data.binning.steps = 30
-        config.network.neurons = 8; config.network.backend = .tinyCC
+        config.network.neurons = 8; config.network.backend = .tinyCC; config.data.channels = 8
         config.training.batch = 8; config.training.epochs = 1; config.training.shiftMs = 0; config.training.shiftChannels = 0
         let experiment = try SpeechExperiment(config: config, output: folder.appendingPathComponent("run"))
         try experiment.run(resume: false)
@@ -245,7 +254,7 @@ import Testing
         #expect(html.contains("zero") && experiment.spec.outputs == 3)
         // The data counts against the memory cap (it covered only the kernel's buffers).
         let capped = #expect(throws: ResourceError.self) { try SpeechExperiment(config: config, output: folder, memoryCap: 4_000) }
-        #expect(capped?.message.contains("the data (batch 8") == true, "\(String(describing: capped))")
+        #expect(capped?.message.contains("(batch 8") == true, "\(String(describing: capped))")
     }
 
     /// CLI flags out of range are refused naming the flag (they trapped or hung).

@@ -6,11 +6,13 @@ enum PlasticityProcess {
     static var binary: URL { URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("plasticity") }
 
     /// Exit status and output (stdout and stderr together).
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// - Parameter directory: the process's working directory (default: the test's).
+    static func run(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the plasticity executable first (swift build)")
         let process = Process(), pipe = Pipe()
         process.executableURL = binary
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()

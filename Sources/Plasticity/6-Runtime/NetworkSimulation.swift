@@ -131,20 +131,27 @@ public final class NetworkSimulation {
     /// gradient per weight matrix and parameter vector; the readout, its traces and gradients;
     /// feedback matrices; per-step error and learning signals.
     static func checkMemory(kernel: NetworkKernel, batch: Int, chunkSteps: Int = 0, cap: Int) throws {
-        let net = kernel.network, p = MemoryCap.product
+        try checkMemory(stages: kernel.stages, batch: batch, chunkSteps: chunkSteps, cap: cap)
+    }
+
+    /// The same count from the lowered stages alone (no C compiled), so that a run can refuse a
+    /// network before it builds or reads its data. With `recordSteps` > 0 exact BPTT's record of
+    /// that many steps (`bpttRecordElements`) counts too.
+    public static func checkMemory(stages: NetworkStages, batch: Int, chunkSteps: Int = 0, recordSteps: Int = 0, cap: Int) throws {
+        let net = stages.network, p = MemoryCap.product
         guard batch > 0, batch <= Int(Int32.max) else {
             throw ResourceError(message: "the batch must be positive and at most \(Int32.max), not \(batch)")
         }
         var buffers: [(name: String, elements: Int)] = []
         var below = net.inputs
-        for (l, stages) in kernel.stages.layers.enumerated() {
+        for (l, layer) in stages.layers.enumerated() {
             let n = net.hidden[l].neurons
-            for b in stages.layout.bufferElements(batch: batch, inputs: below, neurons: n) {
+            for b in layer.layout.bufferElements(batch: batch, inputs: below, neurons: n) {
                 buffers.append(("layer \(l) \(b.name)", b.elements))
                 if b.name.hasPrefix("weights[") || b.name == "params" { buffers.append(("layer \(l) gradient of \(b.name)", b.elements)) }
             }
             if chunkSteps > 0 {
-                buffers += stages.layout.chunkBufferElements(batch: batch, inputs: below, neurons: n, steps: chunkSteps)
+                buffers += layer.layout.chunkBufferElements(batch: batch, inputs: below, neurons: n, steps: chunkSteps)
                     .map { ("layer \(l) \($0.name)", $0.elements) }
             }
             if net.hidden[l].feedback == .random || net.hidden[l].feedback == .targetProjection { buffers.append(("layer \(l) feedback", p(n,
@@ -155,8 +162,23 @@ public final class NetworkSimulation {
                     ("readout state and error", p(2, batch, net.outputs)),
                     ("learning signals", p(net.hidden.count, net.hidden.map(\.neurons).max() ?? 0))]
         if chunkSteps > 0 { buffers += [("chunk readout error", p(batch, chunkSteps, net.outputs)), ("chunk readout trace", p(batch, below))] }
+        if recordSteps > 0 {
+            let record = bpttRecordElements(layers: stages.layers.map(\.layout), sizes: net.hidden.map(\.neurons), batch: batch, steps: recordSteps)
+            buffers.append(("BPTT's record of \(recordSteps) steps", record))
+        }
         try MemoryCap.check(elements: MemoryCap.sum(buffers.map(\.elements)), what: "the network (batch \(batch))",
                             largest: buffers.max { $0.elements < $1.elements }!, cap: cap)
+    }
+
+    /// Float-sized elements of exact BPTT's forward record: per step, layer and cell the local
+    /// Jacobians D (k×k), c (k×C), ∂h/∂θ (k×P), ψ (k), ∂z/∂θ (P) and z, each a Double (two elements).
+    public static func bpttRecordElements(layers: [KernelLayout], sizes: [Int], batch: Int, steps: Int) -> Int {
+        let p = MemoryCap.product
+        let perStep = MemoryCap.sum(zip(layers, sizes).map { layout, n in
+            let k = layout.stateCount, C = max(layout.channelCount, 1), P = layout.learnableCount
+            return p(batch, n, MemoryCap.sum([p(k, k), p(k, C), p(k, P), k, P, 1]))
+        })
+        return p(2, steps, perStep)
     }
 
     /// Gaussian initialisation scaled by fan-in: W ~ N(0, gain²/fan_in); fixed feedback

@@ -44,6 +44,9 @@ private struct BackpropagationPass {
         B = simulation.batch; L = simulation.layers.count; nOut = net.outputs; kappa = net.kappa
         sizes = simulation.layers.map(\.neurons); nLast = sizes.last!
         let batch = B
+        let recordElements = NetworkSimulation.bpttRecordElements(layers: simulation.layers.map(\.layout), sizes: sizes, batch: B, steps: T)
+        try MemoryCap.check(elements: recordElements, what: "exact BPTT's record of the sequence (\(T) steps, batch \(B))",
+                            largest: ("the local Jacobians of every step", recordElements), cap: MemoryCap.bytes)
         layers = try simulation.layers.map { layer -> LayerBuffers in
             let copy = try LayerBuffers(layout: layer.layout, model: layer.model, batch: batch, inputs: layer.inputs, neurons: layer.neurons)
             copy.parameters.array = layer.parameters.array

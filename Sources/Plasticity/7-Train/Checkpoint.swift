@@ -122,10 +122,10 @@ public enum Checkpoint {
         guard (0...Int(Int32.max)).contains(manifest.optimizerStep) else {
             throw fail("optimizerStep", "\(manifest.optimizerStep) is outside 0…\(Int32.max)")
         }
-        let stem = url.deletingPathExtension().lastPathComponent
-        guard manifest.weights == weightsName(stem: stem, iteration: manifest.iteration) else {
-            throw fail("weights", "'\(manifest.weights)' is not the weights file of iteration \(manifest.iteration) " +
-                       "(\(weightsName(stem: stem, iteration: manifest.iteration)))")
+        // The name's iteration must be the manifest's (a copied or renamed manifest keeps its weights' stem).
+        let suffix = "-\(String(format: "%09d", manifest.iteration)).safetensors"
+        guard manifest.weights.hasSuffix(suffix) else {
+            throw fail("weights", "'\(manifest.weights)' is not the weights file of iteration \(manifest.iteration) (…\(suffix))")
         }
         guard SHA256.hex(manifest.config) == manifest.checksums.config else {
             throw fail("config", "does not match the manifest (sha256 \(manifest.checksums.config)): the stored config was changed")

@@ -72,6 +72,7 @@ public enum WriteContract {
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw FileFormatError(file: folder.path, field: flag, message: "cannot be created as a folder (\(describe(error)))")
         }
+        removeLeftovers(of: name, in: folder)
         let temporary = folder.appendingPathComponent(".\(name).tmp-\(getpid())")
         defer { unlink(temporary.path) }
         try body(temporary)
@@ -160,6 +161,15 @@ public enum WriteContract {
             try writeAtomically(try encoder.encode(ledger), to: url)
         }
         return result
+    }
+
+    /// Temporary files of writes to `name` by processes that no longer run (killed mid-write).
+    static func removeLeftovers(of name: String, in folder: URL) {
+        let prefix = ".\(name).tmp-"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where entry.hasPrefix(prefix) {
+            guard let pid = Int32(entry.dropFirst(prefix.count)), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(folder.appendingPathComponent(entry).path)
+        }
     }
 
     static func sameFile(_ url: URL, _ status: stat) -> Bool {

@@ -1,0 +1,187 @@
+import Foundation
+@testable import Plasticity
+import Testing
+@testable import PlasticityData
+
+/// Commands run as a hostile or careless user would: each case names what it sets up, the command,
+/// the exit status and error it must give, and the user's files that must come out unchanged
+/// (compared by SHA-256 before and after).
+@Suite(.serialized) struct HostileCaseTests {
+    struct Case: CustomStringConvertible, Sendable {
+        var name: String
+        /// Makes the files in the folder; returns the command's arguments.
+        var setup: @Sendable (URL) throws -> [String]
+        var status: Int32
+        var error: String
+        /// The user's files, relative to the folder, that must survive byte for byte.
+        var kept: [String]
+        var description: String { name }
+    }
+
+    /// A small trained run (one epoch on the tiny spoken-digit set), copied for each case that needs one.
+    static let run: URL = {
+        let folder = try! scratchDirectory("hostile-run")
+        let config = folder.appendingPathComponent("tiny.json")
+        try! Data(TinySpokenDigits.config(epochs: 2).setting("network.model=lif").json.utf8).write(to: config)
+        let result = try! PlasticityProcess.run(["train", "--config", config.path, "--out", folder.appendingPathComponent("run").path])
+        precondition(result.status == 0, result.output)
+        return folder.appendingPathComponent("run")
+    }()
+
+    static func copyOfRun(into folder: URL, as name: String = "run") throws -> URL {
+        let copy = folder.appendingPathComponent(name)
+        try FileManager.default.copyItem(at: run, to: copy)
+        try? FileManager.default.removeItem(at: copy.appendingPathComponent(".lock"))
+        return copy
+    }
+
+    static func tinyConfig(_ folder: URL) throws -> String {
+        let url = folder.appendingPathComponent("tiny.json")
+        try Data(TinySpokenDigits.config(epochs: 1).json.utf8).write(to: url)
+        return url.path
+    }
+
+    static func write(_ text: String, _ path: String, in folder: URL) throws {
+        let url = folder.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+
+    /// Edits a run's checkpoint manifest as JSON.
+    static func editManifest(_ url: URL, _ edit: (inout [String: Any]) -> Void) throws {
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        edit(&object)
+        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: url)
+    }
+
+    static let cases: [Case] = [
+        Case(name: "train --overwrite in a folder without a run keeps the user's files and folders", setup: { f in
+            try write("keep", "u/best_models/mine.txt", in: f); try write("keep", "u/checkpoint-notes.txt", in: f)
+            try write("keep", "u/best-idea.safetensors", in: f)
+            return ["train", "--config", try tinyConfig(f), "--epochs", "1", "--out", f.appendingPathComponent("u").path, "--overwrite"]
+        }, status: 64, error: "best-idea.safetensors, not written by plasticity", kept: ["u/best_models/mine.txt", "u/checkpoint-notes.txt",
+                                                                                        "u/best-idea.safetensors"]),
+        Case(name: "train into a folder holding only the user's config.json", setup: { f in
+            try write("{\"mine\": true}", "u/config.json", in: f)
+            return ["train", "--config", try tinyConfig(f), "--out", f.appendingPathComponent("u").path]
+        }, status: 64, error: "config.json, not written by plasticity", kept: ["u/config.json"]),
+        Case(name: "train --config DIR/config.json --out DIR --overwrite: its own input", setup: { f in
+            let run = try copyOfRun(into: f)
+            try write(try String(contentsOf: run.appendingPathComponent("config.json"), encoding: .utf8) + " ", "run/config.json", in: f)
+            return ["train", "--config", run.appendingPathComponent("config.json").path, "--out", run.path, "--overwrite"]
+        }, status: 64, error: "config.json, not written by plasticity", kept: ["run/config.json", "run/metrics.jsonl", "run/checkpoint.json"]),
+        Case(name: "data spoken-digits over the user's train.h5", setup: { f in
+            try write("my data", "d/train.h5", in: f)
+            return ["data", "spoken-digits", "--out", f.appendingPathComponent("d").path, "--speakers", "5"]
+        }, status: 1, error: "train.h5: --out: exists and was not written by plasticity", kept: ["d/train.h5"]),
+        Case(name: "data spoken-digits with a test split that is empty", setup: { f in
+            ["data", "spoken-digits", "--out", f.appendingPathComponent("d").path, "--speakers", "2", "--test-every", "5"]
+        }, status: 1, error: "no utterance falls into this split", kept: []),
+        Case(name: "import nir over a finished run (refused before the graph is read)", setup: { f in
+            let run = try copyOfRun(into: f)
+            try write("not even a graph", "net.nir", in: f)
+            return ["import", "nir", f.appendingPathComponent("net.nir").path, "--out", run.path]
+        }, status: 64, error: "holds a run", kept: ["run/checkpoint.json", "run/metrics.jsonl", "run/best.json", "run/config.json"]),
+        Case(name: "export nir onto its own checkpoint", setup: { f in
+            let run = try copyOfRun(into: f)
+            return ["export", "nir", run.appendingPathComponent("checkpoint.json").path, "--out", run.appendingPathComponent("checkpoint.json").path,
+                    "--reset-to-zero", "--overwrite"]
+        }, status: 1, error: "is also this command's input", kept: ["run/checkpoint.json"]),
+        Case(name: "export nir over a user's file", setup: { f in
+            let run = try copyOfRun(into: f)
+            try write("my notes", "net.nir", in: f)
+            return ["export", "nir", run.appendingPathComponent("checkpoint.json").path, "--out", f.appendingPathComponent("net.nir").path,
+                    "--reset-to-zero"]
+        }, status: 1, error: "exists and was not written by plasticity", kept: ["net.nir"]),
+        Case(name: "gradcheck --out onto its own --inputs", setup: { f in
+            var file = SafeTensors()
+            file.tensors["input"] = .init(shape: [5, 2, 20], values: [Float](repeating: 1, count: 200))
+            file.tensors["targets"] = .init(shape: [5, 2], values: [0, 1, 2, 0, 1, 2, 0, 0, 1, 2])
+            try Data(try file.encoded()).write(to: f.appendingPathComponent("f.safetensors"))
+            let path = f.appendingPathComponent("f.safetensors").path
+            return ["gradcheck", "--inputs", path, "--out", path, "--overwrite"]
+        }, status: 1, error: "is also this command's input", kept: ["f.safetensors"]),
+        Case(name: "a checkpoint whose iteration is -1", setup: { f in
+            let run = try copyOfRun(into: f)
+            try editManifest(run.appendingPathComponent("checkpoint.json")) { $0["iteration"] = -1 }
+            return ["eval", run.appendingPathComponent("checkpoint.json").path]
+        }, status: 1, error: "iteration: -1 is outside", kept: ["run/metrics.jsonl", "run/best.json"]),
+        Case(name: "a user's edit of a run's checkpoint, resumed", setup: { f in
+            let run = try copyOfRun(into: f)
+            try editManifest(run.appendingPathComponent("checkpoint.json")) { $0["optimizerStep"] = 1 }
+            return ["train", "--out", run.path, "--resume"]
+        }, status: 64, error: "checkpoint.json, not written by plasticity", kept: ["run/metrics.jsonl", "run/best.json", "run/checkpoint.json"]),
+        Case(name: "a checkpoint whose stored model was edited", setup: { f in
+            let run = try copyOfRun(into: f)
+            try editManifest(run.appendingPathComponent("checkpoint.json")) { manifest in
+                var models = manifest["models"] as! [[String: Any]]
+                var parameters = models[0]["parameters"] as! [[String: Any]]
+                parameters[parameters.indices.first { parameters[$0]["name"] as? String == "threshold" }!]["value"] = 100
+                models[0]["parameters"] = parameters
+                manifest["models"] = models
+            }
+            return ["eval", run.appendingPathComponent("checkpoint.json").path]
+        }, status: 1, error: "models: do not match the manifest", kept: ["run/checkpoint.json"]),
+        Case(name: "a checkpoint whose stored config was edited", setup: { f in
+            let run = try copyOfRun(into: f)
+            try editManifest(run.appendingPathComponent("checkpoint.json")) { manifest in
+                manifest["config"] = (manifest["config"] as! String).replacingOccurrences(of: "\"binMs\" : 10", with: "\"binMs\" : 5")
+            }
+            return ["eval", run.appendingPathComponent("checkpoint.json").path]
+        }, status: 1, error: "config: does not match the manifest", kept: ["run/checkpoint.json"]),
+        Case(name: "best.json pointing at another epoch's weights", setup: { f in
+            let run = try copyOfRun(into: f)
+            let best = try Checkpoint.manifest(run.appendingPathComponent("best.json"))
+            try editManifest(run.appendingPathComponent("best.json")) { $0["iteration"] = best.iteration == 1 ? 2 : 1 }
+            return ["eval", run.appendingPathComponent("best.json").path]
+        }, status: 1, error: "is not the weights file of iteration", kept: ["run/best.json"]),
+        Case(name: "weights changed under their manifest", setup: { f in
+            let run = try copyOfRun(into: f)
+            let weights = try Checkpoint.weightsURL(run.appendingPathComponent("checkpoint.json"))
+            var bytes = try Data(contentsOf: weights)
+            bytes[bytes.count - 1] ^= 1
+            try bytes.write(to: weights)
+            return ["eval", run.appendingPathComponent("checkpoint.json").path]
+        }, status: 1, error: "does not match the manifest (sha256", kept: []),
+        Case(name: "a checkpoint behind its metrics (a folder that mixes runs)", setup: { f in
+            let run = try copyOfRun(into: f)
+            var lines = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+            lines += lines.replacingOccurrences(of: "\"epoch\":1,", with: "\"epoch\":3,").replacingOccurrences(of: "\"epoch\":2,", with: "\"epoch\":4,")
+            try WriteContract.write(Data(lines.utf8), to: run.appendingPathComponent("metrics.jsonl"), overwrite: true)
+            return ["train", "--out", run.path, "--resume", "--epochs", "6"]
+        }, status: 1, error: "mixes runs", kept: ["run/metrics.jsonl", "run/best.json"]),
+        Case(name: "--out ''", setup: { _ in ["train", "--out", ""] }, status: 64, error: "--out must name a folder", kept: []),
+        Case(name: "data.directory ''", setup: { _ in ["train", "--set", "data.directory=", "--out", "x"] },
+             status: 1, error: "data.directory: must name a file or folder", kept: []),
+    ]
+
+    @Test(arguments: cases)
+    func refusedAndNothingOfTheUsersChanged(_ hostile: Case) throws {
+        let folder = try scratchDirectory("hostile")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let arguments = try hostile.setup(folder)
+        let before = try hostile.kept.map { try SHA256.hex(file: folder.appendingPathComponent($0)) }
+        let result = try PlasticityProcess.run(arguments, in: folder)
+        #expect(result.status == hostile.status, "\(hostile.name): \(result.output)")
+        #expect(result.output.contains(hostile.error), "\(hostile.name): \(result.output)")
+        let after = try hostile.kept.map { try SHA256.hex(file: folder.appendingPathComponent($0)) }
+        #expect(before == after, "\(hostile.name): a file of the user's changed")
+    }
+
+    /// The reported case end to end: `--overwrite` in a folder with no run and the user's files runs
+    /// and leaves them; a second `--overwrite` replaces only the run's own files.
+    @Test func overwriteRemovesOnlyTheRunsOwnFiles() throws {
+        let folder = try scratchDirectory("hostile-overwrite"), out = folder.appendingPathComponent("u")
+        try Self.write("keep", "u/best_models/mine.txt", in: folder)
+        try Self.write("keep", "u/checkpoint-notes.txt", in: folder)
+        let config = try Self.tinyConfig(folder)
+        for _ in 0..<2 {
+            let result = try PlasticityProcess.run(["train", "--config", config, "--epochs", "1", "--out", out.path, "--overwrite"])
+            #expect(result.status == 0, "\(result.output)")
+        }
+        #expect(try String(contentsOf: out.appendingPathComponent("best_models/mine.txt"), encoding: .utf8) == "keep")
+        #expect(try String(contentsOf: out.appendingPathComponent("checkpoint-notes.txt"), encoding: .utf8) == "keep")
+        let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        #expect(metrics.split(separator: "\n").count == 1)
+    }
+}
