@@ -92,6 +92,11 @@ public enum ConfigFile {
         do {
             value = try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: object))
         } catch let error as DecodingError {
+            let decodes: (Any) throws -> Void = { _ = try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: $0)) }
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, let field = blameNumber(in: object, decodes: decodes) {
+                throw FileFormatError(file: file, field: field.path, message: "must be a number its field can hold (a whole number " +
+                                      "where one is expected, within its type's range), not \(field.value)")
+            }
             throw fileFormatError(error, file: file)
         }
         let known = try JSONSerialization.jsonObject(with: JSONEncoder().encode(value))
@@ -114,6 +119,38 @@ public enum ConfigFile {
         } else if let given = given as? [Any], let known = known as? [Any] {
             for (i, (g, k)) in zip(given, known).enumerated() { try rejectUnknownKeys(g, known: k, path: "\(path)[\(i)]", file: file) }
         }
+    }
+
+    /// The decoder names no field for a number that its type cannot hold (2.5 or 1e300 for an
+    /// integer, −1 for an unsigned one): the field is the first fractional, huge or negative number
+    /// whose replacement by 1 lets the object decode.
+    static func blameNumber(in object: Any, decodes: (Any) throws -> Void) -> (path: String, value: String)? {
+        func leaves(_ value: Any, _ path: String) -> [(path: String, value: NSNumber)] {
+            if let object = value as? [String: Any] {
+                return object.keys.sorted().flatMap { leaves(object[$0]!, path.isEmpty ? $0 : "\(path).\($0)") }
+            }
+            if let array = value as? [Any] { return array.indices.flatMap { leaves(array[$0], "\(path)[\($0)]") } }
+            if let number = value as? NSNumber { return [(path, number)] }   // true and false (0, 1) are never blamed
+            return []
+        }
+        func replacing(_ value: Any, at path: ArraySlice<String>) -> Any {
+            guard let key = path.first else { return 1 }
+            if var object = value as? [String: Any], let inner = object[key] {
+                object[key] = replacing(inner, at: path.dropFirst()); return object
+            }
+            if var array = value as? [Any], let index = Int(key), array.indices.contains(index) {
+                array[index] = replacing(array[index], at: path.dropFirst()); return array
+            }
+            return value
+        }
+        for leaf in leaves(object, "") {
+            let x = leaf.value.doubleValue
+            guard x != x.rounded() || abs(x) > 9e15 || x < 0 else { continue }
+            let keys = leaf.path.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "")
+                .split(separator: ".").map(String.init)
+            if (try? decodes(replacing(object, at: keys[...]))) != nil { return (leaf.path, "\(leaf.value)") }
+        }
+        return nil
     }
 
     /// A decoding error as the file, the key's path and what is wrong with its value.

@@ -30,6 +30,11 @@ public struct LayerSpec: Sendable, Hashable {
             throw ModelError(kind: .shapeMismatch, model: model.name, symbol: "projections", location: model.location,
                              message: "a layer has at most \(Self.maxProjections) projections, not \(projections.count)")
         }
+        if model.inputs.isEmpty, let p = projections.first {
+            throw ModelError(kind: .unknownSymbol, model: model.name, symbol: "Input", location: model.location,
+                             message: "the model declares no Input, so its layer cannot receive the \(p.source.rawValue) projection: " +
+                                      "declare one (Input(\"I\")) and use it in an Update")
+        }
         for p in projections where !model.inputs.contains(p.channel) {
             throw ModelError(kind: .unknownSymbol, model: model.name, symbol: p.channel, location: model.location,
                              message: "a \(p.source.rawValue) projection targets unknown input channel '\(p.channel)' (the model has " +

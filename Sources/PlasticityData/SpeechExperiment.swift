@@ -51,73 +51,48 @@ public final class SpeechExperiment {
         public var loss: Double, accuracy: Double?, samplesPerSecond: Double, etaSeconds: Double
     }
 
+    /// The data a run trains, selects and tests on, binned for the network's input.
+    public struct Datasets: Sendable {
+        public var train: SpikeDataset, validation: SpikeDataset?, test: SpikeDataset
+        /// The readout's width (at least the classes of both files).
+        public var classes: Int
+        public init(train: SpikeDataset, validation: SpikeDataset?, test: SpikeDataset, classes: Int) {
+            self.train = train; self.validation = validation; self.test = test; self.classes = classes
+        }
+    }
+
     /// Loads the data (building the spoken-digit set first when asked and needed), compiles the
-    /// network kernel and initializes the weights.
+    /// network kernel and initializes the weights. Every cheap check (config, memory for the
+    /// configured input width) runs before the set is built or read.
     /// - Parameter memoryCap: bytes the data and the kernel's buffers may take (`MemoryCap`).
     /// - Parameter group: the processes of a data-parallel run (every one makes this call).
-    public init(config: TrainConfig, output: URL, memoryCap: Int = MemoryCap.bytes, group: ProcessGroup = SingleProcess(),
-                buildProgress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws {
-        try config.validate(file: "config")
-        guard config.training.batch % group.size == 0 else {
-            throw FileFormatError(file: "config", field: "training.batch", message: "\(config.training.batch) is not a multiple of the " +
-                                  "\(group.size) processes (mpirun -np \(group.size)): each runs an equal share of every batch")
+    public convenience init(config: TrainConfig, output: URL, memoryCap: Int = MemoryCap.bytes, group: ProcessGroup = SingleProcess(),
+                            buildProgress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws {
+        try Self.checkConfig(config, group: group)
+        let data = try Self.loadDatasets(config, output: output, memoryCap: memoryCap, group: group, buildProgress: buildProgress)
+        guard data.train.samples.count >= config.training.batch else {
+            throw FileFormatError(file: data.train.file, field: "samples",
+                                  message: "\(data.train.samples.count) training samples, fewer than one batch of \(config.training.batch)")
         }
+        try self.init(config: config, output: output, data: data, memoryCap: memoryCap, group: group)
+    }
+
+    /// A run on data already loaded (`plasticity eval --data FILE` evaluates one file this way).
+    public init(config: TrainConfig, output: URL, data: Datasets, memoryCap: Int = MemoryCap.bytes, group: ProcessGroup = SingleProcess()) throws {
+        try Self.checkConfig(config, group: group)
         self.config = config
         self.output = output
         self.group = group
-        let directory = URL(fileURLWithPath: config.data.directory)
-        if config.data.build { try Self.checkResources(config, classes: SpokenDigits.keys.count, group: group, cap: memoryCap) }
-        if group.rank == 0 {
-            try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-            if config.data.build { try Self.buildIfNeeded(config.data, into: directory, progress: buildProgress) }
-        }
-        try group.barrier()   // the others read the data once rank 0 has built it
-        if !config.data.build { try Self.requireCompleteBuild(in: directory) }
-        let trainFile = try SpikeFile(directory.appendingPathComponent(config.data.trainFile))
-        let testFile = try SpikeFile(directory.appendingPathComponent(config.data.testFile))
-        if let a = trainFile.keys, let b = testFile.keys, a != b {
-            func list(_ keys: [String]) -> String { "\(keys.count) (\(keys.prefix(3).joined(separator: ", "))…)" }
-            throw FileFormatError(file: testFile.url.path, field: "extra/keys",
-                                  message: "its classes \(list(b)) differ from \(trainFile.url.lastPathComponent)'s \(list(a))")
-        }
-        let classes = max(trainFile.classCount, testFile.classCount)
-        if !config.data.build { try Self.checkResources(config, classes: classes, group: group, cap: memoryCap) }
-        let limit = config.data.limit > 0 ? config.data.limit : nil
-        // data.channels is the input width whether the set was built here or not: a unit index
-        // beyond it is a damaged file or a wrong config, never a wider network.
-        let channels = config.data.channels
-        let all = try SpikeDataset(file: trainFile, binning: config.data.binning, channels: channels, classCount: classes, limit: limit,
-                                   field: "data.channels")
-        let test = try SpikeDataset(file: testFile, binning: config.data.binning, channels: channels, classCount: classes, limit: limit,
-                                    field: "data.channels")
-        let width = all.inputs
-        // Validation: every n-th training speaker (speaker-disjoint from what is trained on).
-        let every = config.data.validationEvery
-        if every > 0, all.samples.allSatisfy({ $0.speaker != nil }) {
-            let speakers = Array(Set(all.samples.map { $0.speaker! })).sorted()
-            let held = Set(speakers.enumerated().filter { $0.offset % every == every - 1 }.map(\.element))
-            var kept = all, validation = all
-            kept.samples = all.samples.filter { !held.contains($0.speaker!) }
-            validation.samples = all.samples.filter { held.contains($0.speaker!) }
-            self.train = kept
-            self.validation = validation.samples.isEmpty ? nil : validation
-        } else {
-            self.train = all
-            self.validation = nil
-        }
-        self.test = test
-        guard train.samples.count >= config.training.batch else {
-            throw FileFormatError(file: trainFile.url.path, field: "samples",
-                                  message: "\(train.samples.count) training samples, fewer than one batch of \(config.training.batch)")
-        }
+        train = data.train; validation = data.validation; test = data.test
+        let width = test.inputs, classes = data.classes
         // The data's own buffers count against PLASTICITY_MEMORY_CAP too: the binned events and a dense batch.
         let p = MemoryCap.product, B = config.training.batch
-        let events = MemoryCap.sum([all, test].flatMap { $0.samples.map { p($0.events.count, 2) } })
-        let batch = MemoryCap.sum([p(all.steps, B, width), p(all.steps, B)])
-        try MemoryCap.check(elements: MemoryCap.sum([events, batch]), what: "the data (batch \(B), \(all.steps) steps × \(width) inputs)",
+        let events = MemoryCap.sum([train, test].flatMap { $0.samples.map { p($0.events.count, 2) } })
+        let batch = MemoryCap.sum([p(test.steps, B, width), p(test.steps, B)])
+        try MemoryCap.check(elements: MemoryCap.sum([events, batch]), what: "the data (batch \(B), \(test.steps) steps × \(width) inputs)",
                             largest: ("one dense batch", batch), cap: memoryCap)
         spec = try config.networkSpec(inputs: width, classes: classes)
-        try Self.checkAgreement(group, config: config, spec: spec, data: [all, test])
+        try Self.checkAgreement(group, config: config, spec: spec, data: [train, test] + (validation.map { [$0] } ?? []))
         let kernel = try compile(spec, backend: config.network.backend)
         compileMilliseconds = kernel.compileMilliseconds
         simulation = try NetworkSimulation(kernel: kernel, batch: config.training.batch / group.size,
@@ -137,6 +112,56 @@ public final class SpeechExperiment {
         trainer = Trainer(simulation: simulation, optimizer: Optimizer(optimizer))
         trainer.group = group
     }
+
+    static func checkConfig(_ config: TrainConfig, group: ProcessGroup) throws {
+        try config.validate(file: "config")
+        guard config.training.batch % group.size == 0 else {
+            throw FileFormatError(file: "config", field: "training.batch", message: "\(config.training.batch) is not a multiple of the " +
+                                  "\(group.size) processes (mpirun -np \(group.size)): each runs an equal share of every batch")
+        }
+    }
+
+    /// Builds the set when asked and needed (rank 0), then reads and bins both files; validation is
+    /// every n-th training speaker (speaker-disjoint from what is trained on).
+    static func loadDatasets(_ config: TrainConfig, output: URL, memoryCap: Int, group: ProcessGroup,
+                             buildProgress: @escaping @Sendable (Int, Int) -> Void) throws -> Datasets {
+        let directory = URL(fileURLWithPath: config.data.directory)
+        if config.data.build { try checkResources(config, classes: SpokenDigits.keys.count, group: group, cap: memoryCap) }
+        if group.rank == 0 {
+            try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+            if config.data.build { try buildIfNeeded(config.data, into: directory, progress: buildProgress) }
+        }
+        try group.barrier()   // the others read the data once rank 0 has built it
+        if !config.data.build { try requireCompleteBuild(in: directory) }
+        let trainFile = try SpikeFile(directory.appendingPathComponent(config.data.trainFile))
+        let testFile = try SpikeFile(directory.appendingPathComponent(config.data.testFile))
+        if let a = trainFile.keys, let b = testFile.keys, a != b {
+            throw FileFormatError(file: testFile.url.path, field: "extra/keys",
+                                  message: "its classes \(describe(b)) differ from \(trainFile.url.lastPathComponent)'s \(describe(a))")
+        }
+        let classes = max(trainFile.classCount, testFile.classCount)
+        if !config.data.build { try checkResources(config, classes: classes, group: group, cap: memoryCap) }
+        let limit = config.data.limit > 0 ? config.data.limit : nil
+        // data.channels is the input width whether the set was built here or not: a unit index
+        // beyond it is a damaged file or a wrong config, never a wider network.
+        let all = try SpikeDataset(file: trainFile, binning: config.data.binning, channels: config.data.channels, classCount: classes,
+                                   limit: limit, field: "data.channels")
+        let test = try SpikeDataset(file: testFile, binning: config.data.binning, channels: config.data.channels, classCount: classes,
+                                    limit: limit, field: "data.channels")
+        let every = config.data.validationEvery
+        guard every > 0, all.samples.allSatisfy({ $0.speaker != nil }) else {
+            return Datasets(train: all, validation: nil, test: test, classes: classes)
+        }
+        let speakers = Array(Set(all.samples.map { $0.speaker! })).sorted()
+        let held = Set(speakers.enumerated().filter { $0.offset % every == every - 1 }.map(\.element))
+        var kept = all, validation = all
+        kept.samples = all.samples.filter { !held.contains($0.speaker!) }
+        validation.samples = all.samples.filter { held.contains($0.speaker!) }
+        return Datasets(train: kept, validation: validation.samples.isEmpty ? nil : validation, test: test, classes: classes)
+    }
+
+    /// Class names for an error: their count and the first three.
+    public static func describe(_ keys: [String]) -> String { "\(keys.count) (\(keys.prefix(3).joined(separator: ", "))…)" }
 
     /// Every process must train the same network on the same data: a config, model file or data
     /// file that differs on one machine is an error before training, naming the processes.
@@ -310,7 +335,7 @@ public final class SpeechExperiment {
             history.append(record)
             guard writes else { continue }
             try rewriteMetrics()
-            let state = Checkpoint.State(iteration: epoch, rng: SplitMix64(seed: config.training.seed), config: config.json)
+            let state = Checkpoint.State(iteration: epoch, rng: SplitMix64(seed: config.training.seed), config: config.json, keys: train.keys)
             if let selection = validationResult?.accuracy ?? testResult?.accuracy, selection > bestValidation {
                 bestValidation = selection
                 try Checkpoint.save(trainer, state: state, to: bestURL)

@@ -118,7 +118,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// The config a checkpoint was trained with, its model rebuilt from the definition the
     /// checkpoint embeds (so it needs neither the model file nor the config beside it).
     public static func embedded(in checkpoint: URL) throws -> TrainConfig {
-        let (text, models) = try Checkpoint.embedded(checkpoint)
+        let (text, models, _) = try Checkpoint.embedded(checkpoint)
         let field = "\(checkpoint.path): config"
         var config = try TrainConfig().merging(ConfigFile.object(Data(text.utf8), file: field), file: field)
         if let model = models.first {

@@ -110,7 +110,8 @@ public struct FileFuzzer {
         case .checkpoint:
             return Data("""
             {"config": "{}", "format": "plasticity-checkpoint-3", "iteration": 12, "models": [],
-             "checksums": {"config": "\(SHA256.hex("{}"))", "models": "\(SHA256.hex("[]"))", "weights": "\(String(repeating: "0", count: 64))"},
+             "checksums": {"config": "\(SHA256.hex("{}"))", "models": "\(SHA256.hex("[]"))", "keys": "\(SHA256.hex("null"))",
+                           "weights": "\(String(repeating: "0", count: 64))"},
              "optimizer": {"kind": "adam", "learningRate": 0.001, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
                            "weightDecay": 0, "warmupSteps": 0},
              "optimizerStep": 12, "rngState": "12345678901234567890",

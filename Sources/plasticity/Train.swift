@@ -142,13 +142,31 @@ struct Eval: ParsableCommand {
         let url = URL(fileURLWithPath: checkpoint)
         var config = try TrainConfig.embedded(in: url)
         config.data.build = false
-        let experiment = try SpeechExperiment(config: config, output: url.deletingLastPathComponent())
+        let stored = try Checkpoint.embedded(url).keys
+        let experiment: SpeechExperiment, dataset: SpikeDataset
+        if let data {
+            // Only the checkpoint and FILE: the readout's width comes from the weights, the input width from data.channels.
+            let weights = try SafeTensors.read(try Checkpoint.weightsURL(url))
+            guard let outputs = weights.tensors["readout.b"]?.shape.first else {
+                throw FileFormatError(file: url.path, field: "readout.b", message: "is missing from the weights")
+            }
+            let file = try SpikeFile(URL(fileURLWithPath: data))
+            guard file.classCount <= outputs else {
+                throw FileFormatError(file: data, field: "labels", message: "\(file.classCount) classes, the checkpoint's readout has \(outputs)")
+            }
+            if let stored, let keys = file.keys, keys != stored {
+                FileHandle.standardError.write(Data(("warning: \(data) names its classes \(SpeechExperiment.describe(keys)), the checkpoint " +
+                                                     "was trained on \(SpeechExperiment.describe(stored)): accuracy compares label numbers\n").utf8))
+            }
+            dataset = try SpikeDataset(file: file, binning: config.data.binning, channels: config.data.channels, classCount: outputs,
+                                       field: "data.channels")
+            let sets = SpeechExperiment.Datasets(train: dataset, validation: nil, test: dataset, classes: outputs)
+            experiment = try SpeechExperiment(config: config, output: url.deletingLastPathComponent(), data: sets)
+        } else {
+            experiment = try SpeechExperiment(config: config, output: url.deletingLastPathComponent())
+            dataset = experiment.test
+        }
         let state = try Checkpoint.load(url, into: experiment.trainer)
-        let dataset = try data.map { path -> SpikeDataset in
-            let file = try SpikeFile(URL(fileURLWithPath: path))
-            return try SpikeDataset(file: file, binning: config.data.binning, channels: experiment.spec.inputs * config.data.binning.pool,
-                                    classCount: experiment.spec.outputs)
-        } ?? experiment.test
         let result = try experiment.evaluate(dataset)
         print(String(format: "%@ (epoch %d) on %@: accuracy %.4f (%d samples), loss %.4f", checkpoint, state.iteration, dataset.file, result.accuracy,
                      dataset.samples.count, result.loss))

@@ -18,21 +18,33 @@ import Testing
         var description: String { name }
     }
 
-    /// A small trained run (one epoch on the tiny spoken-digit set), copied for each case that needs one.
+    /// A small trained run (two epochs on a copy of the tiny spoken-digit set in `data`, named by a
+    /// relative path), copied with its data for each case that needs one.
     static let run: URL = {
         let folder = try! scratchDirectory("hostile-run")
+        try! FileManager.default.copyItem(at: TinySpokenDigits.directory, to: folder.appendingPathComponent("data"))
         let config = folder.appendingPathComponent("tiny.json")
-        try! Data(TinySpokenDigits.config(epochs: 2).setting("network.model=lif").json.utf8).write(to: config)
-        let result = try! PlasticityProcess.run(["train", "--config", config.path, "--out", folder.appendingPathComponent("run").path])
+        try! Data(TinySpokenDigits.config(epochs: 2).setting("network.model=lif").setting("data.directory=data").json.utf8).write(to: config)
+        let result = try! PlasticityProcess.run(["train", "--config", config.path, "--out", "run"], in: folder)
         precondition(result.status == 0, result.output)
         return folder.appendingPathComponent("run")
     }()
 
-    static func copyOfRun(into folder: URL, as name: String = "run") throws -> URL {
-        let copy = folder.appendingPathComponent(name)
+    static func copyOfRun(into folder: URL) throws -> URL {
+        let copy = folder.appendingPathComponent("run")
         try FileManager.default.copyItem(at: run, to: copy)
+        try FileManager.default.copyItem(at: run.deletingLastPathComponent().appendingPathComponent("data"), to: folder.appendingPathComponent("data"))
         try? FileManager.default.removeItem(at: copy.appendingPathComponent(".lock"))
         return copy
+    }
+
+    /// The built-in LIF as a model file with one part of its update replaced.
+    static func lifFile(in folder: URL, replacing part: String, with replacement: String) throws -> String {
+        let url = folder.appendingPathComponent("model.json")
+        let text = try ModelFile(BuiltinModel.lif.model).text()
+        precondition(text.contains(part), "the LIF file no longer holds \(part)")
+        try Data(text.replacingOccurrences(of: part, with: replacement).utf8).write(to: url)
+        return url.path
     }
 
     static func tinyConfig(_ folder: URL) throws -> String {
@@ -146,11 +158,38 @@ import Testing
         Case(name: "a checkpoint behind its metrics (a folder that mixes runs)", setup: { f in
             let run = try copyOfRun(into: f)
             var lines = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
-            lines += lines.replacingOccurrences(of: "\"epoch\":1,", with: "\"epoch\":3,").replacingOccurrences(of: "\"epoch\":2,", with: "\"epoch\":4,")
+            lines += lines.replacingOccurrences(of: "\"epoch\":1,", with: "\"epoch\":3,")
+                .replacingOccurrences(of: "\"epoch\":2,", with: "\"epoch\":4,")
             try WriteContract.write(Data(lines.utf8), to: run.appendingPathComponent("metrics.jsonl"), overwrite: true)
             return ["train", "--out", run.path, "--resume", "--epochs", "6"]
         }, status: 1, error: "mixes runs", kept: ["run/metrics.jsonl", "run/best.json"]),
         Case(name: "--out ''", setup: { _ in ["train", "--out", ""] }, status: 64, error: "--out must name a folder", kept: []),
+        Case(name: "a negative number for a flag reaches the range check", setup: { _ in ["train", "--epochs", "-1", "--out", "x"] },
+             status: 1, error: "training.epochs: must be an integer from 1", kept: []),
+        Case(name: "a fractional batch names its field", setup: { _ in ["train", "--set", "training.batch=2.5", "--out", "x"] },
+             status: 1, error: "training.batch: must be a number its field can hold", kept: []),
+        Case(name: "a model constant that folds to NaN", setup: { f in
+            ["compile", "--model-file", try lifFile(in: f, replacing: #"["alpha", "v"]"#, with: #"[{"op": "log", "args": [-1]}, "v"]"#), "--emit", "c"]
+        }, status: 1, error: "is a constant that evaluates to NaN", kept: []),
+        Case(name: "a division by a constant 0", setup: { f in
+            ["compile", "--model-file", try lifFile(in: f, replacing: #"["alpha", "v"]"#,
+                                                   with: #"[{"op": "divide", "args": ["v", {"op": "subtract", "args": ["alpha", "alpha"]}]}, "v"]"#)]
+        }, status: 1, error: "which is 0", kept: []),
+        Case(name: "BPTT's record beyond the memory cap, refused before any data is built", setup: { _ in
+            ["train", "--method", "bptt", "--set", "data.binning.steps=1000000", "--set", "network.neurons=4096", "--out", "x"]
+        }, status: 1, error: "BPTT's record", kept: []),
+        Case(name: "a network beyond the memory cap, refused before any data is built", setup: { _ in
+            ["train", "--set", "network.neurons=10000000", "--set", "data.channels=65536", "--out", "x"]
+        }, status: 1, error: "the network (batch", kept: []),
+        Case(name: "a spike unit beyond data.channels", setup: { f in
+            ["train", "--config", try tinyConfig(f), "--set", "data.channels=16", "--out", "x"]
+        }, status: 1, error: "but data.channels is 16", kept: []),
+        Case(name: "eval --data FILE needs only the checkpoint and FILE", setup: { f in
+            let run = try copyOfRun(into: f)
+            try FileManager.default.moveItem(at: f.appendingPathComponent("data/test.h5"), to: f.appendingPathComponent("other.h5"))
+            try FileManager.default.removeItem(at: f.appendingPathComponent("data"))
+            return ["eval", run.appendingPathComponent("best.json").path, "--data", f.appendingPathComponent("other.h5").path]
+        }, status: 0, error: "accuracy", kept: ["other.h5"]),
         Case(name: "data.directory ''", setup: { _ in ["train", "--set", "data.directory=", "--out", "x"] },
              status: 1, error: "data.directory: must name a file or folder", kept: []),
     ]

@@ -234,15 +234,38 @@ private struct ModelChecker {
         try checkDifferentiable(e, context: context, at: at)
     }
 
+    /// Every literal finite; every part the compiler folds (constants and fixed parameters only)
+    /// finite too, and no division by a part that folds to 0: `log(-1)` or `exp(1000) - exp(1000)`
+    /// would otherwise reach C as `nan`. Children first, so the innermost such part is named.
     func checkConstants(_ e: Expr, context: String, at: SourceLocation) throws {
         switch e {
         case .constant(let c) where !c.isFinite:
             throw fail(.invalidValue, "\(c)", at, "non-finite constant in \(context)")
         case .unary(_, let x): try checkConstants(x, context: context, at: at)
-        case .binary(_, let a, let b): try checkConstants(a, context: context, at: at); try checkConstants(b, context: context, at: at)
+        case .binary(let op, let a, let b):
+            try checkConstants(a, context: context, at: at); try checkConstants(b, context: context, at: at)
+            if op == .divide, folded(b) == 0 { throw fail(.invalidValue, "\(b)", at, "\(context) divides by '\(b)', which is 0") }
         case .select(let c, let a, let b):
             for x in [c.lhs, c.rhs, a, b] { try checkConstants(x, context: context, at: at) }
         default: break
+        }
+        if let value = folded(e), !value.isFinite {
+            throw fail(.invalidValue, "\(e)", at, "'\(e)' in \(context) is a constant that evaluates to \(value.isNaN ? "NaN" : "\(value)"), not a finite number")
+        }
+    }
+
+    /// The value the compiler folds a part to (it reads constants and fixed parameters only), or nil.
+    func folded(_ e: Expr) -> Double? {
+        switch e {
+        case .constant(let c): return c
+        case .symbol(let name): return fixed[name]
+        case .unary(let op, let x): return folded(x).map { Op.unary(op).evaluate([$0]) }
+        case .binary(let op, let a, let b):
+            guard let x = folded(a), let y = folded(b) else { return nil }
+            return Op.binary(op).evaluate([x, y])
+        case .select(let c, let a, let b):
+            let values = [c.lhs, c.rhs, a, b].compactMap(folded)
+            return values.count == 4 ? Op.select(c.comparison).evaluate(values) : nil
         }
     }
 

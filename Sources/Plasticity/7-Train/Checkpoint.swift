@@ -18,7 +18,12 @@ public enum Checkpoint {
         public var iteration: Int
         public var rng: SplitMix64
         public var config: String
-        public init(iteration: Int, rng: SplitMix64, config: String) { self.iteration = iteration; self.rng = rng; self.config = config }
+        /// The class names of the data trained on (nil: none known), so that a checkpoint alone can
+        /// tell whether another file's classes are its own.
+        public var keys: [String]?
+        public init(iteration: Int, rng: SplitMix64, config: String, keys: [String]? = nil) {
+            self.iteration = iteration; self.rng = rng; self.config = config; self.keys = keys
+        }
     }
 
     struct Manifest: Codable {
@@ -31,14 +36,17 @@ public enum Checkpoint {
         var config: String
         /// The hidden layers' models, as trained.
         var models: [ModelFile]
+        var keys: [String]?
         var checksums: Checksums
     }
 
-    /// SHA-256 of the weights file's bytes, the config's UTF-8 text and the models' canonical JSON.
+    /// SHA-256 of the weights file's bytes, the config's UTF-8 text, and the canonical JSON of the
+    /// models and of the class keys.
     struct Checksums: Codable, Equatable {
         var weights: String
         var config: String
         var models: String
+        var keys: String
     }
     static let format = "plasticity-checkpoint-3"
     /// Epochs or iterations beyond this are a damaged manifest, not a long run.
@@ -46,10 +54,10 @@ public enum Checkpoint {
 
     static func weightsName(stem: String, iteration: Int) -> String { "\(stem)-\(String(format: "%09d", iteration)).safetensors" }
 
-    static func checksum(_ models: [ModelFile]) throws -> String {
+    static func checksum<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return SHA256.hex(try encoder.encode(models))
+        return SHA256.hex(try encoder.encode(value))
     }
 
     /// - Parameter url: the JSON file; the weights file is written beside it.
@@ -76,7 +84,8 @@ public enum Checkpoint {
         let models = trainer.simulation.network.hidden.map { ModelFile($0.model) }
         let manifest = Manifest(format: format, weights: weightsName, iteration: state.iteration, optimizerStep: trainer.optimizer.step,
                                 optimizer: trainer.optimizer.config, rngState: String(state.rng.state), config: state.config, models: models,
-                                checksums: Checksums(weights: weightsDigest, config: SHA256.hex(state.config), models: try checksum(models)))
+                                keys: state.keys, checksums: Checksums(weights: weightsDigest, config: SHA256.hex(state.config),
+                                                                       models: try checksum(models), keys: try checksum(state.keys)))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try WriteContract.write(try encoder.encode(manifest), to: url)
@@ -87,10 +96,10 @@ public enum Checkpoint {
         }
     }
 
-    /// The config and the hidden layers' models a checkpoint holds, checked against its checksums.
-    public static func embedded(_ url: URL) throws -> (config: String, models: [ModelFile]) {
+    /// The config, the hidden layers' models and the class keys a checkpoint holds, checked against its checksums.
+    public static func embedded(_ url: URL) throws -> (config: String, models: [ModelFile], keys: [String]?) {
         let manifest = try manifest(url)
-        return (manifest.config, manifest.models)
+        return (manifest.config, manifest.models, manifest.keys)
     }
 
     /// The weights file a checkpoint names, its bytes checked against the manifest.
@@ -132,6 +141,9 @@ public enum Checkpoint {
         }
         guard try checksum(manifest.models) == manifest.checksums.models else {
             throw fail("models", "do not match the manifest (sha256 \(manifest.checksums.models)): the stored models were changed")
+        }
+        guard try checksum(manifest.keys) == manifest.checksums.keys else {
+            throw fail("keys", "do not match the manifest (sha256 \(manifest.checksums.keys)): the stored class names were changed")
         }
         return manifest
     }
@@ -184,7 +196,7 @@ public enum Checkpoint {
             }
         }
         trainer.optimizer.step = manifest.optimizerStep
-        return State(iteration: manifest.iteration, rng: SplitMix64(seed: rng), config: manifest.config)
+        return State(iteration: manifest.iteration, rng: SplitMix64(seed: rng), config: manifest.config, keys: manifest.keys)
     }
 
     /// Weights trained for one model mean nothing for another: every embedded model must be the
