@@ -69,7 +69,7 @@ public enum ConfigFile {
         try requireRegularFile(url)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw FileFormatError(file: url.path, field: "file", message: "cannot be read (\(error.localizedDescription))")
+            throw FileFormatError(file: url.path, field: "file", message: "cannot be read (\(systemReason(error)))")
         }
         return try object(data, file: url.path)
     }

@@ -31,10 +31,12 @@ public struct AudioFile: Sendable {
         guard Double(info.frames) <= maxSeconds * Double(info.samplerate) else {
             throw fail("frames", "\(info.frames) frames at \(info.samplerate) Hz is longer than \(Int(maxSeconds)) s")
         }
+        try checkWAVChunks(url)
         let channels = Int(info.channels), frames = Int(info.frames)
         var interleaved = [Float](repeating: 0, count: frames * channels)
         let read = interleaved.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, sf_count_t(frames)) }
         guard read > 0 else { throw fail("audio", "no frame could be read (\(String(cString: sf_strerror(file))))") }
+        guard read == frames else { throw fail("frames", "the header claims \(frames) frames, only \(read) could be read") }
         var mono = [Float](repeating: 0, count: Int(read))
         for f in 0..<Int(read) {
             var sum: Float = 0
@@ -73,6 +75,30 @@ public struct AudioFile: Sendable {
         guard written == samples.count, rename(temporary.path, url.path) == 0 else {
             try? FileManager.default.removeItem(at: temporary)
             throw FileFormatError(file: url.path, field: "audio", message: "cannot be written (\(written) of \(samples.count) frames)")
+        }
+    }
+
+    /// libsndfile reads a WAV whose chunk sizes claim more bytes than the file holds (a cut copy or
+    /// download) as if it were whole: every chunk up to and including `data` must fit the file.
+    static func checkWAVChunks(_ url: URL) throws {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: 0)
+        guard let header = try? handle.read(upToCount: 12), header.count == 12,
+              header.prefix(4) == Data("RIFF".utf8), header.suffix(4) == Data("WAVE".utf8) else { return }
+        var offset: UInt64 = 12
+        while offset + 8 <= size {
+            try? handle.seek(toOffset: offset)
+            guard let chunk = try? handle.read(upToCount: 8), chunk.count == 8 else { return }
+            let length = UInt64(chunk[4]) | UInt64(chunk[5]) << 8 | UInt64(chunk[6]) << 16 | UInt64(chunk[7]) << 24
+            let id = String(decoding: chunk.prefix(4), as: UTF8.self)
+            guard offset + 8 + length <= size else {
+                throw FileFormatError(file: url.path, field: "\(id) chunk", message: "claims \(length) bytes at byte \(offset + 8), the file " +
+                                      "holds \(size - offset - 8) after it: the file was cut off")
+            }
+            if id == "data" { return }
+            offset += 8 + length + (length & 1)
         }
     }
 }

@@ -19,8 +19,12 @@ public struct AudioSet: Sendable {
     public static func classFolders(_ directory: URL) throws -> AudioSet {
         let fm = FileManager.default
         func list(_ url: URL) throws -> [String] {
+            var isFolder: ObjCBool = false
+            if fm.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue {
+                throw FileFormatError(file: url.path, field: "folder", message: "is a file, not a folder of class folders (or give --manifest)")
+            }
             do { return try fm.contentsOfDirectory(atPath: url.path).sorted() } catch {
-                throw FileFormatError(file: url.path, field: "folder", message: "cannot be listed (\(error.localizedDescription))")
+                throw FileFormatError(file: url.path, field: "folder", message: "cannot be listed (\(systemReason(error)))")
             }
         }
         var items: [Item] = []
@@ -47,7 +51,9 @@ public struct AudioSet: Sendable {
             throw FileFormatError(file: url.path, field: "file", message: "is not UTF-8 text")
         }
         var items: [Item] = []
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        var lineOf: [String: Int] = [:]
+        // Any line ending (\n, \r\n, \r): "\r\n" is one Character in Swift, so splitting on "\n" alone would not split it.
+        for (number, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || (number == 0 && line.lowercased().hasPrefix("path")) { continue }
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -55,6 +61,12 @@ public struct AudioSet: Sendable {
                 throw FileFormatError(file: url.path, field: "line \(number + 1)", message: "'\(line.prefix(80))' is not path,label[,speaker]")
             }
             let path = fields[0].hasPrefix("/") ? URL(fileURLWithPath: fields[0]) : root.appendingPathComponent(fields[0])
+            let key = path.standardizedFileURL.path
+            if let first = lineOf[key] {
+                throw FileFormatError(file: url.path, field: "line \(number + 1)",
+                                      message: "lists \(fields[0]) again (first on line \(first)): a file is one sample with one label")
+            }
+            lineOf[key] = number + 1
             items.append(Item(url: path, label: fields[1], speaker: fields.count == 3 ? fields[2] : nil))
         }
         guard !items.isEmpty else { throw FileFormatError(file: url.path, field: "file", message: "lists no audio files") }

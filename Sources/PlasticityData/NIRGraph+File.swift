@@ -13,6 +13,10 @@ extension NIRGraph {
         guard tree.kind("/version") == .dataset, tree.kind(root) == .group else {
             throw fail("file", "is not a NIR graph: it has no 'version' dataset and 'node' group")
         }
+        let version = try scalarString(tree, "/version")
+        guard let major = version.split(separator: ".").first.flatMap({ Int($0) }), major <= 1 else {
+            throw fail("/version", "is '\(version)': this reader knows NIR 0.x and 1.x files")
+        }
         let type = try scalarString(tree, "\(root)/type")
         guard type == "NIRGraph" else { throw fail("\(root)/type", "is '\(type)', not NIRGraph") }
         var nodes: [String: Node] = [:]

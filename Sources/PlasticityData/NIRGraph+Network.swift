@@ -24,8 +24,9 @@ extension NIRGraph {
         let inputs = try matrix("layer0.w0").columns, readoutWeights = try matrix("readout.w")
         let spec = try config.networkSpec(inputs: inputs, classes: readoutWeights.rows, file: checkpoint.path)
         let dt = requested ?? config.data.binning.binMs / 1000
-        guard dt.isFinite, dt > 0 else {
-            throw FileFormatError(file: "--dt", field: "dt", message: "must be a positive number of seconds, not \(dt)")
+        guard NIRGraph.stepRange.contains(dt) else {
+            throw FileFormatError(file: "--dt", field: "dt", message: "must be from \(NIRGraph.stepRange.lowerBound) to " +
+                                  "\(NIRGraph.stepRange.upperBound) seconds (the bin widths a run takes), not \(dt)")
         }
         var graph = NIRGraph(nodes: ["input": .input(shape: [inputs]), "output": .output(shape: [spec.outputs])], edges: [])
         graph.metadata = ["plasticity_dt": "\(dt)", "plasticity_discretization": discretization, "plasticity_readout_decay": "\(spec.kappa)"]

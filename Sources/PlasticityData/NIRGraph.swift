@@ -61,4 +61,7 @@ public struct NIRGraph: Sendable, Equatable {
 
     /// The version written into files: the NIR specification these graphs follow.
     public static let version = "1.0"
+    /// Seconds per step that export writes and import reads: the bin widths a run takes
+    /// (`data.binning.binMs` from 0.001 to 60,000 ms), so every exported file imports.
+    public static let stepRange: ClosedRange<Double> = 1e-6...60
 }

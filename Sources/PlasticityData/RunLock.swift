@@ -18,9 +18,9 @@ public final class RunLock: @unchecked Sendable {
         if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), !isFolder.boolValue {
             throw FileFormatError(file: folder.path, field: "--out", message: "is a file, not a folder")
         }
+        try requireCreatableFolder(of: folder, flag: "--out")
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw FileFormatError(file: folder.path, field: "--out",
-                                  message: "cannot be created (\((error as NSError).localizedFailureReason ?? "\(error)"))")
+            throw FileFormatError(file: folder.path, field: "--out", message: "cannot be created (\(systemReason(error)))")
         }
         path = folder.appendingPathComponent(".lock").standardizedFileURL.path
         Self.registry.lock()

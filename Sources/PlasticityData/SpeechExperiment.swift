@@ -403,7 +403,7 @@ public final class SpeechExperiment {
         guard FileManager.default.fileExists(atPath: metricsURL.path) else { return [] }
         let text: String
         do { text = try String(contentsOf: metricsURL, encoding: .utf8) } catch {
-            throw FileFormatError(file: metricsURL.path, field: "file", message: "cannot be read as UTF-8 text (\(error.localizedDescription))")
+            throw FileFormatError(file: metricsURL.path, field: "file", message: "cannot be read as UTF-8 text (\(systemReason(error)))")
         }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if !text.hasSuffix("\n") { lines.removeLast() }

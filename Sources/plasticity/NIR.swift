@@ -21,7 +21,9 @@ struct ExportNIR: ParsableCommand {
 
     func validate() throws {
         if out.isEmpty { throw ValidationError("--out must name a file, not ''") }
-        if let dt, !(dt.isFinite && dt > 0) { throw ValidationError("--dt: must be a positive number of seconds, not \(dt)") }
+        if let dt, !NIRGraph.stepRange.contains(dt) {
+            throw ValidationError("--dt: must be from \(NIRGraph.stepRange.lowerBound) to \(NIRGraph.stepRange.upperBound) seconds, not \(dt)")
+        }
     }
 
     func run() throws {
@@ -52,7 +54,9 @@ struct ImportNIR: ParsableCommand {
 
     func validate() throws {
         if out.isEmpty { throw ValidationError("--out must name a folder, not ''") }
-        if let dt, !(dt.isFinite && dt > 0) { throw ValidationError("--dt: must be a positive number of seconds, not \(dt)") }
+        if let dt, !NIRGraph.stepRange.contains(dt) {
+            throw ValidationError("--dt: must be from \(NIRGraph.stepRange.lowerBound) to \(NIRGraph.stepRange.upperBound) seconds, not \(dt)")
+        }
     }
 
     func run() throws {
@@ -68,9 +72,10 @@ struct ImportNIR: ParsableCommand {
         }
         let graph = try NIRGraph.read(url)
         let recorded = graph.metadata["plasticity_dt"]
-        if dt == nil, let recorded, !(Double(recorded).map { $0.isFinite && $0 > 0 } ?? false) {
+        if dt == nil, let recorded, !(Double(recorded).map(NIRGraph.stepRange.contains) ?? false) {
             throw FileFormatError(file: url.path, field: "metadata/plasticity_dt",
-                                  message: "is '\(recorded)', not a positive number of seconds (give --dt SECONDS to use another)")
+                                  message: "is '\(recorded)', not a number of seconds from \(NIRGraph.stepRange.lowerBound) to " +
+                                           "\(NIRGraph.stepRange.upperBound) (give --dt SECONDS to use another)")
         }
         guard let step = dt ?? recorded.flatMap(Double.init) else {
             throw ValidationError("\(file) does not record its dt: give --dt SECONDS (NIR graphs are continuous-time)")

@@ -224,3 +224,57 @@ import Testing
         #expect(metrics.split(separator: "\n").count == 1)
     }
 }
+
+/// Damaged files that were read as if whole: each is refused naming the file and the field.
+@Suite struct DamagedFileTests {
+    @Test func aWAVCutShortOfItsDataChunkIsRefused() throws {
+        let folder = try scratchDirectory("damaged-wav"), url = folder.appendingPathComponent("a.wav")
+        try AudioFile(samples: (0..<800).map { Float(sin(Double($0) * 0.1)) * 0.3 }, sampleRate: 8000).write(to: url, encoding: .wav16)
+        #expect(try AudioFile.read(url).samples.count == 800)
+        let whole = try Data(contentsOf: url)
+        try whole.prefix(whole.count - 600).write(to: url)   // the data chunk still claims 1,600 bytes
+        let error = #expect(throws: FileFormatError.self) { try AudioFile.read(url) }
+        #expect(error?.field == "data chunk" && error?.message.contains("cut off") == true, "\(String(describing: error))")
+    }
+
+    @Test func manifestsTakeAnyLineEndingAndRefuseDuplicates() throws {
+        let folder = try scratchDirectory("manifest")
+        for name in ["a.wav", "b.wav"] {
+            try AudioFile(samples: [Float](repeating: 0.1, count: 400), sampleRate: 8000).write(to: folder.appendingPathComponent(name), encoding: .wav16)
+        }
+        let manifest = folder.appendingPathComponent("m.csv")
+        try Data("path,label\r\na.wav,yes\r\nb.wav,no\r\n".utf8).write(to: manifest)
+        #expect(try AudioSet.manifest(manifest, root: folder).items.map(\.label) == ["yes", "no"])
+        try Data("a.wav,yes\nb.wav,no\n./a.wav,no\n".utf8).write(to: manifest)
+        let duplicate = #expect(throws: FileFormatError.self) { try AudioSet.manifest(manifest, root: folder) }
+        #expect(duplicate?.field == "line 3" && duplicate?.message.contains("first on line 1") == true, "\(String(describing: duplicate))")
+    }
+
+    @Test func overlappingTensorsAreRefused() throws {
+        let url = try scratchDirectory("overlap").appendingPathComponent("o.safetensors")
+        var header = Data(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#.utf8)
+        while header.count % 8 != 0 { header.append(0x20) }
+        var length = UInt64(header.count).littleEndian
+        try (Data(bytes: &length, count: 8) + header + Data(repeating: 0, count: 12)).write(to: url)
+        let error = #expect(throws: FileFormatError.self) { try SafeTensors.read(url) }
+        #expect(error?.field == "b.data_offsets" && error?.message.contains("overlaps a's") == true, "\(String(describing: error))")
+    }
+
+    @Test func aNIRFileOfALaterMajorVersionIsRefused() throws {
+        let url = try scratchDirectory("nir-version").appendingPathComponent("g.nir")
+        let w = NIRGraph.Matrix(rows: 2, columns: 2, values: [1, 0, 0, 1])
+        let graph = NIRGraph(nodes: ["in": .input(shape: [2]), "w": .linear(weight: w), "out": .output(shape: [2])],
+                             edges: [("in", "w"), ("w", "out")])
+        try graph.write(to: url)
+        #expect(try NIRGraph.read(url).nodes.count == 3)
+        let python = try #require(ProcessInfo.processInfo.environment["PLASTICITY_PYTHON"], "PLASTICITY_PYTHON is not set: run .ci/test.sh")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", "import h5py, sys; f = h5py.File(sys.argv[1], 'a'); del f['version']; f['version'] = '2.0.0'", url.path]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        let error = #expect(throws: FileFormatError.self) { try NIRGraph.read(url) }
+        #expect(error?.field == "/version" && error?.message.contains("'2.0.0'") == true, "\(String(describing: error))")
+    }
+}

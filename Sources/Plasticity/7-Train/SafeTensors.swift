@@ -19,7 +19,7 @@ public struct SafeTensors: Sendable {
         func fail(_ field: String, _ message: String) -> FileFormatError { FileFormatError(file: file, field: field, message: message) }
         let data: Data
         try requireRegularFile(url)
-        do { data = try Data(contentsOf: url) } catch { throw fail("file", "cannot be read (\(error.localizedDescription))") }
+        do { data = try Data(contentsOf: url) } catch { throw fail("file", "cannot be read (\(systemReason(error)))") }
         guard data.count >= 8 else { throw fail("header length", "the file has \(data.count) bytes, fewer than the 8 of the header length") }
         let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard headerLength <= UInt64(data.count - 8) else {
@@ -33,6 +33,7 @@ public struct SafeTensors: Sendable {
         guard let header = json as? [String: Any] else { throw fail("header", "is not a JSON object") }
         var result = SafeTensors()
         let payload = data.count - dataStart
+        var ranges: [(name: String, range: Range<Int>)] = []
         for (name, entry) in header {
             if name == "__metadata__" {
                 guard let meta = entry as? [String: String] else { throw fail("__metadata__", "must map strings to strings") }
@@ -68,6 +69,13 @@ public struct SafeTensors: Sendable {
                 }
             }
             result.tensors[name] = Tensor(shape: shape, values: values)
+            ranges.append((name, offsets[0]..<offsets[1]))
+        }
+        // As the reference reader: tensors may not share bytes (one value would feed two tensors).
+        ranges.sort { ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound) }
+        for (a, b) in zip(ranges, ranges.dropFirst()) where a.range.overlaps(b.range) {
+            throw fail("\(b.name).data_offsets", "[\(b.range.lowerBound), \(b.range.upperBound)] overlaps \(a.name)'s " +
+                       "[\(a.range.lowerBound), \(a.range.upperBound)]")
         }
         return result
     }

@@ -29,11 +29,37 @@ public func writeAtomically(_ data: Data, to url: URL) throws {
         try handle.synchronize()
     } catch {
         try? FileManager.default.removeItem(at: temporary)
-        throw FileFormatError(file: url.path, field: "file", message: "cannot be written (\(error.localizedDescription))")
+        throw FileFormatError(file: url.path, field: "file", message: "cannot be written (\(systemReason(error)))")
     }
     guard rename(temporary.path, url.path) == 0 else {
         let error = failure("replaced")
         try? FileManager.default.removeItem(at: temporary)
         throw error
+    }
+}
+
+/// The system's reason for a file-system error (`strerror` of the POSIX code Foundation wraps),
+/// never Foundation's own text ("The operation could not be completed").
+public func systemReason(_ error: Error) -> String {
+    let error = error as NSError
+    if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    if error.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(error.code))) }
+    return error.localizedFailureReason ?? "error \(error.code)"
+}
+
+/// Throws unless `url`'s folder exists or can be created: the nearest existing ancestor must be a
+/// folder (a path under a file is refused before any work).
+public func requireCreatableFolder(of url: URL, flag: String) throws {
+    var folder = url.deletingLastPathComponent()
+    var isFolder: ObjCBool = false
+    while !FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) {
+        let parent = folder.deletingLastPathComponent()
+        if parent.path == folder.path { return }
+        folder = parent
+    }
+    guard isFolder.boolValue else {
+        throw FileFormatError(file: url.path, field: flag, message: "cannot be created: \(folder.path) is a file, not a folder")
     }
 }

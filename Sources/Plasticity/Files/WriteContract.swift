@@ -29,7 +29,7 @@ public enum WriteContract {
             throw refuse("names no file")
         }
         var status = stat()
-        guard lstat(path, &status) == 0 else { return }
+        guard lstat(path, &status) == 0 else { return try requireCreatableFolder(of: url, flag: flag) }
         if let input = inputs.first(where: { sameFile($0, status) }) {
             throw refuse("is also this command's input (\(input.path)): it is never overwritten; choose another path")
         }
@@ -186,5 +186,5 @@ public enum WriteContract {
         fsync(descriptor)
     }
 
-    static func describe(_ error: Error) -> String { (error as NSError).localizedFailureReason ?? "\(error)" }
+    static func describe(_ error: Error) -> String { systemReason(error) }
 }
