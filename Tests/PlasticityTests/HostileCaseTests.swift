@@ -33,7 +33,8 @@ import Testing
     static func copyOfRun(into folder: URL) throws -> URL {
         let copy = folder.appendingPathComponent("run")
         try FileManager.default.copyItem(at: run, to: copy)
-        try FileManager.default.copyItem(at: run.deletingLastPathComponent().appendingPathComponent("data"), to: folder.appendingPathComponent("data"))
+        let data = run.deletingLastPathComponent().appendingPathComponent("data")
+        try FileManager.default.copyItem(at: data, to: folder.appendingPathComponent("data"))
         try? FileManager.default.removeItem(at: copy.appendingPathComponent(".lock"))
         return copy
     }
@@ -169,7 +170,8 @@ import Testing
         Case(name: "a fractional batch names its field", setup: { _ in ["train", "--set", "training.batch=2.5", "--out", "x"] },
              status: 1, error: "training.batch: must be a number its field can hold", kept: []),
         Case(name: "a model constant that folds to NaN", setup: { f in
-            ["compile", "--model-file", try lifFile(in: f, replacing: #"["alpha", "v"]"#, with: #"[{"op": "log", "args": [-1]}, "v"]"#), "--emit", "c"]
+            ["compile", "--model-file", try lifFile(in: f, replacing: #"["alpha", "v"]"#, with: #"[{"op": "log", "args": [-1]}, "v"]"#),
+             "--emit", "c"]
         }, status: 1, error: "is a constant that evaluates to NaN", kept: []),
         Case(name: "a division by a constant 0", setup: { f in
             ["compile", "--model-file", try lifFile(in: f, replacing: #"["alpha", "v"]"#,
@@ -240,7 +242,8 @@ import Testing
     @Test func manifestsTakeAnyLineEndingAndRefuseDuplicates() throws {
         let folder = try scratchDirectory("manifest")
         for name in ["a.wav", "b.wav"] {
-            try AudioFile(samples: [Float](repeating: 0.1, count: 400), sampleRate: 8000).write(to: folder.appendingPathComponent(name), encoding: .wav16)
+            let quiet = AudioFile(samples: [Float](repeating: 0.1, count: 400), sampleRate: 8000)
+            try quiet.write(to: folder.appendingPathComponent(name), encoding: .wav16)
         }
         let manifest = folder.appendingPathComponent("m.csv")
         try Data("path,label\r\na.wav,yes\r\nb.wav,no\r\n".utf8).write(to: manifest)

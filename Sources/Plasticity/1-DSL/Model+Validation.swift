@@ -250,7 +250,8 @@ private struct ModelChecker {
         default: break
         }
         if let value = folded(e), !value.isFinite {
-            throw fail(.invalidValue, "\(e)", at, "'\(e)' in \(context) is a constant that evaluates to \(value.isNaN ? "NaN" : "\(value)"), not a finite number")
+            let shown = value.isNaN ? "NaN" : "\(value)"
+            throw fail(.invalidValue, "\(e)", at, "'\(e)' in \(context) is a constant that evaluates to \(shown), not a finite number")
         }
     }
 
