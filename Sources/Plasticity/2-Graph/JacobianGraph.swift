@@ -76,6 +76,9 @@ public struct JacobianGraph: Sendable {
     public internal(set) var vertices: [Vertex] = []
     public private(set) var edges: [Edge] = []
     private var interned: [Vertex.Key: VertexID] = [:]
+    /// The vertex of each role (a state, an input, a learnable, the output), so that lookups by
+    /// role cost O(1): a scan per lookup made planning and lowering quadratic in the states.
+    private var roles: [Kind: VertexID] = [:]
 
     init(model: CheckedModel) { self.model = model }
 
@@ -91,6 +94,10 @@ public struct JacobianGraph: Sendable {
         let id = VertexID(raw: vertices.count)
         vertices.append(Vertex(id: id, kind: kind, operands: operands, label: label))
         interned[key] = id
+        switch kind {
+        case .previousState, .newState, .stateOut, .input, .learnable, .layerOutput: if roles[kind] == nil { roles[kind] = id }
+        default: break
+        }
         return id
     }
 
@@ -110,12 +117,12 @@ public struct JacobianGraph: Sendable {
     mutating func removeEdges(where predicate: (Edge) -> Bool) { edges.removeAll(where: predicate) }
 
     // Lookups by role.
-    public func previousState(_ s: Int) -> VertexID? { vertices.first { $0.kind == .previousState(s) }?.id }
-    public func newState(_ s: Int) -> VertexID? { vertices.first { $0.kind == .newState(s) }?.id }
-    public func stateOut(_ s: Int) -> VertexID { vertices.first { $0.kind == .stateOut(s) }!.id }
-    public func input(_ c: Int) -> VertexID? { vertices.first { $0.kind == .input(c) }?.id }
-    public func learnable(_ p: Int) -> VertexID? { vertices.first { $0.kind == .learnable(p) }?.id }
-    public var layerOutput: VertexID { vertices.first { $0.kind == .layerOutput }!.id }
+    public func previousState(_ s: Int) -> VertexID? { roles[.previousState(s)] }
+    public func newState(_ s: Int) -> VertexID? { roles[.newState(s)] }
+    public func stateOut(_ s: Int) -> VertexID { roles[.stateOut(s)]! }
+    public func input(_ c: Int) -> VertexID? { roles[.input(c)] }
+    public func learnable(_ p: Int) -> VertexID? { roles[.learnable(p)] }
+    public var layerOutput: VertexID { roles[.layerOutput]! }
 
     public var isIndependent: (VertexID) -> Bool {
         { id in

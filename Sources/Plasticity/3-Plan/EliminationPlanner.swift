@@ -61,12 +61,14 @@ public struct EliminationPlanner {
             return final.predecessors[output.raw]?[input.raw]
         }
         let states = (0..<k).map { graph.stateOut($0) }
+        let previous = (0..<k).map { graph.previousState($0) }   // looked up once: k² lookups of a linear scan were quadratic in k
+        let inputs = model.inputs.indices.map { graph.input($0) }, learnables = model.learnables.indices.map { graph.learnable($0) }
         return EliminationPlan(
             graph: graph, candidates: candidates, chosen: .search, searchWasExhaustive: exhaustive,
             steps: final.steps, multiplies: final.multiplies, additions: final.additions,
-            stateJacobian: states.map { out in (0..<k).map { value(out, graph.previousState($0)) } },
-            inputJacobian: states.map { out in model.inputs.indices.map { value(out, graph.input($0)) } },
-            parameterJacobian: states.map { out in model.learnables.indices.map { value(out, graph.learnable($0)) } },
+            stateJacobian: states.map { out in previous.map { value(out, $0) } },
+            inputJacobian: states.map { out in inputs.map { value(out, $0) } },
+            parameterJacobian: states.map { out in learnables.map { value(out, $0) } },
             outputGradient: (0..<k).map { value(graph.layerOutput, graph.newState($0)) },
             outputParameterGradient: model.learnables.indices.map { value(graph.layerOutput, graph.learnable($0)) })
     }

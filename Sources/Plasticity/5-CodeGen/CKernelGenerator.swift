@@ -124,11 +124,19 @@ struct CKernelGenerator {
                     body.emitScalars(w)
                     emitStoreState(w)
                     w.block("if (jac)") {
+                        // Many structural zeros as one loop, then a line per nonzero: a line per cell made the C
+                        // (and its compile) quadratic in the states.
                         func dense(_ field: String, _ cells: [EliminationPlan.Value?], _ stride: Int) {
                             guard !cells.isEmpty else { return }
                             w.block("if (jac->\(field))") {
                                 w.line("float *m = jac->\(field) + nj * \(stride);")
-                                for (i, cell) in cells.enumerated() { w.line("m[\(i)] = \(value(cell) ?? "0.0f");") }
+                                let nonzero = cells.enumerated().compactMap { i, cell in value(cell).map { (i, $0) } }
+                                if cells.count - nonzero.count > 8 {
+                                    w.line("for (int i = 0; i < \(stride); ++i) m[i] = 0.0f;")
+                                    for (i, text) in nonzero { w.line("m[\(i)] = \(text);") }
+                                } else {
+                                    for (i, cell) in cells.enumerated() { w.line("m[\(i)] = \(value(cell) ?? "0.0f");") }
+                                }
                             }
                         }
                         dense("state_jacobian", plan.stateJacobian.flatMap { $0 }, k * k)
