@@ -22,8 +22,12 @@ extension EliminationPlan: CustomStringConvertible {
         }
         let names = model.states.map(\.name)
         out += "local Jacobian (block \(names.count)x\(names.count) per neuron):\n"
-        for (s, row) in stateJacobian.enumerated() {
-            out += "  D[\(names[s])] = [" + row.map(cell).joined(separator: ", ") + "]\n"
+        for (s, row) in stateJacobian.rows.enumerated() {
+            if names.count <= 32 {
+                out += "  D[\(names[s])] = [" + row.dense(columns: names.count).map(cell).joined(separator: ", ") + "]\n"
+            } else {   // large blocks by their nonzeros
+                out += "  D[\(names[s])] = {" + row.nonzeros.map { "\(names[$0.column]): \(cell($0.value))" }.joined(separator: ", ") + "}\n"
+            }
         }
         for (c, name) in model.inputs.enumerated() {
             out += "  c[\(name)] = [" + inputJacobian.map { cell($0[c]) }.joined(separator: ", ") + "]\n"

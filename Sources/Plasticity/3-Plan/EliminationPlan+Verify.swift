@@ -21,11 +21,15 @@ extension EliminationPlan {
             }
         }
         let k = graph.model.states.count, C = graph.model.inputs.count, P = graph.model.learnables.count
-        if stateJacobian.count != k || stateJacobian.contains(where: { $0.count != k }) { problems.append("D is not \(k)x\(k)") }
+        if stateJacobian.count != k || stateJacobian.columns != k
+            || stateJacobian.rows.contains(where: { row in zip(row.nonzeros, row.nonzeros.dropFirst()).contains { $0.column >= $1.column }
+                                                    || row.nonzeros.contains { !(0..<k).contains($0.column) } }) {
+            problems.append("D is not \(k)x\(k) with its columns in order")
+        }
         if inputJacobian.count != k || inputJacobian.contains(where: { $0.count != C }) { problems.append("c is not \(k)x\(C)") }
         if parameterJacobian.count != k || parameterJacobian.contains(where: { $0.count != P }) { problems.append("dh/dθ is not \(k)x\(P)") }
         if outputGradient.count != k || outputParameterGradient.count != P { problems.append("ψ or dz/dθ has the wrong length") }
-        for v in stateJacobian.flatMap({ $0 }) + inputJacobian.flatMap({ $0 }) + parameterJacobian.flatMap({ $0 })
+        for v in stateJacobian.rows.flatMap({ $0.nonzeros.map(\.value) }) + inputJacobian.flatMap({ $0 }) + parameterJacobian.flatMap({ $0 })
             + outputGradient + outputParameterGradient { check(v, before: steps.count, "block") }
         let orders = candidates.map { $0.order.sorted() }
         if Set(orders.map { $0.description }).count > 1 { problems.append("orders eliminate different vertex sets") }

@@ -24,7 +24,7 @@ public struct EliminationPlan: Sendable {
     public var additions: Int
 
     // Local Jacobian blocks (per neuron), nil = structural zero.
-    public var stateJacobian: [[Value?]]        // D[s][s']
+    public var stateJacobian: SparseBlock       // D[s][s']
     public var inputJacobian: [[Value?]]        // c[s][channel]
     public var parameterJacobian: [[Value?]]    // ∂h_s/∂θ_p
     public var outputGradient: [Value?]         // ψ_s
@@ -66,22 +66,18 @@ public struct TraceStructure: Hashable, Sendable {
     public var perSynapseCount: Int { components.count - sharedCount }
 }
 extension EliminationPlan {
-    /// Components s of ε^t = D ε^{t-1} + seed that are ever nonzero and ever read by e = ψ·ε.
+    /// Components s of ε^t = D ε^{t-1} + seed that are ever nonzero (reached from the seed along
+    /// D's edges q → s) and ever read by e = ψ·ε (reached from ψ backwards), each found by one walk.
     func storedComponents(seed: [Value?]) -> [Int] {
         let k = stateJacobian.count
-        var nonzero = Set((0..<k).filter { seed[$0] != nil })
-        var changed = true
-        while changed {
-            changed = false
-            for s in 0..<k where !nonzero.contains(s) && nonzero.contains(where: { stateJacobian[s][$0] != nil }) {
-                nonzero.insert(s); changed = true
-            }
-        }
+        var feeds = [[Int]](repeating: [], count: k)   // q → the rows s with D[s][q] ≠ 0
+        for s in 0..<k { for entry in stateJacobian[s].nonzeros { feeds[entry.column].append(s) } }
+        var nonzero = Set((0..<k).filter { seed[$0] != nil }), pending = Array(nonzero)
+        while let q = pending.popLast() { for s in feeds[q] where nonzero.insert(s).inserted { pending.append(s) } }
         var needed = Set((0..<k).filter { outputGradient[$0] != nil })
-        changed = true
-        while changed {
-            changed = false
-            for s in needed { for s2 in 0..<k where stateJacobian[s][s2] != nil && !needed.contains(s2) { needed.insert(s2); changed = true } }
+        pending = Array(needed)
+        while let s = pending.popLast() {
+            for entry in stateJacobian[s].nonzeros where needed.insert(entry.column).inserted { pending.append(entry.column) }
         }
         return nonzero.intersection(needed).sorted()
     }
@@ -91,14 +87,15 @@ extension EliminationPlan {
     /// and c[s]: ε_S^t = D_SS ε_S^{t-1} + c_S x_i^t then depends on the input i alone.
     public func traceStructure(channel: Int) -> TraceStructure {
         let seed = inputJacobian.map { $0[channel] }
-        let stored = storedComponents(seed: seed)
-        var shared = Set(stored)
+        let stored = storedComponents(seed: seed), storedSet = Set(stored)
+        var shared = storedSet
         var changed = true
         while changed {
             changed = false
             for s in shared {
-                let constantRow = (seed[s].map(\.isConstant) ?? true) && stored.allSatisfy { stateJacobian[s][$0].map(\.isConstant) ?? true }
-                let closed = stored.allSatisfy { shared.contains($0) || stateJacobian[s][$0] == nil }
+                let row = stateJacobian[s].nonzeros.filter { storedSet.contains($0.column) }
+                let constantRow = (seed[s].map(\.isConstant) ?? true) && row.allSatisfy(\.value.isConstant)
+                let closed = row.allSatisfy { shared.contains($0.column) }
                 if !constantRow || !closed { shared.remove(s); changed = true }
             }
         }

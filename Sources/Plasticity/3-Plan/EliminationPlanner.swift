@@ -61,12 +61,17 @@ public struct EliminationPlanner {
             return final.predecessors[output.raw]?[input.raw]
         }
         let states = (0..<k).map { graph.stateOut($0) }
-        let previous = (0..<k).map { graph.previousState($0) }   // looked up once: k² lookups of a linear scan were quadratic in k
+        var stateOf: [Int: Int] = [:]   // vertex → the state whose previous value it is
+        for s in 0..<k { if let v = graph.previousState(s) { stateOf[v.raw] = s } }
         let inputs = model.inputs.indices.map { graph.input($0) }, learnables = model.learnables.indices.map { graph.learnable($0) }
+        // D from each output's predecessors after elimination: linear in the nonzeros, never k².
+        let stateJacobian = SparseBlock(columns: k, rows: states.map { out in
+            (final.predecessors[out.raw] ?? [:]).compactMap { raw, value in stateOf[raw].map { (column: $0, value: value) } }
+        })
         return EliminationPlan(
             graph: graph, candidates: candidates, chosen: .search, searchWasExhaustive: exhaustive,
             steps: final.steps, multiplies: final.multiplies, additions: final.additions,
-            stateJacobian: states.map { out in previous.map { value(out, $0) } },
+            stateJacobian: stateJacobian,
             inputJacobian: states.map { out in inputs.map { value(out, $0) } },
             parameterJacobian: states.map { out in learnables.map { value(out, $0) } },
             outputGradient: (0..<k).map { value(graph.layerOutput, graph.newState($0)) },

@@ -139,7 +139,21 @@ struct CKernelGenerator {
                                 }
                             }
                         }
-                        dense("state_jacobian", plan.stateJacobian.flatMap { $0 }, k * k)
+                        // D row-major, from its nonzeros: never a k² array in the compiler.
+                        func sparse(_ field: String, _ block: SparseBlock, _ stride: Int) {
+                            guard block.nonzeroCount + 8 >= stride else {
+                                w.block("if (jac->\(field))") {
+                                    w.line("float *m = jac->\(field) + nj * \(stride);")
+                                    w.line("for (int i = 0; i < \(stride); ++i) m[i] = 0.0f;")
+                                    for (s, row) in block.rows.enumerated() {
+                                        for entry in row.nonzeros { w.line("m[\(s * block.columns + entry.column)] = \(value(entry.value) ?? "0.0f");") }
+                                    }
+                                }
+                                return
+                            }
+                            dense(field, block.rows.flatMap { $0.dense(columns: block.columns) }, stride)
+                        }
+                        sparse("state_jacobian", plan.stateJacobian, k * k)
                         dense("input_jacobian", plan.inputJacobian.flatMap { $0 }, k * C)
                         dense("param_jacobian", plan.parameterJacobian.flatMap { $0 }, k * P)
                         dense("output_gradient", plan.outputGradient, k)
