@@ -41,6 +41,10 @@ extension TrainConfig {
                              "(data.testEvery) is a test speaker")
         }
         try check.count("data.channels", d.channels, 1...65_536)
+        if d.build && d.channels > Cochlea.maxChannels {
+            throw check.fail("data.channels", "\(d.channels) is more than the cochlea's \(Cochlea.maxChannels) filters (a set built here); " +
+                             "up to 65536 only for spike files of your own (data.build false)")
+        }
         try check.number("data.dynamicRangeDB", d.dynamicRangeDB, 1...200)
         try check.count("data.limit", d.limit, 0...100_000_000)
         try check.count("data.validationEvery", d.validationEvery, 0...10_000)

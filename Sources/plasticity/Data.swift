@@ -31,7 +31,7 @@ struct SpokenDigitsCommand: ParsableCommand {
         try require("repetitions", repetitions, in: 1...1_000)
         try require("snr", snr, in: -60...120)
         try require("onset-ms", onsetMs, in: 0...10_000)
-        try require("channels", channels, in: 1...65_536)
+        try require("channels", channels, in: 1...Cochlea.maxChannels)
     }
 
     func run() throws {
@@ -73,7 +73,7 @@ struct AudioCommand: ParsableCommand {
         if out.isEmpty { throw ValidationError("--out must name a file, not ''") }
         if testEvery == 1 { throw ValidationError("--test-every 1 would put every file into the test split: use 0 (no split) or 2 and more") }
         try require("test-every", testEvery, in: 0...10_000)
-        try require("channels", channels, in: 1...65_536)
+        try require("channels", channels, in: 1...Cochlea.maxChannels)
     }
 
     func run() throws {

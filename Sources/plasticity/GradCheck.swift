@@ -65,10 +65,14 @@ struct GradCheck: ParsableCommand {
                 var g = sim.accumulatedGradients
                 g.loss = r.loss
                 results.append((name, g, Date().timeIntervalSince(start)))
-            case .bptt: results.append((name, try backpropagationThroughTime(sim, input: input, targets: targets, steps: T),
-                                        Date().timeIntervalSince(start)))
-            case .rtrl: results.append((name, try realTimeRecurrentLearning(sim, input: input, targets: targets, steps: T),
-                                        Date().timeIntervalSince(start)))
+            case .bptt, .rtrl:
+                do {
+                    let g = method == .bptt ? try backpropagationThroughTime(sim, input: input, targets: targets, steps: T)
+                        : try realTimeRecurrentLearning(sim, input: input, targets: targets, steps: T)
+                    results.append((name, g, Date().timeIntervalSince(start)))
+                } catch let error as NonFiniteError {
+                    throw CommandFailure("\(name): \(error.tensor) became non-finite at step \(error.step)")
+                }
             }
             try Self.requireFinite(results.last!.1, method: name)
         }

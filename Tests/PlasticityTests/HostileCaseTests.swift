@@ -173,6 +173,10 @@ import Testing
             ["compile", "--model-file", try lifFile(in: f, replacing: #"["alpha", "v"]"#, with: #"[{"op": "log", "args": [-1]}, "v"]"#),
              "--emit", "c"]
         }, status: 1, error: "is a constant that evaluates to NaN", kept: []),
+        Case(name: "BPTT meets a non-finite value: a runtime failure naming step and tensor, exit 1", setup: { f in
+            ["gradcheck", "--model-file", try lifFile(in: f, replacing: #"["alpha", "v"]"#, with: #"[{"op": "log", "args": ["v"]}, "v"]"#),
+             "--synthetic", "50,2,0.3", "--method", "bptt,eprop"]
+        }, status: 1, error: "bptt: exact BPTT: layer0 D became non-finite at step 0", kept: []),
         Case(name: "a division by a constant 0", setup: { f in
             ["compile", "--model-file", try lifFile(in: f, replacing: #"["alpha", "v"]"#,
                                                    with: #"[{"op": "divide", "args": ["v", {"op": "subtract", "args": ["alpha", "alpha"]}]}, "v"]"#)]
@@ -181,8 +185,11 @@ import Testing
             ["train", "--method", "bptt", "--set", "data.binning.steps=1000000", "--set", "network.neurons=4096", "--out", "x"]
         }, status: 1, error: "BPTT's record", kept: []),
         Case(name: "a network beyond the memory cap, refused before any data is built", setup: { _ in
-            ["train", "--set", "network.neurons=10000000", "--set", "data.channels=65536", "--out", "x"]
+            ["train", "--set", "network.neurons=10000000", "--set", "data.channels=4096", "--out", "x"]
         }, status: 1, error: "the network (batch", kept: []),
+        Case(name: "more cochlea channels than a set can be built with", setup: { _ in
+            ["data", "audio", "--from", ".", "--out", "x.h5", "--channels", "65536"]
+        }, status: 64, error: "--channels must be from 1 to 4096", kept: []),
         Case(name: "a spike unit beyond data.channels", setup: { f in
             ["train", "--config", try tinyConfig(f), "--set", "data.channels=16", "--out", "x"]
         }, status: 1, error: "but data.channels is 16", kept: []),

@@ -13,9 +13,14 @@ import PlasticityRuntime
 public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [Float], targets: [Float], steps T: Int,
                                        keepRecord: Bool = false) throws -> NetworkGradients {
     var pass = try BackpropagationPass(simulation, input: input, targets: targets, steps: T)
+    // Non-finite values stop the oracle as they stop e-prop: at their step, naming the tensor.
     for t in 0..<T {
-        for l in 0..<pass.L { pass.recordLocalStep(layer: l, step: t) }
+        for l in 0..<pass.L {
+            pass.recordLocalStep(layer: l, step: t)
+            if let tensor = pass.nonFinite(layer: l, step: t) { throw NonFiniteError(update: 0, step: t, tensor: "exact BPTT: \(tensor)") }
+        }
         pass.readoutStep(t)
+        if pass.y.contains(where: { !$0.isFinite }) { throw NonFiniteError(update: 0, step: t, tensor: "exact BPTT: the readout") }
     }
     pass.applySummedLoss()
     var gradients = pass.reverseSweep()
@@ -65,6 +70,15 @@ private struct BackpropagationPass {
 
     func presynaptic(_ l: Int, _ source: LayerSpec.Source, _ t: Int, _ b: Int) -> [Double] {
         forwardRecord.presynaptic(l, source, t, b)
+    }
+
+    /// The first of layer l's recorded values at step t that is not finite, by name, or nil.
+    func nonFinite(layer l: Int, step t: Int) -> String? {
+        let step = record[l][t]
+        if step.z.contains(where: { !$0.isFinite }) { return "layer\(l) z" }
+        let jacobians: [(String, [Float])] = [("D", step.D), ("c", step.c), ("dh/dθ", step.dhdTheta), ("ψ", step.psi), ("dz/dθ", step.dzdTheta)]
+        if let bad = jacobians.first(where: { $0.1.contains { !$0.isFinite } }) { return "layer\(l) \(bad.0)" }
+        return layers[l].state.array.contains { !$0.isFinite } ? "layer\(l) state" : nil
     }
 
     /// Layer l at step t through the kernel's local step: its outputs and local Jacobians.

@@ -92,7 +92,11 @@ public final class Trainer {
         let sim = simulation
         sim.resetSequence()
         sim.zeroGradients()
-        let gradients = try backpropagationThroughTime(sim, input: input, targets: targets, steps: steps)
+        let gradients: NetworkGradients
+        do { gradients = try backpropagationThroughTime(sim, input: input, targets: targets, steps: steps) } catch var error as NonFiniteError {
+            error.update = optimizer.step
+            throw error
+        }
         func store(_ values: [Double], into buffer: FloatBuffer, name: String) throws {
             for i in values.indices {
                 guard values[i].isFinite else { throw NonFiniteError(update: optimizer.step, step: steps - 1, tensor: "BPTT gradient of \(name)") }
