@@ -146,7 +146,9 @@ struct CKernelGenerator {
                                     w.line("float *m = jac->\(field) + nj * \(stride);")
                                     w.line("for (int i = 0; i < \(stride); ++i) m[i] = 0.0f;")
                                     for (s, row) in block.rows.enumerated() {
-                                        for entry in row.nonzeros { w.line("m[\(s * block.columns + entry.column)] = \(value(entry.value) ?? "0.0f");") }
+                                        for entry in row.nonzeros {
+                                            w.line("m[\(s * block.columns + entry.column)] = \(value(entry.value) ?? "0.0f");")
+                                        }
                                     }
                                 }
                                 return
