@@ -99,6 +99,7 @@ extension NIRNeurons {
     /// The model of a NIR neuron node (every parameter one value for the whole layer).
     static func model(of node: NIRGraph.Node, dt: Double, name: String) throws -> NeuronModel {
         func one(_ parameter: String, _ values: [Double]) throws -> Double {
+            if let bad = values.first(where: { !$0.isFinite }) { throw NIRError(name, "\(parameter) holds \(bad), not a finite number") }
             guard let first = values.first, values.allSatisfy({ $0 == first }) else {
                 throw NIRError(name, "\(parameter) takes \(Set(values).count) different values; Plasticity's layers take one value per " +
                                "parameter (per neuron only for learnable ones)")
@@ -107,6 +108,7 @@ extension NIRNeurons {
         }
         func step(_ parameter: String, _ tau: [Double]) throws -> Double {
             let t = try one(parameter, tau)
+            guard t > 0 else { throw NIRError(name, "\(parameter) = \(t) s is not a positive time constant") }
             guard t >= dt else {
                 throw NIRError(name, "\(parameter) = \(t) s is shorter than dt = \(dt) s: forward Euler at this dt would overshoot")
             }

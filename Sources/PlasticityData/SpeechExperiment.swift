@@ -149,8 +149,11 @@ public final class SpeechExperiment {
         let test = try SpikeDataset(file: testFile, binning: config.data.binning, channels: config.data.channels, classCount: classes,
                                     limit: limit, field: "data.channels")
         let every = config.data.validationEvery
-        guard every > 0, all.samples.allSatisfy({ $0.speaker != nil }) else {
-            return Datasets(train: all, validation: nil, test: test, classes: classes)
+        guard every > 0 else { return Datasets(train: all, validation: nil, test: test, classes: classes) }
+        guard all.samples.allSatisfy({ $0.speaker != nil }) else {
+            throw FileFormatError(file: trainFile.url.path, field: "extra/speaker",
+                                  message: "is missing, but data.validationEvery \(every) holds out every \(every)-th training speaker: " +
+                                           "give the file speakers, or set data.validationEvery to 0 (best.json is then chosen on the test set)")
         }
         let speakers = Array(Set(all.samples.map { $0.speaker! })).sorted()
         let held = Set(speakers.enumerated().filter { $0.offset % every == every - 1 }.map(\.element))

@@ -190,6 +190,29 @@ import Testing
         Case(name: "more cochlea channels than a set can be built with", setup: { _ in
             ["data", "audio", "--from", ".", "--out", "x.h5", "--channels", "65536"]
         }, status: 64, error: "--channels must be from 1 to 4096", kept: []),
+        Case(name: "data audio over the user's X-test.h5, refused before any audio is read", setup: { f in
+            try write("my test set", "x-test.h5", in: f)
+            try write("not audio either", "audio/yes/a.wav", in: f)
+            return ["data", "audio", "--from", f.appendingPathComponent("audio").path, "--out", f.appendingPathComponent("x.h5").path,
+                    "--test-every", "2"]
+        }, status: 1, error: "x-test.h5: --out: exists and was not written by plasticity", kept: ["x-test.h5"]),
+        Case(name: "data info on a set whose build was cut off", setup: { f in
+            try FileManager.default.copyItem(at: TinySpokenDigits.directory, to: f.appendingPathComponent("d"))
+            try write("building: speakers 5", "d/build.txt", in: f)
+            return ["data", "info", f.appendingPathComponent("d/train.h5").path]
+        }, status: 1, error: "records a build that did not finish", kept: []),
+        Case(name: "validation needs speakers the file does not have", setup: { f in
+            let samples = (0..<20).map { SpikeSample(times: [0.01], units: [UInt32($0 % 4)], label: $0 % 2, speaker: nil) }
+            for name in ["train.h5", "test.h5"] { try SpikeFile.write(samples, keys: ["a", "b"], to: f.appendingPathComponent("s/\(name)")) }
+            return ["train", "--set", "data.directory=s", "--set", "data.build=false", "--set", "data.channels=4", "--set", "training.batch=4",
+                    "--out", "x"]
+        }, status: 1, error: "extra/speaker: is missing, but data.validationEvery 6", kept: []),
+        Case(name: "a NIR file whose recorded dt is not a number", setup: { f in
+            let w = NIRGraph.Matrix(rows: 2, columns: 2, values: [1, 0, 0, 1])
+            try NIRGraph(nodes: ["in": .input(shape: [2]), "w": .linear(weight: w), "out": .output(shape: [2])], edges: [("in", "w"), ("w", "out")],
+                         metadata: ["plasticity_dt": "abc"]).write(to: f.appendingPathComponent("g.nir"))
+            return ["import", "nir", f.appendingPathComponent("g.nir").path, "--out", f.appendingPathComponent("imported").path]
+        }, status: 1, error: "metadata/plasticity_dt: is 'abc'", kept: ["g.nir"]),
         Case(name: "a spike unit beyond data.channels", setup: { f in
             ["train", "--config", try tinyConfig(f), "--set", "data.channels=16", "--out", "x"]
         }, status: 1, error: "but data.channels is 16", kept: []),
