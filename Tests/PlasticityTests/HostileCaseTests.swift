@@ -222,6 +222,12 @@ import Testing
             try FileManager.default.removeItem(at: f.appendingPathComponent("data"))
             return ["eval", run.appendingPathComponent("best.json").path, "--data", f.appendingPathComponent("other.h5").path]
         }, status: 0, error: "accuracy", kept: ["other.h5"]),
+        Case(name: "eval --data FILE whose classes differ from the checkpoint's", setup: { f in
+            let run = try copyOfRun(into: f)
+            let samples = (0..<4).map { SpikeSample(times: [0.01, 0.02], units: [1, 2], label: $0 % 2, speaker: 0) }
+            try SpikeFile.write(samples, keys: ["cat", "dog"], to: f.appendingPathComponent("pets.h5"))
+            return ["eval", run.appendingPathComponent("best.json").path, "--data", f.appendingPathComponent("pets.h5").path]
+        }, status: 0, error: "names its classes 2 (cat, dog…), the checkpoint was trained on 20", kept: []),
         Case(name: "data.directory ''", setup: { _ in ["train", "--set", "data.directory=", "--out", "x"] },
              status: 1, error: "data.directory: must name a file or folder", kept: []),
     ]
