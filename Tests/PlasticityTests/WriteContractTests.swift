@@ -55,6 +55,9 @@ import Testing
         #expect(input?.message.contains("this command's input") == true)
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("d"), withIntermediateDirectories: true)
         #expect(throws: FileFormatError.self) { try WriteContract.write(Data("6".utf8), to: folder.appendingPathComponent("d"), overwrite: true) }
+        #expect(throws: FileFormatError.self) {
+            try WriteContract.write(Data("{}".utf8), to: folder.appendingPathComponent(WriteContract.ledgerName), overwrite: true)
+        }
         // removeOwned takes only proven files, never folders or unlisted files.
         try WriteContract.write(Data("7".utf8), to: ours, overwrite: true)
         let removed = try WriteContract.removeOwned(in: folder) { _ in true }

@@ -28,6 +28,7 @@ public enum WriteContract {
         guard !url.lastPathComponent.isEmpty, url.lastPathComponent != ".", url.lastPathComponent != ".." else {
             throw refuse("names no file")
         }
+        guard url.lastPathComponent != ledgerName else { throw refuse("is the name of plasticity's ledger of written files; choose another") }
         var status = stat()
         guard lstat(path, &status) == 0 else { return try requireCreatableFolder(of: url, flag: flag) }
         if let input = inputs.first(where: { sameFile($0, status) }) {
