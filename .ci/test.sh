@@ -9,6 +9,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .ci/install-system-packages.sh --tests
 export PLASTICITY_PYTHON="$PWD/.build/venv-h5py/bin/python"
+# Lines of the project's code are at most 150 columns (characters, not bytes).
+git ls-files 'Sources/*' 'runtime-c/*' 'Tests/*' 'examples/*' '.ci/*' | grep -E '\.(swift|c|h|py|sh)$' | python3 -c '
+import sys
+long = [f"{name}:{n}" for name in sys.stdin.read().split()
+        for n, line in enumerate(open(name, encoding="utf-8", errors="replace"), 1) if len(line.rstrip("\n")) > 150]
+if long:
+    print("error: lines over 150 columns:", *long, sep="\n  ", file=sys.stderr)
+    sys.exit(1)'
 # A compiler warning in the project's own sources fails the run (dependencies' are not ours).
 swift build --build-tests 2>&1 | tee .build/build-tests.log
 if grep -E "^$PWD/(Sources|runtime-c|Tests|examples)/.*: warning:" .build/build-tests.log; then

@@ -58,7 +58,6 @@ public enum GradientMethod: String, ConfigEnum {
 /// How `plasticity train` computes its gradients: e-prop, or exact BPTT for comparison.
 public enum TrainingMethod: String, ConfigEnum {
     case eprop, bptt
-    public var gradientMethod: GradientMethod { self == .eprop ? .eprop : .bptt }
 }
 
 /// The JSON config files: strict decoding (every key known, every value typed) with errors that

@@ -411,7 +411,7 @@ public final class SpeechExperiment {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if !text.hasSuffix("\n") { lines.removeLast() }
         return try lines.enumerated().compactMap { number, line in
-            if line.allSatisfy(\.isWhitespace) || line.contains("\"kind\":\"batch\"") { return nil }
+            if line.allSatisfy(\.isWhitespace) { return nil }
             do { return try JSONDecoder().decode(EpochRecord.self, from: Data(line.utf8)) } catch {
                 throw FileFormatError(file: metricsURL.path, field: "line \(number + 1)",
                                       message: "is not an epoch record (\(line.prefix(60))); fix or remove it to resume")

@@ -118,8 +118,4 @@ public struct SpikeDataset: Sendable {
         keys = nil; file = "memory"
     }
 
-    /// Mean spikes per sample (after binning and capping), for reports.
-    public var meanCount: Double {
-        samples.reduce(0) { $0 + $1.events.reduce(0) { $0 + Double($1.count) } } / Double(max(samples.count, 1))
-    }
 }

@@ -123,7 +123,7 @@ extension TrainConfig {
             return out.filter { key, _ in !Self.modelFields.contains { key == $0 || key.hasPrefix($0 + ".") } }
         }
         let before = try flattened(stored), now = try flattened(json)
-        // Fields the checkpoint does not have were added later; they are not a change.
+        // A field the checkpoint's config does not have (an older schema) is not a change.
         let changed = before.keys.filter { before[$0] != now[$0] && !Self.resumableFields.contains($0) }.sorted()
         guard changed.isEmpty else {
             let list = changed.map { "\($0): \(before[$0] ?? "absent") then, \(now[$0] ?? "absent") now" }.joined(separator: "; ")

@@ -3,7 +3,7 @@ import Foundation
 import Plasticity
 import PlasticityTestSupport
 
-/// Throughput of the fused network kernel on the fixed configurations of issue 5.
+/// Throughput of the fused network kernel on the fixed reference configurations (docs/benchmarks.md).
 struct BenchNetwork: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "network", abstract: "Seconds per batch of e-prop training steps on fixed networks.")
     @Option(help: "Comma-separated configurations.") var configs = CommaSeparated(SetupName.allCases)

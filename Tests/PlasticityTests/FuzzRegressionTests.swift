@@ -2,7 +2,7 @@ import Testing
 import Plasticity
 import PlasticityTestSupport
 
-/// Models the differential fuzzer found failing (seed 2026, issue 6), shrunk by
+/// Models the differential fuzzer found failing (seed 2026), shrunk by
 /// `DifferentialFuzzer.shrink` and kept here with the check that failed.
 @Suite struct FuzzRegressionTests {
     static func fuzzCase(_ model: NeuronModel, states: Int) -> ModelCase {

@@ -2,8 +2,8 @@
 #define PLASTICITY_REFERENCE_H
 /*
  * Hand-written e-prop for one recurrent LIF or ALIF layer with a leaky readout and
- * cross-entropy at every labelled step — the benchmark's yardstick for the generated kernels
- * (issue 5), written the way a person would write it for these two models, compiled -O3.
+ * cross-entropy at every labelled step — the benchmark's yardstick for the generated kernels,
+ * written the way a person would write it for these two models, compiled -O3.
  * Same math as `plasticity_network_run` for `Models.lif()` / `Models.alif()` with a recurrent
  * projection and symmetric feedback (a test checks the gradients agree):
  *

@@ -64,11 +64,6 @@ public enum Surrogate: Sendable, Hashable, CustomStringConvertible {
 
     public var name: String { kind.rawValue }
 
-    /// Whether σ' is exactly zero outside a bounded interval (lets kernels skip silent neurons).
-    public var hasBoundedSupport: Bool {
-        switch self { case .piecewiseLinear, .boxcar: return true; default: return false }
-    }
-
     /// σ'(x), in the arithmetic of the caller (Float for bit-level checks, Double for oracles).
     public func derivative<T: BinaryFloatingPoint & ElementaryMath>(at x: T) -> T {
         let s = T(scale), ax = Swift.abs(x)

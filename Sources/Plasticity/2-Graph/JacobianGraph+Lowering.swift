@@ -111,14 +111,4 @@ extension JacobianGraph {
         }
     }
 
-    /// Whether the layer output depends on h^t_s (so ψ_s is structurally nonzero).
-    public func outputReads(state s: Int) -> Bool {
-        guard let start = newState(s) else { return false }
-        var frontier = [start], seen: Set<VertexID> = [start]
-        while let v = frontier.popLast() {
-            if v == layerOutput { return true }
-            for e in edges where e.from == v && !seen.contains(e.to) { seen.insert(e.to); frontier.append(e.to) }
-        }
-        return false
-    }
 }

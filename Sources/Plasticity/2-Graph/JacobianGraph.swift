@@ -114,7 +114,6 @@ public struct JacobianGraph: Sendable {
         }
     }
 
-    mutating func removeEdges(where predicate: (Edge) -> Bool) { edges.removeAll(where: predicate) }
 
     // Lookups by role.
     public func previousState(_ s: Int) -> VertexID? { roles[.previousState(s)] }
