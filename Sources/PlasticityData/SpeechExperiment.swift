@@ -101,14 +101,7 @@ public final class SpeechExperiment {
         simulation.threads = max(config.training.threads, 1)
         simulation.initializeWeights(seed: config.training.seed, inputGain: config.network.inputGain,
                                      recurrentGain: config.network.recurrentGain, readoutGain: 1)
-        var optimizer = OptimizerConfig()
-        optimizer.kind = config.training.optimizer
-        optimizer.learningRate = config.training.learningRate
-        optimizer.clipNorm = config.training.clipNorm > 0 ? config.training.clipNorm : nil
-        if config.training.cosine {
-            optimizer.warmupSteps = 10
-            optimizer.totalSteps = config.training.epochs * (train.samples.count / config.training.batch)
-        }
+        let optimizer = config.optimizerConfig(updates: config.training.epochs * (train.samples.count / config.training.batch))
         trainer = Trainer(simulation: simulation, optimizer: Optimizer(optimizer))
         trainer.group = group
     }

@@ -79,6 +79,11 @@ extension TrainConfig {
         try check.count("training.batch", t.batch, 1...65_536)
         try check.positive("training.learningRate", t.learningRate, upTo: 1e3)
         try check.number("training.clipNorm", t.clipNorm, 0...1e12)
+        for (field, value) in [("momentum", t.momentum), ("beta1", t.beta1), ("beta2", t.beta2)] {
+            guard value.isFinite, value >= 0, value < 1 else { throw check.fail("training.\(field)", "must be from 0 to below 1, not \(value)") }
+        }
+        try check.number("training.weightDecay", t.weightDecay, 0...1)
+        try check.count("training.warmupSteps", t.warmupSteps, 0...100_000_000)
         let sequenceMs = Double(b.steps) * b.binMs
         guard t.labelFromMs.isFinite, t.labelFromMs >= 0, t.labelFromMs < sequenceMs else {
             throw check.fail("training.labelFromMs", "must be from 0 to below the sequence's \(sequenceMs.shortText) ms (steps × binMs), " +

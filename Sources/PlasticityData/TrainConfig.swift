@@ -74,6 +74,14 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         public var batch = 32
         public var learningRate = 2e-3
         public var optimizer = OptimizerConfig.Kind.adam
+        /// SGD's momentum; Adam's and AdamW's moment decays; weight decay (AdamW: decoupled; SGD
+        /// and Adam: an L2 term on the gradient).
+        public var momentum = 0.9
+        public var beta1 = 0.9
+        public var beta2 = 0.999
+        public var weightDecay = 0.0
+        /// With `cosine`: updates of linear warmup before the cosine decay to 0 at the last update.
+        public var warmupSteps = 10
         public var cosine = true
         public var clipNorm = 10.0
         /// crossEntropySummed (on the time-averaged readout) or crossEntropy (every step from labelFromMs).
@@ -107,6 +115,25 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var network = NetworkSection()
     public var training = TrainingSection()
     public init() {}
+
+    /// The optimizer of a run of this config, `updates` updates long in all (nil: not known yet,
+    /// no schedule's end): the one place a config becomes an `OptimizerConfig`.
+    public func optimizerConfig(updates: Int?) -> OptimizerConfig {
+        let t = training
+        var optimizer = OptimizerConfig()
+        optimizer.kind = t.optimizer
+        optimizer.learningRate = t.learningRate
+        optimizer.momentum = t.momentum
+        optimizer.beta1 = t.beta1
+        optimizer.beta2 = t.beta2
+        optimizer.weightDecay = t.weightDecay
+        optimizer.clipNorm = t.clipNorm > 0 ? t.clipNorm : nil
+        if t.cosine {
+            optimizer.warmupSteps = t.warmupSteps
+            optimizer.totalSteps = updates
+        }
+        return optimizer
+    }
 
     /// Reads a config file over the defaults; a model file it names is read at once (relative
     /// to the config's folder).

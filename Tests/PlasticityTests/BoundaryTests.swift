@@ -19,7 +19,8 @@ import Testing
                      "training.shiftChannels=9223372036854775807", "data.binning.pool=9223372036854775807", "data.binning.binMs=1e-300",
                      "training.epochs=0", "training.epochs=-1", "network.membraneMs=-5", "network.threshold=-1", "data.binning.maxCount=-1",
                      "data.testEvery=0", "data.speakers=-3", "network.readoutMs=-50", "training.threads=0", "data.limit=-5",
-                     "training.learningRate=0", "data.channels=0"]
+                     "training.learningRate=0", "data.channels=0", "training.beta2=1", "training.momentum=-0.1", "training.weightDecay=2",
+                     "training.warmupSteps=-1"]
         for assignment in cases {
             let field = String(assignment.prefix { $0 != "=" })
             let error = #expect(throws: FileFormatError.self, "\(assignment)") { try TrainConfig().setting(assignment) }

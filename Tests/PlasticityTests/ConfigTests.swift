@@ -7,6 +7,21 @@ import Testing
 /// rejected with their path, and every entry point reaches a `NetworkSpec` through
 /// `NetworkConfig.spec(file:)`.
 @Suite struct ConfigTests {
+    /// Every optimizer hyperparameter reaches the optimizer from a config, through the one adapter.
+    @Test func optimizerSettingsComeFromTheConfig() throws {
+        var config = TrainConfig()
+        for setting in ["training.optimizer=sgd", "training.momentum=0.5", "training.beta1=0.8", "training.beta2=0.99",
+                        "training.weightDecay=0.01", "training.warmupSteps=7", "training.clipNorm=0", "training.learningRate=0.1"] {
+            config = try config.setting(setting)
+        }
+        let optimizer = config.optimizerConfig(updates: 100)
+        #expect(optimizer.kind == .sgd && optimizer.momentum == 0.5 && optimizer.beta1 == 0.8 && optimizer.beta2 == 0.99)
+        #expect(optimizer.weightDecay == 0.01 && optimizer.warmupSteps == 7 && optimizer.totalSteps == 100 && optimizer.clipNorm == nil)
+        #expect(optimizer.learningRate == 0.1)
+        config.training.cosine = false
+        #expect(config.optimizerConfig(updates: 100).totalSteps == nil && config.optimizerConfig(updates: 100).warmupSteps == 0)
+    }
+
     func network(_ json: String) throws -> NetworkConfig {
         try ConfigFile.decode(NetworkConfig.self, from: ConfigFile.object(Data(json.utf8), file: "net.json"), file: "net.json")
     }
