@@ -92,13 +92,14 @@ public struct RandomModelGenerator {
         let outputLeaves = states + parameters
         let extra = constant(-0.3...0.3) * tanh(expression(depth: 2, leaves: outputLeaves, learnables: learnables))
         if spiking {
-            let surrogate: Surrogate = switch int(0...4) {
-            case 0: .fastSigmoid(scale: (uniform(1...10) * 10).rounded() / 10)
-            case 1: .piecewiseLinear(scale: (uniform(0.3...1) * 10).rounded() / 10)
-            case 2: .exponential(scale: (uniform(1...5) * 10).rounded() / 10)
-            case 3: .arctan(scale: (uniform(1...5) * 10).rounded() / 10)
-            default: .boxcar(scale: (uniform(0.3...1) * 10).rounded() / 10)
+            // Every surrogate kind, from the enum itself: a new kind must name its scale range here to compile.
+            let kinds = Surrogate.Kind.allCases, kind = kinds[int(0...(kinds.count - 1))]
+            let scales: ClosedRange<Double> = switch kind {
+            case .fastSigmoid: 1...10
+            case .piecewiseLinear, .boxcar: 0.3...1
+            case .exponential, .arctan, .gaussian: 1...5
             }
+            let surrogate = Surrogate(kind, scale: (uniform(scales) * 10).rounded() / 10)
             declarations.append(.spike(condition: (.symbol("s0") - .symbol("threshold") + extra) / .symbol("threshold"), surrogate: surrogate,
                                        at: at()))
         } else {
