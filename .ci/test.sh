@@ -23,6 +23,8 @@ if grep -E "^$PWD/(Sources|runtime-c|Tests|examples)/.*: warning:" .build/build-
     echo "error: the build printed the warnings above" >&2
     exit 1
 fi
+# The quick example runs as a user would run it (CustomNeuron builds the spoken-digit set: minutes).
+swift run --skip-build QuickStart > .build/quickstart.log
 swift test "$@"
 if [ "${PLASTICITY_SKIP_ASAN:-0}" != 1 ]; then
     # ASan instruments Swift and runtime-c, not the kernels TinyCC and cc build at run time, and

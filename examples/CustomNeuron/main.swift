@@ -34,7 +34,7 @@ do {
     let output = URL(fileURLWithPath: "out/custom-neuron")
     try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
     let file = output.appendingPathComponent("resonator.json")
-    try writeAtomically(resonator.fileData(), to: file)
+    try WriteContract.write(resonator.fileData(), to: file)   // replaces only a file plasticity wrote
     print("wrote \(file.path); plasticity compile --model-file \(file.path) --emit c prints its kernel")
 
     // 3. Trained on the spoken digits (built with espeak-ng on first use, then cached): the model
