@@ -79,8 +79,9 @@ public enum WriteContract {
         try body(temporary)
         try synchronize(temporary, for: url)
         let digest = try SHA256.hex(file: temporary)
-        let previous = (try? SHA256.hex(file: url)).map { [$0] } ?? []
-        try withLedger(folder) { $0.files[name] = previous + [digest] }
+        // The digests already listed keep proving the old file until the rename (a file the user
+        // named with --overwrite was never listed, and stays theirs until then): no second hash.
+        try withLedger(folder) { $0.files[name] = ($0.files[name] ?? []) + [digest] }
         guard rename(temporary.path, url.path) == 0 else {
             throw FileFormatError(file: url.path, field: "file", message: "cannot be replaced (\(String(cString: strerror(errno))))")
         }
@@ -116,7 +117,12 @@ public enum WriteContract {
             throw FileFormatError(file: folder.path, field: changed.joined(separator: ", "),
                                   message: "changed since plasticity wrote them: nothing is removed; move them away first")
         }
-        for name in listed { try remove(folder.appendingPathComponent(name)) }
+        // Every present one was just proven: removed without hashing it again.
+        for name in present where unlink(folder.appendingPathComponent(name).path) != 0 {
+            throw FileFormatError(file: folder.appendingPathComponent(name).path, field: "file",
+                                  message: "cannot be removed (\(String(cString: strerror(errno))))")
+        }
+        try withLedger(folder) { ledger in for name in listed { ledger.files[name] = nil } }
         return present
     }
 
