@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "Plasticity",
             dependencies: ["_CTinyCC", "PlasticityRuntime", "_PlasticityDigest"],
-            exclude: ["Files/README.md", "1-DSL/README.md", "2-Graph/README.md", "3-Plan/README.md",
+            exclude: ["Files/README.md", "Network/README.md", "1-DSL/README.md", "2-Graph/README.md", "3-Plan/README.md",
                       "4-Kernel/README.md", "5-CodeGen/README.md", "6-Runtime/README.md", "7-Train/README.md", "Models/README.md"]
         ),
         // Spike datasets: the system's HDF5 (Debian: libhdf5-dev) behind a thin C shim for the

@@ -86,12 +86,15 @@ public enum ConfigFile {
 
     /// Decodes `object` as `T` and rejects every key that `T` does not read: the decoded value is
     /// encoded again and the two key trees compared, so a misspelled key never passes silently.
-    public static func decode<T: Codable>(_ type: T.Type, from object: [String: Any], file: String) throws -> T {
+    /// `context` tells the layers of a network what their JSON does not say (`ConfigContext`).
+    public static func decode<T: Codable>(_ type: T.Type, from object: [String: Any], file: String, context: ConfigContext? = nil) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.userInfo[.plasticityConfig] = context ?? ConfigContext(file: file)
         let value: T
         do {
-            value = try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: object))
+            value = try decoder.decode(T.self, from: JSONSerialization.data(withJSONObject: object))
         } catch let error as DecodingError {
-            let decodes: (Any) throws -> Void = { _ = try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: $0)) }
+            let decodes: (Any) throws -> Void = { _ = try decoder.decode(T.self, from: JSONSerialization.data(withJSONObject: $0)) }
             if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, let field = blameNumber(in: object, decodes: decodes) {
                 throw FileFormatError(file: file, field: field.path, message: "must be a number its field can hold (a whole number " +
                                       "where one is expected, within its type's range), not \(field.value)")

@@ -10,8 +10,8 @@ public struct CompilerStages: Sendable {
 
 /// The compiler as one flat pipeline: each line is a pass.
 public func lower(_ layer: LayerSpec, target: Backend.Target = .hostC, planner: EliminationPlanner = EliminationPlanner()) throws -> CompilerStages {
-    let model = try layer.model.checked()                        // 1 DSL → checked model
-    try layer.check(model)
+    let layer = try layer.checked(stepMs: 1)                     // 1 DSL → checked model (once)
+    let model = layer.checkedModel!
     let graph = JacobianGraph(lowering: model)                   // 2 Jacobian graph
     try verifyInDebugBuilds(graph.verify)
     let plan = planner.plan(graph)                               // 3 elimination plan
@@ -49,9 +49,9 @@ public struct NetworkStages: Sendable {
 /// A network: the layer passes over every hidden layer, then one network kernel; each line is a pass.
 public func lower(_ network: NetworkSpec, target: Backend.Target = .hostC,
                   planner: EliminationPlanner = EliminationPlanner()) throws -> NetworkStages {
-    try network.check()
-    let layers = network.hidden.map(\.layer)
-    let models = try layers.map { layer in try layer.model.checked().also(layer.check) }     // 1 DSL → checked models
+    let network = try network.checked()                                                     // 1 DSL → checked models (once)
+    let layers = network.hidden
+    let models = layers.map { $0.checkedModel! }
     let graphs = models.map(JacobianGraph.init(lowering:))                                  // 2 Jacobian graphs
     try graphs.forEach { try verifyInDebugBuilds($0.verify) }
     let plans = graphs.map(planner.plan)                                                    // 3 elimination plans
@@ -67,9 +67,4 @@ public func lower(_ network: NetworkSpec, target: Backend.Target = .hostC,
 public func compile(_ network: NetworkSpec, backend: Backend = .tinyCC,
                     planner: EliminationPlanner = EliminationPlanner()) throws -> NetworkKernel {
     try NetworkKernel(stages: lower(network, target: backend.target, planner: planner), backend: backend)
-}
-
-extension CheckedModel {
-    /// Self after `check` accepts it, for a pass written as one expression.
-    func also(_ check: (CheckedModel) throws -> Void) rethrows -> CheckedModel { try check(self); return self }
 }

@@ -22,7 +22,7 @@ extension NIRGraph {
             return Matrix(rows: t.shape[0], columns: t.values.count / max(t.shape[0], 1), values: t.values)
         }
         let inputs = try matrix("layer0.w0").columns, readoutWeights = try matrix("readout.w")
-        let spec = try config.networkSpec(inputs: inputs, classes: readoutWeights.rows, file: checkpoint.path)
+        let spec = try Checkpoint.network(checkpoint) ?? config.networkSpec(inputs: inputs, classes: readoutWeights.rows, file: checkpoint.path)
         let dt = requested ?? config.data.binning.binMs / 1000
         guard NIRGraph.stepRange.contains(dt) else {
             throw FileFormatError(file: "--dt", field: "dt", message: "must be from \(NIRGraph.stepRange.lowerBound) to " +
@@ -32,7 +32,7 @@ extension NIRGraph {
         graph.metadata = ["plasticity_dt": "\(dt)", "plasticity_discretization": discretization, "plasticity_readout_decay": "\(spec.kappa)"]
         var previous = "input"
         for (l, hidden) in spec.hidden.enumerated() {
-            let name = "hidden\(l)", file = ModelFile(hidden.model)
+            let name = "hidden\(l)", file = ModelFile(hidden.neuronModel)
             guard let kind = NIRNeurons.kind(of: file) else {
                 throw NIRError(name, "its model (\(file.name)) has no NIR node: NIR has LIF, CubaLIF and IF neurons; ALIF, adLIF, Izhikevich, " +
                                "AdEx and other models cannot be exported")

@@ -7,7 +7,7 @@ import Plasticity
 /// (→ LI) → output; anything else is refused naming the node.
 public struct NIRNetwork {
     public var inputs: Int, outputs: Int
-    public var hidden: [NetworkConfig.Hidden]
+    public var hidden: [LayerSpec]
     public var readoutDecay: Double
     /// Under the trainer's names: layer<l>.w0 (input), layer<l>.w1 (recurrent), readout.w, readout.b.
     public var weights: [String: SafeTensors.Tensor]
@@ -36,7 +36,7 @@ public struct NIRNetwork {
             return list[0]
         }
         inputs = shape.reduce(1, *)
-        var layers: [NetworkConfig.Hidden] = [], tensors: [String: SafeTensors.Tensor] = [:], visited: Set<String> = [start]
+        var layers: [LayerSpec] = [], tensors: [String: SafeTensors.Tensor] = [:], visited: Set<String> = [start]
         var current = start, width = inputs
         var readout: (weight: NIRGraph.Matrix, bias: [Float], decay: Double, gain: Double, offset: Double, through: String)?
         while readout == nil {
@@ -68,8 +68,7 @@ public struct NIRNetwork {
                     visited.insert(loop)
                 }
                 tensors["layer\(l).w0"] = .init(shape: [weight.rows, weight.columns], values: weight.values)
-                layers.append(NetworkConfig.Hidden(model: ModelChoice(model), neurons: weight.rows, recurrent: !recurrence.isEmpty,
-                                                   feedback: .random))
+                layers.append(LayerSpec(model: ModelChoice(model), neurons: weight.rows, recurrent: !recurrence.isEmpty, feedback: .random))
                 current = target; width = weight.rows
             case .leakyIntegrator(let tau, let r, let vLeak):
                 let tauValue = try Self.uniform(tau, "tau", target, fail)!
@@ -116,7 +115,7 @@ public struct NIRNetwork {
               let values = try? NIRGraph.perNeuronValues(file, neurons: neurons, learnable: nil, layer: node),
               let exported = try? NIRNeurons.node(kind, values, dt: dt, resetToZero: false, layer: node),
               exported == graph.nodes[node] else { return nil }
-        return try? file.checkedModel(file: node)
+        return (try? file.checkedModel(file: node))?.0
     }
 
     static func projection(_ node: NIRGraph.Node, name: String, fail: (String, String) -> FileFormatError) throws -> (NIRGraph.Matrix, [Float]) {

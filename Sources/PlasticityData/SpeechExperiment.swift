@@ -56,8 +56,15 @@ public final class SpeechExperiment {
         public var train: SpikeDataset, validation: SpikeDataset?, test: SpikeDataset
         /// The readout's width (at least the classes of both files).
         public var classes: Int
+        /// The network lowered for the resource check of a config already checked (`init(config:output:…)`),
+        /// reused when the data's width and classes are the configured ones.
+        var lowered: NetworkStages?
         public init(train: SpikeDataset, validation: SpikeDataset?, test: SpikeDataset, classes: Int) {
             self.train = train; self.validation = validation; self.test = test; self.classes = classes
+        }
+        init(train: SpikeDataset, validation: SpikeDataset?, test: SpikeDataset, classes: Int, lowered: NetworkStages?) {
+            self.init(train: train, validation: validation, test: test, classes: classes)
+            self.lowered = lowered
         }
     }
 
@@ -79,7 +86,7 @@ public final class SpeechExperiment {
 
     /// A run on data already loaded (`plasticity eval --data FILE` evaluates one file this way).
     public init(config: TrainConfig, output: URL, data: Datasets, memoryCap: Int = MemoryCap.bytes, group: ProcessGroup = SingleProcess()) throws {
-        try Self.checkConfig(config, group: group)
+        if data.lowered == nil { try Self.checkConfig(config, group: group) }   // else checked by the convenience init
         self.config = config
         self.output = output
         self.group = group
@@ -91,9 +98,12 @@ public final class SpeechExperiment {
         let batch = MemoryCap.sum([p(test.steps, B, width), p(test.steps, B)])
         try MemoryCap.check(elements: MemoryCap.sum([events, batch]), what: "the data (batch \(B), \(test.steps) steps × \(width) inputs)",
                             largest: ("one dense batch", batch), cap: memoryCap)
-        spec = try config.networkSpec(inputs: width, classes: classes)
+        let backend = config.network.backend
+        let stages = try data.lowered.flatMap { $0.network.inputs == width && $0.network.outputs == classes ? $0 : nil }
+            ?? lower(config.networkSpec(inputs: width, classes: classes), target: backend.target)
+        spec = stages.network
         try Self.checkAgreement(group, config: config, spec: spec, data: [train, test] + (validation.map { [$0] } ?? []))
-        let kernel = try compile(spec, backend: config.network.backend)
+        let kernel = try NetworkKernel(stages: stages, backend: backend)
         compileMilliseconds = kernel.compileMilliseconds
         simulation = try NetworkSimulation(kernel: kernel, batch: config.training.batch / group.size,
                                            chunkSteps: config.training.method == .eprop ? max(config.training.chunkSteps, 0) : 0,
@@ -119,7 +129,7 @@ public final class SpeechExperiment {
     static func loadDatasets(_ config: TrainConfig, output: URL, memoryCap: Int, group: ProcessGroup,
                              buildProgress: @escaping @Sendable (Int, Int) -> Void) throws -> Datasets {
         let directory = URL(fileURLWithPath: config.data.directory)
-        if config.data.build { try checkResources(config, classes: SpokenDigits.keys.count, group: group, cap: memoryCap) }
+        var lowered = config.data.build ? try checkResources(config, classes: SpokenDigits.keys.count, group: group, cap: memoryCap) : nil
         if group.rank == 0 {
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
             if config.data.build { try buildIfNeeded(config.data, into: directory, progress: buildProgress) }
@@ -133,7 +143,7 @@ public final class SpeechExperiment {
                                   message: "its classes \(describe(b)) differ from \(trainFile.url.lastPathComponent)'s \(describe(a))")
         }
         let classes = max(trainFile.classCount, testFile.classCount)
-        if !config.data.build { try checkResources(config, classes: classes, group: group, cap: memoryCap) }
+        if !config.data.build { lowered = try checkResources(config, classes: classes, group: group, cap: memoryCap) }
         let limit = config.data.limit > 0 ? config.data.limit : nil
         // data.channels is the input width whether the set was built here or not: a unit index
         // beyond it is a damaged file or a wrong config, never a wider network.
@@ -142,7 +152,7 @@ public final class SpeechExperiment {
         let test = try SpikeDataset(file: testFile, binning: config.data.binning, channels: config.data.channels, classCount: classes,
                                     limit: limit, field: "data.channels")
         let every = config.data.validationEvery
-        guard every > 0 else { return Datasets(train: all, validation: nil, test: test, classes: classes) }
+        guard every > 0 else { return Datasets(train: all, validation: nil, test: test, classes: classes, lowered: lowered) }
         guard all.samples.allSatisfy({ $0.speaker != nil }) else {
             throw FileFormatError(file: trainFile.url.path, field: "extra/speaker",
                                   message: "is missing, but data.validationEvery \(every) holds out every \(every)-th training speaker: " +
@@ -153,7 +163,7 @@ public final class SpeechExperiment {
         var kept = all, validation = all
         kept.samples = all.samples.filter { !held.contains($0.speaker!) }
         validation.samples = all.samples.filter { held.contains($0.speaker!) }
-        return Datasets(train: kept, validation: validation.samples.isEmpty ? nil : validation, test: test, classes: classes)
+        return Datasets(train: kept, validation: validation.samples.isEmpty ? nil : validation, test: test, classes: classes, lowered: lowered)
     }
 
     /// Class names for an error: their count and the first three.
@@ -165,7 +175,7 @@ public final class SpeechExperiment {
         guard group.size > 1 else { return }
         var setup = Fingerprint()
         setup.add(config.json)
-        for hidden in spec.hidden { setup.add(try ModelFile(hidden.model).text()) }
+        for hidden in spec.hidden { setup.add(try ModelFile(hidden.neuronModel).text()) }
         var samples = Fingerprint()
         for set in data {
             samples.add(set.samples.count)
@@ -199,17 +209,18 @@ public final class SpeechExperiment {
 
     /// The network's buffers, BPTT's record and one dense batch for the configured input width
     /// (`data.channels` pooled), counted against the cap from the lowered stages, before any data
-    /// is built or read and before C is compiled.
-    static func checkResources(_ config: TrainConfig, classes: Int, group: ProcessGroup, cap: Int) throws {
+    /// is built or read and before C is compiled. Returns the lowered network, for the compile.
+    static func checkResources(_ config: TrainConfig, classes: Int, group: ProcessGroup, cap: Int) throws -> NetworkStages {
         let b = config.data.binning, batch = config.training.batch / group.size
         let inputs = (config.data.channels + b.pool - 1) / b.pool
-        let stages = try lower(try config.networkSpec(inputs: inputs, classes: classes))
+        let stages = try lower(try config.networkSpec(inputs: inputs, classes: classes), target: config.network.backend.target)
         let bptt = config.training.method == .bptt
         try NetworkSimulation.checkMemory(stages: stages, batch: batch, chunkSteps: bptt ? 0 : max(config.training.chunkSteps, 0),
                                           recordSteps: bptt ? b.steps : 0, cap: cap)
         let dense = MemoryCap.product(b.steps, config.training.batch, inputs)
         try MemoryCap.check(elements: dense, what: "one dense batch (\(b.steps) steps × \(config.training.batch) × \(inputs) inputs)",
                             largest: ("the batch", dense), cap: cap)
+        return stages
     }
 
     /// A set whose `build.txt` still says "building" was cut off mid-build: its files may come from

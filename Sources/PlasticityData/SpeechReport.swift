@@ -57,7 +57,7 @@ public struct SpeechReport {
             ("kernel", String(format: "%@, compiled in %.0f ms", config.network.backend.rawValue, e.compileMilliseconds)),
         ]
         let rows = summary.map { "<tr><th>\(SVG.escape($0.0))</th><td>\(SVG.escape($0.1))</td></tr>" }.joined()
-        let model = (try? e.spec.hidden[0].model.checked().description) ?? e.spec.hidden[0].model.name
+        let model = e.spec.hidden[0].checkedModel?.description ?? e.spec.hidden[0].neuronModel.name
         let title = "Plasticity report: \(SVG.escape(config.training.method.rawValue)) on \(SVG.escape(config.data.directory))"
         return """
         <!DOCTYPE html>

@@ -61,7 +61,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         /// Hidden layers listed one by one, as in a network config (model, neurons, recurrent,
         /// feedback, parameters); when given, they replace model, neurons, layers, recurrent,
         /// feedback, the built-in constants and parameters above (`plasticity import nir` writes them).
-        public var hidden: [NetworkConfig.Hidden] = []
+        public var hidden: [LayerSpec] = []
         public var inputGain = 1.0
         public var recurrentGain = 0.5
         /// tinyCC (JIT, milliseconds to compile) or systemCC (cc -O3).
@@ -138,7 +138,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// Reads a config file over the defaults; a model file it names is read at once (relative
     /// to the config's folder).
     public static func read(_ url: URL) throws -> TrainConfig {
-        try TrainConfig().merging(ConfigFile.object(at: url), file: url.path).resolvingModelFile(relativeTo: url.deletingLastPathComponent(),
+        try TrainConfig().merging(ConfigFile.object(at: url), file: url.path, folder: url.deletingLastPathComponent()).resolvingModelFile(relativeTo: url.deletingLastPathComponent(),
                                                                                                   file: url.path)
     }
 
@@ -158,25 +158,19 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// The config text a checkpoint holds.
     static func embeddedText(in checkpoint: URL) throws -> String { try Checkpoint.embedded(checkpoint).config }
 
-    /// This config with a model file path replaced by the model it holds.
+    /// This config with a model file path replaced by the model it holds (the layers of
+    /// `network.hidden` read theirs as they are decoded, relative to the same folder).
     public func resolvingModelFile(relativeTo directory: URL, file: String) throws -> TrainConfig {
         var config = self
         do { config.network.model = try network.model.resolvingFiles(relativeTo: directory) } catch let error as FileFormatError {
             throw FileFormatError(file: file, field: "network.model", message: "\(error)")
-        }
-        for l in network.hidden.indices {
-            do {
-                config.network.hidden[l].model = try network.hidden[l].model.resolvingFiles(relativeTo: directory)
-            } catch let error as FileFormatError {
-                throw FileFormatError(file: file, field: "network.hidden[\(l)].model", message: "\(error)")
-            }
         }
         return config
     }
 
     /// This config with `overrides` (nested like the config) laid over it; a key the config does
     /// not have is an error naming its path.
-    public func merging(_ overrides: [String: Any], file: String) throws -> TrainConfig {
+    public func merging(_ overrides: [String: Any], file: String, folder: URL? = nil) throws -> TrainConfig {
         func merge(_ base: [String: Any], _ overrides: [String: Any]) -> [String: Any] {
             base.merging(overrides) { old, new in
                 guard let old = old as? [String: Any], let new = new as? [String: Any] else { return new }
@@ -184,7 +178,11 @@ public struct TrainConfig: Codable, Sendable, Equatable {
             }
         }
         let base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as! [String: Any]
-        let config = try ConfigFile.decode(TrainConfig.self, from: merge(base, overrides), file: file)
+        let merged = merge(base, overrides)
+        let binMs = ((merged["data"] as? [String: Any])?["binning"] as? [String: Any])?["binMs"]
+        var context = ConfigContext(file: file, stepMs: ConfigContext.step(binMs))
+        if let folder { context.folder = folder }
+        let config = try ConfigFile.decode(TrainConfig.self, from: merged, file: file, context: context)
         try config.validate(file: file)
         return config
     }
@@ -210,26 +208,22 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }
 
-    /// The network this config describes, for `inputs` channels and `classes` outputs.
-    public func networkConfig(inputs: Int, classes: Int) -> NetworkConfig {
-        let dt = data.binning.binMs, n = network
-        let constants = n.model.builtin == nil ? NeuronConstants()
-            : NeuronConstants(membraneMs: n.membraneMs, adaptationMs: n.adaptationMs, adaptationStep: n.adaptationStep, threshold: n.threshold)
-        let hidden = !n.hidden.isEmpty ? n.hidden : (0..<n.layers).map { layer in
-            NetworkConfig.Hidden(model: n.model, neurons: n.neurons, recurrent: n.recurrent, feedback: layer == n.layers - 1 ? n.feedback : .random,
-                                 constants: constants, parameters: n.parameters)
-        }
-        let regularization = training.rateStrength > 0 && training.method == .eprop
-            ? NetworkConfig.RateRegularization(target: training.rateTargetHz * dt / 1000, strength: training.rateStrength) : nil
-        return NetworkConfig(inputs: inputs, outputs: classes, kappa: n.readoutDecay ?? exp(-dt / n.readoutMs), loss: training.loss, hidden: hidden,
-                             stepMs: dt, rateRegularization: regularization)
-    }
-
-    /// The network spec of `networkConfig(inputs:classes:)`, with the speech task's own limits.
+    /// The network this config describes, for `inputs` channels and `classes` outputs, checked.
     public func networkSpec(inputs: Int, classes: Int, file: String = "config") throws -> NetworkSpec {
         guard training.loss != .meanSquaredError else {
             throw FileFormatError(file: file, field: "training.loss", message: "'meanSquaredError' is not crossEntropySummed or crossEntropy")
         }
-        return try networkConfig(inputs: inputs, classes: classes).spec(file: file)
+        let dt = data.binning.binMs, n = network
+        let constants = n.model.builtin == nil ? NeuronConstants()
+            : NeuronConstants(membraneMs: n.membraneMs, adaptationMs: n.adaptationMs, adaptationStep: n.adaptationStep, threshold: n.threshold)
+        let hidden = !n.hidden.isEmpty ? n.hidden : (0..<n.layers).map { layer in
+            LayerSpec(model: n.model, neurons: n.neurons, recurrent: n.recurrent, feedback: layer == n.layers - 1 ? n.feedback : .random,
+                      constants: constants, parameters: n.parameters)
+        }
+        let regularization = training.rateStrength > 0 && training.method == .eprop
+            ? NetworkSpec.RateRegularization(target: training.rateTargetHz * dt / 1000, strength: training.rateStrength) : nil
+        let spec = NetworkSpec(inputs: inputs, hidden: hidden, outputs: classes, kappa: n.readoutDecay ?? exp(-dt / n.readoutMs),
+                               loss: training.loss, stepMs: dt, rateRegularization: regularization)
+        return try spec.validated(file: file)
     }
 }

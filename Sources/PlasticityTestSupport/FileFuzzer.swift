@@ -158,7 +158,7 @@ public struct FileFuzzer {
         case .trainConfig:
             _ = try TrainConfig.read(url)
         case .networkConfig:
-            let spec = try NetworkConfig.read(url).spec(file: url.path)
+            let spec = try NetworkSpec.read(url)
             // Sizes from the file meet the memory cap before anything is allocated.
             let kernel = try compile(spec)
             _ = try NetworkSimulation(kernel: kernel, batch: 4, memoryCap: 256 << 20)

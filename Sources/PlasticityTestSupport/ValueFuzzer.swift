@@ -148,7 +148,7 @@ extension ValueFuzzer {
             let kernel = try compile(config.networkSpec(inputs: 64, classes: 20, file: url.path), backend: .tinyCC)
             _ = try NetworkSimulation(kernel: kernel, batch: config.training.batch, chunkSteps: config.training.chunkSteps, memoryCap: cap)
         case .networkConfig:
-            let kernel = try compile(NetworkConfig.read(url).spec(file: url.path), backend: .tinyCC)
+            let kernel = try compile(NetworkSpec.read(url), backend: .tinyCC)
             _ = try NetworkSimulation(kernel: kernel, batch: 4, memoryCap: cap)
         case .modelFile:
             _ = try compile(LayerSpec(model: NeuronModel.read(url), recurrent: true), backend: .tinyCC)

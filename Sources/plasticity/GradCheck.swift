@@ -7,7 +7,7 @@ import Plasticity
 /// exact method given.
 struct GradCheck: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gradcheck", abstract: "Compute and compare gradients: e-prop, BPTT, RTRL.")
-    @Option(help: "Network config (JSON; see NetworkConfig); default: 20 inputs, 16 neurons without recurrent weights (e-prop is exact), 3 classes.")
+    @Option(help: "Network config (JSON; see NetworkSpec); default: 20 inputs, 16 neurons without recurrent weights (e-prop is exact), 3 classes.")
     var config: String?
     /// Replaces the model of every hidden layer.
     @OptionGroup var selection: ModelSelection
@@ -38,7 +38,7 @@ struct GradCheck: ParsableCommand {
         for path in [out, writeInputs].compactMap({ $0 }) {
             try WriteContract.check(URL(fileURLWithPath: path), overwrite: overwrite, inputs: inputFiles)
         }
-        let spec = try networkConfig().spec(file: config ?? "gradcheck")
+        let spec = try network()
         let (input, targets, T, B) = try loadInputs(spec)
         let sim = try NetworkSimulation(kernel: try compile(spec, backend: backend), batch: B)
         sim.initializeWeights(seed: seed, inputGain: inputGain, recurrentGain: recurrentGain)
@@ -141,11 +141,12 @@ struct GradCheck: ParsableCommand {
     }
 
     /// The config file's network (or the default one) with the model of --model or --model-file.
-    func networkConfig() throws -> NetworkConfig {
-        var network = try config.map { try NetworkConfig.read(URL(fileURLWithPath: $0)) }
-            ?? NetworkConfig(inputs: 20, outputs: 3, kappa: exp(-1.0 / 20), hidden: [.init(model: .builtin(.lif), neurons: 16)])
-        if let model = try selection.choice() { for l in network.hidden.indices { network.hidden[l].model = model } }
-        return network
+    func network() throws -> NetworkSpec {
+        var network = try config.map { try NetworkSpec.read(URL(fileURLWithPath: $0)) }
+            ?? NetworkSpec(inputs: 20, hidden: [LayerSpec(model: .builtin(.lif), neurons: 16)], outputs: 3, kappa: exp(-1.0 / 20))
+        guard let model = try selection.choice() else { return try network.validated(file: config ?? "gradcheck") }
+        for l in network.hidden.indices { network.hidden[l].model = model }
+        return try network.validated(file: config ?? "gradcheck")
     }
 
     func loadInputs(_ spec: NetworkSpec) throws -> ([Float], [Float], Int, Int) {

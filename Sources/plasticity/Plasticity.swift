@@ -39,7 +39,7 @@ struct Compile: ParsableCommand {
 
     func run() throws {
         if let config {
-            let network = try lower(NetworkConfig.read(URL(fileURLWithPath: config)).spec(file: config))
+            let network = try lower(NetworkSpec.read(URL(fileURLWithPath: config)))
             switch emit {
             case .c: print(network.text, terminator: "")
             case .kernel: print(network.kernel.description, terminator: "")
@@ -51,7 +51,7 @@ struct Compile: ParsableCommand {
             return
         }
         let layer = try options.layer()
-        if emit == .model && json { print(try ModelFile(layer.model).text(), terminator: ""); return }
+        if emit == .model && json { print(try ModelFile(layer.neuronModel).text(), terminator: ""); return }
         let stages = try lower(layer)
         let text: String
         switch emit {

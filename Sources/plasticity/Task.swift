@@ -72,7 +72,7 @@ struct TaskCommand: ParsableCommand {
 
     /// The network of the task: `layers` hidden layers (one for the exact task, without recurrent
     /// weights, with symmetric feedback), a leaky readout and the task's loss.
-    func networkConfig(evidence: EvidenceAccumulation, sine: SinePattern, exact: ExactGradientTask) throws -> NetworkConfig {
+    func network(evidence: EvidenceAccumulation, sine: SinePattern, exact: ExactGradientTask) throws -> NetworkSpec {
         let exactSetting = task == .exact
         // The LSNN/e-prop reference code moves the adaptation by (1 − ρ) per spike; with a += z
         // here, the same dynamics take the step β (1 − ρ).
@@ -81,8 +81,8 @@ struct TaskCommand: ParsableCommand {
         let constants = model.builtin == nil ? NeuronConstants() : NeuronConstants(adaptationMs: adaptationMs,
                                                                                    adaptationStep: adaptationBeta * (1 - rho))
         let hidden = (0..<(exactSetting ? 1 : layers)).map { l in
-            NetworkConfig.Hidden(model: model, neurons: neurons, recurrent: !exactSetting,
-                                 feedback: exactSetting ? .symmetric : (l == layers - 1 ? feedback : lowerFeedback), constants: constants)
+            LayerSpec(model: model, neurons: neurons, recurrent: !exactSetting,
+                      feedback: exactSetting ? .symmetric : (l == layers - 1 ? feedback : lowerFeedback), constants: constants)
         }
         let strength = rateStrength ?? (task == .evidence ? 300 : 0)
         let (inputs, outputs) = switch task {
@@ -90,8 +90,10 @@ struct TaskCommand: ParsableCommand {
         case .sine: (sine.inputs, sine.outputs)
         case .exact: (exact.inputs, exact.outputs)
         }
-        return NetworkConfig(inputs: inputs, outputs: outputs, kappa: exp(-1.0 / 20), loss: task == .sine ? .meanSquaredError : .crossEntropy,
-                             hidden: hidden, rateRegularization: strength > 0 ? .init(target: rateTarget, strength: strength) : nil)
+        return try NetworkSpec(inputs: inputs, hidden: hidden, outputs: outputs, kappa: exp(-1.0 / 20),
+                               loss: task == .sine ? .meanSquaredError : .crossEntropy,
+                               rateRegularization: strength > 0 ? .init(target: rateTarget, strength: strength) : nil)
+            .validated(file: "task \(task.rawValue)")
     }
 
     /// The exact setting's check on its first batch: e-prop against BPTT, tensor by tensor.
@@ -136,7 +138,7 @@ struct TaskCommand: ParsableCommand {
         let evidence = EvidenceAccumulation(), exact = ExactGradientTask()
         var sine = SinePattern()
         sine.steps = steps
-        let spec = try networkConfig(evidence: evidence, sine: sine, exact: exact).spec(file: "task \(task.rawValue)")
+        let spec = try network(evidence: evidence, sine: sine, exact: exact)
         let kernel = try compile(spec, backend: backend)
         let batchSize = batch > 0 ? batch : (task == .sine ? 1 : 32)
         let sim = try NetworkSimulation(kernel: kernel, batch: batchSize, chunkSteps: chunkSteps)

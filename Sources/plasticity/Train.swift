@@ -46,10 +46,10 @@ struct Train: ParsableCommand {
         let base = continuing ? try TrainConfig.embedded(in: checkpoint) : TrainConfig()
         var resolved = try config.map { try TrainConfig.read(URL(fileURLWithPath: $0)) } ?? base
         for s in settings { resolved = try resolved.setting(s) }
-        if let epochs { resolved.training.epochs = epochs }
-        if let method { resolved.training.method = method }
-        if let data { resolved.data.directory = data }
-        try resolved.validate(file: "the command line")
+        // Flags enter like --set: checked once, where they are merged.
+        if let epochs { resolved = try resolved.merging(["training": ["epochs": epochs]], file: "--epochs") }
+        if let method { resolved = try resolved.merging(["training": ["method": method.rawValue]], file: "--method") }
+        if let data { resolved = try resolved.merging(["data": ["directory": data]], file: "--data") }
         if printConfig { if group.rank == 0 { print(resolved.json) }; return }
         let output = URL(fileURLWithPath: out)
         let lock = group.rank == 0 ? try prepare(output) : nil

@@ -22,8 +22,8 @@ import Testing
         #expect(config.optimizerConfig(updates: 100).totalSteps == nil && config.optimizerConfig(updates: 100).warmupSteps == 0)
     }
 
-    func network(_ json: String) throws -> NetworkConfig {
-        try ConfigFile.decode(NetworkConfig.self, from: ConfigFile.object(Data(json.utf8), file: "net.json"), file: "net.json")
+    func network(_ json: String) throws -> NetworkSpec {
+        try ConfigFile.decode(NetworkSpec.self, from: ConfigFile.object(Data(json.utf8), file: "net.json"), file: "net.json")
     }
 
     @Test func unknownKeysAreRejectedWithTheirPath() throws {
@@ -70,36 +70,40 @@ import Testing
         let spec = try config.networkSpec(inputs: 64, classes: 20)
         let n = config.network
         let expected = Models.alif(alpha: exp(-4 / n.membraneMs), rho: exp(-4 / n.adaptationMs), beta: n.adaptationStep, threshold: n.threshold)
-        #expect(spec.hidden[0].model == expected)
+        #expect(spec.hidden[0].neuronModel == expected)
         #expect(spec.kappa == exp(-4 / n.readoutMs) && spec.loss == .crossEntropySummed && spec.hidden[0].recurrent)
         config.network.model = .builtin(.lif)
         config.network.parameters = ["alpha": 0.5]
-        let lif = try config.networkSpec(inputs: 64, classes: 20).hidden[0].model
+        let lif = try config.networkSpec(inputs: 64, classes: 20).hidden[0].neuronModel
         #expect(lif == Models.lif(alpha: 0.5, threshold: n.threshold))
     }
 
     @Test func parametersAreCheckedByName() throws {
         let json = #"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "adlif", "neurons": 4, "parameters": {"alhpa": 0.9}}]}"#
-        let unknown = #expect(throws: FileFormatError.self) { try network(json).spec(file: "net.json") }
+        let unknown = #expect(throws: FileFormatError.self) { try network(json) }
         #expect(unknown?.field == "hidden[0].parameters.alhpa" && unknown?.message.contains("alpha, beta, a, b, threshold") == true)
         let negative = #expect(throws: FileFormatError.self) {
             try network(#"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "lif", "neurons": 4, "membraneMs": -5}]}"#)
-                .spec(file: "net.json")
         }
         #expect(negative?.field == "hidden[0].membraneMs")
         let adlif = try network(#"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "adlif", "neurons": 4, "adaptationMs": 50}]}"#)
-            .spec(file: "net.json").hidden[0].model
+            .hidden[0].neuronModel
         #expect(adlif == Models.adaptiveLIF(beta: exp(-1.0 / 50)))
     }
 
     /// A config written out reads back equal (the CLI's `--print-config` and checkpoints rely on it).
     @Test func configsRoundTrip() throws {
-        let config = NetworkConfig(inputs: 5, outputs: 3, kappa: 0.9, loss: .meanSquaredError,
-                                   hidden: [.init(model: .builtin(.alif), neurons: 7, recurrent: true, feedback: .random,
-                                                  constants: .init(threshold: 0.7), parameters: ["rho": 0.99])],
-                                   stepMs: 2, rateRegularization: .init(target: 0.01, strength: 3))
+        let config = try NetworkSpec(inputs: 5, hidden: [LayerSpec(model: .builtin(.alif), neurons: 7, recurrent: true, feedback: .random,
+                                                                   constants: .init(threshold: 0.7), parameters: ["rho": 0.99])],
+                                     outputs: 3, kappa: 0.9, loss: .meanSquaredError, stepMs: 2,
+                                     rateRegularization: .init(target: 0.01, strength: 3)).validated()
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
-        #expect(try ConfigFile.decode(NetworkConfig.self, from: object, file: "x") == config)
+        let reread = try ConfigFile.decode(NetworkSpec.self, from: object, file: "x")
+        #expect(reread == config && reread.hidden[0].constants == config.hidden[0].constants && reread.hidden[0].model == .builtin(.alif))
+        // A network built in Swift travels as its model inline, with the same projections.
+        let swift = NetworkSpec(inputs: 4, hidden: [LayerSpec(Models.currentBasedLIF(), neurons: 3, recurrent: true)], outputs: 2, kappa: 0.8)
+        let swiftObject = try JSONSerialization.jsonObject(with: JSONEncoder().encode(swift)) as! [String: Any]
+        #expect(try ConfigFile.decode(NetworkSpec.self, from: swiftObject, file: "x") == swift)
         var train = TrainConfig()
         train.network.model = .builtin(.cubaLIF)
         train.training.optimizer = .sgd

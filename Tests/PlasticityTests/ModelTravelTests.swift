@@ -22,27 +22,26 @@ import Testing
         let configURL = folder.appendingPathComponent("net.json")
         try #"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "qif.json", "neurons": 4, "parameters": {"k": 0.2}}]}"#
             .write(to: configURL, atomically: true, encoding: .utf8)
-        let config = try NetworkConfig.read(configURL)
-        guard case .inline(let file) = config.hidden[0].model else { Issue.record("not resolved: \(config.hidden[0].model)"); return }
+        let spec = try NetworkSpec.read(configURL)
+        guard case .inline(let file) = spec.hidden[0].model else { Issue.record("not resolved: \(spec.hidden[0].model)"); return }
         #expect(file.name == "QIF")
-        let spec = try config.spec(file: configURL.path)
-        #expect(try spec.hidden[0].model.checked().fixedParameters["k"] == 0.2)
+        #expect(spec.hidden[0].checkedModel?.fixedParameters["k"] == 0.2)
         // The resolved config holds the model itself: it reads back without the file.
         try FileManager.default.removeItem(at: folder.appendingPathComponent("qif.json"))
-        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
-        let reread = try ConfigFile.decode(NetworkConfig.self, from: encoded, file: "resolved").spec()
-        #expect(ModelFile(reread.hidden[0].model) == ModelFile(spec.hidden[0].model))
+        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(spec)) as! [String: Any]
+        let reread = try ConfigFile.decode(NetworkSpec.self, from: encoded, file: "resolved")
+        #expect(ModelFile(reread.hidden[0].neuronModel) == ModelFile(spec.hidden[0].neuronModel))
         // Constants of built-in models do not silently apply to model files.
-        var constants = config
-        constants.hidden[0].membraneMs = 20
-        let error = #expect(throws: FileFormatError.self) { try constants.spec(file: "net.json") }
+        var constants = spec
+        constants.hidden[0].constants.membraneMs = 20
+        let error = #expect(throws: FileFormatError.self) { try constants.validated(file: "net.json") }
         #expect(error?.field == "hidden[0].membraneMs" && error?.message.contains("parameters") == true)
         // A missing file and an unknown parameter name their config field.
         let missing = #expect(throws: FileFormatError.self) { try TrainConfig().setting("network.model=\(folder.path)/gone.json") }
         #expect(missing?.field == "network.model" && missing?.message.contains("gone.json") == true)
-        var typo = config
+        var typo = spec
         typo.hidden[0].parameters = ["kk": 0.2]
-        let unknown = #expect(throws: FileFormatError.self) { try typo.spec(file: "net.json") }
+        let unknown = #expect(throws: FileFormatError.self) { try typo.validated(file: "net.json") }
         #expect(unknown?.field == "hidden[0].parameters.kk" && unknown?.message.contains("v_crit") == true)
     }
 
@@ -53,9 +52,9 @@ import Testing
         #expect(file.name == "ResonateAndFire" && config.json.contains("\"rho_cos\""))
         // The built-in constants (membraneMs, threshold, …) do not touch a model file's parameters.
         let spec = try config.networkSpec(inputs: 8, classes: 3)
-        #expect(try spec.hidden[0].model.checked().fixedParameters["threshold"] == 0.5)
+        #expect(spec.hidden[0].checkedModel?.fixedParameters["threshold"] == 0.5)
         let overridden = try config.setting("network.parameters.threshold=0.7").networkSpec(inputs: 8, classes: 3)
-        #expect(try overridden.hidden[0].model.checked().fixedParameters["threshold"] == 0.7)
+        #expect(overridden.hidden[0].checkedModel?.fixedParameters["threshold"] == 0.7)
     }
 
     /// One epoch on the tiny spoken-digit set with the QIF model from its file; the checkpoint

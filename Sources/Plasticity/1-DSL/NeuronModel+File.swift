@@ -181,7 +181,7 @@ extension NeuronModel {
     /// A checked model from a parsed JSON object (a file, or a model inline in a config). A
     /// `ModelError` about a symbol names the JSON path of its first use (`updates[1].expression.args[0]`).
     public static func read(_ object: [String: Any], file: String) throws -> NeuronModel {
-        try ConfigFile.decode(ModelFile.self, from: object, file: file).checkedModel(file: file)
+        try ConfigFile.decode(ModelFile.self, from: object, file: file).checkedModel(file: file).0
     }
 }
 
@@ -208,17 +208,17 @@ extension ModelFile {
         return "{\n" + fields.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n"
     }
 
-    /// `model(file:at:)`, checked; a `ModelError` about a symbol names the JSON path of its first use.
-    public func checkedModel(file: String, at prefix: String = "") throws -> NeuronModel {
-        let model = try model(file: file, at: prefix)
-        do { _ = try model.checked() } catch var error as ModelError {
+    /// `model(file:at:)` with `parameters` set, and its check; a `ModelError` about a symbol
+    /// names the JSON path of its first use.
+    public func checkedModel(parameters: [String: Double] = [:], file: String, at prefix: String = "") throws -> (NeuronModel, CheckedModel) {
+        let model = try model(file: file, at: prefix).setting(parameters: parameters)
+        do { return (model, try model.checked()) } catch var error as ModelError {
             let local = error.location.path.map { prefix.isEmpty ? $0 : String($0.dropFirst(prefix.count + 1)) }
             if let local, let exact = path(of: error.symbol, within: local) {
                 error.location.path = prefix.isEmpty ? exact : "\(prefix).\(exact)"
             }
             throw error
         }
-        return model
     }
 }
 

@@ -1,13 +1,13 @@
 import Foundation
 
-/// A checkpoint is two files: `<name>.json` (format, config, every hidden layer's neuron model in
-/// the `plasticity-model` format, optimizer kind, settings and step, iteration, RNG state, and the
-/// name of the weights file) and `<name>-<iteration>.safetensors`
+/// A checkpoint is two files: `<name>.json` (format, config, the network in the schema of a
+/// network config, every hidden layer's neuron model in the `plasticity-model` format, optimizer
+/// kind, settings and step, iteration, RNG state, and the name of the weights file) and `<name>-<iteration>.safetensors`
 /// (the network's tensors under their trainable names, the optimizer's moments under
 /// `optimizer.m.<name>` / `optimizer.v.<name>`, and sparsity masks under `mask.<name>`).
 ///
-/// Integrity: the manifest records the SHA-256 of the weights file, of the config text and of the
-/// models; a mismatch on load is an error naming the file and what differs. The weights file's
+/// Integrity: the manifest records the SHA-256 of the weights file, of the config text, of the
+/// network and of the models; a mismatch on load is an error naming the file and what differs. The weights file's
 /// name carries the iteration, and the iteration lies in 0…`maximumIteration`.
 ///
 /// Crash safety: the weights go to a new file (temp + fsync + rename), then the JSON is replaced
@@ -36,6 +36,8 @@ public enum Checkpoint {
         var config: String
         /// The hidden layers' models, as trained.
         var models: [ModelFile]
+        /// The network, in the schema of a network config (absent in checkpoints of older versions).
+        var network: NetworkSpec?
         var keys: [String]?
         var checksums: Checksums
     }
@@ -47,6 +49,7 @@ public enum Checkpoint {
         var config: String
         var models: String
         var keys: String
+        var network: String?
     }
     static let format = "plasticity-checkpoint-3"
     /// Epochs or iterations beyond this are a damaged manifest, not a long run.
@@ -81,11 +84,12 @@ public enum Checkpoint {
             }
         }
         let weightsDigest = try file.write(to: directory.appendingPathComponent(weightsName))
-        let models = trainer.simulation.network.hidden.map { ModelFile($0.model) }
+        let network = trainer.simulation.network, models = network.hidden.map { ModelFile($0.neuronModel) }
         let manifest = Manifest(format: format, weights: weightsName, iteration: state.iteration, optimizerStep: trainer.optimizer.step,
                                 optimizer: trainer.optimizer.config, rngState: String(state.rng.state), config: state.config, models: models,
-                                keys: state.keys, checksums: Checksums(weights: weightsDigest, config: SHA256.hex(state.config),
-                                                                       models: try checksum(models), keys: try checksum(state.keys)))
+                                network: network, keys: state.keys,
+                                checksums: Checksums(weights: weightsDigest, config: SHA256.hex(state.config), models: try checksum(models),
+                                                     keys: try checksum(state.keys), network: try checksum(network)))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try WriteContract.write(try encoder.encode(manifest), to: url)
@@ -101,6 +105,10 @@ public enum Checkpoint {
         let manifest = try manifest(url)
         return (manifest.config, manifest.models, manifest.keys)
     }
+
+    /// The network a checkpoint was trained with, checked against its checksum (nil: a checkpoint
+    /// of an older version, which stores the config and the models only).
+    public static func network(_ url: URL) throws -> NetworkSpec? { try manifest(url).network }
 
     /// The weights file a checkpoint names, its bytes checked against the manifest.
     public static func weightsURL(_ url: URL) throws -> URL {
@@ -144,6 +152,9 @@ public enum Checkpoint {
         }
         guard try checksum(manifest.keys) == manifest.checksums.keys else {
             throw fail("keys", "do not match the manifest (sha256 \(manifest.checksums.keys)): the stored class names were changed")
+        }
+        guard try manifest.network.map(checksum) == manifest.checksums.network else {
+            throw fail("network", "does not match the manifest (sha256 \(manifest.checksums.network ?? "none")): the stored network was changed")
         }
         return manifest
     }
@@ -206,7 +217,7 @@ public enum Checkpoint {
             throw FileFormatError(file: url.path, field: "models", message: "\(models.count) hidden layers, the network has \(network.hidden.count)")
         }
         for (l, (stored, hidden)) in zip(models, network.hidden).enumerated() {
-            let differences = ModelFile(hidden.model).differences(from: stored)
+            let differences = ModelFile(hidden.neuronModel).differences(from: stored)
             guard differences.isEmpty else {
                 throw FileFormatError(file: url.path, field: "models[\(l)]",
                                       message: "hidden layer \(l) runs a different model than the checkpoint's " +

@@ -6,6 +6,15 @@ import PlasticityRuntime
 /// as in DFA/e-prop), or from the target alone (target projection, as in DRTP/tpSGD). The ē of
 /// every layer is filtered with the readout leak κ, which makes e-prop exact where it can be
 /// (one layer, no recurrent weights, symmetric feedback, loss at every step).
+///
+/// The one description of a network: the Swift API builds it, a network config is its JSON
+/// (`read(_:)`, the format of `plasticity gradcheck --config` and `compile --config`), a train
+/// config makes it from its sections, and a checkpoint stores it. It is checked where it enters
+/// (decoding, `validated(file:)`), and `lower` takes its checked layers as they are.
+///
+///     {"inputs": 100, "outputs": 10, "kappa": 0.95, "loss": "crossEntropy", "stepMs": 1,
+///      "hidden": [{"model": "lif", "neurons": 256, "recurrent": true, "feedback": "symmetric",
+///                  "membraneMs": 20, "parameters": {"threshold": 0.8}}]}
 public struct NetworkSpec: Sendable, Hashable {
     /// How a hidden layer receives its learning signal: directly from the readout error
     /// (symmetric B = W_outᵀ for the last layer, or fixed random B), from the target alone
@@ -19,20 +28,12 @@ public struct NetworkSpec: Sendable, Hashable {
         public static var aliases: [String: Loss] { ["mse": .meanSquaredError] }
     }
 
-    public struct Hidden: Sendable, Hashable {
-        public var model: NeuronModel
-        public var neurons: Int
-        public var recurrent: Bool
-        public var feedback: Feedback
-        public init(_ model: NeuronModel, neurons: Int, recurrent: Bool = false, feedback: Feedback = .symmetric) {
-            self.model = model; self.neurons = neurons; self.recurrent = recurrent; self.feedback = feedback
-        }
-        var layer: LayerSpec { LayerSpec(model: model, recurrent: recurrent) }
-    }
+    /// A hidden layer (the same type as a layer compiled on its own).
+    public typealias Hidden = LayerSpec
 
     /// Firing-rate regularization (Bellec et al. 2020): strength/2 · Σ_j (f̄_j − target)², f̄_j the
     /// mean spikes per step of neuron j over the batch, with the gradient from Σ_t e_ji.
-    public struct RateRegularization: Sendable, Hashable {
+    public struct RateRegularization: Codable, Sendable, Hashable {
         public var target: Double
         public var strength: Double
         public init(target: Double, strength: Double) { self.target = target; self.strength = strength }
@@ -44,12 +45,14 @@ public struct NetworkSpec: Sendable, Hashable {
     /// Readout leak κ (y^t = κ y^{t-1} + W_out z^t + b), also the filter of ē.
     public var kappa: Double
     public var loss: Loss
+    /// The length of one step in milliseconds: turns the layers' time constants into decays.
+    public var stepMs: Double
     public var rateRegularization: RateRegularization?
 
-    public init(inputs: Int, hidden: [Hidden], outputs: Int, kappa: Double, loss: Loss = .crossEntropy,
+    public init(inputs: Int, hidden: [Hidden], outputs: Int, kappa: Double, loss: Loss = .crossEntropy, stepMs: Double = 1,
                 rateRegularization: RateRegularization? = nil) {
         self.inputs = inputs; self.hidden = hidden; self.outputs = outputs; self.kappa = kappa; self.loss = loss
-        self.rateRegularization = rateRegularization
+        self.stepMs = stepMs; self.rateRegularization = rateRegularization
     }
 
     /// Hidden layers the kernel ABI has slots for (`plasticity_network_args.layers`).

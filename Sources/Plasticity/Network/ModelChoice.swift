@@ -43,13 +43,28 @@ public enum ModelChoice: Codable, Sendable, Hashable {
         return .inline(ModelFile(try NeuronModel.read(url)))
     }
 
-    /// The checked model; errors name `file` and the JSON path under `field` (`hidden[0].model`).
-    public func neuronModel(file: String, field: String) throws -> NeuronModel {
+    /// The model this choice makes with `parameters` set, and its check: the one place a layer's
+    /// model is checked. Errors name `file` and the JSON path under `field` (`hidden[0].model`).
+    public func checkedModel(parameters: [String: Double], file: String, field: String) throws -> (NeuronModel, CheckedModel) {
+        switch self {
+        case .builtin(let builtin):
+            let model = try builtin.model.setting(parameters: parameters)
+            return (model, try model.checked())
+        case .file(let path):
+            return try ModelChoice.inline(ModelFile(NeuronModel.read(URL(fileURLWithPath: path))))
+                .checkedModel(parameters: parameters, file: path, field: "")
+        case .inline(let model): return try model.checkedModel(parameters: parameters, file: file, at: field)
+        }
+    }
+
+    /// The model before its values are set and checked (a built-in's defaults), for a layer not resolved yet.
+    var unresolvedModel: NeuronModel {
         switch self {
         case .builtin(let builtin): return builtin.model
-        case .file(let path): return try NeuronModel.read(URL(fileURLWithPath: path))
-        case .inline(let model): return try model.checkedModel(file: file, at: field)
+        case .inline(let model): if let made = try? model.model(file: "") { return made }
+        case .file: break
         }
+        return NeuronModel(name, resetGradient: .stopped) {}
     }
 
     /// The built-in this choice names, if it names one.
