@@ -159,7 +159,8 @@ public struct NIRNetwork {
     /// `plasticity eval`, `train --resume` and `export nir` take it like any checkpoint.
     public func writeCheckpoint(config: TrainConfig, to directory: URL) throws -> URL {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let trainer = Trainer(simulation: try simulation(config: config, batch: 1), optimizer: Optimizer(config.optimizerConfig(updates: nil)))
+        let optimizer = Optimizer(config.training.optimizerConfig(updates: nil))
+        let trainer = Trainer(simulation: try simulation(config: config, batch: 1), optimizer: optimizer)
         try WriteContract.write(Data(config.json.utf8), to: directory.appendingPathComponent("config.json"))
         let checkpoint = directory.appendingPathComponent("checkpoint.json")
         try Checkpoint.save(trainer, state: .init(iteration: 0, rng: SplitMix64(seed: config.training.seed), config: config.json), to: checkpoint)

@@ -23,32 +23,12 @@ public final class SpeechExperiment {
     public let group: ProcessGroup
     public private(set) var history: [EpochRecord] = []
 
-    public struct EpochRecord: Codable, Sendable {
-        public var epoch: Int
-        public var trainLoss: Double
-        public var trainAccuracy: Double?
-        public var validationAccuracy: Double?
-        /// Test-set figures, nil after an epoch that `training.testEvery` skips.
-        public var testAccuracy: Double?
-        public var testLoss: Double?
-        public var firingRateHz: [Double]?
-        public var seconds: Double
-        public var samplesPerSecond: Double
-        public var learningRate: Double
-    }
-
     public struct Evaluation: Sendable {
         public var accuracy: Double
         public var loss: Double
         /// [label][prediction] counts.
         public var confusion: [[Int]]
         public var firingRateHz: [Double]
-    }
-
-    /// Progress of the epoch loop, for a progress bar.
-    public struct Progress: Sendable {
-        public var epoch: Int, epochs: Int, batch: Int, batches: Int
-        public var loss: Double, accuracy: Double?, samplesPerSecond: Double, etaSeconds: Double
     }
 
     /// The data a run trains, selects and tests on, binned for the network's input.
@@ -111,7 +91,7 @@ public final class SpeechExperiment {
         simulation.threads = max(config.training.threads, 1)
         simulation.initializeWeights(seed: config.training.seed, inputGain: config.network.inputGain,
                                      recurrentGain: config.network.recurrentGain, readoutGain: 1)
-        let optimizer = config.optimizerConfig(updates: config.training.epochs * (train.samples.count / config.training.batch))
+        let optimizer = config.training.optimizerConfig(updates: config.training.epochs * (train.samples.count / config.training.batch))
         trainer = Trainer(simulation: simulation, optimizer: Optimizer(optimizer))
         trainer.group = group
     }
@@ -263,12 +243,12 @@ public final class SpeechExperiment {
         try WriteContract.write(Data(stamp.utf8), to: stampURL, flag: "data.directory")
     }
 
-    /// The epoch loop. With `resume`, continues after the epoch in checkpoint.json (the metrics
-    /// of earlier epochs are kept; shuffling is a function of seed and epoch, so the result is the
-    /// same as an uninterrupted run).
+    /// The epoch loop (`ExperimentLoop`). With `resume`, continues after the epoch in
+    /// checkpoint.json (the metrics of earlier epochs are kept; shuffling is a function of seed and
+    /// epoch, so the result is the same as an uninterrupted run).
     /// - Parameter stopAfter: end after this epoch as if interrupted (the schedule still spans
     ///   `training.epochs`), for resume tests and time-boxed runs.
-    public func run(resume: Bool, stopAfter: Int? = nil, progress: (Progress) -> Void = { _ in }) throws {
+    public func run(resume: Bool, stopAfter: Int? = nil, progress: (ExperimentProgress) -> Void = { _ in }) throws {
         let writes = group.rank == 0
         let lock = writes ? try RunLock(folder: output) : nil
         defer { withExtendedLifetime(lock) {} }
@@ -284,71 +264,18 @@ public final class SpeechExperiment {
         // After the resume checks: a refused resume leaves the folder as it was.
         if writes {
             try WriteContract.write(Data(config.json.utf8), to: output.appendingPathComponent("config.json"))
-            try rewriteMetrics()
+            try ExperimentLoop.write(history, to: metricsURL, flag: "--out")
         }
-        let B = config.training.batch, epochs = config.training.epochs
-        let share = B / group.size, offset = group.rank * share
-        var bestValidation = history.compactMap { $0.validationAccuracy ?? $0.testAccuracy }.max() ?? -1
-        let last = min(epochs, stopAfter ?? epochs)
-        let shiftSteps = Int(config.training.shiftMs / config.data.binning.binMs)
-        func uniform(_ rng: inout SplitMix64, _ k: Int) -> Int { k > 0 ? Int(rng.next() % UInt64(2 * k + 1)) - k : 0 }
-        /// A band of 0…maxWidth indices at a uniform start within 0..<count (empty when maxWidth is 0).
-        func band(_ rng: inout SplitMix64, maxWidth: Int, within count: Int) -> Range<Int> {
-            guard maxWidth > 0, count > 0 else { return 0..<0 }
-            let width = Int(rng.next() % UInt64(maxWidth + 1)), start = Int(rng.next() % UInt64(count))
-            return start..<min(start + width, count)
-        }
-        let maskWidths = (steps: Int(config.training.timeMaskMs / config.data.binning.binMs), channels: config.training.channelMask)
+        let epochs = config.training.epochs, last = min(epochs, stopAfter ?? epochs)
         guard first <= last else { return }
+        let (seed, json, keys) = (config.training.seed, config.json, train.keys)
+        var loop = ExperimentLoop(trainer: trainer) { Checkpoint.State(iteration: $0, rng: SplitMix64(seed: seed), config: json, keys: keys) }
+        loop.method = config.training.method
+        loop.metrics = metricsURL; loop.checkpoint = checkpointURL; loop.best = bestURL; loop.writes = writes
         try group.barrier()   // the processes start the loop together: startup skew is not training time
-        for epoch in first...last {
-            let start = Date()
-            var rng = SplitMix64(seed: config.training.seed &* 1_000_003 &+ UInt64(epoch))
-            var order = Array(train.samples.indices)
-            order.shuffle(using: &rng)
-            var lossSum = 0.0, accuracySum = 0.0, accuracyCount = 0, rate = 0.0
-            for b in 0..<batchesPerEpoch {
-                // Every process draws the whole batch's shifts and takes its share: the same sequences as one process.
-                let shifts = (0..<B).map { _ in (steps: uniform(&rng, shiftSteps), channels: uniform(&rng, config.training.shiftChannels)) }
-                let masks = maskWidths == (0, 0) ? nil : (0..<B).map { _ in
-                    (steps: band(&rng, maxWidth: maskWidths.steps, within: train.steps), channels: band(&rng, maxWidth: maskWidths.channels,
-                                                                                                       within: train.inputs))
-                }
-                let mine = (b * B + offset)..<(b * B + offset + share)
-                let data = train.batch(Array(order[mine]), labelFrom: labelFrom, shifts: Array(shifts[(offset..<offset + share)]),
-                                       masks: masks.map { Array($0[offset..<offset + share]) })
-                let metrics = config.training.method == .bptt
-                    ? try trainer.trainWithBackpropagation(input: data.input, targets: data.targets, steps: data.steps)
-                    : try trainer.train(input: data.input, targets: data.targets, steps: data.steps)
-                lossSum += metrics.loss
-                if let a = metrics.accuracy { accuracySum += a; accuracyCount += 1 }
-                rate = metrics.learningRate
-                let elapsed = Date().timeIntervalSince(start)
-                let perSecond = Double((b + 1) * B) / max(elapsed, 1e-9)
-                let remaining = Double((batchesPerEpoch - b - 1) * B + (epochs - epoch) * batchesPerEpoch * B) / perSecond
-                let accuracy = accuracyCount > 0 ? accuracySum / Double(accuracyCount) : nil
-                if writes { progress(Progress(epoch: epoch, epochs: epochs, batch: b + 1, batches: batchesPerEpoch, loss: lossSum / Double(b + 1),
-                                  accuracy: accuracy, samplesPerSecond: perSecond, etaSeconds: remaining)) }
-            }
-            let trainSeconds = Date().timeIntervalSince(start)
-            let validationResult = try validation.map { try evaluate($0) }
-            let testEvery = config.training.testEvery
-            let testResult = epoch == last || (testEvery > 0 && epoch % testEvery == 0) ? try evaluate(test) : nil
-            let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(batchesPerEpoch),
-                                     trainAccuracy: accuracyCount > 0 ? accuracySum / Double(accuracyCount) : nil,
-                                     validationAccuracy: validationResult?.accuracy, testAccuracy: testResult?.accuracy, testLoss: testResult?.loss,
-                                     firingRateHz: testResult?.firingRateHz, seconds: trainSeconds,
-                                     samplesPerSecond: Double(batchesPerEpoch * B) / trainSeconds, learningRate: rate)
-            history.append(record)
-            guard writes else { continue }
-            try rewriteMetrics()
-            let state = Checkpoint.State(iteration: epoch, rng: SplitMix64(seed: config.training.seed), config: config.json, keys: train.keys)
-            if let selection = validationResult?.accuracy ?? testResult?.accuracy, selection > bestValidation {
-                bestValidation = selection
-                try Checkpoint.save(trainer, state: state, to: bestURL)
-            }
-            try Checkpoint.save(trainer, state: state, to: checkpointURL)
-        }
+        // The records go to `history` as each epoch ends: a progress callback may read it meanwhile.
+        var records = history
+        try loop.run(self, epochs: first, through: last, of: epochs, history: &records, progress: progress) { self.history.append($0) }
     }
 
     /// Accuracy (argmax of the readout averaged over the labelled steps), mean loss per sample,
@@ -440,13 +367,5 @@ public final class SpeechExperiment {
                                   "mixes runs or a file was damaged; resume refused, nothing changed")
         }
         return kept
-    }
-
-    func rewriteMetrics() throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var data = Data()
-        for record in history { data += try encoder.encode(record); data += Data("\n".utf8) }
-        try WriteContract.write(data, to: metricsURL)
     }
 }

@@ -110,36 +110,37 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         /// only). Evaluating a large test set can take longer than the epoch; the best-validation
         /// checkpoint is evaluated at the end either way.
         public var testEvery = 1
+        public init() {}
+
+        /// The optimizer of a run, `updates` updates long in all (nil: not known yet, no
+        /// schedule's end): the one place training settings become an `OptimizerConfig`.
+        public func optimizerConfig(updates: Int?) -> OptimizerConfig {
+            var optimizer = OptimizerConfig()
+            optimizer.kind = self.optimizer
+            optimizer.learningRate = learningRate
+            optimizer.momentum = momentum
+            optimizer.beta1 = beta1
+            optimizer.beta2 = beta2
+            optimizer.weightDecay = weightDecay
+            optimizer.clipNorm = clipNorm > 0 ? clipNorm : nil
+            if cosine {
+                optimizer.warmupSteps = warmupSteps
+                optimizer.totalSteps = updates
+            }
+            return optimizer
+        }
     }
     public var data = DataSection()
     public var network = NetworkSection()
     public var training = TrainingSection()
     public init() {}
 
-    /// The optimizer of a run of this config, `updates` updates long in all (nil: not known yet,
-    /// no schedule's end): the one place a config becomes an `OptimizerConfig`.
-    public func optimizerConfig(updates: Int?) -> OptimizerConfig {
-        let t = training
-        var optimizer = OptimizerConfig()
-        optimizer.kind = t.optimizer
-        optimizer.learningRate = t.learningRate
-        optimizer.momentum = t.momentum
-        optimizer.beta1 = t.beta1
-        optimizer.beta2 = t.beta2
-        optimizer.weightDecay = t.weightDecay
-        optimizer.clipNorm = t.clipNorm > 0 ? t.clipNorm : nil
-        if t.cosine {
-            optimizer.warmupSteps = t.warmupSteps
-            optimizer.totalSteps = updates
-        }
-        return optimizer
-    }
-
     /// Reads a config file over the defaults; a model file it names is read at once (relative
     /// to the config's folder).
     public static func read(_ url: URL) throws -> TrainConfig {
-        try TrainConfig().merging(ConfigFile.object(at: url), file: url.path, folder: url.deletingLastPathComponent()).resolvingModelFile(relativeTo: url.deletingLastPathComponent(),
-                                                                                                  file: url.path)
+        let folder = url.deletingLastPathComponent()
+        return try TrainConfig().merging(ConfigFile.object(at: url), file: url.path, folder: folder).resolvingModelFile(relativeTo: folder,
+                                                                                                                       file: url.path)
     }
 
     /// The config a checkpoint was trained with, its model rebuilt from the definition the

@@ -6,8 +6,8 @@ import Plasticity
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Plot JSON-lines training logs as SVG.")
     @Argument(help: "Logs (JSON lines), each a line in every panel; label=path to name it.") var logs: [String]
-    @Option(help: "Comma-separated metrics, one panel each.") var metrics = "loss"
-    @Option var x = "iteration"
+    @Option(help: "Comma-separated metrics (fields of the epoch records), one panel each.") var metrics = "trainLoss"
+    @Option(help: "The field on the x axis (an iteration of `plasticity task` is an epoch).") var x = "epoch"
     @Option var out: String
     @Option var title = ""
 

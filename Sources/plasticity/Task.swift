@@ -6,9 +6,7 @@ import PlasticityData
 /// Trains a network on one of the built-in tasks and logs the curve (JSON lines).
 struct TaskCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "task", abstract: "Train on a built-in task: evidence, sine, exact.")
-    enum Name: String, ExpressibleByArgument { case evidence, sine, exact }
-
-    @Argument var task: Name
+    @Argument var task: SyntheticTaskSource.Task
     @Option(parsing: .unconditional) var iterations = 200
     @Option(parsing: .unconditional) var batch = 0
     /// The hidden model (default: alif for evidence, lif otherwise).
@@ -72,7 +70,7 @@ struct TaskCommand: ParsableCommand {
 
     /// The network of the task: `layers` hidden layers (one for the exact task, without recurrent
     /// weights, with symmetric feedback), a leaky readout and the task's loss.
-    func network(evidence: EvidenceAccumulation, sine: SinePattern, exact: ExactGradientTask) throws -> NetworkSpec {
+    func network(inputs: Int, outputs: Int) throws -> NetworkSpec {
         let exactSetting = task == .exact
         // The LSNN/e-prop reference code moves the adaptation by (1 − ρ) per spike; with a += z
         // here, the same dynamics take the step β (1 − ρ).
@@ -85,11 +83,6 @@ struct TaskCommand: ParsableCommand {
                       feedback: exactSetting ? .symmetric : (l == layers - 1 ? feedback : lowerFeedback), constants: constants)
         }
         let strength = rateStrength ?? (task == .evidence ? 300 : 0)
-        let (inputs, outputs) = switch task {
-        case .evidence: (evidence.inputs, evidence.outputs)
-        case .sine: (sine.inputs, sine.outputs)
-        case .exact: (exact.inputs, exact.outputs)
-        }
         return try NetworkSpec(inputs: inputs, hidden: hidden, outputs: outputs, kappa: exp(-1.0 / 20),
                                loss: task == .sine ? .meanSquaredError : .crossEntropy,
                                rateRegularization: strength > 0 ? .init(target: rateTarget, strength: strength) : nil)
@@ -109,94 +102,60 @@ struct TaskCommand: ParsableCommand {
         sim.zeroGradients()
     }
 
-    /// Held-out evidence trials (a fixed seed, whole batches): accuracy per trial (the class with
-    /// the larger mean readout over the recall window), per recall step, and firing rates.
-    func evaluateEvidence(_ evidence: EvidenceAccumulation, trainer: Trainer) throws -> [String: Any] {
-        let batchSize = trainer.simulation.batch, nOut = trainer.simulation.network.outputs
-        var evalRng = SplitMix64(seed: 999)
-        var correctTrials = 0, trials = 0, stepAccuracy = 0.0, rates = [Double](repeating: 0, count: trainer.simulation.layers.count)
-        let batches = max(1, (testTrials + batchSize - 1) / batchSize)
-        for _ in 0..<batches {
-            let test = evidence.batch(batchSize, rng: &evalRng)
-            let result = try trainer.evaluate(input: test.input, targets: test.targets, steps: test.steps)
-            stepAccuracy += (result.metrics.accuracy ?? 0) / Double(batches)
-            for (l, r) in result.firingRates.enumerated() { rates[l] += r / Double(batches) }
-            for b in 0..<batchSize {
-                var sums = [Double](repeating: 0, count: nOut), label = -1
-                for t in 0..<test.steps where test.targets[t * batchSize + b] >= 0 {
-                    label = Int(test.targets[t * batchSize + b])
-                    for o in 0..<nOut { sums[o] += Double(result.readout[(t * batchSize + b) * nOut + o]) }
-                }
-                if label >= 0 { trials += 1; if sums.firstIndex(of: sums.max()!) == label { correctTrials += 1 } }
-            }
-        }
-        return ["test_step_accuracy": stepAccuracy, "test_accuracy": Double(correctTrials) / Double(trials),
-                "test_trials": trials, "firing_rate": rates]
+    /// The optimizer settings of the flags (Adam, clipping at norm 10, 10 warmup updates before a cosine decay).
+    var training: TrainConfig.TrainingSection {
+        var training = TrainConfig.TrainingSection()
+        training.optimizer = .adam
+        training.learningRate = learningRate
+        training.clipNorm = 10
+        training.cosine = cosine
+        training.warmupSteps = 10
+        return training
     }
 
     func run() throws {
-        let evidence = EvidenceAccumulation(), exact = ExactGradientTask()
-        var sine = SinePattern()
-        sine.steps = steps
-        let spec = try network(evidence: evidence, sine: sine, exact: exact)
-        let kernel = try compile(spec, backend: backend)
         let batchSize = batch > 0 ? batch : (task == .sine ? 1 : 32)
+        let source = SyntheticTaskSource(task, batch: batchSize, sineSteps: steps, seed: seed)
+        source.evaluateEvery = evaluateEvery; source.testTrials = testTrials
+        let spec = try network(inputs: source.inputs, outputs: source.outputs)
+        let logURL = log.map { URL(fileURLWithPath: $0) }, checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
+        if let logURL { try WriteContract.check(logURL, flag: "--log", inputs: checkpointURL.map { [$0] } ?? []) }
+        let kernel = try compile(spec, backend: backend)
         let sim = try NetworkSimulation(kernel: kernel, batch: batchSize, chunkSteps: chunkSteps)
         sim.initializeWeights(seed: seed, inputGain: inputGain ?? (task == .evidence ? 4 : 2), recurrentGain: recurrentGain, readoutGain: 1)
-        var config = OptimizerConfig()
-        config.learningRate = learningRate
-        config.clipNorm = 10
-        if cosine { config.warmupSteps = 10; config.totalSteps = iterations }
-        let trainer = Trainer(simulation: sim, optimizer: Optimizer(config), updateEvery: updateEvery)
-        var rng = SplitMix64(seed: seed &+ 1)
-        let logURL = log.map { URL(fileURLWithPath: $0) }
-        if let logURL { try WriteContract.check(logURL, flag: "--log", inputs: checkpoint.map { [URL(fileURLWithPath: $0)] } ?? []) }
-        var logLines = Data()
-        let sineBatch = sine.batch(batchSize)
-        let start = Date()
-        let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
+        let trainer = Trainer(simulation: sim, optimizer: Optimizer(training.optimizerConfig(updates: iterations)), updateEvery: updateEvery)
         var first = 1
         if resume, let checkpointURL, FileManager.default.fileExists(atPath: checkpointURL.path) {
             let state = try Checkpoint.load(checkpointURL, into: trainer)
-            rng = state.rng
+            source.rng = state.rng
             first = state.iteration + 1
             print("resumed from \(checkpointURL.path) after iteration \(state.iteration)")
         }
-        print("task \(task.rawValue): \(layers) x \(neurons) \(spec.hidden[0].model.name), batch \(batchSize), \(backend.rawValue), kernel " +
+        print("task \(task.rawValue): \(layers) x \(neurons) \(spec.hidden[0].neuronModel.name), batch \(batchSize), \(backend.rawValue), kernel " +
               "compiled in \(String(format: "%.1f", kernel.compileMilliseconds)) ms")
         guard first <= iterations else { return }
         if task == .exact {
-            var probe = rng
-            try Self.compareWithBPTT(sim, on: exact.batch(batchSize, rng: &probe))
+            let probe = source.rng
+            try Self.compareWithBPTT(sim, on: source.nextBatch())
+            source.rng = probe
         }
-        for iteration in first...iterations {
-            let data: TaskBatch
-            switch task {
-            case .evidence: data = evidence.batch(batchSize, rng: &rng)
-            case .exact: data = exact.batch(batchSize, rng: &rng)
-            case .sine: data = sineBatch
-            }
-            let metrics: BatchMetrics
-            do { metrics = try trainer.train(input: data.input, targets: data.targets, steps: data.steps) } catch let error as NonFiniteError {
-                print("error: \(error)")
-                throw ExitCode(3)
-            }
-            if let checkpointURL, iteration % checkpointEvery == 0 || iteration == iterations {
-                try Checkpoint.save(trainer, state: .init(iteration: iteration, rng: rng, config: description), to: checkpointURL)
-            }
-            var record: [String: Any] = ["iteration": iteration, "loss": metrics.loss, "seconds": Date().timeIntervalSince(start)]
-            if let accuracy = metrics.accuracy { record["train_accuracy"] = accuracy }
-            if task == .evidence, iteration % evaluateEvery == 0 || iteration == iterations {
-                record.merge(try evaluateEvidence(evidence, trainer: trainer)) { $1 }
-            }
-            if let logURL {   // the whole curve, atomically, at every evaluation and at the end
-                logLines += try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) + Data("\n".utf8)
-                if iteration % evaluateEvery == 0 || iteration == iterations { try WriteContract.write(logLines, to: logURL, flag: "--log") }
-            }
-            if iteration % evaluateEvery == 0 || iteration == 1 || iteration == iterations {
-                let accuracy = record["test_accuracy"].map { String(format: ", test accuracy %.3f", $0 as! Double) } ?? ""
-                print(String(format: "iteration %5d  loss %.5f%@  (%.1f s)", iteration, metrics.loss, accuracy, Date().timeIntervalSince(start)))
-            }
+        let settings = description
+        var loop = ExperimentLoop(trainer: trainer) { [source] in Checkpoint.State(iteration: $0, rng: source.rng, config: settings) }
+        loop.metrics = logURL; loop.metricsFlag = "--log"; loop.metricsEvery = evaluateEvery
+        loop.checkpoint = checkpointURL; loop.checkpointEvery = checkpointEvery
+        let start = Date()
+        var history: [EpochRecord] = []
+        do {
+            try loop.run(source, epochs: first, through: iterations, of: iterations, history: &history, onEpoch: { record in
+                guard record.epoch % evaluateEvery == 0 || record.epoch == 1 || record.epoch == iterations else { return }
+                let accuracy = record.testAccuracy.map { String(format: ", test accuracy %.3f", $0) } ?? ""
+                print(String(format: "iteration %5d  loss %.5f%@  (%.1f s)", record.epoch, record.trainLoss, accuracy,
+                             Date().timeIntervalSince(start)))
+            })
+        } catch let error as NonFiniteError {
+            print("error: \(error)")
+            throw ExitCode(3)
         }
     }
 }
+extension SyntheticTaskSource.Task: ExpressibleByArgument {}

@@ -123,7 +123,7 @@ struct Train: ParsableCommand {
         return lock
     }
 
-    static func describe(_ r: SpeechExperiment.EpochRecord) -> String {
+    static func describe(_ r: EpochRecord) -> String {
         let validation = r.validationAccuracy.map { String(format: " validation %.3f", $0) } ?? ""
         let train = r.trainAccuracy.map { String(format: " train acc %.3f", $0) } ?? ""
         let test = r.testAccuracy.map { String(format: "  test %.3f  rate %.1f Hz", $0, r.firingRateHz?.first ?? 0) } ?? ""

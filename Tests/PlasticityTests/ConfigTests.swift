@@ -14,12 +14,12 @@ import Testing
                         "training.weightDecay=0.01", "training.warmupSteps=7", "training.clipNorm=0", "training.learningRate=0.1"] {
             config = try config.setting(setting)
         }
-        let optimizer = config.optimizerConfig(updates: 100)
+        let optimizer = config.training.optimizerConfig(updates: 100)
         #expect(optimizer.kind == .sgd && optimizer.momentum == 0.5 && optimizer.beta1 == 0.8 && optimizer.beta2 == 0.99)
         #expect(optimizer.weightDecay == 0.01 && optimizer.warmupSteps == 7 && optimizer.totalSteps == 100 && optimizer.clipNorm == nil)
         #expect(optimizer.learningRate == 0.1)
         config.training.cosine = false
-        #expect(config.optimizerConfig(updates: 100).totalSteps == nil && config.optimizerConfig(updates: 100).warmupSteps == 0)
+        #expect(config.training.optimizerConfig(updates: 100).totalSteps == nil && config.training.optimizerConfig(updates: 100).warmupSteps == 0)
     }
 
     func network(_ json: String) throws -> NetworkSpec {

@@ -94,7 +94,7 @@ import Testing
         let eval = try run(binary, ["eval", out.appendingPathComponent("checkpoint.json").path])
         #expect(eval.status == 0, "\(eval.output)")
         let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
-        let record = try JSONDecoder().decode(SpeechExperiment.EpochRecord.self, from: Data(metrics.split(separator: "\n")[0].utf8))
+        let record = try JSONDecoder().decode(EpochRecord.self, from: Data(metrics.split(separator: "\n")[0].utf8))
         let accuracy = try #require(record.testAccuracy)
         #expect(eval.output.contains(String(format: "accuracy %.4f", accuracy)), "\(eval.output) vs \(accuracy)")
     }
