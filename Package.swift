@@ -18,18 +18,14 @@ let package = Package(
         // Thin shim over the system's libtcc (Debian: libtcc-dev). libtcc.a is static and PIC.
         .systemLibrary(name: "_CTinyCC", path: "Sources/_CTinyCC"),
         // The C side: kernel ABI header (included by every generated kernel) and the symbol table
-        // of the math functions generated code may call. Built for this CPU (as the optimizing backend
-        // compiles kernels) without contraction, so TinyCC kernels calling these primitives and cc
-        // kernels inlining them compute the same floats.
-        .target(
-            name: "PlasticityRuntime",
-            path: "runtime-c",
-            exclude: ["README.md"],
-            cSettings: [.unsafeFlags(["-std=c2x", "-O3", "-march=native", "-ffp-contract=off"])]
-        ),
-        // SHA-256 for the ledger of written files and checkpoint manifests; optimized in debug
-        // builds too, since it hashes whole spike files.
-        .target(name: "_PlasticityDigest", cSettings: [.unsafeFlags(["-O2"])]),
+        // of the math functions generated code may call. No unsafe flags, so that packages can
+        // depend on Plasticity by version: the sources turn contraction off themselves (TinyCC
+        // kernels calling these primitives and cc kernels inlining them compute the same floats),
+        // a portable build carries AVX2 and AVX-512 clones of the hot loops, and the project's own
+        // scripts build for the host CPU from the command line (.ci/host-flags.sh).
+        .target(name: "PlasticityRuntime", path: "runtime-c", exclude: ["README.md"]),
+        // SHA-256 for the ledger of written files and checkpoint manifests.
+        .target(name: "_PlasticityDigest"),
         .target(
             name: "Plasticity",
             dependencies: ["_CTinyCC", "PlasticityRuntime", "_PlasticityDigest"],
@@ -46,11 +42,8 @@ let package = Package(
         .target(name: "_PlasticityMPI", dependencies: ["_CMPI"]),
         // Own recordings: the system's libsndfile (Debian: libsndfile1-dev).
         .systemLibrary(name: "_CSndFile", path: "Sources/_CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
-        // Optimized in debug builds too: the cochlea filters every audio sample through 64
-        // channels, and tests build a small set.
         .target(name: "PlasticityData", dependencies: ["Plasticity", "_PlasticityHDF5", "_PlasticityMPI", "_CSndFile"],
-                exclude: ["README.md"],
-                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+                exclude: ["README.md"]),
         // Oracles used by tests and benchmarks only: float64 reference interpreter with dual numbers.
         .target(name: "PlasticityTestSupport", dependencies: ["Plasticity", "PlasticityData", "PlasticityRuntime"]),
         .executableTarget(
@@ -65,5 +58,7 @@ let package = Package(
             dependencies: ["Plasticity", "PlasticityData", "PlasticityTestSupport", "PlasticityRuntime"],
             exclude: ["Snapshots", "Fixtures"]
         ),
-    ]
+    ],
+    // C23's #embed carries the kernel header's text into the library (runtime-c/plasticity_runtime.c).
+    cLanguageStandard: .gnu2x
 )

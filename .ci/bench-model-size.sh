@@ -5,7 +5,8 @@
 # peak memory per N. Usage: .ci/bench-model-size.sh [N ...] (default 1000 4000 10000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product plasticity >/dev/null
+source .ci/host-flags.sh
+swift build -c release "${HOST_FLAGS[@]}" --product plasticity >/dev/null
 bin=.build/release/plasticity
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -6,10 +6,11 @@
 # Usage: .ci/bench-processes.sh [ROUNDS=3] [EPOCHS=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source .ci/host-flags.sh
 rounds=${1:-3}
 epochs=${2:-3}
 .ci/install-system-packages.sh
-swift build -c release --product plasticity >/dev/null
+swift build -c release "${HOST_FLAGS[@]}" --product plasticity >/dev/null
 binary=.build/release/plasticity
 config=examples/configs/spoken-digits.json
 out=out/bench-processes

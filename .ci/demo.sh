@@ -4,9 +4,10 @@
 # DSL -> runnable kernel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source .ci/host-flags.sh
 .ci/install-system-packages.sh
-swift build -c release --product plasticity
-swift build -c release --product CustomNeuron
+swift build -c release "${HOST_FLAGS[@]}" --product plasticity
+swift build -c release "${HOST_FLAGS[@]}" --product CustomNeuron
 bin=.build/release/plasticity
 echo "== plan for ALIF (every elimination order's multiply count) =="
 "$bin" compile --model alif --recurrent --emit plan | sed -n '1,20p'
@@ -21,7 +22,7 @@ done
 echo "== custom model defined outside the library (examples/CustomNeuron) =="
 .build/release/CustomNeuron
 echo "== the README example (examples/QuickStart) =="
-swift build -c release --product QuickStart && .build/release/QuickStart
+swift build -c release "${HOST_FLAGS[@]}" --product QuickStart && .build/release/QuickStart
 echo "== DSL -> runnable kernel (TinyCC), median of 21 =="
 "$bin" bench compile --repeats 21
 echo "== e-prop vs exact BPTT where e-prop is exact (one LIF layer, no recurrence) =="

@@ -3,9 +3,10 @@
 # Usage: .ci/fuzz-files.sh [SECONDS]   (default 300). Findings go to out/libfuzzer/findings/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source .ci/host-flags.sh
 seconds="${1:-300}"
 .ci/install-system-packages.sh
-swift build -c release --product plasticity
+swift build -c release "${HOST_FLAGS[@]}" --product plasticity
 # Seed corpus: one valid file per reader, prefixed with the byte that selects the reader.
 work=out/libfuzzer; mkdir -p "$work/corpus" "$work/findings"
 .build/release/plasticity fuzz --models 0 --invalid 0 --files 1 --mutant-directory "$work/seeds" > /dev/null

@@ -5,9 +5,10 @@
 # Extra arguments go to `plasticity train` (e.g. --epochs 5, --method bptt, --config FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source .ci/host-flags.sh
 start=$(date +%s)
 .ci/install-system-packages.sh
-swift build -c release --product plasticity
+swift build -c release "${HOST_FLAGS[@]}" --product plasticity
 # A rerun starts the run over (--overwrite) unless it is asked to continue it (--resume).
 mode=--overwrite
 for argument in "$@"; do [ "$argument" = --resume ] && mode=""; done

@@ -7,6 +7,7 @@
 # Foundation's Process — no leak of ours, but exit code 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source .ci/host-flags.sh
 .ci/install-system-packages.sh --tests
 export PLASTICITY_PYTHON="$PWD/.build/venv-h5py/bin/python"
 # Lines of the project's code are at most 150 columns (characters, not bytes).
@@ -18,20 +19,20 @@ if long:
     print("error: lines over 150 columns:", *long, sep="\n  ", file=sys.stderr)
     sys.exit(1)'
 # A compiler warning in the project's own sources fails the run (dependencies' are not ours).
-swift build --build-tests 2>&1 | tee .build/build-tests.log
+swift build "${HOST_FLAGS[@]}" --build-tests 2>&1 | tee .build/build-tests.log
 if grep -E "^$PWD/(Sources|runtime-c|Tests|examples)/.*: warning:" .build/build-tests.log; then
     echo "error: the build printed the warnings above" >&2
     exit 1
 fi
 # The quick example runs as a user would run it (CustomNeuron builds the spoken-digit set: minutes).
-swift run --skip-build QuickStart > .build/quickstart.log
-swift test "$@"
+swift run "${HOST_FLAGS[@]}" --skip-build QuickStart > .build/quickstart.log
+swift test "${HOST_FLAGS[@]}" "$@"
 if [ "${PLASTICITY_SKIP_ASAN:-0}" != 1 ]; then
     # ASan instruments Swift and runtime-c, not the kernels TinyCC and cc build at run time, and
     # slows the Swift compiler pipeline about tenfold: the random-model tests check 12 models
     # (the C they reach is the same), and the fuzz tests that never reach C (invalid models,
     # the shrinker) or test threads (TSan's business) are left to the first run.
     echo "== the suite again under AddressSanitizer (random-model tests: 12 models)"
-    ASAN_OPTIONS=detect_leaks=0 PLASTICITY_FUZZ_MODELS=12 swift test --sanitize=address --scratch-path .build-asan \
+    ASAN_OPTIONS=detect_leaks=0 PLASTICITY_FUZZ_MODELS=12 swift test "${HOST_FLAGS[@]}" --sanitize=address --scratch-path .build-asan \
         --skip 'randomInvalidModelsAreRejectedOnTheirLine|shrinkerKeepsOnlyTheFailingPart|parallelFuzzingGivesTheSameReport' "$@"
 fi

@@ -26,6 +26,7 @@
  *   ebar, ebarsum [batch][n_pre][n]
  *   grad, esum    [n_pre][n]            sums over the calling thread's sequences (they stay in cache)
  */
+#include "plasticity_build.h"   /* first: contraction off for every function below, inline helpers too */
 #include "PlasticityRuntime.h"
 
 enum { MAX_COMPONENTS = PLASTICITY_CHUNK_MAX_COMPONENTS };
@@ -35,7 +36,7 @@ enum { MAX_COMPONENTS = PLASTICITY_CHUNK_MAX_COMPONENTS };
  * loops are bound by stores (an input event adds a row to two rows of the synapse state), and
  * 512-bit stores halve them. The same floats (element-wise). This file only: TinyCC's row
  * primitives gained nothing from 512 bits and stay at 256 (docs/architecture.md, "Vector width"). */
-#if defined(__clang__) && defined(__AVX512F__)
+#if defined(__clang__) && (defined(__AVX512F__) || defined(PLASTICITY_PORTABLE_CLONES))
 #pragma clang attribute push(__attribute__((min_vector_width(512))), apply_to = function)
 #define INDEPENDENT_ITERATIONS _Pragma("clang loop vectorize(assume_safety) vectorize_width(16)")
 #define WIDE_LOOP _Pragma("clang loop vectorize_width(16)")
@@ -142,7 +143,7 @@ ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m, con
     do { if (c->esum) { if (c->ebarsum) coefficients(c, M, 1, 1); else coefficients(c, M, 1, 0); } \
          else { if (c->ebarsum) coefficients(c, M, 0, 1); else coefficients(c, M, 0, 0); } } while (0)
 
-void plasticity_chunk_coefficients(const plasticity_chunk_args *c) {
+HOT void plasticity_chunk_coefficients(const plasticity_chunk_args *c) {
     switch (c->m) {
     case 1: COEFFICIENTS(1); break;
     case 2: COEFFICIENTS(2); break;
@@ -240,7 +241,7 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
     }
 }
 
-void plasticity_chunk_synapses(const plasticity_chunk_args *c) {
+HOT void plasticity_chunk_synapses(const plasticity_chunk_args *c) {
     switch (c->m * 4 + c->shared) {
     case 4 + 0: synapses(c, 1, 0); break;
     case 4 + 1: synapses(c, 1, 1); break;
@@ -258,7 +259,7 @@ static void flush_plane(float *restrict dst, float *restrict src, int n, int n_p
     for (long i = 0; i < (long)n_pre * n; ++i) src[i] = 0.0f;
 }
 
-void plasticity_chunk_flush(const plasticity_chunk_args *c, float *grad_out, float *esum_out, float *ebarsum_out) {
+HOT void plasticity_chunk_flush(const plasticity_chunk_args *c, float *grad_out, float *esum_out, float *ebarsum_out) {
     const int n = c->n, n_pre = c->n_pre;
     const long plane = (long)n_pre * n;
     flush_plane(grad_out, c->grad, n, n_pre);
@@ -275,7 +276,7 @@ void plasticity_chunk_flush(const plasticity_chunk_args *c, float *grad_out, flo
  * step → about 125). Exact up to float reassociation. error [K][n_out] (0 on steps without a loss)
  * becomes ẽ; grad [n_out][n]; spikes [K+1][n], row r+1 = step r of the chunk (row 0: before it);
  * zbar_start [n]: z̄ before the chunk; active: scratch of n indices. */
-void plasticity_chunk_readout(float *restrict grad, float *restrict error, const float *restrict spikes, const float *restrict zbar_start,
+HOT void plasticity_chunk_readout(float *restrict grad, float *restrict error, const float *restrict spikes, const float *restrict zbar_start,
                               int steps, int n, int n_out, float kappa, int *restrict active) {
     for (int r = steps - 2; r >= 0; --r) {
         float *now = error + (long)r * n_out;
@@ -294,6 +295,6 @@ void plasticity_chunk_readout(float *restrict grad, float *restrict error, const
     }
 }
 
-#if defined(__clang__) && defined(__AVX512F__)
+#if defined(__clang__) && (defined(__AVX512F__) || defined(PLASTICITY_PORTABLE_CLONES))
 #pragma clang attribute pop
 #endif

@@ -1,4 +1,5 @@
 /* Hand-written e-prop for recurrent LIF / ALIF (see include/plasticity_reference.h). */
+#include "plasticity_build.h"   /* first: contraction off for every function below, inline helpers too */
 #include "plasticity_reference.h"
 #define PLASTICITY_GENERATED 1     /* the kernels' inline helpers: the same surrogate functions */
 #include "plasticity_kernel.h"

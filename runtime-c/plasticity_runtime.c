@@ -1,3 +1,4 @@
+#include "plasticity_build.h"   /* first: contraction off for every function below, inline helpers too */
 /* the per-neuron helpers of plasticity_kernel.h, for the row primitives below */
 #define PLASTICITY_RUNTIME_SOURCE 1
 #include <math.h>
@@ -11,53 +12,53 @@ static const char header_text[] = {
 const char *plasticity_kernel_header_text(void) { return header_text; }
 
 /* The vectorized primitives TinyCC kernels call (see plasticity_kernel.h); built with -O3. */
-void plasticity_axpby(float *restrict y, const float *restrict x, int n, float a, float b) {
+HOT void plasticity_axpby(float *restrict y, const float *restrict x, int n, float a, float b) {
     for (int i = 0; i < n; ++i) y[i] = a * y[i] + b * x[i];
 }
-void plasticity_axpy(float *restrict y, const float *restrict x, int n, float a) {
+HOT void plasticity_axpy(float *restrict y, const float *restrict x, int n, float a) {
     for (int i = 0; i < n; ++i) y[i] = y[i] + a * x[i];
 }
-void plasticity_fill(float *restrict y, int n, float v) {
+HOT void plasticity_fill(float *restrict y, int n, float v) {
     for (int i = 0; i < n; ++i) y[i] = v;
 }
-void plasticity_copy(float *restrict y, const float *restrict x, int n) {
+HOT void plasticity_copy(float *restrict y, const float *restrict x, int n) {
     for (int i = 0; i < n; ++i) y[i] = x[i];
 }
 int plasticity_nonzero(const float *restrict x, int n, int *restrict indices) {
     PLASTICITY_NONZERO(x, n, indices)
 }
-int plasticity_all_finite(const float *restrict x, long n) {
+HOT int plasticity_all_finite(const float *restrict x, long n) {
     PLASTICITY_ALL_FINITE(x, n)
 }
-void plasticity_combine_rows(float *restrict y, const float *restrict rows, long stride, const int *restrict indices, const float *restrict coef,
+HOT void plasticity_combine_rows(float *restrict y, const float *restrict rows, long stride, const int *restrict indices, const float *restrict coef,
                              int count, int n, int accumulate) {
     PLASTICITY_COMBINE_ROWS(y, rows, stride, indices, coef, count, n, accumulate)
 }
-float plasticity_softmax_error(float *restrict err, const float *restrict y, int n, int label, int *restrict best) {
+HOT float plasticity_softmax_error(float *restrict err, const float *restrict y, int n, int label, int *restrict best) {
     PLASTICITY_SOFTMAX_ERROR(err, y, n, label, best)
 }
 void plasticity_squared_error(float *restrict err, const float *restrict y, const float *restrict target, int n, double *restrict loss_sum) {
     PLASTICITY_SQUARED_ERROR(err, y, target, n, loss_sum)
 }
 
-void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa) {
+HOT void plasticity_trace1(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d, float c, float psi, float kappa) {
     PLASTICITY_TRACE1(eps, ebar, x, n, d, c, psi, kappa)
 }
-void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d00, float d01, float d10, float d11,
+HOT void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *restrict x, int n, float d00, float d01, float d10, float d11,
                        float c0, float c1, float p0, float p1, float kappa) {
     PLASTICITY_TRACE2(eps, ebar, x, n, d00, d01, d10, d11, c0, c1, p0, p1, kappa)
 }
 
-void plasticity_trace1_shared1(float *restrict eps, float *restrict ebar, const float *restrict xbar_prev, const float *restrict xbar,
+HOT void plasticity_trace1_shared1(float *restrict eps, float *restrict ebar, const float *restrict xbar_prev, const float *restrict xbar,
                                const float *restrict x, int n, float d_rs, float d_rr, float c_r, float p_s, float p_r, float kappa) {
     PLASTICITY_TRACE1_SHARED1_EITHER(eps, ebar, xbar_prev, xbar, x, n, d_rs, d_rr, c_r, p_s, p_r, kappa)
 }
 
 /* The row primitives (plasticity_kernel.h): one definition for both backends. */
-#define PLASTICITY_ROW_LINKAGE
+#define PLASTICITY_ROW_LINKAGE HOT
 PLASTICITY_ROW_DEFINE_ALL
 
-void plasticity_transpose(float *restrict dst, const float *restrict src, int rows, int cols) {
+HOT void plasticity_transpose(float *restrict dst, const float *restrict src, int rows, int cols) {
     enum { TILE = 32 };   /* tiles keep both sides in cache */
     for (int r0 = 0; r0 < rows; r0 += TILE)
         for (int c0 = 0; c0 < cols; c0 += TILE)
