@@ -211,8 +211,10 @@ public struct TrainConfig: Codable, Sendable, Equatable {
 
     /// The network this config describes, for `inputs` channels and `classes` outputs, checked.
     public func networkSpec(inputs: Int, classes: Int, file: String = "config") throws -> NetworkSpec {
-        guard training.loss != .meanSquaredError else {
-            throw FileFormatError(file: file, field: "training.loss", message: "'meanSquaredError' is not crossEntropySummed or crossEntropy")
+        guard training.loss.definition.classifies else {
+            let classifiers = NetworkSpec.Loss.allCases.filter(\.definition.classifies).map(\.rawValue)
+            throw FileFormatError(file: file, field: "training.loss", message: "'\(training.loss.rawValue)' does not classify: the speech task " +
+                                  "takes \(classifiers.joined(separator: " or "))")
         }
         let dt = data.binning.binMs, n = network
         let constants = n.model.builtin == nil ? NeuronConstants()

@@ -56,24 +56,16 @@ public struct ReferenceNetwork {
                     y[o] = spec.kappa * y[o] + s
                 }
                 for o in 0..<nOut { mean[o] += y[o] / Double(T) }
-                switch spec.loss {
-                case .crossEntropySummed: continue
-                case .crossEntropy:
-                    let code = targets[t * B + b]
-                    guard code >= 0 else { continue }
-                    let top = y.max()!
-                    let total2 = y.reduce(0) { $0 + Foundation.exp($1 - top) }
-                    total -= y[Int(code)] - top - Foundation.log(total2)
-                case .meanSquaredError:
-                    let first = (t * B + b) * nOut
-                    guard !targets[first].isNaN else { continue }
-                    for o in 0..<nOut { let e = y[o] - Double(targets[first + o]); total += 0.5 * e * e }
-                }
+                // The loss's own float64 definition: finite differences of it check the kernel's C error.
+                let definition = spec.loss.definition
+                guard definition.scope == .step,
+                      let (label, target) = definition.stepTarget(targets, step: t, sequence: b, batch: B, outputs: nOut) else { continue }
+                total += definition.oracle(y, label: label, target: target).loss
             }
-            if spec.loss == .crossEntropySummed,
-               let label = (0..<T).lazy.map({ targets[$0 * B + b] }).first(where: { $0 >= 0 }).map(Int.init) {
-                let top = mean.max()!
-                total -= mean[label] - top - Foundation.log(mean.reduce(0) { $0 + Foundation.exp($1 - top) })
+            let definition = spec.loss.definition
+            if definition.scope == .sequenceMean,
+               let (label, target) = definition.sequenceTarget(targets, sequence: b, batch: B, steps: T, outputs: nOut) {
+                total += definition.oracle(mean, label: label, target: target).loss
             }
         }
         return total

@@ -163,9 +163,10 @@ struct GradCheck: ParsableCommand {
         }
         var rng = SplitMix64(seed: seed &+ 100)
         let x = (0..<T * B * spec.inputs).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < p ? Float(1) : 0 }
+        let definition = spec.loss.definition
         let y: [Float] = spec.targetWidth == 1
-            ? { let labels = (0..<B).map { _ in Float(rng.next() % UInt64(spec.outputs)) }; return (0..<T * B).map { labels[$0 % B] } }()
-            : (0..<T * B * spec.outputs).map { _ in Float(rng.normal() * 0.5) }
+            ? { let labels = (0..<B).map { _ in definition.randomTarget(&rng, outputs: spec.outputs) }; return (0..<T * B).map { labels[$0 % B] } }()
+            : (0..<T * B * spec.outputs).map { _ in definition.randomTarget(&rng, outputs: spec.outputs) }
         return (x, y, T, B)
     }
 }

@@ -26,9 +26,11 @@ import PlasticityTestSupport
     /// One layer, no recurrent weights, leaky readout with the same κ as ē, symmetric feedback,
     /// cross-entropy at every step: e-prop equals BPTT (cosine ≥ 0.99999, max error ≤ 1e-4 of the
     /// largest BPTT entry, per weight matrix), while neurons spike on ≥ 5% of steps.
-    /// (Also adLIF, whose learnable α, β, a, b follow the same rule, and the time-summed loss.)
+    /// (Also adLIF, whose learnable α, β, a, b follow the same rule, the time-summed loss, and the
+    /// binary cross-entropy per output, whose C error is checked against its float64 oracle here.)
     @Test(arguments: [("lif", NetworkSpec.Loss.crossEntropy), ("alif", .crossEntropy), ("cuba-lif", .crossEntropy),
-                      ("adlif", .crossEntropy), ("lif", .crossEntropySummed), ("adlif", .crossEntropySummed)])
+                      ("adlif", .crossEntropy), ("lif", .crossEntropySummed), ("adlif", .crossEntropySummed),
+                      ("lif", .binaryCrossEntropy), ("adlif", .binaryCrossEntropy)])
     func epropEqualsBPTTInTheExactSetting(_ name: String, _ loss: NetworkSpec.Loss) throws {
         let (T, B, nIn, n, nOut) = (200, 4, 20, 64, 4)
         let model = Models.builtin(named: name)!
@@ -38,7 +40,8 @@ import PlasticityTestSupport
         sim.initializeWeights(seed: 5, inputGain: ["cuba-lif": 4, "adlif": 8, "alif": 4][name] ?? 1.5)
         var rng = SplitMix64(seed: 8)
         let input = (0..<T * B * nIn).map { _ in Double.random(in: 0..<1, using: &rng) < 0.3 ? Float(1) : 0 }
-        let targets = (0..<T * B).map { Float(($0 % B) % nOut) }
+        let targets = loss.definition.targets == .classLabel ? (0..<T * B).map { Float(($0 % B) % nOut) }
+            : (0..<T * B * nOut).map { Float(($0 / nOut + $0 % nOut) % 2) }   // yes/no per output and step
         sim.resetSequence(); sim.zeroGradients()
         let result: NetworkRunResult, rate: Double
         if loss == .crossEntropySummed {
@@ -188,7 +191,7 @@ import PlasticityTestSupport
         Output { $0.h }
     }
 
-    @Test(arguments: [NetworkSpec.Loss.crossEntropy, .crossEntropySummed, .meanSquaredError])
+    @Test(arguments: [NetworkSpec.Loss.crossEntropy, .crossEntropySummed, .meanSquaredError, .binaryCrossEntropy])
     func bpttMatchesFiniteDifferences(_ loss: NetworkSpec.Loss) throws {
         let (T, B) = (30, 2)
         let spec = NetworkSpec(inputs: 3, hidden: [.init(Self.rate, neurons: 4, recurrent: true, feedback: .random),
@@ -199,8 +202,11 @@ import PlasticityTestSupport
         for l in sim.layers { for j in 0..<l.parameters.count { l.parameters[j] = 0.7 + 0.1 * Float(j) } }
         var rng = SplitMix64(seed: 6)
         let input = (0..<T * B * 3).map { _ in Float.random(in: -1...1, using: &rng) }
-        let targets: [Float] = loss != .meanSquaredError ? (0..<T * B).map { Float($0 % 2) }
-            : (0..<T * B * 2).map { _ in Float.random(in: -0.5...0.5, using: &rng) }
+        let targets: [Float] = switch loss {
+        case .meanSquaredError: (0..<T * B * 2).map { _ in Float.random(in: -0.5...0.5, using: &rng) }
+        case .binaryCrossEntropy: (0..<T * B * 2).map { Float(($0 / 2 + $0 % 2) % 2) }
+        default: (0..<T * B).map { Float($0 % 2) }
+        }
         let bptt = try backpropagationThroughTime(sim, input: input, targets: targets, steps: T)
         let reference = ReferenceNetwork(sim)
         #expect(abs(reference.loss(input: input, targets: targets, steps: T, batch: B) - bptt.loss) <= 1e-5 * abs(bptt.loss))

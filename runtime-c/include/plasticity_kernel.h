@@ -152,9 +152,7 @@ typedef struct plasticity_kernel_info {
  * Gradients and the loss are sums over batch and steps.
  */
 #define PLASTICITY_MAX_LAYERS 4
-#define PLASTICITY_LOSS_CROSS_ENTROPY 0     /* targets [n_steps][batch] class index; < 0: no loss */
-#define PLASTICITY_LOSS_MSE 1               /* targets [n_steps][batch][n_out]; NaN first entry: no loss */
-#define PLASTICITY_SIGNAL_ERROR 0           /* err = π − onehot (CE) or y − y* (MSE) */
+#define PLASTICITY_SIGNAL_ERROR 0           /* err = ∂L/∂y of the network's loss */
 #define PLASTICITY_SIGNAL_TARGET 1          /* err = onehot or y* only: target projection (DRTP) */
 #define PLASTICITY_SIGNAL_BACKWARD 2        /* L^l = W^{l+1}ᵀ (gain^{l+1} ⊙ L^{l+1}): same step, no backward in time */
 #define PLASTICITY_TENSOR_NONE 0
@@ -174,8 +172,8 @@ typedef struct plasticity_network_args {
     float *readout_state;                   /* y [batch][n_out] */
     float *readout_trace;                   /* z̄ = κ z̄ + z of the last layer [batch][n_last] */
     float *readout_bias_trace;              /* κ-filtered 1 [batch] */
-    int loss;                               /* PLASTICITY_LOSS_* */
-    const float *targets;
+    const float *targets;                   /* the loss is compiled in: [n_steps][batch] class index (< 0: no loss)
+                                               or [n_steps][batch][n_out] (NaN first entry: no loss) */
     const float *feedback[PLASTICITY_MAX_LAYERS];   /* B [n_l][n_out]; 0: W_outᵀ (last layer only) */
     int signal[PLASTICITY_MAX_LAYERS];      /* PLASTICITY_SIGNAL_* */
     float *grad_weights[PLASTICITY_MAX_LAYERS * PLASTICITY_MAX_PROJECTIONS];   /* [l*MAX+p]: [n][n_pre] */

@@ -5,15 +5,18 @@
 struct CNetworkGenerator {
     let layers: [CKernelGenerator]
     let loop: [KernelStatement<NetworkOperation>]
+    let network: NetworkSpec
 
     init(_ kernel: NetworkKernelIR) {
         layers = kernel.layers.map(CKernelGenerator.init(kernel:))
         loop = kernel.loop
+        network = kernel.network
     }
 
     func emit() -> String {
         let w = CWriter()
-        layers[0].emitPreamble(w, title: "a network of \(layers.count) hidden layers: \(layers.map { "'\($0.model.name)'" }.joined(separator: ", "))")
+        let names = layers.map { "'\($0.model.name)'" }.joined(separator: ", ")
+        layers[0].emitPreamble(w, title: "a network of \(layers.count) hidden layers: \(names); loss \(network.loss.rawValue)")
         for (l, layer) in layers.enumerated() { layer.emitLayerFunctions(w, prefix: "layer\(l)") }
         w.block("const plasticity_kernel_info *plasticity_layer_info(int l)") {
             for l in layers.indices { w.line("if (l == \(l)) return &layer\(l)_info;") }
@@ -281,27 +284,23 @@ struct CNetworkGenerator {
         w.line("plasticity_axpby(y, err, n_out, kappa, 1.0f);")
     }
 
-    /// The loss of step t and err; leaves `label` (cross-entropy) or `target` (MSE) in scope.
+    /// The loss of step t and err (the network's `LossDefinition`); leaves `label` (class
+    /// targets) or `target` (vector targets) in scope. A loss on the whole sequence gets none here.
     private func emitLoss(_ w: CWriter) {
+        let definition = network.loss.definition
         w.line("int label = -1;")
         w.line("const float *target = 0;")
-        w.block("if (net->loss == PLASTICITY_LOSS_CROSS_ENTROPY)") {
+        switch definition.targets {
+        case .classLabel:
             w.line("const float code = net->targets[(long)t * B + b];")
             w.block("if (!(code >= 0.0f))") { emitStepWithoutLoss(w) }
             w.line("label = (int)code;")
-            w.comment("softmax p, err = p - onehot, loss = -log p_label")
-            w.line("int best = 0;")
-            w.line("net->loss_sum -= (double)plasticity_softmax_error(err, y, n_out, label, &best);")
-            w.line("net->correct += best == label;")
-            w.line("net->counted += 1;")
-        }
-        w.block("else") {
+        case .vector:
             w.line("target = net->targets + ((long)t * B + b) * n_out;")
             w.block("if (!(target[0] == target[0]))") { emitStepWithoutLoss(w) }
-            w.comment("err = y - target, loss = 0.5 |err| squared")
-            w.line("plasticity_squared_error(err, y, target, n_out, &net->loss_sum);")
-            w.line("net->counted += 1;")
         }
+        definition.emitStep(w)
+        w.line("net->counted += 1;")
     }
 
     /// Err times the κ-filtered readout input z̄, and times the filtered 1 for the bias; chunked,

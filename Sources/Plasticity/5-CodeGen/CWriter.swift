@@ -1,16 +1,17 @@
 import Foundation
 
-/// Emits C through scoped blocks, so indentation and braces are never hand-assembled.
-final class CWriter {
+/// Emits C through scoped blocks, so indentation and braces are never hand-assembled. Public for
+/// the C fragments that extension points write (`LossDefinition.emitStep`).
+public final class CWriter {
     private(set) var lines: [String] = []
     private var depth = 0
 
-    func line(_ text: String) { lines.append(String(repeating: "    ", count: depth) + text) }
-    func blank() { lines.append("") }
+    public func line(_ text: String) { lines.append(String(repeating: "    ", count: depth) + text) }
+    public func blank() { lines.append("") }
     /// A comment whose text is reduced to a safe character set (no comment closers, no newlines);
     /// the generator's own comments are plain ASCII so nothing of theirs is replaced.
-    func comment(_ text: String) { line("/* \(CNames.commentSafe(text)) */") }
-    func block(_ header: String, _ body: () -> Void) {
+    public func comment(_ text: String) { line("/* \(CNames.commentSafe(text)) */") }
+    public func block(_ header: String, _ body: () -> Void) {
         line(header.isEmpty ? "{" : header + " {")
         depth += 1
         body()

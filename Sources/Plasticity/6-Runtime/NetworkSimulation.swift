@@ -224,7 +224,6 @@ public final class NetworkSimulation {
         plasticity_transpose(readoutWeightsTransposed.base, readoutWeights.base, Int32(net.outputs), Int32(layers.last!.neurons))
         args.readout_weights_transposed = UnsafePointer(readoutWeightsTransposed.base)
         args.readout_state = readoutState.base; args.readout_trace = readoutTrace.base; args.readout_bias_trace = readoutBiasTrace.base
-        args.loss = net.loss == .meanSquaredError ? PLASTICITY_LOSS_MSE : PLASTICITY_LOSS_CROSS_ENTROPY
         args.readout_trace_sum = readoutTraceSum?.base
         args.readout_bias_trace_sum = readoutBiasTraceSum?.base
         args.grad_readout_weights = readoutWeightGradient.base; args.grad_readout_bias = readoutBiasGradient.base
@@ -278,7 +277,7 @@ public final class NetworkSimulation {
         let net = network
         precondition(input.count == steps * batch * net.inputs, "input must be [steps][batch][inputs]")
         precondition(targets.count == steps * batch * net.targetWidth, "targets have the wrong shape")
-        let summed = net.loss == .crossEntropySummed
+        let summed = net.loss.definition.scope == .sequenceMean
         for layer in layers { layer.keepSums(spikes: countSpikes, eligibility: net.rateRegularization != nil, traces: summed) }
         if summed {
             if readoutTraceSum == nil {
@@ -287,7 +286,7 @@ public final class NetworkSimulation {
             }
             readoutTraceSum!.pointer.update(repeating: 0); readoutBiasTraceSum!.pointer.update(repeating: 0)
         }
-        // The kernel computes per-step losses only; the time-summed loss is applied afterwards.
+        // The kernel computes per-step losses only; a loss of the sequence is applied afterwards.
         let kernelTargets = summed ? [Float](repeating: -1, count: targets.count) : targets
         let spikeRecords = layers.map { recordSpikes ? FloatBuffer(count: steps * batch * $0.neurons) : nil }
         var args = kernelArguments(steps: steps, spikeRecords: spikeRecords)
@@ -314,7 +313,7 @@ public final class NetworkSimulation {
                                       failure: failure, readout: recordReadout ? readout : [])
         result.spikes = spikeRecords.compactMap { $0?.array }
         guard failure == nil else { return result }
-        if summed { applySummedCrossEntropy(readout: readout, targets: targets, steps: steps, into: &result) }
+        if summed { applySequenceLoss(readout: readout, targets: targets, steps: steps, into: &result) }
         if let regularization = net.rateRegularization { applyRateRegularization(regularization, steps: steps, into: &result) }
         return result
     }

@@ -22,7 +22,7 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
         pass.readoutStep(t)
         if pass.y.contains(where: { !$0.isFinite }) { throw NonFiniteError(update: 0, step: t, tensor: "exact BPTT: the readout") }
     }
-    pass.applySummedLoss()
+    pass.applySequenceLoss()
     var gradients = pass.reverseSweep()
     if keepRecord { gradients.record = pass.forwardRecord }
     return gradients
@@ -127,36 +127,28 @@ private struct BackpropagationPass {
                 for (j, zj) in z.enumerated() { s += readoutWeights[o * nLast + j] * zj }
                 y[b * nOut + o] = kappa * y[b * nOut + o] + s
             }
-            let row = Array(y[(b * nOut)..<((b + 1) * nOut)])
-            switch net.loss {
-            case .crossEntropySummed: continue     // after the forward pass
-            case .crossEntropy:
-                let code = targets[t * B + b]
-                guard code >= 0 else { continue }
-                let ce = ReadoutLoss.crossEntropy(row, label: Int(code))
-                for o in 0..<nOut { err[b * nOut + o] = ce.error[o] }
-                loss += ce.loss
-            case .meanSquaredError:
-                let first: Int = (t * B + b) * nOut
-                let target = targets[first..<(first + nOut)].map(Double.init)
-                guard !target[0].isNaN else { continue }
-                for o in 0..<nOut { err[b * nOut + o] = row[o] - target[o]; loss += 0.5 * err[b * nOut + o] * err[b * nOut + o] }
-            }
+            let definition = net.loss.definition
+            guard definition.scope == .step,   // a sequence's loss comes after the forward pass
+                  let (label, target) = definition.stepTarget(targets, step: t, sequence: b, batch: B, outputs: nOut) else { continue }
+            let step = definition.oracle(Array(y[(b * nOut)..<((b + 1) * nOut)]), label: label, target: target)
+            for o in 0..<nOut { err[b * nOut + o] = step.error[o] }
+            loss += step.loss
         }
         errors.append(err)
         summedReadout.append(y)
     }
 
-    /// ȳ = (1/T) Σ_t y^t; every step shares err = (softmax(ȳ) − onehot)/T.
-    mutating func applySummedLoss() {
-        guard net.loss == .crossEntropySummed else { return }
+    /// A loss of the mean readout ȳ = (1/T) Σ_t y^t: every step shares err = ∂L/∂ȳ / T.
+    mutating func applySequenceLoss() {
+        let definition = net.loss.definition
+        guard definition.scope == .sequenceMean else { return }
         for b in 0..<B {
-            guard let label = ReadoutLoss.sequenceLabel(targets, sequence: b, batch: B, steps: T) else { continue }
+            guard let (label, target) = definition.sequenceTarget(targets, sequence: b, batch: B, steps: T, outputs: nOut) else { continue }
             let readout = summedReadout
             let mean = ReadoutLoss.meanReadout(steps: T, outputs: nOut, sequence: b) { t, i in readout[t][i] }
-            let ce = ReadoutLoss.crossEntropy(mean, label: label)
-            loss += ce.loss
-            for t in 0..<T { for o in 0..<nOut { errors[t][b * nOut + o] = ce.error[o] / Double(T) } }
+            let sequence = definition.oracle(mean, label: label, target: target)
+            loss += sequence.loss
+            for t in 0..<T { for o in 0..<nOut { errors[t][b * nOut + o] = sequence.error[o] / Double(T) } }
         }
     }
 

@@ -1,20 +1,21 @@
 import Foundation
 
-/// The losses a network kernel call leaves to Swift: the time-summed cross-entropy (it needs the
-/// whole sequence's readout) and the firing-rate regularization (it needs the spike counts).
-/// Their math is `ReadoutLoss`; the kernel keeps the sums Σ_t ē, Σ_t z̄ and Σ e they need.
+/// The losses a network kernel call leaves to Swift: a loss of the sequence's mean readout (it
+/// needs the whole sequence) and the firing-rate regularization (it needs the spike counts). The
+/// first's math is its `LossDefinition.oracle`, the second's `ReadoutLoss`; the kernel keeps the
+/// sums Σ_t ē, Σ_t z̄ and Σ e they need.
 extension NetworkSimulation {
-    /// L = −log softmax(ȳ)_label with ȳ = (1/T) Σ_t y^t: every step shares err = (π − onehot)/T, so
-    /// the gradients are L_j Σ_t ē_ji (and err Σ_t z̄ for the readout).
-    func applySummedCrossEntropy(readout: [Float], targets: [Float], steps T: Int, into result: inout NetworkRunResult) {
-        let nOut = network.outputs, nLast = layers.last!.neurons
+    /// L(ȳ) with ȳ = (1/T) Σ_t y^t: every step shares err = ∂L/∂ȳ / T, so the gradients are
+    /// L_j Σ_t ē_ji (and err Σ_t z̄ for the readout).
+    func applySequenceLoss(readout: [Float], targets: [Float], steps T: Int, into result: inout NetworkRunResult) {
+        let nOut = network.outputs, nLast = layers.last!.neurons, definition = network.loss.definition
         for b in 0..<batch {
-            guard let label = ReadoutLoss.sequenceLabel(targets, sequence: b, batch: batch, steps: T) else { continue }
+            guard let (label, target) = definition.sequenceTarget(targets, sequence: b, batch: batch, steps: T, outputs: nOut) else { continue }
             let mean = ReadoutLoss.meanReadout(steps: T, outputs: nOut, sequence: b) { t, i in Double(readout[t * batch * nOut + i]) }
-            let ce = ReadoutLoss.crossEntropy(mean, label: label)
-            let err = ce.error.map { $0 / Double(T) }
-            result.loss += ce.loss
-            result.correct += ce.correct ? 1 : 0
+            let sequence = definition.oracle(mean, label: label, target: target)
+            let err = sequence.error.map { $0 / Double(T) }
+            result.loss += sequence.loss
+            result.correct += sequence.correct == true ? 1 : 0
             result.counted += 1
             for o in 0..<nOut {
                 for j in 0..<nLast { readoutWeightGradient[o * nLast + j] += Float(err[o] * Double(readoutTraceSum![b * nLast + j])) }
@@ -26,7 +27,9 @@ extension NetworkSimulation {
                     var signal = 0.0
                     switch network.hidden[l].feedback {
                     case .backward: continue   // the summed loss has no per-step signal to pass down
-                    case .targetProjection: signal = Double(feedback[l]![j * nOut + label]) / Double(T)
+                    case .targetProjection:
+                        signal = label >= 0 ? Double(feedback[l]![j * nOut + label]) / Double(T)
+                            : (0..<nOut).reduce(0) { $0 + Double(feedback[l]![j * nOut + $1]) * target[$1] } / Double(T)
                     case .symmetric: for o in 0..<nOut { signal += Double(readoutWeights[o * n + j]) * err[o] }
                     case .random: for o in 0..<nOut { signal += Double(feedback[l]![j * nOut + o]) * err[o] }
                     }

@@ -1,9 +1,8 @@
 import Foundation
 
-/// The losses on the readout y, in float64: one definition for the trainer (the time-summed loss
-/// and the rate regularization applied after a kernel call) and for the BPTT oracle. The kernel's
-/// per-step cross-entropy and squared error run in C (`plasticity_softmax_error`,
-/// `plasticity_squared_error` in runtime-c) with the same formulas in float32.
+/// Readout math in float64 shared by the losses' oracles (`LossDefinition`), the trainer (the
+/// rate regularization applied after a kernel call) and the BPTT oracle. The kernel's per-step
+/// cross-entropy runs in C (`plasticity_softmax_error` in runtime-c) with the same formula in float32.
 public enum ReadoutLoss {
     /// L = −log softmax(y)_label; ∂L/∂y = softmax(y) − onehot(label). Shifted by max(y) for range.
     public static func crossEntropy(_ y: [Double], label: Int) -> (loss: Double, error: [Double], correct: Bool) {
@@ -11,12 +10,6 @@ public enum ReadoutLoss {
         let exps = y.map { Foundation.exp($0 - top) }, total = exps.reduce(0, +)
         let error = (0..<y.count).map { exps[$0] / total - ($0 == label ? 1 : 0) }
         return (-(y[label] - top - Foundation.log(total)), error, y.firstIndex(of: top)! == label)
-    }
-
-    /// The label of sequence `b` for a loss on the whole sequence: its first non-negative target
-    /// in `targets` [steps][batch], or nil (no loss for that sequence).
-    public static func sequenceLabel(_ targets: [Float], sequence b: Int, batch: Int, steps: Int) -> Int? {
-        (0..<steps).lazy.map { targets[$0 * batch + b] }.first(where: { $0 >= 0 }).map(Int.init)
     }
 
     /// ȳ = (1/T) Σ_t y^t of sequence `b`; `y(t, i)` reads entry i of step t's readout [batch][n_out].

@@ -80,7 +80,7 @@ public final class Trainer {
             sim.zeroGradients()
             start += length
         }
-        let accuracy = net.loss != .meanSquaredError && counted > 0 ? Double(correct) / Double(counted) : nil
+        let accuracy = net.loss.definition.classifies && counted > 0 ? Double(correct) / Double(counted) : nil
         return BatchMetrics(loss: loss / Double(globalBatch), accuracy: accuracy,
                             gradientNorm: last.gradientNorm, learningRate: last.learningRate)
     }
@@ -128,7 +128,7 @@ public final class Trainer {
         if let failure = result.failure {
             throw NonFiniteError(update: optimizer.step, step: failure.step, tensor: failure.tensor, duringEvaluation: true)
         }
-        let accuracy = sim.network.loss != .meanSquaredError && result.counted > 0 ? Double(result.correct) / Double(result.counted) : nil
+        let accuracy = sim.network.loss.definition.classifies && result.counted > 0 ? Double(result.correct) / Double(result.counted) : nil
         let metrics = BatchMetrics(loss: result.loss / Double(sim.batch), accuracy: accuracy, gradientNorm: 0, learningRate: 0)
         return EvaluationResult(metrics: metrics, readout: result.readout, spikes: result.spikes, firingRates: rates)
     }

@@ -21,13 +21,6 @@ public struct NetworkSpec: Sendable, Hashable {
     /// (target projection), or by an instantaneous backward pass through the layer above at the
     /// same step (no backward in time, OSTL-style; not for the last layer).
     public enum Feedback: String, ConfigEnum { case symmetric, random, targetProjection, backward }
-    /// Cross-entropy at every labelled step, cross-entropy of the time-summed readout
-    /// (softmax of the mean of y over the sequence, one label per sequence), or MSE.
-    public enum Loss: String, ConfigEnum {
-        case crossEntropy, crossEntropySummed, meanSquaredError
-        public static var aliases: [String: Loss] { ["mse": .meanSquaredError] }
-    }
-
     /// A hidden layer (the same type as a layer compiled on its own).
     public typealias Hidden = LayerSpec
 
@@ -58,19 +51,15 @@ public struct NetworkSpec: Sendable, Hashable {
     /// Hidden layers the kernel ABI has slots for (`plasticity_network_args.layers`).
     public static let maxHiddenLayers = Int(PLASTICITY_MAX_LAYERS)
 
-    /// Targets per step and sequence: a class index for the cross-entropies, a vector for MSE.
-    public var targetWidth: Int { loss == .meanSquaredError ? outputs : 1 }
+    /// Targets per step and sequence: a class index, or a vector of `outputs` (`LossTargets`).
+    public var targetWidth: Int { loss.definition.targets == .vector ? outputs : 1 }
 
     /// The first target the kernel cannot take, as (index, what is wrong), or nil: class labels
     /// are whole numbers in 0..<outputs (a label of `outputs` would read past the readout),
     /// regression targets finite. Negative labels mean "no loss at this step".
     public func invalidTarget(in targets: [Float]) -> (index: Int, message: String)? {
-        for (i, y) in targets.enumerated() {
-            guard y.isFinite else { return (i, "\(y) is not a finite number") }
-            if targetWidth == 1, y >= 0, y != y.rounded() || y >= Float(outputs) {
-                return (i, "\(y) is not a class label (a whole number from 0 to \(outputs - 1), or negative for no loss)")
-            }
-        }
+        let definition = loss.definition
+        for (i, y) in targets.enumerated() { if let message = definition.invalid(y, outputs: outputs) { return (i, message) } }
         return nil
     }
 
@@ -91,7 +80,7 @@ public struct NetworkSpec: Sendable, Hashable {
                        "or backward")
         }
         if hidden.last!.feedback == .backward { throw fail("the last hidden layer has no layer above for a backward pass") }
-        if loss == .crossEntropySummed, hidden.contains(where: { $0.feedback == .backward }) {
+        if loss.definition.scope == .sequenceMean, hidden.contains(where: { $0.feedback == .backward }) {
             throw fail("the time-summed loss gives no per-step signal to pass backward; use random feedback or target projection")
         }
     }
