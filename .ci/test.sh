@@ -27,6 +27,9 @@ fi
 # The quick example runs as a user would run it (CustomNeuron builds the spoken-digit set: minutes).
 swift run "${HOST_FLAGS[@]}" --skip-build QuickStart > .build/quickstart.log
 swift test "${HOST_FLAGS[@]}" "$@"
+# A package that depends on Plasticity by version, as a user's does (no unsafe flags allowed).
+echo "== examples/DependentPackage against a clone tagged 0.1.0"
+.ci/check-dependent-package.sh
 if [ "${PLASTICITY_SKIP_ASAN:-0}" != 1 ]; then
     # ASan instruments Swift and runtime-c, not the kernels TinyCC and cc build at run time, and
     # slows the Swift compiler pipeline about tenfold: the random-model tests check 12 models

@@ -78,9 +78,12 @@ struct GradCheck: ParsableCommand {
         }
         if let out {
             var file = SafeTensors()
-            let shapes = Dictionary(uniqueKeysWithValues: sim.trainableTensors.map { ($0.name, $0.shape) })
-            for (name, g, _) in results { for (tensor, values) in g.named { file.tensors["\(name).\(tensor)"] = .init(shape: shapes[tensor]
-                ?? [values.count], values: values.map { Float($0) }) } }
+            let shapes = Dictionary(uniqueKeysWithValues: sim.trainableTensors.map { ($0.id, $0.shape) })
+            for (name, g, _) in results {
+                for (id, values) in g.named {
+                    file.tensors["\(name).\(id)"] = .init(shape: shapes[id] ?? [values.count], values: values.map { Float($0) })
+                }
+            }
             try file.write(to: URL(fileURLWithPath: out), overwrite: overwrite, inputs: inputFiles)
         }
         let reference = results.first { $0.0 != "eprop" } ?? results[0]
@@ -88,8 +91,8 @@ struct GradCheck: ParsableCommand {
         for (name, g, seconds) in results where name != reference.0 {
             for ((tensor, a), (_, b)) in zip(g.named, reference.1.named) {
                 let c = compareGradients(a, b)
-                rows.append(["method": name, "reference": reference.0, "tensor": tensor, "cosine": c.cosine, "max_relative_error": c.maxRelativeError,
-                             "seconds": seconds])
+                rows.append(["method": name, "reference": reference.0, "tensor": tensor.name, "cosine": c.cosine,
+                             "max_relative_error": c.maxRelativeError, "seconds": seconds])
             }
         }
         if json {

@@ -95,9 +95,9 @@ struct TaskCommand: ParsableCommand {
         _ = sim.run(input: data.input, targets: data.targets, steps: data.steps)
         let eprop = sim.accumulatedGradients
         let bptt = try backpropagationThroughTime(sim, input: data.input, targets: data.targets, steps: data.steps)
-        for ((name, a), (_, b)) in zip(eprop.named, bptt.named) {
+        for ((id, a), (_, b)) in zip(eprop.named, bptt.named) {
             let c = compareGradients(a, b)
-            print(String(format: "first batch, e-prop vs BPTT, %@: cosine %.7f, max relative error %.2g", name, c.cosine, c.maxRelativeError))
+            print(String(format: "first batch, e-prop vs BPTT, %@: cosine %.7f, max relative error %.2g", id.name, c.cosine, c.maxRelativeError))
         }
         sim.zeroGradients()
     }

@@ -147,8 +147,8 @@ struct Eval: ParsableCommand {
         if let data {
             // Only the checkpoint and FILE: the readout's width comes from the weights, the input width from data.channels.
             let weights = try SafeTensors.read(try Checkpoint.weightsURL(url))
-            guard let outputs = weights.tensors["readout.b"]?.shape.first else {
-                throw FileFormatError(file: url.path, field: "readout.b", message: "is missing from the weights")
+            guard let outputs = weights.tensors[TensorID.readoutBias.name]?.shape.first else {
+                throw FileFormatError(file: url.path, field: TensorID.readoutBias.name, message: "is missing from the weights")
             }
             let file = try SpikeFile(URL(fileURLWithPath: data))
             guard file.classCount <= outputs else {

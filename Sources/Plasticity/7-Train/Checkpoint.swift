@@ -73,14 +73,14 @@ public enum Checkpoint {
         var file = SafeTensors()
         for t in trainer.simulation.trainableTensors {
             file.tensors[t.name] = .init(shape: t.shape, values: t.value.array)
-            if let m = trainer.optimizer.first[t.name] { file.tensors["optimizer.m.\(t.name)"] = .init(shape: t.shape, values: m) }
-            if let v = trainer.optimizer.second[t.name] { file.tensors["optimizer.v.\(t.name)"] = .init(shape: t.shape, values: v) }
+            if let m = trainer.optimizer.first[t.id] { file.tensors[t.id.firstMomentName] = .init(shape: t.shape, values: m) }
+            if let v = trainer.optimizer.second[t.id] { file.tensors[t.id.secondMomentName] = .init(shape: t.shape, values: v) }
         }
         for (l, projections) in trainer.simulation.masks.enumerated() {
             for (p, mask) in projections.enumerated() {
                 guard let mask else { continue }
                 let neurons = trainer.simulation.layers[l].neurons
-                file.tensors["mask.layer\(l).w\(p)"] = .init(shape: [neurons, mask.count / neurons], values: mask.array)
+                file.tensors[TensorID.weights(layer: l, projection: p).maskName] = .init(shape: [neurons, mask.count / neurons], values: mask.array)
             }
         }
         let weightsDigest = try file.write(to: directory.appendingPathComponent(weightsName))
@@ -190,18 +190,18 @@ public enum Checkpoint {
         for t in tensors {
             guard let stored = file.tensors[t.name] else { throw fail(t.name, "is missing") }
             guard stored.shape == t.shape else { throw fail("\(t.name).shape", "\(stored.shape) in the file, \(t.shape) in the network") }
-            for name in ["optimizer.m.\(t.name)", "optimizer.v.\(t.name)"] {
+            for name in [t.id.firstMomentName, t.id.secondMomentName] {
                 if let moment = file.tensors[name], moment.shape != t.shape { throw fail("\(name).shape", "\(moment.shape), expected \(t.shape)") }
             }
         }
         for t in tensors {
             t.value.array = file.tensors[t.name]!.values
-            trainer.optimizer.first[t.name] = file.tensors["optimizer.m.\(t.name)"]?.values
-            trainer.optimizer.second[t.name] = file.tensors["optimizer.v.\(t.name)"]?.values
+            trainer.optimizer.first[t.id] = file.tensors[t.id.firstMomentName]?.values
+            trainer.optimizer.second[t.id] = file.tensors[t.id.secondMomentName]?.values
         }
         for (l, layer) in trainer.simulation.layers.enumerated() {
             for p in layer.weights.indices {
-                if let mask = file.tensors["mask.layer\(l).w\(p)"], mask.values.count == layer.weights[p].count {
+                if let mask = file.tensors[TensorID.weights(layer: l, projection: p).maskName], mask.values.count == layer.weights[p].count {
                     trainer.simulation.setMask(layer: l, projection: p, mask.values.map { $0 != 0 })
                 }
             }

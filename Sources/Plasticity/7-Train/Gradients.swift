@@ -11,13 +11,15 @@ public struct NetworkGradients: Sendable {
     /// The oracle's forward record, when asked for (RTRL reuses it).
     public var record: ForwardRecord?
 
-    /// Every tensor with a name, for reports.
-    public var named: [(name: String, values: [Double])] {
-        var out: [(String, [Double])] = []
-        for (l, projections) in weights.enumerated() { for (p, w) in projections.enumerated() { out.append(("layer\(l).w\(p)", w)) } }
-        for (l, p) in parameters.enumerated() where !p.isEmpty { out.append(("layer\(l).params", p)) }
-        out.append(("readout.w", readoutWeights))
-        out.append(("readout.b", readoutBias))
+    /// Every tensor with its id, in the order of `NetworkSimulation.trainableTensors`.
+    public var named: [(id: TensorID, values: [Double])] {
+        var out: [(TensorID, [Double])] = []
+        for (l, projections) in weights.enumerated() {
+            for (p, w) in projections.enumerated() { out.append((.weights(layer: l, projection: p), w)) }
+        }
+        for (l, p) in parameters.enumerated() where !p.isEmpty { out.append((.parameters(layer: l), p)) }
+        out.append((.readoutWeights, readoutWeights))
+        out.append((.readoutBias, readoutBias))
         return out
     }
 }

@@ -2,27 +2,29 @@ import Foundation
 
 /// A trainable tensor of a network: its values and the gradient the kernel accumulated.
 public struct TrainableTensor {
-    public var name: String
+    public var id: TensorID
+    public var name: String { id.name }
     public var shape: [Int]
     public var value: FloatBuffer
     public var gradient: FloatBuffer
 }
 
 extension NetworkSimulation {
-    /// Every trainable tensor, with stable names: `layer<l>.w<p>`, `layer<l>.params`, `readout.w`, `readout.b`.
+    /// Every trainable tensor, in a stable order (`TensorID`).
     public var trainableTensors: [TrainableTensor] {
         var out: [TrainableTensor] = []
         for (l, layer) in layers.enumerated() {
             for (p, w) in layer.weights.enumerated() {
-                out.append(.init(name: "layer\(l).w\(p)", shape: [layer.neurons, w.count / layer.neurons], value: w, gradient: weightGradients[l][p]))
+                out.append(.init(id: .weights(layer: l, projection: p), shape: [layer.neurons, w.count / layer.neurons], value: w,
+                                 gradient: weightGradients[l][p]))
             }
             if layer.parameters.count > 0 {
-                out.append(.init(name: "layer\(l).params", shape: [layer.layout.learnableCount, layer.neurons], value: layer.parameters,
+                out.append(.init(id: .parameters(layer: l), shape: [layer.layout.learnableCount, layer.neurons], value: layer.parameters,
                                  gradient: parameterGradients[l]))
             }
         }
-        out.append(.init(name: "readout.w", shape: [network.outputs, layers.last!.neurons], value: readoutWeights, gradient: readoutWeightGradient))
-        out.append(.init(name: "readout.b", shape: [network.outputs], value: readoutBias, gradient: readoutBiasGradient))
+        out.append(.init(id: .readoutWeights, shape: [network.outputs, layers.last!.neurons], value: readoutWeights, gradient: readoutWeightGradient))
+        out.append(.init(id: .readoutBias, shape: [network.outputs], value: readoutBias, gradient: readoutBiasGradient))
         return out
     }
 }
@@ -51,8 +53,8 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
 public final class Optimizer {
     public let config: OptimizerConfig
     public internal(set) var step = 0
-    var first: [String: [Float]] = [:]
-    var second: [String: [Float]] = [:]
+    var first: [TensorID: [Float]] = [:]
+    var second: [TensorID: [Float]] = [:]
 
     public init(_ config: OptimizerConfig) { self.config = config }
 
@@ -81,8 +83,8 @@ public final class Optimizer {
         let c = config
         let correction1 = 1 - pow(c.beta1, Double(step)), correction2 = 1 - pow(c.beta2, Double(step))
         for t in tensors {
-            var m = first[t.name] ?? [Float](repeating: 0, count: t.value.count)
-            var v = c.kind == .sgd ? [] : (second[t.name] ?? [Float](repeating: 0, count: t.value.count))
+            var m = first[t.id] ?? [Float](repeating: 0, count: t.value.count)
+            var v = c.kind == .sgd ? [] : (second[t.id] ?? [Float](repeating: 0, count: t.value.count))
             for i in 0..<t.value.count {
                 let w = Double(t.value[i])
                 var g = Double(t.gradient[i]) * factor
@@ -101,8 +103,8 @@ public final class Optimizer {
                     t.value[i] = Float(next)
                 }
             }
-            first[t.name] = m
-            if c.kind != .sgd { second[t.name] = v }
+            first[t.id] = m
+            if c.kind != .sgd { second[t.id] = v }
         }
         return (norm, rate)
     }

@@ -97,18 +97,18 @@ public final class Trainer {
             error.update = optimizer.step
             throw error
         }
-        func store(_ values: [Double], into buffer: FloatBuffer, name: String) throws {
+        func store(_ values: [Double], into buffer: FloatBuffer, id: TensorID) throws {
             for i in values.indices {
-                guard values[i].isFinite else { throw NonFiniteError(update: optimizer.step, step: steps - 1, tensor: "BPTT gradient of \(name)") }
+                guard values[i].isFinite else { throw NonFiniteError(update: optimizer.step, step: steps - 1, tensor: "BPTT gradient of \(id)") }
                 buffer[i] = Float(values[i])
             }
         }
         for (l, projections) in gradients.weights.enumerated() {
-            for (p, g) in projections.enumerated() { try store(g, into: sim.weightGradients[l][p], name: "layer\(l).w\(p)") }
-            if !gradients.parameters[l].isEmpty { try store(gradients.parameters[l], into: sim.parameterGradients[l], name: "layer\(l).params") }
+            for (p, g) in projections.enumerated() { try store(g, into: sim.weightGradients[l][p], id: .weights(layer: l, projection: p)) }
+            if !gradients.parameters[l].isEmpty { try store(gradients.parameters[l], into: sim.parameterGradients[l], id: .parameters(layer: l)) }
         }
-        try store(gradients.readoutWeights, into: sim.readoutWeightGradient, name: "readout.w")
-        try store(gradients.readoutBias, into: sim.readoutBiasGradient, name: "readout.b")
+        try store(gradients.readoutWeights, into: sim.readoutWeightGradient, id: .readoutWeights)
+        try store(gradients.readoutBias, into: sim.readoutBiasGradient, id: .readoutBias)
         let loss = try group.sumGradients(sim.trainableTensors, scalars: [gradients.loss])[0]
         sim.applyMasks(toGradients: true)
         let last = optimizer.update(sim.trainableTensors, scale: 1 / Double(globalBatch))

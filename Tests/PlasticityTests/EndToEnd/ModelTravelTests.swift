@@ -7,7 +7,7 @@ import Testing
 /// `--set`), training, checkpoints (which embed it), resume (which compares it) and `eval` (which
 /// rebuilds it from the checkpoint after the file is gone).
 @Suite(.serialized) struct ModelTravelTests {
-    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/models").standardized
+    static let examples = TestPaths.exampleModels
 
     /// A copy of an example model in a scratch folder, so tests can delete or edit it.
     func copyOfExample(_ name: String, into folder: URL) throws -> URL {

@@ -8,8 +8,8 @@ import Testing
 /// is the same network, bit for bit; what cannot be expressed is refused, naming the layer or node.
 @Suite(.serialized) struct NIRTests {
     static let python = ProcessInfo.processInfo.environment["PLASTICITY_PYTHON"]
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/models").standardized
+    static let fixtures = TestPaths.fixtures
+    static let examples = TestPaths.exampleModels
 
     func runPython(_ arguments: [String]) throws -> String {
         let python = try #require(Self.python, "PLASTICITY_PYTHON (Python with h5py and nir) is not set: run .ci/test.sh")

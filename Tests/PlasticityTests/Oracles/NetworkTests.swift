@@ -70,7 +70,7 @@ import PlasticityTestSupport
     @Test(arguments: ["lif", "alif", "cuba-lif", "adlif", "izhikevich", "adex", "qif.json", "resonate-and-fire.json"], [0, 50])
     func epropEqualsBPTTForEveryModel(_ name: String, chunkSteps: Int) throws {
         let (T, B, nIn, n, nOut) = (120, 3, 12, 10, 3)
-        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/models")
+        let examples = TestPaths.exampleModels
         let model = try Models.builtin(named: name) ?? NeuronModel.read(examples.appendingPathComponent(name))
         let spec = NetworkSpec(inputs: nIn, hidden: [.init(model, neurons: n)], outputs: nOut, kappa: exp(-1.0 / 20))
         let sim = try NetworkSimulation(kernel: try compile(spec), batch: B, chunkSteps: chunkSteps)
@@ -127,7 +127,7 @@ import PlasticityTestSupport
         var rng = SplitMix64(seed: 1)
         let input = (0..<T * B * 10).map { _ in Double.random(in: 0..<1, using: &rng) < 0.3 ? Float(1) : 0 }
         let targets = (0..<T * B).map { Float($0 % 3) }
-        var gradients: [[(name: String, values: [Double])]] = [], carried: [[Float]] = []
+        var gradients: [[(id: TensorID, values: [Double])]] = [], carried: [[Float]] = []
         for stepwise in [false, true] {
             let sim = try NetworkSimulation(kernel: kernel, batch: B)
             sim.initializeWeights(seed: 2, inputGain: 2)

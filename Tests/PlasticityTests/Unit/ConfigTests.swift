@@ -109,4 +109,16 @@ import Testing
         train.training.optimizer = .sgd
         #expect(try TrainConfig().merging(JSONSerialization.jsonObject(with: Data(train.json.utf8)) as! [String: Any], file: "x") == train)
     }
+
+    /// Tensor names are spelled by `TensorID` alone: each id's name reads back as that id, and
+    /// other spellings are no tensor.
+    @Test func tensorNamesReadBackAsTheirIds() {
+        let ids: [TensorID] = [.weights(layer: 0, projection: 0), .weights(layer: 3, projection: 12), .parameters(layer: 2), .readoutWeights,
+                               .readoutBias]
+        #expect(ids.map(\.name) == ["layer0.w0", "layer3.w12", "layer2.params", "readout.w", "readout.b"])
+        #expect(ids.allSatisfy { TensorID(name: $0.name) == $0 })
+        for name in ["layer01.w0", "layer-1.w0", "layer0.w", "layer0.params2", "readout.x", "layer0", "layerx.w0", ""] {
+            #expect(TensorID(name: name) == nil, "\(name)")
+        }
+    }
 }

@@ -206,7 +206,7 @@ enum ReportScreenshot {
         }
         try SpikeFile.write(samples(speakers: 0..<6), keys: nil, to: dir.appendingPathComponent("shd_train.h5"), halfPrecision: true)
         try SpikeFile.write(samples(speakers: 6..<8), keys: nil, to: dir.appendingPathComponent("shd_test.h5"), halfPrecision: true)
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/configs/shd.json").standardized
+        let file = TestPaths.exampleConfigs.appendingPathComponent("shd.json")
         var config = try TrainConfig.read(file)
         config = try config.setting("data.directory=\(dir.path)").setting("network.neurons=32").setting("training.batch=16")
             .setting("training.epochs=3").setting("training.learningRate=0.01")

@@ -148,7 +148,7 @@ import PlasticityTestSupport
 }
 
 @Suite struct SnapshotTests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+    static let directory = TestPaths.snapshots
 
     /// Golden files of the emitted C; `PLASTICITY_UPDATE_SNAPSHOTS=1 swift test` rewrites them.
     @Test(arguments: ["lif", "alif"])

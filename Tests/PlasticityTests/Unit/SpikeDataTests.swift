@@ -50,7 +50,7 @@ func knownSamples(_ count: Int) -> [SpikeSample] {
         let dir = try scratchDirectory("h5py")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["PLASTICITY_PYTHON"]!)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/write_shd.py")
+        let script = TestPaths.fixtures.appendingPathComponent("write_shd.py")
         process.arguments = [script.path, dir.path]
         try process.run()
         process.waitUntilExit()

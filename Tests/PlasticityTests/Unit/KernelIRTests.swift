@@ -8,8 +8,7 @@ import PlasticityTestSupport
 /// built-in body verifies, the verifier rejects broken bodies naming the fault, and the printer's
 /// output is a golden file. Float equality of its emitters is `RowBodyTests` (0 ulp).
 @Suite struct KernelIRTests {
-    static let header = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../runtime-c/include/plasticity_kernel.h").standardizedFileURL
+    static let header = TestPaths.runtimeHeader
 
     /// plasticity_kernel.h's element-operation lists are generated from `ElementOp.entry`;
     /// `PLASTICITY_UPDATE_SNAPSHOTS=1 swift test` rewrites them (then rebuild: runtime-c embeds the header).

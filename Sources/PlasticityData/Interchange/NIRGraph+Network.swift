@@ -13,15 +13,17 @@ extension NIRGraph {
     public static func exporting(checkpoint: URL, dt requested: Double? = nil, resetToZero: Bool = false) throws -> NIRGraph {
         let config = try TrainConfig.embedded(in: checkpoint)
         let weights = try SafeTensors.read(try Checkpoint.weightsURL(checkpoint)).tensors
-        func tensor(_ name: String) throws -> SafeTensors.Tensor {
-            guard let t = weights[name] else { throw FileFormatError(file: checkpoint.path, field: name, message: "is missing from the weights") }
+        func tensor(_ id: TensorID) throws -> SafeTensors.Tensor {
+            guard let t = weights[id.name] else {
+                throw FileFormatError(file: checkpoint.path, field: id.name, message: "is missing from the weights")
+            }
             return t
         }
-        func matrix(_ name: String) throws -> Matrix {
-            let t = try tensor(name)
+        func matrix(_ id: TensorID) throws -> Matrix {
+            let t = try tensor(id)
             return Matrix(rows: t.shape[0], columns: t.values.count / max(t.shape[0], 1), values: t.values)
         }
-        let inputs = try matrix("layer0.w0").columns, readoutWeights = try matrix("readout.w")
+        let inputs = try matrix(.weights(layer: 0, projection: 0)).columns, readoutWeights = try matrix(.readoutWeights)
         let spec = try Checkpoint.network(checkpoint) ?? config.networkSpec(inputs: inputs, classes: readoutWeights.rows, file: checkpoint.path)
         let dt = requested ?? config.data.binning.binMs / 1000
         guard NIRGraph.stepRange.contains(dt) else {
@@ -37,19 +39,19 @@ extension NIRGraph {
                 throw NIRError(name, "its model (\(file.name)) has no NIR node: NIR has LIF, CubaLIF and IF neurons; ALIF, adLIF, Izhikevich, " +
                                "AdEx and other models cannot be exported")
             }
-            let values = try perNeuronValues(file, neurons: hidden.neurons, learnable: weights["layer\(l).params"], layer: name)
+            let values = try perNeuronValues(file, neurons: hidden.neurons, learnable: weights[TensorID.parameters(layer: l).name], layer: name)
             graph.nodes[name] = try NIRNeurons.node(kind, values, dt: dt, resetToZero: resetToZero, layer: name)
-            graph.nodes["\(name).in"] = .linear(weight: try matrix("layer\(l).w0"))
+            graph.nodes["\(name).in"] = .linear(weight: try matrix(.weights(layer: l, projection: 0)))
             graph.edges += [(previous, "\(name).in"), ("\(name).in", name)]
             if hidden.recurrent {
-                graph.nodes["\(name).rec"] = .linear(weight: try matrix("layer\(l).w1"))
+                graph.nodes["\(name).rec"] = .linear(weight: try matrix(.weights(layer: l, projection: 1)))
                 graph.edges += [(name, "\(name).rec"), ("\(name).rec", name)]
             }
             if kind != .subtractiveLIF { graph.metadata["plasticity_\(name)_model"] = try file.text() }
             previous = name
         }
         guard spec.kappa < 1 else { throw NIRError("readout", "κ = 1 (a pure integrator) is not exported") }
-        graph.nodes["readout.affine"] = .affine(weight: readoutWeights, bias: try tensor("readout.b").values)
+        graph.nodes["readout.affine"] = .affine(weight: readoutWeights, bias: try tensor(.readoutBias).values)
         let n = spec.outputs
         graph.nodes["readout"] = .leakyIntegrator(tau: .init(repeating: dt / (1 - spec.kappa), count: n),
                                                   r: .init(repeating: 1 / (1 - spec.kappa), count: n), vLeak: .init(repeating: 0, count: n))

@@ -64,10 +64,10 @@ public struct NIRNetwork {
                     guard w.rows == weight.rows, w.columns == weight.rows else {
                         throw fail(loop, "is \(w.rows) × \(w.columns), not \(weight.rows) × \(weight.rows)")
                     }
-                    tensors["layer\(l).w1"] = .init(shape: [w.rows, w.columns], values: w.values)
+                    tensors[TensorID.weights(layer: l, projection: 1).name] = .init(shape: [w.rows, w.columns], values: w.values)
                     visited.insert(loop)
                 }
-                tensors["layer\(l).w0"] = .init(shape: [weight.rows, weight.columns], values: weight.values)
+                tensors[TensorID.weights(layer: l, projection: 0).name] = .init(shape: [weight.rows, weight.columns], values: weight.values)
                 layers.append(LayerSpec(model: ModelChoice(model), neurons: weight.rows, recurrent: !recurrence.isEmpty, feedback: .random))
                 current = target; width = weight.rows
             case .leakyIntegrator(let tau, let r, let vLeak):
@@ -100,9 +100,10 @@ public struct NIRNetwork {
         }
         layers[layers.count - 1].feedback = .symmetric
         let g = Float(readout.gain), c = Float(readout.offset)
-        tensors["readout.w"] = .init(shape: [readout.weight.rows, readout.weight.columns],
+        tensors[TensorID.readoutWeights.name] = .init(shape: [readout.weight.rows, readout.weight.columns],
                                      values: g == 1 ? readout.weight.values : readout.weight.values.map { $0 * g })
-        tensors["readout.b"] = .init(shape: [readout.weight.rows], values: g == 1 && c == 0 ? readout.bias : readout.bias.map { $0 * g + c })
+        tensors[TensorID.readoutBias.name] = .init(shape: [readout.weight.rows],
+                                                   values: g == 1 && c == 0 ? readout.bias : readout.bias.map { $0 * g + c })
         hidden = layers; readoutDecay = readout.decay; outputs = readout.weight.rows; weights = tensors
     }
 

@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func exampleModelsReadCompileAndRoundTrip() throws {
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/models").standardized
+        let folder = TestPaths.exampleModels
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
         #expect(files.count >= 2)
         for name in files {
