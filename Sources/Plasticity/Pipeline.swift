@@ -10,7 +10,7 @@ public struct CompilerStages: Sendable {
 
 /// The compiler as one flat pipeline: each line is a pass.
 public func lower(_ layer: LayerSpec, target: Backend.Target = .hostC, planner: EliminationPlanner = EliminationPlanner()) throws -> CompilerStages {
-    let layer = try layer.checked(stepMs: 1)                     // 1 DSL → checked model (once)
+    let layer = try layer.checked(stepMs: nil)                   // 1 DSL → checked model (once)
     let model = layer.checkedModel!
     let graph = JacobianGraph(lowering: model)                   // 2 Jacobian graph
     try verifyInDebugBuilds(graph.verify)

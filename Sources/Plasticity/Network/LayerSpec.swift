@@ -137,9 +137,12 @@ public struct LayerSpec: Sendable {
     }
 
     /// This layer with its model checked, for `lower`: a layer read from a config was checked
-    /// when it was read; one built in Swift is checked here.
-    func checked(stepMs: Double) throws -> LayerSpec {
-        if needsResolution(stepMs: stepMs) { return try resolved(stepMs: stepMs, file: "network", field: "layer") }
+    /// when it was read; one built in Swift is checked here. `stepMs` is the network's step
+    /// (nil for a layer compiled on its own: it keeps the step its model was made at, else 1 ms).
+    func checked(stepMs: Double?) throws -> LayerSpec {
+        if case .made = resolution, stepMs == nil { return self }
+        let step = stepMs ?? 1
+        if needsResolution(stepMs: step) { return try resolved(stepMs: step, file: "network", field: "layer") }
         if checkedModel != nil { return self }
         var layer = self
         layer.checkedModel = try neuronModel.checked()
