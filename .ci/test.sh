@@ -18,6 +18,13 @@ long = [f"{name}:{n}" for name in sys.stdin.read().split()
 if long:
     print("error: lines over 150 columns:", *long, sep="\n  ", file=sys.stderr)
     sys.exit(1)'
+# swift-format lint with the project's rules (.swift-format). The layout it would choose (line
+# breaks, indentation, spacing) is not enforced: the code keeps its own, within 150 columns.
+layout='\[(AddLines|Indentation|RemoveLine|Spacing|LineLength|TrailingComma)\]'
+if swift format lint -r Sources Tests examples 2>&1 | grep -vE "$layout" | grep -E "warning|error"; then
+    echo "error: swift-format lint found the above" >&2
+    exit 1
+fi
 # A compiler warning in the project's own sources fails the run (dependencies' are not ours).
 swift build "${HOST_FLAGS[@]}" --build-tests 2>&1 | tee .build/build-tests.log
 if grep -E "^$PWD/(Sources|runtime-c|Tests|examples)/.*: warning:" .build/build-tests.log; then

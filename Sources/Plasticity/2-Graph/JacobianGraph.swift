@@ -114,7 +114,6 @@ public struct JacobianGraph: Sendable {
         }
     }
 
-
     // Lookups by role.
     public func previousState(_ s: Int) -> VertexID? { roles[.previousState(s)] }
     public func newState(_ s: Int) -> VertexID? { roles[.newState(s)] }
