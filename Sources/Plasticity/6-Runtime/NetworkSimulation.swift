@@ -60,6 +60,21 @@ public final class NetworkSimulation {
         masks[l][p] = buffer
     }
 
+    /// Projections of one sign (Dale's law): after an update, weights of the wrong sign become 0
+    /// (the projection onto the constraint); at initialization (`magnitudes`), w becomes ±|w|.
+    func enforceSigns(magnitudes: Bool = false) {
+        for (l, layer) in layers.enumerated() {
+            for (p, projection) in network.hidden[l].projections.enumerated() {
+                guard let sign = projection.sign else { continue }
+                let w = layer.weights[p], positive = sign == .excitatory
+                for i in 0..<w.count {
+                    let v = w[i]
+                    w[i] = magnitudes ? (positive ? abs(v) : -abs(v)) : (positive ? max(v, 0) : min(v, 0))
+                }
+            }
+        }
+    }
+
     /// Zeroes masked gradients (before an update) and masked weights (after one).
     func applyMasks(toGradients: Bool) {
         for (l, projections) in masks.enumerated() {
@@ -195,6 +210,7 @@ public final class NetworkSimulation {
                 fill(layer.weights[p], std: gain / Double(fanIn).squareRoot())
             }
         }
+        enforceSigns(magnitudes: true)
         fill(readoutWeights, std: readoutGain / Double(layers.last!.neurons).squareRoot())
         readoutBias.pointer.update(repeating: 0)
         for b in feedback { if let b { fill(b, std: 1 / Double(network.outputs).squareRoot()) } }

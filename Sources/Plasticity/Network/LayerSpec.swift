@@ -14,12 +14,17 @@ import PlasticityRuntime
 /// layer enters (`resolved(stepMs:file:field:)`) and reused by `lower`.
 public struct LayerSpec: Sendable {
     public enum Source: String, ConfigEnum { case input, recurrent }
+    /// A sign every weight of a projection keeps (Dale's law): excitatory ≥ 0, inhibitory ≤ 0.
+    /// Initial weights take it (|w| or −|w|) and each update is followed by a clamp to it; the
+    /// gradients themselves are the unconstrained exact ones.
+    public enum Sign: String, ConfigEnum { case excitatory, inhibitory }
     /// A weight matrix W [n][n_pre] from the layer's input (n_pre = n_in) or from its own spikes
-    /// at the previous step (n_pre = n) into one input channel of the model.
+    /// at the previous step (n_pre = n) into one input channel of the model, optionally of one sign.
     public struct Projection: Codable, Sendable, Hashable {
         public var source: Source
         public var channel: String
-        public init(_ source: Source, into channel: String) { self.source = source; self.channel = channel }
+        public var sign: Sign?
+        public init(_ source: Source, into channel: String, sign: Sign? = nil) { self.source = source; self.channel = channel; self.sign = sign }
     }
 
     /// The model as written: a built-in, or a model inline (a file path is replaced by its model
@@ -132,7 +137,7 @@ public struct LayerSpec: Sendable {
         }
         if !explicit { layer.projections = Self.defaultProjections(of: layer.neuronModel, recurrent: recurrent) }
         layer.resolution = .made(stepMs: stepMs, explicitProjections: explicit, recurrent: recurrent)
-        try layer.checkProjections(layer.checkedModel!)
+        do { try layer.checkProjections(layer.checkedModel!) } catch let error as ModelError { throw fail("projections", error.message) }
         return layer
     }
 
@@ -176,7 +181,8 @@ public struct LayerSpec: Sendable {
         }
         for p in projections where !model.inputs.contains(p.channel) {
             throw ModelError(kind: .unknownSymbol, model: model.name, symbol: p.channel, location: model.location,
-                             message: "a \(p.source.rawValue) projection targets unknown input channel '\(p.channel)' (the model has " +
+                             message: "\(p.source == .input ? "an" : "a") \(p.source.rawValue) projection targets unknown input channel " +
+                                      "'\(p.channel)' (the model has " +
                                       "\(model.inputs.map { "'\($0)'" }.joined(separator: ", ")))")
         }
     }

@@ -80,6 +80,14 @@ public struct NetworkSpec: Sendable, Hashable {
                        "or backward")
         }
         if hidden.last!.feedback == .backward { throw fail("the last hidden layer has no layer above for a backward pass") }
+        for (l, layer) in hidden.enumerated() {
+            let fed = Set(layer.projections.map(\.channel))
+            let channels = layer.neuronModel.declarations.compactMap { d -> String? in if case .input(let n, _) = d { return n }; return nil }
+            if let unfed = channels.first(where: { !fed.contains($0) }) {
+                throw fail("hidden layer \(l): input channel '\(unfed)' of model '\(layer.neuronModel.name)' is fed by no projection; list " +
+                           "the layer's projections, e.g. {\"source\": \"input\", \"channel\": \"\(unfed)\"}")
+            }
+        }
         if loss.definition.scope == .sequenceMean, hidden.contains(where: { $0.feedback == .backward }) {
             throw fail("the time-summed loss gives no per-step signal to pass backward; use random feedback or target projection")
         }

@@ -55,6 +55,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         public var threshold = 0.6
         /// Parameter values by name, over the model's defaults and the constants above.
         public var parameters: [String: Double] = [:]
+        /// The weight projections of each layer (`LayerSpec.Projection`: source, channel, sign);
+        /// nil: one from the input (and one recurrent) into the model's first input channel.
+        public var projections: [LayerSpec.Projection]?
         public var readoutMs = 50.0
         /// The readout's decay κ per step, when set exactly (an imported NIR network's); else exp(−binMs/readoutMs).
         public var readoutDecay: Double?
@@ -221,7 +224,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
             : NeuronConstants(membraneMs: n.membraneMs, adaptationMs: n.adaptationMs, adaptationStep: n.adaptationStep, threshold: n.threshold)
         let hidden = !n.hidden.isEmpty ? n.hidden : (0..<n.layers).map { layer in
             LayerSpec(model: n.model, neurons: n.neurons, recurrent: n.recurrent, feedback: layer == n.layers - 1 ? n.feedback : .random,
-                      constants: constants, parameters: n.parameters)
+                      constants: constants, parameters: n.parameters, projections: n.projections)
         }
         let regularization = training.rateStrength > 0 && training.method == .eprop
             ? NetworkSpec.RateRegularization(target: training.rateTargetHz * dt / 1000, strength: training.rateStrength) : nil

@@ -35,6 +35,12 @@ extension NIRGraph {
         var previous = "input"
         for (l, hidden) in spec.hidden.enumerated() {
             let name = "hidden\(l)", file = ModelFile(hidden.neuronModel)
+            guard hidden.projections.map(\.source) == (hidden.recurrent ? [.input, .recurrent] : [.input]),
+                  Set(hidden.projections.map(\.channel)).count == 1 else {
+                let listed = hidden.projections.map { "\($0.source.rawValue) → \($0.channel)" }.joined(separator: ", ")
+                throw NIRError(name, "its projections (\(listed)) have no NIR form: a NIR neuron node has one input, fed by one Linear " +
+                               "(and its own recurrent one)")
+            }
             guard let kind = NIRNeurons.kind(of: file) else {
                 throw NIRError(name, "its model (\(file.name)) has no NIR node: NIR has LIF, CubaLIF and IF neurons; ALIF, adLIF, Izhikevich, " +
                                "AdEx and other models cannot be exported")
