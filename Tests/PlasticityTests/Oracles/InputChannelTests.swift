@@ -91,7 +91,8 @@ import PlasticityTestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let modelURL = folder.appendingPathComponent("two-channels.json")
         try ModelFile(Self.twoChannels).text().write(to: modelURL, atomically: true, encoding: .utf8)
-        let projections = #"[{"source": "input", "channel": "I_exc", "sign": "excitatory"}, {"source": "input", "channel": "I_inh", "sign": "inhibitory"}]"#
+        let projections = #"[{"source": "input", "channel": "I_exc", "sign": "excitatory"}, "# +
+            #"{"source": "input", "channel": "I_inh", "sign": "inhibitory"}]"#
         let config = try TrainConfig().setting("network.model=\(modelURL.path)").setting("network.recurrent=false")
             .setting("network.projections=\(projections)")
         let spec = try config.networkSpec(inputs: 8, classes: 3)
