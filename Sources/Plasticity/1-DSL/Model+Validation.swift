@@ -59,6 +59,7 @@ extension NeuronModel {
         var checker = ModelChecker(model: self)
         try checker.declareNames()
         try checker.collectUpdatesAndOutput()
+        try checker.expandDefinitionsInOutput()
         try checker.checkExpressions()
         return try checker.resolved()
     }
@@ -200,6 +201,36 @@ private struct ModelChecker {
         guard let (kind, _) = kinds[s] else { throw fail(.unknownSymbol, s, at, "\(verb) of unknown state '\(s)'") }
         guard kind == .state else { throw fail(.notAState, s, at, "\(verb) of '\(s)', which is a \(kind.rawValue), not a state") }
     }
+
+    /// 3a. The spike condition and the output may read Lets: each is replaced by its expression
+    /// (recursively), so there a Let is evaluated on the step's new states. A Let that reads an
+    /// input or the previous spike cannot be used there (the check below names what it reads).
+    mutating func expandDefinitionsInOutput() throws {
+        var budget = Self.expansionLimit
+        let place = output!.spiking ? "spike condition" : "output"
+        func expand(_ e: Expr, _ visiting: Set<String>, depth: Int) throws -> Expr {
+            budget -= 1
+            guard budget > 0, depth <= NeuronModel.maxExpressionDepth else {
+                throw fail(.invalidValue, "Let", output!.location, "the \(place) with its Lets written out has more than " +
+                           "\(Self.expansionLimit) operations or \(NeuronModel.maxExpressionDepth) levels; read fewer Lets there")
+            }
+            switch e {
+            case .constant: return e
+            case .symbol(let s):
+                guard let (definition, _) = definitionExprs[s], !visiting.contains(s) else { return e }
+                return try expand(definition, visiting.union([s]), depth: depth)
+            case .unary(let op, let x): return .unary(op, try expand(x, visiting, depth: depth + 1))
+            case .binary(let op, let a, let b):
+                return .binary(op, try expand(a, visiting, depth: depth + 1), try expand(b, visiting, depth: depth + 1))
+            case .select(let c, let a, let b):
+                let lhs = try expand(c.lhs, visiting, depth: depth + 1), rhs = try expand(c.rhs, visiting, depth: depth + 1)
+                return .select(Condition(lhs: lhs, comparison: c.comparison, rhs: rhs), try expand(a, visiting, depth: depth + 1),
+                               try expand(b, visiting, depth: depth + 1))
+            }
+        }
+        output!.expr = try expand(output!.expr, [], depth: 1)
+    }
+    static let expansionLimit = 100_000
 
     /// 3. Symbols each expression may read; finite constants; derivatives everywhere.
     func checkExpressions() throws {

@@ -122,6 +122,53 @@ import Testing
         expect(m, .symbolNotAllowedHere, symbol: "I", line: line)
     }
 
+    /// The spike condition and the output may read Lets: the model compiles to the same checked
+    /// model (and C) as with the expression written out there; a Let that reads an input cannot
+    /// be used there, and the error names the input.
+    @Test func spikeConditionAndOutputReadLets() throws {
+        let withLet = NeuronModel("M") {
+            Parameter("threshold", 0.8)
+            Input("I")
+            State("v")
+            State("a")
+            Let("effective") { $0.threshold + 0.5 * $0.a }
+            Let("margin") { ($0.v - $0.effective) / $0.effective }
+            Update("v") { 0.9 * $0.v + $0.I }
+            Update("a") { 0.95 * $0.a }
+            Spike(surrogate: .fastSigmoid(scale: 10)) { $0.margin }
+        }
+        let written = NeuronModel("M") {
+            Parameter("threshold", 0.8)
+            Input("I")
+            State("v")
+            State("a")
+            Let("effective") { $0.threshold + 0.5 * $0.a }
+            Let("margin") { ($0.v - $0.effective) / $0.effective }
+            Update("v") { 0.9 * $0.v + $0.I }
+            Update("a") { 0.95 * $0.a }
+            Spike(surrogate: .fastSigmoid(scale: 10)) { ($0.v - ($0.threshold + 0.5 * $0.a)) / ($0.threshold + 0.5 * $0.a) }
+        }
+        #expect(try withLet.checked().output == written.checked().output)
+        #expect(try lower(LayerSpec(model: withLet)).source.text == lower(LayerSpec(model: written)).source.text)
+        let rate = NeuronModel("R") {
+            Input("I")
+            State("h")
+            Let("squashed") { tanh($0.h) }
+            Update("h") { 0.8 * $0.h + $0.I }
+            Output { 2 * $0.squashed }
+        }
+        #expect(try rate.checked().output == .value(2 * tanh(.symbol("h"))))
+        let line = #line + 6
+        let m = NeuronModel("M") {
+            Input("I")
+            State("v")
+            Let("drive") { $0.v + $0.I }
+            Update("v") { $0.drive }
+            Spike(surrogate: .boxcar(scale: 0.5)) { $0.drive - 1 }
+        }
+        expect(m, .symbolNotAllowedHere, symbol: "I", line: line)
+    }
+
     @Test func shapeMismatchOfPerNeuronParameter() throws {
         let kernel = try compile(LayerSpec(model: Models.adaptiveLIF()))
         #expect(throws: ModelError.self) {
