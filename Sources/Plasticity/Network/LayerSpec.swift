@@ -145,13 +145,14 @@ public struct LayerSpec: Sendable {
     /// when it was read; one built in Swift is checked here. `stepMs` is the network's step
     /// (nil for a layer compiled on its own: it keeps the step its model was made at, else 1 ms).
     func checked(stepMs: Double?) throws -> LayerSpec {
-        if case .made = resolution, stepMs == nil { return self }
-        let step = stepMs ?? 1
-        if needsResolution(stepMs: step) { return try resolved(stepMs: step, file: "network", field: "layer") }
-        if checkedModel != nil { return self }
+        let keepsStep: Bool
+        if case .made = resolution { keepsStep = stepMs == nil } else { keepsStep = false }
+        if !keepsStep, needsResolution(stepMs: stepMs ?? 1) {
+            return try resolved(stepMs: stepMs ?? 1, file: "network", field: "layer")
+        }
         var layer = self
-        layer.checkedModel = try neuronModel.checked()
-        try layer.checkProjections(layer.checkedModel!)
+        if layer.checkedModel == nil { layer.checkedModel = try neuronModel.checked() }
+        try layer.checkProjections(layer.checkedModel!)   // projections may have changed since
         return layer
     }
 

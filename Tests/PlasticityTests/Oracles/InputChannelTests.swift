@@ -99,6 +99,11 @@ import PlasticityTestSupport
         #expect(spec.hidden[0].projections == Self.dale)
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(spec)) as! [String: Any]
         #expect(try ConfigFile.decode(NetworkSpec.self, from: object, file: "x").hidden[0].projections == Self.dale)
+        // A projection added after the layer was read is checked by the compiler too.
+        var edited = spec
+        edited.hidden[0].projections.append(.init(.input, into: "I_none"))
+        let unknown = #expect(throws: ModelError.self) { try lower(edited) }
+        #expect(unknown?.symbol == "I_none")
         let typo = #expect(throws: FileFormatError.self) {
             try TrainConfig().setting("network.model=\(modelURL.path)")
                 .setting(#"network.projections=[{"source": "input", "channel": "I_exc"}, {"source": "input", "channel": "I_in"}]"#)
