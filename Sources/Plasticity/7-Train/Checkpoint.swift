@@ -120,11 +120,19 @@ public enum Checkpoint {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw FileFormatError(file: url.path, field: "file", message: "cannot be read") }
         let manifest: Manifest
-        do { manifest = try JSONDecoder().decode(Manifest.self, from: data) } catch let error as DecodingError {
+        // The stored network's layers are read (and their models checked) as they decode: their
+        // errors name this file and the layer's field.
+        let decoder = JSONDecoder()
+        decoder.userInfo[.plasticityConfig] = ConfigContext(file: url.path, folder: url.deletingLastPathComponent())
+        do { manifest = try decoder.decode(Manifest.self, from: data) } catch let error as DecodingError {
             if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
                 throw FileFormatError(file: url.path, field: "file", message: "is not a checkpoint manifest (JSON)")
             }
             throw ConfigFile.fileFormatError(error, file: url.path)   // names the field's path, never an empty one
+        } catch let error as FileFormatError {
+            throw error
+        } catch let error as ModelError {
+            throw FileFormatError(file: url.path, field: "network", message: "\(error)")
         } catch {
             throw FileFormatError(file: url.path, field: "file", message: "is not a checkpoint manifest (JSON)")
         }
