@@ -114,7 +114,7 @@ public enum ConfigFile {
                 let field = path.isEmpty ? key : "\(path).\(key)"
                 guard let inner = known[key] else {
                     let names = known.keys.sorted().joined(separator: ", ")
-                    throw FileFormatError(file: file, field: field, message: "is not a config field (known here: \(names))")
+                    throw FileFormatError(file: file, field: field, message: "is not a known field (known here: \(names))")
                 }
                 try rejectUnknownKeys(given[key]!, known: inner, path: field, file: file)
             }

@@ -39,6 +39,8 @@ public struct DifferentialFuzzer: Sendable {
     /// models' tests use 1e-4. Measured: 600 models (seeds 1 and 2026, 40 steps) pass at 1e-3;
     /// at 1e-4, 4 of 300 fail by ratios of 1.02–1.05 from such rounding.
     public var derivativeTolerance = 1e-3
+    /// Random models use every operation (`RandomModelGenerator.extendedOperations`).
+    public var extendedOperations = false
     public init(seed: UInt64) { self.seed = seed }
 
     /// What checking one valid model on one backend found.
@@ -111,7 +113,7 @@ public struct DifferentialFuzzer: Sendable {
 
     public func run(validModels: Int, invalidModels: Int, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) -> Report {
         let start = Date()
-        var generator = RandomModelGenerator(seed: seed)
+        var generator = RandomModelGenerator(seed: seed, extendedOperations: extendedOperations)
         let cases = (0..<validModels).map { generator.validCase(name: "fuzz\(seed)_\($0)") }
         let shared = SharedReports(count: max(jobs, 1))
         let threads = max(jobs, 1), fuzzer = self, total = validModels + invalidModels
@@ -237,7 +239,12 @@ extension Expr {
         case .binary(.divide, let a, let b): return "(\(a.swiftSource) / \(b.swiftSource))"
         case .binary(let op, let a, let b): return "\(op.rawValue)(\(a.swiftSource), \(b.swiftSource))"
         case .select(let c, let a, let b):
-            return "select(\(c.lhs.swiftSource) \(c.comparison.rawValue) \(c.rhs.swiftSource), \(a.swiftSource), \(b.swiftSource))"
+            let condition = switch c.comparison {
+            case .equal: "equal(\(c.lhs.swiftSource), \(c.rhs.swiftSource))"
+            case .notEqual: "notEqual(\(c.lhs.swiftSource), \(c.rhs.swiftSource))"
+            default: "\(c.lhs.swiftSource) \(c.comparison.rawValue) \(c.rhs.swiftSource)"
+            }
+            return "select(\(condition), \(a.swiftSource), \(b.swiftSource))"
         }
     }
 }

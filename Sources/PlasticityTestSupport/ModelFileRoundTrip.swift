@@ -4,7 +4,8 @@ import Plasticity
 /// The model-file oracle: a model written to the `plasticity-model` format and read back must be
 /// the same model — an equal checked model and byte-identical C.
 public enum ModelFileRoundTrip {
-    /// nil when the round trip is exact; otherwise what differs (or the error that stopped it).
+    /// nil when the round trip is exact, in both expression forms; otherwise what differs (or the
+    /// error that stopped it).
     /// The C of both is lowered with `planner` (a cheaper search gives the same verdict faster:
     /// the plan is a function of the checked model, which is compared first).
     public static func difference(_ model: NeuronModel, planner: EliminationPlanner = EliminationPlanner()) -> String? {
@@ -12,6 +13,12 @@ public enum ModelFileRoundTrip {
             let file = "round-trip.json"
             let back = try NeuronModel.read(ConfigFile.object(model.fileData(), file: file), file: file)
             guard try withoutLocations(model.checked()) == withoutLocations(back.checked()) else { return "the checked models differ" }
+            // Infix text reads back as the same trees, so the same checked model (and C) follows.
+            let text = Data(try ModelFile(model).text(expressions: .text).utf8)
+            let fromText = try NeuronModel.read(ConfigFile.object(text, file: file), file: file)
+            guard try withoutLocations(model.checked()) == withoutLocations(fromText.checked()) else {
+                return "the checked models differ after the infix text form"
+            }
             let written = try lower(LayerSpec(model: model), planner: planner).source.text
             let read = try lower(LayerSpec(model: back), planner: planner).source.text
             guard written == read else {

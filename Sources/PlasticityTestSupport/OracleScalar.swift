@@ -15,6 +15,11 @@ public protocol OracleScalar {
     func log() -> Self
     func tanh() -> Self
     func pow(_ y: Self) -> Self
+    func sin() -> Self
+    func cos() -> Self
+    func squareRooted() -> Self
+    /// |x| with derivative sign(x) (0 at 0).
+    func absoluteValue() -> Self
     /// The value with a zero derivative.
     var detached: Self { get }
     /// Θ(g) with derivative σ'(g) ∂g.
@@ -30,6 +35,10 @@ extension Float: OracleScalar {
     public func log() -> Float { Float.log(self) }
     public func tanh() -> Float { Float.tanh(self) }
     public func pow(_ y: Float) -> Float { Float.pow(self, y) }
+    public func sin() -> Float { Float.sin(self) }
+    public func cos() -> Float { Float.cos(self) }
+    public func squareRooted() -> Float { squareRoot() }
+    public func absoluteValue() -> Float { Swift.abs(self) }
     public var detached: Float { self }
     public static func spike(_ g: Float, _ surrogate: Surrogate) -> Float { g > 0 ? 1 : 0 }
     public static func resetTo(z: Float, r: Float, h: Float) -> Float { z > 0.5 ? r : h }
@@ -42,6 +51,10 @@ extension Double: OracleScalar {
     public func log() -> Double { Double.log(self) }
     public func tanh() -> Double { Double.tanh(self) }
     public func pow(_ y: Double) -> Double { Double.pow(self, y) }
+    public func sin() -> Double { Double.sin(self) }
+    public func cos() -> Double { Double.cos(self) }
+    public func squareRooted() -> Double { squareRoot() }
+    public func absoluteValue() -> Double { Swift.abs(self) }
     public var detached: Double { self }
     public static func spike(_ g: Double, _ surrogate: Surrogate) -> Double { g > 0 ? 1 : 0 }
     public static func resetTo(z: Double, r: Double, h: Double) -> Double { z > 0.5 ? r : h }
@@ -88,6 +101,16 @@ public struct Dual: OracleScalar {
         let dx = y.value * Foundation.pow(value, y.value - 1)
         let dy = y.tangent.contains { $0 != 0 } ? p * Foundation.log(value) : 0
         return Dual(p, tangent: Dual.combine(tangent, dx, y.tangent, dy))
+    }
+    public func sin() -> Dual { Dual(Foundation.sin(value), tangent: tangent.map { $0 * Foundation.cos(value) }) }
+    public func cos() -> Dual { Dual(Foundation.cos(value), tangent: tangent.map { -$0 * Foundation.sin(value) }) }
+    public func squareRooted() -> Dual {
+        let r = value.squareRoot()
+        return Dual(r, tangent: tangent.map { $0 * 0.5 / r })
+    }
+    public func absoluteValue() -> Dual {
+        let sign: Double = value > 0 ? 1 : (value < 0 ? -1 : 0)
+        return Dual(Swift.abs(value), tangent: tangent.map { $0 * sign })
     }
     public var detached: Dual { Dual(value, tangent: []) }
     public static func spike(_ g: Dual, _ surrogate: Surrogate) -> Dual {

@@ -13,7 +13,13 @@ import Plasticity
 /// checked for the line they name.
 public struct RandomModelGenerator {
     public var rng: SplitMix64
-    public init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+    /// Draw sin, cos, abs, sqrt, ==, != and and/or too (off: the stream of models the recorded
+    /// seeds name stays as it was).
+    public var extendedOperations = false
+    public init(seed: UInt64, extendedOperations: Bool = false) {
+        rng = SplitMix64(seed: seed)
+        self.extendedOperations = extendedOperations
+    }
 
     mutating func uniform(_ range: ClosedRange<Double>) -> Double {
         range.lowerBound + (range.upperBound - range.lowerBound) * Double(rng.next() >> 11) / Double(1 << 53)
@@ -25,10 +31,10 @@ public struct RandomModelGenerator {
     mutating func constant(_ range: ClosedRange<Double>) -> Expr { .constant((uniform(range) * 100).rounded() / 100) }
 
     /// A random expression of at most `depth` levels over `leaves`.
-    mutating func expression(depth: Int, leaves: [String], learnables: [String]) -> Expr {
+    public mutating func expression(depth: Int, leaves: [String], learnables: [String]) -> Expr {
         if depth == 0 || chance(0.25) { return chance(0.85) && !leaves.isEmpty ? .symbol(pick(leaves)) : constant(-2...2) }
         func sub(_ g: inout RandomModelGenerator) -> Expr { g.expression(depth: depth - 1, leaves: leaves, learnables: learnables) }
-        switch int(0...15) {
+        switch int(0...(extendedOperations ? 21 : 15)) {
         case 0: return sub(&self) + sub(&self)
         case 1: return sub(&self) - sub(&self)
         case 2: return constant(-1.5...1.5) * sub(&self)
@@ -47,7 +53,13 @@ public struct RandomModelGenerator {
         case 12: return clamp(sub(&self), constant(-2 ... -0.5), constant(0.5...2))
         case 13: return select(sub(&self) > sub(&self), sub(&self), sub(&self))
         case 14: return stopGradient(sub(&self)) + (chance(0.3) ? stopGradient(heaviside(sub(&self))) : 0)
-        default: return -sub(&self)
+        case 15: return -sub(&self)
+        case 16: return sin(sub(&self))
+        case 17: return cos(sub(&self))
+        case 18: return abs(sub(&self))
+        case 19: let x = sub(&self); return sqrt(1 + x * x)
+        case 20: return select(equal(stopGradient(heaviside(sub(&self))), 1) || notEqual(sub(&self), sub(&self)), sub(&self), sub(&self))
+        default: return select(sub(&self) > sub(&self) && sub(&self) <= sub(&self), sub(&self), sub(&self))
         }
     }
 

@@ -24,6 +24,10 @@ public struct ReferenceInterpreter {
             case .sigmoid: return T(constant: 1) / (T(constant: 1) + (-v).exp())
             case .stopGradient: return v.detached
             case .heaviside: return T(constant: v.value > 0 ? 1 : 0)
+            case .sin: return v.sin()
+            case .cos: return v.cos()
+            case .abs: return v.absoluteValue()
+            case .sqrt: return v.squareRooted()
             }
         case .binary(let op, let a, let b):
             let x: T = evaluate(a, env), y: T = evaluate(b, env)

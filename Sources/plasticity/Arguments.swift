@@ -14,6 +14,7 @@ extension BuiltinModel: ExpressibleByArgument {}
 extension GradientMethod: ExpressibleByArgument {}
 extension TrainingMethod: ExpressibleByArgument {}
 extension NetworkSpec.Feedback: ExpressibleByArgument {}
+extension ExpressionForm: ExpressibleByArgument {}
 
 /// A comma-separated list of values of one type: `--method bptt,eprop`.
 struct CommaSeparated<Element: ExpressibleByArgument>: ExpressibleByArgument {

@@ -34,6 +34,8 @@ struct Compile: ParsableCommand {
     var emit: Stage = .plan
     @Flag(help: "Machine-readable JSON output (with --emit model: the model file format).")
     var json = false
+    @Option(help: "With --emit model --json: write expressions as 'tree' ({\"op\", \"args\"}) or infix 'text'; both read back exactly.")
+    var expressions: ExpressionForm = .tree
     @Option(help: "A network config (JSON): print the network kernel's C (--emit c), its kernel IR (--emit kernel) or each layer's stage.")
     var config: String?
 
@@ -51,7 +53,7 @@ struct Compile: ParsableCommand {
             return
         }
         let layer = try options.layer()
-        if emit == .model && json { print(try ModelFile(layer.neuronModel).text(), terminator: ""); return }
+        if emit == .model && json { print(try ModelFile(layer.neuronModel).text(expressions: expressions), terminator: ""); return }
         let stages = try lower(layer)
         let text: String
         switch emit {

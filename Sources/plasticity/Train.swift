@@ -91,7 +91,9 @@ struct Train: ParsableCommand {
         if FileManager.default.fileExists(atPath: experiment.bestURL.path) {
             let state = try Checkpoint.load(experiment.bestURL, into: experiment.trainer)
             let best = try experiment.evaluate(experiment.test)
-            summary += String(format: "; best-validation checkpoint (epoch %d): test accuracy %.4f", state.iteration, best.accuracy)
+            let chosen = experiment.validation == nil ? "no validation split: best.json is the last epoch's checkpoint"
+                : "best-validation checkpoint"
+            summary += String(format: "; %@ (epoch %d): test accuracy %.4f", chosen, state.iteration, best.accuracy)
             if group.rank == 0 {
                 let report = try SpeechReport(experiment: experiment, evaluation: best,
                                               checkpointEpoch: state.iteration).write(to: output.appendingPathComponent("report.html"))

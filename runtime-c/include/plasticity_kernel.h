@@ -351,6 +351,9 @@ float logf(float);
 float tanhf(float);
 float powf(float, float);
 float floorf(float);
+float sinf(float);
+float cosf(float);
+float sqrtf(float);
 #endif
 
 #ifdef PLASTICITY_TINYCC
@@ -360,11 +363,13 @@ float floorf(float);
 #define plasticity_min(a, b) ((a) < (b) ? (a) : (b))
 #define plasticity_max(a, b) ((a) > (b) ? (a) : (b))
 #define plasticity_heaviside(x) ((x) > 0.0f ? 1.0f : 0.0f)
+#define plasticity_sign(x) ((x) > 0.0f ? 1.0f : ((x) < 0.0f ? -1.0f : 0.0f))
 #else
 static inline float plasticity_abs(float x) { return x < 0.0f ? -x : x; }
 static inline float plasticity_min(float a, float b) { return a < b ? a : b; }
 static inline float plasticity_max(float a, float b) { return a > b ? a : b; }
 static inline float plasticity_heaviside(float x) { return x > 0.0f ? 1.0f : 0.0f; }
+static inline float plasticity_sign(float x) { return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f); }
 #endif
 static inline float plasticity_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 /* tanh'(x) = 1/cosh^2(x) = 4e/(1+e)^2 with e = exp(-2|x|) <= 1: no cancellation, no overflow. */
@@ -386,7 +391,12 @@ static inline int plasticity_finite(float x) { float d = x - x; return d == d; }
     X(sigmoid, plasticity_sigmoid(x)) \
     X(heaviside, plasticity_heaviside(x)) \
     X(tanh_derivative, plasticity_tanh_derivative(x)) \
-    X(sigmoid_derivative, plasticity_sigmoid_derivative(x))
+    X(sigmoid_derivative, plasticity_sigmoid_derivative(x)) \
+    X(sin, sinf(x)) \
+    X(cos, cosf(x)) \
+    X(abs, plasticity_abs(x)) \
+    X(sqrt, sqrtf(x)) \
+    X(sign, plasticity_sign(x))
 #define PLASTICITY_ROW_BINARY(X) \
     X(add, p + q) \
     X(subtract, p - q) \
@@ -399,7 +409,9 @@ static inline int plasticity_finite(float x) { float d = x - x; return d == d; }
     X(less, <) \
     X(less_equal, <=) \
     X(greater, >) \
-    X(greater_equal, >=)
+    X(greater_equal, >=) \
+    X(equal, ==) \
+    X(not_equal, !=)
 #define PLASTICITY_ROW_SURROGATES(X) \
     X(fast_sigmoid, 1.0f / ((1.0f + s * plasticity_abs(x)) * (1.0f + s * plasticity_abs(x)))) \
     X(piecewise_linear, 1.0f - plasticity_abs(x) > 0.0f ? s * (1.0f - plasticity_abs(x)) : 0.0f) \

@@ -14,6 +14,9 @@ public indirect enum Expr: Sendable, Hashable {
 
 public enum UnaryOp: String, Sendable, Hashable, CaseIterable {
     case negate, exp, log, tanh, sigmoid, stopGradient
+    /// sin, cos: phase variables (theta neurons, oscillators). abs: derivative sign(x), 0 at 0.
+    /// sqrt: derivative 1/(2√x), infinite at 0 as in float arithmetic.
+    case sin, cos, abs, sqrt
     /// Θ(x) as a value: it has no useful derivative, so it must sit under `stopGradient`.
     case heaviside
 }
@@ -22,7 +25,9 @@ public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
     case add, subtract, multiply, divide, pow, min, max
 }
 
-public enum Comparison: String, Sendable, Hashable { case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=" }
+public enum Comparison: String, Sendable, Hashable, CaseIterable {
+    case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=", equal = "==", notEqual = "!="
+}
 
 public struct Condition: Sendable, Hashable {
     public var lhs: Expr, comparison: Comparison, rhs: Expr
@@ -46,6 +51,25 @@ public func < (a: Expr, b: Expr) -> Condition { Condition(lhs: a, comparison: .l
 public func <= (a: Expr, b: Expr) -> Condition { Condition(lhs: a, comparison: .lessEqual, rhs: b) }
 public func > (a: Expr, b: Expr) -> Condition { Condition(lhs: a, comparison: .greater, rhs: b) }
 public func >= (a: Expr, b: Expr) -> Condition { Condition(lhs: a, comparison: .greaterEqual, rhs: b) }
+// `==` and `!=` on two `Expr`s already mean structural equality (Hashable), so these two are named.
+/// `a == b` as a condition (exact float32 equality, as in C).
+public func equal(_ a: Expr, _ b: Expr) -> Condition { Condition(lhs: a, comparison: .equal, rhs: b) }
+/// `a != b` as a condition.
+public func notEqual(_ a: Expr, _ b: Expr) -> Condition { Condition(lhs: a, comparison: .notEqual, rhs: b) }
+
+/// Conditions joined by and/or. A select on one is written out as selects on single comparisons
+/// (`select(p and q, a, b)` = `select(p, select(q, a, b), b)`), so the compiler sees comparisons only.
+public indirect enum Predicate: Sendable, Hashable {
+    case comparison(Condition)
+    case and(Predicate, Predicate)
+    case or(Predicate, Predicate)
+}
+/// A comparison or a predicate, where either may stand.
+public protocol PredicateConvertible { var predicate: Predicate { get } }
+extension Condition: PredicateConvertible { public var predicate: Predicate { .comparison(self) } }
+extension Predicate: PredicateConvertible { public var predicate: Predicate { self } }
+public func && <A: PredicateConvertible, B: PredicateConvertible>(a: A, b: B) -> Predicate { .and(a.predicate, b.predicate) }
+public func || <A: PredicateConvertible, B: PredicateConvertible>(a: A, b: B) -> Predicate { .or(a.predicate, b.predicate) }
 
 public func exp(_ x: Expr) -> Expr { .unary(.exp, x) }
 public func log(_ x: Expr) -> Expr { .unary(.log, x) }
@@ -53,12 +77,23 @@ public func tanh(_ x: Expr) -> Expr { .unary(.tanh, x) }
 public func sigmoid(_ x: Expr) -> Expr { .unary(.sigmoid, x) }
 public func stopGradient(_ x: Expr) -> Expr { .unary(.stopGradient, x) }
 public func heaviside(_ x: Expr) -> Expr { .unary(.heaviside, x) }
+public func sin(_ x: Expr) -> Expr { .unary(.sin, x) }
+public func cos(_ x: Expr) -> Expr { .unary(.cos, x) }
+public func abs(_ x: Expr) -> Expr { .unary(.abs, x) }
+public func sqrt(_ x: Expr) -> Expr { .unary(.sqrt, x) }
 public func pow(_ x: Expr, _ y: Expr) -> Expr { .binary(.pow, x, y) }
 public func min(_ x: Expr, _ y: Expr) -> Expr { .binary(.min, x, y) }
 public func max(_ x: Expr, _ y: Expr) -> Expr { .binary(.max, x, y) }
 /// `min(max(x, lo), hi)`.
 public func clamp(_ x: Expr, _ lo: Expr, _ hi: Expr) -> Expr { min(max(x, lo), hi) }
 public func select(_ condition: Condition, _ ifTrue: Expr, _ ifFalse: Expr) -> Expr { .select(condition, ifTrue, ifFalse) }
+public func select(_ predicate: Predicate, _ ifTrue: Expr, _ ifFalse: Expr) -> Expr {
+    switch predicate {
+    case .comparison(let c): return .select(c, ifTrue, ifFalse)
+    case .and(let p, let q): return select(p, select(q, ifTrue, ifFalse), ifFalse)
+    case .or(let p, let q): return select(p, ifTrue, select(q, ifTrue, ifFalse))
+    }
+}
 
 extension Expr {
     /// Every symbol the expression reads, in first-use order.

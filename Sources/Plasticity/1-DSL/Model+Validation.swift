@@ -143,10 +143,18 @@ private struct ModelChecker {
             }
         }
         guard !stateOrder.isEmpty else { throw fail(.missingOutput, model.name, model.location, "the model declares no State") }
+        if let step = model.timeStep {
+            guard let value = fixed[step] else {
+                throw fail(.unknownSymbol, step, model.location, "the time step '\(step)' must be a fixed parameter of the model (its value in ms)")
+            }
+            guard value > 0 else { throw fail(.invalidValue, step, model.location, "the time step '\(step)' must be positive, not \(value)") }
+        }
     }
 
     mutating func declare(_ symbol: String, _ kind: SymbolKind, _ at: SourceLocation) throws {
         if symbol.isEmpty { throw fail(.invalidName, symbol, at, "a \(kind.rawValue) needs a non-empty name") }
+        // Infix text writes any other name in backquotes (`Expr+Text.swift`).
+        if symbol.contains("`") { throw fail(.invalidName, symbol, at, "the name '\(symbol)' contains '`'") }
         if symbol == BuiltinSymbol.previousSpike {
             throw fail(.duplicateName, symbol, at, "'\(symbol)' is reserved for the previous spike z^{t-1}")
         }
@@ -183,9 +191,9 @@ private struct ModelChecker {
         guard let output else { throw fail(.missingOutput, model.name, model.location, "the model has neither a Spike nor an Output") }
         if output.spiking {
             guard let surrogate = output.surrogate else {
-                let choices = Surrogate.Kind.allCases.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: ", ")
+                let choices = Surrogate.Kind.allCases.map(\.rawValue).joined(separator: ", ")
                 throw fail(.missingSurrogate, "Spike", output.location,
-                           "Spike has no surrogate: Θ has no useful derivative; choose one of \(choices)")
+                           "Spike has no surrogate: Θ has no useful derivative; choose one of \(choices) (in Swift: .fastSigmoid(scale:), …)")
             }
             guard surrogate.scale.isFinite, surrogate.scale > 0 else {
                 throw fail(.invalidValue, "Spike", output.location, "the surrogate scale must be positive and finite, not \(surrogate.scale)")

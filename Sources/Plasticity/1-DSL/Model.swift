@@ -154,12 +154,16 @@ public struct NeuronModel: Sendable, Hashable {
     public var resetGradient: ResetGradient
     public var declarations: [Declaration]
     public var location: SourceLocation
+    /// The fixed parameter that holds the time step in ms, if the model is written in physical
+    /// units: a network binds it to its step (`stepMs`, a train config's `data.binning.binMs`).
+    public var timeStep: String?
 
-    public init(_ name: String, resetGradient: ResetGradient = .stopped,
+    public init(_ name: String, resetGradient: ResetGradient = .stopped, timeStep: String? = nil,
                 fileID: String = #fileID, line: Int = #line,
                 @ModelBuilder _ body: () -> [Declaration]) {
         self.name = name
         self.resetGradient = resetGradient
+        self.timeStep = timeStep
         self.declarations = body()
         self.location = SourceLocation(file: fileID, line: line)
     }
@@ -186,5 +190,11 @@ extension NeuronModel {
             return .parameter(name: name, value: value, learnable: learnable, at: at)
         }
         return model
+    }
+
+    /// This model at a step of `stepMs`: its time-step parameter set (the model unchanged if it has none).
+    public func stepping(_ stepMs: Double) throws -> NeuronModel {
+        guard let timeStep, parameterNames.contains(timeStep) else { return self }
+        return try setting(parameters: [timeStep: stepMs])
     }
 }

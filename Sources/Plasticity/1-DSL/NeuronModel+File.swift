@@ -8,9 +8,9 @@ import Foundation
 ///      "updates": [{"state": "v", "expression": {"op": "add", "args": [{"op": "multiply", "args": ["alpha", "v"]}, "I"]}}],
 ///      "spike": {"surrogate": {"kind": "fast_sigmoid", "scale": 10}, "condition": …}}
 ///
-/// An expression is a number (a constant), a string (a symbol) or `{"op": …, "args": […]}` with
-/// one op per `UnaryOp` and `BinaryOp` case, and `select` with a `compare` of <, <=, > or >=
-/// over four args (lhs, rhs, if true, if false). The file holds exactly what the DSL holds; the
+/// An expression is a number (a constant), a string (infix text, `Expr+Text.swift`; a name is a
+/// symbol) or `{"op": …, "args": […]}` with one op per `UnaryOp` and `BinaryOp` case, and
+/// `select` with a `compare` (`Comparison`) over four args (lhs, rhs, if true, if false). The file holds exactly what the DSL holds; the
 /// checks are the DSL's own (`checked()`), with locations naming the file and the JSON path.
 public struct ModelFile: Codable, Sendable, Hashable {
     public static let format = "plasticity-model"
@@ -18,14 +18,31 @@ public struct ModelFile: Codable, Sendable, Hashable {
 
     public struct Parameter: Codable, Sendable, Hashable {
         public var name: String
+        /// In `unit`; the model holds it in ms (times) or per ms (rates).
         public var value: Double
         public var learnable = false
+        public var unit: Unit?
         public init(name: String, value: Double, learnable: Bool) { self.name = name; self.value = value; self.learnable = learnable }
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             name = try c.decode(String.self, forKey: .name)
             value = try c.decode(Double.self, forKey: .value)
             learnable = try c.decodeIfPresent(Bool.self, forKey: .learnable) ?? false
+            unit = try c.decodeIfPresent(Unit.self, forKey: .unit)
+        }
+        /// The value in the model's units: ms for times, 1/ms for rates.
+        var modelValue: Double { value * (unit?.factor ?? 1) }
+    }
+    /// Units a parameter may be written in; times become ms and rates 1/ms, the units of `dt`.
+    public enum Unit: String, Codable, Sendable, Hashable, CaseIterable {
+        case ms, s, Hz, kHz
+        var factor: Double {
+            switch self {
+            case .ms: return 1
+            case .s: return 1000
+            case .Hz: return 0.001
+            case .kHz: return 1
+            }
         }
     }
     public struct State: Codable, Sendable, Hashable {
@@ -63,6 +80,8 @@ public struct ModelFile: Codable, Sendable, Hashable {
     public var comment: [String]?
     public var name: String
     public var resetGradient = ResetGradient.stopped
+    /// The parameter that holds the step in ms (`NeuronModel.timeStep`).
+    public var timeStep: String?
     public var parameters: [Parameter] = []
     public var inputs: [String] = []
     public var states: [State] = []
@@ -73,7 +92,7 @@ public struct ModelFile: Codable, Sendable, Hashable {
     public var output: Expr?
 
     enum CodingKeys: String, CodingKey {
-        case format, version, comment, name, resetGradient, parameters, inputs, states, resets, lets, updates, spike, output
+        case format, version, comment, name, resetGradient, timeStep, parameters, inputs, states, resets, lets, updates, spike, output
     }
 
     public init(from decoder: Decoder) throws {
@@ -90,6 +109,7 @@ public struct ModelFile: Codable, Sendable, Hashable {
         comment = try c.decodeIfPresent([String].self, forKey: .comment)
         name = try c.decode(String.self, forKey: .name)
         resetGradient = try c.decodeIfPresent(ResetGradient.self, forKey: .resetGradient) ?? .stopped
+        timeStep = try c.decodeIfPresent(String.self, forKey: .timeStep)
         parameters = try c.decodeIfPresent([Parameter].self, forKey: .parameters) ?? []
         inputs = try c.decodeIfPresent([String].self, forKey: .inputs) ?? []
         states = try c.decodeIfPresent([State].self, forKey: .states) ?? []
@@ -106,6 +126,7 @@ extension ModelFile {
     public init(_ model: NeuronModel) {
         name = model.name
         resetGradient = model.resetGradient
+        timeStep = model.timeStep
         for d in model.declarations {
             switch d {
             case .parameter(let n, let v, let learnable, _): parameters.append(.init(name: n, value: v, learnable: learnable))
@@ -133,7 +154,7 @@ extension ModelFile {
         }
         var declarations: [Declaration] = []
         for (i, p) in parameters.enumerated() {
-            declarations.append(.parameter(name: p.name, value: p.value, learnable: p.learnable, at: at("parameters[\(i)]")))
+            declarations.append(.parameter(name: p.name, value: p.modelValue, learnable: p.learnable, at: at("parameters[\(i)]")))
         }
         for (i, n) in inputs.enumerated() { declarations.append(.input(name: n, at: at("inputs[\(i)]"))) }
         for (i, s) in states.enumerated() { declarations.append(.state(name: s.name, initial: s.initial, at: at("states[\(i)]"))) }
@@ -157,6 +178,7 @@ extension ModelFile {
         if let output { declarations.append(.output(output, at: at("output"))) }
         var model = NeuronModel(name, resetGradient: resetGradient, location: at("name"))
         model.declarations = declarations
+        model.timeStep = timeStep
         return model
     }
 }
@@ -187,9 +209,10 @@ extension NeuronModel {
 
 extension ModelFile {
     /// The file's text: one line per field, one line per declaration, keys in the order of the format.
-    public func text() throws -> String {
+    public func text(expressions form: ExpressionForm = .tree) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.userInfo[.expressionForm] = form
         func line(_ value: some Encodable) throws -> String {
             JSONLine.text(try JSONSerialization.jsonObject(with: encoder.encode([value]),
                                                            options: [.fragmentsAllowed]) as! [Any]).dropFirst().dropLast()
@@ -200,7 +223,9 @@ extension ModelFile {
         }
         var fields = [("format", try line(format)), ("version", try line(version))]
         if let comment { fields.append(("comment", try list(comment))) }
-        fields += [("name", try line(name)), ("resetGradient", try line(resetGradient)), ("parameters", try list(parameters)),
+        fields += [("name", try line(name)), ("resetGradient", try line(resetGradient))]
+        if let timeStep { fields.append(("timeStep", try line(timeStep))) }
+        fields += [("parameters", try list(parameters)),
                    ("inputs", try line(inputs)), ("states", try list(states)), ("resets", try list(resets)), ("lets", try list(lets)),
                    ("updates", try list(updates))]
         if let spike { fields.append(("spike", try line(spike))) }
@@ -268,7 +293,13 @@ extension Expr: Codable {
     public init(from decoder: Decoder) throws {
         if let single = try? decoder.singleValueContainer() {
             if let value = try? single.decode(Double.self) { self = .constant(value); return }
-            if let name = try? single.decode(String.self) { self = .symbol(name); return }
+            if let text = try? single.decode(String.self) {
+                do { self = try Expr(parsing: text) } catch let error as ExpressionSyntaxError {
+                    let detail = "'\(text)': column \(error.column): \(error.message)"
+                    throw DecodingError.dataCorruptedError(in: single, debugDescription: detail)
+                }
+                return
+            }
         }
         let c = try decoder.container(keyedBy: NodeKeys.self)
         let op = try c.decode(String.self, forKey: .op)
@@ -286,7 +317,8 @@ extension Expr: Codable {
             try arity(4)
             let text = try c.decode(String.self, forKey: .compare)
             guard let comparison = Comparison(rawValue: text) else {
-                throw DecodingError.dataCorruptedError(forKey: .compare, in: c, debugDescription: "'\(text)' is not <, <=, > or >=")
+                let known = Comparison.allCases.map(\.rawValue).joined(separator: ", ")
+                throw DecodingError.dataCorruptedError(forKey: .compare, in: c, debugDescription: "'\(text)' is not a comparison (\(known))")
             }
             self = .select(Condition(lhs: args[0], comparison: comparison, rhs: args[1]), args[2], args[3])
         } else {
@@ -296,11 +328,14 @@ extension Expr: Codable {
     }
 
     public func encode(to encoder: Encoder) throws {
+        let textForm = encoder.userInfo[.expressionForm] as? ExpressionForm == .text
         switch self {
         case .constant(let value):
             var c = encoder.singleValueContainer(); try c.encode(value)
         case .symbol(let name):
             var c = encoder.singleValueContainer(); try c.encode(name)
+        case _ where textForm:
+            var c = encoder.singleValueContainer(); try c.encode(text)
         case .unary(let op, let x):
             var c = encoder.container(keyedBy: NodeKeys.self)
             try c.encode(op.rawValue, forKey: .op); try c.encode([x], forKey: .args)
@@ -315,10 +350,20 @@ extension Expr: Codable {
     }
 }
 
+/// How a model file writes expressions: `{"op", "args"}` trees, or infix text (`Expr.text`).
+public enum ExpressionForm: String, Sendable, CaseIterable, Codable {
+    case tree, text
+}
+
+extension CodingUserInfoKey {
+    /// An `ExpressionForm` for the encoder of a model file (absent: `.tree`).
+    public static let expressionForm = CodingUserInfoKey(rawValue: "plasticity.expressionForm")!
+}
+
 /// One-line JSON with the keys of the model format in reading order (`op` before `args`), so
 /// that written files read like the DSL and are the same bytes on every run.
 enum JSONLine {
-    static let keyOrder = ["name", "state", "op", "compare", "args", "value", "initial", "learnable", "subtract", "add", "to",
+    static let keyOrder = ["name", "state", "op", "compare", "args", "value", "unit", "initial", "learnable", "subtract", "add", "to",
                            "expression", "kind", "scale", "surrogate", "condition"]
 
     static func text(_ value: Any) -> String {

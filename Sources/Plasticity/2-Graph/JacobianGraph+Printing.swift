@@ -34,6 +34,9 @@ extension Partial: CustomStringConvertible {
         case .previousSurrogate(let s, let g): return "\(s.name)'(\(g))·[t>0]"
         case .tanhDerivative(let x): return "tanh'(\(x))"
         case .sigmoidDerivative(let x): return "sigmoid'(\(x))"
+        case .sin(let x): return "sin(\(x))"
+        case .cos(let x): return "cos(\(x))"
+        case .sign(let x): return "sign(\(x))"
         }
     }
 }

@@ -35,7 +35,8 @@ extension Partial {
     public var reads: [JacobianGraph.VertexID] {
         switch self {
         case .constant: return []
-        case .value(let id), .surrogate(_, let id), .previousSurrogate(_, let id), .tanhDerivative(let id), .sigmoidDerivative(let id): return [id]
+        case .value(let id), .surrogate(_, let id), .previousSurrogate(_, let id), .tanhDerivative(let id), .sigmoidDerivative(let id),
+             .sin(let id), .cos(let id), .sign(let id): return [id]
         case .indicator(_, let a, let b): return [a, b]
         case .negate(let a), .log(let a): return a.reads
         case .add(let a, let b), .subtract(let a, let b), .multiply(let a, let b), .divide(let a, let b), .pow(let a, let b):

@@ -14,6 +14,10 @@ extension Op {
             case .tanh: return [.tanhDerivative(x[0])]                // 1/cosh², not 1 − tanh² (cancels)
             case .sigmoid: return [.sigmoidDerivative(x[0])]          // σ(a)σ(−a), not σ(1 − σ) (cancels)
             case .stopGradient, .heaviside: return [.constant(0)]
+            case .sin: return [.cos(x[0])]
+            case .cos: return [-.sin(x[0])]
+            case .abs: return [.sign(x[0])]                           // 0 at 0, as a subgradient
+            case .sqrt: return [.constant(0.5) / v(y)]                // 1/(2√a)
             }
         case .binary(let b):
             switch b {

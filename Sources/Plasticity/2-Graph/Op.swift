@@ -31,6 +31,10 @@ public enum Op: Hashable, Sendable, CustomStringConvertible {
             case .sigmoid: return 1 / (1 + T.exp(-x[0]))
             case .stopGradient: return x[0]
             case .heaviside: return x[0] > 0 ? 1 : 0
+            case .sin: return T.sin(x[0])
+            case .cos: return T.cos(x[0])
+            case .abs: return x[0] < 0 ? -x[0] : x[0]
+            case .sqrt: return x[0].squareRoot()
             }
         case .binary(let b):
             switch b {
@@ -56,6 +60,8 @@ extension Comparison {
         case .lessEqual: return a <= b
         case .greater: return a > b
         case .greaterEqual: return a >= b
+        case .equal: return a == b
+        case .notEqual: return a != b
         }
     }
     public var negated: Comparison {
@@ -64,6 +70,8 @@ extension Comparison {
         case .lessEqual: return .greater
         case .greater: return .lessEqual
         case .greaterEqual: return .less
+        case .equal: return .notEqual
+        case .notEqual: return .equal
         }
     }
 }

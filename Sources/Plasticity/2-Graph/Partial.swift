@@ -25,6 +25,8 @@ public indirect enum Partial: Hashable, Sendable {
     /// σ'(g^{t-1}) of the previous spike z^{t-1} = Θ(g(h^{t-1}; θ)) — but 0 at a sequence's first
     /// step, where z^{-1} is the initial condition (a constant), not an output of the dynamics.
     case previousSurrogate(Surrogate, JacobianGraph.VertexID)
+    /// sin, cos and sign (−1, 0, 1) at the value of a vertex: the derivatives of cos, sin and abs.
+    case sin(JacobianGraph.VertexID), cos(JacobianGraph.VertexID), sign(JacobianGraph.VertexID)
 
     public var constantValue: Double? { if case .constant(let c) = self { return c }; return nil }
 

@@ -42,7 +42,7 @@ extension Partial {
     var multiplyCount: Int {
         switch self {
         case .constant, .value, .indicator: return 0
-        case .surrogate, .previousSurrogate, .tanhDerivative, .sigmoidDerivative: return 1
+        case .surrogate, .previousSurrogate, .tanhDerivative, .sigmoidDerivative, .sin, .cos, .sign: return 1
         case .negate(let a), .log(let a): return a.multiplyCount
         case .add(let a, let b), .subtract(let a, let b): return a.multiplyCount + b.multiplyCount
         case .multiply(let a, let b), .divide(let a, let b), .pow(let a, let b): return 1 + a.multiplyCount + b.multiplyCount

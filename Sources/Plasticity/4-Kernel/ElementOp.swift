@@ -8,6 +8,7 @@
 /// rule (`Op+Derivative.swift`) and its value (`Op.evaluate`, or `Surrogate.derivative`).
 public enum ElementOp: Hashable, Sendable {
     case negate, exp, log, tanh, sigmoid, heaviside, tanhDerivative, sigmoidDerivative
+    case sin, cos, abs, sqrt, sign
     case add, subtract, multiply, divide, pow, min, max
     /// operands (a, b, p, q): a cmp b ? p : q
     case select(Comparison)
@@ -38,6 +39,11 @@ public enum ElementOp: Hashable, Sendable {
         case .tanhDerivative: return Entry(stem: "tanh_derivative", arity: 1, expression: "plasticity_tanh_derivative(x)", callsLibm: true)
         case .sigmoidDerivative:
             return Entry(stem: "sigmoid_derivative", arity: 1, expression: "plasticity_sigmoid_derivative(x)", callsLibm: true)
+        case .sin: return Entry(stem: "sin", arity: 1, expression: "sinf(x)", callsLibm: true)
+        case .cos: return Entry(stem: "cos", arity: 1, expression: "cosf(x)", callsLibm: true)
+        case .abs: return Entry(stem: "abs", arity: 1, expression: "plasticity_abs(x)", callsLibm: false)
+        case .sqrt: return Entry(stem: "sqrt", arity: 1, expression: "sqrtf(x)", callsLibm: true)
+        case .sign: return Entry(stem: "sign", arity: 1, expression: "plasticity_sign(x)", callsLibm: false)
         case .add: return Entry(stem: "add", arity: 2, expression: "p + q", callsLibm: false)
         case .subtract: return Entry(stem: "subtract", arity: 2, expression: "p - q", callsLibm: false)
         case .multiply: return Entry(stem: "multiply", arity: 2, expression: "p * q", callsLibm: false)
@@ -56,9 +62,10 @@ public enum ElementOp: Hashable, Sendable {
     /// Binary operations have row primitives taking one operand as a float (`_rs`, `_sr`).
     public var hasScalarForms: Bool { Self.binary.contains(self) }
 
-    static let unary: [ElementOp] = [.negate, .exp, .log, .tanh, .sigmoid, .heaviside, .tanhDerivative, .sigmoidDerivative]
+    static let unary: [ElementOp] = [.negate, .exp, .log, .tanh, .sigmoid, .heaviside, .tanhDerivative, .sigmoidDerivative,
+                                     .sin, .cos, .abs, .sqrt, .sign]
     static let binary: [ElementOp] = [.add, .subtract, .multiply, .divide, .pow, .min, .max]
-    static let comparisons: [Comparison] = [.less, .lessEqual, .greater, .greaterEqual]
+    static let comparisons = Comparison.allCases
 
     /// The operation of a graph op (nil: not an element-wise operation of its own — a stop-gradient
     /// is its operand, a reset a select with its 1/2).
@@ -72,6 +79,10 @@ public enum ElementOp: Hashable, Sendable {
             case .tanh: self = .tanh
             case .sigmoid: self = .sigmoid
             case .heaviside: self = .heaviside
+            case .sin: self = .sin
+            case .cos: self = .cos
+            case .abs: self = .abs
+            case .sqrt: self = .sqrt
             case .stopGradient: return nil
             }
         case .binary(let b): self = Self.binary[BinaryOp.allCases.firstIndex(of: b)!]
@@ -113,6 +124,8 @@ extension Comparison {
         case .lessEqual: return "less_equal"
         case .greater: return "greater"
         case .greaterEqual: return "greater_equal"
+        case .equal: return "equal"
+        case .notEqual: return "not_equal"
         }
     }
 }

@@ -144,6 +144,9 @@ private struct BodyLowering {
         case .surrogate(let s, let g): return node(.surrogate(s), [operand(of: g)])
         case .tanhDerivative(let x): return node(.tanhDerivative, [operand(of: x)])
         case .sigmoidDerivative(let x): return node(.sigmoidDerivative, [operand(of: x)])
+        case .sin(let x): return node(.sin, [operand(of: x)])
+        case .cos(let x): return node(.cos, [operand(of: x)])
+        case .sign(let x): return node(.sign, [operand(of: x)])
         case .previousSurrogate(let s, let g): return node(.surrogate(s), [operand(of: g)], afterFirstStep: true)
         }
     }

@@ -62,8 +62,13 @@ public final class NetworkSimulation {
 
     /// Projections of one sign (Dale's law): after an update, weights of the wrong sign become 0
     /// (the projection onto the constraint); at initialization (`magnitudes`), w becomes ±|w|.
-    func enforceSigns(magnitudes: Bool = false) {
+    func enforceConstraints(magnitudes: Bool = false) {
         for (l, layer) in layers.enumerated() {
+            for (p, learnable) in layer.model.learnables.enumerated() {
+                guard let range = network.hidden[l].initializers[learnable.name]?.range else { continue }
+                let (lower, upper) = (Float(range.lowerBound), Float(range.upperBound))
+                for i in (p * layer.neurons)..<((p + 1) * layer.neurons) { layer.parameters[i] = min(max(layer.parameters[i], lower), upper) }
+            }
             for (p, projection) in network.hidden[l].projections.enumerated() {
                 guard let sign = projection.sign else { continue }
                 let w = layer.weights[p], positive = sign == .excitatory
@@ -75,8 +80,16 @@ public final class NetworkSimulation {
         }
     }
 
-    /// Zeroes masked gradients (before an update) and masked weights (after one).
+    /// Zeroes masked gradients and those of frozen parameters (before an update), and masked
+    /// weights (after one).
     func applyMasks(toGradients: Bool) {
+        if toGradients {
+            for (l, layer) in layers.enumerated() {
+                for (p, learnable) in layer.model.learnables.enumerated() where network.hidden[l].frozenParameters.contains(learnable.name) {
+                    for j in 0..<layer.neurons { parameterGradients[l][p * layer.neurons + j] = 0 }
+                }
+            }
+        }
         for (l, projections) in masks.enumerated() {
             for (p, mask) in projections.enumerated() {
                 guard let mask else { continue }
@@ -210,10 +223,24 @@ public final class NetworkSimulation {
                 fill(layer.weights[p], std: gain / Double(fanIn).squareRoot())
             }
         }
-        enforceSigns(magnitudes: true)
+        initializeParameters(seed: seed)
+        enforceConstraints(magnitudes: true)
         fill(readoutWeights, std: readoutGain / Double(layers.last!.neurons).squareRoot())
         readoutBias.pointer.update(repeating: 0)
         for b in feedback { if let b { fill(b, std: 1 / Double(network.outputs).squareRoot()) } }
+    }
+
+    /// Per-neuron parameter values from the layers' initializers (a stream of its own, so that
+    /// the weights of a seed do not depend on them).
+    func initializeParameters(seed: UInt64) {
+        var rng = SplitMix64(seed: seed ^ 0x7061_7261_6d73)
+        for (l, layer) in layers.enumerated() {
+            for (p, learnable) in layer.model.learnables.enumerated() {
+                guard let initializer = network.hidden[l].initializers[learnable.name] else { continue }
+                let values = initializer.draw(neurons: layer.neurons, stepMs: network.stepMs, using: &rng)
+                for j in 0..<layer.neurons { layer.parameters[p * layer.neurons + j] = Float(values[j]) }
+            }
+        }
     }
 
     /// Start of a new batch of sequences: initial states, empty traces, zero readout.

@@ -77,7 +77,7 @@ public final class Trainer {
             sim.applyMasks(toGradients: true)
             last = optimizer.update(sim.trainableTensors, scale: 1 / Double(globalBatch))
             sim.applyMasks(toGradients: false)
-            sim.enforceSigns()
+            sim.enforceConstraints()
             sim.zeroGradients()
             start += length
         }
@@ -114,7 +114,7 @@ public final class Trainer {
         sim.applyMasks(toGradients: true)
         let last = optimizer.update(sim.trainableTensors, scale: 1 / Double(globalBatch))
         sim.applyMasks(toGradients: false)
-        sim.enforceSigns()
+        sim.enforceConstraints()
         sim.zeroGradients()
         return BatchMetrics(loss: loss / Double(globalBatch), accuracy: nil, gradientNorm: last.gradientNorm, learningRate: last.learningRate)
     }

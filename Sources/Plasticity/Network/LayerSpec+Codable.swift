@@ -35,7 +35,7 @@ extension Array where Element == any CodingKey {
 
 extension LayerSpec: Codable {
     enum CodingKeys: String, CodingKey {
-        case model, neurons, recurrent, feedback, membraneMs, adaptationMs, adaptationStep, threshold, parameters, projections
+        case model, neurons, recurrent, feedback, membraneMs, adaptationMs, adaptationStep, threshold, parameters, initializers, projections
     }
 
     /// Reads a layer and makes its model at once (`resolved`), with the decoder's `ConfigContext`.
@@ -56,6 +56,7 @@ extension LayerSpec: Codable {
                   feedback: try c.decodeIfPresent(NetworkSpec.Feedback.self, forKey: .feedback) ?? .symmetric,
                   constants: constants, parameters: try c.decodeIfPresent([String: Double].self, forKey: .parameters) ?? [:],
                   projections: try c.decodeIfPresent([Projection].self, forKey: .projections))
+        initializers = try c.decodeIfPresent([String: ParameterInit].self, forKey: .initializers) ?? [:]
         self = try resolved(stepMs: context.stepMs, file: context.file, field: field)
     }
 
@@ -68,7 +69,7 @@ extension LayerSpec: Codable {
         try c.encode(recurrent, forKey: .recurrent); try c.encode(feedback, forKey: .feedback)
         try c.encode(constants.membraneMs, forKey: .membraneMs); try c.encode(constants.adaptationMs, forKey: .adaptationMs)
         try c.encode(constants.adaptationStep, forKey: .adaptationStep); try c.encode(constants.threshold, forKey: .threshold)
-        try c.encode(parameters, forKey: .parameters)
+        try c.encode(parameters, forKey: .parameters); try c.encode(initializers, forKey: .initializers)
         let defaults = Self.defaultProjections(of: neuronModel, recurrent: recurrent)
         try c.encode(projections == defaults ? nil : projections, forKey: .projections)
     }

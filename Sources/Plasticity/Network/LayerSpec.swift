@@ -35,6 +35,11 @@ public struct LayerSpec: Sendable {
     public var constants: NeuronConstants { didSet { invalidate() } }
     /// Parameter values by name, over the model's defaults and the constants above.
     public var parameters: [String: Double] { didSet { invalidate() } }
+    /// Per-neuron initial values (and bounds) of parameters by name (`ParameterInit`).
+    public var initializers: [String: ParameterInit] = [:] { didSet { invalidate() } }
+    /// Fixed parameters of the model that `initializers` make per-neuron runtime values: the
+    /// kernel holds them like learnable ones, and updates leave them as drawn.
+    public private(set) var frozenParameters: Set<String> = []
     public var neurons: Int
     public var projections: [Projection]
     public var feedback: NetworkSpec.Feedback
@@ -92,7 +97,7 @@ public struct LayerSpec: Sendable {
         switch resolution {
         case .swift: return false
         case .pending: return true
-        case .made(let at, _, _): return at != stepMs && !constants.namesSet.isEmpty
+        case .made(let at, _, _): return at != stepMs && (!constants.namesSet.isEmpty || model.timeStep != nil)
         }
     }
 
@@ -124,12 +129,20 @@ public struct LayerSpec: Sendable {
             throw fail(name, "applies to built-in models; set the parameters of a model file by name (\(field).parameters)")
         }
         values.merge(parameters) { _, explicit in explicit }
+        if let timeStep = model.timeStep {
+            guard parameters[timeStep] == nil else {
+                throw fail("parameters.\(timeStep)", "is the model's time step: the network's step sets it (stepMs; in a train config " +
+                                                     "data.binning.binMs)")
+            }
+            values[timeStep] = stepMs
+        }
         var layer = self
         do {
             (layer.neuronModel, layer.checkedModel) = try model.checkedModel(parameters: values, file: file, field: "\(field).model")
         } catch let error as ModelError where error.kind == .unknownSymbol && values[error.symbol] != nil {
             throw fail("parameters.\(error.symbol)", error.message)
         }
+        try layer.makeInitializedParametersRuntime(fail: fail)
         let (explicit, recurrent): (Bool, Bool)
         switch resolution {
         case .swift: (explicit, recurrent) = (true, self.recurrent)
@@ -151,9 +164,41 @@ public struct LayerSpec: Sendable {
             return try resolved(stepMs: stepMs ?? 1, file: "network", field: "layer")
         }
         var layer = self
-        if layer.checkedModel == nil { layer.checkedModel = try neuronModel.checked() }
+        if case .swift = resolution, let stepMs, neuronModel.timeStep != nil {
+            layer.neuronModel = try neuronModel.stepping(stepMs)
+            layer.checkedModel = nil
+        }
+        if layer.checkedModel == nil {
+            layer.checkedModel = try layer.neuronModel.checked()
+            try layer.makeInitializedParametersRuntime { FileFormatError(file: "network", field: "layer.\($0)", message: $1) }
+        }
         try layer.checkProjections(layer.checkedModel!)   // projections may have changed since
         return layer
+    }
+
+    /// Checks the initializers against the made model and turns the fixed parameters they name
+    /// into runtime ones (learnable in the kernel, frozen in training).
+    private mutating func makeInitializedParametersRuntime(fail: (String, String) -> FileFormatError) throws {
+        frozenParameters = []
+        guard !initializers.isEmpty, let checked = checkedModel else { return }
+        for (name, initializer) in initializers.sorted(by: { $0.key < $1.key }) {
+            let isLearnable = checked.learnables.contains { $0.name == name }
+            guard isLearnable || checked.fixedParameters[name] != nil else {
+                throw fail("initializers.\(name)", "is not a parameter of model '\(checked.name)' (its parameters: " +
+                           "\(neuronModel.parameterNames.joined(separator: ", ")))")
+            }
+            if name == neuronModel.timeStep { throw fail("initializers.\(name)", "is the model's time step, which the network's step sets") }
+            try initializer.checked { fail("initializers.\(name).\($0)", $1) }
+            if !isLearnable { frozenParameters.insert(name) }
+        }
+        guard !frozenParameters.isEmpty else { return }
+        var runtime = neuronModel
+        runtime.declarations = neuronModel.declarations.map {
+            guard case .parameter(let name, let value, false, let at) = $0, frozenParameters.contains(name) else { return $0 }
+            return .parameter(name: name, value: value, learnable: true, at: at)
+        }
+        neuronModel = runtime
+        checkedModel = try runtime.checked()
     }
 
     private func checkConstants(fail: (String, String) -> FileFormatError) throws {

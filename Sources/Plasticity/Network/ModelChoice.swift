@@ -67,6 +67,15 @@ public enum ModelChoice: Codable, Sendable, Hashable {
         return NeuronModel(name, resetGradient: .stopped) {}
     }
 
+    /// The parameter of the model that holds the time step (`NeuronModel.timeStep`), if any.
+    public var timeStep: String? {
+        switch self {
+        case .builtin(let builtin): return builtin.model.timeStep
+        case .file(let path): return (try? NeuronModel.read(URL(fileURLWithPath: path)))?.timeStep
+        case .inline(let model): return model.timeStep
+        }
+    }
+
     /// The built-in this choice names, if it names one.
     public var builtin: BuiltinModel? { if case .builtin(let b) = self { return b } else { return nil } }
 

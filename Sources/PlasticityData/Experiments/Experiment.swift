@@ -29,8 +29,9 @@ public struct EpochEvaluation: Sendable {
         self.validationAccuracy = validationAccuracy; self.testAccuracy = testAccuracy; self.testLoss = testLoss
         self.testStepAccuracy = testStepAccuracy; self.firingRateHz = firingRateHz
     }
-    /// The figure that selects the best checkpoint: validation accuracy, else test accuracy.
-    public var selection: Double? { validationAccuracy ?? testAccuracy }
+    /// The figure that selects the best checkpoint: validation accuracy only (never the test set;
+    /// without a validation split `best` is the last epoch's checkpoint).
+    public var selection: Double? { validationAccuracy }
 }
 
 /// One line of a run's metrics (JSON lines): every writer of metrics writes this record.
@@ -58,7 +59,7 @@ public struct ExperimentProgress: Sendable {
 /// The one training loop: for each epoch, the source's batches through the trainer (e-prop, or
 /// BPTT for comparison), the source's evaluation, one `EpochRecord`, then the metrics file and
 /// checkpoints — `checkpoint` every `checkpointEvery` epochs and after the last, `best` whenever
-/// the selection figure improves. Every file is written under the `WriteContract`, by the
+/// the validation accuracy improves (every epoch, when the source has no validation split). Every file is written under the `WriteContract`, by the
 /// process that `writes` (rank 0 of a data-parallel run).
 public struct ExperimentLoop {
     public var trainer: Trainer
@@ -82,7 +83,7 @@ public struct ExperimentLoop {
     public func run(_ source: some DataSource, epochs first: Int, through last: Int, of epochs: Int, history: inout [EpochRecord],
                     progress: (ExperimentProgress) -> Void = { _ in }, onEpoch: (EpochRecord) -> Void = { _ in }) throws {
         guard first <= last else { return }
-        var bestSelection = history.compactMap { $0.validationAccuracy ?? $0.testAccuracy }.max() ?? -1
+        var bestSelection = history.compactMap(\.validationAccuracy).max() ?? -1
         for epoch in first...last {
             let (train, seconds) = try trainEpoch(source, epoch: epoch, of: epochs, progress: progress)
             let evaluation = try source.evaluate(after: epoch, last: epoch == last, trainer: trainer)
@@ -95,8 +96,8 @@ public struct ExperimentLoop {
             history.append(record)
             if writes {
                 if let metrics, epoch % metricsEvery == 0 || epoch == last { try Self.write(history, to: metrics, flag: metricsFlag) }
-                if let best, let selection = evaluation.selection, selection > bestSelection {
-                    bestSelection = selection
+                if let best, evaluation.selection.map({ $0 > bestSelection }) ?? true {
+                    bestSelection = evaluation.selection ?? bestSelection
                     try Checkpoint.save(trainer, state: state(epoch), to: best)
                 }
                 if let checkpoint, epoch % checkpointEvery == 0 || epoch == last { try Checkpoint.save(trainer, state: state(epoch), to: checkpoint) }

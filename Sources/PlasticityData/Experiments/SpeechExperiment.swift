@@ -8,7 +8,7 @@ import Plasticity
 ///     config.json          the resolved config
 ///     metrics.jsonl        one JSON record per epoch
 ///     checkpoint.json      + checkpoint-<epoch>.safetensors, after every epoch
-///     best.json            + best-<epoch>.safetensors, the best validation accuracy so far
+///     best.json            + best-<epoch>.safetensors, the best validation accuracy so far (no split: the last epoch)
 ///     report.html          self-contained, inline SVG
 public final class SpeechExperiment {
     public let config: TrainConfig
@@ -136,7 +136,7 @@ public final class SpeechExperiment {
         guard all.samples.allSatisfy({ $0.speaker != nil }) else {
             throw FileFormatError(file: trainFile.url.path, field: "extra/speaker",
                                   message: "is missing, but data.validationEvery \(every) holds out every \(every)-th training speaker: " +
-                                           "give the file speakers, or set data.validationEvery to 0 (best.json is then chosen on the test set)")
+                                           "give the file speakers, or set data.validationEvery to 0 (best.json is then the last epoch's)")
         }
         let speakers = Array(Set(all.samples.map { $0.speaker! })).sorted()
         let held = Set(speakers.enumerated().filter { $0.offset % every == every - 1 }.map(\.element))

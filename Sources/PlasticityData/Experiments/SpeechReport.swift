@@ -45,7 +45,8 @@ public struct SpeechReport {
 
         let last = history.last
         let summary = [
-            ("test accuracy (best-validation checkpoint, epoch \(checkpointEpoch))", String(format: "%.4f", evaluation.accuracy)),
+            ("test accuracy (\(experiment.validation == nil ? "no validation split: last" : "best-validation") checkpoint, epoch " +
+             "\(checkpointEpoch))", String(format: "%.4f", evaluation.accuracy)),
             ("final-epoch test accuracy", last?.testAccuracy.map { String(format: "%.4f", $0) } ?? "–"),
             ("method", config.training.method.rawValue),
             ("network", "\(e.spec.inputs) inputs → \(n) \(e.spec.hidden[0].model.name)\(config.network.recurrent ? " (recurrent)" : "")"

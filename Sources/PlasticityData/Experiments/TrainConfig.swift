@@ -55,6 +55,8 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         public var threshold = 0.6
         /// Parameter values by name, over the model's defaults and the constants above.
         public var parameters: [String: Double] = [:]
+        /// Per-neuron initial values and bounds of parameters by name (`ParameterInit`).
+        public var initializers: [String: ParameterInit] = [:]
         /// The weight projections of each layer (`LayerSpec.Projection`: source, channel, sign);
         /// nil: one from the input (and one recurrent) into the model's first input channel.
         public var projections: [LayerSpec.Projection]?
@@ -223,8 +225,10 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         let constants = n.model.builtin == nil ? NeuronConstants()
             : NeuronConstants(membraneMs: n.membraneMs, adaptationMs: n.adaptationMs, adaptationStep: n.adaptationStep, threshold: n.threshold)
         let hidden = !n.hidden.isEmpty ? n.hidden : (0..<n.layers).map { layer in
-            LayerSpec(model: n.model, neurons: n.neurons, recurrent: n.recurrent, feedback: layer == n.layers - 1 ? n.feedback : .random,
-                      constants: constants, parameters: n.parameters, projections: n.projections)
+            var spec = LayerSpec(model: n.model, neurons: n.neurons, recurrent: n.recurrent, feedback: layer == n.layers - 1 ? n.feedback : .random,
+                                 constants: constants, parameters: n.parameters, projections: n.projections)
+            spec.initializers = n.initializers
+            return spec
         }
         let regularization = training.rateStrength > 0 && training.method == .eprop
             ? NetworkSpec.RateRegularization(target: training.rateTargetHz * dt / 1000, strength: training.rateStrength) : nil

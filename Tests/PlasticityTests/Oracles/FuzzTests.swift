@@ -26,6 +26,21 @@ import PlasticityTestSupport
         #expect(report.diverged <= 4, "\(report)")
     }
 
+    /// The same checks with sin, cos, abs, sqrt, ==, != and and/or among the operations, and the
+    /// infix text form in the file round trip.
+    @Test func randomModelsWithEveryOperationMatchTheOracles() {
+        var fuzzer = DifferentialFuzzer(seed: 2027)
+        fuzzer.backends = [.tinyCC]
+        fuzzer.steps = 20
+        fuzzer.extendedOperations = true
+        let models = fuzzModelCount(standard: 100)
+        let report = fuzzer.run(validModels: models, invalidModels: 0)
+        #expect(report.modelsTried == models)
+        #expect(report.compileFailures == 0, "\(report)")
+        #expect(report.mismatches == 0, "\(report)")
+        #expect(report.diverged <= 2, "\(report)")
+    }
+
     /// Models checked on 4 threads (concurrent TinyCC compiles and kernel runs) give the same
     /// report as on one; under `--sanitize=thread` this is the multi-threaded path TSan sees.
     @Test func parallelFuzzingGivesTheSameReport() {

@@ -67,7 +67,8 @@ import PlasticityTestSupport
     /// Regression: models whose trace rows can never be skipped (AdEx, Izhikevich: a constant in
     /// their ψ path) never marked their rows live, and the gradient pass skipped them all (e-prop
     /// input gradients exactly 0, cosine 0 against BPTT).
-    @Test(arguments: ["lif", "alif", "cuba-lif", "adlif", "izhikevich", "adex", "qif.json", "resonate-and-fire.json"], [0, 50])
+    @Test(arguments: ["lif", "alif", "cuba-lif", "adlif", "izhikevich", "adex", "qif.json", "resonate-and-fire.json",
+                      "theta.json"], [0, 50])
     func epropEqualsBPTTForEveryModel(_ name: String, chunkSteps: Int) throws {
         let (T, B, nIn, n, nOut) = (120, 3, 12, 10, 3)
         let examples = TestPaths.exampleModels

@@ -69,8 +69,8 @@ import Testing
             (#""fast_sigmoid""#, #""sigmoidal""#, "spike.surrogate.kind", "'sigmoidal'"),
             (#""version": 1"#, #""version": 2"#, "version", "'2' is not a version"),
             (#""args": ["v", 1]"#, #""args": ["v"]"#, "spike.condition.args", "takes 2 args"),
-            (#""inputs": ["I"]"#, #""inputs": ["I"], "input": ["J"]"#, "input", "not a config field"),
-            (#"{"name": "v"}"#, #"{"name": "v", "inital": 1}"#, "states[0].inital", "not a config field"),
+            (#""inputs": ["I"]"#, #""inputs": ["I"], "input": ["J"]"#, "input", "not a known field"),
+            (#"{"name": "v"}"#, #"{"name": "v", "inital": 1}"#, "states[0].inital", "not a known field"),
             // JSON has no infinity
             (#""subtract": 1"#, #""subtract": 1e999"#, "file", "not valid JSON at line 3, column 40 (Number 1e999 is not representable"),
         ]
@@ -98,10 +98,47 @@ import Testing
     @Test func hostileNamesNeverReachTheCSource() throws {
         let hostile = #"*/ #include <stdlib.h>\n int x = system(\"rm -rf /\"); /*"#
         let json = mutant(#""name": "M""#, #""name": "\#(hostile)""#)
-            .replacingOccurrences(of: #""alpha""#, with: #""al\"); system(\"id""#)
+            .replacingOccurrences(of: #""name": "alpha""#, with: #""name": "al\"); system(\"id""#)
+            .replacingOccurrences(of: #""alpha""#, with: #""`al\"); system(\"id`""#)
         let model = try read(json)
         let text = try lower(LayerSpec(model: model, recurrent: true)).source.text
         #expect(!text.contains("system(") && !text.contains("#include <stdlib.h>") && !text.contains("\\n int") && !text.contains("\"rm"))
         _ = try compile(LayerSpec(model: model), backend: .tinyCC)
+    }
+
+    /// Units: a parameter written in s or Hz is held in ms or 1/ms; the time-step parameter is
+    /// bound to the network's step wherever the model enters (a config, Swift), and setting it by
+    /// hand is an error naming the field.
+    @Test func unitsAndTheTimeStep() throws {
+        let file = #"""
+        {"format": "plasticity-model", "version": 1, "name": "U", "timeStep": "dt",
+         "parameters": [{"name": "dt", "value": 1, "unit": "ms"}, {"name": "tau", "value": 0.02, "unit": "s"},
+                        {"name": "rate", "value": 50, "unit": "Hz"}],
+         "inputs": ["I"], "states": [{"name": "v"}], "resets": [{"state": "v", "subtract": 1}],
+         "updates": [{"state": "v", "expression": "exp(-dt / tau) * v + rate * dt * I"}],
+         "spike": {"surrogate": {"kind": "fast_sigmoid", "scale": 10}, "condition": "v - 1"}}
+        """#
+        let model = try read(file)
+        let checked = try model.checked()
+        #expect(checked.fixedParameters["tau"] == 20 && checked.fixedParameters["rate"] == 0.05 && checked.fixedParameters["dt"] == 1)
+        func network(_ extra: String) -> String {
+            #"{"inputs": 2, "outputs": 2, "kappa": 0.9, "stepMs": 10, "hidden": [{"model": \#(file), "neurons": 3\#(extra)}]}"#
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("units-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try network("").write(to: url, atomically: true, encoding: .utf8)
+        #expect(try lower(NetworkSpec.read(url)).models[0].fixedParameters["dt"] == 10)
+        try network(#", "parameters": {"dt": 5}"#).write(to: url, atomically: true, encoding: .utf8)
+        let error = #expect(throws: FileFormatError.self) { try NetworkSpec.read(url) }
+        #expect(error?.field == "hidden[0].parameters.dt" && error?.message.contains("time step") == true, "\(String(describing: error))")
+        // In Swift: the network's step binds it too.
+        let spec = NetworkSpec(inputs: 2, hidden: [.init(model, neurons: 3)], outputs: 2, kappa: 0.9, stepMs: 4)
+        #expect(try lower(spec).models[0].fixedParameters["dt"] == 4)
+        // The time step must be a fixed parameter of the model.
+        var wrong = model
+        wrong.timeStep = "h"
+        let modelError = #expect(throws: ModelError.self) { try wrong.checked() }
+        #expect(modelError?.symbol == "h" && modelError?.kind == .unknownSymbol)
+        #expect(ModelFileRoundTrip.difference(model) == nil)
     }
 }
