@@ -1,12 +1,25 @@
 import ArgumentParser
 import Foundation
 import Plasticity
+import PlasticityTestSupport
 
 /// Gradients of one batch by e-prop (the fused kernel), exact BPTT and exact RTRL, written to a
 /// safetensors file as `<method>.<tensor>`, with cosine and max relative error against the first
 /// exact method given.
 struct GradCheck: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "gradcheck", abstract: "Compute and compare gradients: e-prop, BPTT, RTRL.")
+    static let configuration = CommandConfiguration(
+        commandName: "gradcheck", abstract: "Compute and compare gradients: e-prop, BPTT, RTRL, finite differences.",
+        discussion: """
+            Each method is compared with the first exact one given (cosine, and the largest error relative to the tensor's largest \
+            entry). Where they must agree, the test suite holds them to:
+              BPTT vs RTRL (both exact): cosine >= 0.99999, max relative error <= 1e-4.
+              e-prop vs BPTT where e-prop is exact (no recurrent weights, the readout's decay as the traces' kappa, one layer or \
+            memoryless layers): cosine >= 0.99999, max relative error <= 1e-4. Elsewhere e-prop is an approximation by design.
+              --finite-differences: BPTT of the network with smooth spikes (z = sigmoid(4 g) as a state, resets as blends) vs \
+            central differences (step 1e-5) of a float64 forward pass of the model's equations: max relative error <= 1e-3 \
+            per tensor (1e-2 for models with states in the hundreds, such as izhikevich and adex in mV, whose steep dynamics \
+            amplify float32 rounding), over 6 entries each (the 3 largest and 3 random).
+            """)
     @Option(help: "Network config (JSON; see NetworkSpec); default: 20 inputs, 16 neurons without recurrent weights (e-prop is exact), 3 classes.")
     var config: String?
     /// Replaces the model of every hidden layer.
@@ -22,6 +35,8 @@ struct GradCheck: ParsableCommand {
     @Option(parsing: .unconditional, help: "Init gains (std = gain/sqrt(fan-in)) when no --weights are given.") var inputGain = 1.0
     @Option(parsing: .unconditional) var recurrentGain = 1.0
     @Option var backend = Backend.systemCC
+    @Flag(help: "Also check exact BPTT against finite differences on the network with smooth spikes (see above).")
+    var finiteDifferences = false
     @Flag var json = false
     @Flag(help: "Replace --out and --write-inputs even when plasticity did not write them.") var overwrite = false
 
@@ -76,6 +91,8 @@ struct GradCheck: ParsableCommand {
             }
             try Self.requireFinite(results.last!.1, method: name)
         }
+        let differences = finiteDifferences ? try FiniteDifferenceCheck.compare(FiniteDifferenceCheck.relaxed(sim, backend: backend), input: input,
+                                                                                 targets: targets, steps: T) : []
         if let out {
             var file = SafeTensors()
             let shapes = Dictionary(uniqueKeysWithValues: sim.trainableTensors.map { ($0.id, $0.shape) })
@@ -100,6 +117,10 @@ struct GradCheck: ParsableCommand {
                                          "seconds": Dictionary(uniqueKeysWithValues: results.map { ($0.0, $0.2) }),
                                          "losses": Dictionary(uniqueKeysWithValues: results.map { ($0.0, $0.1.loss) })]
             if let firingRate { object["firing_rate"] = firingRate }
+            if finiteDifferences {
+                object["finite_differences"] = differences.map { ["tensor": $0.tensor, "max_relative_error": $0.maxRelativeError,
+                                                                  "tolerance": FiniteDifferenceCheck.tolerance] as [String: Any] }
+            }
             let data = try JSONSerialization.data(withJSONObject: object,
                                                   options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -109,6 +130,11 @@ struct GradCheck: ParsableCommand {
             for r in rows {
                 print(String(format: "| %@ | %@ | %@ | %.6f | %.3g |", r["method"] as! String, r["reference"] as! String, r["tensor"] as! String,
                              r["cosine"] as! Double, r["max_relative_error"] as! Double))
+            }
+            if finiteDifferences {
+                print("smooth spikes, BPTT vs finite differences (tolerance \(FiniteDifferenceCheck.tolerance)):")
+                print("| tensor | entries | max relative error |\n|---|---|---|")
+                for r in differences { print(String(format: "| %@ | %d | %.3g |", r.tensor, r.entries.count, r.maxRelativeError)) }
             }
         }
     }

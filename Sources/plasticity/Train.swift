@@ -69,13 +69,14 @@ struct Train: ParsableCommand {
             "\(experiment.spec.outputs); "
           + "\(t.method), \(t.epochs) epochs of \(experiment.batchesPerEpoch) batches of \(t.batch)\(processes); kernel compiled in "
           + String(format: "%.0f ms (%@)", experiment.compileMilliseconds, resolved.network.backend.rawValue))
+        let spiking = experiment.spec.hidden[0].checkedModel?.isSpiking ?? true, stepMs = experiment.spec.stepMs
         let bar = ProgressBar(label: "train", showsTiming: false)
         var lastEpoch = 0
         let started = Date()
         try experiment.run(resume: resume) { p in
             if p.epoch != lastEpoch, lastEpoch > 0, let r = experiment.history.last {
                 bar.finish()
-                printNow(Self.describe(r))
+                printNow(Self.describe(r, spiking: spiking, stepMs: stepMs))
             }
             lastEpoch = p.epoch
             let accuracy = p.accuracy.map { String(format: " acc %.3f", $0) } ?? ""
@@ -83,7 +84,7 @@ struct Train: ParsableCommand {
                                                               p.epoch, p.epochs, p.loss, accuracy, p.samplesPerSecond, p.etaSeconds))
         }
         if group.rank == 0 { bar.finish() }
-        if let r = experiment.history.last { say(Self.describe(r)) }
+        if let r = experiment.history.last { say(Self.describe(r, spiking: spiking, stepMs: stepMs)) }
         // The best checkpoint (by validation accuracy) on the test set; every process evaluates its share,
         // once rank 0 has written it.
         try group.barrier()
@@ -125,10 +126,15 @@ struct Train: ParsableCommand {
         return lock
     }
 
-    static func describe(_ r: EpochRecord) -> String {
+    /// One epoch's line; a rate (non-spiking) first layer reports its mean output per step, not Hz.
+    static func describe(_ r: EpochRecord, spiking: Bool, stepMs: Double) -> String {
         let validation = r.validationAccuracy.map { String(format: " validation %.3f", $0) } ?? ""
         let train = r.trainAccuracy.map { String(format: " train acc %.3f", $0) } ?? ""
-        let test = r.testAccuracy.map { String(format: "  test %.3f  rate %.1f Hz", $0, r.firingRateHz?.first ?? 0) } ?? ""
+        let activity = r.firingRateHz?.first ?? 0
+        let test = r.testAccuracy.map {
+            spiking ? String(format: "  test %.3f  rate %.1f Hz", $0, activity)
+                : String(format: "  test %.3f  mean output %.3g", $0, activity * stepMs / 1000)
+        } ?? ""
         return String(format: "epoch %3d  loss %.4f%@%@%@  %.0f samples/s", r.epoch, r.trainLoss, train, validation, test, r.samplesPerSecond)
     }
 }

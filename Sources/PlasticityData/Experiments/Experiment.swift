@@ -44,6 +44,8 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var testAccuracy: Double?
     public var testLoss: Double?
     public var testStepAccuracy: Double?
+    /// Per hidden layer: spikes per neuron and second; for a rate (non-spiking) layer its mean
+    /// output per step times the steps per second (the CLI and report print the mean output).
     public var firingRateHz: [Double]?
     public var seconds: Double
     public var samplesPerSecond: Double

@@ -34,14 +34,19 @@ public struct SpeechReport {
         let T = e.test.steps, dt = config.data.binning.binMs, n = e.spec.hidden[0].neurons, nOut = e.spec.outputs
         let inputRaster = SVG.raster(title: "input spikes (binned), test sample \(sample): \(names[trace.label])", values: trace.input,
                                      steps: T, rows: e.test.inputs, stepMs: dt)
-        let hiddenRaster = SVG.raster(title: "hidden layer spikes (\(n) \(e.spec.hidden[0].model.name))", values: trace.spikes[0], steps: T, rows: n,
-                                      stepMs: dt)
+        let spiking = e.spec.hidden[0].checkedModel?.isSpiking ?? true
+        let hiddenRaster = SVG.raster(title: "hidden layer \(spiking ? "spikes" : "outputs") (\(n) \(e.spec.hidden[0].model.name))",
+                                      values: trace.spikes[0], steps: T, rows: n, stepMs: dt)
         let readoutSeries = (0..<nOut).map { o in (label: names[o], points: (0..<T).map { t in (Double(t) * dt, Double(trace.readout[t * nOut
             + o])) }) }
         let readout = SVG.lineChart(title: "readout traces (label in red)", series: readoutSeries, xLabel: "ms", highlight: trace.label)
-        let perNeuron = (0..<n).map { j in (0..<T).reduce(0.0) { $0 + Double(trace.spikes[0][$1 * n + j]) } / (Double(T) * dt / 1000) }
-        let rates = SVG.bars(title: String(format: "rate per neuron, this sample (sorted); test-set mean %.1f Hz",
-                                           evaluation.firingRateHz.first ?? 0), values: perNeuron.sorted(by: >), yLabel: "Hz, neurons sorted")
+        // A rate layer's "spikes" are its outputs: their mean per step, not a rate in Hz.
+        let perSecond = spiking ? 1000 / dt : 1
+        let perNeuron = (0..<n).map { j in (0..<T).reduce(0.0) { $0 + Double(trace.spikes[0][$1 * n + j]) } / Double(T) * perSecond }
+        let mean = (evaluation.firingRateHz.first ?? 0) / (spiking ? 1 : 1000 / dt)
+        let rates = SVG.bars(title: String(format: spiking ? "rate per neuron, this sample (sorted); test-set mean %.1f Hz"
+                                                           : "mean output per neuron and step, this sample (sorted); test-set mean %.3g", mean),
+                             values: perNeuron.sorted(by: >), yLabel: spiking ? "Hz, neurons sorted" : "mean output, neurons sorted")
 
         let last = history.last
         let summary = [
