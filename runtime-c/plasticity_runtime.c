@@ -66,6 +66,10 @@ HOT void plasticity_transpose(float *restrict dst, const float *restrict src, in
                 for (int c = c0; c < cols && c < c0 + TILE; ++c) dst[(long)c * rows + r] = src[(long)r * cols + c];
 }
 
+void plasticity_noise(float *y, int n, int kind, unsigned long long seed, int b, long long step, int channel) {
+    plasticity_noise_fill(y, n, kind, seed, b, step, channel);
+}
+
 static const plasticity_symbol symbols[] = {
     {"expf", (const void *)expf},
     {"logf", (const void *)logf},

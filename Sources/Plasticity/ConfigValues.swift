@@ -101,7 +101,9 @@ public enum ConfigFile {
             }
             throw fileFormatError(error, file: file)
         }
-        let known = try JSONSerialization.jsonObject(with: JSONEncoder().encode(value))
+        let encoder = JSONEncoder()
+        encoder.userInfo[.everyConfigKey] = true
+        let known = try JSONSerialization.jsonObject(with: encoder.encode(value))
         try rejectUnknownKeys(object, known: known, path: "", file: file)
         return value
     }
@@ -212,4 +214,11 @@ public enum ConfigFile {
         guard let range = description.range(of: "character ") else { return nil }
         return Int(description[range.upperBound...].prefix { $0.isNumber })
     }
+}
+
+extension CodingUserInfoKey {
+    /// Set when a value is encoded to list the keys its type reads (`ConfigFile.decode`): fields
+    /// that stored files omit while empty (so that files and checksums written before the field
+    /// existed stay valid) are written too.
+    public static let everyConfigKey = CodingUserInfoKey(rawValue: "plasticity.everyConfigKey")!
 }

@@ -258,6 +258,7 @@ extension NeuronModel {
             case .state(let n, let v, _): lines.append("    State(\"\(n)\", initial: \(v))")
             case .parameter(let n, let v, let l, _): lines.append("    Parameter(\"\(n)\", \(v)\(l ? ", learnable: true" : ""))")
             case .input(let n, _): lines.append("    Input(\"\(n)\")")
+            case .noise(let n, let distribution, _): lines.append("    Noise(\"\(n)\", .\(distribution.rawValue))")
             case .define(let n, let e, _): lines.append("    Let(\"\(n)\") { \(e.swiftSource) }")
             case .update(let s, let e, _): lines.append("    Update(\"\(s)\") { \(e.swiftSource) }")
             case .reset(let s, let rule, _):

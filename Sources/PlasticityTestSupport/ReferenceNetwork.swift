@@ -1,5 +1,6 @@
 import Foundation
 import Plasticity
+import PlasticityRuntime
 
 /// The loss of a network evaluated in float64 by the reference interpreter, independent of the
 /// kernels: the oracle for finite differences.
@@ -11,6 +12,8 @@ public struct ReferenceNetwork {
     public var parameters: [[Double]]         // [layer][P][n]
     public var readoutWeights: [Double]
     public var readoutBias: [Double]
+    /// Each layer's noise key (`LayerBuffers.noiseSeed`): noise sources take the kernel's draws as given.
+    public var noiseSeeds: [UInt64]
 
     public init(_ simulation: NetworkSimulation) {
         spec = simulation.network
@@ -20,6 +23,15 @@ public struct ReferenceNetwork {
         parameters = simulation.layers.map { $0.parameters.array.map(Double.init) }
         readoutWeights = simulation.readoutWeights.array.map(Double.init)
         readoutBias = simulation.readoutBias.array.map(Double.init)
+        noiseSeeds = simulation.layers.map(\.noiseSeed)
+    }
+
+    /// Noise source c of layer l for sequence b at step t, one draw per neuron.
+    func noise(layer l: Int, channel c: Int, _ distribution: NoiseDistribution, sequence b: Int, step t: Int) -> [Double] {
+        var row = [Float](repeating: 0, count: spec.hidden[l].neurons)
+        plasticity_noise(&row, Int32(row.count), distribution == .normal ? PLASTICITY_NOISE_NORMAL : PLASTICITY_NOISE_UNIFORM, noiseSeeds[l],
+                         Int32(b), Int64(t), Int32(c))
+        return row.map(Double.init)
     }
 
     /// Summed loss over batch and steps; targets as for `NetworkSimulation.run`.
@@ -36,8 +48,12 @@ public struct ReferenceNetwork {
                     let oracle = ReferenceInterpreter(models[l]), n = sizes[l]
                     let x = l == 0 ? (0..<spec.inputs).map { Double(input[(t * B + b) * spec.inputs + $0]) } : z[l - 1]
                     var nextH = h[l], nextZ = z[l]
+                    let noise = models[l].inputs.enumerated().compactMap { c, name in
+                        models[l].noise[name].map { (c, self.noise(layer: l, channel: c, $0, sequence: b, step: t)) }
+                    }
                     for j in 0..<n {
                         var currents = [Double](repeating: 0, count: models[l].inputs.count)
+                        for (c, draws) in noise { currents[c] = draws[j] }
                         for (p, projection) in projections[l].enumerated() {
                             let pre = projection.source == .input ? x : z[l]
                             let c = models[l].inputs.firstIndex(of: projection.channel)!

@@ -37,4 +37,7 @@ long plasticity_chunk_event_slots(int steps, int n_pre);
 
 /* dst[c][r] = src[r][c] for a rows × cols matrix. */
 void plasticity_transpose(float *dst, const float *src, int rows, int cols);
+/* The draws of one noise source for sequence b at a step (plasticity_noise_fill of the kernel
+ * header), for the oracles, which take noise as a given input. */
+void plasticity_noise(float *y, int n, int kind, unsigned long long seed, int b, long long step, int channel);
 #endif

@@ -35,7 +35,10 @@
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 13
+#define PLASTICITY_ABI_VERSION 14
+/* The distributions of noise sources (plasticity_noise_fill). */
+#define PLASTICITY_NOISE_NORMAL 0
+#define PLASTICITY_NOISE_UNIFORM 1
 #define PLASTICITY_MAX_PROJECTIONS 8
 #define PLASTICITY_SOURCE_INPUT 0
 #define PLASTICITY_SOURCE_RECURRENT 1
@@ -103,6 +106,8 @@ typedef struct plasticity_layer_args {
                                        zero — neurons far from threshold under a bounded surrogate. Zero at a sequence start. */
     int spike_is_initial;           /* 1: `spike` holds the sequence's initial z^{-1} (a constant, no derivative);
                                        0: it was emitted by the previous step */
+    unsigned long long noise_seed;  /* noise sources: the key of this layer and batch of sequences */
+    long long noise_step;           /* noise sources: the step since the sequences began of this call's t = 0 */
     int batch_begin, batch_end;     /* the sequences b in [begin, end) this call advances (threads take slices);
                                        every [batch] layout keeps its full stride */
     /* Chunk mode (0 when off): */
@@ -378,6 +383,31 @@ static inline float plasticity_tanh_derivative(float x) { float e = expf(-2.0f *
 static inline float plasticity_sigmoid_derivative(float x) { float e = expf(-plasticity_abs(x)); float d = 1.0f + e; return e / (d * d); }
 /* NaN and ±Inf without libm: x − x is NaN for both, and NaN compares unequal. */
 static inline int plasticity_finite(float x) { float d = x - x; return d == d; }
+
+/* Noise sources: a counter-based generator (the SplitMix64 finalizer over a key of the seed, the
+ * sequence b, the step and the channel, then over the neuron), so a draw depends on nothing but
+ * its key: the same for any thread split, time chunking and backend. Uniform: 24 bits in (0, 1];
+ * normal: Box–Muller (cos branch) in float32 from two such uniforms. Integer work and one libm
+ * call each, the same functions under TinyCC and cc. */
+static inline unsigned long long plasticity_mix64(unsigned long long z) {
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static inline void plasticity_noise_fill(float *y, int n, int kind, unsigned long long seed, int b, long long step, int channel) {
+    const unsigned long long key = plasticity_mix64(seed ^ plasticity_mix64(((unsigned long long)(unsigned)b << 32)
+                                                                           ^ (unsigned long long)(unsigned)channel)
+                                                    ^ plasticity_mix64((unsigned long long)step + 0x632BE59BD9B4E019ull));
+    for (int j = 0; j < n; ++j) {
+        const unsigned long long r = plasticity_mix64(key + (unsigned long long)j);
+        /* via int (24 bits fit): TinyCC has no 64-bit unsigned → float conversion of its own */
+        const float u1 = (float)(int)((r >> 40) + 1) * 5.9604644775390625e-8f;          /* (0, 1] */
+        if (kind == PLASTICITY_NOISE_UNIFORM) { y[j] = u1; continue; }
+        const float u2 = (float)(int)((r >> 16) & 0xFFFFFFull) * 5.9604644775390625e-8f; /* [0, 1) */
+        y[j] = sqrtf(-2.0f * logf(u1)) * cosf(6.28318530717958647692f * u2);
+    }
+}
 
 /* The element operations: unary in x, binary in p and q, comparisons by operator, surrogate
  * pseudo-derivatives σ'(x) of the spike z = Θ(x) in x and the scale s. Generated from the kernel IR's

@@ -14,7 +14,7 @@ extension CheckedModel: CustomStringConvertible {
         var out = "model \(name.debugDescription) (reset gradient \(resetGradient.rawValue))\n"
         for (n, v) in fixedParameters.sorted(by: { $0.key < $1.key }) { out += "  parameter \(n) = \(v.shortDescription)\n" }
         for l in learnables { out += "  learnable \(l.name) = \(l.initial.shortDescription) per neuron\n" }
-        for i in inputs { out += "  input \(i)\n" }
+        for i in inputs { out += noise[i].map { "  noise \(i) (\($0.rawValue))\n" } ?? "  input \(i)\n" }
         for s in states {
             out += "  state \(s.name) = \(s.initial.shortDescription)" + (s.reset.map { ", on spike: \($0)" } ?? "") + "\n"
         }

@@ -37,7 +37,7 @@ extension CheckedModel {
             .parameter(name: $0, value: fixedParameters[$0]!, learnable: false, at: at)
         }
         declarations += learnables.map { .parameter(name: $0.name, value: $0.initial, learnable: true, at: at) }
-        declarations += inputs.map { .input(name: $0, at: at) }
+        declarations += inputs.map { name in noise[name].map { .noise(name: name, $0, at: at) } ?? .input(name: name, at: at) }
         declarations += states.map { .state(name: $0.name, initial: $0.initial, at: at) } + [.state(name: zName, initial: 0, at: at)]
         declarations += definitions.map { .define(name: $0.name, $0.expr.differentiatedEverywhere.substituting(postReset), at: at) }
         declarations += zip(states, updates).map { .update(state: $0.name, $1, at: at) }

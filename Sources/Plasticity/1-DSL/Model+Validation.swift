@@ -31,7 +31,10 @@ public struct CheckedModel: Sendable, Hashable {
     public var states: [StateVariable]
     public var fixedParameters: [String: Double]
     public var learnables: [LearnableParameter]
+    /// The input channels: the synaptic ones in declaration order, then the noise sources.
     public var inputs: [String]
+    /// The channels of `inputs` that are noise sources, with their distributions.
+    public var noise: [String: NoiseDistribution] = [:]
     public var definitions: [(name: String, expr: Expr)]
     public var output: Output
     public var location: SourceLocation
@@ -40,7 +43,7 @@ public struct CheckedModel: Sendable, Hashable {
 
     public static func == (a: CheckedModel, b: CheckedModel) -> Bool {
         a.name == b.name && a.states == b.states && a.fixedParameters == b.fixedParameters
-            && a.learnables == b.learnables && a.inputs == b.inputs && a.output == b.output
+            && a.learnables == b.learnables && a.inputs == b.inputs && a.noise == b.noise && a.output == b.output
             && a.resetGradient == b.resetGradient
             && a.definitions.map(\.name) == b.definitions.map(\.name)
             && a.definitions.map(\.expr) == b.definitions.map(\.expr)
@@ -112,6 +115,7 @@ private struct ModelChecker {
     var fixed: [String: Double] = [:]
     var learnables: [CheckedModel.LearnableParameter] = []
     var inputs: [String] = []
+    var noise: [(String, NoiseDistribution)] = []
     var definitionExprs: [String: (Expr, SourceLocation)] = [:]
     var definitionOrder: [String] = []
     var updates: [String: Expr] = [:], resets: [String: ResetRule] = [:]
@@ -137,12 +141,18 @@ private struct ModelChecker {
                 if learnable { learnables.append(.init(name: n, initial: v)) } else { fixed[n] = v }
             case .input(let n, let at):
                 try declare(n, .input, at); inputs.append(n)
+            case .noise(let n, let distribution, let at):
+                try declare(n, .input, at); noise.append((n, distribution))
             case .define(let n, let e, let at):
                 try declare(n, .definition, at); definitionExprs[n] = (e, at); definitionOrder.append(n)
             default: break
             }
         }
         guard !stateOrder.isEmpty else { throw fail(.missingOutput, model.name, model.location, "the model declares no State") }
+        for projection in model.projections ?? [] where !inputs.contains(projection.channel) {
+            throw fail(.unknownSymbol, projection.channel, model.location, "a default projection targets '\(projection.channel)', which is " +
+                       "not an input channel of the model (its inputs: \(inputs.joined(separator: ", ")))")
+        }
         if let step = model.timeStep {
             guard let value = fixed[step] else {
                 throw fail(.unknownSymbol, step, model.location, "the time step '\(step)' must be a fixed parameter of the model (its value in ms)")
@@ -343,7 +353,8 @@ private struct ModelChecker {
         return CheckedModel(
             name: model.name, resetGradient: model.resetGradient,
             states: stateOrder.map { .init(name: $0.0, initial: $0.1, update: updates[$0.0]!, reset: resets[$0.0], location: $0.2) },
-            fixedParameters: fixed, learnables: learnables, inputs: inputs, definitions: ordered,
+            fixedParameters: fixed, learnables: learnables, inputs: inputs + noise.map(\.0),
+            noise: Dictionary(uniqueKeysWithValues: noise), definitions: ordered,
             output: output.spiking ? .spike(condition: output.expr, surrogate: output.surrogate!) : .value(output.expr),
             location: model.location)
     }

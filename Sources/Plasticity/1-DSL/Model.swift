@@ -22,6 +22,9 @@ public enum Declaration: Sendable, Hashable {
     case parameter(name: String, value: Double, learnable: Bool, at: SourceLocation)
     /// A synaptic input channel: I_j = Σ_i W_ji x_i over the projections that target it.
     case input(name: String, at: SourceLocation)
+    /// A source of noise: a fresh draw per neuron, sequence and step (`NoiseDistribution`),
+    /// read like an input; no projection feeds it.
+    case noise(name: String, NoiseDistribution, at: SourceLocation)
     /// h^t = f(ĥ^{t-1}, I^t, z^{t-1}): state symbols read the post-reset previous value ĥ.
     case update(state: String, Expr, at: SourceLocation)
     /// What a spike at t-1 does to a state before the update, read from the pre-reset state
@@ -36,7 +39,7 @@ public enum Declaration: Sendable, Hashable {
 
     public var location: SourceLocation {
         switch self {
-        case .state(_, _, let l), .parameter(_, _, _, let l), .input(_, let l), .update(_, _, let l),
+        case .state(_, _, let l), .parameter(_, _, _, let l), .input(_, let l), .noise(_, _, let l), .update(_, _, let l),
              .reset(_, _, let l), .define(_, _, let l), .spike(_, _, let l), .output(_, let l):
             return l
         }
@@ -70,6 +73,24 @@ public struct Parameter: ModelStatement {
     public let declaration: Declaration
     public init(_ name: String, _ value: Double, learnable: Bool = false, fileID: String = #fileID, line: Int = #line) {
         declaration = .parameter(name: name, value: value, learnable: learnable, at: SourceLocation(file: fileID, line: line))
+    }
+}
+
+/// The distribution of a noise source. Draws come from a counter-based generator keyed by the
+/// network's noise seed, the sequence, the step, the channel and the neuron (`plasticity_noise_fill`
+/// in runtime-c/include/plasticity_kernel.h), so they are the same for any thread count, time
+/// chunking and backend; the oracles take them as given inputs (`NoiseStream`).
+public enum NoiseDistribution: String, ConfigEnum {
+    /// Standard normal N(0, 1) (Box–Muller in float32).
+    case normal
+    /// Uniform on (0, 1].
+    case uniform
+}
+
+public struct Noise: ModelStatement {
+    public let declaration: Declaration
+    public init(_ name: String, _ distribution: NoiseDistribution, fileID: String = #fileID, line: Int = #line) {
+        declaration = .noise(name: name, distribution, at: SourceLocation(file: fileID, line: line))
     }
 }
 
@@ -157,13 +178,19 @@ public struct NeuronModel: Sendable, Hashable {
     /// The fixed parameter that holds the time step in ms, if the model is written in physical
     /// units: a network binds it to its step (`stepMs`, a train config's `data.binning.binMs`).
     public var timeStep: String?
+    /// The projections a layer of this model gets when its config lists none (nil: one from the
+    /// input, and one recurrent when asked, into the first input channel). A recurrent layer takes
+    /// the recurrent ones listed, or else a recurrent twin of each input one; a feed-forward layer
+    /// drops the recurrent ones.
+    public var projections: [LayerSpec.Projection]?
 
     public init(_ name: String, resetGradient: ResetGradient = .stopped, timeStep: String? = nil,
-                fileID: String = #fileID, line: Int = #line,
+                projections: [LayerSpec.Projection]? = nil, fileID: String = #fileID, line: Int = #line,
                 @ModelBuilder _ body: () -> [Declaration]) {
         self.name = name
         self.resetGradient = resetGradient
         self.timeStep = timeStep
+        self.projections = projections
         self.declarations = body()
         self.location = SourceLocation(file: fileID, line: line)
     }

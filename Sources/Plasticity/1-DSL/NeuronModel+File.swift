@@ -45,6 +45,10 @@ public struct ModelFile: Codable, Sendable, Hashable {
             }
         }
     }
+    public struct NoiseSource: Codable, Sendable, Hashable {
+        public var name: String
+        public var distribution: NoiseDistribution
+    }
     public struct State: Codable, Sendable, Hashable {
         public var name: String
         public var initial = 0.0
@@ -82,8 +86,12 @@ public struct ModelFile: Codable, Sendable, Hashable {
     public var resetGradient = ResetGradient.stopped
     /// The parameter that holds the step in ms (`NeuronModel.timeStep`).
     public var timeStep: String?
+    /// Default projections of a layer of this model (`NeuronModel.projections`).
+    public var projections: [LayerSpec.Projection]?
     public var parameters: [Parameter] = []
     public var inputs: [String] = []
+    /// Noise sources (nil: none; omitted from files then).
+    public var noise: [NoiseSource]?
     public var states: [State] = []
     public var resets: [Reset] = []
     public var lets: [Assignment] = []
@@ -92,7 +100,8 @@ public struct ModelFile: Codable, Sendable, Hashable {
     public var output: Expr?
 
     enum CodingKeys: String, CodingKey {
-        case format, version, comment, name, resetGradient, timeStep, parameters, inputs, states, resets, lets, updates, spike, output
+        case format, version, comment, name, resetGradient, timeStep, parameters, inputs, noise, projections, states, resets, lets, updates, spike,
+             output
     }
 
     public init(from decoder: Decoder) throws {
@@ -112,6 +121,8 @@ public struct ModelFile: Codable, Sendable, Hashable {
         timeStep = try c.decodeIfPresent(String.self, forKey: .timeStep)
         parameters = try c.decodeIfPresent([Parameter].self, forKey: .parameters) ?? []
         inputs = try c.decodeIfPresent([String].self, forKey: .inputs) ?? []
+        noise = try c.decodeIfPresent([NoiseSource].self, forKey: .noise)
+        projections = try c.decodeIfPresent([LayerSpec.Projection].self, forKey: .projections)
         states = try c.decodeIfPresent([State].self, forKey: .states) ?? []
         resets = try c.decodeIfPresent([Reset].self, forKey: .resets) ?? []
         lets = try c.decodeIfPresent([Assignment].self, forKey: .lets) ?? []
@@ -127,10 +138,12 @@ extension ModelFile {
         name = model.name
         resetGradient = model.resetGradient
         timeStep = model.timeStep
+        projections = model.projections
         for d in model.declarations {
             switch d {
             case .parameter(let n, let v, let learnable, _): parameters.append(.init(name: n, value: v, learnable: learnable))
             case .input(let n, _): inputs.append(n)
+            case .noise(let n, let distribution, _): noise = (noise ?? []) + [.init(name: n, distribution: distribution)]
             case .state(let n, let v, _): states.append(.init(name: n, initial: v))
             case .reset(let s, .subtract(let e), _): resets.append(.init(state: s, subtract: e))
             case .reset(let s, .add(let e), _): resets.append(.init(state: s, add: e))
@@ -157,6 +170,7 @@ extension ModelFile {
             declarations.append(.parameter(name: p.name, value: p.modelValue, learnable: p.learnable, at: at("parameters[\(i)]")))
         }
         for (i, n) in inputs.enumerated() { declarations.append(.input(name: n, at: at("inputs[\(i)]"))) }
+        for (i, n) in (noise ?? []).enumerated() { declarations.append(.noise(name: n.name, n.distribution, at: at("noise[\(i)]"))) }
         for (i, s) in states.enumerated() { declarations.append(.state(name: s.name, initial: s.initial, at: at("states[\(i)]"))) }
         for (i, r) in resets.enumerated() {
             let rules = [r.subtract.map(ResetRule.subtract), r.add.map(ResetRule.add), r.to.map(ResetRule.to)].compactMap { $0 }
@@ -179,6 +193,7 @@ extension ModelFile {
         var model = NeuronModel(name, resetGradient: resetGradient, location: at("name"))
         model.declarations = declarations
         model.timeStep = timeStep
+        model.projections = projections
         return model
     }
 }
@@ -226,7 +241,10 @@ extension ModelFile {
         fields += [("name", try line(name)), ("resetGradient", try line(resetGradient))]
         if let timeStep { fields.append(("timeStep", try line(timeStep))) }
         fields += [("parameters", try list(parameters)),
-                   ("inputs", try line(inputs)), ("states", try list(states)), ("resets", try list(resets)), ("lets", try list(lets)),
+                   ("inputs", try line(inputs))]
+        if let noise { fields.append(("noise", try list(noise))) }
+        if let projections { fields.append(("projections", try list(projections))) }
+        fields += [("states", try list(states)), ("resets", try list(resets)), ("lets", try list(lets)),
                    ("updates", try list(updates))]
         if let spike { fields.append(("spike", try line(spike))) }
         if let output { fields.append(("output", try line(output))) }
@@ -363,7 +381,8 @@ extension CodingUserInfoKey {
 /// One-line JSON with the keys of the model format in reading order (`op` before `args`), so
 /// that written files read like the DSL and are the same bytes on every run.
 enum JSONLine {
-    static let keyOrder = ["name", "state", "op", "compare", "args", "value", "unit", "initial", "learnable", "subtract", "add", "to",
+    static let keyOrder = ["name", "state", "source", "channel", "sign", "op", "compare", "args", "value", "unit", "distribution", "initial",
+                           "learnable", "subtract", "add", "to",
                            "expression", "kind", "scale", "surrogate", "condition"]
 
     static func text(_ value: Any) -> String {

@@ -24,7 +24,8 @@ public struct LayerKernel: Sendable {
         self.body = body
         self.synapses = SynapseTraces(plan: plan, layout: layout)
         self.layout = layout
-        self.step = Self.step(layout: layout, body: body, synapses: synapses)
+        let noise = Dictionary(uniqueKeysWithValues: model.inputs.enumerated().compactMap { c, name in model.noise[name].map { (c, $0) } })
+        self.step = Self.step(layout: layout, body: body, synapses: synapses, noise: noise)
     }
 }
 

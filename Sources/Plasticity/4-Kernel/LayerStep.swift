@@ -8,6 +8,9 @@ public enum LayerStepOperation: KernelOperation {
     /// I_c = Σ over the projections into channel c of W x over their active inputs, as rows of Wᵀ
     /// (`plasticity_combine_rows`); no projection: I_c = 0.
     case current(channel: Int, projections: [Int])
+    /// I_c = a fresh draw per neuron of noise source c (`plasticity_noise_fill`), keyed by the
+    /// noise seed, the sequence, the step since the sequence began and c.
+    case noise(channel: Int, NoiseDistribution)
     /// x̄ ← D x̄ + c x of projection p's shared components, once per step; `keepsPrevious`: x̄^{t-1}
     /// is kept first for the per-synapse components that read it.
     case presynapticTrace(projection: Int, keepsPrevious: Bool)
@@ -65,7 +68,7 @@ public enum LayerStepOperation: KernelOperation {
 
     public var reads: [Value] {
         switch self {
-        case .gather, .presynapticTrace: return []
+        case .gather, .presynapticTrace, .noise: return []
         case .current(_, let ps): return ps.map(Value.active)
         case .body(let channels): return (0..<channels).map(Value.current)
         case .instantGain, .recordCopies, .temporaries, .stores, .nextSpikes: return [.body]
@@ -79,7 +82,7 @@ public enum LayerStepOperation: KernelOperation {
     public var writes: [Value] {
         switch self {
         case .gather(let p, _): return [.active(p)]
-        case .current(let c, _): return [.current(c)]
+        case .current(let c, _), .noise(let c, _): return [.current(c)]
         case .presynapticTrace(let p, _): return [.presynapticTrace(p)]
         case .body: return [.body]
         case .temporaries: return [.temporaries]
@@ -95,6 +98,7 @@ public enum LayerStepOperation: KernelOperation {
             return "active[\(p)] = nonzero presynaptic inputs of projection \(p)" + (kept ? " (chunked: kept for the chunk)" : "")
         case .current(let c, let ps):
             return ps.isEmpty ? "I[\(c)] = 0" : "I[\(c)] = " + ps.map { "W[\($0)] x[active[\($0)]]" }.joined(separator: " + ")
+        case .noise(let c, let distribution): return "I[\(c)] = \(distribution.rawValue) noise (seed, sequence, step, channel \(c))"
         case .presynapticTrace(let p, let keeps): return "xbar[\(p)] = D xbar[\(p)] + c x" + (keeps ? " (xbar^{t-1} kept)" : "")
         case .body(let channels): return "neuron body over I[0..<\(channels)]"
         case .instantGain: return "instant gain dz/dI (when asked)"
@@ -112,13 +116,16 @@ public enum LayerStepOperation: KernelOperation {
 
 extension LayerKernel {
     /// The step's tree, from the layout, the body and the synapse loops.
-    static func step(layout: KernelLayout, body: NeuronBody, synapses: SynapseTraces) -> [KernelStatement<LayerStepOperation>] {
+    /// `noise`: the channels that are noise sources.
+    static func step(layout: KernelLayout, body: NeuronBody, synapses: SynapseTraces,
+                     noise: [Int: NoiseDistribution] = [:]) -> [KernelStatement<LayerStepOperation>] {
         let projections = layout.projections
         var perSequence: [KernelStatement<LayerStepOperation>] = projections.indices.map {
             .run(.gather(projection: $0, keptForChunk: !projections[$0].components.isEmpty))
         }
         perSequence += (0..<layout.channelCount).map { c in
-            .run(.current(channel: c, projections: projections.indices.filter { projections[$0].channel == c }))
+            if let distribution = noise[c] { return .run(.noise(channel: c, distribution)) }
+            return .run(.current(channel: c, projections: projections.indices.filter { projections[$0].channel == c }))
         }
         let presynaptic = projections.indices.filter { projections[$0].sharedCount > 0 }
         if !presynaptic.isEmpty {

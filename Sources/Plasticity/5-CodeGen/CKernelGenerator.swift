@@ -233,6 +233,10 @@ struct CKernelGenerator {
         switch op {
         case .gather(let p, let kept): emitGather(w, projection: p, keptForChunk: kept)
         case .current(let c, let projections): emitCurrent(w, channel: c, projections: projections)
+        case .noise(let c, let distribution):
+            w.comment("noise source \(c): one draw per neuron, keyed by the seed, the sequence, the step and the channel")
+            w.line("plasticity_noise_fill(work\(c), n, \(distribution == .normal ? "PLASTICITY_NOISE_NORMAL" : "PLASTICITY_NOISE_UNIFORM"), " +
+                   "a->noise_seed, b, a->noise_step + t, \(c));")
         case .presynapticTrace(let p, let keepsPrevious): emitPresynapticTrace(w, projection: p, keepsPrevious: keepsPrevious)
         case .body: body.emitBody(w)
         case .instantGain: body.emitInstantGain(w)

@@ -181,10 +181,38 @@ public class LayerBuffers {
     /// takes no derivative through it) rather than a spike the dynamics emitted. Set by
     /// `resetSequence`, cleared by every call that advances the layer.
     public var spikeIsInitial = true
+    /// Noise sources: the key of this layer's current batch of sequences (set by the network at
+    /// each `resetSequence`), and the steps the sequences have taken (the step of the next call's
+    /// first step).
+    public var noiseSeed: UInt64 = 0
+    public var noiseStep = 0
+
+    /// After a call that advanced the layer by `steps`.
+    func advanced(by steps: Int) {
+        guard steps > 0 else { return }
+        spikeIsInitial = false
+        noiseStep += steps
+    }
+
+    /// The draws of the model's noise sources for step `t` of the sequences (since they began),
+    /// into `currents` [batch][neurons][channels]: the oracles' given input.
+    public func fillNoise(_ currents: inout [Float], step t: Int) {
+        let C = layout.channelCount
+        for (c, name) in model.inputs.enumerated() {
+            guard let distribution = model.noise[name] else { continue }
+            var row = [Float](repeating: 0, count: neurons)
+            for b in 0..<batch {
+                plasticity_noise(&row, Int32(neurons), distribution == .normal ? PLASTICITY_NOISE_NORMAL : PLASTICITY_NOISE_UNIFORM, noiseSeed,
+                                 Int32(b), Int64(t), Int32(c))
+                for j in 0..<neurons { currents[(b * neurons + j) * C + c] = row[j] }
+            }
+        }
+    }
 
     /// Sequences start from the model's initial state with empty traces (weights and parameters stay).
     public func resetSequence() {
         spikeIsInitial = true
+        noiseStep = 0
         for b in 0..<batch { for j in 0..<neurons { for (s, variable) in model.states.enumerated() {
             state[(b * neurons + j) * layout.stateCount + s] = Float(variable.initial)
         } } }
@@ -247,6 +275,7 @@ public class LayerBuffers {
         a.active = active
         a.synapses_live = synapsesLive.base
         a.spike_is_initial = spikeIsInitial ? 1 : 0
+        a.noise_seed = noiseSeed; a.noise_step = Int64(noiseStep)
         a.batch_begin = 0; a.batch_end = Int32(batch)
         if chunkSteps > 0 { setChunkArguments(&a) }
         return a
@@ -316,7 +345,7 @@ public final class LayerSimulation: LayerBuffers {
                 }
             }
         }
-        if steps > 0 { spikeIsInitial = false }
+        advanced(by: steps)
         return (outputs, states)
     }
 
@@ -353,7 +382,7 @@ public final class LayerSimulation: LayerBuffers {
                 kernel.localStep(&a, cur.baseAddress, &out)
             } } } } }
         }
-        spikeIsInitial = false
+        advanced(by: 1)
         return j
     }
 }

@@ -224,6 +224,7 @@ public final class NetworkSimulation {
             }
         }
         initializeParameters(seed: seed)
+        noiseSeed = seed
         enforceConstraints(magnitudes: true)
         fill(readoutWeights, std: readoutGain / Double(layers.last!.neurons).squareRoot())
         readoutBias.pointer.update(repeating: 0)
@@ -232,7 +233,7 @@ public final class NetworkSimulation {
 
     /// Per-neuron parameter values from the layers' initializers (a stream of its own, so that
     /// the weights of a seed do not depend on them).
-    func initializeParameters(seed: UInt64) {
+    public func initializeParameters(seed: UInt64) {
         var rng = SplitMix64(seed: seed ^ 0x7061_7261_6d73)
         for (l, layer) in layers.enumerated() {
             for (p, learnable) in layer.model.learnables.enumerated() {
@@ -243,9 +244,20 @@ public final class NetworkSimulation {
         }
     }
 
+    /// The seed of the layers' noise sources (`initializeWeights` sets it to its seed). Each
+    /// batch of sequences draws from its own key: the seed, the batch's number since the seed was
+    /// set, and the layer.
+    public var noiseSeed: UInt64 = 0 { didSet { noiseBatches = 0 } }
+    private var noiseBatches: UInt64 = 0
+
     /// Start of a new batch of sequences: initial states, empty traces, zero readout.
     public func resetSequence() {
-        for layer in layers { layer.resetSequence() }
+        var keys = SplitMix64(seed: noiseSeed ^ (noiseBatches &* 0xD1B5_4A32_D192_ED03))
+        noiseBatches &+= 1
+        for layer in layers {
+            layer.resetSequence()
+            layer.noiseSeed = keys.next()
+        }
         for buffer in [readoutState, readoutTrace, readoutBiasTrace] { buffer.pointer.update(repeating: 0) }
     }
 
@@ -346,7 +358,7 @@ public final class NetworkSimulation {
                 }
             }
         }
-        if steps > 0 { for layer in layers { layer.spikeIsInitial = false } }
+        for layer in layers { layer.advanced(by: steps) }
         var failure: (Int, String)?
         if args.failed_step >= 0 {
             failure = (Int(args.failed_step), Self.tensorName(args.failed_tensor))

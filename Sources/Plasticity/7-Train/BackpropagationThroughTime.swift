@@ -55,6 +55,7 @@ private struct BackpropagationPass {
         layers = try simulation.layers.map { layer -> LayerBuffers in
             let copy = try LayerBuffers(layout: layer.layout, model: layer.model, batch: batch, inputs: layer.inputs, neurons: layer.neurons)
             copy.parameters.array = layer.parameters.array
+            copy.noiseSeed = layer.noiseSeed
             return copy
         }
         weights = simulation.layers.map { $0.weights.map { $0.array.map(Double.init) } }
@@ -85,6 +86,7 @@ private struct BackpropagationPass {
     mutating func recordLocalStep(layer l: Int, step t: Int) {
         let layer = layers[l], layout = layer.layout, n = sizes[l], C = layout.channelCount
         var currents = [Float](repeating: 0, count: B * n * max(C, 1))
+        layer.fillNoise(&currents, step: t)   // noise is a given input, the draws the kernel made
         for b in 0..<B {
             for (p, projection) in layout.projections.enumerated() {
                 let pre = presynaptic(l, projection.source, t, b)
@@ -112,7 +114,7 @@ private struct BackpropagationPass {
                 kernel.localStep(Int32(l), &args, cur.baseAddress, &jac)
             } } } } }
         }
-        layer.spikeIsInitial = false
+        layer.advanced(by: 1)
         step.z = layer.spike.array.map(Double.init)
         record[l].append(step)
     }

@@ -69,7 +69,9 @@ extension LayerSpec: Codable {
         try c.encode(recurrent, forKey: .recurrent); try c.encode(feedback, forKey: .feedback)
         try c.encode(constants.membraneMs, forKey: .membraneMs); try c.encode(constants.adaptationMs, forKey: .adaptationMs)
         try c.encode(constants.adaptationStep, forKey: .adaptationStep); try c.encode(constants.threshold, forKey: .threshold)
-        try c.encode(parameters, forKey: .parameters); try c.encode(initializers, forKey: .initializers)
+        try c.encode(parameters, forKey: .parameters)
+        let everyKey = encoder.userInfo[.everyConfigKey] as? Bool == true
+        try c.encodeIfPresent(initializers.isEmpty && !everyKey ? nil : initializers, forKey: .initializers)
         let defaults = Self.defaultProjections(of: neuronModel, recurrent: recurrent)
         try c.encode(projections == defaults ? nil : projections, forKey: .projections)
     }

@@ -105,6 +105,12 @@ public struct LayerSpec: Sendable {
     public var recurrent: Bool { projections.contains { $0.source == .recurrent } }
 
     static func defaultProjections(of model: NeuronModel, recurrent: Bool) -> [Projection] {
+        if let listed = model.projections, !listed.isEmpty {
+            let input = listed.filter { $0.source == .input }
+            guard recurrent else { return input }
+            if listed.contains(where: { $0.source == .recurrent }) { return listed }
+            return input + input.map { Projection(.recurrent, into: $0.channel, sign: $0.sign) }
+        }
         let first = model.declarations.lazy.compactMap { d -> String? in if case .input(let n, _) = d { return n }; return nil }.first ?? ""
         return [Projection(.input, into: first)] + (recurrent ? [Projection(.recurrent, into: first)] : [])
     }
@@ -188,7 +194,7 @@ public struct LayerSpec: Sendable {
                            "\(neuronModel.parameterNames.joined(separator: ", ")))")
             }
             if name == neuronModel.timeStep { throw fail("initializers.\(name)", "is the model's time step, which the network's step sets") }
-            try initializer.checked { fail("initializers.\(name).\($0)", $1) }
+            try initializer.checked(neurons: neurons) { fail("initializers.\(name).\($0)", $1) }
             if !isLearnable { frozenParameters.insert(name) }
         }
         guard !frozenParameters.isEmpty else { return }
@@ -224,6 +230,11 @@ public struct LayerSpec: Sendable {
             throw ModelError(kind: .unknownSymbol, model: model.name, symbol: "Input", location: model.location,
                              message: "the model declares no Input, so its layer cannot receive the \(p.source.rawValue) projection: " +
                                       "declare one (Input(\"I\")) and use it in an Update")
+        }
+        for p in projections where model.noise[p.channel] != nil {
+            throw ModelError(kind: .symbolNotAllowedHere, model: model.name, symbol: p.channel, location: model.location,
+                             message: "\(p.source == .input ? "an" : "a") \(p.source.rawValue) projection targets '\(p.channel)', which is a " +
+                                      "noise source: its draws are its input, no projection feeds it")
         }
         for p in projections where !model.inputs.contains(p.channel) {
             throw ModelError(kind: .unknownSymbol, model: model.name, symbol: p.channel, location: model.location,

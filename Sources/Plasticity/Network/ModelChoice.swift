@@ -104,6 +104,10 @@ extension ModelFile {
             compare("parameters.\(name)", mine[name], theirs[name]) { $0.map { "\($0.value)\($0.learnable ? " (learnable)" : "")" } ?? "absent" }
         }
         compare("inputs", inputs, other.inputs) { $0.joined(separator: ", ") }
+        compare("projections", projections ?? [], other.projections ?? []) {
+            $0.map { "\($0.source.rawValue) → \($0.channel)\($0.sign.map { " (\($0.rawValue))" } ?? "")" }.joined(separator: ", ")
+        }
+        compare("noise", noise ?? [], other.noise ?? []) { $0.map { "\($0.name) (\($0.distribution.rawValue))" }.joined(separator: ", ") }
         compare("states", states, other.states) { $0.map { "\($0.name)=\($0.initial)" }.joined(separator: ", ") }
         compare("resets", resets, other.resets) { "\($0.count) reset(s) \($0.map(\.state))" }
         compare("lets", lets, other.lets) { $0.map { "\($0.name ?? "") = \($0.expression)" }.joined(separator: "; ") }

@@ -22,25 +22,29 @@ public struct ParameterInit: Codable, Sendable, Hashable {
         /// exp(−dt/τ) with τ log-uniform on [`low`, `high`] ms: a decay factor per step from a
         /// spread of time constants (the heterogeneous τ of adLIF networks).
         case logUniformDecay
+        /// `values`, one per neuron (NIR's per-neuron arrays import as these).
+        case values
     }
     public var distribution: Distribution
     public var value: Double?
     public var low: Double?, high: Double?
     public var mean: Double?, std: Double?
+    public var values: [Double]?
     /// [lower, upper]: draws and updates are clamped to it.
     public var bounds: [Double]?
 
     public init(_ distribution: Distribution, value: Double? = nil, low: Double? = nil, high: Double? = nil, mean: Double? = nil,
-                std: Double? = nil, bounds: ClosedRange<Double>? = nil) {
+                std: Double? = nil, values: [Double]? = nil, bounds: ClosedRange<Double>? = nil) {
         self.distribution = distribution; self.value = value; self.low = low; self.high = high; self.mean = mean; self.std = std
+        self.values = values
         self.bounds = bounds.map { [$0.lowerBound, $0.upperBound] }
     }
 
     /// The clamp range, once `checked` has passed.
     public var range: ClosedRange<Double>? { bounds.map { $0[0]...$0[1] } }
 
-    /// Every field the distribution needs, finite and in range; errors name `field`.
-    func checked(fail: (String, String) -> FileFormatError) throws {
+    /// Every field the distribution needs, finite and in range, for a layer of `neurons`; errors name `field`.
+    func checked(neurons: Int, fail: (String, String) -> FileFormatError) throws {
         func need(_ name: String, _ x: Double?) throws -> Double {
             guard let x else { throw fail(name, "is missing (the \(distribution.rawValue) distribution needs it)") }
             guard x.isFinite else { throw fail(name, "must be a finite number, not \(x)") }
@@ -56,6 +60,10 @@ public struct ParameterInit: Codable, Sendable, Hashable {
         case .logUniform, .logUniformDecay:
             let (l, h) = (try need("low", low), try need("high", high))
             guard l > 0, l <= h else { throw fail("low", "must be positive and at most high (\(h)), not \(l)") }
+        case .values:
+            guard let values else { throw fail("values", "is missing (the values distribution needs one per neuron)") }
+            guard values.count == neurons else { throw fail("values", "has \(values.count) values; the layer has \(neurons) neurons") }
+            if let bad = values.firstIndex(where: { !$0.isFinite }) { throw fail("values[\(bad)]", "must be finite, not \(values[bad])") }
         }
         if let bounds {
             guard bounds.count == 2, bounds.allSatisfy(\.isFinite), bounds[0] <= bounds[1] else {
@@ -66,7 +74,7 @@ public struct ParameterInit: Codable, Sendable, Hashable {
 
     /// One value per neuron at a step of `stepMs`, clamped to the bounds.
     public func draw(neurons: Int, stepMs: Double, using rng: inout SplitMix64) -> [Double] {
-        (0..<neurons).map { _ in
+        (0..<neurons).map { j in
             let x: Double
             switch distribution {
             case .constant: x = value!
@@ -74,6 +82,7 @@ public struct ParameterInit: Codable, Sendable, Hashable {
             case .normal: x = mean! + std! * rng.normal()
             case .logUniform: x = exp(log(low!) + (log(high!) - log(low!)) * rng.unit())
             case .logUniformDecay: x = exp(-stepMs / exp(log(low!) + (log(high!) - log(low!)) * rng.unit()))
+            case .values: x = values![j]
             }
             return range.map { Swift.min(Swift.max(x, $0.lowerBound), $0.upperBound) } ?? x
         }

@@ -50,11 +50,11 @@ public struct NIRNetwork {
             case .lif, .cubaLIF, .integrateAndFire:
                 guard bias.allSatisfy({ $0 == 0 }) else { throw fail(projection, "has a bias; Plasticity's hidden layers have none") }
                 let l = layers.count
-                var model: NeuronModel
-                do { model = try NIRNeurons.model(of: graph.nodes[target]!, dt: dt, name: target) } catch let error as NIRError {
+                var model: NeuronModel, perNeuron: [String: [Double]]
+                do { (model, perNeuron) = try NIRNeurons.model(of: graph.nodes[target]!, dt: dt, name: target) } catch let error as NIRError {
                     throw fail(target, error.message)
                 }
-                if let exported = Self.exportedModel(graph, node: target, neurons: weight.rows, dt: dt) { model = exported }
+                if let exported = Self.exportedModel(graph, node: target, neurons: weight.rows, dt: dt) { (model, perNeuron) = exported }
                 let recurrence = (predecessors[target] ?? []).filter { $0 != projection }
                 guard recurrence.count <= 1 else { throw fail(target, "has inputs from \(recurrence.joined(separator: ", ")) besides \(projection)") }
                 if let loop = recurrence.first {
@@ -68,7 +68,9 @@ public struct NIRNetwork {
                     visited.insert(loop)
                 }
                 tensors[TensorID.weights(layer: l, projection: 0).name] = .init(shape: [weight.rows, weight.columns], values: weight.values)
-                layers.append(LayerSpec(model: ModelChoice(model), neurons: weight.rows, recurrent: !recurrence.isEmpty, feedback: .random))
+                var layer = LayerSpec(model: ModelChoice(model), neurons: weight.rows, recurrent: !recurrence.isEmpty, feedback: .random)
+                layer.initializers = perNeuron.mapValues { ParameterInit(.values, values: $0) }
+                layers.append(layer)
                 current = target; width = weight.rows
             case .leakyIntegrator(let tau, let r, let vLeak):
                 let tauValue = try Self.uniform(tau, "tau", target, fail)!
@@ -107,16 +109,24 @@ public struct NIRNetwork {
         hidden = layers; readoutDecay = readout.decay; outputs = readout.weight.rows; weights = tensors
     }
 
-    /// The model Plasticity exported for `node` (kept in the metadata), when the node holds exactly
-    /// what that model exports to: the same floats as before the export, no rounding through τ.
-    static func exportedModel(_ graph: NIRGraph, node: String, neurons: Int, dt: Double) -> NeuronModel? {
+    /// The model Plasticity exported for `node` (kept in the metadata), with the per-neuron values
+    /// the node holds, when it holds exactly what that model exports to: the same floats as
+    /// before the export, no rounding through τ.
+    static func exportedModel(_ graph: NIRGraph, node: String, neurons: Int, dt: Double) -> (NeuronModel, [String: [Double]])? {
         guard let text = graph.metadata["plasticity_\(node)_model"],
               let file = try? ConfigFile.decode(ModelFile.self, from: ConfigFile.object(Data(text.utf8), file: node), file: node),
-              let kind = NIRNeurons.kind(of: file),
-              let values = try? NIRGraph.perNeuronValues(file, neurons: neurons, learnable: nil, layer: node),
-              let exported = try? NIRNeurons.node(kind, values, dt: dt, resetToZero: false, layer: node),
-              exported == graph.nodes[node] else { return nil }
-        return (try? file.checkedModel(file: node))?.0
+              let kind = NIRNeurons.kind(of: file), let model = (try? file.checkedModel(file: node))?.0 else { return nil }
+        // The values per neuron: the node's, through the model's own export, must give the node back.
+        for perNeuron in [false, true] {
+            var values = (try? NIRGraph.perNeuronValues(file, neurons: neurons, learnable: nil, layer: node)) ?? [:]
+            if perNeuron, let (_, imported) = try? NIRNeurons.model(of: graph.nodes[node]!, dt: dt, name: node) {
+                values.merge(imported) { $1 }
+            }
+            if let exported = try? NIRNeurons.node(kind, values, dt: dt, resetToZero: false, layer: node), exported == graph.nodes[node] {
+                return (model, values.filter { _, v in v.contains { $0 != v[0] } })
+            }
+        }
+        return nil
     }
 
     static func projection(_ node: NIRGraph.Node, name: String, fail: (String, String) -> FileFormatError) throws -> (NIRGraph.Matrix, [Float]) {
@@ -147,7 +157,9 @@ public struct NIRNetwork {
     public func simulation(config: TrainConfig, batch: Int) throws -> NetworkSimulation {
         let spec = try config.networkSpec(inputs: inputs, classes: outputs)
         let simulation = try NetworkSimulation(kernel: try compile(spec, backend: config.network.backend), batch: batch)
+        simulation.initializeParameters(seed: 0)   // the per-neuron values (initializers of kind values)
         for t in simulation.trainableTensors {
+            if case .parameters = t.id, weights[t.name] == nil { continue }
             guard let stored = weights[t.name], stored.values.count == t.value.count else {
                 throw NIRError(t.name, "the imported weights do not fit the network (\(weights[t.name]?.shape ?? []) for \(t.shape))")
             }

@@ -96,39 +96,48 @@ extension NIRNeurons {
         }
     }
 
-    /// The model of a NIR neuron node (every parameter one value for the whole layer).
-    static func model(of node: NIRGraph.Node, dt: Double, name: String) throws -> NeuronModel {
-        func one(_ parameter: String, _ values: [Double]) throws -> Double {
+    /// The model of a NIR neuron node, and the parameters whose values differ between neurons
+    /// (one value each; the layer takes them as per-neuron initializers, `ParameterInit.values`).
+    static func model(of node: NIRGraph.Node, dt: Double, name: String) throws -> (NeuronModel, perNeuron: [String: [Double]]) {
+        func finite(_ parameter: String, _ values: [Double]) throws -> [Double] {
             if let bad = values.first(where: { !$0.isFinite }) { throw NIRError(name, "\(parameter) holds \(bad), not a finite number") }
-            guard let first = values.first, values.allSatisfy({ $0 == first }) else {
-                throw NIRError(name, "\(parameter) takes \(Set(values).count) different values; Plasticity's layers take one value per " +
-                               "parameter (per neuron only for learnable ones)")
-            }
-            return first
+            return values
         }
-        func step(_ parameter: String, _ tau: [Double]) throws -> Double {
-            let t = try one(parameter, tau)
-            guard t > 0 else { throw NIRError(name, "\(parameter) = \(t) s is not a positive time constant") }
-            guard t >= dt else {
-                throw NIRError(name, "\(parameter) = \(t) s is shorter than dt = \(dt) s: forward Euler at this dt would overshoot")
+        func step(_ parameter: String, _ tau: [Double]) throws -> [Double] {
+            try finite(parameter, tau).map { t in
+                guard t > 0 else { throw NIRError(name, "\(parameter) = \(t) s is not a positive time constant") }
+                guard t >= dt else {
+                    throw NIRError(name, "\(parameter) = \(t) s is shorter than dt = \(dt) s: forward Euler at this dt would overshoot")
+                }
+                return dt / t
             }
-            return dt / t
         }
+        func times(_ a: [Double], _ b: [Double]) -> [Double] { zip(a, b).map { $0 * $1 } }
+        let values: [String: [Double]], make: ([String: Double]) -> NeuronModel
         switch node {
         case .lif(let tau, let r, let vLeak, let vThreshold, let vReset):
             let a = try step("tau", tau)
-            return lif(alpha: 1 - a, leak: a * (try one("v_leak", vLeak)), gain: a * (try one("r", r)), threshold: try one("v_threshold", vThreshold),
-                       reset: try one("v_reset", vReset))
+            values = ["alpha": a.map { 1 - $0 }, "leak": times(a, try finite("v_leak", vLeak)), "gain": times(a, try finite("r", r)),
+                      "threshold": try finite("v_threshold", vThreshold), "reset": try finite("v_reset", vReset)]
+            make = { lif(alpha: $0["alpha"]!, leak: $0["leak"]!, gain: $0["gain"]!, threshold: $0["threshold"]!, reset: $0["reset"]!) }
         case .integrateAndFire(let r, let vThreshold, let vReset):
-            return lif(alpha: 1, leak: 0, gain: dt * (try one("r", r)), threshold: try one("v_threshold", vThreshold),
-                       reset: try one("v_reset", vReset))
+            values = ["gain": try finite("r", r).map { dt * $0 }, "threshold": try finite("v_threshold", vThreshold),
+                      "reset": try finite("v_reset", vReset)]
+            make = { lif(alpha: 1, leak: 0, gain: $0["gain"]!, threshold: $0["threshold"]!, reset: $0["reset"]!) }
         case .cubaLIF(let tauSyn, let tauMem, let r, let vLeak, let wIn, let vThreshold, let vReset):
             let a = try step("tau_mem", tauMem), aSyn = try step("tau_syn", tauSyn)
-            return cubaLIF(alphaSyn: 1 - aSyn, gainSyn: aSyn * (try one("w_in", wIn)), alpha: 1 - a, leak: a * (try one("v_leak", vLeak)),
-                           gain: a * (try one("r", r)), threshold: try one("v_threshold", vThreshold), reset: try one("v_reset", vReset))
+            values = ["alpha_syn": aSyn.map { 1 - $0 }, "gain_syn": times(aSyn, try finite("w_in", wIn)), "alpha": a.map { 1 - $0 },
+                      "leak": times(a, try finite("v_leak", vLeak)), "gain": times(a, try finite("r", r)),
+                      "threshold": try finite("v_threshold", vThreshold), "reset": try finite("v_reset", vReset)]
+            make = {
+                cubaLIF(alphaSyn: $0["alpha_syn"]!, gainSyn: $0["gain_syn"]!, alpha: $0["alpha"]!, leak: $0["leak"]!, gain: $0["gain"]!,
+                        threshold: $0["threshold"]!, reset: $0["reset"]!)
+            }
         default:
             throw NIRError(name, "is a \(node.typeName) node; a hidden layer must be LIF, CubaLIF or IF")
         }
+        let perNeuron = values.filter { _, v in v.contains { $0 != v[0] } }
+        return (make(values.mapValues { $0.first ?? 0 }), perNeuron)
     }
 }
 

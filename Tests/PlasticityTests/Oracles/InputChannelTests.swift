@@ -111,4 +111,22 @@ import PlasticityTestSupport
         }
         #expect(typo?.message.contains("'I_in'") == true, "\(String(describing: typo))")
     }
+
+    /// A model may carry its layers' default projections (its file too): a feed-forward layer
+    /// takes the input ones, a recurrent layer adds a recurrent twin of each; a default into a
+    /// channel the model lacks is refused by name.
+    @Test func modelsCarryDefaultProjections() throws {
+        var model = Self.twoChannels
+        model.projections = Self.dale
+        #expect(LayerSpec(model, neurons: 4).projections == Self.dale)
+        #expect(LayerSpec(model, neurons: 4, recurrent: true).projections
+                == Self.dale + Self.dale.map { LayerSpec.Projection(.recurrent, into: $0.channel, sign: $0.sign) })
+        let back = try NeuronModel.read(ConfigFile.object(model.fileData(), file: "m.json"), file: "m.json")
+        #expect(back.projections == Self.dale)
+        _ = try compile(NetworkSpec(inputs: 3, hidden: [LayerSpec(back, neurons: 4, recurrent: true)], outputs: 2, kappa: 0.9))
+        var wrong = model
+        wrong.projections = [.init(.input, into: "I_x")]
+        let error = #expect(throws: ModelError.self) { try wrong.checked() }
+        #expect(error?.symbol == "I_x" && error?.message.contains("not an input channel") == true, "\(String(describing: error))")
+    }
 }

@@ -10,13 +10,13 @@ import Testing
 /// error ≤ 1e-3 of the tensor's largest entry (1e-2 for the mV-scale Izhikevich and AdEx).
 @Suite struct SmoothSpikeFiniteDifferenceTests {
     static let models = ["lif", "alif", "cuba-lif", "adlif", "izhikevich", "adex", "qif.json", "resonate-and-fire.json", "theta.json",
-                         "conductance-lif.json"]
+                         "conductance-lif.json", "escape-noise-lif.json"]
 
     static func simulation(_ name: String, recurrent: Bool = true) throws -> (NetworkSimulation, [Float], [Float], Int) {
         let (T, B, nIn, n, nOut) = (40, 2, 6, 5, 3)
         let model = try Models.builtin(named: name) ?? NeuronModel.read(TestPaths.exampleModels.appendingPathComponent(name))
         var layer = LayerSpec(model, neurons: n, recurrent: recurrent)
-        let channels = try model.checked().inputs
+        let checked = try model.checked(), channels = checked.inputs.filter { checked.noise[$0] == nil }
         if channels.count > 1 {
             layer.projections = channels.flatMap { [LayerSpec.Projection(.input, into: $0)] + (recurrent ? [.init(.recurrent, into: $0)] : []) }
         }
