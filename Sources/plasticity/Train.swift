@@ -145,9 +145,20 @@ struct Eval: ParsableCommand {
                                                               "confusion matrix.")
     @Argument(help: "checkpoint.json or best.json from a train output directory.") var checkpoint: String
     @Option(help: "A spike file in the SHD layout (default: the config's test.h5).") var data: String?
+    @Option(help: "Write each sample's outputs to this safetensors file: prediction [N], label [N], readout [N][T][n_out] (float32).")
+    var outputs: String?
+    @Flag(help: "With --outputs: also each hidden layer's spikes, spikes.layer<l> [N][T][n].") var spikes = false
+    @Flag(help: "Replace --outputs even when plasticity did not write it.") var overwrite = false
+
+    func validate() throws {
+        if outputs?.isEmpty == true { throw ValidationError("--outputs must name a file, not ''") }
+        if spikes && outputs == nil { throw ValidationError("--spikes needs --outputs FILE") }
+    }
 
     func run() throws {
         let url = URL(fileURLWithPath: checkpoint)
+        let inputs = [url, try Checkpoint.weightsURL(url)] + (data.map { [URL(fileURLWithPath: $0)] } ?? [])
+        if let outputs { try WriteContract.check(URL(fileURLWithPath: outputs), flag: "--outputs", overwrite: overwrite, inputs: inputs) }
         var config = try TrainConfig.embedded(in: url)
         config.data.build = false
         let stored = try Checkpoint.embedded(url).keys
@@ -175,7 +186,10 @@ struct Eval: ParsableCommand {
             dataset = experiment.test
         }
         let state = try Checkpoint.load(url, into: experiment.trainer)
-        let result = try experiment.evaluate(dataset)
+        let result = try experiment.evaluate(dataset, outputs: outputs != nil, spikes: spikes)
+        if let outputs, let samples = result.samples {
+            try Self.write(samples, steps: dataset.steps, to: outputs, overwrite: overwrite, inputs: inputs)
+        }
         print(String(format: "%@ (epoch %d) on %@: accuracy %.4f (%d samples), loss %.4f", checkpoint, state.iteration, dataset.file, result.accuracy,
                      dataset.samples.count, result.loss))
         print("confusion matrix (rows: label, columns: prediction):")
@@ -186,6 +200,23 @@ struct Eval: ParsableCommand {
             let name = dataset.keys.flatMap { label < $0.count ? $0[label] : nil } ?? ""
             print(pad(String(label)) + "  " + row.map { pad(String($0)) }.joined() + "  " + name)
         }
+    }
+}
+
+extension Eval {
+    /// The samples' outputs as safetensors (float32; classes as whole numbers), in the data's order.
+    static func write(_ samples: SpeechExperiment.SampleOutputs, steps T: Int, to path: String, overwrite: Bool, inputs: [URL]) throws {
+        let N = samples.predictions.count, nOut = samples.readouts.first.map { $0.count / max(T, 1) } ?? 0
+        var file = SafeTensors()
+        file.tensors["prediction"] = .init(shape: [N], values: samples.predictions.map(Float.init))
+        file.tensors["label"] = .init(shape: [N], values: samples.labels.map(Float.init))
+        file.tensors["readout"] = .init(shape: [N, T, nOut], values: samples.readouts.flatMap { $0 })
+        for (l, _) in (samples.spikes?.first ?? []).enumerated() {
+            let layer = samples.spikes!.map { $0[l] }
+            file.tensors["spikes.layer\(l)"] = .init(shape: [N, T, (layer.first?.count ?? 0) / max(T, 1)], values: layer.flatMap { $0 })
+        }
+        _ = try file.write(to: URL(fileURLWithPath: path), flag: "--outputs", overwrite: overwrite, inputs: inputs)
+        print("outputs of \(N) samples: \(path)")
     }
 }
 

@@ -61,6 +61,23 @@ extension LossDefinition {
         }
     }
 
+    /// The loss of sequence b in float64, from a recorded readout [T][B][n_out] and the targets:
+    /// the sum over its steps with a target (per-step losses), or the loss of its mean readout.
+    public func sequenceLoss(readout: [Float], targets: [Float], sequence b: Int, batch B: Int, steps T: Int, outputs: Int) -> Double {
+        func y(_ t: Int) -> [Double] { readout[((t * B + b) * outputs)..<((t * B + b + 1) * outputs)].map(Double.init) }
+        switch scope {
+        case .step:
+            return (0..<T).reduce(0.0) { sum, t in
+                guard let (label, target) = stepTarget(targets, step: t, sequence: b, batch: B, outputs: outputs) else { return sum }
+                return sum + oracle(y(t), label: label, target: target).loss
+            }
+        case .sequenceMean:
+            guard let (label, target) = sequenceTarget(targets, sequence: b, batch: B, steps: T, outputs: outputs) else { return 0 }
+            return oracle(ReadoutLoss.meanReadout(steps: T, outputs: outputs, sequence: b) { t, i in Double(readout[t * B * outputs + i]) },
+                          label: label, target: target).loss
+        }
+    }
+
     /// The target of a whole sequence (a sequence-mean loss): that of its first step with one.
     public func sequenceTarget(_ targets: [Float], sequence b: Int, batch B: Int, steps T: Int, outputs: Int) -> (label: Int, vector: [Double])? {
         (0..<T).lazy.compactMap { stepTarget(targets, step: $0, sequence: b, batch: B, outputs: outputs) }.first

@@ -29,6 +29,16 @@ public final class SpeechExperiment {
         /// [label][prediction] counts.
         public var confusion: [[Int]]
         public var firingRateHz: [Double]
+        /// What each sample produced, in the data's order, when asked for.
+        public var samples: SampleOutputs?
+    }
+
+    /// Per sample: the predicted class (the largest readout summed over the labelled steps), the
+    /// label, the readout [T][n_out] and, when asked, each hidden layer's spikes [T][n].
+    public struct SampleOutputs: Sendable {
+        public var predictions: [Int] = [], labels: [Int] = []
+        public var readouts: [[Float]] = []
+        public var spikes: [[[Float]]]?
     }
 
     /// The data a run trains, selects and tests on, binned for the network's input.
@@ -281,22 +291,29 @@ public final class SpeechExperiment {
     /// Accuracy (argmax of the readout averaged over the labelled steps), mean loss per sample,
     /// confusion matrix and firing rates over a whole dataset; the last batch is padded. Split over
     /// the processes: each evaluates every size-th sample (from its rank) and the counts are summed.
-    public func evaluate(_ data: SpikeDataset) throws -> Evaluation {
-        let B = simulation.batch, nOut = spec.outputs, classes = spec.outputs
+    /// - Parameters: `outputs`: keep each sample's prediction and readout (`spikes`: and its spikes),
+    ///   for the samples this process evaluates. The loss is the mean over the real samples (the
+    ///   padding of the last batch is not counted), each sample's in float64 from its readout.
+    public func evaluate(_ data: SpikeDataset, outputs: Bool = false, spikes: Bool = false) throws -> Evaluation {
+        let B = simulation.batch, nOut = spec.outputs, classes = spec.outputs, definition = spec.loss.definition
         let mine = Array(stride(from: group.rank, to: data.samples.count, by: group.size))
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         var loss = 0.0, rates = [Double](repeating: 0, count: spec.hidden.count), batches = 0
+        var kept = outputs ? SampleOutputs(spikes: spikes ? [] : nil) : nil
         var start = 0
         while start < mine.count {
             let real = min(B, mine.count - start)
             let indices = (0..<B).map { mine[start + min($0, real - 1)] }
             let batch = data.batch(indices, labelFrom: labelFrom)
-            let result = try trainer.evaluate(input: batch.input, targets: batch.targets, steps: batch.steps)
-            loss += result.metrics.loss * Double(B)
+            let result = try trainer.evaluate(input: batch.input, targets: batch.targets, steps: batch.steps, recordSpikes: spikes)
             for b in 0..<real {
+                loss += definition.sequenceLoss(readout: result.readout, targets: batch.targets, sequence: b, batch: B, steps: batch.steps,
+                                                outputs: nOut)
                 var sums = [Double](repeating: 0, count: nOut)
                 for t in labelFrom..<batch.steps { for o in 0..<nOut { sums[o] += Double(result.readout[(t * B + b) * nOut + o]) } }
-                confusion[data.samples[indices[b]].label][sums.firstIndex(of: sums.max()!)!] += 1
+                let prediction = sums.firstIndex(of: sums.max()!)!, label = data.samples[indices[b]].label
+                confusion[label][prediction] += 1
+                kept?.keep(result, sequence: b, batch: B, steps: batch.steps, outputs: nOut, prediction: prediction, label: label)
             }
             for (l, r) in result.firingRates.enumerated() { rates[l] += r }
             batches += 1
@@ -311,8 +328,8 @@ public final class SpeechExperiment {
         }
         let correct = (0..<classes).reduce(0) { $0 + confusion[$1][$1] }
         let perSecond = 1000 / config.data.binning.binMs
-        return Evaluation(accuracy: Double(correct) / Double(max(data.samples.count, 1)), loss: loss / Double(max(batches * B, 1)),
-                          confusion: confusion, firingRateHz: rates.map { $0 / Double(max(batches, 1)) * perSecond })
+        return Evaluation(accuracy: Double(correct) / Double(max(data.samples.count, 1)), loss: loss / Double(max(data.samples.count, 1)),
+                          confusion: confusion, firingRateHz: rates.map { $0 / Double(max(batches, 1)) * perSecond }, samples: kept)
     }
 
     /// One sample's input, hidden spikes ([layer][steps][neurons]) and readout ([steps][outputs]).
@@ -367,5 +384,24 @@ public final class SpeechExperiment {
                                   "mixes runs or a file was damaged; resume refused, nothing changed")
         }
         return kept
+    }
+}
+
+extension SpeechExperiment.SampleOutputs {
+    mutating func keep(_ result: EvaluationResult, sequence b: Int, batch B: Int, steps T: Int, outputs nOut: Int, prediction: Int, label: Int) {
+        predictions.append(prediction); labels.append(label)
+        // Sequence b's rows of a [T][B][width] record.
+        func rows(_ record: [Float], width: Int) -> [Float] {
+            var out: [Float] = []
+            out.reserveCapacity(T * width)
+            for t in 0..<T {
+                let first = (t * B + b) * width
+                out += record[first..<(first + width)]
+            }
+            return out
+        }
+        readouts.append(rows(result.readout, width: nOut))
+        guard spikes != nil else { return }
+        spikes!.append(result.spikes.map { layer in rows(layer, width: layer.count / (T * B)) })
     }
 }

@@ -97,6 +97,24 @@ import Testing
         let record = try JSONDecoder().decode(EpochRecord.self, from: Data(metrics.split(separator: "\n")[0].utf8))
         let accuracy = try #require(record.testAccuracy)
         #expect(eval.output.contains(String(format: "accuracy %.4f", accuracy)), "\(eval.output) vs \(accuracy)")
+        // The loss averages the real samples only (the test set is not a multiple of the batch: the last one is padded).
+        #expect(eval.output.contains(String(format: "loss %.4f", try #require(record.testLoss))), "\(eval.output)")
+
+        // Per-sample outputs: predictions that give the accuracy, readouts and spikes with their shapes.
+        let outputs = folder.appendingPathComponent("outputs.safetensors")
+        let withOutputs = try run(binary, ["eval", out.appendingPathComponent("checkpoint.json").path, "--outputs", outputs.path, "--spikes"])
+        #expect(withOutputs.status == 0, "\(withOutputs.output)")
+        let tensors = try SafeTensors.read(outputs).tensors
+        let predictions = try #require(tensors["prediction"]).values, labels = try #require(tensors["label"]).values
+        let N = predictions.count
+        #expect(N > 16 && N % 16 != 0 && labels.count == N)
+        #expect(abs(Double(zip(predictions, labels).filter { $0 == $1 }.count) / Double(N) - accuracy) < 1e-12)
+        let classes = Int(labels.max()!) + 1
+        #expect(tensors["readout"]?.shape == [N, 80, classes] && tensors["spikes.layer0"]?.shape == [N, 80, 32],
+                "\(String(describing: tensors["readout"]?.shape)) \(String(describing: tensors["spikes.layer0"]?.shape))")
+        let ontoCheckpoint = try run(binary, ["eval", out.appendingPathComponent("checkpoint.json").path, "--outputs",
+                                              out.appendingPathComponent("checkpoint.json").path])
+        #expect(ontoCheckpoint.status != 0 && ontoCheckpoint.output.contains("--outputs"), "\(ontoCheckpoint.output)")
     }
 
     /// Every command that takes `--model NAME` takes `--model-file PATH`, and gradcheck's e-prop
