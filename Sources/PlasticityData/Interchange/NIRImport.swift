@@ -48,7 +48,6 @@ public struct NIRNetwork {
             visited.formUnion([projection, target])
             switch graph.nodes[target]! {
             case .lif, .cubaLIF, .integrateAndFire:
-                guard bias.allSatisfy({ $0 == 0 }) else { throw fail(projection, "has a bias; Plasticity's hidden layers have none") }
                 let l = layers.count
                 var model: NeuronModel, perNeuron: [String: [Double]]
                 do { (model, perNeuron) = try NIRNeurons.model(of: graph.nodes[target]!, dt: dt, name: target) } catch let error as NIRError {
@@ -57,10 +56,15 @@ public struct NIRNetwork {
                 if let exported = Self.exportedModel(graph, node: target, neurons: weight.rows, dt: dt) { (model, perNeuron) = exported }
                 let recurrence = (predecessors[target] ?? []).filter { $0 != projection }
                 guard recurrence.count <= 1 else { throw fail(target, "has inputs from \(recurrence.joined(separator: ", ")) besides \(projection)") }
+                var biases = [(projection, bias)]
                 if let loop = recurrence.first {
-                    guard case .linear(let w) = graph.nodes[loop]!, predecessors[loop] == [target], successors[loop] == [target] else {
-                        throw fail(loop, "feeds \(target) from elsewhere than \(target) itself (only a layer's own recurrence is supported)")
+                    // A layer's own recurrence: a Linear, or an Affine (RLeaky writes one) whose bias joins the input's.
+                    guard predecessors[loop] == [target], successors[loop] == [target],
+                          let (w, loopBias) = try? Self.projection(graph.nodes[loop]!, name: loop, fail: fail) else {
+                        throw fail(loop, "feeds \(target) but is not its own recurrence (a Linear or Affine from \(target) back to " +
+                                   "\(target) alone); only a layer's own recurrence is supported")
                     }
+                    biases.append((loop, loopBias))
                     guard w.rows == weight.rows, w.columns == weight.rows else {
                         throw fail(loop, "is \(w.rows) × \(w.columns), not \(weight.rows) × \(weight.rows)")
                     }
@@ -68,6 +72,10 @@ public struct NIRNetwork {
                     visited.insert(loop)
                 }
                 tensors[TensorID.weights(layer: l, projection: 0).name] = .init(shape: [weight.rows, weight.columns], values: weight.values)
+                if biases.contains(where: { $0.1.contains { $0 != 0 } }) {
+                    (model, perNeuron) = try Self.foldingBiases(biases, into: model, perNeuron: perNeuron, neurons: weight.rows, target: target,
+                                                                fail: fail)
+                }
                 var layer = LayerSpec(model: ModelChoice(model), neurons: weight.rows, recurrent: !recurrence.isEmpty, feedback: .random)
                 layer.initializers = perNeuron.mapValues { ParameterInit(.values, values: $0) }
                 layers.append(layer)
@@ -127,6 +135,26 @@ public struct NIRNetwork {
             }
         }
         return nil
+    }
+
+    /// A bias b on the projections into a LIF or IF layer is a constant input: with
+    /// v ← α v + leak + gain (I + b), it is exactly a per-neuron leak + gain·b. A CubaLIF layer's
+    /// bias would enter its synaptic current, which has no constant term: refused.
+    static func foldingBiases(_ biases: [(String, [Float])], into model: NeuronModel, perNeuron: [String: [Double]], neurons n: Int,
+                              target: String, fail: (String, String) -> FileFormatError) throws -> (NeuronModel, [String: [Double]]) {
+        let checked = try model.checked()
+        guard checked.states.count == 1, let leak = checked.fixedParameters["leak"], let gain = checked.fixedParameters["gain"] else {
+            let named = biases.first { $0.1.contains { $0 != 0 } }!.0
+            throw fail(named, "has a bias into \(target), a \(checked.name) layer: a bias is a constant input, which Plasticity folds into " +
+                       "the membrane's leak for LIF and IF; a CubaLIF's synaptic current has no constant term, so export the network " +
+                       "without biases (bias=False) or into LIF neurons")
+        }
+        let gains = perNeuron["gain"] ?? .init(repeating: gain, count: n)
+        let leaks = (0..<n).map { j in (perNeuron["leak"]?[j] ?? leak) + gains[j] * biases.reduce(0.0) { $0 + Double($1.1[j]) } }
+        var values = perNeuron
+        values["leak"] = leaks
+        let differing = values.filter { _, v in v.contains { $0 != v[0] } }
+        return (try model.setting(parameters: ["leak": leaks[0]]), differing)
     }
 
     static func projection(_ node: NIRGraph.Node, name: String, fail: (String, String) -> FileFormatError) throws -> (NIRGraph.Matrix, [Float]) {

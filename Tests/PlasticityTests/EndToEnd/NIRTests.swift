@@ -35,14 +35,15 @@ import Testing
         return (result.spikes, result.readout)
     }
 
-    /// Five graphs built with the `nir` package (feed-forward LIF with leak and a negative reset,
-    /// recurrent LIF, recurrent CubaLIF, two layers, IF) against a float64 simulation of NIR's
+    /// Six graphs built with the `nir` package (feed-forward LIF with leak and a negative reset,
+    /// recurrent LIF, recurrent CubaLIF, two layers, IF, and a recurrent LIF whose input and
+    /// recurrence are Affine with biases, as snnTorch's RLeaky writes them) against a float64 simulation of NIR's
     /// equations by forward Euler in numpy (`Fixtures/nir_cases.py`), 300 steps of dt = 1 ms:
     /// every spike of every layer the same; the readout to 1e-4 of its largest value.
     @Test func graphsOfTheNirPackageComputeTheirEquations() throws {
         let folder = try scratchDirectory("nir-cases")
         _ = try runPython([Self.fixtures.appendingPathComponent("nir_cases.py").path, folder.path])
-        for name in ["ff-lif", "rec-lif", "cuba-lif", "two-layers", "if"] {
+        for name in ["ff-lif", "rec-lif", "cuba-lif", "two-layers", "if", "affine-lif"] {
             let network = try NIRNetwork(try NIRGraph.read(folder.appendingPathComponent("\(name).nir")), dt: 1e-3, file: name)
             let reference = try HDF5Tree.open(folder.appendingPathComponent("\(name)-reference.h5"))
             let input = try reference.floats("/input")
@@ -143,6 +144,8 @@ import Testing
             (chain(.unsupported(type: "Conv2d")), "node h", "is a Conv2d node"),
             (chain(lif, extra: ["skip": .linear(weight: w)], edges: [("in", "skip"), ("skip", "h")]), "node in", "feeds 2 nodes"),
             (chain(.lif(tau: [0.0005, 0.0005], r: [1, 1], vLeak: [0, 0], vThreshold: [1, 1], vReset: [0, 0])), "node h", "shorter than dt"),
+            (chain(.cubaLIF(tauSyn: [0.005, 0.005], tauMem: [0.02, 0.02], r: [1, 1], vLeak: [0, 0], wIn: [1, 1], vThreshold: [1, 1],
+                            vReset: [0, 0]), extra: ["w": .affine(weight: w, bias: [0.1, 0.1])]), "node w", "a bias is a constant input"),
             (chain(lif, extra: ["stray": .linear(weight: w)]), "node stray", "is not on the chain"),
         ]
         for (graph, subject, message) in cases {

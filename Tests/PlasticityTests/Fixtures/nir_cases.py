@@ -9,7 +9,9 @@ simulation of the NIR equations by forward Euler with step DT (docs/nir.md):
     CubaLIF  i <- i + dt/tau_syn (-i + w_in I);  v <- v + dt/tau_mem (v_leak - v + r i_previous)
     LI       y <- y + dt/tau (v_leak - y + r I)
 a spike when v > v_threshold, and v = v_reset before the next step; recurrent input is the
-previous step's spikes, feed-forward input the current step's.
+previous step's spikes, feed-forward input the current step's. A layer may have Affine
+projections (a bias b_in on its input, b_rec on its recurrence, as snnTorch's RLeaky writes):
+their biases add to its input current at every step.
 """
 import os
 import sys
@@ -46,18 +48,30 @@ def cases(rng):
     # integrate-and-fire
     integrate = nir.IF(r=np.full(18, 80.0), v_threshold=np.full(18, 1.0), v_reset=np.zeros(18))
     out["if"] = [("if", integrate, w(18, n_in, 1.0), None)]
+    # Affine projections with biases, the recurrence an Affine too (its own generator: the cases above keep their draws)
+    g = np.random.default_rng(11)
+    out["affine-lif"] = [("alif", lif(16, g, tau=0.02, threshold=0.7, leak=0.02),
+                          g.normal(0, 3.0, (16, n_in)).astype(np.float32), g.normal(0, 0.5, (16, 16)).astype(np.float32),
+                          g.normal(0.3, 0.3, 16).astype(np.float32), g.normal(0, 0.1, 16).astype(np.float32))]
     return out, n_in
+
+
+def biases(layer):
+    """(b_in, b_rec) of a layer tuple: None for a Linear."""
+    return (layer[4], layer[5]) if len(layer) > 4 else (None, None)
 
 
 def graph(layers, n_in, readout_w, readout_b):
     nodes = {"input": nir.Input(input_type={"input": np.array([n_in])})}
     edges, previous = [], "input"
-    for name, neuron, w_in, w_rec in layers:
-        nodes[name + "_in"] = nir.Linear(weight=w_in)
+    for layer in layers:
+        name, neuron, w_in, w_rec = layer[:4]
+        b_in, b_rec = biases(layer)
+        nodes[name + "_in"] = nir.Linear(weight=w_in) if b_in is None else nir.Affine(weight=w_in, bias=b_in)
         nodes[name] = neuron
         edges += [(previous, name + "_in"), (name + "_in", name)]
         if w_rec is not None:
-            nodes[name + "_rec"] = nir.Linear(weight=w_rec)
+            nodes[name + "_rec"] = nir.Linear(weight=w_rec) if b_rec is None else nir.Affine(weight=w_rec, bias=b_rec)
             edges += [(name, name + "_rec"), (name + "_rec", name)]
         previous = name
     n_out = readout_w.shape[0]
@@ -70,19 +84,25 @@ def graph(layers, n_in, readout_w, readout_b):
 
 def simulate(layers, x, readout_w, readout_b):
     states = []
-    for _, neuron, w_in, _ in layers:
-        n = w_in.shape[0]
+    for layer in layers:
+        n = layer[2].shape[0]
         states.append({"v": np.zeros(n), "i": np.zeros(n), "z": np.zeros(n)})
     y = np.zeros(readout_w.shape[0])
     spikes = [np.zeros((T, s["v"].size)) for s in states]
     readout = np.zeros((T, y.size))
     for t in range(T):
         pre = x[t].astype(np.float64)
-        for l, (_, neuron, w_in, w_rec) in enumerate(layers):
+        for l, layer in enumerate(layers):
+            _, neuron, w_in, w_rec = layer[:4]
+            b_in, b_rec = biases(layer)
             s = states[l]
             current = w_in.astype(np.float64) @ pre
+            if b_in is not None:
+                current += b_in.astype(np.float64)
             if w_rec is not None:
                 current += w_rec.astype(np.float64) @ s["z"]
+                if b_rec is not None:
+                    current += b_rec.astype(np.float64)
             v = np.where(s["z"] > 0, neuron.v_reset, s["v"])
             if isinstance(neuron, nir.CubaLIF):
                 i_old = s["i"]
