@@ -171,7 +171,8 @@ public struct FileFuzzer {
             let network = try NIRNetwork(NIRGraph.read(url), dt: 1e-3, file: url.path)
             var config = TrainConfig()
             config.network.backend = .tinyCC
-            _ = try network.simulation(config: network.config(over: config, dt: 1e-3), batch: 2)
+            config.data.binning.binMs = 1
+            _ = try network.simulation(config: try network.config(over: config, dt: 1e-3), batch: 2)
         }
     }
 

@@ -83,7 +83,7 @@ struct ImportNIR: ParsableCommand {
         let network = try NIRNetwork(graph, dt: step, file: url.path)
         var base = try config.map { try TrainConfig.read(URL(fileURLWithPath: $0)) } ?? TrainConfig()
         for s in settings { base = try base.setting(s) }
-        let resolved = network.config(over: base, dt: step)
+        let resolved = try network.config(over: base, dt: step)
         try resolved.validate(file: "the command line")
         let checkpoint = try network.writeCheckpoint(config: resolved, to: output)
         let layers = network.hidden.map { "\($0.neurons) \($0.model.name)\($0.recurrent ? " rec" : "")" }

@@ -171,13 +171,21 @@ public struct NIRNetwork {
         return first
     }
 
-    /// `base` (the data, training and backend sections) with this network; a step of dt.
-    public func config(over base: TrainConfig, dt: Double) -> TrainConfig {
+    /// `base` (the data, training and backend sections) with this network, whose time constants
+    /// were made for a step of `dt` seconds. The data's binning is the user's: when its bins are
+    /// not dt long, the error says so and how to make them agree (nothing is changed behind them).
+    public func config(over base: TrainConfig, dt: Double) throws -> TrainConfig {
+        let binMs = base.data.binning.binMs
+        // 10 ms bins match dt·1000 = 10.000000000000002.
+        guard abs(binMs - dt * 1000) <= 1e-9 * dt * 1000 else {
+            throw FileFormatError(file: "--dt", field: "dt", message: "the graph's time constants are made for steps of \(dt) s, but the " +
+                                  "data's bins are \(binMs) ms (data.binning.binMs): give --dt \(binMs / 1000) to make them for the bins, " +
+                                  "or --set data.binning.binMs=\(dt * 1000) to bin the data at dt (data.binning.steps and training.shiftMs " +
+                                  "count in those bins too)")
+        }
         var config = base
         config.network.hidden = hidden
         config.network.readoutDecay = readoutDecay
-        // Keeps 10 when dt·1000 is 10.000000000000002.
-        if abs(config.data.binning.binMs - dt * 1000) > 1e-9 * dt * 1000 { config.data.binning.binMs = dt * 1000 }
         return config
     }
 

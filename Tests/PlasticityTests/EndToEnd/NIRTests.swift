@@ -29,7 +29,8 @@ import Testing
     func simulate(_ network: NIRNetwork, input: [Float], steps: Int) throws -> (spikes: [[Float]], readout: [Float]) {
         var base = TrainConfig()
         base.network.backend = .tinyCC
-        let trainer = Trainer(simulation: try network.simulation(config: network.config(over: base, dt: 1e-3), batch: 1),
+        base.data.binning.binMs = 1
+        let trainer = Trainer(simulation: try network.simulation(config: try network.config(over: base, dt: 1e-3), batch: 1),
                               optimizer: Optimizer(OptimizerConfig()))
         let result = try trainer.evaluate(input: input, targets: [Float](repeating: 0, count: steps), steps: steps, recordSpikes: true)
         return (result.spikes, result.readout)
@@ -86,7 +87,7 @@ import Testing
         for t in trained.simulation.trainableTensors {
             #expect(network.weights[t.name]?.values == t.value.array, "\(t.name)")
         }
-        let importedConfig = network.config(over: config, dt: config.data.binning.binMs / 1000)
+        let importedConfig = try network.config(over: config, dt: config.data.binning.binMs / 1000)
         let checkpoint = try network.writeCheckpoint(config: importedConfig, to: folder.appendingPathComponent("imported"))
         let imported = try SpeechExperiment(config: importedConfig, output: folder.appendingPathComponent("imported"))
         _ = try Checkpoint.load(checkpoint, into: imported.trainer)
@@ -136,7 +137,12 @@ import Testing
         #expect(heterogeneous.hidden[0].initializers["threshold"]?.values == [1, 1.5])
         var base = TrainConfig()
         base.network.backend = .tinyCC
-        let sim = try heterogeneous.simulation(config: heterogeneous.config(over: base, dt: 1e-3), batch: 1)
+        base.data.binning.binMs = 1
+        let sim = try heterogeneous.simulation(config: try heterogeneous.config(over: base, dt: 1e-3), batch: 1)
+        // The data's bins stay the user's: 10 ms bins for a graph made for 1 ms are an error that says how to agree.
+        let mismatch = #expect(throws: FileFormatError.self) { try heterogeneous.config(over: TrainConfig(), dt: 1e-3) }
+        #expect(mismatch?.message.contains("--set data.binning.binMs=1.0") == true && mismatch?.message.contains("--dt 0.01") == true,
+                "\(String(describing: mismatch))")
         let layer = sim.layers[0], row = { (name: String) in layer.model.learnables.firstIndex { $0.name == name }! }
         #expect(Array(layer.parameters.array[(row("alpha") * 2)..<(row("alpha") * 2 + 2)]) == alpha.map { Float($0) })
         #expect(Array(layer.parameters.array[(row("threshold") * 2)..<(row("threshold") * 2 + 2)]) == [1, 1.5])
