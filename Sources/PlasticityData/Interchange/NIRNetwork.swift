@@ -6,11 +6,14 @@ import Plasticity
 ///
 ///     LIF      v ← (1 − a) v + a v_leak + a r I          α = 1 − a, leak = a v_leak, gain = a r
 ///     IF       v ← v + dt r I                            α = 1, leak = 0, gain = dt r
-///     CubaLIF  i ← (1 − a_syn) i + a_syn w_in I          then v as LIF with I = i (the previous i)
+///     CubaLIF  i ← (1 − a_syn) i + a_syn w_in I          then v as LIF with I = the new i
 ///
 /// and a spike when v > threshold, after which v starts the next step from `reset` (NIR's reset
-/// to v_reset). Plasticity's updates read the previous step's states, so this is exactly the
-/// explicit Euler step of the continuous equations.
+/// to v_reset). Updates read the previous step's states, so LIF and IF are exactly the explicit
+/// Euler step of the continuous equations; CubaLIF's v reads the current step's i (its update
+/// written out), as snnTorch's `Synaptic` and Norse step it, so that their networks and these
+/// give the same spikes. `cubaLIFPreviousCurrent` is the form that reads the previous step's i
+/// (what Plasticity imported before); models of that form still export, to the same node.
 public enum NIRNeurons {
     public static func lif(alpha: Double = 0.95, leak: Double = 0, gain: Double = 1, threshold: Double = 1, reset: Double = 0,
                            surrogate: Surrogate = .fastSigmoid(scale: 10)) -> NeuronModel {
@@ -27,6 +30,20 @@ public enum NIRNeurons {
 
     public static func cubaLIF(alphaSyn: Double = 0.9, gainSyn: Double = 1, alpha: Double = 0.95, leak: Double = 0, gain: Double = 1,
                                threshold: Double = 1, reset: Double = 0, surrogate: Surrogate = .fastSigmoid(scale: 10)) -> NeuronModel {
+        cubaLIF(currentStep: true, alphaSyn: alphaSyn, gainSyn: gainSyn, alpha: alpha, leak: leak, gain: gain, threshold: threshold, reset: reset,
+                surrogate: surrogate)
+    }
+
+    /// CubaLIF whose v reads the previous step's synaptic current.
+    public static func cubaLIFPreviousCurrent(alphaSyn: Double = 0.9, gainSyn: Double = 1, alpha: Double = 0.95, leak: Double = 0,
+                                              gain: Double = 1, threshold: Double = 1, reset: Double = 0,
+                                              surrogate: Surrogate = .fastSigmoid(scale: 10)) -> NeuronModel {
+        cubaLIF(currentStep: false, alphaSyn: alphaSyn, gainSyn: gainSyn, alpha: alpha, leak: leak, gain: gain, threshold: threshold, reset: reset,
+                surrogate: surrogate)
+    }
+
+    static func cubaLIF(currentStep: Bool, alphaSyn: Double, gainSyn: Double, alpha: Double, leak: Double, gain: Double, threshold: Double,
+                        reset: Double, surrogate: Surrogate) -> NeuronModel {
         NeuronModel("NIR-CubaLIF") {
             Parameter("alpha_syn", alphaSyn); Parameter("gain_syn", gainSyn)
             Parameter("alpha", alpha); Parameter("leak", leak); Parameter("gain", gain)
@@ -36,14 +53,18 @@ public enum NIRNeurons {
             State("v", initial: 0)
             Reset("v", to: { $0.reset })
             Update("i_syn") { $0.alpha_syn * $0.i_syn + $0.gain_syn * $0.I }
-            Update("v") { $0.alpha * $0.v + $0.leak + $0.gain * $0.i_syn }
+            if currentStep {
+                Update("v") { $0.alpha * $0.v + $0.leak + $0.gain * ($0.alpha_syn * $0.i_syn + $0.gain_syn * $0.I) }
+            } else {
+                Update("v") { $0.alpha * $0.v + $0.leak + $0.gain * $0.i_syn }
+            }
             Spike(surrogate: surrogate) { $0.v - $0.threshold }
         }
     }
 
     /// Which NIR neuron a model is, by structure: the same declarations and expressions as a
     /// template, whatever its name, parameter values, learnability and surrogate.
-    enum Kind { case lif, cubaLIF, subtractiveLIF }
+    enum Kind { case lif, cubaLIF, cubaLIFPreviousCurrent, subtractiveLIF }
 
     static func kind(of model: ModelFile) -> Kind? {
         func shape(_ file: ModelFile) -> ModelFile {
@@ -52,7 +73,7 @@ public enum NIRNeurons {
             f.parameters = f.parameters.map { .init(name: $0.name, value: 0, learnable: false) }
             return f
         }
-        let templates: [(Kind, NeuronModel)] = [(.lif, lif()), (.cubaLIF, cubaLIF()),
+        let templates: [(Kind, NeuronModel)] = [(.lif, lif()), (.cubaLIF, cubaLIF()), (.cubaLIFPreviousCurrent, cubaLIFPreviousCurrent()),
                                                 (.subtractiveLIF, Models.lif(resetGradient: model.resetGradient))]
         let mine = shape(model)
         return templates.first { var t = shape(ModelFile($0.1)); t.resetGradient = model.resetGradient; return t == mine }?.0
@@ -84,7 +105,7 @@ extension NIRNeurons {
             guard alpha.allSatisfy({ $0 < 1 }) else { throw NIRError(layer, "α must be below 1 in every neuron (or 1 in all, for IF)") }
             return .lif(tau: alpha.map { dt / (1 - $0) }, r: zip(v("gain"), alpha).map { $0 / (1 - $1) },
                         vLeak: zip(v("leak"), alpha).map { $0 / (1 - $1) }, vThreshold: v("threshold"), vReset: v("reset"))
-        case .cubaLIF:
+        case .cubaLIF, .cubaLIFPreviousCurrent:
             let alpha = v("alpha"), alphaSyn = v("alpha_syn")
             guard alpha.allSatisfy({ $0 < 1 }) && alphaSyn.allSatisfy({ $0 < 1 }) else {
                 throw NIRError(layer, "α and α_syn must be below 1 in every neuron")

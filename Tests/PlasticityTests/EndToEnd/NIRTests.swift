@@ -129,6 +129,9 @@ import Testing
                      edges: [("in", "w"), ("w", "h"), ("h", "r"), ("r", "out")] + edges.map { (source: $0.0, target: $0.1) })
         }
         #expect(try NIRNetwork(chain(lif), dt: 1e-3, file: "ok").hidden.count == 1)
+        // CubaLIF imports in the form peers step (v reads the new current); the earlier form still exports.
+        #expect(NIRNeurons.kind(of: ModelFile(NIRNeurons.cubaLIF())) == .cubaLIF)
+        #expect(NIRNeurons.kind(of: ModelFile(NIRNeurons.cubaLIFPreviousCurrent())) == .cubaLIFPreviousCurrent)
         // Per-neuron values (snnTorch's per-neuron β, a learnable threshold) import as per-neuron parameters.
         let heterogeneous = try NIRNetwork(chain(.lif(tau: [0.02, 0.03], r: [1, 1], vLeak: [0, 0], vThreshold: [1, 1.5], vReset: [0, 0])),
                                            dt: 1e-3, file: "per-neuron")

@@ -6,7 +6,7 @@ and, per hidden layer l, `spikes<l>` [T][n_l], plus `readout` [T][n_out], from a
 simulation of the NIR equations by forward Euler with step DT (docs/nir.md):
     LIF      v <- v + dt/tau (v_leak - v + r I)
     IF       v <- v + dt r I
-    CubaLIF  i <- i + dt/tau_syn (-i + w_in I);  v <- v + dt/tau_mem (v_leak - v + r i_previous)
+    CubaLIF  i <- i + dt/tau_syn (-i + w_in I);  v <- v + dt/tau_mem (v_leak - v + r i)  (the new i, as snnTorch and Norse)
     LI       y <- y + dt/tau (v_leak - y + r I)
 a spike when v > v_threshold, and v = v_reset before the next step; recurrent input is the
 previous step's spikes, feed-forward input the current step's. A layer may have Affine
@@ -105,9 +105,8 @@ def simulate(layers, x, readout_w, readout_b):
                     current += b_rec.astype(np.float64)
             v = np.where(s["z"] > 0, neuron.v_reset, s["v"])
             if isinstance(neuron, nir.CubaLIF):
-                i_old = s["i"]
-                s["i"] = i_old + DT / neuron.tau_syn * (-i_old + neuron.w_in * current)
-                v = v + DT / neuron.tau_mem * (neuron.v_leak - v + neuron.r * i_old)
+                s["i"] = s["i"] + DT / neuron.tau_syn * (-s["i"] + neuron.w_in * current)
+                v = v + DT / neuron.tau_mem * (neuron.v_leak - v + neuron.r * s["i"])
             elif isinstance(neuron, nir.IF):
                 v = v + DT * neuron.r * current
             else:
