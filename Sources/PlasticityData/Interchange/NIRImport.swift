@@ -42,6 +42,12 @@ public struct NIRNetwork {
         while readout == nil {
             let feedsForward = (successors[current] ?? []).filter { !(predecessors[current] ?? []).contains($0) || current == start }
             let projection = try only(feedsForward, after: current)
+            if case .output = graph.nodes[projection]!, current != start {
+                throw fail(current, "is a spiking layer that feeds the Output node directly (a spiking output layer, as snnTorch's last " +
+                           "Leaky): Plasticity's networks end in a readout of the last layer's spikes — Linear/Affine → LI → Output, or " +
+                           "Linear/Affine → Output — and their losses are on that readout, not on output spike counts; add the readout " +
+                           "(or export the peer network without its output neurons)")
+            }
             let (weight, bias) = try Self.projection(graph.nodes[projection]!, name: projection, fail: fail)
             guard weight.columns == width else { throw fail(projection, "takes \(weight.columns) inputs, \(current) gives \(width)") }
             let target = try only(successors[projection], after: projection)

@@ -153,6 +153,8 @@ import Testing
             (chain(.unsupported(type: "Conv2d")), "node h", "is a Conv2d node"),
             (chain(lif, extra: ["skip": .linear(weight: w)], edges: [("in", "skip"), ("skip", "h")]), "node in", "feeds 2 nodes"),
             (chain(.lif(tau: [0.0005, 0.0005], r: [1, 1], vLeak: [0, 0], vThreshold: [1, 1], vReset: [0, 0])), "node h", "shorter than dt"),
+            (NIRGraph(nodes: ["in": .input(shape: [3]), "w": .linear(weight: w), "h": lif, "out": .output(shape: [2])],
+                      edges: [("in", "w"), ("w", "h"), ("h", "out")]), "node h", "a spiking output layer"),
             (chain(.cubaLIF(tauSyn: [0.005, 0.005], tauMem: [0.02, 0.02], r: [1, 1], vLeak: [0, 0], wIn: [1, 1], vThreshold: [1, 1],
                             vReset: [0, 0]), extra: ["w": .affine(weight: w, bias: [0.1, 0.1])]), "node w", "a bias is a constant input"),
             (chain(lif, extra: ["stray": .linear(weight: w)]), "node stray", "is not on the chain"),
