@@ -130,17 +130,21 @@ public struct NIRNetwork {
         guard let text = graph.metadata["plasticity_\(node)_model"],
               let file = try? ConfigFile.decode(ModelFile.self, from: ConfigFile.object(Data(text.utf8), file: node), file: node),
               let kind = NIRNeurons.kind(of: file), let model = (try? file.checkedModel(file: node))?.0 else { return nil }
-        // The values per neuron: the node's, through the model's own export, must give the node back.
-        for perNeuron in [false, true] {
-            var values = (try? NIRGraph.perNeuronValues(file, neurons: neurons, learnable: nil, layer: node)) ?? [:]
-            if perNeuron, let (_, imported) = try? NIRNeurons.model(of: graph.nodes[node]!, dt: dt, name: node) {
-                values.merge(imported) { $1 }
-            }
-            if let exported = try? NIRNeurons.node(kind, values, dt: dt, resetToZero: false, layer: node), exported == graph.nodes[node] {
-                return (model, values.filter { _, v in v.contains { $0 != v[0] } })
-            }
+        // The values per neuron: the file's fixed ones, and for learnable ones the node's (per neuron where they
+        // differ); through the model's own export they must give the node back.
+        guard let (generic, perNeuron) = try? NIRNeurons.model(of: graph.nodes[node]!, dt: dt, name: node),
+              let scalars = try? generic.checked().fixedParameters else { return nil }
+        var values: [String: [Double]] = [:]
+        for p in file.parameters {
+            values[p.name] = p.learnable ? perNeuron[p.name] ?? .init(repeating: scalars[p.name] ?? p.value, count: neurons)
+                : .init(repeating: p.value, count: neurons)
         }
-        return nil
+        guard let exported = try? NIRNeurons.node(kind, values, dt: dt, resetToZero: false, layer: node), exported == graph.nodes[node] else {
+            return nil
+        }
+        // Learnable values start from the node's (trained) values even where they agree: the file holds their initial ones.
+        let learnable = Set(file.parameters.filter(\.learnable).map(\.name))
+        return (model, values.filter { name, _ in learnable.contains(name) })
     }
 
     /// A bias b on the projections into a LIF or IF layer is a constant input: with

@@ -102,6 +102,25 @@ import Testing
         let graph = try NIRGraph.exporting(checkpoint: checkpoint, resetToZero: true)
         guard case .lif(_, _, _, let vThreshold, _) = graph.nodes["hidden0"] else { Issue.record("no LIF node"); return }
         #expect(vThreshold.map { Float($0) } == drawn)
+
+        // Plasticity's own round trip with a learnable per-neuron threshold (NIR's LIF model): the same values come back.
+        var model = NIRNeurons.lif()
+        model.declarations = model.declarations.map {
+            if case .parameter("threshold", let v, _, let at) = $0 { return .parameter(name: "threshold", value: v, learnable: true, at: at) }
+            return $0
+        }
+        var layer = LayerSpec(model, neurons: 5)
+        layer.initializers = ["threshold": ParameterInit(.uniform, low: 0.5, high: 1.5)]
+        let learnable = try NetworkSimulation(kernel: try compile(NetworkSpec(inputs: 4, hidden: [layer], outputs: 2, kappa: 0.9, stepMs: 10)),
+                                              batch: 1)
+        learnable.initializeWeights(seed: 3)
+        let thresholds = try #require(learnable.parameterValues(layer: 0, "threshold"))
+        let second = folder.appendingPathComponent("learnable.json")
+        try Checkpoint.save(Trainer(simulation: learnable, optimizer: Optimizer(OptimizerConfig())),
+                            state: .init(iteration: 1, rng: SplitMix64(seed: 1), config: TrainConfig().json), to: second)
+        let back = try NIRNetwork(try NIRGraph.exporting(checkpoint: second), dt: 0.01, file: "learnable")
+        let imported = try back.simulation(config: try back.config(over: TrainConfig(), dt: 0.01), batch: 1)
+        #expect(imported.parameterValues(layer: 0, "threshold") == thresholds)
     }
 }
 
