@@ -15,30 +15,26 @@ import PlasticityTestSupport
     /// their traces cannot be compared and are counted apart, bounded here so that the skip
     /// cannot grow unnoticed.
     @Test func randomValidModelsMatchTheOracles() {
-        var fuzzer = DifferentialFuzzer(seed: 2026)
-        fuzzer.backends = [.tinyCC]
-        fuzzer.steps = 20
-        let models = fuzzModelCount(standard: 200)
-        let report = fuzzer.run(validModels: models, invalidModels: 0)
-        #expect(report.modelsTried == models)
-        #expect(report.compileFailures == 0, "\(report)")
-        #expect(report.mismatches == 0, "\(report)")
-        #expect(report.diverged <= 4, "\(report)")
+        checkRandomModels(seed: 2026, standard: 200, extendedOperations: false, divergedAtMost: 4)
     }
 
     /// The same checks with sin, cos, abs, sqrt, ==, != and and/or among the operations, and the
     /// infix text form in the file round trip.
     @Test func randomModelsWithEveryOperationMatchTheOracles() {
-        var fuzzer = DifferentialFuzzer(seed: 2027)
+        checkRandomModels(seed: 2027, standard: 100, extendedOperations: true, divergedAtMost: 2)
+    }
+
+    func checkRandomModels(seed: UInt64, standard: Int, extendedOperations: Bool, divergedAtMost diverged: Int) {
+        var fuzzer = DifferentialFuzzer(seed: seed)
         fuzzer.backends = [.tinyCC]
         fuzzer.steps = 20
-        fuzzer.extendedOperations = true
-        let models = fuzzModelCount(standard: 100)
+        fuzzer.extendedOperations = extendedOperations
+        let models = fuzzModelCount(standard: standard)
         let report = fuzzer.run(validModels: models, invalidModels: 0)
         #expect(report.modelsTried == models)
         #expect(report.compileFailures == 0, "\(report)")
         #expect(report.mismatches == 0, "\(report)")
-        #expect(report.diverged <= 2, "\(report)")
+        #expect(report.diverged <= diverged, "\(report)")
     }
 
     /// Models checked on 4 threads (concurrent TinyCC compiles and kernel runs) give the same

@@ -65,14 +65,7 @@ import PlasticityTestSupport
                                    outputs: 2, kappa: 0.9)
             let sim = try NetworkSimulation(kernel: try compile(spec), batch: B)
             sim.initializeWeights(seed: 5, inputGain: 3)
-            var config = OptimizerConfig()
-            config.learningRate = 0.05
-            let trainer = Trainer(simulation: sim, optimizer: Optimizer(config))
-            var rng = SplitMix64(seed: 6)
-            for _ in 0..<5 {
-                let input = (0..<T * B * nIn).map { _ in Double.random(in: 0..<1, using: &rng) < 0.3 ? Float(1) : 0 }
-                _ = try trainer.train(input: input, targets: (0..<T * B).map { Float($0 % 2) }, steps: T)
-            }
+            try trainOnRandomBatches(sim, steps: T, learningRate: 0.05, seed: 6)
             return sim
         }
         let signed = try trained(Self.dale + [.init(.recurrent, into: "I_exc", sign: .excitatory)])

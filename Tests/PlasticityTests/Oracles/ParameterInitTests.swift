@@ -55,14 +55,7 @@ import Testing
         let again = try NetworkSimulation(kernel: try compile(spec), batch: B)
         again.initializeWeights(seed: 5, inputGain: 4)
         #expect(again.parameterValues(layer: 0, "threshold") == threshold)
-        var config = OptimizerConfig()
-        config.learningRate = 0.2
-        let trainer = Trainer(simulation: sim, optimizer: Optimizer(config))
-        var rng = SplitMix64(seed: 6)
-        for _ in 0..<5 {
-            let input = (0..<T * B * nIn).map { _ in Double.random(in: 0..<1, using: &rng) < 0.3 ? Float(1) : 0 }
-            _ = try trainer.train(input: input, targets: (0..<T * B).map { Float($0 % 2) }, steps: T)
-        }
+        try trainOnRandomBatches(sim, steps: T, learningRate: 0.2, seed: 6)
         #expect(sim.parameterValues(layer: 0, "threshold") == threshold, "a frozen parameter moved")
         let trained = try #require(sim.parameterValues(layer: 0, "beta"))
         #expect(trained.allSatisfy { $0 >= 0.9 && $0 <= 0.95 } && trained != beta, "\(trained)")
