@@ -102,7 +102,13 @@ extension NIRNeurons {
                 guard v("leak").allSatisfy({ $0 == 0 }) else { throw NIRError(layer, "α = 1 with a leak term has no NIR node (IF has no v_leak)") }
                 return .integrateAndFire(r: v("gain").map { $0 / dt }, vThreshold: v("threshold"), vReset: v("reset"))
             }
-            guard alpha.allSatisfy({ $0 < 1 }) else { throw NIRError(layer, "α must be below 1 in every neuron (or 1 in all, for IF)") }
+            let above = alpha.indices.filter { alpha[$0] >= 1 }
+            guard above.isEmpty else {
+                let listed = above.prefix(5).map { "\($0): \(alpha[$0])" }.joined(separator: ", ")
+                throw NIRError(layer, "α must be below 1 in every neuron (or 1 in all, for IF): NIR's τ = dt/(1 − α); \(above.count) neuron(s) " +
+                               "have α ≥ 1 (\(listed)). Keep a learnable α below 1 with bounds (the layer's initializers, " +
+                               "\"alpha\": {…, \"bounds\": [0, 0.999]}) and train again")
+            }
             return .lif(tau: alpha.map { dt / (1 - $0) }, r: zip(v("gain"), alpha).map { $0 / (1 - $1) },
                         vLeak: zip(v("leak"), alpha).map { $0 / (1 - $1) }, vThreshold: v("threshold"), vReset: v("reset"))
         case .cubaLIF, .cubaLIFPreviousCurrent:

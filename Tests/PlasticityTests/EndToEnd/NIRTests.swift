@@ -132,6 +132,10 @@ import Testing
         // CubaLIF imports in the form peers step (v reads the new current); the earlier form still exports.
         #expect(NIRNeurons.kind(of: ModelFile(NIRNeurons.cubaLIF())) == .cubaLIF)
         #expect(NIRNeurons.kind(of: ModelFile(NIRNeurons.cubaLIFPreviousCurrent())) == .cubaLIFPreviousCurrent)
+        // A learnable α that drifted to 1 or above has no τ: the export names the neurons and the remedy.
+        let values: [String: [Double]] = ["alpha": [0.9, 1.01], "leak": [0, 0], "gain": [1, 1], "threshold": [1, 1], "reset": [0, 0]]
+        let drifted = #expect(throws: NIRError.self) { try NIRNeurons.node(.lif, values, dt: 1e-3, resetToZero: false, layer: "hidden0") }
+        #expect(drifted?.message.contains("1: 1.01") == true && drifted?.message.contains("bounds") == true, "\(String(describing: drifted))")
         // Per-neuron values (snnTorch's per-neuron β, a learnable threshold) import as per-neuron parameters.
         let heterogeneous = try NIRNetwork(chain(.lif(tau: [0.02, 0.03], r: [1, 1], vLeak: [0, 0], vThreshold: [1, 1.5], vReset: [0, 0])),
                                            dt: 1e-3, file: "per-neuron")
