@@ -60,7 +60,8 @@ public final class NetworkSimulation {
         masks[l][p] = buffer
     }
 
-    /// Projections of one sign (Dale's law): after an update, weights of the wrong sign become 0
+    /// What updates must keep: parameters inside their initializers' bounds (clamped), and
+    /// projections of one sign (Dale's law): after an update, weights of the wrong sign become 0
     /// (the projection onto the constraint); at initialization (`magnitudes`), w becomes ±|w|.
     func enforceConstraints(magnitudes: Bool = false) {
         for (l, layer) in layers.enumerated() {

@@ -101,6 +101,8 @@ public final class SpeechExperiment {
         simulation.threads = max(config.training.threads, 1)
         simulation.initializeWeights(seed: config.training.seed, inputGain: config.network.inputGain,
                                      recurrentGain: config.network.recurrentGain, readoutGain: 1)
+        // Each process's sequences are others than the next process's: so are their noise draws.
+        simulation.noiseSeed = config.training.seed &+ UInt64(group.rank) &* 0x9E37_79B9_7F4A_7C15
         let optimizer = config.training.optimizerConfig(updates: config.training.epochs * (train.samples.count / config.training.batch))
         trainer = Trainer(simulation: simulation, optimizer: Optimizer(optimizer))
         trainer.group = group
