@@ -79,7 +79,7 @@ public struct Parameter: ModelStatement {
 /// The distribution of a noise source. Draws come from a counter-based generator keyed by the
 /// network's noise seed, the sequence, the step, the channel and the neuron (`plasticity_noise_fill`
 /// in runtime-c/include/plasticity_kernel.h), so they are the same for any thread count, time
-/// chunking and backend; the oracles take them as given inputs (`NoiseStream`).
+/// chunking and backend; the oracles take them as given inputs (`LayerBuffers.fillNoise`).
 public enum NoiseDistribution: String, ConfigEnum {
     /// Standard normal N(0, 1) (Box–Muller in float32).
     case normal

@@ -249,7 +249,7 @@ extension LayerSpec: Hashable {
     /// Two layers are equal when they make the same network layer, however they were written
     /// (in Swift or in a file: source locations do not count).
     public static func == (a: LayerSpec, b: LayerSpec) -> Bool {
-        a.neurons == b.neurons && a.projections == b.projections && a.feedback == b.feedback
+        a.neurons == b.neurons && a.projections == b.projections && a.feedback == b.feedback && a.initializers == b.initializers
             && (a.neuronModel == b.neuronModel || ModelFile(a.neuronModel) == ModelFile(b.neuronModel))
     }
     public func hash(into hasher: inout Hasher) {
