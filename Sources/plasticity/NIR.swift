@@ -4,6 +4,8 @@ import Plasticity
 import PlasticityData
 
 /// `plasticity export nir`: a trained network as a NIR graph (docs/nir.md).
+
+extension NIRProfile: ExpressibleByArgument {}
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Export a trained network to another format.", subcommands: [ExportNIR.self])
 }
@@ -17,6 +19,9 @@ struct ExportNIR: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds per step the time constants are computed for (default: the config's binMs / 1000).")
     var dt: Double?
     @Flag(help: "Export the built-in LIF's subtractive reset as NIR's reset to 0 (not the same network).") var resetToZero = false
+    @Option(name: .customLong("for"), help: ArgumentHelp("Whose importer the file is for: nir (exact, any reader), snntorch " +
+            "(snnTorch's import_from_nir) or norse (norse.torch.from_nir); see docs/nir.md."))
+    var profile: NIRProfile = .nir
     @Flag(help: "Replace --out even when plasticity did not write it.") var overwrite = false
 
     func validate() throws {
@@ -24,17 +29,20 @@ struct ExportNIR: ParsableCommand {
         if let dt, !NIRGraph.stepRange.contains(dt) {
             throw ValidationError("--dt: must be from \(NIRGraph.stepRange.lowerBound) to \(NIRGraph.stepRange.upperBound) seconds, not \(dt)")
         }
+        if dt != nil && profile != .nir { throw ValidationError("--dt and --for \(profile.rawValue): the peer's importer assumes its own dt") }
     }
 
     func run() throws {
         let input = URL(fileURLWithPath: checkpoint), output = URL(fileURLWithPath: out)
         let inputs = [input] + ((try? Checkpoint.weightsURL(input)).map { [$0] } ?? [])
         try WriteContract.check(output, overwrite: overwrite, inputs: inputs)
-        let graph = try NIRGraph.exporting(checkpoint: input, dt: dt, resetToZero: resetToZero)
+        let (graph, notes) = try NIRGraph.exporting(checkpoint: input, dt: dt, resetToZero: resetToZero).adapted(for: profile)
         try graph.write(to: output, overwrite: overwrite, inputs: inputs)
-        let layers = graph.nodes.keys.filter { !$0.contains(".") && $0.hasPrefix("hidden") }.sorted()
+        for note in notes { print("note: \(note)") }
+        let layers = graph.nodes.filter { $0.value.parameterCount != nil }.keys.sorted()
         print("\(out): \(graph.nodes.count) nodes, \(graph.edges.count) edges; " +
-              layers.map { "\($0) \(graph.nodes[$0]!.typeName)" }.joined(separator: ", ") + "; dt \(graph.metadata["plasticity_dt"] ?? "?") s")
+              layers.map { "\($0) \(graph.nodes[$0]!.typeName)" }.joined(separator: ", ") + "; dt \(graph.metadata["plasticity_dt"] ?? "?") s" +
+              (profile == .nir ? "" : " (written for \(profile.rawValue)'s step of \(profile.step!) s)"))
     }
 }
 
@@ -47,7 +55,12 @@ struct ImportNIR: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "nir", abstract: "Read a NIR graph into OUT/config.json and OUT/checkpoint.json.",
         discussion: "Then: plasticity eval OUT/checkpoint.json, or plasticity train --out OUT --resume. See docs/nir.md.")
     @Argument(help: "A NIR file (HDF5).") var file: String
-    @Option(parsing: .unconditional, help: "Seconds per step (default: the plasticity_dt the file's metadata records, if any).") var dt: Double?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds per step (default: the plasticity_dt the file's metadata records, " +
+            "if any; with --from, the step that tool assumes)."))
+    var dt: Double?
+    @Option(name: .customLong("from"), help: ArgumentHelp("Whose exporter wrote the file: nir (as it is), snntorch (export_to_nir) or " +
+            "norse (to_nir); see docs/nir.md."))
+    var profile: NIRProfile?
     @Option(help: "Output folder.") var out: String
     @Option(help: "A train config for the data and training sections (default: the defaults).") var config: String?
     @Option(name: .customLong("set"), help: "Override one config field (repeatable), as for train.") var settings: [String] = []
@@ -70,19 +83,10 @@ struct ImportNIR: ParsableCommand {
         guard held.isEmpty else {
             throw ValidationError("\(out) holds a run (\(held.joined(separator: ", "))): import into an empty or new folder")
         }
-        let graph = try NIRGraph.read(url)
-        let recorded = graph.metadata["plasticity_dt"]
-        if dt == nil, let recorded, !(Double(recorded).map(NIRGraph.stepRange.contains) ?? false) {
-            throw FileFormatError(file: url.path, field: "metadata/plasticity_dt",
-                                  message: "is '\(recorded)', not a number of seconds from \(NIRGraph.stepRange.lowerBound) to " +
-                                           "\(NIRGraph.stepRange.upperBound) (give --dt SECONDS to use another)")
-        }
-        guard let step = dt ?? recorded.flatMap(Double.init) else {
-            throw ValidationError("\(file) does not record its dt: give --dt SECONDS (NIR graphs are continuous-time)")
-        }
-        let network = try NIRNetwork(graph, dt: step, file: url.path)
         var base = try config.map { try TrainConfig.read(URL(fileURLWithPath: $0)) } ?? TrainConfig()
         for s in settings { base = try base.setting(s) }
+        let (graph, step) = try NIRGraph.read(url).forImport(from: profile, dt: dt, binMs: base.data.binning.binMs, file: url.path)
+        let network = try NIRNetwork(graph, dt: step, file: url.path)
         let resolved = try network.config(over: base, dt: step)
         try resolved.validate(file: "the command line")
         let checkpoint = try network.writeCheckpoint(config: resolved, to: output)

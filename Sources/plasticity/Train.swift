@@ -145,9 +145,11 @@ struct Eval: ParsableCommand {
                                                               "confusion matrix.")
     @Argument(help: "checkpoint.json or best.json from a train output directory.") var checkpoint: String
     @Option(help: "A spike file in the SHD layout (default: the config's test.h5).") var data: String?
-    @Option(help: "Write each sample's outputs to this safetensors file: prediction [N], label [N], readout [N][T][n_out] (float32).")
+    @Option(help: ArgumentHelp("Write each sample's outputs to this safetensors file: prediction [N], label [N], readout [N][T][n_out] " +
+                               "(float32), label_from [1] (the first step the prediction sums the readout over)."))
     var outputs: String?
-    @Flag(help: "With --outputs: also each hidden layer's spikes, spikes.layer<l> [N][T][n].") var spikes = false
+    @Flag(help: "With --outputs: also the input, input [N][T][n_in], and each hidden layer's spikes, spikes.layer<l> [N][T][n].")
+    var spikes = false
     @Flag(help: "Replace --outputs even when plasticity did not write it.") var overwrite = false
 
     func validate() throws {
@@ -211,6 +213,10 @@ extension Eval {
         file.tensors["prediction"] = .init(shape: [N], values: samples.predictions.map(Float.init))
         file.tensors["label"] = .init(shape: [N], values: samples.labels.map(Float.init))
         file.tensors["readout"] = .init(shape: [N, T, nOut], values: samples.readouts.flatMap { $0 })
+        file.tensors["label_from"] = .init(shape: [1], values: [Float(samples.labelFrom)])
+        if let inputs = samples.inputs, let first = inputs.first {
+            file.tensors["input"] = .init(shape: [N, T, first.count / max(T, 1)], values: inputs.flatMap { $0 })
+        }
         for (l, _) in (samples.spikes?.first ?? []).enumerated() {
             let layer = samples.spikes!.map { $0[l] }
             file.tensors["spikes.layer\(l)"] = .init(shape: [N, T, (layer.first?.count ?? 0) / max(T, 1)], values: layer.flatMap { $0 })

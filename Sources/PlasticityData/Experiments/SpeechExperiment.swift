@@ -33,11 +33,14 @@ public final class SpeechExperiment {
         public var samples: SampleOutputs?
     }
 
-    /// Per sample: the predicted class (the largest readout summed over the labelled steps), the
-    /// label, the readout [T][n_out] and, when asked, each hidden layer's spikes [T][n].
+    /// Per sample: the predicted class (the largest readout summed over the labelled steps, from
+    /// `labelFrom` on), the label, the readout [T][n_out] and, when asked, the input [T][n_in]
+    /// and each hidden layer's spikes [T][n].
     public struct SampleOutputs: Sendable {
+        public var labelFrom = 0
         public var predictions: [Int] = [], labels: [Int] = []
         public var readouts: [[Float]] = []
+        public var inputs: [[Float]]?
         public var spikes: [[[Float]]]?
     }
 
@@ -301,7 +304,7 @@ public final class SpeechExperiment {
         let mine = Array(stride(from: group.rank, to: data.samples.count, by: group.size))
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         var loss = 0.0, rates = [Double](repeating: 0, count: spec.hidden.count), batches = 0
-        var kept = outputs ? SampleOutputs(spikes: spikes ? [] : nil) : nil
+        var kept = outputs ? SampleOutputs(labelFrom: labelFrom, inputs: spikes ? [] : nil, spikes: spikes ? [] : nil) : nil
         var start = 0
         while start < mine.count {
             let real = min(B, mine.count - start)
@@ -315,7 +318,8 @@ public final class SpeechExperiment {
                 for t in labelFrom..<batch.steps { for o in 0..<nOut { sums[o] += Double(result.readout[(t * B + b) * nOut + o]) } }
                 let prediction = sums.firstIndex(of: sums.max()!)!, label = data.samples[indices[b]].label
                 confusion[label][prediction] += 1
-                kept?.keep(result, sequence: b, batch: B, steps: batch.steps, outputs: nOut, prediction: prediction, label: label)
+                kept?.keep(result, input: batch.input, sequence: b, batch: B, steps: batch.steps, outputs: nOut, prediction: prediction,
+                           label: label)
             }
             for (l, r) in result.firingRates.enumerated() { rates[l] += r }
             batches += 1
@@ -390,7 +394,8 @@ public final class SpeechExperiment {
 }
 
 extension SpeechExperiment.SampleOutputs {
-    mutating func keep(_ result: EvaluationResult, sequence b: Int, batch B: Int, steps T: Int, outputs nOut: Int, prediction: Int, label: Int) {
+    mutating func keep(_ result: EvaluationResult, input: [Float], sequence b: Int, batch B: Int, steps T: Int, outputs nOut: Int, prediction: Int,
+                       label: Int) {
         predictions.append(prediction); labels.append(label)
         // Sequence b's rows of a [T][B][width] record.
         func rows(_ record: [Float], width: Int) -> [Float] {
@@ -404,6 +409,7 @@ extension SpeechExperiment.SampleOutputs {
         }
         readouts.append(rows(result.readout, width: nOut))
         guard spikes != nil else { return }
+        inputs?.append(rows(input, width: input.count / (T * B)))
         spikes!.append(result.spikes.map { layer in rows(layer, width: layer.count / (T * B)) })
     }
 }

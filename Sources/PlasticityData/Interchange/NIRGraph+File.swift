@@ -64,9 +64,22 @@ extension NIRGraph {
             if let length, values.count != length { throw fail(name, "has \(values.count) values, the node has \(length) neurons") }
             return values
         }
-        /// NIR's defaults for parameters older files leave out: v_reset 0, w_in 1.
-        func optional(_ name: String, like reference: [Double], otherwise value: Double = 0) throws -> [Double] {
-            tree.kind("\(path)/\(name)") == .missing ? [Double](repeating: value, count: reference.count) : try vector(name, length: reference.count)
+        /// A neuron node's parameters, one value per neuron; a single value stands for every neuron
+        /// (numpy broadcasts it; snnTorch writes a scalar β). `defaults`: NIR's values for
+        /// parameters older files leave out (v_reset 0, w_in 1).
+        func parameters(_ names: [String], defaults: [String: Double] = [:]) throws -> [String: [Double]] {
+            var read: [String: [Double]] = [:]
+            for name in names where !(tree.kind("\(path)/\(name)") == .missing && defaults[name] != nil) { read[name] = try vector(name) }
+            // The first parameter's count, unless it is a single value for all.
+            let first = read[names[0]]?.count ?? 0, n = first > 1 ? first : read.values.map(\.count).max() ?? 0
+            guard n > 0 else { throw fail(names[0], "holds no values") }
+            var all: [String: [Double]] = [:]
+            for name in names {
+                let values = read[name] ?? [defaults[name]!]
+                guard values.count == n || values.count == 1 else { throw fail(name, "has \(values.count) values, the node has \(n) neurons") }
+                all[name] = values.count == n ? values : .init(repeating: values[0], count: n)
+            }
+            return all
         }
         func matrix(_ name: String) throws -> Matrix {
             let (shape, values) = try tree.floats("\(path)/\(name)")
@@ -88,20 +101,18 @@ extension NIRGraph {
             let bias = try vector("bias", length: weight.rows).map(Float.init)
             return .affine(weight: weight, bias: bias)
         case "LIF":
-            let tau = try vector("tau")
-            return .lif(tau: tau, r: try vector("r", length: tau.count), vLeak: try vector("v_leak", length: tau.count),
-                        vThreshold: try vector("v_threshold", length: tau.count), vReset: try optional("v_reset", like: tau))
+            let p = try parameters(["tau", "r", "v_leak", "v_threshold", "v_reset"], defaults: ["v_reset": 0])
+            return .lif(tau: p["tau"]!, r: p["r"]!, vLeak: p["v_leak"]!, vThreshold: p["v_threshold"]!, vReset: p["v_reset"]!)
         case "CubaLIF":
-            let tauMem = try vector("tau_mem")
-            return .cubaLIF(tauSyn: try vector("tau_syn", length: tauMem.count), tauMem: tauMem, r: try vector("r", length: tauMem.count),
-                            vLeak: try vector("v_leak", length: tauMem.count), wIn: try optional("w_in", like: tauMem, otherwise: 1),
-                            vThreshold: try vector("v_threshold", length: tauMem.count), vReset: try optional("v_reset", like: tauMem))
+            let p = try parameters(["tau_syn", "tau_mem", "r", "v_leak", "w_in", "v_threshold", "v_reset"], defaults: ["v_reset": 0, "w_in": 1])
+            return .cubaLIF(tauSyn: p["tau_syn"]!, tauMem: p["tau_mem"]!, r: p["r"]!, vLeak: p["v_leak"]!, wIn: p["w_in"]!,
+                            vThreshold: p["v_threshold"]!, vReset: p["v_reset"]!)
         case "IF":
-            let r = try vector("r")
-            return .integrateAndFire(r: r, vThreshold: try vector("v_threshold", length: r.count), vReset: try optional("v_reset", like: r))
+            let p = try parameters(["r", "v_threshold", "v_reset"], defaults: ["v_reset": 0])
+            return .integrateAndFire(r: p["r"]!, vThreshold: p["v_threshold"]!, vReset: p["v_reset"]!)
         case "LI":
-            let tau = try vector("tau")
-            return .leakyIntegrator(tau: tau, r: try vector("r", length: tau.count), vLeak: try vector("v_leak", length: tau.count))
+            let p = try parameters(["tau", "r", "v_leak"])
+            return .leakyIntegrator(tau: p["tau"]!, r: p["r"]!, vLeak: p["v_leak"]!)
         default: return .unsupported(type: type)
         }
     }

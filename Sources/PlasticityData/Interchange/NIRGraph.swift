@@ -44,6 +44,16 @@ public struct NIRGraph: Sendable, Equatable {
             case .unsupported(let type): return type
             }
         }
+
+        /// How many neurons a neuron node's parameters describe (1: one value for every neuron).
+        public var parameterCount: Int? {
+            switch self {
+            case .lif(let tau, _, _, _, _), .leakyIntegrator(let tau, _, _): return tau.count
+            case .cubaLIF(_, let tau, _, _, _, _, _): return tau.count
+            case .integrateAndFire(let r, _, _): return r.count
+            default: return nil
+            }
+        }
     }
 
     public var nodes: [String: Node]

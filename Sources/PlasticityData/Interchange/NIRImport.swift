@@ -12,7 +12,8 @@ public struct NIRNetwork {
     /// Under the trainer's names: layer<l>.w0 (input), layer<l>.w1 (recurrent), readout.w, readout.b.
     public var weights: [String: SafeTensors.Tensor]
 
-    public init(_ graph: NIRGraph, dt: Double, file: String) throws {
+    public init(_ written: NIRGraph, dt: Double, file: String) throws {
+        let graph = written.withoutIdentities()   // identity Linear nodes (snnTorch-profile recurrences) change nothing
         func fail(_ node: String, _ message: String) -> FileFormatError { FileFormatError(file: file, field: "node \(node)", message: message) }
         guard dt.isFinite, dt > 0 else {
             throw FileFormatError(file: "--dt", field: "dt", message: "must be a positive number of seconds, not \(dt)")
@@ -55,6 +56,9 @@ public struct NIRNetwork {
             switch graph.nodes[target]! {
             case .lif, .cubaLIF, .integrateAndFire:
                 let l = layers.count
+                if let count = graph.nodes[target]!.parameterCount, count != 1, count != weight.rows {
+                    throw fail(target, "has \(count) neurons, but \(projection) gives \(weight.rows) inputs to it")
+                }
                 var model: NeuronModel, perNeuron: [String: [Double]]
                 do { (model, perNeuron) = try NIRNeurons.model(of: graph.nodes[target]!, dt: dt, name: target) } catch let error as NIRError {
                     throw fail(target, error.message)
@@ -87,6 +91,9 @@ public struct NIRNetwork {
                 layers.append(layer)
                 current = target; width = weight.rows
             case .leakyIntegrator(let tau, let r, let vLeak):
+                guard tau.count == 1 || tau.count == weight.rows else {
+                    throw fail(target, "has \(tau.count) neurons, but \(projection) gives \(weight.rows) inputs to it")
+                }
                 let tauValue = try Self.uniform(tau, "tau", target, fail)!
                 guard tauValue >= dt else { throw fail(target, "tau = \(tauValue) s is shorter than dt = \(dt) s: forward Euler would overshoot") }
                 let a = dt / tauValue

@@ -1,0 +1,302 @@
+"""Plasticity's NIR files in snnTorch and Norse, and their files in Plasticity (docs/nir.md, "Checked against the peers").
+
+Usage: python nir_peers.py PLASTICITY WORK_DIR [--epochs N]
+
+Plasticity -> peer: trains feed-forward, recurrent and two-layer NIR-LIF networks and a recurrent
+NIR-CubaLIF network on the spoken digits, exports each with `--for snntorch` and `--for norse`, runs
+the files in snntorch.import_nir.import_from_nir and norse.torch.from_nir as they are, on the test
+set's inputs (from `plasticity eval --outputs --spikes`), and compares every hidden spike and the
+class (the peer's output a(t), integrated y(t) = kappa y(t-1) + a(t) as the file's notes say).
+
+peer -> Plasticity: builds snnTorch (Leaky, RLeaky, two Leaky layers, Synaptic) and Norse (LIFBoxCell,
+two LIFBoxCells, LIFCell, IAFCell) networks with random weights, writes them with the peers' own
+exporters, imports them with `plasticity import nir --from snntorch|norse`, and compares
+`plasticity eval` with the peer network run on the same inputs.
+
+Prints one line per case and a table (markdown) at the end; exits 1 if a class differs or more than 1 in 100,000
+spike entries do (float32 sums in another order put a membrane on the other side of its threshold now and then).
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+
+import nir
+import numpy as np
+import snntorch as snn
+import torch
+from snntorch.export_nir import export_to_nir
+from snntorch.import_nir import import_from_nir
+
+import norse.torch as norse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIG = os.path.join(ROOT, "examples/configs/spoken-digits.json")
+LIF = os.path.join(ROOT, "examples/models/nir-lif.json")
+CUBA = os.path.join(ROOT, "examples/models/nir-cubalif.json")
+failures = []
+rows = []
+
+
+def plasticity(binary, *args):
+    out = subprocess.run([binary, *args], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"plasticity {' '.join(args)}: exit {out.returncode}\n{out.stdout}{out.stderr}")
+    return out.stdout
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        size = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(size))
+        data = f.read()
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        assert info["dtype"] == "F32", (name, info["dtype"])
+        start, end = info["data_offsets"]
+        tensors[name] = np.frombuffer(data[start:end], dtype=np.float32).reshape(info["shape"])
+    return tensors
+
+
+def classes(readout, label_from):
+    """The class per sample: argmax of the readout summed over the labelled steps. readout [N][T][n_out]."""
+    return readout[:, label_from:, :].sum(axis=1).argmax(axis=1)
+
+
+def integrate(a, kappa):
+    """y(t) = kappa y(t-1) + a(t) over [N][T][n]."""
+    y = np.zeros_like(a)
+    state = np.zeros_like(a[:, 0, :])
+    for t in range(a.shape[1]):
+        state = kappa * state + a[:, t, :]
+        y[:, t, :] = state
+    return y
+
+
+def record(case, direction, peer, samples, same_class, spike_diff, spike_total, readout_error=None):
+    # float32: a membrane within a rounding error of its threshold may spike in one simulator and not the other.
+    ok = same_class == samples and spike_diff * 100_000 <= spike_total
+    line = (f"{case:16s} {direction:18s} {peer:8s} same class {same_class}/{samples}, spikes differing {spike_diff} of "
+            f"{spike_total}" + (f", readout max abs diff {readout_error:.2e}" if readout_error is not None else ""))
+    print(("ok    " if ok else "FAIL  ") + line, flush=True)
+    rows.append((case, direction, peer, f"{same_class}/{samples}", f"{spike_diff} / {spike_total}",
+                 "" if readout_error is None else f"{readout_error:.1e}"))
+    if not ok:
+        failures.append(line)
+
+
+def spiking_modules(net, kinds):
+    """(name, module) of the neuron modules of a peer network, in execution order (node names sort by layer)."""
+    return sorted(((n, m) for n, m in net.named_modules() if isinstance(m, kinds)), key=lambda p: p[0])
+
+
+# Plasticity -> peers ---------------------------------------------------------------------------
+
+def run_snntorch(graph, x):
+    """x [T][N][n_in] -> (spikes per hidden layer [N][T][n], output [N][T][n_out]); snnTorch steps with init_hidden."""
+    net = import_from_nir(graph)
+    layers = spiking_modules(net, (snn.Leaky, snn.RLeaky, snn.Synaptic, snn.RSynaptic))
+    kept = {name: [] for name, _ in layers}
+    hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: kept[name].append(out[0] if isinstance(out, tuple) else out))
+             for name, m in layers]
+    outs, state = [], None
+    with torch.no_grad():
+        for t in range(x.shape[0]):
+            out, state = net(x[t], state)   # nirtorch's module: (output, state); snnTorch's neurons keep their own
+            outs.append(out)
+    for h in hooks:
+        h.remove()
+    spikes = [torch.stack(kept[name], dim=1).numpy() for name, _ in layers]
+    return spikes, torch.stack(outs, dim=1).numpy()
+
+
+def run_norse(graph, x, dt=0.001):
+    net = norse.from_nir(graph, dt=dt, ignore_warnings=True)
+    kinds = (norse.LIFBoxCell, norse.IAFCell, norse.LIFCell, norse.LIBoxCell)
+    layers = [(n, m) for n, m in spiking_modules(net, kinds) if not isinstance(m, norse.LIBoxCell)]
+    # from_nir wraps a CubaLIF node as a module holding a synapse (LIBoxCell) and a LIFBoxCell: keep the LIFBoxCell.
+    kept = {name: [] for name, _ in layers}
+    hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: kept[name].append(out[0])) for name, m in layers]
+    outs, state = [], None
+    with torch.no_grad():
+        for t in range(x.shape[0]):
+            out, state = net(x[t], state)
+            outs.append(out)
+    for h in hooks:
+        h.remove()
+    spikes = [torch.stack(kept[name], dim=1).numpy() for name, _ in layers]
+    return spikes, torch.stack(outs, dim=1).numpy()
+
+
+def to_peers(binary, work, epochs):
+    cases = [("ff-lif", LIF, ["network.recurrent=false"]), ("rec-lif", LIF, []), ("two-layer-lif", LIF, ["network.layers=2"]),
+             ("rec-cubalif", CUBA, [])]
+    for case, model, settings in cases:
+        run = os.path.join(work, "train", case)
+        args = ["train", "--config", CONFIG, "--out", run, "--overwrite", "--epochs", str(epochs), "--set", f"network.model={model}"]
+        for s in settings:
+            args += ["--set", s]
+        plasticity(binary, *args)
+        outputs = os.path.join(work, f"{case}-outputs.safetensors")
+        plasticity(binary, "eval", os.path.join(run, "best.json"), "--outputs", outputs, "--spikes", "--overwrite")
+        mine = read_safetensors(outputs)
+        x = torch.from_numpy(np.ascontiguousarray(mine["input"].transpose(1, 0, 2)))
+        label_from = int(mine["label_from"][0])
+        n = x.shape[1]
+        for peer, runner in (("snntorch", run_snntorch), ("norse", run_norse)):
+            path = os.path.join(work, f"{case}-{peer}.nir")
+            notes = plasticity(binary, "export", "nir", os.path.join(run, "best.json"), "--for", peer, "--out", path, "--overwrite")
+            graph = nir.read(path)
+            kappa = float(graph.metadata["plasticity_readout_decay"])
+            spikes, a = runner(graph, x)
+            y = integrate(a, kappa)
+            expected = [mine[f"spikes.layer{l}"] for l in range(len(spikes))]
+            assert len(spikes) == len([k for k in mine if k.startswith("spikes.layer")]), (case, peer, len(spikes))
+            diff = sum(int((s != e).sum()) for s, e in zip(spikes, expected))
+            total = sum(e.size for e in expected)
+            same = int((classes(y, label_from) == mine["prediction"].astype(int)).sum())
+            record(case, "plasticity -> peer", peer, n, same, diff, total, float(np.abs(y - mine["readout"]).max()))
+            if "note:" in notes:
+                print("      " + notes.strip().replace("\n", "\n      "))
+
+
+# peers -> Plasticity ---------------------------------------------------------------------------
+
+def seeded_linear(n_in, n_out, scale, bias=False, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    layer = torch.nn.Linear(n_in, n_out, bias=bias)
+    with torch.no_grad():
+        layer.weight.copy_((torch.rand(n_out, n_in, generator=g) * 2 - 0.7) * scale)
+        if bias:
+            layer.bias.copy_((torch.rand(n_out, generator=g) - 0.5) * 0.1)
+    return layer
+
+
+def snntorch_networks(n_in, n_out):
+    """snnTorch networks its importer and Plasticity both take: zero reset without delay (what its exporter writes)."""
+    kw = dict(init_hidden=True, reset_mechanism="zero", reset_delay=False)
+    beta = torch.linspace(0.85, 0.95, 64)
+    return {
+        "snn-leaky": torch.nn.Sequential(seeded_linear(n_in, 64, 0.6, bias=True, seed=1), snn.Leaky(beta=beta, threshold=1.0, **kw),
+                                         seeded_linear(64, n_out, 0.3, seed=2)),
+        "snn-rleaky": torch.nn.Sequential(seeded_linear(n_in, 64, 0.6, seed=3),
+                                          snn.RLeaky(beta=0.9, linear_features=64, threshold=1.0, **kw),
+                                          seeded_linear(64, n_out, 0.3, seed=4)),
+        "snn-two-leaky": torch.nn.Sequential(seeded_linear(n_in, 64, 0.6, seed=5), snn.Leaky(beta=0.9, threshold=1.0, **kw),
+                                             seeded_linear(64, 32, 0.8, seed=6), snn.Leaky(beta=0.9, threshold=1.0, **kw),
+                                             seeded_linear(32, n_out, 0.3, seed=7)),
+        "snn-synaptic": torch.nn.Sequential(seeded_linear(n_in, 64, 0.3, seed=8), snn.Synaptic(alpha=0.6, beta=0.9, threshold=1.0, **kw),
+                                            seeded_linear(64, n_out, 0.3, seed=9)),
+    }
+
+
+def norse_networks(n_in, n_out, dt):
+    lif = norse.LIFBoxParameters(tau_mem_inv=torch.tensor(1 / 0.05), v_th=torch.tensor(1.0))
+    return {
+        "norse-lifbox": norse.SequentialState(seeded_linear(n_in, 64, 30.0, seed=11), norse.LIFBoxCell(lif, dt=dt),
+                                              seeded_linear(64, n_out, 0.3, seed=12),
+                                              norse.LIBoxCell(norse.LIBoxParameters(tau_mem_inv=torch.tensor(1 / 0.05)), dt=dt)),
+        "norse-two-lifbox": norse.SequentialState(seeded_linear(n_in, 64, 30.0, seed=13), norse.LIFBoxCell(lif, dt=dt),
+                                                  seeded_linear(64, 32, 40.0, seed=14), norse.LIFBoxCell(lif, dt=dt),
+                                                  seeded_linear(32, n_out, 0.3, seed=15),
+                                                  norse.LIBoxCell(norse.LIBoxParameters(tau_mem_inv=torch.tensor(1 / 0.05)), dt=dt)),
+        "norse-lifcell": norse.SequentialState(seeded_linear(n_in, 64, 3.0, seed=16),
+                                               norse.LIFCell(norse.LIFParameters(tau_syn_inv=torch.tensor(1 / 0.02),
+                                                                                 tau_mem_inv=torch.tensor(1 / 0.05),
+                                                                                 v_th=torch.tensor(1.0)), dt=dt),
+                                               seeded_linear(64, n_out, 0.3, seed=17),
+                                               norse.LIBoxCell(norse.LIBoxParameters(tau_mem_inv=torch.tensor(1 / 0.05)), dt=dt)),
+        "norse-iaf": norse.SequentialState(seeded_linear(n_in, 64, 0.3, seed=18), norse.IAFCell(norse.IAFParameters(v_th=torch.tensor(1.0)),
+                                                                                                dt=dt),
+                                           seeded_linear(64, n_out, 0.3, seed=19),
+                                           norse.LIBoxCell(norse.LIBoxParameters(tau_mem_inv=torch.tensor(1 / 0.05)), dt=dt)),
+    }
+
+
+def run_snntorch_module(net, x):
+    layers = spiking_modules(net, (snn.Leaky, snn.RLeaky, snn.Synaptic))
+    snn.utils.reset(net)
+    kept = {name: [] for name, _ in layers}
+    hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: kept[name].append(out[0] if isinstance(out, tuple) else out))
+             for name, m in layers]
+    outs = []
+    with torch.no_grad():
+        for t in range(x.shape[0]):
+            outs.append(net(x[t]))
+    for h in hooks:
+        h.remove()
+    return [torch.stack(kept[name], dim=1).numpy() for name, _ in layers], torch.stack(outs, dim=1).numpy()
+
+
+def run_norse_module(net, x):
+    kinds = (norse.LIFBoxCell, norse.LIFCell, norse.IAFCell)
+    layers = [(n, m) for n, m in net.named_modules() if isinstance(m, kinds)]
+    kept = {name: [] for name, _ in layers}
+    hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: kept[name].append(out[0])) for name, m in layers]
+    outs, state = [], None
+    with torch.no_grad():
+        for t in range(x.shape[0]):
+            out, state = net(x[t], state)
+            outs.append(out)
+    for h in hooks:
+        h.remove()
+    return [torch.stack(kept[name], dim=1).numpy() for name, _ in layers], torch.stack(outs, dim=1).numpy()
+
+
+def from_peers(binary, work):
+    reference = read_safetensors(os.path.join(work, "rec-lif-outputs.safetensors"))
+    x = torch.from_numpy(np.ascontiguousarray(reference["input"].transpose(1, 0, 2)))
+    n_in, n_out, n = x.shape[2], reference["readout"].shape[2], x.shape[1]
+    dt = 0.01   # Norse networks stepped at the data's 10 ms bins
+    cases = [(name, net, "snntorch", []) for name, net in snntorch_networks(n_in, n_out).items()]
+    cases += [(name, net, "norse", ["--dt", str(dt)]) for name, net in norse_networks(n_in, n_out, dt).items()]
+    for name, net, peer, flags in cases:
+        path = os.path.join(work, f"{name}.nir")
+        if peer == "snntorch":
+            graph = export_to_nir(net, torch.zeros(n_in))
+            spikes, out = run_snntorch_module(net, x)
+        else:
+            graph = norse.to_nir(net, torch.zeros(1, n_in), dt=dt)
+            spikes, out = run_norse_module(net, x)
+        nir.write(path, graph)
+        folder = os.path.join(work, "imported", name)
+        subprocess.run(["rm", "-rf", folder], check=True)
+        plasticity(binary, "import", "nir", path, "--from", peer, "--out", folder, "--config", CONFIG, *flags)
+        outputs = os.path.join(work, f"{name}-outputs.safetensors")
+        plasticity(binary, "eval", os.path.join(folder, "checkpoint.json"), "--outputs", outputs, "--spikes", "--overwrite")
+        mine = read_safetensors(outputs)
+        assert np.array_equal(mine["input"], reference["input"]), f"{name}: the imported network saw other inputs"
+        expected = [mine[f"spikes.layer{l}"] for l in range(len(spikes))]
+        diff = sum(int((s != e).sum()) for s, e in zip(spikes, expected))
+        total = sum(e.size for e in expected)
+        rates = [float(s.mean()) for s in spikes]
+        label_from = int(mine["label_from"][0])
+        same = int((classes(out, label_from) == mine["prediction"].astype(int)).sum())
+        record(name, "peer -> plasticity", peer, n, same, diff, total, float(np.abs(out - mine["readout"]).max()))
+        print(f"      spikes per neuron and step: {', '.join(f'{r:.3f}' for r in rates)}")
+
+
+def main():
+    binary, work = sys.argv[1], sys.argv[2]
+    epochs = int(sys.argv[sys.argv.index("--epochs") + 1]) if "--epochs" in sys.argv else 10
+    os.makedirs(work, exist_ok=True)
+    import importlib.metadata as md
+    versions = {p: md.version(p) for p in ("nir", "nirtorch", "snntorch", "norse", "torch", "numpy")}
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()), flush=True)
+    torch.set_num_threads(1)
+    to_peers(binary, work, epochs)
+    from_peers(binary, work)
+    print("\n| network | direction | peer | same class | spikes differing / entries | readout max abs diff |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    if failures:
+        print(f"\n{len(failures)} case(s) differ:\n" + "\n".join(failures))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
