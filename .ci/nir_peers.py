@@ -28,6 +28,7 @@ import snntorch as snn
 import torch
 from snntorch.export_nir import export_to_nir
 from snntorch.import_nir import import_from_nir
+from snntorch import utils as snn_utils
 
 import norse.torch as norse
 
@@ -176,49 +177,50 @@ def seeded_linear(n_in, n_out, scale, bias=False, seed=0):
 
 
 def snntorch_networks(n_in, n_out):
-    """snnTorch networks its importer and Plasticity both take: zero reset without delay (what its exporter writes)."""
+    """snnTorch networks its importer and Plasticity both take: zero reset without delay (what its exporter writes), β and
+    thresholds per neuron (its exporter fails on a scalar β: "type mismatch: 0.output: [[64]] -> 1.input: []")."""
     kw = dict(init_hidden=True, reset_mechanism="zero", reset_delay=False)
-    beta = torch.linspace(0.85, 0.95, 64)
+
+    def leaky(n, beta=0.9):
+        return snn.Leaky(beta=torch.full((n,), beta) if beta else torch.linspace(0.85, 0.95, n), threshold=torch.ones(n), **kw)
     return {
-        "snn-leaky": torch.nn.Sequential(seeded_linear(n_in, 64, 0.6, bias=True, seed=1), snn.Leaky(beta=beta, threshold=1.0, **kw),
+        "snn-leaky": torch.nn.Sequential(seeded_linear(n_in, 64, 0.04, bias=True, seed=1), leaky(64, beta=None),
                                          seeded_linear(64, n_out, 0.3, seed=2)),
-        "snn-rleaky": torch.nn.Sequential(seeded_linear(n_in, 64, 0.6, seed=3),
-                                          snn.RLeaky(beta=0.9, linear_features=64, threshold=1.0, **kw),
+        "snn-rleaky": torch.nn.Sequential(seeded_linear(n_in, 64, 0.04, seed=3),
+                                          snn.RLeaky(beta=torch.full((64,), 0.9), linear_features=64, threshold=torch.ones(64), **kw),
                                           seeded_linear(64, n_out, 0.3, seed=4)),
-        "snn-two-leaky": torch.nn.Sequential(seeded_linear(n_in, 64, 0.6, seed=5), snn.Leaky(beta=0.9, threshold=1.0, **kw),
-                                             seeded_linear(64, 32, 0.8, seed=6), snn.Leaky(beta=0.9, threshold=1.0, **kw),
+        "snn-two-leaky": torch.nn.Sequential(seeded_linear(n_in, 64, 0.04, seed=5), leaky(64), seeded_linear(64, 32, 0.3, seed=6), leaky(32),
                                              seeded_linear(32, n_out, 0.3, seed=7)),
-        "snn-synaptic": torch.nn.Sequential(seeded_linear(n_in, 64, 0.3, seed=8), snn.Synaptic(alpha=0.6, beta=0.9, threshold=1.0, **kw),
+        "snn-synaptic": torch.nn.Sequential(seeded_linear(n_in, 64, 0.015, seed=8),
+                                            snn.Synaptic(alpha=torch.full((64,), 0.6), beta=torch.full((64,), 0.9), threshold=torch.ones(64),
+                                                         **kw),
                                             seeded_linear(64, n_out, 0.3, seed=9)),
     }
 
 
 def norse_networks(n_in, n_out, dt):
-    lif = norse.LIFBoxParameters(tau_mem_inv=torch.tensor(1 / 0.05), v_th=torch.tensor(1.0))
+    """Norse networks with every parameter per neuron (nir.write refuses the scalar datasets its exporter writes otherwise)."""
+    def lif(n):
+        return norse.LIFBoxCell(norse.LIFBoxParameters(tau_mem_inv=torch.full((n,), 1 / 0.05), v_th=torch.ones(n), v_leak=torch.zeros(n)), dt=dt)
+
+    def li():
+        return norse.LIBoxCell(norse.LIBoxParameters(tau_mem_inv=torch.full((n_out,), 1 / 0.05), v_leak=torch.zeros(n_out)), dt=dt)
+    current = norse.LIFParameters(tau_syn_inv=torch.full((64,), 1 / 0.02), tau_mem_inv=torch.full((64,), 1 / 0.05), v_th=torch.ones(64),
+                                  v_leak=torch.zeros(64))
     return {
-        "norse-lifbox": norse.SequentialState(seeded_linear(n_in, 64, 30.0, seed=11), norse.LIFBoxCell(lif, dt=dt),
-                                              seeded_linear(64, n_out, 0.3, seed=12),
-                                              norse.LIBoxCell(norse.LIBoxParameters(tau_mem_inv=torch.tensor(1 / 0.05)), dt=dt)),
-        "norse-two-lifbox": norse.SequentialState(seeded_linear(n_in, 64, 30.0, seed=13), norse.LIFBoxCell(lif, dt=dt),
-                                                  seeded_linear(64, 32, 40.0, seed=14), norse.LIFBoxCell(lif, dt=dt),
-                                                  seeded_linear(32, n_out, 0.3, seed=15),
-                                                  norse.LIBoxCell(norse.LIBoxParameters(tau_mem_inv=torch.tensor(1 / 0.05)), dt=dt)),
-        "norse-lifcell": norse.SequentialState(seeded_linear(n_in, 64, 3.0, seed=16),
-                                               norse.LIFCell(norse.LIFParameters(tau_syn_inv=torch.tensor(1 / 0.02),
-                                                                                 tau_mem_inv=torch.tensor(1 / 0.05),
-                                                                                 v_th=torch.tensor(1.0)), dt=dt),
-                                               seeded_linear(64, n_out, 0.3, seed=17),
-                                               norse.LIBoxCell(norse.LIBoxParameters(tau_mem_inv=torch.tensor(1 / 0.05)), dt=dt)),
-        "norse-iaf": norse.SequentialState(seeded_linear(n_in, 64, 0.3, seed=18), norse.IAFCell(norse.IAFParameters(v_th=torch.tensor(1.0)),
-                                                                                                dt=dt),
-                                           seeded_linear(64, n_out, 0.3, seed=19),
-                                           norse.LIBoxCell(norse.LIBoxParameters(tau_mem_inv=torch.tensor(1 / 0.05)), dt=dt)),
+        "norse-lifbox": norse.SequentialState(seeded_linear(n_in, 64, 1.0, seed=11), lif(64), seeded_linear(64, n_out, 0.3, seed=12), li()),
+        "norse-two-lifbox": norse.SequentialState(seeded_linear(n_in, 64, 1.0, seed=13), lif(64), seeded_linear(64, 32, 2.0, seed=14), lif(32),
+                                                  seeded_linear(32, n_out, 0.3, seed=15), li()),
+        "norse-lifcell": norse.SequentialState(seeded_linear(n_in, 64, 0.1, seed=16), norse.LIFCell(current, dt=dt),
+                                               seeded_linear(64, n_out, 0.3, seed=17), li()),
+        "norse-iaf": norse.SequentialState(seeded_linear(n_in, 64, 0.05, seed=18), norse.IAFCell(norse.IAFParameters(v_th=torch.ones(64)), dt=dt),
+                                           seeded_linear(64, n_out, 0.3, seed=19), li()),
     }
 
 
 def run_snntorch_module(net, x):
     layers = spiking_modules(net, (snn.Leaky, snn.RLeaky, snn.Synaptic))
-    snn.utils.reset(net)
+    snn_utils.reset(net)
     kept = {name: [] for name, _ in layers}
     hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: kept[name].append(out[0] if isinstance(out, tuple) else out))
              for name, m in layers]
