@@ -96,40 +96,34 @@ def spiking_modules(net, kinds):
 
 # Plasticity -> peers ---------------------------------------------------------------------------
 
-def run_snntorch(graph, x):
-    """x [T][N][n_in] -> (spikes per hidden layer [N][T][n], output [N][T][n_out]); snnTorch steps with init_hidden."""
-    net = import_from_nir(graph)
-    layers = spiking_modules(net, (snn.Leaky, snn.RLeaky, snn.Synaptic, snn.RSynaptic))
+def step_through(net, x, layers, stateful=True):
+    """Runs x [T][N][n_in] one step at a time: (spikes of each module in `layers` [N][T][n], output [N][T][n_out]).
+    nirtorch's modules and Norse's SequentialState return (output, state); snnTorch's own neurons keep their state."""
     kept = {name: [] for name, _ in layers}
     hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: kept[name].append(out[0] if isinstance(out, tuple) else out))
              for name, m in layers]
     outs, state = [], None
     with torch.no_grad():
         for t in range(x.shape[0]):
-            out, state = net(x[t], state)   # nirtorch's module: (output, state); snnTorch's neurons keep their own
+            if stateful:
+                out, state = net(x[t], state)
+            else:
+                out = net(x[t])
             outs.append(out)
     for h in hooks:
         h.remove()
-    spikes = [torch.stack(kept[name], dim=1).numpy() for name, _ in layers]
-    return spikes, torch.stack(outs, dim=1).numpy()
+    return [torch.stack(kept[name], dim=1).numpy() for name, _ in layers], torch.stack(outs, dim=1).numpy()
+
+
+def run_snntorch(graph, x):
+    net = import_from_nir(graph)
+    return step_through(net, x, spiking_modules(net, (snn.Leaky, snn.RLeaky, snn.Synaptic, snn.RSynaptic)))
 
 
 def run_norse(graph, x, dt=0.001):
     net = norse.from_nir(graph, dt=dt, ignore_warnings=True)
-    kinds = (norse.LIFBoxCell, norse.IAFCell, norse.LIFCell, norse.LIBoxCell)
-    layers = [(n, m) for n, m in spiking_modules(net, kinds) if not isinstance(m, norse.LIBoxCell)]
-    # from_nir wraps a CubaLIF node as a module holding a synapse (LIBoxCell) and a LIFBoxCell: keep the LIFBoxCell.
-    kept = {name: [] for name, _ in layers}
-    hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: kept[name].append(out[0])) for name, m in layers]
-    outs, state = [], None
-    with torch.no_grad():
-        for t in range(x.shape[0]):
-            out, state = net(x[t], state)
-            outs.append(out)
-    for h in hooks:
-        h.remove()
-    spikes = [torch.stack(kept[name], dim=1).numpy() for name, _ in layers]
-    return spikes, torch.stack(outs, dim=1).numpy()
+    # from_nir wraps a CubaLIF node as a module holding a synapse (LIBoxCell) and a LIFBoxCell: the LIFBoxCell spikes.
+    return step_through(net, x, spiking_modules(net, (norse.LIFBoxCell, norse.IAFCell, norse.LIFCell)))
 
 
 def to_peers(binary, work, epochs):
@@ -219,33 +213,12 @@ def norse_networks(n_in, n_out, dt):
 
 
 def run_snntorch_module(net, x):
-    layers = spiking_modules(net, (snn.Leaky, snn.RLeaky, snn.Synaptic))
     snn_utils.reset(net)
-    kept = {name: [] for name, _ in layers}
-    hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: kept[name].append(out[0] if isinstance(out, tuple) else out))
-             for name, m in layers]
-    outs = []
-    with torch.no_grad():
-        for t in range(x.shape[0]):
-            outs.append(net(x[t]))
-    for h in hooks:
-        h.remove()
-    return [torch.stack(kept[name], dim=1).numpy() for name, _ in layers], torch.stack(outs, dim=1).numpy()
+    return step_through(net, x, spiking_modules(net, (snn.Leaky, snn.RLeaky, snn.Synaptic)), stateful=False)
 
 
 def run_norse_module(net, x):
-    kinds = (norse.LIFBoxCell, norse.LIFCell, norse.IAFCell)
-    layers = [(n, m) for n, m in net.named_modules() if isinstance(m, kinds)]
-    kept = {name: [] for name, _ in layers}
-    hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: kept[name].append(out[0])) for name, m in layers]
-    outs, state = [], None
-    with torch.no_grad():
-        for t in range(x.shape[0]):
-            out, state = net(x[t], state)
-            outs.append(out)
-    for h in hooks:
-        h.remove()
-    return [torch.stack(kept[name], dim=1).numpy() for name, _ in layers], torch.stack(outs, dim=1).numpy()
+    return step_through(net, x, [(n, m) for n, m in net.named_modules() if isinstance(m, (norse.LIFBoxCell, norse.LIFCell, norse.IAFCell))])
 
 
 def from_peers(binary, work):
