@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "Plasticity", targets: ["Plasticity"]),
         .library(name: "PlasticityData", targets: ["PlasticityData"]),
         .executable(name: "plasticity", targets: ["plasticity"]),
+        // The C ABI (include/plasticity.h) as a shared library, for the Python package (python/).
+        .library(name: "PlasticityC", type: .dynamic, targets: ["PlasticityC"]),
         // Oracles, fuzzers and readers' harnesses, for tests and for Tests/LibFuzzer.
         .library(name: "PlasticityTestSupport", targets: ["PlasticityTestSupport"]),
     ],
@@ -44,6 +46,13 @@ let package = Package(
         .systemLibrary(name: "_CSndFile", path: "Sources/_CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .target(name: "PlasticityData", dependencies: ["Plasticity", "_PlasticityHDF5", "_PlasticityMPI", "_CSndFile"],
                 exclude: ["README.md"]),
+        // The C ABI: the per-thread error message in C, the functions of include/plasticity.h in Swift.
+        .target(name: "_PlasticityCABI"),
+        // -Bsymbolic binds the static libtcc's references to its own globals inside the library
+        // (Sources/_PlasticityCABI/tcc_stdio.c). Only this product uses it: dependents of the
+        // Plasticity library see no unsafe flags.
+        .target(name: "PlasticityC", dependencies: ["Plasticity", "PlasticityData", "_PlasticityCABI"], exclude: ["README.md"],
+                linkerSettings: [.unsafeFlags(["-Xlinker", "-Bsymbolic"])]),
         // Oracles used by tests and benchmarks only: float64 reference interpreter with dual numbers.
         .target(name: "PlasticityTestSupport", dependencies: ["Plasticity", "PlasticityData", "PlasticityRuntime"]),
         .executableTarget(

@@ -73,23 +73,15 @@ struct ImportNIR: ParsableCommand {
     }
 
     func run() throws {
-        let url = URL(fileURLWithPath: file), output = URL(fileURLWithPath: out)
-        // The run lock and the folder check come first: a folder that holds a run (or a file the
-        // import would replace that plasticity did not write) is refused before the graph is read.
-        let lock = try RunLock(folder: output)
-        defer { withExtendedLifetime(lock) {} }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
-        let held = names.filter(SpeechExperiment.isRunFile).sorted()
-        guard held.isEmpty else {
-            throw ValidationError("\(out) holds a run (\(held.joined(separator: ", "))): import into an empty or new folder")
-        }
         var base = try config.map { try TrainConfig.read(URL(fileURLWithPath: $0)) } ?? TrainConfig()
         for s in settings { base = try base.setting(s) }
-        let (graph, step) = try NIRGraph.read(url).forImport(from: profile, dt: dt, binMs: base.data.binning.binMs, file: url.path)
-        let network = try NIRNetwork(graph, dt: step, file: url.path)
-        let resolved = try network.config(over: base, dt: step)
-        try resolved.validate(file: "the command line")
-        let checkpoint = try network.writeCheckpoint(config: resolved, to: output)
+        let (checkpoint, network, step): (URL, NIRNetwork, Double)
+        do {
+            (checkpoint, network, step) = try NIRNetwork.importing(URL(fileURLWithPath: file), into: URL(fileURLWithPath: out), from: profile,
+                                                                   dt: dt, base: base)
+        } catch let refusal as RunFolderRefusal {
+            throw ValidationError(refusal.description.replacingOccurrences(of: URL(fileURLWithPath: out).path, with: out))
+        }
         let layers = network.hidden.map { "\($0.neurons) \($0.model.name)\($0.recurrent ? " rec" : "")" }
         print("\(checkpoint.path): \(network.inputs) inputs -> " + layers.joined(separator: " -> ") +
               " -> \(network.outputs) (readout decay \(network.readoutDecay)); dt \(step) s")

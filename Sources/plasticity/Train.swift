@@ -51,91 +51,25 @@ struct Train: ParsableCommand {
         if let method { resolved = try resolved.merging(["training": ["method": method.rawValue]], file: "--method") }
         if let data { resolved = try resolved.merging(["data": ["directory": data]], file: "--data") }
         if printConfig { if group.rank == 0 { print(resolved.json) }; return }
-        let output = URL(fileURLWithPath: out)
-        let lock = group.rank == 0 ? try prepare(output) : nil
-        defer { withExtendedLifetime(lock) {} }
-        // A refused resume costs nothing: checked before any data is built or read.
-        if resume && FileManager.default.fileExists(atPath: checkpoint.path) { try resolved.checkResumable(from: checkpoint) }
         let buildBar = ProgressBar(label: "building spoken digits")
-        let experiment = try SpeechExperiment(config: resolved, output: output, group: group) { done, total in
-            buildBar.update(done, of: total, detail: "utterances")
-        }
-        let say = group.rank == 0 ? printNow : { _ in }
-        let t = resolved.training
-        let processes = group.size > 1 ? " over \(group.size) processes" : ""
-        say("train: \(experiment.train.samples.count) samples, validation \(experiment.validation?.samples.count ?? 0), test " +
-            "\(experiment.test.samples.count); "
-          + "\(experiment.spec.inputs) inputs x \(experiment.spec.hidden.map { "\($0.neurons) \($0.model.name)" }.joined(separator: " x ")) -> " +
-            "\(experiment.spec.outputs); "
-          + "\(t.method), \(t.epochs) epochs of \(experiment.batchesPerEpoch) batches of \(t.batch)\(processes); kernel compiled in "
-          + String(format: "%.0f ms (%@)", experiment.compileMilliseconds, resolved.network.backend.rawValue))
-        let spiking = experiment.spec.hidden[0].checkedModel?.isSpiking ?? true, stepMs = experiment.spec.stepMs
         let bar = ProgressBar(label: "train", showsTiming: false)
-        var lastEpoch = 0
-        let started = Date()
-        try experiment.run(resume: resume) { p in
-            if p.epoch != lastEpoch, lastEpoch > 0, let r = experiment.history.last {
-                bar.finish()
-                printNow(Self.describe(r, spiking: spiking, stepMs: stepMs))
-            }
-            lastEpoch = p.epoch
-            let accuracy = p.accuracy.map { String(format: " acc %.3f", $0) } ?? ""
-            bar.update(p.batch, of: p.batches, detail: String(format: "epoch %d/%d loss %.3f%@ %.0f samples/s ETA %.0f s",
-                                                              p.epoch, p.epochs, p.loss, accuracy, p.samplesPerSecond, p.etaSeconds))
+        var barShown = false
+        let line = { (text: String) in
+            if barShown { bar.finish(); barShown = false }
+            printNow(text)
         }
-        if group.rank == 0 { bar.finish() }
-        if let r = experiment.history.last { say(Self.describe(r, spiking: spiking, stepMs: stepMs)) }
-        // The best checkpoint (by validation accuracy) on the test set; every process evaluates its share,
-        // once rank 0 has written it.
-        try group.barrier()
-        var summary = "final test accuracy \(String(format: "%.4f", experiment.history.last?.testAccuracy ?? 0))"
-        if FileManager.default.fileExists(atPath: experiment.bestURL.path) {
-            let state = try Checkpoint.load(experiment.bestURL, into: experiment.trainer)
-            let best = try experiment.evaluate(experiment.test)
-            let chosen = experiment.validation == nil ? "no validation split: best.json is the last epoch's checkpoint"
-                : "best-validation checkpoint"
-            summary += String(format: "; %@ (epoch %d): test accuracy %.4f", chosen, state.iteration, best.accuracy)
-            if group.rank == 0 {
-                let report = try SpeechReport(experiment: experiment, evaluation: best,
-                                              checkpointEpoch: state.iteration).write(to: output.appendingPathComponent("report.html"))
-                summary += "\nreport: \(report.path)"
-            }
+        do {
+            _ = try TrainRun(config: resolved, output: URL(fileURLWithPath: out), resume: resume, overwrite: overwrite)
+                .run(group: group, say: line, building: { done, total in buildBar.update(done, of: total, detail: "utterances") },
+                     progress: { p in
+                         barShown = group.rank == 0
+                         let accuracy = p.accuracy.map { String(format: " acc %.3f", $0) } ?? ""
+                         bar.update(p.batch, of: p.batches, detail: String(format: "epoch %d/%d loss %.3f%@ %.0f samples/s ETA %.0f s",
+                                                                           p.epoch, p.epochs, p.loss, accuracy, p.samplesPerSecond, p.etaSeconds))
+                     }, epochDone: line)
+        } catch let refusal as RunFolderRefusal {
+            throw ValidationError(refusal.description.replacingOccurrences(of: URL(fileURLWithPath: out).path, with: out))
         }
-        say(summary + String(format: "\n(%.0f s)", Date().timeIntervalSince(started)))
-    }
-
-    /// Rank 0, before anything in the folder is read or removed: takes the folder's lock, refuses
-    /// to mix runs or to replace a file the project did not write, and with --overwrite removes the
-    /// old run's files (those the folder's ledger proves, nothing else). The lock is held to the end.
-    func prepare(_ output: URL) throws -> RunLock {
-        let lock = try RunLock(folder: output)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
-        let held = ["checkpoint.json", "metrics.jsonl", "best.json"].filter(names.contains)
-        if !resume && !overwrite && !held.isEmpty {
-            throw ValidationError("\(out) holds a run (\(held.joined(separator: ", "))): continue it with --resume, or start over with --overwrite")
-        }
-        let foreign = try WriteContract.foreign(names.filter(SpeechExperiment.isRunFile).sorted(), in: output)
-        guard foreign.isEmpty else {
-            let them = foreign.count == 1 ? "it" : "them"
-            throw ValidationError("\(out) holds \(foreign.joined(separator: ", ")), not written by plasticity (or changed since): a run " +
-                                  "would replace \(them), so nothing is done; move \(them) away or choose another --out")
-        }
-        if overwrite && !resume {   // the old run's files go first, so none of them can be taken for the new run's
-            try WriteContract.removeOwned(in: output, matching: SpeechExperiment.isRunFile)
-        }
-        return lock
-    }
-
-    /// One epoch's line; a rate (non-spiking) first layer reports its mean output per step, not Hz.
-    static func describe(_ r: EpochRecord, spiking: Bool, stepMs: Double) -> String {
-        let validation = r.validationAccuracy.map { String(format: " validation %.3f", $0) } ?? ""
-        let train = r.trainAccuracy.map { String(format: " train acc %.3f", $0) } ?? ""
-        let activity = r.firingRateHz?.first ?? 0
-        let test = r.testAccuracy.map {
-            spiking ? String(format: "  test %.3f  rate %.1f Hz", $0, activity)
-                : String(format: "  test %.3f  mean output %.3g", $0, activity * stepMs / 1000)
-        } ?? ""
-        return String(format: "epoch %3d  loss %.4f%@%@%@  %.0f samples/s", r.epoch, r.trainLoss, train, validation, test, r.samplesPerSecond)
     }
 }
 
@@ -161,34 +95,10 @@ struct Eval: ParsableCommand {
         let url = URL(fileURLWithPath: checkpoint)
         let inputs = [url, try Checkpoint.weightsURL(url)] + (data.map { [URL(fileURLWithPath: $0)] } ?? [])
         if let outputs { try WriteContract.check(URL(fileURLWithPath: outputs), flag: "--outputs", overwrite: overwrite, inputs: inputs) }
-        var config = try TrainConfig.embedded(in: url)
-        config.data.build = false
-        let stored = try Checkpoint.embedded(url).keys
-        let experiment: SpeechExperiment, dataset: SpikeDataset
-        if let data {
-            // Only the checkpoint and FILE: the readout's width comes from the weights, the input width from data.channels.
-            let weights = try SafeTensors.read(try Checkpoint.weightsURL(url))
-            guard let outputs = weights.tensors[TensorID.readoutBias.name]?.shape.first else {
-                throw FileFormatError(file: url.path, field: TensorID.readoutBias.name, message: "is missing from the weights")
-            }
-            let file = try SpikeFile(URL(fileURLWithPath: data))
-            guard file.classCount <= outputs else {
-                throw FileFormatError(file: data, field: "labels", message: "\(file.classCount) classes, the checkpoint's readout has \(outputs)")
-            }
-            if let stored, let keys = file.keys, keys != stored {
-                FileHandle.standardError.write(Data(("warning: \(data) names its classes \(SpeechExperiment.describe(keys)), the checkpoint " +
-                                                     "was trained on \(SpeechExperiment.describe(stored)): accuracy compares label numbers\n").utf8))
-            }
-            dataset = try SpikeDataset(file: file, binning: config.data.binning, channels: config.data.channels, classCount: outputs,
-                                       field: "data.channels")
-            let sets = SpeechExperiment.Datasets(train: dataset, validation: nil, test: dataset, classes: outputs)
-            experiment = try SpeechExperiment(config: config, output: url.deletingLastPathComponent(), data: sets)
-        } else {
-            experiment = try SpeechExperiment(config: config, output: url.deletingLastPathComponent())
-            dataset = experiment.test
+        let (state, dataset, result) = try SpeechExperiment.evaluating(checkpoint: url, data: data.map(URL.init(fileURLWithPath:)),
+                                                                       outputs: outputs != nil, spikes: spikes) { warning in
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
-        let state = try Checkpoint.load(url, into: experiment.trainer)
-        let result = try experiment.evaluate(dataset, outputs: outputs != nil, spikes: spikes)
         if let outputs, let samples = result.samples {
             try Self.write(samples, steps: dataset.steps, to: outputs, overwrite: overwrite, inputs: inputs)
         }

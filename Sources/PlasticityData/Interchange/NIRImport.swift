@@ -233,3 +233,25 @@ public struct NIRNetwork {
         return checkpoint
     }
 }
+
+extension NIRNetwork {
+    /// `plasticity import nir` as a library call: `folder`'s lock and the check that it holds no
+    /// run come first (a folder that holds one is refused before the graph is read), then the
+    /// graph in NIR's terms (`NIRGraph.forImport`), the network over `base`, and
+    /// folder/config.json + folder/checkpoint.json at epoch 0.
+    public static func importing(_ file: URL, into folder: URL, from profile: NIRProfile?, dt: Double?,
+                                 base: TrainConfig) throws -> (checkpoint: URL, network: NIRNetwork, dt: Double) {
+        let lock = try RunLock(folder: folder)
+        defer { withExtendedLifetime(lock) {} }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let held = names.filter(SpeechExperiment.isRunFile).sorted()
+        guard held.isEmpty else {
+            throw RunFolderRefusal(description: "\(folder.path) holds a run (\(held.joined(separator: ", "))): import into an empty or new folder")
+        }
+        let (graph, step) = try NIRGraph.read(file).forImport(from: profile, dt: dt, binMs: base.data.binning.binMs, file: file.path)
+        let network = try NIRNetwork(graph, dt: step, file: file.path)
+        let resolved = try network.config(over: base, dt: step)
+        try resolved.validate(file: "the command line")
+        return (try network.writeCheckpoint(config: resolved, to: folder), network, step)
+    }
+}

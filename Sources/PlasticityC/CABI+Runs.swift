@@ -1,0 +1,74 @@
+import Foundation
+import Plasticity
+import PlasticityData
+
+/// The CLI's commands as calls (include/plasticity.h): the same library functions the CLI runs,
+/// so the same files and figures.
+
+@_cdecl("plasticity_train")
+public func train(_ configJSON: UnsafePointer<CChar>?, _ out: UnsafePointer<CChar>?, _ overwrite: Int32,
+                  _ summaryJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded {
+        let folder = try text(out, "out")
+        guard !folder.isEmpty else { throw BoundaryError("out must name a folder, not ''") }
+        let config = try TrainConfig().merging(try jsonObject(configJSON, "config_json"), file: "config_json")
+        let summary = try TrainRun(config: config, output: URL(fileURLWithPath: folder), overwrite: overwrite != 0).run()
+        var object: [String: Any] = ["seconds": summary.seconds, "lines": summary.lines]
+        object["final_test_accuracy"] = summary.finalTestAccuracy
+        object["best_epoch"] = summary.bestEpoch
+        object["best_test_accuracy"] = summary.bestTestAccuracy
+        object["report"] = summary.report?.path
+        try give(try jsonText(object), to: summaryJSON, "summary_json")
+    }
+}
+
+@_cdecl("plasticity_evaluate")
+public func evaluate(_ checkpoint: UnsafePointer<CChar>?, _ data: UnsafePointer<CChar>?,
+                     _ resultJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded {
+        let url = URL(fileURLWithPath: try text(checkpoint, "checkpoint"))
+        var warnings: [String] = []
+        let (state, dataset, result) = try SpeechExperiment.evaluating(checkpoint: url, data: data.map { URL(fileURLWithPath: String(cString: $0)) },
+                                                                       warn: { warnings.append($0) })
+        try give(try jsonText(["epoch": state.iteration, "data": dataset.file, "samples": dataset.samples.count, "accuracy": result.accuracy,
+                               "loss": result.loss, "confusion": result.confusion, "warnings": warnings] as [String: Any]),
+                 to: resultJSON, "result_json")
+    }
+}
+
+@_cdecl("plasticity_nir_export")
+public func nirExport(_ checkpoint: UnsafePointer<CChar>?, _ path: UnsafePointer<CChar>?, _ profile: UnsafePointer<CChar>?, _ overwrite: Int32,
+                      _ notesJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded {
+        let input = URL(fileURLWithPath: try text(checkpoint, "checkpoint")), output = URL(fileURLWithPath: try text(path, "path"))
+        let name = try text(profile, "profile")
+        guard let chosen = NIRProfile(rawValue: name) else { throw BoundaryError("profile is '\(name)', not nir, snntorch or norse") }
+        let inputs = [input] + ((try? Checkpoint.weightsURL(input)).map { [$0] } ?? [])
+        try WriteContract.check(output, overwrite: overwrite != 0, inputs: inputs)
+        let (graph, notes) = try NIRGraph.exporting(checkpoint: input).adapted(for: chosen)
+        try graph.write(to: output, overwrite: overwrite != 0, inputs: inputs)
+        try give(try jsonText(notes), to: notesJSON, "notes_json")
+    }
+}
+
+@_cdecl("plasticity_nir_import")
+public func nirImport(_ path: UnsafePointer<CChar>?, _ out: UnsafePointer<CChar>?, _ profile: UnsafePointer<CChar>?, _ dt: Double,
+                      _ configJSON: UnsafePointer<CChar>?, _ checkpointPath: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded {
+        let file = URL(fileURLWithPath: try text(path, "path")), folder = try text(out, "out")
+        guard !folder.isEmpty else { throw BoundaryError("out must name a folder, not ''") }
+        var chosen: NIRProfile?
+        if let profile {
+            let name = String(cString: profile)
+            guard let known = NIRProfile(rawValue: name) else { throw BoundaryError("profile is '\(name)', not nir, snntorch or norse") }
+            chosen = known
+        }
+        guard dt.isNaN || NIRGraph.stepRange.contains(dt) else {
+            throw BoundaryError("dt is \(dt): from \(NIRGraph.stepRange.lowerBound) to \(NIRGraph.stepRange.upperBound) seconds (NaN: the file's)")
+        }
+        let base = configJSON == nil ? TrainConfig() : try TrainConfig().merging(try jsonObject(configJSON, "config_json"), file: "config_json")
+        let (checkpoint, _, _) = try NIRNetwork.importing(file, into: URL(fileURLWithPath: folder), from: chosen, dt: dt.isNaN ? nil : dt,
+                                                          base: base)
+        try give(checkpoint.path, to: checkpointPath, "checkpoint_path")
+    }
+}
