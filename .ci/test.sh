@@ -11,7 +11,7 @@ source .ci/host-flags.sh
 .ci/install-system-packages.sh --tests
 export PLASTICITY_PYTHON="$PWD/.build/venv-h5py/bin/python"
 # Lines of the project's code are at most 150 columns (characters, not bytes).
-git ls-files 'Sources/*' 'runtime-c/*' 'Tests/*' 'examples/*' '.ci/*' | grep -E '\.(swift|c|h|py|sh)$' | python3 -c '
+git ls-files 'Sources/*' 'runtime-c/*' 'Tests/*' 'examples/*' '.ci/*' 'python/*' 'include/*' | grep -E '\.(swift|c|h|py|sh)$' | python3 -c '
 import sys
 long = [f"{name}:{n}" for name in sys.stdin.read().split()
         for n, line in enumerate(open(name, encoding="utf-8", errors="replace"), 1) if len(line.rstrip("\n")) > 150]
@@ -34,6 +34,11 @@ fi
 # The quick example runs as a user would run it (CustomNeuron builds the spoken-digit set: minutes).
 swift run "${HOST_FLAGS[@]}" --skip-build QuickStart > .build/quickstart.log
 swift test "${HOST_FLAGS[@]}" "$@"
+# The Python package over the C ABI (python/, docs/python.md), against the debug library and CLI.
+echo "== python/tests (pytest) against .build/debug/libPlasticityC.so"
+swift build "${HOST_FLAGS[@]}" --product PlasticityC
+PLASTICITY_LIBRARY="$PWD/.build/debug/libPlasticityC.so" PLASTICITY_CLI="$PWD/.build/debug/plasticity" \
+    "$PLASTICITY_PYTHON" -m pytest -q python/tests
 # A package that depends on Plasticity by version, as a user's does (no unsafe flags allowed).
 echo "== examples/DependentPackage against a clone tagged 0.1.0"
 .ci/check-dependent-package.sh

@@ -68,6 +68,7 @@ public func compileStage(_ modelJSON: UnsafePointer<CChar>?, _ recurrent: Int32,
 /// A network from the network schema (`plasticity gradcheck --config`), checked.
 func networkSpec(_ json: UnsafePointer<CChar>?) throws -> NetworkSpec {
     let object = try jsonObject(json, "network_json")
-    let context = ConfigContext(file: "network_json", stepMs: ConfigContext.step(object["stepMs"]))
+    var context = ConfigContext(file: "network_json", stepMs: ConfigContext.step(object["stepMs"]))
+    context.folder = workingFolder
     return try ConfigFile.decode(NetworkSpec.self, from: object, file: "network_json", context: context)
 }

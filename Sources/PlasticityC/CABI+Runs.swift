@@ -5,13 +5,23 @@ import PlasticityData
 /// The CLI's commands as calls (include/plasticity.h): the same library functions the CLI runs,
 /// so the same files and figures.
 
+/// Model files a JSON text names are read relative to the caller's working folder, as the CLI
+/// reads a `--set` value's.
+var workingFolder: URL { URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true) }
+
+/// A train config given as JSON text, over the defaults, its model file (if it names one) read now.
+func callerConfig(_ json: UnsafePointer<CChar>?) throws -> TrainConfig {
+    try TrainConfig().merging(try jsonObject(json, "config_json"), file: "config_json", folder: workingFolder)
+        .resolvingModelFile(relativeTo: workingFolder, file: "config_json")
+}
+
 @_cdecl("plasticity_train")
 public func train(_ configJSON: UnsafePointer<CChar>?, _ out: UnsafePointer<CChar>?, _ overwrite: Int32,
                   _ summaryJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     guarded {
         let folder = try text(out, "out")
         guard !folder.isEmpty else { throw BoundaryError("out must name a folder, not ''") }
-        let config = try TrainConfig().merging(try jsonObject(configJSON, "config_json"), file: "config_json")
+        let config = try callerConfig(configJSON)
         let summary = try TrainRun(config: config, output: URL(fileURLWithPath: folder), overwrite: overwrite != 0).run()
         var object: [String: Any] = ["seconds": summary.seconds, "lines": summary.lines]
         object["final_test_accuracy"] = summary.finalTestAccuracy
@@ -66,7 +76,7 @@ public func nirImport(_ path: UnsafePointer<CChar>?, _ out: UnsafePointer<CChar>
         guard dt.isNaN || NIRGraph.stepRange.contains(dt) else {
             throw BoundaryError("dt is \(dt): from \(NIRGraph.stepRange.lowerBound) to \(NIRGraph.stepRange.upperBound) seconds (NaN: the file's)")
         }
-        let base = configJSON == nil ? TrainConfig() : try TrainConfig().merging(try jsonObject(configJSON, "config_json"), file: "config_json")
+        let base = configJSON == nil ? TrainConfig() : try callerConfig(configJSON)
         let (checkpoint, _, _) = try NIRNetwork.importing(file, into: URL(fileURLWithPath: folder), from: chosen, dt: dt.isNaN ? nil : dt,
                                                           base: base)
         try give(checkpoint.path, to: checkpointPath, "checkpoint_path")

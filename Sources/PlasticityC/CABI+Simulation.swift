@@ -191,7 +191,9 @@ public func trainerCreate(_ simulation: UInt64, _ trainingJSON: UnsafePointer<CC
         guard let handle else { throw BoundaryError("handle is NULL") }
         let owner = try Registry.shared.get(simulation, SimulationObject.self, "simulation")
         var config = TrainConfig()
-        if trainingJSON != nil { config = try config.merging(["training": try jsonObject(trainingJSON, "training_json")], file: "training_json") }
+        if trainingJSON != nil {
+            config = try config.merging(["training": try jsonObject(trainingJSON, "training_json")], file: "training_json", folder: workingFolder)
+        }
         let methodName = try text(method, "method")
         guard let chosen = TrainingMethod(rawValue: methodName) else { throw BoundaryError("method is '\(methodName)', not eprop or bptt") }
         guard updateEvery >= 0 else { throw BoundaryError("update_every is \(updateEvery), not 0 (once per batch) or a number of steps") }

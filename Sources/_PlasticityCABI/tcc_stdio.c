@@ -10,7 +10,8 @@ __attribute__((visibility("hidden"))) void *stdout;
 __attribute__((visibility("hidden"))) void *stderr;
 __attribute__((visibility("hidden"))) void *environ;
 
-__attribute__((constructor)) static void plasticity_bind_streams(void) {
+// Priority 101: before the library's other initializers (the Swift runtime reads environ in its own).
+__attribute__((constructor(101))) static void plasticity_bind_streams(void) {
     void **out = dlsym(RTLD_DEFAULT, "stdout"), **err = dlsym(RTLD_DEFAULT, "stderr"), **env = dlsym(RTLD_DEFAULT, "environ");
     if (out) stdout = *out;
     if (err) stderr = *err;

@@ -69,7 +69,9 @@ public struct NetworkSpec: Sendable, Hashable {
         guard (1...Self.maxHiddenLayers).contains(hidden.count) else {
             throw fail("a network has 1 to \(Self.maxHiddenLayers) hidden layers, not \(hidden.count)")
         }
-        guard inputs > 0, outputs > 0, hidden.allSatisfy({ $0.neurons > 0 }) else { throw fail("layer sizes must be positive") }
+        guard inputs > 0, outputs > 0, hidden.allSatisfy({ $0.neurons > 0 }) else {
+            throw fail("layer sizes must be positive (inputs \(inputs), hidden neurons \(hidden.map(\.neurons)), outputs \(outputs))")
+        }
         let largest = Int(Int32.max)   // the kernels' sizes are C ints
         guard inputs <= largest, outputs <= largest, hidden.allSatisfy({ $0.neurons <= largest }) else {
             throw fail("layer sizes must be at most \(largest) (inputs \(inputs), neurons \(hidden.map(\.neurons)), outputs \(outputs))")
