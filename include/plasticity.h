@@ -49,8 +49,10 @@ int32_t plasticity_model_text(const char *model_json, const char *expressions, c
 int32_t plasticity_compile_stage(const char *model_json, int32_t recurrent, const char *network_json, const char *stage, char **text);
 
 /* Simulations of a network (the network schema), `batch` sequences at a time, weights drawn
- * with `seed`; `backend`: "tinyCC" or "systemCC". */
-int32_t plasticity_simulation_create(const char *network_json, const char *backend, int64_t batch, uint64_t seed, uint64_t *handle);
+ * with `seed`; `backend`: "tinyCC" or "systemCC"; `chunk_steps` > 0: e-prop's exact traces in
+ * chunks of that many steps (faster; the same gradients to float32 rounding), 0: step by step. */
+int32_t plasticity_simulation_create(const char *network_json, const char *backend, int64_t batch, int64_t chunk_steps, uint64_t seed,
+                                     uint64_t *handle);
 /* A simulation holding a checkpoint's network and weights (checkpoint.json or best.json of a run). */
 int32_t plasticity_simulation_load(const char *checkpoint, int64_t batch, uint64_t *handle);
 int32_t plasticity_simulation_free(uint64_t handle);

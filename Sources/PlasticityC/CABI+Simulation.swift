@@ -43,14 +43,16 @@ final class TrainerObject {
 }
 
 @_cdecl("plasticity_simulation_create")
-public func simulationCreate(_ networkJSON: UnsafePointer<CChar>?, _ backend: UnsafePointer<CChar>?, _ batch: Int64, _ seed: UInt64,
-                             _ handle: UnsafeMutablePointer<UInt64>?) -> Int32 {
+public func simulationCreate(_ networkJSON: UnsafePointer<CChar>?, _ backend: UnsafePointer<CChar>?, _ batch: Int64, _ chunkSteps: Int64,
+                             _ seed: UInt64, _ handle: UnsafeMutablePointer<UInt64>?) -> Int32 {
     guarded {
         guard let handle else { throw BoundaryError("handle is NULL") }
         let name = try text(backend, "backend")
         guard let chosen = Backend(rawValue: name) else { throw BoundaryError("backend is '\(name)', not tinyCC or systemCC") }
         guard (1...65_536).contains(batch) else { throw BoundaryError("batch is \(batch), not 1 to 65536") }
-        let simulation = try NetworkSimulation(kernel: try compile(try networkSpec(networkJSON), backend: chosen), batch: Int(batch))
+        guard (0...1_000_000).contains(chunkSteps) else { throw BoundaryError("chunk_steps is \(chunkSteps), not 0 (step by step) to 1000000") }
+        let simulation = try NetworkSimulation(kernel: try compile(try networkSpec(networkJSON), backend: chosen), batch: Int(batch),
+                                               chunkSteps: Int(chunkSteps))
         simulation.initializeWeights(seed: seed)
         simulation.initializeParameters(seed: seed)
         handle.pointee = Registry.shared.add(SimulationObject(simulation))

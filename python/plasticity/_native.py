@@ -60,7 +60,7 @@ _signatures = {
     "plasticity_model_builtin": ([c_char_p, POINTER(_text)], c_int32),
     "plasticity_model_text": ([c_char_p, c_char_p, POINTER(_text)], c_int32),
     "plasticity_compile_stage": ([c_char_p, c_int32, c_char_p, c_char_p, POINTER(_text)], c_int32),
-    "plasticity_simulation_create": ([c_char_p, c_char_p, c_int64, c_uint64, POINTER(c_uint64)], c_int32),
+    "plasticity_simulation_create": ([c_char_p, c_char_p, c_int64, c_int64, c_uint64, POINTER(c_uint64)], c_int32),
     "plasticity_simulation_load": ([c_char_p, c_int64, POINTER(c_uint64)], c_int32),
     "plasticity_simulation_free": ([c_uint64], c_int32),
     "plasticity_simulation_describe": ([c_uint64, POINTER(_text)], c_int32),

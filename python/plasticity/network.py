@@ -56,15 +56,17 @@ def _array(value, name, batch_first=False, ndim=None):
 
 class Simulation:
     """A network's kernel, weights and state for `batch` sequences (TinyCC by default: compiled
-    in milliseconds; backend="systemCC" for the optimizing C compiler)."""
+    in milliseconds; backend="systemCC" for the optimizing C compiler). `chunk_steps` > 0 runs
+    e-prop's exact traces in chunks of that many steps (faster; the same gradients to float32
+    rounding); 0 steps one at a time, as `plasticity gradcheck` does (bit for bit)."""
 
-    def __init__(self, network, batch=1, backend="tinyCC", seed=1, _handle=None):
+    def __init__(self, network, batch=1, backend="tinyCC", seed=1, chunk_steps=0, _handle=None):
         self._handle = None
         if _handle is None:
             spec = network.to_json() if isinstance(network, Network) else dict(network)
             handle = ctypes.c_uint64()
-            _native.call("plasticity_simulation_create", _native.encode(json.dumps(spec)), _native.encode(backend), int(batch), int(seed),
-                         ctypes.byref(handle))
+            _native.call("plasticity_simulation_create", _native.encode(json.dumps(spec)), _native.encode(backend), int(batch),
+                         int(chunk_steps), int(seed), ctypes.byref(handle))
             _handle = handle.value
         self._handle = _handle
         self._describe()
