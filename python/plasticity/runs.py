@@ -52,12 +52,12 @@ class Checkpoint:
         return Simulation.load(self.path, batch)
 
     def to_nir(self, profile="nir"):
-        """The network as a `nir.NIRGraph` (needs the `nir` package)."""
-        import nir
+        """The network as a `nir.NIRGraph` (needs the `nir` package; a network NIR cannot express
+        is refused first, with the reason)."""
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "network.nir")
             export_nir(self.path, path, profile)
-            return nir.read(path)
+            return _nir().read(path)
 
 
 def from_nir(graph, out, dt=None, profile=None, config=None):
@@ -65,11 +65,19 @@ def from_nir(graph, out, dt=None, profile=None, config=None):
     file as OUT/config.json and OUT/checkpoint.json at epoch 0. Returns the Checkpoint."""
     if isinstance(graph, (str, os.PathLike)):
         return _import(os.fspath(graph), out, dt, profile, config)
-    import nir
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "network.nir")
-        nir.write(path, graph)
+        _nir().write(path, graph)
         return _import(path, out, dt, profile, config)
+
+
+def _nir():
+    try:
+        import nir
+    except ImportError as missing:
+        raise ImportError("NIR graph objects need the nir package (pip install nir); files work without it: export_nir, "
+                          "from_nir(path)") from missing
+    return nir
 
 
 def _import(path, out, dt, profile, config):
