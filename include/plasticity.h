@@ -56,15 +56,17 @@ int32_t plasticity_simulation_create(const char *network_json, const char *backe
 /* A simulation holding a checkpoint's network and weights (checkpoint.json or best.json of a run). */
 int32_t plasticity_simulation_load(const char *checkpoint, int64_t batch, uint64_t *handle);
 int32_t plasticity_simulation_free(uint64_t handle);
-/* {"inputs", "outputs", "batch", "hidden": [sizes], "targetWidth", "tensors": [{"name", "shape"}]} */
+/* {"inputs", "outputs", "batch", "hidden": [sizes], "states": [[names] per layer], "targetWidth", "tensors": [{"name", "shape"}]} */
 int32_t plasticity_simulation_describe(uint64_t handle, char **json);
 int32_t plasticity_tensor_get(uint64_t handle, const char *name, float *values, int64_t count);
 int32_t plasticity_tensor_set(uint64_t handle, const char *name, const float *values, int64_t count);
 /* A forward pass from rest: readout [T][B][n_out]; spikes (may be NULL) every hidden layer's
- * [T][B][n_l], one layer after another; loss (may be NULL; NaN without targets). */
+ * [T][B][n_l], one layer after another; states (may be NULL) every hidden layer's
+ * [T][B][n_l][k_l] at the end of each step, one layer after another (names and k_l: describe);
+ * loss (may be NULL; NaN without targets). */
 int32_t plasticity_simulation_run(uint64_t handle, const float *input, int64_t steps, int64_t batch, int64_t inputs,
                                   const float *targets, int64_t target_count, float *readout, int64_t readout_count,
-                                  float *spikes, int64_t spike_count, double *loss);
+                                  float *spikes, int64_t spike_count, float *states, int64_t state_count, double *loss);
 /* Gradients of one batch by "eprop" (the fused kernel), "bptt" or "rtrl" (the exact oracles); read
  * them with plasticity_gradient_get under the tensors' names (layer0.w0, readout.w, ...). */
 int32_t plasticity_simulation_gradients(uint64_t handle, const char *method, const float *input, int64_t steps, int64_t batch,

@@ -92,7 +92,8 @@ public func simulationDescribe(_ handle: UInt64, _ out: UnsafeMutablePointer<Uns
         let sim = object.simulation, spec = sim.network
         let tensors: [[String: Any]] = sim.trainableTensors.map { ["name": $0.name, "shape": $0.shape] }
         try give(try jsonText(["inputs": spec.inputs, "outputs": spec.outputs, "batch": sim.batch, "hidden": spec.hidden.map(\.neurons),
-                               "targetWidth": spec.targetWidth, "tensors": tensors] as [String: Any]), to: out, "json")
+                               "states": sim.layers.map { $0.model.states.map(\.name) }, "targetWidth": spec.targetWidth,
+                               "tensors": tensors] as [String: Any]), to: out, "json")
     }
 }
 
@@ -126,7 +127,8 @@ public func tensorSet(_ handle: UInt64, _ name: UnsafePointer<CChar>?, _ values:
 @_cdecl("plasticity_simulation_run")
 public func simulationRun(_ handle: UInt64, _ input: UnsafePointer<Float>?, _ steps: Int64, _ batch: Int64, _ inputs: Int64,
                           _ targets: UnsafePointer<Float>?, _ targetCount: Int64, _ readout: UnsafeMutablePointer<Float>?, _ readoutCount: Int64,
-                          _ spikes: UnsafeMutablePointer<Float>?, _ spikeCount: Int64, _ loss: UnsafeMutablePointer<Double>?) -> Int32 {
+                          _ spikes: UnsafeMutablePointer<Float>?, _ spikeCount: Int64, _ states: UnsafeMutablePointer<Float>?, _ stateCount: Int64,
+                          _ loss: UnsafeMutablePointer<Double>?) -> Int32 {
     guarded {
         let object = try Registry.shared.get(handle, SimulationObject.self, "simulation")
         object.lock.lock(); defer { object.lock.unlock() }
@@ -139,9 +141,15 @@ public func simulationRun(_ handle: UInt64, _ input: UnsafePointer<Float>?, _ st
         if spikes != nil, spikeCount != width * neurons {
             throw BoundaryError("spikes has room for \(spikeCount) values, the run gives \(width * neurons)")
         }
-        let result = try object.evaluator.evaluate(input: call.input, targets: call.targets, steps: call.steps, recordSpikes: spikes != nil)
+        let stateValues = Int64(zip(spec.hidden, object.simulation.layers).reduce(0) { $0 + $1.0.neurons * $1.1.layout.stateCount })
+        if states != nil, stateCount != width * stateValues {
+            throw BoundaryError("states has room for \(stateCount) values, the run gives \(width * stateValues)")
+        }
+        let result = try object.evaluator.evaluate(input: call.input, targets: call.targets, steps: call.steps, recordSpikes: spikes != nil,
+                                                   recordStates: states != nil)
         try copy(result.readout, to: readout, readoutCount, "readout")
         if let spikes { try copy(result.spikes.flatMap { $0 }, to: spikes, spikeCount, "spikes") }
+        if let states { try copy(result.states.flatMap { $0 }, to: states, stateCount, "states") }
         loss?.pointee = call.labelled ? result.metrics.loss : .nan
     }
 }

@@ -67,7 +67,7 @@ _signatures = {
     "plasticity_tensor_get": ([c_uint64, c_char_p, _floats, c_int64], c_int32),
     "plasticity_tensor_set": ([c_uint64, c_char_p, _floats, c_int64], c_int32),
     "plasticity_simulation_run": ([c_uint64, _floats, c_int64, c_int64, c_int64, _floats, c_int64, _floats, c_int64, _floats, c_int64,
-                                   POINTER(c_double)], c_int32),
+                                   _floats, c_int64, POINTER(c_double)], c_int32),
     "plasticity_simulation_gradients": ([c_uint64, c_char_p, _floats, c_int64, c_int64, c_int64, _floats, c_int64, POINTER(c_double)],
                                         c_int32),
     "plasticity_gradient_get": ([c_uint64, c_char_p, _floats, c_int64], c_int32),

@@ -81,7 +81,7 @@ class Simulation:
     def _describe(self):
         info = json.loads(_native.call_text("plasticity_simulation_describe", self.handle))
         self.inputs, self.outputs, self.batch = info["inputs"], info["outputs"], info["batch"]
-        self.hidden, self.target_width = info["hidden"], info["targetWidth"]
+        self.hidden, self.target_width, self.state_names = info["hidden"], info["targetWidth"], info["states"]
         self.shapes = {t["name"]: tuple(t["shape"]) for t in info["tensors"]}
 
     @property
@@ -151,18 +151,22 @@ class Simulation:
             raise ValueError(f"targets have shape {y.shape}, the simulation needs {expected}")
         return x, y
 
-    def run(self, x, targets=None, spikes=False, batch_first=False):
+    def run(self, x, targets=None, spikes=False, states=False, batch_first=False):
         """A forward pass from rest. Returns a dict: readout [T][B][n_out]; with `spikes`, spikes
-        (one [T][B][n] array per hidden layer); with `targets`, loss."""
+        (one [T][B][n] array per hidden layer); with `states`, states (per hidden layer a dict of
+        state name → [T][B][n], the value at the end of each step); with `targets`, loss."""
         x, y = self._batch(x, targets, batch_first, need_targets=False)
         T = x.shape[0]
         readout = np.empty((T, self.batch, self.outputs), dtype=np.float32)
         neurons = sum(self.hidden)
         recorded = np.empty(T * self.batch * neurons, dtype=np.float32) if spikes else None
+        widths = [n * len(names) for n, names in zip(self.hidden, self.state_names)]
+        values = np.empty(T * self.batch * sum(widths), dtype=np.float32) if states else None
         loss = ctypes.c_double()
         _native.call("plasticity_simulation_run", self.handle, _native.floats(x), T, self.batch, self.inputs,
                      None if y is None else _native.floats(y), 0 if y is None else y.size, _native.floats(readout), readout.size,
-                     None if recorded is None else _native.floats(recorded), 0 if recorded is None else recorded.size, ctypes.byref(loss))
+                     None if recorded is None else _native.floats(recorded), 0 if recorded is None else recorded.size,
+                     None if values is None else _native.floats(values), 0 if values is None else values.size, ctypes.byref(loss))
         result = {"readout": np.swapaxes(readout, 0, 1) if batch_first else readout}
         if y is not None:
             result["loss"] = loss.value
@@ -173,6 +177,13 @@ class Simulation:
                 layers.append(np.swapaxes(layer, 0, 1) if batch_first else layer)
                 start += T * self.batch * n
             result["spikes"] = layers
+        if states:
+            layers, start = [], 0
+            for n, names, width in zip(self.hidden, self.state_names, widths):
+                block = values[start:start + T * self.batch * width].reshape(T, self.batch, n, len(names))
+                layers.append({name: np.swapaxes(block[..., k], 0, 1) if batch_first else block[..., k] for k, name in enumerate(names)})
+                start += T * self.batch * width
+            result["states"] = layers
         return result
 
     def gradients(self, x, targets, method="eprop", batch_first=False):

@@ -90,3 +90,12 @@ def test_bad_networks_and_configs_name_the_field():
         p.Simulation(p.Network(inputs=4, outputs=2, hidden=[{"model": "lif", "neurons": 3, "nuerons": 4}]))
     with pytest.raises(p.InvalidArgument, match="backend"):
         p.Simulation(p.Network(inputs=4, outputs=2, hidden=[{"model": "lif", "neurons": 3}]), backend="gpu")
+
+
+def test_states_are_the_trajectories_the_spikes_come_from(sim):
+    """LIF: a spike at step t exactly where v^t > threshold (the condition (v − θ)/θ > 0); the
+    recorded v the state at the end of each step, before the next step's reset."""
+    run = sim.run(spikes(seed=3) * 4, spikes=True, states=True)
+    v, z = run["states"][0]["v"], run["spikes"][0]
+    assert v.shape == z.shape == (30, 2, 6) and z.sum() > 0
+    assert np.array_equal(z, (v > 1.0).astype(np.float32))

@@ -13,6 +13,9 @@ public struct NetworkRunResult: Sendable {
     public var readout: [Float]
     /// Per hidden layer, [steps][batch][neurons] spikes, when recorded.
     public var spikes: [[Float]] = []
+    /// Per hidden layer, [steps][batch][neurons][states] state values at the end of each step
+    /// (before the next step's reset), when recorded.
+    public var states: [[Float]] = []
     public init(loss: Double, correct: Int, counted: Int, failure: (step: Int, tensor: String)?, readout: [Float]) {
         self.loss = loss; self.correct = correct; self.counted = counted; self.failure = failure; self.readout = readout
     }
@@ -270,7 +273,7 @@ public final class NetworkSimulation {
 
     /// The network kernel's arguments for a call of `steps` steps over the whole batch (input,
     /// targets and the readout record are set by the caller).
-    private func kernelArguments(steps: Int, spikeRecords: [FloatBuffer?]) -> plasticity_network_args {
+    private func kernelArguments(steps: Int, spikeRecords: [FloatBuffer?], stateRecords: [FloatBuffer?]) -> plasticity_network_args {
         let net = network
         var args = plasticity_network_args()
         args.batch = Int32(batch); args.n_in = Int32(net.inputs); args.n_out = Int32(net.outputs)
@@ -294,7 +297,7 @@ public final class NetworkSimulation {
         withUnsafeMutableBytes(of: &args.layers) { raw in
             let slots = raw.bindMemory(to: plasticity_layer_args.self)
             for (l, layer) in layers.enumerated() {
-                slots[l] = layer.arguments(steps: steps, input: nil, outputRecord: spikeRecords[l]?.base, stateRecord: nil)
+                slots[l] = layer.arguments(steps: steps, input: nil, outputRecord: spikeRecords[l]?.base, stateRecord: stateRecords[l]?.base)
             }
         }
         withUnsafeMutableBytes(of: &args.feedback) { raw in
@@ -329,7 +332,7 @@ public final class NetworkSimulation {
     ///     MSE: [steps][batch][outputs] (NaN in the first entry: no loss at that step).
     /// - Parameter countSpikes: keep per-neuron spike counts of this call (`LayerBuffers.spikeCount`).
     public func run(input: [Float], targets: [Float], steps: Int, recordReadout: Bool = false, countSpikes: Bool = false,
-                    recordSpikes: Bool = false) -> NetworkRunResult {
+                    recordSpikes: Bool = false, recordStates: Bool = false) -> NetworkRunResult {
         let net = network
         precondition(input.count == steps * batch * net.inputs, "input must be [steps][batch][inputs]")
         precondition(targets.count == steps * batch * net.targetWidth, "targets have the wrong shape")
@@ -345,7 +348,8 @@ public final class NetworkSimulation {
         // The kernel computes per-step losses only; a loss of the sequence is applied afterwards.
         let kernelTargets = summed ? [Float](repeating: -1, count: targets.count) : targets
         let spikeRecords = layers.map { recordSpikes ? FloatBuffer(count: steps * batch * $0.neurons) : nil }
-        var args = kernelArguments(steps: steps, spikeRecords: spikeRecords)
+        let stateRecords = layers.map { recordStates ? FloatBuffer(count: steps * batch * $0.neurons * $0.layout.stateCount) : nil }
+        var args = kernelArguments(steps: steps, spikeRecords: spikeRecords, stateRecords: stateRecords)
         let record = recordReadout || summed
         var readout = [Float](repeating: 0, count: record ? steps * batch * net.outputs : 0)
         input.withUnsafeBufferPointer { x in
@@ -368,6 +372,7 @@ public final class NetworkSimulation {
         var result = NetworkRunResult(loss: args.loss_sum, correct: Int(args.correct), counted: Int(args.counted),
                                       failure: failure, readout: recordReadout ? readout : [])
         result.spikes = spikeRecords.compactMap { $0?.array }
+        result.states = stateRecords.compactMap { $0?.array }
         guard failure == nil else { return result }
         if summed { applySequenceLoss(readout: readout, targets: targets, steps: steps, into: &result) }
         if let regularization = net.rateRegularization { applyRateRegularization(regularization, steps: steps, into: &result) }

@@ -20,6 +20,8 @@ public struct EvaluationResult: Sendable {
     public var readout: [Float]
     /// Per hidden layer [steps][batch][neurons], when asked for (`recordSpikes`).
     public var spikes: [[Float]]
+    /// Per hidden layer [steps][batch][neurons][states], when asked for (`recordStates`).
+    public var states: [[Float]] = []
     /// Spikes per neuron and step, per hidden layer.
     public var firingRates: [Double]
 }
@@ -120,11 +122,13 @@ public final class Trainer {
     }
 
     /// Loss, accuracy, readout and firing rates without updating anything.
-    public func evaluate(input: [Float], targets: [Float], steps: Int, recordSpikes: Bool = false) throws -> EvaluationResult {
+    public func evaluate(input: [Float], targets: [Float], steps: Int, recordSpikes: Bool = false,
+                         recordStates: Bool = false) throws -> EvaluationResult {
         let sim = simulation
         sim.resetSequence()
         sim.zeroGradients()
-        let result = sim.run(input: input, targets: targets, steps: steps, recordReadout: true, countSpikes: true, recordSpikes: recordSpikes)
+        let result = sim.run(input: input, targets: targets, steps: steps, recordReadout: true, countSpikes: true, recordSpikes: recordSpikes,
+                             recordStates: recordStates)
         let rates = sim.layers.map { Double($0.spikeCount!.array.reduce(0, +)) / Double(steps * sim.batch * $0.neurons) }
         sim.zeroGradients()
         if let failure = result.failure {
@@ -132,6 +136,8 @@ public final class Trainer {
         }
         let accuracy = sim.network.loss.definition.classifies && result.counted > 0 ? Double(result.correct) / Double(result.counted) : nil
         let metrics = BatchMetrics(loss: result.loss / Double(sim.batch), accuracy: accuracy, gradientNorm: 0, learningRate: 0)
-        return EvaluationResult(metrics: metrics, readout: result.readout, spikes: result.spikes, firingRates: rates)
+        var evaluation = EvaluationResult(metrics: metrics, readout: result.readout, spikes: result.spikes, firingRates: rates)
+        evaluation.states = result.states
+        return evaluation
     }
 }
