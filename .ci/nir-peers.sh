@@ -10,10 +10,10 @@ start=$(date +%s)
 .ci/install-system-packages.sh --tests
 swift build -c release "${HOST_FLAGS[@]}" --product plasticity
 venv=.build/venv-peers
-if ! "$venv/bin/python" -c "import snntorch, norse, nir" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import snntorch, norse, nir, safetensors" 2>/dev/null; then
   echo "installing torch, snnTorch, Norse and nir into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q torch==2.15.0 snntorch==1.0.0 norse==1.1.0 nir==1.0.8 nirtorch==2.6 h5py
+  "$venv/bin/pip" install -q torch==2.15.0 snntorch==1.0.0 norse==1.1.0 nir==1.0.8 nirtorch==2.6 h5py safetensors
 fi
 echo "peers ready: $(( $(date +%s) - start )) s"
 "$venv/bin/python" .ci/nir_peers.py .build/release/plasticity out/nir-peers "$@"

@@ -16,9 +16,7 @@ exporters, imports them with `plasticity import nir --from snntorch|norse`, and 
 Prints one line per case and a table (markdown) at the end; exits 1 if a class differs or more than 1 in 100,000
 spike entries do (float32 sums in another order put a membrane on the other side of its threshold now and then).
 """
-import json
 import os
-import struct
 import subprocess
 import sys
 
@@ -27,6 +25,7 @@ import numpy as np
 import snntorch as snn
 import torch
 from snntorch.export_nir import export_to_nir
+from safetensors.numpy import load_file as read_safetensors
 from snntorch.import_nir import import_from_nir
 from snntorch import utils as snn_utils
 
@@ -45,21 +44,6 @@ def plasticity(binary, *args):
     if out.returncode != 0:
         sys.exit(f"plasticity {' '.join(args)}: exit {out.returncode}\n{out.stdout}{out.stderr}")
     return out.stdout
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-        data = f.read()
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        assert info["dtype"] == "F32", (name, info["dtype"])
-        start, end = info["data_offsets"]
-        tensors[name] = np.frombuffer(data[start:end], dtype=np.float32).reshape(info["shape"])
-    return tensors
 
 
 def classes(readout, label_from):

@@ -54,14 +54,44 @@ def _array(value, name, batch_first=False, ndim=None):
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
-class Simulation:
+class _Owned:
+    """An object of the library behind a handle: closed at once with `close()` or `with`, else
+    when collected; a closed one raises InvalidArgument."""
+    _kind = "object"
+    _handle = None
+
+    @property
+    def handle(self):
+        if self._handle is None:
+            raise _native.InvalidArgument(f"this {self._kind} was closed")
+        return self._handle
+
+    def close(self):
+        if self._handle is not None:
+            handle, self._handle = self._handle, None
+            _native.call(f"plasticity_{self._kind}_free", handle)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Simulation(_Owned):
     """A network's kernel, weights and state for `batch` sequences (TinyCC by default: compiled
     in milliseconds; backend="systemCC" for the optimizing C compiler). `chunk_steps` > 0 runs
     e-prop's exact traces in chunks of that many steps (faster; the same gradients to float32
     rounding); 0 steps one at a time, as `plasticity gradcheck` does (bit for bit)."""
+    _kind = "simulation"
 
     def __init__(self, network, batch=1, backend="tinyCC", seed=1, chunk_steps=0, _handle=None):
-        self._handle = None
         if _handle is None:
             spec = network.to_json() if isinstance(network, Network) else dict(network)
             handle = ctypes.c_uint64()
@@ -83,30 +113,6 @@ class Simulation:
         self.inputs, self.outputs, self.batch = info["inputs"], info["outputs"], info["batch"]
         self.hidden, self.target_width, self.state_names = info["hidden"], info["targetWidth"], info["states"]
         self.shapes = {t["name"]: tuple(t["shape"]) for t in info["tensors"]}
-
-    @property
-    def handle(self):
-        if self._handle is None:
-            raise _native.InvalidArgument("this simulation was closed")
-        return self._handle
-
-    def close(self):
-        """Frees the compiled kernel and buffers now (else when the object is collected)."""
-        if self._handle is not None:
-            handle, self._handle = self._handle, None
-            _native.call("plasticity_simulation_free", handle)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # Tensors -------------------------------------------------------------------------------------
 
@@ -201,10 +207,11 @@ class Simulation:
         return out, loss.value
 
 
-class Trainer:
+class Trainer(_Owned):
     """Trains a simulation's weights: `training` as a train config's training section names it
     (optimizer, learningRate, clipNorm, …; or keyword arguments), online updates every
     `update_every` steps (None: once per batch), method "eprop" or "bptt"."""
+    _kind = "trainer"
 
     def __init__(self, simulation, training=None, update_every=None, method="eprop", **options):
         self.simulation = simulation
@@ -213,23 +220,6 @@ class Trainer:
         _native.call("plasticity_trainer_create", simulation.handle, _native.encode(json.dumps(section)) if section else None,
                      int(update_every or 0), _native.encode(method), ctypes.byref(handle))
         self._handle = handle.value
-
-    @property
-    def handle(self):
-        if self._handle is None:
-            raise _native.InvalidArgument("this trainer was closed")
-        return self._handle
-
-    def close(self):
-        if self._handle is not None:
-            handle, self._handle = self._handle, None
-            _native.call("plasticity_trainer_free", handle)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def step(self, x, targets, batch_first=False):
         """One batch: gradients and the optimizer's update(s). Returns {"loss", "accuracy"}."""

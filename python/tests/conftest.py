@@ -1,12 +1,9 @@
 """Shared fixtures: the CLI binary (PLASTICITY_CLI, set by .ci/test.sh) for the oracle side, and a
 tiny spoken-digit set built once per session with that CLI."""
-import json
 import math
 import os
-import struct
 import subprocess
 
-import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -23,19 +20,6 @@ def run_cli(*arguments, cwd=ROOT):
     out = subprocess.run([cli_path(), *map(str, arguments)], cwd=cwd, capture_output=True, text=True)
     assert out.returncode == 0, f"plasticity {' '.join(map(str, arguments))}: {out.stdout}{out.stderr}"
     return out.stdout
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name != "__metadata__":
-            start, end = info["data_offsets"]
-            out[name] = np.frombuffer(data[start:end], dtype=np.float32).reshape(info["shape"])
-    return out
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import plasticity as p
-from conftest import ROOT, read_safetensors, run_cli
+from conftest import ROOT, run_cli
+from plasticity import read_safetensors
 
 CASES = [("lif", True), ("alif", True), (os.path.join(ROOT, "examples/models/qif.json"), False),
          (os.path.join(ROOT, "examples/models/conductance-lif.json"), False)]

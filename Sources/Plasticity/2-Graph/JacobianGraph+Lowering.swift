@@ -7,7 +7,8 @@ extension JacobianGraph {
         let states = model.states
         let previous = states.indices.map { add(.previousState($0), label: states[$0].name) }
         var parameters: [String: VertexID] = [:]
-        for (name, value) in model.fixedParameters { parameters[name] = add(.constant(value)) }
+        // By name: the vertex numbers a printed graph shows must not depend on dictionary order.
+        for (name, value) in model.fixedParameters.sorted(by: { $0.key < $1.key }) { parameters[name] = add(.constant(value)) }
         for (p, learnable) in model.learnables.enumerated() { parameters[learnable.name] = add(.learnable(p), label: learnable.name) }
         var inputs: [String: VertexID] = [:]
         for (c, name) in model.inputs.enumerated() { inputs[name] = add(.input(c), label: name) }
