@@ -37,8 +37,8 @@ swift test "${HOST_FLAGS[@]}" "$@"
 # The Python package over the C ABI (python/, docs/python.md), against the debug library and CLI.
 echo "== python/tests (pytest) against .build/debug/libPlasticityC.so"
 swift build "${HOST_FLAGS[@]}" --product PlasticityC
-PLASTICITY_LIBRARY="$PWD/.build/debug/libPlasticityC.so" PLASTICITY_CLI="$PWD/.build/debug/plasticity" \
-    "$PLASTICITY_PYTHON" -m pytest -q python/tests
+PYTHONPATH="$PWD/python" PLASTICITY_LIBRARY="$PWD/.build/debug/libPlasticityC.so" PLASTICITY_CLI="$PWD/.build/debug/plasticity" \
+    "$PLASTICITY_PYTHON" -m pytest -q -p no:cacheprovider python/tests
 # A package that depends on Plasticity by version, as a user's does (no unsafe flags allowed).
 echo "== examples/DependentPackage against a clone tagged 0.1.0"
 .ci/check-dependent-package.sh
