@@ -79,6 +79,9 @@ int32_t plasticity_gradient_get(uint64_t handle, const char *name, float *values
 int32_t plasticity_trainer_create(uint64_t simulation, const char *training_json, int64_t update_every, const char *method,
                                   uint64_t *handle);
 int32_t plasticity_trainer_free(uint64_t handle);
+/* The trainer's weights and optimizer state as a checkpoint (`path`.json + weights), at
+ * `iteration`; plasticity_simulation_load and `plasticity eval CHECKPOINT --data FILE` read it. */
+int32_t plasticity_trainer_save(uint64_t handle, const char *path, int64_t iteration, int32_t overwrite);
 int32_t plasticity_trainer_step(uint64_t handle, const float *input, int64_t steps, int64_t batch, int64_t inputs,
                                 const float *targets, int64_t target_count, double *loss, double *accuracy);
 

@@ -218,6 +218,28 @@ public func trainerFree(_ handle: UInt64) -> Int32 {
     guarded { try Registry.shared.remove(handle, TrainerObject.self, "trainer") }
 }
 
+@_cdecl("plasticity_trainer_save")
+public func trainerSave(_ handle: UInt64, _ path: UnsafePointer<CChar>?, _ iteration: Int64, _ overwrite: Int32) -> Int32 {
+    guarded {
+        let object = try Registry.shared.get(handle, TrainerObject.self, "trainer")
+        object.owner.lock.lock(); defer { object.owner.lock.unlock() }
+        let url = URL(fileURLWithPath: try text(path, "path"))
+        try WriteContract.check(url, overwrite: overwrite != 0, inputs: [])
+        let spec = object.owner.simulation.network
+        // The network as a train config holds it: its layers, κ, loss and step; inputs as channels.
+        var config = TrainConfig()
+        config.network.hidden = spec.hidden
+        config.network.readoutDecay = spec.kappa
+        config.network.backend = object.owner.simulation.kernel.backend
+        config.data.channels = spec.inputs
+        config.data.binning.pool = 1
+        config.data.binning.binMs = spec.stepMs
+        config.training.loss = spec.loss
+        config.training.method = object.method
+        try Checkpoint.save(object.trainer, state: .init(iteration: Int(iteration), rng: SplitMix64(seed: 0), config: config.json), to: url)
+    }
+}
+
 @_cdecl("plasticity_trainer_step")
 public func trainerStep(_ handle: UInt64, _ input: UnsafePointer<Float>?, _ steps: Int64, _ batch: Int64, _ inputs: Int64,
                         _ targets: UnsafePointer<Float>?, _ targetCount: Int64, _ loss: UnsafeMutablePointer<Double>?,

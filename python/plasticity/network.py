@@ -4,6 +4,7 @@ for `batch` sequences; arrays go in and come out as float32 numpy arrays, time f
 import ctypes
 import json
 import math
+import os
 
 import numpy as np
 
@@ -229,6 +230,12 @@ class Trainer(_Owned):
         _native.call("plasticity_trainer_step", self.handle, _native.floats(x), x.shape[0], sim.batch, sim.inputs, _native.floats(y), y.size,
                      ctypes.byref(loss), ctypes.byref(accuracy))
         return {"loss": loss.value, "accuracy": None if math.isnan(accuracy.value) else accuracy.value}
+
+    def save(self, path, iteration=0, overwrite=False):
+        """The weights and optimizer state as a checkpoint (path.json + weights), which
+        `Simulation.load` and `plasticity eval CHECKPOINT --data FILE` read. Like every command,
+        it replaces only a file Plasticity wrote (`overwrite` for one it did not)."""
+        _native.call("plasticity_trainer_save", self.handle, _native.encode(os.fspath(path)), int(iteration), 1 if overwrite else 0)
 
     def fit(self, batches, epochs=1, batch_first=False, callback=None):
         """Every (x, targets) pair of `batches` (any iterable; re-iterated each epoch), `epochs`

@@ -7,6 +7,7 @@ import resource
 import threading
 
 import numpy as np
+import pytest
 
 import plasticity as p
 from conftest import ROOT, run_cli, tiny_config
@@ -77,3 +78,25 @@ def test_memory_of_long_runs_stays_flat():
             sim.run(x)
         grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - first
     assert grown < 5 * 1024, f"peak RSS grew by {grown} kB"
+
+
+def test_a_saved_trainer_loads_into_a_simulation(tmp_path):
+    network = p.Network(inputs=16, outputs=3, hidden=[{"model": "alif", "neurons": 12, "recurrent": True}])
+    rng = np.random.default_rng(4)
+    x, y = (rng.random((100, 2, 16)) < 0.1).astype(np.float32), np.array([0, 2])
+    with p.Simulation(network, batch=2) as sim:
+        trainer = p.Trainer(sim, learningRate=1e-2)
+        trainer.fit([(x, y)], epochs=3)
+        trainer.save(tmp_path / "net.json", iteration=3)
+        trained = sim.tensors()
+        expected = sim.run(x)["readout"]
+        trainer.close()
+    with p.Simulation.load(tmp_path / "net.json", batch=2) as loaded:
+        assert all(np.array_equal(loaded.tensor(name), w) for name, w in trained.items())
+        assert np.array_equal(loaded.run(x)["readout"], expected)
+    user = tmp_path / "mine.json"
+    user.write_text("my notes")
+    with p.Simulation(network, batch=2) as sim:
+        with pytest.raises(p.PlasticityError, match="mine.json"):
+            p.Trainer(sim).save(user)
+    assert user.read_text() == "my notes"
