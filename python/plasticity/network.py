@@ -248,8 +248,9 @@ class Trainer(_Owned):
                 losses.append(metrics["loss"])
                 if metrics["accuracy"] is not None:
                     accuracies.append(metrics["accuracy"])
-            record = {"epoch": epoch, "loss": float(np.mean(losses)) if losses else float("nan"),
-                      "accuracy": float(np.mean(accuracies)) if accuracies else None}
+            if not losses:
+                raise ValueError(f"epoch {epoch} got no batches: pass a list or another re-iterable (a generator is used up after one epoch)")
+            record = {"epoch": epoch, "loss": float(np.mean(losses)), "accuracy": float(np.mean(accuracies)) if accuracies else None}
             history.append(record)
             if callback:
                 callback(record)

@@ -99,3 +99,11 @@ def test_states_are_the_trajectories_the_spikes_come_from(sim):
     v, z = run["states"][0]["v"], run["spikes"][0]
     assert v.shape == z.shape == (30, 2, 6) and z.sum() > 0
     assert np.array_equal(z, (v > 1.0).astype(np.float32))
+
+
+def test_fit_refuses_an_epoch_without_batches(sim):
+    trainer = p.Trainer(sim)
+    batches = ((spikes(), np.array([0, 1])) for _ in range(2))   # a generator: used up after one epoch
+    with pytest.raises(ValueError, match="epoch 2 got no batches"):
+        trainer.fit(batches, epochs=2)
+    trainer.close()
