@@ -82,6 +82,9 @@ int32_t plasticity_trainer_free(uint64_t handle);
 /* The trainer's weights and optimizer state as a checkpoint (`path`.json + weights), at
  * `iteration`; plasticity_simulation_load and `plasticity eval CHECKPOINT --data FILE` read it. */
 int32_t plasticity_trainer_save(uint64_t handle, const char *path, int64_t iteration, int32_t overwrite);
+/* A checkpoint's weights and optimizer state into this trainer (and its simulation), whose
+ * network must be the checkpoint's; `iteration` (may be NULL) receives the checkpoint's. */
+int32_t plasticity_trainer_load(uint64_t handle, const char *path, int64_t *iteration);
 int32_t plasticity_trainer_step(uint64_t handle, const float *input, int64_t steps, int64_t batch, int64_t inputs,
                                 const float *targets, int64_t target_count, double *loss, double *accuracy);
 

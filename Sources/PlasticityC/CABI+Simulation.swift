@@ -240,6 +240,16 @@ public func trainerSave(_ handle: UInt64, _ path: UnsafePointer<CChar>?, _ itera
     }
 }
 
+@_cdecl("plasticity_trainer_load")
+public func trainerLoad(_ handle: UInt64, _ path: UnsafePointer<CChar>?, _ iteration: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded {
+        let object = try Registry.shared.get(handle, TrainerObject.self, "trainer")
+        object.owner.lock.lock(); defer { object.owner.lock.unlock() }
+        let state = try Checkpoint.load(URL(fileURLWithPath: try text(path, "path")), into: object.trainer)
+        iteration?.pointee = Int64(state.iteration)
+    }
+}
+
 @_cdecl("plasticity_trainer_step")
 public func trainerStep(_ handle: UInt64, _ input: UnsafePointer<Float>?, _ steps: Int64, _ batch: Int64, _ inputs: Int64,
                         _ targets: UnsafePointer<Float>?, _ targetCount: Int64, _ loss: UnsafeMutablePointer<Double>?,

@@ -74,6 +74,7 @@ _signatures = {
     "plasticity_trainer_create": ([c_uint64, c_char_p, c_int64, c_char_p, POINTER(c_uint64)], c_int32),
     "plasticity_trainer_free": ([c_uint64], c_int32),
     "plasticity_trainer_save": ([c_uint64, c_char_p, c_int64, c_int32], c_int32),
+    "plasticity_trainer_load": ([c_uint64, c_char_p, POINTER(c_int64)], c_int32),
     "plasticity_trainer_step": ([c_uint64, _floats, c_int64, c_int64, c_int64, _floats, c_int64, POINTER(c_double), POINTER(c_double)],
                                 c_int32),
     "plasticity_train": ([c_char_p, c_char_p, c_int32, POINTER(_text)], c_int32),

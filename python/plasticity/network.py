@@ -237,6 +237,13 @@ class Trainer(_Owned):
         it replaces only a file Plasticity wrote (`overwrite` for one it did not)."""
         _native.call("plasticity_trainer_save", self.handle, _native.encode(os.fspath(path)), int(iteration), 1 if overwrite else 0)
 
+    def load(self, path):
+        """A checkpoint's weights and optimizer state into this trainer, to continue where it
+        stopped (the network must be the checkpoint's). Returns the checkpoint's iteration."""
+        iteration = ctypes.c_int64()
+        _native.call("plasticity_trainer_load", self.handle, _native.encode(os.fspath(path)), ctypes.byref(iteration))
+        return iteration.value
+
     def fit(self, batches, epochs=1, batch_first=False, callback=None):
         """Every (x, targets) pair of `batches` (any iterable; re-iterated each epoch), `epochs`
         times. Returns one {"epoch", "loss", "accuracy"} per epoch (means over its batches)."""

@@ -80,7 +80,7 @@ def test_memory_of_long_runs_stays_flat():
     assert grown < 5 * 1024, f"peak RSS grew by {grown} kB"
 
 
-def test_a_saved_trainer_loads_into_a_simulation(tmp_path):
+def test_a_saved_trainer_loads_and_continues_bit_for_bit(tmp_path):
     network = p.Network(inputs=16, outputs=3, hidden=[{"model": "alif", "neurons": 12, "recurrent": True}])
     rng = np.random.default_rng(4)
     x, y = (rng.random((100, 2, 16)) < 0.1).astype(np.float32), np.array([0, 2])
@@ -94,6 +94,16 @@ def test_a_saved_trainer_loads_into_a_simulation(tmp_path):
     with p.Simulation.load(tmp_path / "net.json", batch=2) as loaded:
         assert all(np.array_equal(loaded.tensor(name), w) for name, w in trained.items())
         assert np.array_equal(loaded.run(x)["readout"], expected)
+    # Continuing from the checkpoint (weights and Adam's moments) is the uninterrupted run, bit for bit.
+    with p.Simulation(network, batch=2) as straight, p.Simulation(network, batch=2, seed=99) as resumed:
+        uninterrupted = p.Trainer(straight, learningRate=1e-2)
+        uninterrupted.fit([(x, y)], epochs=4)
+        continued = p.Trainer(resumed, learningRate=1e-2)
+        assert continued.load(tmp_path / "net.json") == 3
+        continued.step(x, y)
+        assert all(np.array_equal(resumed.tensor(name), straight.tensor(name)) for name in straight.shapes)
+        uninterrupted.close()
+        continued.close()
     user = tmp_path / "mine.json"
     user.write_text("my notes")
     with p.Simulation(network, batch=2) as sim:
