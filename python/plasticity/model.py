@@ -4,6 +4,8 @@ expressions with Python's operators. A model is data in the model file format
 file, so the same model gives the same bytes from either side."""
 import json
 import numbers
+import os
+import tempfile
 
 from . import _native
 
@@ -201,10 +203,23 @@ class Model:
         """The model checked and written as Plasticity writes model files ('tree' or 'text' expressions)."""
         return _native.call_text("plasticity_model_text", _native.encode(json.dumps(self._file)), _native.encode(expressions))
 
-    def save(self, path, expressions="tree"):
+    def save(self, path, expressions="tree", overwrite=False):
+        """Writes the model file atomically; an existing file is replaced only with `overwrite`
+        (the library's commands replace only files they wrote; this one cannot tell)."""
         text = self.text(expressions)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+        path = os.fspath(path)
+        if os.path.exists(path) and not overwrite:
+            raise FileExistsError(f"{path} exists: Model.save replaces a file only with overwrite=True")
+        folder = os.path.dirname(os.path.abspath(path))
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".model-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+            raise
 
     def __repr__(self):
         return f"Model({self.name!r})"

@@ -42,6 +42,12 @@ def test_python_qif_is_the_model_file_byte_for_byte(tmp_path):
     path = tmp_path / "qif.json"
     python_qif().save(path)
     assert path.read_text() == swift
+    with pytest.raises(FileExistsError, match="overwrite=True"):   # never over a file without being asked
+        python_lif().save(path)
+    assert path.read_text() == swift
+    python_lif().save(path, overwrite=True)
+    assert '"name": "LIF"' in path.read_text()
+    python_qif().save(path, overwrite=True)
     assert p.Model.load(path).text("text") == run_cli("compile", "--model-file", path, "--emit", "model", "--json", "--expressions", "text")
 
 
