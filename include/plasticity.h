@@ -92,7 +92,7 @@ int32_t plasticity_trainer_step(uint64_t handle, const float *input, int64_t ste
 int32_t plasticity_train(const char *config_json, const char *out, int32_t overwrite, char **summary_json);
 int32_t plasticity_evaluate(const char *checkpoint, const char *data, char **result_json);
 int32_t plasticity_nir_export(const char *checkpoint, const char *path, const char *profile, int32_t overwrite, char **notes_json);
-/* `profile` NULL: as the file says; `dt` NaN: the file's (or the profile's) step. */
+/* `profile` NULL: nir for export; for import, as the file says. `dt` NaN: the file's (or the profile's) step. */
 int32_t plasticity_nir_import(const char *path, const char *out, const char *profile, double dt, const char *config_json,
                               char **checkpoint_path);
 

@@ -15,6 +15,14 @@ func callerConfig(_ json: UnsafePointer<CChar>?) throws -> TrainConfig {
         .resolvingModelFile(relativeTo: workingFolder, file: "config_json")
 }
 
+/// A profile name, or nil for NULL (export: nir; import: as the file says).
+func nirProfile(_ name: UnsafePointer<CChar>?) throws -> NIRProfile? {
+    guard let name else { return nil }
+    let text = String(cString: name)
+    guard let profile = NIRProfile(rawValue: text) else { throw BoundaryError("profile is '\(text)', not nir, snntorch or norse") }
+    return profile
+}
+
 @_cdecl("plasticity_train")
 public func train(_ configJSON: UnsafePointer<CChar>?, _ out: UnsafePointer<CChar>?, _ overwrite: Int32,
                   _ summaryJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
@@ -51,12 +59,7 @@ public func nirExport(_ checkpoint: UnsafePointer<CChar>?, _ path: UnsafePointer
                       _ notesJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     guarded {
         let input = URL(fileURLWithPath: try text(checkpoint, "checkpoint")), output = URL(fileURLWithPath: try text(path, "path"))
-        let name = try text(profile, "profile")
-        guard let chosen = NIRProfile(rawValue: name) else { throw BoundaryError("profile is '\(name)', not nir, snntorch or norse") }
-        let inputs = [input] + ((try? Checkpoint.weightsURL(input)).map { [$0] } ?? [])
-        try WriteContract.check(output, overwrite: overwrite != 0, inputs: inputs)
-        let (graph, notes) = try NIRGraph.exporting(checkpoint: input).adapted(for: chosen)
-        try graph.write(to: output, overwrite: overwrite != 0, inputs: inputs)
+        let (_, notes) = try NIRGraph.export(checkpoint: input, to: output, profile: try nirProfile(profile) ?? .nir, overwrite: overwrite != 0)
         try give(try jsonText(notes), to: notesJSON, "notes_json")
     }
 }
@@ -67,12 +70,7 @@ public func nirImport(_ path: UnsafePointer<CChar>?, _ out: UnsafePointer<CChar>
     guarded {
         let file = URL(fileURLWithPath: try text(path, "path")), folder = try text(out, "out")
         guard !folder.isEmpty else { throw BoundaryError("out must name a folder, not ''") }
-        var chosen: NIRProfile?
-        if let profile {
-            let name = String(cString: profile)
-            guard let known = NIRProfile(rawValue: name) else { throw BoundaryError("profile is '\(name)', not nir, snntorch or norse") }
-            chosen = known
-        }
+        let chosen = try nirProfile(profile)
         guard dt.isNaN || NIRGraph.stepRange.contains(dt) else {
             throw BoundaryError("dt is \(dt): from \(NIRGraph.stepRange.lowerBound) to \(NIRGraph.stepRange.upperBound) seconds (NaN: the file's)")
         }

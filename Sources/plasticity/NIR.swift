@@ -33,11 +33,8 @@ struct ExportNIR: ParsableCommand {
     }
 
     func run() throws {
-        let input = URL(fileURLWithPath: checkpoint), output = URL(fileURLWithPath: out)
-        let inputs = [input] + ((try? Checkpoint.weightsURL(input)).map { [$0] } ?? [])
-        try WriteContract.check(output, overwrite: overwrite, inputs: inputs)
-        let (graph, notes) = try NIRGraph.exporting(checkpoint: input, dt: dt, resetToZero: resetToZero).adapted(for: profile)
-        try graph.write(to: output, overwrite: overwrite, inputs: inputs)
+        let (graph, notes) = try NIRGraph.export(checkpoint: URL(fileURLWithPath: checkpoint), to: URL(fileURLWithPath: out), profile: profile,
+                                                 dt: dt, resetToZero: resetToZero, overwrite: overwrite)
         for note in notes { print("note: \(note)") }
         let layers = graph.nodes.filter { $0.value.parameterCount != nil }.keys.sorted()
         print("\(out): \(graph.nodes.count) nodes, \(graph.edges.count) edges; " +

@@ -122,6 +122,18 @@ extension NIRGraph {
                  edges: edges.map { (source: name($0.source), target: name($0.target)) }, metadata: metadata)
     }
 
+    /// `plasticity export nir` as a library call: the output checked against the write contract
+    /// (never a file Plasticity did not write unless `overwrite`, never the checkpoint or its
+    /// weights) before any work, then the graph for `profile` written. Returns it and the notes.
+    public static func export(checkpoint input: URL, to output: URL, profile: NIRProfile = .nir, dt: Double? = nil, resetToZero: Bool = false,
+                              overwrite: Bool = false) throws -> (graph: NIRGraph, notes: [String]) {
+        let inputs = [input] + ((try? Checkpoint.weightsURL(input)).map { [$0] } ?? [])
+        try WriteContract.check(output, overwrite: overwrite, inputs: inputs)
+        let (graph, notes) = try exporting(checkpoint: input, dt: dt, resetToZero: resetToZero).adapted(for: profile)
+        try graph.write(to: output, overwrite: overwrite, inputs: inputs)
+        return (graph, notes)
+    }
+
     /// A projection whose row i is multiplied by `rows[i]`, plus `bias` (an Affine when it is not zero).
     static func scaling(_ node: Node, rows scale: [Double], addingBias extra: [Double]?) -> Node {
         let (weight, bias): (Matrix, [Float]?)
