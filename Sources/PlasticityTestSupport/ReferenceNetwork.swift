@@ -9,6 +9,8 @@ public struct ReferenceNetwork {
     public var models: [CheckedModel]
     public var projections: [[LayerSpec.Projection]]
     public var weights: [[[Double]]]          // [layer][projection][n][n_pre]
+    /// Delays of layer 0's projections from the input, in steps: [n_pre] axonal, [n][n_pre] synaptic.
+    public var delays: [Int: [Double]] = [:]
     public var parameters: [[Double]]         // [layer][P][n]
     public var readoutWeights: [Double]
     public var readoutBias: [Double]
@@ -19,7 +21,10 @@ public struct ReferenceNetwork {
         spec = simulation.network
         models = simulation.layers.map(\.model)
         projections = simulation.kernel.stages.layers.map(\.layer.projections)
-        weights = simulation.layers.map { $0.weights.map { $0.array.map(Double.init) } }
+        weights = simulation.layers.indices.map { l in
+            simulation.layers[l].weights.indices.map { simulation.weights(layer: l, projection: $0).array.map(Double.init) }
+        }
+        for t in simulation.trainableTensors { if case .delays(_, let p) = t.id { delays[p] = t.value.array.map(Double.init) } }
         parameters = simulation.layers.map { $0.parameters.array.map(Double.init) }
         readoutWeights = simulation.readoutWeights.array.map(Double.init)
         readoutBias = simulation.readoutBias.array.map(Double.init)
@@ -32,6 +37,16 @@ public struct ReferenceNetwork {
         plasticity_noise(&row, Int32(row.count), distribution == .normal ? PLASTICITY_NOISE_NORMAL : PLASTICITY_NOISE_UNIFORM, noiseSeeds[l],
                          Int32(b), Int64(t), Int32(c))
         return row.map(Double.init)
+    }
+
+    /// Input i of sequence b at step t, d steps late: linear between the whole steps around d
+    /// when learnable, d rounded when fixed; nothing before the first step.
+    func delayed(_ input: [Float], _ i: Int, by d: Double, _ spec: DelaySpec, step t: Int, sequence b: Int, batch B: Int) -> Double {
+        func x(_ s: Int) -> Double { s >= 0 ? Double(input[(s * B + b) * self.spec.inputs + i]) : 0 }
+        let clamped = min(max(d, 0), Double(spec.maxSteps))
+        guard spec.learnable else { return x(t - Int(clamped.rounded())) }
+        let k = clamped.rounded(.down), f = clamped - k
+        return (1 - f) * x(t - Int(k)) + f * x(t - Int(k) - 1)
     }
 
     /// Summed loss over batch and steps; targets as for `NetworkSimulation.run`.
@@ -57,6 +72,13 @@ public struct ReferenceNetwork {
                         for (p, projection) in projections[l].enumerated() {
                             let pre = projection.source == .input ? x : z[l]
                             let c = models[l].inputs.firstIndex(of: projection.channel)!
+                            if l == 0, let spec = projection.delays {
+                                for i in pre.indices {
+                                    let d = delays[p]![spec.kind == .axonal ? i : j * pre.count + i]
+                                    currents[c] += weights[l][p][j * pre.count + i] * delayed(input, i, by: d, spec, step: t, sequence: b, batch: B)
+                                }
+                                continue
+                            }
                             for i in pre.indices { currents[c] += weights[l][p][j * pre.count + i] * pre[i] }
                         }
                         let theta = models[l].learnables.indices.map { parameters[l][$0 * n + j] }

@@ -27,6 +27,9 @@ public final class NetworkSimulation {
     public let kernel: NetworkKernel
     public let batch: Int
     public let layers: [LayerBuffers]
+    /// Delays on projections from the network input: layer 0's kernel then reads an expanded
+    /// input of taps, and its `weights` and `weightGradients` are over the taps (`InputDelays`).
+    public let inputDelays: InputDelays?
     public let readoutWeights, readoutBias: FloatBuffer
     /// W_outᵀ [n_last][n_out], refreshed from `readoutWeights` by every `run`.
     private let readoutWeightsTransposed: FloatBuffer
@@ -56,7 +59,7 @@ public final class NetworkSimulation {
     /// (their gradients are zeroed before every update).
     public func setMask(layer l: Int, projection p: Int, _ mask: [Bool]) {
         if masks.isEmpty { masks = layers.map { $0.weights.map { _ in nil } } }
-        let w = layers[l].weights[p]
+        let w = weights(layer: l, projection: p)
         precondition(mask.count == w.count, "the mask must have one entry per weight [n][n_pre]")
         let buffer = FloatBuffer(count: w.count)
         for i in 0..<w.count { buffer[i] = mask[i] ? 1 : 0; if !mask[i] { w[i] = 0 } }
@@ -75,13 +78,25 @@ public final class NetworkSimulation {
             }
             for (p, projection) in network.hidden[l].projections.enumerated() {
                 guard let sign = projection.sign else { continue }
-                let w = layer.weights[p], positive = sign == .excitatory
+                let w = weights(layer: l, projection: p), positive = sign == .excitatory
                 for i in 0..<w.count {
                     let v = w[i]
                     w[i] = magnitudes ? (positive ? abs(v) : -abs(v)) : (positive ? max(v, 0) : min(v, 0))
                 }
             }
         }
+        inputDelays?.clampDelays()
+    }
+
+    /// The weights of projection p into layer l as they are trained and stored ([n][n_pre]):
+    /// the kernel's own, or with delays on layer 0 the ones its tap weights are made from.
+    public func weights(layer l: Int, projection p: Int) -> FloatBuffer {
+        (l == 0 ? inputDelays?.weights[p] : nil) ?? layers[l].weights[p]
+    }
+
+    /// The gradient of `weights(layer:projection:)`.
+    public func weightGradient(layer l: Int, projection p: Int) -> FloatBuffer {
+        (l == 0 ? inputDelays?.weightGradients[p] : nil) ?? weightGradients[l][p]
     }
 
     /// Zeroes masked gradients and those of frozen parameters (before an update), and masked
@@ -97,7 +112,7 @@ public final class NetworkSimulation {
         for (l, projections) in masks.enumerated() {
             for (p, mask) in projections.enumerated() {
                 guard let mask else { continue }
-                let target = toGradients ? weightGradients[l][p] : layers[l].weights[p]
+                let target = toGradients ? weightGradient(layer: l, projection: p) : weights(layer: l, projection: p)
                 for i in 0..<mask.count where mask[i] == 0 { target[i] = 0 }
             }
         }
@@ -128,7 +143,8 @@ public final class NetworkSimulation {
                                          "'\(wide.model.name)' has more (use chunkSteps 0)")
         }
         try Self.checkMemory(kernel: kernel, batch: batch, chunkSteps: chunkSteps, cap: memoryCap)
-        var below = net.inputs
+        inputDelays = InputDelays(net, batch: batch)
+        var below = inputDelays?.columns ?? net.inputs
         var layers: [LayerBuffers] = []
         for (l, stages) in kernel.stages.layers.enumerated() {
             let buffers = try LayerBuffers(layout: stages.layout, model: stages.model, batch: batch,
@@ -175,7 +191,7 @@ public final class NetworkSimulation {
             throw ResourceError(message: "the batch must be positive and at most \(Int32.max), not \(batch)")
         }
         var buffers: [(name: String, elements: Int)] = []
-        var below = net.inputs
+        var below = InputDelays.layout(of: net)?.columns ?? net.inputs
         for (l, layer) in stages.layers.enumerated() {
             let n = net.hidden[l].neurons
             for b in layer.layout.bufferElements(batch: batch, inputs: below, neurons: n) {
@@ -220,13 +236,14 @@ public final class NetworkSimulation {
         func fill(_ buffer: FloatBuffer, std: Double) {
             for i in 0..<buffer.count { buffer[i] = Float(rng.normal() * std) }
         }
-        for layer in layers {
+        for (l, layer) in layers.enumerated() {
             for (p, projection) in layer.layout.projections.enumerated() {
-                let fanIn = projection.source == .input ? layer.inputs : layer.neurons
+                let fanIn = projection.source == .input ? (l == 0 ? network.inputs : layer.inputs) : layer.neurons
                 let gain = projection.source == .input ? inputGain : recurrentGain
-                fill(layer.weights[p], std: gain / Double(fanIn).squareRoot())
+                fill(weights(layer: l, projection: p), std: gain / Double(fanIn).squareRoot())
             }
         }
+        inputDelays?.initialize(seed: seed)
         initializeParameters(seed: seed)
         noiseSeed = seed
         enforceConstraints(magnitudes: true)
@@ -258,6 +275,7 @@ public final class NetworkSimulation {
     public func resetSequence() {
         var keys = SplitMix64(seed: noiseSeed ^ (noiseBatches &* 0xD1B5_4A32_D192_ED03))
         noiseBatches &+= 1
+        inputDelays?.resetHistory()
         for layer in layers {
             layer.resetSequence()
             layer.noiseSeed = keys.next()
@@ -266,7 +284,9 @@ public final class NetworkSimulation {
     }
 
     public func zeroGradients() {
-        for buffer in weightGradients.flatMap({ $0 }) + parameterGradients + [readoutWeightGradient, readoutBiasGradient] {
+        let delayed = (inputDelays?.weightGradients ?? []) + (inputDelays?.delayGradients ?? [])
+        let buffers = weightGradients.flatMap({ $0 }) + parameterGradients + [readoutWeightGradient, readoutBiasGradient] + delayed.compactMap({ $0 })
+        for buffer in buffers {
             buffer.pointer.update(repeating: 0)
         }
     }
@@ -276,7 +296,7 @@ public final class NetworkSimulation {
     private func kernelArguments(steps: Int, spikeRecords: [FloatBuffer?], stateRecords: [FloatBuffer?]) -> plasticity_network_args {
         let net = network
         var args = plasticity_network_args()
-        args.batch = Int32(batch); args.n_in = Int32(net.inputs); args.n_out = Int32(net.outputs)
+        args.batch = Int32(batch); args.n_in = Int32(inputDelays?.columns ?? net.inputs); args.n_out = Int32(net.outputs)
         args.n_steps = Int32(steps); args.n_layers = Int32(layers.count)
         args.kappa = Float(net.kappa)
         args.readout_weights = UnsafePointer(readoutWeights.base); args.readout_bias = UnsafePointer(readoutBias.base)
@@ -336,6 +356,9 @@ public final class NetworkSimulation {
         let net = network
         precondition(input.count == steps * batch * net.inputs, "input must be [steps][batch][inputs]")
         precondition(targets.count == steps * batch * net.targetWidth, "targets have the wrong shape")
+        inputDelays?.refreshKernelWeights(layers[0].weights)
+        let input = inputDelays?.expand(input, steps: steps) ?? input
+        defer { inputDelays?.foldKernelGradients(weightGradients[0]) }
         let summed = net.loss.definition.scope == .sequenceMean
         for layer in layers { layer.keepSums(spikes: countSpikes, eligibility: net.rateRegularization != nil, traces: summed) }
         if summed {

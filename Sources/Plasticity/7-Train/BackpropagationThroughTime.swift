@@ -12,6 +12,9 @@ import PlasticityRuntime
 ///     ∂L/∂W  = Σ_t δI^t preᵀ,   ∂L/∂θ = Σ_t (∂h^t/∂θ)ᵀ δh^t + (∂z^t/∂θ) δz^t
 public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [Float], targets: [Float], steps T: Int,
                                        keepRecord: Bool = false) throws -> NetworkGradients {
+    // With delays the oracle runs layer 0 over the taps of the sequence, as the kernel does.
+    let input = simulation.inputDelays?.expandedSequence(input, steps: T) ?? input
+    simulation.inputDelays?.refreshKernelWeights(simulation.layers[0].weights)
     var pass = try BackpropagationPass(simulation, input: input, targets: targets, steps: T)
     // Non-finite values stop the oracle as they stop e-prop: at their step, naming the tensor.
     for t in 0..<T {
@@ -23,7 +26,7 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
         if pass.y.contains(where: { !$0.isFinite }) { throw NonFiniteError(update: 0, step: t, tensor: "exact BPTT: the readout") }
     }
     pass.applySequenceLoss()
-    var gradients = pass.reverseSweep()
+    var gradients = simulation.foldingDelays(pass.reverseSweep())
     if keepRecord { gradients.record = pass.forwardRecord }
     return gradients
 }
@@ -66,7 +69,7 @@ private struct BackpropagationPass {
     }
 
     var forwardRecord: ForwardRecord {
-        ForwardRecord(steps: record, errors: errors, input: input, inputs: net.inputs, batch: B, sizes: sizes)
+        ForwardRecord(steps: record, errors: errors, input: input, inputs: simulation.inputDelays?.columns ?? net.inputs, batch: B, sizes: sizes)
     }
 
     func presynaptic(_ l: Int, _ source: LayerSpec.Source, _ t: Int, _ b: Int) -> [Double] {

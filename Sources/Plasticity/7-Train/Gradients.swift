@@ -2,6 +2,8 @@
 public struct NetworkGradients: Sendable {
     /// [layer][projection]: [n][n_pre]
     public var weights: [[[Double]]]
+    /// Layer 0's delays by projection, learnable ones only (`InputDelays`).
+    public var delays: [Int: [Double]] = [:]
     /// [layer]: [P][n]
     public var parameters: [[Double]]
     /// [n_out][n_last]
@@ -16,8 +18,9 @@ public struct NetworkGradients: Sendable {
         var out: [(TensorID, [Double])] = []
         for (l, projections) in weights.enumerated() {
             for (p, w) in projections.enumerated() { out.append((.weights(layer: l, projection: p), w)) }
+            if l == 0 { for p in delays.keys.sorted() { out.append((.delays(layer: 0, projection: p), delays[p]!)) } }
+            if !parameters[l].isEmpty { out.append((.parameters(layer: l), parameters[l])) }
         }
-        for (l, p) in parameters.enumerated() where !p.isEmpty { out.append((.parameters(layer: l), p)) }
         out.append((.readoutWeights, readoutWeights))
         out.append((.readoutBias, readoutBias))
         return out
@@ -27,10 +30,25 @@ public struct NetworkGradients: Sendable {
 extension NetworkSimulation {
     /// The gradients the kernel accumulated (e-prop), in float64.
     public var accumulatedGradients: NetworkGradients {
-        NetworkGradients(weights: weightGradients.map { $0.map { $0.array.map(Double.init) } },
-                         parameters: parameterGradients.map { $0.array.map(Double.init) },
-                         readoutWeights: readoutWeightGradient.array.map(Double.init),
-                         readoutBias: readoutBiasGradient.array.map(Double.init), loss: 0, record: nil)
+        var gradients = NetworkGradients(weights: layers.indices.map { l in layers[l].weights.indices.map {
+                                             weightGradient(layer: l, projection: $0).array.map(Double.init) } },
+                                         parameters: parameterGradients.map { $0.array.map(Double.init) },
+                                         readoutWeights: readoutWeightGradient.array.map(Double.init),
+                                         readoutBias: readoutBiasGradient.array.map(Double.init), loss: 0, record: nil)
+        for t in trainableTensors where t.learnable { if case .delays(_, let p) = t.id { gradients.delays[p] = t.gradient.array.map(Double.init) } }
+        return gradients
+    }
+
+    /// Oracle gradients over layer 0's taps (kernel-shaped) folded into its weights and delays.
+    func foldingDelays(_ gradients: NetworkGradients) -> NetworkGradients {
+        guard let inputDelays else { return gradients }
+        var out = gradients
+        let folded = inputDelays.fold(gradients.weights[0])
+        for (p, w) in folded.weights.enumerated() { if let w { out.weights[0][p] = w } }
+        for (p, block) in inputDelays.blocks.enumerated() {
+            if case .delayed(_, let spec)? = block, spec.learnable { out.delays[p] = folded.delays[p] }
+        }
+        return out
     }
 }
 

@@ -7,6 +7,11 @@ public struct TrainableTensor {
     public var shape: [Int]
     public var value: FloatBuffer
     public var gradient: FloatBuffer
+    /// Fixed tensors (fixed delays) are stored with the rest but never updated.
+    public var learnable = true
+    /// The tensor's own peak learning rate (delays, in steps per update), on the optimizer's
+    /// schedule; nil: the optimizer's. Such tensors take no weight decay.
+    public var learningRate: Double?
 }
 
 extension NetworkSimulation {
@@ -14,10 +19,12 @@ extension NetworkSimulation {
     public var trainableTensors: [TrainableTensor] {
         var out: [TrainableTensor] = []
         for (l, layer) in layers.enumerated() {
-            for (p, w) in layer.weights.enumerated() {
+            for p in layer.weights.indices {
+                let w = weights(layer: l, projection: p)
                 out.append(.init(id: .weights(layer: l, projection: p), shape: [layer.neurons, w.count / layer.neurons], value: w,
-                                 gradient: weightGradients[l][p]))
+                                 gradient: weightGradient(layer: l, projection: p)))
             }
+            if l == 0, let delays = inputDelays { out += delayTensors(delays) }
             if layer.parameters.count > 0 {
                 out.append(.init(id: .parameters(layer: l), shape: [layer.layout.learnableCount, layer.neurons], value: layer.parameters,
                                  gradient: parameterGradients[l]))
@@ -26,6 +33,17 @@ extension NetworkSimulation {
         out.append(.init(id: .readoutWeights, shape: [network.outputs, layers.last!.neurons], value: readoutWeights, gradient: readoutWeightGradient))
         out.append(.init(id: .readoutBias, shape: [network.outputs], value: readoutBias, gradient: readoutBiasGradient))
         return out
+    }
+
+    private func delayTensors(_ delays: InputDelays) -> [TrainableTensor] {
+        delays.blocks.enumerated().compactMap { p, block in
+            guard case .delayed(_, let spec)? = block, let d = delays.delays[p], let g = delays.delayGradients[p] else { return nil }
+            let shape = spec.kind == .axonal ? [delays.inputs] : [delays.neurons, delays.inputs]
+            var tensor = TrainableTensor(id: .delays(layer: 0, projection: p), shape: shape, value: d, gradient: g)
+            tensor.learnable = spec.learnable
+            tensor.learningRate = spec.learningRate
+            return tensor
+        }
     }
 }
 
@@ -73,22 +91,25 @@ public final class Optimizer {
     /// gradient norm before clipping and the learning rate used.
     @discardableResult
     public func update(_ tensors: [TrainableTensor], scale: Double = 1) -> (gradientNorm: Double, learningRate: Double) {
+        let tensors = tensors.filter(\.learnable)
         var squared = 0.0
         for t in tensors { for i in 0..<t.gradient.count { let g = Double(t.gradient[i]) * scale; squared += g * g } }
         let norm = squared.squareRoot()
         var factor = scale
         if let clip = config.clipNorm, norm > clip { factor *= clip / norm }
-        let rate = learningRate(at: step)
+        let baseRate = learningRate(at: step)
         step += 1
         let c = config
         let correction1 = 1 - pow(c.beta1, Double(step)), correction2 = 1 - pow(c.beta2, Double(step))
         for t in tensors {
+            let rate = t.learningRate.map { config.learningRate > 0 ? baseRate / config.learningRate * $0 : 0 } ?? baseRate
+            let decay = t.learningRate == nil ? c.weightDecay : 0
             var m = first[t.id] ?? [Float](repeating: 0, count: t.value.count)
             var v = c.kind == .sgd ? [] : (second[t.id] ?? [Float](repeating: 0, count: t.value.count))
             for i in 0..<t.value.count {
                 let w = Double(t.value[i])
                 var g = Double(t.gradient[i]) * factor
-                if c.kind != .adamw { g += c.weightDecay * w }
+                if c.kind != .adamw { g += decay * w }
                 switch c.kind {
                 case .sgd:
                     let velocity = c.momentum * Double(m[i]) + g
@@ -99,13 +120,13 @@ public final class Optimizer {
                     let vi = c.beta2 * Double(v[i]) + (1 - c.beta2) * g * g
                     m[i] = Float(mi); v[i] = Float(vi)
                     var next = w - rate * (mi / correction1) / ((vi / correction2).squareRoot() + c.epsilon)
-                    if c.kind == .adamw { next -= rate * c.weightDecay * w }
+                    if c.kind == .adamw { next -= rate * decay * w }
                     t.value[i] = Float(next)
                 }
             }
             first[t.id] = m
             if c.kind != .sgd { second[t.id] = v }
         }
-        return (norm, rate)
+        return (norm, baseRate)
     }
 }

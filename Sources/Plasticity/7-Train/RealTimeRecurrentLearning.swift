@@ -88,5 +88,5 @@ public func realTimeRecurrentLearning(_ simulation: NetworkSimulation, input: [F
     result.record = nil
     for (p, w) in weights.enumerated() { result.weights[0][p] = Array(gradient[offsets[p]..<(offsets[p] + w.count)]) }
     result.parameters[0] = Array(gradient[parameterOffset..<count])
-    return result
+    return simulation.foldingDelays(result)
 }

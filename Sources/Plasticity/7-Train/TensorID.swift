@@ -1,9 +1,11 @@
 /// A trainable tensor of a network, by what it is. Its `name` is its key in safetensors files,
 /// checkpoints and gradient reports: `layer<l>.w<p>` (the weights of projection p into hidden
-/// layer l, [n][n_pre]), `layer<l>.params` (its learnable parameters, [P][n]), `readout.w`
-/// ([n_out][n_last]) and `readout.b` ([n_out]). Code names tensors by case, never by text.
+/// layer l, [n][n_pre]), `layer<l>.d<p>` (its delays in steps: [n_pre] axonal, [n][n_pre]
+/// synaptic), `layer<l>.params` (its learnable parameters, [P][n]), `readout.w` ([n_out][n_last])
+/// and `readout.b` ([n_out]). Code names tensors by case, never by text.
 public enum TensorID: Hashable, Sendable, CustomStringConvertible {
     case weights(layer: Int, projection: Int)
+    case delays(layer: Int, projection: Int)
     case parameters(layer: Int)
     case readoutWeights
     case readoutBias
@@ -11,6 +13,7 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
     public var name: String {
         switch self {
         case .weights(let l, let p): return "layer\(l).w\(p)"
+        case .delays(let l, let p): return "layer\(l).d\(p)"
         case .parameters(let l): return "layer\(l).params"
         case .readoutWeights: return "readout.w"
         case .readoutBias: return "readout.b"
@@ -33,8 +36,8 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
                   l >= 0 else { return nil }
             let rest = name[name.index(after: dot)...]
             if rest == "params" { self = .parameters(layer: l); return }
-            guard rest.hasPrefix("w"), let p = Int(rest.dropFirst()), p >= 0 else { return nil }
-            self = .weights(layer: l, projection: p)
+            guard let kind = rest.first, kind == "w" || kind == "d", let p = Int(rest.dropFirst()), p >= 0 else { return nil }
+            self = kind == "w" ? .weights(layer: l, projection: p) : .delays(layer: l, projection: p)
         }
         guard self.name == name else { return nil }   // one spelling per tensor ("layer01.w0" is not one)
     }

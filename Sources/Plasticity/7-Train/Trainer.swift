@@ -106,12 +106,8 @@ public final class Trainer {
                 buffer[i] = Float(values[i])
             }
         }
-        for (l, projections) in gradients.weights.enumerated() {
-            for (p, g) in projections.enumerated() { try store(g, into: sim.weightGradients[l][p], id: .weights(layer: l, projection: p)) }
-            if !gradients.parameters[l].isEmpty { try store(gradients.parameters[l], into: sim.parameterGradients[l], id: .parameters(layer: l)) }
-        }
-        try store(gradients.readoutWeights, into: sim.readoutWeightGradient, id: .readoutWeights)
-        try store(gradients.readoutBias, into: sim.readoutBiasGradient, id: .readoutBias)
+        let tensors = Dictionary(uniqueKeysWithValues: sim.trainableTensors.map { ($0.id, $0) })
+        for (id, values) in gradients.named { try store(values, into: tensors[id]!.gradient, id: id) }
         let loss = try group.sumGradients(sim.trainableTensors, scalars: [gradients.loss])[0]
         sim.applyMasks(toGradients: true)
         let last = optimizer.update(sim.trainableTensors, scale: 1 / Double(globalBatch))

@@ -19,12 +19,16 @@ public struct LayerSpec: Sendable {
     /// gradients themselves are the unconstrained exact ones.
     public enum Sign: String, ConfigEnum { case excitatory, inhibitory }
     /// A weight matrix W [n][n_pre] from the layer's input (n_pre = n_in) or from its own spikes
-    /// at the previous step (n_pre = n) into one input channel of the model, optionally of one sign.
+    /// at the previous step (n_pre = n) into one input channel of the model, optionally of one sign
+    /// and, from the network input, with transmission delays (`DelaySpec`).
     public struct Projection: Codable, Sendable, Hashable {
         public var source: Source
         public var channel: String
         public var sign: Sign?
-        public init(_ source: Source, into channel: String, sign: Sign? = nil) { self.source = source; self.channel = channel; self.sign = sign }
+        public var delays: DelaySpec?
+        public init(_ source: Source, into channel: String, sign: Sign? = nil, delays: DelaySpec? = nil) {
+            self.source = source; self.channel = channel; self.sign = sign; self.delays = delays
+        }
     }
 
     /// The model as written: a built-in, or a model inline (a file path is replaced by its model

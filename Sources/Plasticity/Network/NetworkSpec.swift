@@ -90,6 +90,17 @@ public struct NetworkSpec: Sendable, Hashable {
                            "the layer's projections, e.g. {\"source\": \"input\", \"channel\": \"\(unfed)\"}")
             }
         }
+        for (l, layer) in hidden.enumerated() {
+            for (p, projection) in layer.projections.enumerated() {
+                guard let delays = projection.delays else { continue }
+                let field = "hidden[\(l)].projections[\(p)].delays"
+                guard l == 0, projection.source == .input else {
+                    throw fail("\(field): delays are on projections from the network input into hidden layer 0 (this one is " +
+                               "\(l == 0 ? "recurrent" : "into hidden layer \(l)"))")
+                }
+                try delays.check { fail("\(field).\($0) \($1)") }
+            }
+        }
         if loss.definition.scope == .sequenceMean, hidden.contains(where: { $0.feedback == .backward }) {
             throw fail("the time-summed loss gives no per-step signal to pass backward; use random feedback or target projection")
         }

@@ -1,0 +1,232 @@
+import Foundation
+
+/// The network input as hidden layer 0's kernel sees it when projections from it have delays
+/// (`DelaySpec`): each such projection reads its own block of taps — x_i^{t−lag} for the lags it
+/// needs — and the kernel's weights over the taps carry the interpolation. Inputs with no delay
+/// share one block of x itself. With k = ⌊d⌋ and f = d − k:
+///
+///     learnable axonal  taps (x^{t−k_i}, x^{t−k_i−1}),  weights (w_ji (1 − f_i), w_ji f_i)
+///     fixed axonal      tap x^{t−d_i},                  weight w_ji
+///     synaptic          taps x^{t−0} … x^{t−D−1},       w_ji (1 − f_ji) at lag k_ji, w_ji f_ji at k_ji + 1
+///
+/// The kernel's traces and gradients over the taps are exact (they are an input like any other),
+/// and the chain rule folds them back: ∂L/∂w_ji = (1 − f) G_{j,k} + f G_{j,k+1} and
+/// ∂L/∂d = w_ji (G_{j,k+1} − G_{j,k}) summed over j for an axonal delay. Memory per sequence:
+/// the last D + 1 steps of the input (O(n_in · D), independent of T).
+public final class InputDelays {
+    /// Where a projection of layer 0 reads the expanded input.
+    public enum Block: Sendable {
+        case direct(offset: Int)
+        case delayed(offset: Int, spec: DelaySpec)
+        var offset: Int { switch self { case .direct(let o), .delayed(let o, _): return o } }
+    }
+
+    public let inputs: Int, neurons: Int, batch: Int
+    /// Width of the kernel's input: the sum of the blocks.
+    public let columns: Int
+    /// Per projection of layer 0: its block (nil for a recurrent projection).
+    public let blocks: [Block?]
+    /// Per projection from the input: its weights w [n][n_in] as trained and stored, and their
+    /// gradient; the kernel runs the expanded weights made from them (`refreshKernelWeights`).
+    public let weights, weightGradients: [FloatBuffer?]
+    /// Per delayed projection: d [n_in] (axonal) or [n][n_in] (synaptic), in steps, and its gradient.
+    public let delays, delayGradients: [FloatBuffer?]
+    /// Steps of history kept per sequence: the largest lag any block reads.
+    let historySteps: Int
+    /// x of the last `historySteps` steps, oldest first: [batch][historySteps][n_in].
+    private var history: [Float]
+
+    /// The expansion of `network`'s layer 0, or nil when no projection has delays.
+    public convenience init?(_ network: NetworkSpec, batch: Int) {
+        guard let layout = Self.layout(of: network) else { return nil }
+        self.init(network: network, blocks: layout.blocks, columns: layout.columns, batch: batch)
+    }
+
+    private init(network: NetworkSpec, blocks: [Block?], columns: Int, batch: Int) {
+        let n = network.hidden[0].neurons, weightCount = n * network.inputs
+        inputs = network.inputs; neurons = n; self.batch = batch
+        self.blocks = blocks; self.columns = columns
+        weights = blocks.map { $0 == nil ? nil : FloatBuffer(count: weightCount) }
+        weightGradients = blocks.map { $0 == nil ? nil : FloatBuffer(count: weightCount) }
+        let counts = blocks.map { block -> Int? in
+            guard case .delayed(_, let spec) = block else { return nil }
+            return spec.count(neurons: network.hidden[0].neurons, inputs: network.inputs)
+        }
+        delays = counts.map { $0.map { FloatBuffer(count: $0) } }
+        delayGradients = counts.map { $0.map { FloatBuffer(count: $0) } }
+        historySteps = blocks.compactMap { if case .delayed(_, let spec)? = $0 { return spec.maxSteps + 1 } else { return nil } }.max() ?? 0
+        history = [Float](repeating: 0, count: batch * historySteps * network.inputs)
+    }
+
+    /// The blocks of layer 0's projections and the kernel's input width, or nil without delays.
+    public static func layout(of network: NetworkSpec) -> (blocks: [Block?], columns: Int)? {
+        let projections = network.hidden[0].projections
+        guard projections.contains(where: { $0.delays != nil }) else { return nil }
+        let n = network.inputs
+        var columns = 0, direct: Int?
+        let blocks = projections.map { projection -> Block? in
+            guard projection.source == .input else { return nil }
+            guard let spec = projection.delays else {
+                if direct == nil { direct = columns; columns += n }
+                return .direct(offset: direct!)
+            }
+            defer { columns += n * spec.tapsPerInput }
+            return .delayed(offset: columns, spec: spec)
+        }
+        return (blocks, columns)
+    }
+
+    /// A new batch of sequences: no input before the first step.
+    public func resetHistory() { history.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+
+    /// Initial delays: uniform on [initialLow, initialHigh] (whole steps when fixed).
+    func initialize(seed: UInt64) {
+        var rng = SplitMix64(seed: seed ^ 0x6465_6c61_7973)
+        for case let (buffer?, .delayed(_, spec)?) in zip(delays, blocks) {
+            for i in 0..<buffer.count {
+                let u = Double(rng.next() >> 11) / Double(1 << 53)
+                let d = spec.initialLow + u * (spec.initialHigh - spec.initialLow)
+                buffer[i] = Float(spec.learnable ? d : d.rounded())
+            }
+        }
+    }
+
+    /// Delays back into [0, D] (whole steps when fixed) after an update.
+    func clampDelays() {
+        for case let (buffer?, .delayed(_, spec)?) in zip(delays, blocks) {
+            let D = Float(spec.maxSteps)
+            for i in 0..<buffer.count {
+                let d = min(max(buffer[i], 0), D)
+                buffer[i] = spec.learnable ? d : d.rounded()
+            }
+        }
+    }
+
+    /// The tap of delay d: its whole part k ≤ D and fraction f (0 for fixed delays).
+    @inline(__always) static func split(_ d: Float, _ spec: DelaySpec) -> (k: Int, f: Float) {
+        let clamped = min(max(d, 0), Float(spec.maxSteps))
+        guard spec.learnable else { return (Int(clamped.rounded()), 0) }
+        let k = Int(clamped.rounded(.down))
+        return (k, clamped - Float(k))
+    }
+
+    /// The kernel's weights [n][columns] over the taps, from `weights` and `delays`.
+    func refreshKernelWeights(_ kernel: [FloatBuffer]) {
+        let n = neurons, nIn = inputs, C = columns
+        for (p, block) in blocks.enumerated() {
+            guard let block, let w = weights[p] else { continue }
+            let target = kernel[p]
+            target.pointer.update(repeating: 0)
+            for j in 0..<n {
+                for i in 0..<nIn {
+                    let wji = w[j * nIn + i], row = j * C
+                    switch block {
+                    case .direct(let o): target[row + o + i] = wji
+                    case .delayed(let o, let spec):
+                        let (column, _, f) = tap(spec, offset: o, j: j, i: i, p: p)
+                        target[row + column] += wji * (1 - f)
+                        if f != 0 { target[row + column + 1] += wji * f }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Column of the lower tap of synapse ji in the expanded input, with k and f of its delay.
+    @inline(__always) private func tap(_ spec: DelaySpec, offset o: Int, j: Int, i: Int, p: Int) -> (column: Int, k: Int, f: Float) {
+        switch spec.kind {
+        case .axonal:
+            let (k, f) = Self.split(delays[p]![i], spec)
+            return (o + i * spec.tapsPerInput, k, f)
+        case .synaptic:
+            let (k, f) = Self.split(delays[p]![j * inputs + i], spec)
+            return (o + i * spec.tapsPerInput + k, k, f)
+        }
+    }
+
+    /// The kernel's gradients over the taps ([n][columns] per projection) folded by the chain
+    /// rule into gradients of w ([n][n_in]) and of d; nil for projections without a block.
+    public func fold(_ kernelGradients: [[Double]]) -> (weights: [[Double]?], delays: [[Double]?]) {
+        let n = neurons, nIn = inputs, C = columns
+        var w: [[Double]?] = blocks.map { $0 == nil ? nil : [Double](repeating: 0, count: n * nIn) }
+        var d: [[Double]?] = delays.map { $0.map { [Double](repeating: 0, count: $0.count) } }
+        for (p, block) in blocks.enumerated() {
+            guard let block else { continue }
+            let g = kernelGradients[p], weight = weights[p]!
+            for j in 0..<n {
+                for i in 0..<nIn {
+                    switch block {
+                    case .direct(let o): w[p]![j * nIn + i] = g[j * C + o + i]
+                    case .delayed(let o, let spec):
+                        let (column, _, f) = tap(spec, offset: o, j: j, i: i, p: p)
+                        let low = g[j * C + column], high = spec.learnable ? g[j * C + column + 1] : 0
+                        w[p]![j * nIn + i] = (1 - Double(f)) * low + Double(f) * high
+                        guard spec.learnable else { continue }
+                        let dd = Double(weight[j * nIn + i]) * (high - low)
+                        d[p]![spec.kind == .axonal ? i : j * nIn + i] += dd
+                    }
+                }
+            }
+        }
+        return (w, d)
+    }
+
+    /// Adds the kernel's accumulated gradients over the taps into `weightGradients` and
+    /// `delayGradients`, and zeroes the kernel's.
+    func foldKernelGradients(_ kernel: [FloatBuffer]) {
+        let folded = fold(kernel.map { $0.array.map(Double.init) })
+        for p in blocks.indices where blocks[p] != nil {
+            let g = weightGradients[p]!
+            for (i, v) in folded.weights[p]!.enumerated() { g[i] += Float(v) }
+            if let target = delayGradients[p], let values = folded.delays[p] { for (i, v) in values.enumerated() { target[i] += Float(v) } }
+            kernel[p].pointer.update(repeating: 0)
+        }
+    }
+
+    /// The expanded input of a whole sequence from its first step, leaving the history as it was
+    /// (for the oracles, which replay a sequence beside the simulation).
+    public func expandedSequence(_ input: [Float], steps: Int) -> [Float] {
+        let kept = history
+        resetHistory()
+        defer { history = kept }
+        return expand(input, steps: steps)
+    }
+
+    /// The expanded input [steps][batch][columns] of a call, from `input` [steps][batch][n_in]
+    /// and the history of the steps before it (which then moves on by `steps`).
+    func expand(_ input: [Float], steps: Int) -> [Float] {
+        let B = batch, nIn = inputs, H = historySteps, C = columns
+        var out = [Float](repeating: 0, count: steps * B * C)
+        // x of sequence b at step s of the call (s may be negative: the history).
+        func x(_ s: Int, _ b: Int, _ i: Int) -> Float {
+            s >= 0 ? input[(s * B + b) * nIn + i] : (s + H >= 0 ? history[(b * H + s + H) * nIn + i] : 0)
+        }
+        for t in 0..<steps {
+            for b in 0..<B {
+                let row = (t * B + b) * C
+                for (p, block) in blocks.enumerated() {
+                    guard let block else { continue }
+                    switch block {
+                    case .direct(let o): for i in 0..<nIn { out[row + o + i] = input[(t * B + b) * nIn + i] }
+                    case .delayed(let o, let spec):
+                        let taps = spec.tapsPerInput
+                        for i in 0..<nIn {
+                            switch spec.kind {
+                            case .axonal:
+                                let k = Self.split(delays[p]![i], spec).k
+                                for r in 0..<taps { out[row + o + i * taps + r] = x(t - k - r, b, i) }
+                            case .synaptic:
+                                for lag in 0..<taps { out[row + o + i * taps + lag] = x(t - lag, b, i) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard H > 0 else { return out }
+        var next = history
+        for b in 0..<B { for s in 0..<H { for i in 0..<nIn { next[(b * H + s) * nIn + i] = x(steps - H + s, b, i) } } }
+        history = next
+        return out
+    }
+}

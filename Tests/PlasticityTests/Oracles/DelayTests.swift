@@ -1,0 +1,124 @@
+import Testing
+import Foundation
+@testable import Plasticity
+import PlasticityTestSupport
+
+/// Delays on projections from the network input (`DelaySpec`, `InputDelays`): e-prop against
+/// exact BPTT where e-prop is exact, BPTT against RTRL and against finite differences of a
+/// float64 forward pass that interpolates the input itself (`ReferenceNetwork`).
+@Suite struct DelayTests {
+    static func network(_ model: NeuronModel, kind: DelaySpec.Kind, learnable: Bool, recurrent: Bool = false, inputs: Int = 12,
+                        neurons: Int = 16, maxSteps: Int = 6) -> NetworkSpec {
+        let channel = LayerSpec.defaultProjections(of: model, recurrent: false)[0].channel
+        let delays = DelaySpec(kind, maxSteps: maxSteps, learnable: learnable, initial: 0...Double(maxSteps))
+        var projections = [LayerSpec.Projection(.input, into: channel, delays: delays)]
+        if recurrent { projections.append(.init(.recurrent, into: channel)) }
+        return NetworkSpec(inputs: inputs, hidden: [LayerSpec(model, neurons: neurons, projections: projections)], outputs: 3,
+                           kappa: exp(-1.0 / 20))
+    }
+
+    static func spikes(_ count: Int, rate: Double, seed: UInt64) -> [Float] {
+        var rng = SplitMix64(seed: seed)
+        return (0..<count).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < rate ? 1 : 0 }
+    }
+
+    /// The exact setting (one layer, no recurrent weights, symmetric feedback, a loss at every
+    /// step) with delays: e-prop's weight and delay gradients equal BPTT's (cosine ≥ 0.99999, max
+    /// error ≤ 1e-4 of the largest entry), step by step and chunked, on both backends; the delay
+    /// gradients are not zero.
+    @Test(arguments: [(DelaySpec.Kind.axonal, true), (.axonal, false), (.synaptic, true), (.synaptic, false)], [0, 40])
+    func epropEqualsBPTT(_ kind: (DelaySpec.Kind, Bool), chunkSteps: Int) throws {
+        let (T, B) = (120, 3)
+        for name in ["lif", "alif"] {
+            let spec = Self.network(Models.builtin(named: name)!, kind: kind.0, learnable: kind.1)
+            for backend in [Backend.tinyCC, .systemCC] {
+                let sim = try NetworkSimulation(kernel: try compile(spec, backend: backend), batch: B, chunkSteps: chunkSteps)
+                sim.initializeWeights(seed: 3, inputGain: 3)
+                let input = Self.spikes(T * B * spec.inputs, rate: 0.2, seed: 4)
+                let targets = (0..<T * B).map { Float($0 % 3) }
+                sim.resetSequence(); sim.zeroGradients()
+                // Two calls: the second reads the first one's last steps through the delay line.
+                let half = T / 2 * B
+                let first = sim.run(input: Array(input[..<(half * spec.inputs)]), targets: Array(targets[..<half]), steps: T / 2)
+                let second = sim.run(input: Array(input[(half * spec.inputs)...]), targets: Array(targets[half...]), steps: T / 2)
+                #expect(first.failure == nil && second.failure == nil)
+                let eprop = sim.accumulatedGradients
+                let bptt = try backpropagationThroughTime(sim, input: input, targets: targets, steps: T)
+                #expect(abs(first.loss + second.loss - bptt.loss) <= 1e-4 * bptt.loss)
+                #expect(eprop.named.map(\.id) == bptt.named.map(\.id))
+                #expect(bptt.delays.isEmpty != kind.1)
+                for ((id, a), (_, b)) in zip(eprop.named, bptt.named) {
+                    let c = compareGradients(a, b)
+                    #expect(c.cosine >= 0.99999 && c.maxRelativeError <= 1e-4,
+                            "\(name) \(kind) \(backend) K=\(chunkSteps) \(id): cosine \(c.cosine), max rel \(c.maxRelativeError)")
+                    if case .delays = id { #expect(b.contains { $0 != 0 }, "\(id) is all zero") }
+                }
+            }
+        }
+    }
+
+    /// Fixed delays move the input: a network whose every input is d steps late runs as the same
+    /// network without delays on the input shifted by d steps (readouts equal to 1e-6).
+    @Test func fixedAxonalDelaysShiftTheInput() throws {
+        let (T, B, d) = (50, 2, 4)
+        let delayed = Self.network(Models.builtin(named: "lif")!, kind: .axonal, learnable: false)
+        var plain = delayed
+        plain.hidden[0].projections[0].delays = nil
+        let a = try NetworkSimulation(kernel: try compile(delayed), batch: B), b = try NetworkSimulation(kernel: try compile(plain), batch: B)
+        a.initializeWeights(seed: 1, inputGain: 3)
+        for (mine, theirs) in zip(b.trainableTensors, a.trainableTensors.filter { $0.id != .delays(layer: 0, projection: 0) }) {
+            mine.value.array = theirs.value.array
+        }
+        a.inputDelays!.delays[0]!.array = [Float](repeating: Float(d), count: delayed.inputs)
+        let input = Self.spikes(T * B * delayed.inputs, rate: 0.3, seed: 2)
+        let shifted = [Float](repeating: 0, count: d * B * delayed.inputs) + input[..<((T - d) * B * delayed.inputs)]
+        let targets = [Float](repeating: -1, count: T * B)
+        a.resetSequence(); b.resetSequence()
+        let ya = a.run(input: input, targets: targets, steps: T, recordReadout: true).readout
+        let yb = b.run(input: shifted, targets: targets, steps: T, recordReadout: true).readout
+        #expect(ya.contains { $0 != 0 })
+        #expect(zip(ya, yb).allSatisfy { abs($0 - $1) <= 1e-6 })
+    }
+
+    static let rate = NeuronModel("rate") {
+        Parameter("alpha", 0.8, learnable: true)
+        Input("I")
+        State("h")
+        Update("h") { $0.alpha * $0.h + (1 - $0.alpha) * tanh($0.I) }
+        Output { $0.h }
+    }
+
+    /// BPTT's delay gradients (over the taps, folded by the chain rule) against central
+    /// differences of a float64 forward pass that interpolates the delayed input itself, on a
+    /// smooth model with a recurrent projection: max error ≤ 1e-3 of the largest entry per tensor.
+    @Test(arguments: [DelaySpec.Kind.axonal, .synaptic])
+    func bpttMatchesFiniteDifferences(_ kind: DelaySpec.Kind) throws {
+        let (T, B) = (40, 2)
+        let spec = Self.network(Self.rate, kind: kind, learnable: true, recurrent: true, inputs: 4, neurons: 5)
+        let sim = try NetworkSimulation(kernel: try compile(spec), batch: B)
+        sim.initializeWeights(seed: 7, inputGain: 2, recurrentGain: 1, readoutGain: 2)
+        var rng = SplitMix64(seed: 8)
+        let input = (0..<T * B * spec.inputs).map { _ in Float.random(in: -1...1, using: &rng) }
+        let targets = (0..<T * B).map { Float($0 % 3) }
+        let results = try FiniteDifferenceCheck.compare(sim, input: input, targets: targets, steps: T, perTensor: 8)
+        #expect(results.contains { $0.tensor == "layer0.d0" })
+        for r in results { #expect(r.maxRelativeError <= 1e-3, "\(kind) \(r.tensor): max rel \(r.maxRelativeError)") }
+    }
+
+    /// Exact RTRL knows the delays as BPTT does (cosine ≥ 0.99999, max error ≤ 1e-4).
+    @Test func rtrlEqualsBPTT() throws {
+        let (T, B) = (60, 2)
+        let spec = Self.network(Models.builtin(named: "lif")!, kind: .axonal, learnable: true, recurrent: true, inputs: 5, neurons: 8)
+        let sim = try NetworkSimulation(kernel: try compile(spec), batch: B)
+        sim.initializeWeights(seed: 9, inputGain: 3, recurrentGain: 1)
+        let input = Self.spikes(T * B * 5, rate: 0.3, seed: 10)
+        let targets = (0..<T * B).map { Float($0 % 3) }
+        let bptt = try backpropagationThroughTime(sim, input: input, targets: targets, steps: T)
+        let rtrl = try realTimeRecurrentLearning(sim, input: input, targets: targets, steps: T)
+        #expect(rtrl.named.map(\.id) == bptt.named.map(\.id))
+        for ((id, a), (_, b)) in zip(rtrl.named, bptt.named) {
+            let c = compareGradients(a, b)
+            #expect(c.cosine >= 0.99999 && c.maxRelativeError <= 1e-4, "\(id): cosine \(c.cosine), max rel \(c.maxRelativeError)")
+        }
+    }
+}
