@@ -5,7 +5,7 @@ import PlasticityData
 
 /// Trains a network on one of the built-in tasks and logs the curve (JSON lines).
 struct TaskCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "task", abstract: "Train on a built-in task: evidence, sine, exact.")
+    static let configuration = CommandConfiguration(commandName: "task", abstract: "Train on a built-in task: evidence, sine, exact, lag.")
     @Argument var task: SyntheticTaskSource.Task
     @Option(parsing: .unconditional) var iterations = 200
     @Option(parsing: .unconditional) var batch = 0
@@ -39,6 +39,14 @@ struct TaskCommand: ParsableCommand {
     var adaptationBeta = 400.0
     @Option(help: "ALIF adaptation time constant in ms (evidence accumulation needs one longer than the delay).")
     var adaptationMs: Double = 2000
+    @Flag(inversion: .prefixedNo, help: "Recurrent weights in the hidden layers (not in the exact task).") var recurrent = true
+    @Option(help: "Delays on the projection from the input: none, axonal or synaptic (DelaySpec).") var delays = DelayChoice.none
+    @Option(parsing: .unconditional, help: "The largest delay D in steps.") var maxDelay = 16
+    @Flag(help: "Learn the delays (linear interpolation between whole steps); fixed delays are whole steps drawn on [0, D].")
+    var learnableDelays = false
+    @Option(parsing: .unconditional, help: "Adam's step size for the delays, in steps per update.") var delayLearningRate = 0.1
+
+    enum DelayChoice: String, ExpressibleByArgument, CaseIterable { case none, axonal, synaptic }
 
     func validate() throws {
         try require("iterations", iterations, in: 1...100_000_000)
@@ -58,6 +66,8 @@ struct TaskCommand: ParsableCommand {
         if let rateStrength { try require("rate-strength", rateStrength, in: 0...1e9) }
         try require("adaptation-beta", adaptationBeta, in: 0...1e9)
         try require("adaptation-ms", adaptationMs, in: 1e-3...1e9)
+        try require("max-delay", maxDelay, in: 1...DelaySpec.maxStepsLimit)
+        try require("delay-learning-rate", delayLearningRate, in: 0...1e3)
     }
 
     /// The command's settings, stored in checkpoints.
@@ -65,7 +75,8 @@ struct TaskCommand: ParsableCommand {
         "task \(task.rawValue) model \(selection.modelFile ?? selection.model?.rawValue ?? "default") beta \(adaptationBeta) tau_a \(adaptationMs) " +
         "neurons \(neurons) layers " +
         "\(layers) feedback \(feedback.rawValue)/\(lowerFeedback.rawValue) lr \(learningRate)\(cosine ? " cosine" : "") batch \(batch) seed " +
-        "\(seed) steps \(steps)"
+        "\(seed) steps \(steps) recurrent \(recurrent) delays \(delays.rawValue) D \(maxDelay) learnable \(learnableDelays) " +
+        "delay lr \(delayLearningRate)"
     }
 
     /// The network of the task: `layers` hidden layers (one for the exact task, without recurrent
@@ -78,9 +89,15 @@ struct TaskCommand: ParsableCommand {
         let model = try selection.choice() ?? .builtin(task == .evidence ? .alif : .lif)
         let constants = model.builtin == nil ? NeuronConstants() : NeuronConstants(adaptationMs: adaptationMs,
                                                                                    adaptationStep: adaptationBeta * (1 - rho))
-        let hidden = (0..<(exactSetting ? 1 : layers)).map { l in
-            LayerSpec(model: model, neurons: neurons, recurrent: !exactSetting,
+        var hidden = (0..<(exactSetting ? 1 : layers)).map { l in
+            LayerSpec(model: model, neurons: neurons, recurrent: recurrent && !exactSetting,
                       feedback: exactSetting ? .symmetric : (l == layers - 1 ? feedback : lowerFeedback), constants: constants)
+        }
+        if let kind = DelaySpec.Kind(rawValue: delays.rawValue) {
+            // The layer's projections are made with its model, when the network is validated.
+            hidden[0] = try hidden[0].resolved(stepMs: 1, file: "task \(task.rawValue)", field: "hidden[0]")
+            let spec = DelaySpec(kind, maxSteps: maxDelay, learnable: learnableDelays, learningRate: delayLearningRate)
+            for p in hidden[0].projections.indices where hidden[0].projections[p].source == .input { hidden[0].projections[p].delays = spec }
         }
         let strength = rateStrength ?? (task == .evidence ? 300 : 0)
         return try NetworkSpec(inputs: inputs, hidden: hidden, outputs: outputs, kappa: exp(-1.0 / 20),

@@ -85,7 +85,7 @@ public final class InputDelays {
         for case let (buffer?, .delayed(_, spec)?) in zip(delays, blocks) {
             for i in 0..<buffer.count {
                 let u = Double(rng.next() >> 11) / Double(1 << 53)
-                let d = spec.initialLow + u * (spec.initialHigh - spec.initialLow)
+                let range = spec.initialRange, d = range.lowerBound + u * (range.upperBound - range.lowerBound)
                 buffer[i] = Float(spec.learnable ? d : d.rounded())
             }
         }

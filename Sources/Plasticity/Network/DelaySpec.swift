@@ -19,9 +19,11 @@ public struct DelaySpec: Sendable, Hashable {
     /// D: the largest delay, in steps (1…`maxStepsLimit`).
     public var maxSteps: Int
     public var learnable: Bool
-    /// Initial delays are uniform on [initialLow, initialHigh] steps (whole steps when fixed).
+    /// Initial delays are uniform on [initialLow, initialHigh] steps (whole steps when fixed);
+    /// initialHigh nil: D.
     public var initialLow: Double
-    public var initialHigh: Double
+    public var initialHigh: Double?
+    var initialRange: ClosedRange<Double> { initialLow...max(initialLow, initialHigh ?? Double(maxSteps)) }
     /// Adam's (or SGD's) step size for the delays, in steps per update: delays live on a scale
     /// of steps, weights of a fraction of one, so they take their own rate.
     public var learningRate: Double
@@ -31,7 +33,7 @@ public struct DelaySpec: Sendable, Hashable {
     public init(_ kind: Kind = .axonal, maxSteps: Int = 16, learnable: Bool = false, initial: ClosedRange<Double>? = nil,
                 learningRate: Double = 0.1) {
         self.kind = kind; self.maxSteps = maxSteps; self.learnable = learnable
-        initialLow = initial?.lowerBound ?? 0; initialHigh = initial?.upperBound ?? Double(maxSteps)
+        initialLow = initial?.lowerBound ?? 0; initialHigh = initial?.upperBound
         self.learningRate = learningRate
     }
 
@@ -49,7 +51,7 @@ public struct DelaySpec: Sendable, Hashable {
     public func count(neurons: Int, inputs: Int) -> Int { kind == .axonal ? inputs : neurons * inputs }
 
     /// Ranges and sizes, naming `field` (e.g. `hidden[0].projections[0].delays`).
-    func check(fail: (String, String) -> Error) throws {
+    public func check(fail: (String, String) -> Error) throws {
         guard (1...Self.maxStepsLimit).contains(maxSteps) else {
             throw fail("maxSteps", "must be a whole number of steps in 1…\(Self.maxStepsLimit), not \(maxSteps)")
         }
@@ -57,8 +59,8 @@ public struct DelaySpec: Sendable, Hashable {
         guard initialLow.isFinite, initialLow >= 0, initialLow <= D else {
             throw fail("initialLow", "must be in [0, maxSteps \(maxSteps)], not \(initialLow)")
         }
-        guard initialHigh.isFinite, initialHigh >= initialLow, initialHigh <= D else {
-            throw fail("initialHigh", "must be in [initialLow \(initialLow), maxSteps \(maxSteps)], not \(initialHigh)")
+        if let high = initialHigh, !(high.isFinite && high >= initialLow && high <= D) {
+            throw fail("initialHigh", "must be in [initialLow \(initialLow), maxSteps \(maxSteps)], not \(high)")
         }
         guard learningRate.isFinite, learningRate >= 0, learningRate <= 1e3 else {
             throw fail("learningRate", "must be a number in [0, 1000] (steps per update), not \(learningRate)")
@@ -77,13 +79,13 @@ extension DelaySpec: Codable {
                   learnable: try c.decodeIfPresent(Bool.self, forKey: .learnable) ?? false,
                   learningRate: try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? 0.1)
         initialLow = try c.decodeIfPresent(Double.self, forKey: .initialLow) ?? 0
-        initialHigh = try c.decodeIfPresent(Double.self, forKey: .initialHigh) ?? Double(maxSteps)
+        initialHigh = try c.decodeIfPresent(Double.self, forKey: .initialHigh)
     }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(kind, forKey: .kind); try c.encode(maxSteps, forKey: .maxSteps); try c.encode(learnable, forKey: .learnable)
-        try c.encode(initialLow, forKey: .initialLow); try c.encode(initialHigh, forKey: .initialHigh)
+        try c.encode(initialLow, forKey: .initialLow); try c.encode(initialHigh, forKey: .initialHigh)   // null: D
         try c.encode(learningRate, forKey: .learningRate)
     }
 }

@@ -108,7 +108,8 @@ public struct LayerSpec: Sendable {
     /// A layer with weights from its own spikes.
     public var recurrent: Bool { projections.contains { $0.source == .recurrent } }
 
-    static func defaultProjections(of model: NeuronModel, recurrent: Bool) -> [Projection] {
+    /// The projections a layer of `model` gets unless it lists its own.
+    public static func defaultProjections(of model: NeuronModel, recurrent: Bool) -> [Projection] {
         if let listed = model.projections, !listed.isEmpty {
             let input = listed.filter { $0.source == .input }
             guard recurrent else { return input }

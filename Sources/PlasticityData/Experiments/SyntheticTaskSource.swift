@@ -2,16 +2,16 @@ import Foundation
 import Plasticity
 
 /// The synthetic tasks as the experiment loop's data (`plasticity task`): an epoch is one batch
-/// (one iteration), drawn from a generator whose state a checkpoint keeps. The evidence task is
-/// evaluated on held-out trials every `evaluateEvery` epochs and after the last.
+/// (one iteration), drawn from a generator whose state a checkpoint keeps. The evidence and lag
+/// tasks are evaluated on held-out trials every `evaluateEvery` epochs and after the last.
 public final class SyntheticTaskSource: DataSource {
-    public enum Task: String, ConfigEnum { case evidence, sine, exact }
+    public enum Task: String, ConfigEnum { case evidence, sine, exact, lag }
     public let task: Task
-    public let evidence = EvidenceAccumulation(), exact = ExactGradientTask()
+    public let evidence = EvidenceAccumulation(), exact = ExactGradientTask(), lag = LagClassification()
     public let sine: SinePattern
     public let sequencesPerBatch: Int
     public var evaluateEvery = 25
-    /// Held-out evidence trials per evaluation (a fixed seed, whole batches).
+    /// Held-out trials per evaluation (evidence and lag tasks; a fixed seed, whole batches).
     public var testTrials = 256
     /// The generator of the training batches (a checkpoint stores it; a resume restores it).
     public var rng: SplitMix64
@@ -26,8 +26,12 @@ public final class SyntheticTaskSource: DataSource {
         sineBatch = task == .sine ? sine.batch(batch) : nil
     }
 
-    public var inputs: Int { switch task { case .evidence: evidence.inputs; case .sine: sine.inputs; case .exact: exact.inputs } }
-    public var outputs: Int { switch task { case .evidence: evidence.outputs; case .sine: sine.outputs; case .exact: exact.outputs } }
+    public var inputs: Int {
+        switch task { case .evidence: evidence.inputs; case .sine: sine.inputs; case .exact: exact.inputs; case .lag: lag.inputs }
+    }
+    public var outputs: Int {
+        switch task { case .evidence: evidence.outputs; case .sine: sine.outputs; case .exact: exact.outputs; case .lag: lag.outputs }
+    }
     public var batchesPerEpoch: Int { 1 }
 
     /// The next batch of the generator (the sine task's one fixed batch).
@@ -35,6 +39,7 @@ public final class SyntheticTaskSource: DataSource {
         switch task {
         case .evidence: return evidence.batch(sequencesPerBatch, rng: &rng)
         case .exact: return exact.batch(sequencesPerBatch, rng: &rng)
+        case .lag: return lag.batch(sequencesPerBatch, rng: &rng)
         case .sine: return sineBatch!
         }
     }
@@ -49,19 +54,19 @@ public final class SyntheticTaskSource: DataSource {
     }
 
     public func evaluate(after epoch: Int, last: Bool, trainer: Trainer) throws -> EpochEvaluation {
-        guard task == .evidence, last || epoch % evaluateEvery == 0 else { return EpochEvaluation() }
-        return try evaluateEvidence(trainer)
+        guard task == .evidence || task == .lag, last || epoch % evaluateEvery == 0 else { return EpochEvaluation() }
+        return try evaluateTrials(trainer)
     }
 
-    /// Held-out evidence trials (a fixed seed, whole batches): accuracy per trial (the class with
+    /// Held-out evidence or lag trials (a fixed seed, whole batches): accuracy per trial (the class with
     /// the larger mean readout over the recall window), per recall step, and firing rates (steps of 1 ms).
-    func evaluateEvidence(_ trainer: Trainer) throws -> EpochEvaluation {
+    func evaluateTrials(_ trainer: Trainer) throws -> EpochEvaluation {
         let batchSize = trainer.simulation.batch, nOut = trainer.simulation.network.outputs
         var evalRng = SplitMix64(seed: 999)
         var correctTrials = 0, trials = 0, stepAccuracy = 0.0, rates = [Double](repeating: 0, count: trainer.simulation.layers.count)
         let batches = max(1, (testTrials + batchSize - 1) / batchSize)
         for _ in 0..<batches {
-            let test = evidence.batch(batchSize, rng: &evalRng)
+            let test = task == .lag ? lag.batch(batchSize, rng: &evalRng) : evidence.batch(batchSize, rng: &evalRng)
             let result = try trainer.evaluate(input: test.input, targets: test.targets, steps: test.steps)
             stepAccuracy += (result.metrics.accuracy ?? 0) / Double(batches)
             for (l, r) in result.firingRates.enumerated() { rates[l] += r / Double(batches) }

@@ -112,3 +112,41 @@ public struct ExactGradientTask: Sendable {
         return TaskBatch(input: input, targets: targets, steps: steps, batch: size)
     }
 }
+
+/// Interval classification, 1 ms steps: two input populations each fire one volley — every
+/// neuron of population A spikes at an onset t0 drawn uniformly from [0, `onsetJitter`), every
+/// neuron of B `lags[c]` ms later — and the label is c, scored over the last `recallDuration`
+/// steps. The lags are longer than a membrane time constant of 20 ms and the onset jitter hides
+/// them from the readout's leak, so the answer lives in the interval between the two volleys:
+/// delaying A's spikes until they meet B's (a coincidence) reads it. Background spikes at
+/// `noiseRate` Hz on every input.
+public struct LagClassification: Sendable {
+    public var populationSize = 8
+    public var lags = [15, 35, 55, 75]
+    public var onsetJitter = 40
+    public var recallDuration = 20
+    public var noiseRate = 5.0
+    public init() {}
+
+    public var inputs: Int { 2 * populationSize }
+    public var outputs: Int { lags.count }
+    public var steps: Int { onsetJitter + lags.max()! + 10 + recallDuration }
+
+    public func batch(_ size: Int, rng: inout SplitMix64) -> TaskBatch {
+        let T = steps, n = inputs
+        var input = [Float](repeating: 0, count: T * size * n)
+        var targets = [Float](repeating: -1, count: T * size)
+        for b in 0..<size {
+            let label = Int(rng.next() % UInt64(lags.count)), onset = Int(rng.next() % UInt64(onsetJitter))
+            for t in 0..<T {
+                for i in 0..<n where Double(rng.next() >> 11) / Double(1 << 53) < noiseRate / 1000 { input[(t * size + b) * n + i] = 1 }
+                if t >= T - recallDuration { targets[t * size + b] = Float(label) }
+            }
+            for i in 0..<populationSize {
+                input[(onset * size + b) * n + i] = 1
+                input[((onset + lags[label]) * size + b) * n + populationSize + i] = 1
+            }
+        }
+        return TaskBatch(input: input, targets: targets, steps: T, batch: size)
+    }
+}

@@ -98,6 +98,7 @@ extension TrainConfig {
         try check.count("training.testEvery", t.testEvery, 0...1_000_000)
         try check.count("training.threads", t.threads, 1...1_024)
         try check.count("training.chunkSteps", t.chunkSteps, 0...1_000_000)
+        try n.delays?.check { check.fail("network.delays.\($0)", $1) }
     }
 }
 

@@ -67,6 +67,10 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         /// feedback, parameters); when given, they replace model, neurons, layers, recurrent,
         /// feedback, the built-in constants and parameters above (`plasticity import nir` writes them).
         public var hidden: [LayerSpec] = []
+        /// Delays on the first layer's projections from the input (`DelaySpec`, in steps of
+        /// data.binning.binMs); nil: none. `--set network.delays.learnable=true` is enough for
+        /// learnable axonal delays of up to 16 steps.
+        public var delays: DelaySpec?
         public var inputGain = 1.0
         public var recurrentGain = 0.5
         /// tinyCC (JIT, milliseconds to compile) or systemCC (cc -O3).
@@ -234,6 +238,13 @@ public struct TrainConfig: Codable, Sendable, Equatable {
             ? NetworkSpec.RateRegularization(target: training.rateTargetHz * dt / 1000, strength: training.rateStrength) : nil
         let spec = NetworkSpec(inputs: inputs, hidden: hidden, outputs: classes, kappa: n.readoutDecay ?? exp(-dt / n.readoutMs),
                                loss: training.loss, stepMs: dt, rateRegularization: regularization)
-        return try spec.validated(file: file)
+        var network = try spec.validated(file: file)
+        guard let delays = n.delays else { return network }
+        // After validation: the layer's default projections are made there.
+        for p in network.hidden[0].projections.indices where network.hidden[0].projections[p].source == .input {
+            network.hidden[0].projections[p].delays = delays
+        }
+        do { try network.check() } catch let error as NetworkError { throw FileFormatError(file: file, field: "network.delays", message: error.message) }
+        return network
     }
 }

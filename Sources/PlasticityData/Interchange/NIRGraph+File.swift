@@ -113,6 +113,10 @@ extension NIRGraph {
         case "LI":
             let p = try parameters(["tau", "r", "v_leak"])
             return .leakyIntegrator(tau: p["tau"]!, r: p["r"]!, vLeak: p["v_leak"]!)
+        case "Delay":
+            let delay = try parameters(["delay"])["delay"]!
+            if let bad = delay.firstIndex(where: { $0 < 0 }) { throw fail("delay", "[\(bad)] is \(delay[bad]) s; a delay is not negative") }
+            return .delay(delay: delay)
         default: return .unsupported(type: type)
         }
     }
@@ -158,6 +162,7 @@ extension NIRGraph {
             try vector("r", r); try vector("v_threshold", vThreshold); try vector("v_reset", vReset)
         case .leakyIntegrator(let tau, let r, let vLeak):
             try vector("tau", tau); try vector("r", r); try vector("v_leak", vLeak)
+        case .delay(let delay): try vector("delay", delay)
         case .unsupported(let type):
             throw FileFormatError(file: tree.url.path, field: path, message: "a \(type) node cannot be written")
         }

@@ -48,6 +48,17 @@ extension NIRGraph {
             let values = try perNeuronValues(file, neurons: hidden.neurons, learnable: weights[TensorID.parameters(layer: l).name], layer: name)
             graph.nodes[name] = try NIRNeurons.node(kind, values, dt: dt, resetToZero: resetToZero, layer: name)
             graph.nodes["\(name).in"] = .linear(weight: try matrix(.weights(layer: l, projection: 0)))
+            if let delays = hidden.projections[0].delays {
+                guard delays.kind == .axonal else {
+                    throw NIRError("\(name).in", "its synaptic delays (one per synapse) have no NIR form: NIR's Delay node delays each " +
+                                   "presynaptic neuron's output (axonal delays)")
+                }
+                let steps = try tensor(.delays(layer: l, projection: 0)).values
+                graph.nodes["\(name).delay"] = .delay(delay: steps.map { Double($0) * dt })
+                graph.edges.append((previous, "\(name).delay"))
+                graph.metadata["plasticity_delay_interpolation"] = "a delay of d = k + f steps (0 <= f < 1) gives (1 - f) x(t - k) + f x(t - k - 1)"
+                previous = "\(name).delay"
+            }
             graph.edges += [(previous, "\(name).in"), ("\(name).in", name)]
             if hidden.recurrent {
                 graph.nodes["\(name).rec"] = .linear(weight: try matrix(.weights(layer: l, projection: 1)))

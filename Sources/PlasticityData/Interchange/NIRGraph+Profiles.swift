@@ -38,6 +38,10 @@ extension NIRGraph {
     /// peer's step, apart from the readout's integration y ← κ y + a, which the metadata records.
     public func adapted(for profile: NIRProfile) throws -> (graph: NIRGraph, notes: [String]) {
         guard let peerStep = profile.step else { return (self, []) }
+        if let (name, _) = nodes.sorted(by: { $0.key < $1.key }).first(where: { if case .delay = $0.value { true } else { false } }) {
+            throw NIRError(name, "\(profile.rawValue) runs no Delay node (nirtorch 2.6, snnTorch 1.0 and Norse 1.1 have no module for NIR's " +
+                           "Delay); export the delays with --for nir")
+        }
         guard let dt = metadata["plasticity_dt"].flatMap(Double.init) else {
             throw NIRError("metadata", "plasticity_dt is missing: only graphs Plasticity exported are adapted to a profile")
         }

@@ -28,7 +28,10 @@ public struct NIRGraph: Sendable, Equatable {
         case integrateAndFire(r: [Double], vThreshold: [Double], vReset: [Double])
         /// τ dv/dt = (v_leak − v) + r I, no spikes.
         case leakyIntegrator(tau: [Double], r: [Double], vLeak: [Double])
-        /// A node type Plasticity does not run (Conv2d, Delay, Flatten, a nested graph, …).
+        /// Each element leaves `delay` seconds after it arrived (Plasticity: a whole number of
+        /// steps, or linear between the two steps around it).
+        case delay(delay: [Double])
+        /// A node type Plasticity does not run (Conv2d, Flatten, a nested graph, …).
         case unsupported(type: String)
 
         public var typeName: String {
@@ -41,6 +44,7 @@ public struct NIRGraph: Sendable, Equatable {
             case .cubaLIF: return "CubaLIF"
             case .integrateAndFire: return "IF"
             case .leakyIntegrator: return "LI"
+            case .delay: return "Delay"
             case .unsupported(let type): return type
             }
         }

@@ -9,6 +9,8 @@ public struct NIRNetwork {
     public var inputs: Int, outputs: Int
     public var hidden: [LayerSpec]
     public var readoutDecay: Double
+    /// A Delay node right after the Input: the first layer's axonal delays, in steps.
+    public var inputDelays: [Double]?
     /// Under the trainer's names: layer<l>.w0 (input), layer<l>.w1 (recurrent), readout.w, readout.b.
     public var weights: [String: SafeTensors.Tensor]
 
@@ -38,12 +40,20 @@ public struct NIRNetwork {
         }
         inputs = shape.reduce(1, *)
         var layers: [LayerSpec] = [], tensors: [String: SafeTensors.Tensor] = [:], visited: Set<String> = [start]
-        var current = start, width = inputs
+        var current = start, width = inputs, delays: [Double]?
+        if let next = successors[start], next.count == 1, case .delay(let seconds) = graph.nodes[next[0]]! {
+            guard seconds.count == inputs || seconds.count == 1 else { throw fail(next[0], "delays \(seconds.count) inputs, not \(inputs)") }
+            delays = (seconds.count == 1 ? .init(repeating: seconds[0], count: inputs) : seconds).map { $0 / dt }
+            guard delays!.max()! <= Double(DelaySpec.maxStepsLimit) else {
+                throw fail(next[0], "delays by up to \(delays!.max()!) steps of \(dt) s; Plasticity takes up to \(DelaySpec.maxStepsLimit)")
+            }
+            current = next[0]; visited.insert(current)
+        }
         var readout: (weight: NIRGraph.Matrix, bias: [Float], decay: Double, gain: Double, offset: Double, through: String)?
         while readout == nil {
-            let feedsForward = (successors[current] ?? []).filter { !(predecessors[current] ?? []).contains($0) || current == start }
+            let feedsForward = (successors[current] ?? []).filter { !(predecessors[current] ?? []).contains($0) || layers.isEmpty }
             let projection = try only(feedsForward, after: current)
-            if case .output = graph.nodes[projection]!, current != start {
+            if case .output = graph.nodes[projection]!, !layers.isEmpty {
                 throw fail(current, "is a spiking layer that feeds the Output node directly (a spiking output layer, as snnTorch's last " +
                            "Leaky): Plasticity's networks end in a readout of the last layer's spikes — Linear/Affine → LI → Output, or " +
                            "Linear/Affine → Output — and their losses are on that readout, not on output spike counts; add the readout " +
@@ -86,7 +96,18 @@ public struct NIRNetwork {
                     (model, perNeuron) = try Self.foldingBiases(biases, into: model, perNeuron: perNeuron, neurons: weight.rows, target: target,
                                                                 fail: fail)
                 }
-                var layer = LayerSpec(model: ModelChoice(model), neurons: weight.rows, recurrent: !recurrence.isEmpty, feedback: .random)
+                var projections: [LayerSpec.Projection]?
+                if l == 0, let delays {
+                    // Whole steps stay fixed; a fraction is read by interpolation, so those delays learn.
+                    let learnable = delays.contains { abs($0 - $0.rounded()) > 1e-6 }
+                    let spec = DelaySpec(.axonal, maxSteps: max(1, Int(delays.max()!.rounded(.up))), learnable: learnable)
+                    projections = LayerSpec.defaultProjections(of: model, recurrent: !recurrence.isEmpty)
+                    projections![0].delays = spec
+                    tensors[TensorID.delays(layer: 0, projection: 0).name] = .init(shape: [inputs],
+                        values: delays.map { Float(learnable ? $0 : $0.rounded()) })
+                }
+                var layer = LayerSpec(model: ModelChoice(model), neurons: weight.rows, recurrent: !recurrence.isEmpty, feedback: .random,
+                                      projections: projections)
                 layer.initializers = perNeuron.mapValues { ParameterInit(.values, values: $0) }
                 layers.append(layer)
                 current = target; width = weight.rows
@@ -127,7 +148,7 @@ public struct NIRNetwork {
                                      values: g == 1 ? readout.weight.values : readout.weight.values.map { $0 * g })
         tensors[TensorID.readoutBias.name] = .init(shape: [readout.weight.rows],
                                                    values: g == 1 && c == 0 ? readout.bias : readout.bias.map { $0 * g + c })
-        hidden = layers; readoutDecay = readout.decay; outputs = readout.weight.rows; weights = tensors
+        hidden = layers; readoutDecay = readout.decay; outputs = readout.weight.rows; weights = tensors; inputDelays = delays
     }
 
     /// The model Plasticity exported for `node` (kept in the metadata), with the per-neuron values

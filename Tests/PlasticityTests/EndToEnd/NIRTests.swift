@@ -64,12 +64,15 @@ import Testing
         }
     }
 
-    /// One epoch of the tiny spoken digits with a recurrent NIR-LIF layer; its checkpoint exported,
-    /// read back by `nir.read`, imported: the same weights, the same spikes and the same test
-    /// accuracy and loss, exactly.
-    @Test func exportThenImportIsTheSameNetwork() throws {
-        let folder = try scratchDirectory("nir-round-trip")
+    /// One epoch of the tiny spoken digits with a recurrent NIR-LIF layer (and learnable axonal
+    /// delays on its input, a Delay node); its checkpoint exported, read back by `nir.read`,
+    /// imported: the same weights and delays, the same spikes and the same test accuracy and loss,
+    /// exactly.
+    @Test(arguments: [false, true])
+    func exportThenImportIsTheSameNetwork(delayed: Bool) throws {
+        let folder = try scratchDirectory("nir-round-trip-\(delayed)")
         var config = TinySpokenDigits.config(epochs: 1)
+        if delayed { config.network.delays = DelaySpec(.axonal, maxSteps: 8, learnable: true, learningRate: 0.5) }
         config.network.model = .inline(ModelFile(try NeuronModel.read(Self.examples.appendingPathComponent("nir-lif.json"))))
         config.network.backend = .tinyCC
         let trained = try SpeechExperiment(config: config, output: folder.appendingPathComponent("run"))
@@ -80,12 +83,17 @@ import Testing
         let summary = try runPython(["-c", "import nir, sys; g = nir.read(sys.argv[1]); print(' '.join(sorted(f'{k}:{type(v).__name__}' " +
                                            "for k, v in g.nodes.items())))", file.path])
         #expect(summary.contains("hidden0:LIF") && summary.contains("hidden0.rec:Linear") && summary.contains("readout:LI"), "\(summary)")
+        #expect(summary.contains("hidden0.delay:Delay") == delayed, "\(summary)")
         let reread = try NIRGraph.read(file)
         #expect(reread == graph)
 
         let network = try NIRNetwork(reread, dt: config.data.binning.binMs / 1000, file: file.path)
         for t in trained.simulation.trainableTensors {
             #expect(network.weights[t.name]?.values == t.value.array, "\(t.name)")
+        }
+        if delayed {
+            let d = trained.simulation.inputDelays!.delays[0]!.array
+            #expect(d.contains { $0 != d[0] && $0 != $0.rounded() }, "the delays learned: \(d.prefix(8))")
         }
         let importedConfig = try network.config(over: config, dt: config.data.binning.binMs / 1000)
         let checkpoint = try network.writeCheckpoint(config: importedConfig, to: folder.appendingPathComponent("imported"))
