@@ -18,6 +18,9 @@ struct BenchNetwork: ParsableCommand {
     @Option(help: "Comma-separated fractions of hidden neurons that can fire (the others get no input weights, so stay silent).")
     var activeFractions = CommaSeparated([1.0])
     @Option(help: "A model file (plasticity-model JSON) to use as the hidden model of every configuration.") var modelFile: String?
+    @Option(help: "Delays on the input projection: none, axonal or synaptic.") var delays = TaskCommand.DelayChoice.none
+    @Option(help: "Comma-separated largest delays D in steps (with --delays).") var maxDelays = CommaSeparated([16])
+    @Flag(help: "Learnable delays (with --delays); fixed ones otherwise.") var learnableDelays = false
 
     enum SetupName: String, CaseIterable, ExpressibleByArgument { case r = "R", rALIF = "R-ALIF", n100 = "N100", n400 = "N400", s = "S" }
     enum BenchBackend: String, CaseIterable, ExpressibleByArgument { case tinyCC, systemCC, handC }
@@ -54,22 +57,29 @@ struct BenchNetwork: ParsableCommand {
     func run() throws {
         var rows: [[String: Any]] = []
         if !json {
-            print("| config | backend | chunk K | threads | input rate | active fraction | hidden spikes/neuron/step | s/batch (median of " +
-                  "\(repeats), round-robin) | synapse-updates/s | compile ms | process peak RSS MB |")
-            print("|---|---|---|---|---|---|---|---|---|---|---|")
+            print("| config | backend | chunk K | threads | input rate | active fraction | delays | hidden spikes/neuron/step | s/batch " +
+                  "(median of \(repeats), round-robin) | synapse-updates/s | compile ms | process peak RSS MB |")
+            print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         }
         let fileModel = try modelFile.map { try NeuronModel.read(URL(fileURLWithPath: $0)) }
         for setupName in configs.values {
             var base = Self.setups[setupName]!
             if let fileModel { base.model = fileModel; base.name += "-\(fileModel.name)" }
             let name = base.name
-            for (rate, fraction) in (inputRates?.values ?? [base.rate]).flatMap({ r in activeFractions.values.map { (r, $0) } }) {
+            let delaySteps = delays == .none ? [0] : maxDelays.values
+            let settings = (inputRates?.values ?? [base.rate]).flatMap { r in activeFractions.values.flatMap { f in delaySteps.map { (r, f, $0) } } }
+            for (rate, fraction, maxDelay) in settings {
             var setup = base
             setup.rate = rate
             setup.batch = batch ?? setup.batch
             let T = steps ?? 1000
-            let spec = NetworkSpec(inputs: setup.inputs, hidden: [.init(setup.model, neurons: setup.neurons, recurrent: true)],
+            var spec = NetworkSpec(inputs: setup.inputs, hidden: [.init(setup.model, neurons: setup.neurons, recurrent: true)],
                                    outputs: setup.outputs, kappa: exp(-1.0 / 20))
+            var delayName = "none"
+            if let kind = DelaySpec.Kind(rawValue: delays.rawValue) {
+                spec.hidden[0].projections[0].delays = DelaySpec(kind, maxSteps: maxDelay, learnable: learnableDelays)
+                delayName = "\(kind.rawValue)\(learnableDelays ? " learnable" : " fixed") D=\(maxDelay)"
+            }
             var rng = SplitMix64(seed: 1)
             let input = (0..<T * setup.batch * setup.inputs).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < setup.rate ? Float(1) : 0 }
             let targets = (0..<T * setup.batch).map { Float($0 % setup.outputs) }
@@ -104,12 +114,12 @@ struct BenchNetwork: ParsableCommand {
                 let spikeCount = variant.simulation.layers[0].spikeCount
                 let spikesPerStep = spikeCount.map { Double($0.array.reduce(0, +)) / Double(T * setup.batch * setup.neurons) } ?? .nan
                 rows.append(["config": name, "backend": variant.backend, "chunk": variant.chunk, "threads": variant.threads, "input_rate": rate,
-                             "active_fraction": fraction, "hidden_rate": spikesPerStep.isFinite ? spikesPerStep : NSNull(),
+                             "active_fraction": fraction, "delays": delayName, "hidden_rate": spikesPerStep.isFinite ? spikesPerStep : NSNull(),
                              "seconds_per_batch": median, "seconds_all": variant.seconds, "synapse_updates_per_second": synapses / median,
                              "compile_ms": variant.compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch])
                 if !json {
-                    print(String(format: "| %@ | %@ | %d | %d | %.2f | %.2f | %.4f | %.4f | %.3g | %.1f | %.0f |", name, variant.backend,
-                                 variant.chunk, variant.threads, rate, fraction,
+                    print(String(format: "| %@ | %@ | %d | %d | %.2f | %.2f | %@ | %.4f | %.4f | %.3g | %.1f | %.0f |", name, variant.backend,
+                                 variant.chunk, variant.threads, rate, fraction, delayName,
                                  spikesPerStep, median, synapses / median, variant.compileMilliseconds, rss))
                     fflush(nil)
                 }
@@ -126,9 +136,9 @@ struct BenchNetwork: ParsableCommand {
 /// j ≥ fraction·n: they never cross threshold, so only a `fraction` of the layer is active.
 func silence(_ sim: NetworkSimulation, keeping fraction: Double) {
     guard fraction < 1 else { return }
-    for layer in sim.layers {
+    for (l, layer) in sim.layers.enumerated() {
         let kept = Int((fraction * Double(layer.neurons)).rounded())
-        for weights in layer.weights {
+        for weights in layer.weights.indices.map({ sim.weights(layer: l, projection: $0) }) {
             let pre = weights.count / layer.neurons
             for j in kept..<layer.neurons { for i in 0..<pre { weights[j * pre + i] = 0 } }
         }

@@ -35,6 +35,8 @@ public final class InputDelays {
     let historySteps: Int
     /// x of the last `historySteps` steps, oldest first: [batch][historySteps][n_in].
     private var history: [Float]
+    /// The last call's expanded input, whose storage the next call reuses.
+    private var expanded: [Float] = []
 
     /// The expansion of `network`'s layer 0, or nil when no projection has delays.
     public convenience init?(_ network: NetworkSpec, batch: Int) {
@@ -193,40 +195,48 @@ public final class InputDelays {
     }
 
     /// The expanded input [steps][batch][columns] of a call, from `input` [steps][batch][n_in]
-    /// and the history of the steps before it (which then moves on by `steps`).
+    /// and the history of the steps before it (which then moves on by `steps`). Every column is
+    /// written, so the storage of the previous call is reused as it is.
     func expand(_ input: [Float], steps: Int) -> [Float] {
         let B = batch, nIn = inputs, H = historySteps, C = columns
-        var out = [Float](repeating: 0, count: steps * B * C)
-        // x of sequence b at step s of the call (s may be negative: the history).
-        func x(_ s: Int, _ b: Int, _ i: Int) -> Float {
-            s >= 0 ? input[(s * B + b) * nIn + i] : (s + H >= 0 ? history[(b * H + s + H) * nIn + i] : 0)
-        }
-        for t in 0..<steps {
-            for b in 0..<B {
-                let row = (t * B + b) * C
-                for (p, block) in blocks.enumerated() {
-                    guard let block else { continue }
-                    switch block {
-                    case .direct(let o): for i in 0..<nIn { out[row + o + i] = input[(t * B + b) * nIn + i] }
-                    case .delayed(let o, let spec):
-                        let taps = spec.tapsPerInput
-                        for i in 0..<nIn {
-                            switch spec.kind {
-                            case .axonal:
-                                let k = Self.split(delays[p]![i], spec).k
-                                for r in 0..<taps { out[row + o + i * taps + r] = x(t - k - r, b, i) }
-                            case .synaptic:
-                                for lag in 0..<taps { out[row + o + i * taps + lag] = x(t - lag, b, i) }
+        if expanded.count != steps * B * C { expanded = [Float](repeating: 0, count: steps * B * C) }
+        input.withUnsafeBufferPointer { x in
+            history.withUnsafeBufferPointer { past in
+                expanded.withUnsafeMutableBufferPointer { o in
+                    // x_i of sequence b at step t − lag of the call: the input, the history before it, 0 before the sequence.
+                    @inline(__always) func at(_ t: Int, _ b: Int, _ i: Int) -> Float {
+                        t >= 0 ? x[(t * B + b) * nIn + i] : (t >= -H ? past[(b * H + H + t) * nIn + i] : 0)
+                    }
+                    for (p, block) in blocks.enumerated() {
+                        guard let block else { continue }
+                        switch block {
+                        case .direct(let offset):
+                            for t in 0..<steps { for b in 0..<B { for i in 0..<nIn { o[(t * B + b) * C + offset + i] = x[(t * B + b) * nIn + i] } } }
+                        case .delayed(let offset, let spec):
+                            let taps = spec.tapsPerInput
+                            let lags = (0..<nIn).map { spec.kind == .axonal ? Self.split(delays[p]![$0], spec).k : 0 }
+                            for t in 0..<steps {
+                                for b in 0..<B {
+                                    let row = (t * B + b) * C + offset
+                                    for i in 0..<nIn { for r in 0..<taps { o[row + i * taps + r] = at(t - lags[i] - r, b, i) } }
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        guard H > 0 else { return out }
+        guard H > 0 else { return expanded }
         var next = history
-        for b in 0..<B { for s in 0..<H { for i in 0..<nIn { next[(b * H + s) * nIn + i] = x(steps - H + s, b, i) } } }
+        input.withUnsafeBufferPointer { x in
+            for b in 0..<B {
+                for h in 0..<H {
+                    let t = steps - H + h
+                    for i in 0..<nIn { next[(b * H + h) * nIn + i] = t >= 0 ? x[(t * B + b) * nIn + i] : history[(b * H + H + t) * nIn + i] }
+                }
+            }
+        }
         history = next
-        return out
+        return expanded
     }
 }
