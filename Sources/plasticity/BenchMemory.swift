@@ -20,6 +20,9 @@ struct BenchMemory: ParsableCommand {
     /// Internal: measure one point in this process and print its peak RSS in MB.
     @Option(parsing: .unconditional, help: "e-prop: steps per chunk of time-chunked exact traces (0: every step).") var chunkSteps = 100
     @Option(help: .hidden) var single: String?
+    @Option(help: "Delays on the input projection: none, axonal or synaptic.") var delays = TaskCommand.DelayChoice.none
+    @Option(parsing: .unconditional, help: "The largest delay D in steps (with --delays).") var maxDelay = 16
+    @Flag(help: "Learnable delays (with --delays).") var learnableDelays = false
 
     static let chunk = 100
 
@@ -35,7 +38,8 @@ struct BenchMemory: ParsableCommand {
                     let p = Process()
                     let pipe = Pipe()
                     p.executableURL = binary
-                    p.arguments = ["bench", "memory", "--single", "\(method),\(n),\(T)", "--batch", "\(batch)", "--chunk-steps", "\(chunkSteps)"]
+                    p.arguments = ["bench", "memory", "--single", "\(method),\(n),\(T)", "--batch", "\(batch)", "--chunk-steps", "\(chunkSteps)",
+                                   "--delays", delays.rawValue, "--max-delay", "\(maxDelay)"] + (learnableDelays ? ["--learnable-delays"] : [])
                     p.standardOutput = pipe
                     try p.run()
                     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -65,7 +69,10 @@ struct BenchMemory: ParsableCommand {
     func measure(_ point: String) throws {
         let parts = point.split(separator: ",").map(String.init)
         guard parts.count == 3, let n = Int(parts[1]), let T = Int(parts[2]) else { throw ValidationError("--single method,neurons,T") }
-        let spec = NetworkSpec(inputs: 100, hidden: [.init(Models.lif(), neurons: n, recurrent: true)], outputs: 10, kappa: exp(-1.0 / 20))
+        var spec = NetworkSpec(inputs: 100, hidden: [.init(Models.lif(), neurons: n, recurrent: true)], outputs: 10, kappa: exp(-1.0 / 20))
+        if let kind = DelaySpec.Kind(rawValue: delays.rawValue) {
+            spec.hidden[0].projections[0].delays = DelaySpec(kind, maxSteps: maxDelay, learnable: learnableDelays)
+        }
         let sim = try NetworkSimulation(kernel: try compile(spec, backend: .tinyCC), batch: batch,
                                         chunkSteps: parts[0] == "eprop" ? chunkSteps : 0)
         sim.initializeWeights(seed: 2, inputGain: 2, recurrentGain: 0.3)

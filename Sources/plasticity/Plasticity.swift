@@ -48,7 +48,9 @@ struct Compile: ParsableCommand {
             case .model: network.models.forEach { print($0.description, terminator: "") }
             case .graph: network.graphs.forEach { print($0.description, terminator: "") }
             case .dot: network.graphs.forEach { print($0.dot, terminator: "") }
-            case .plan: network.plans.forEach { print($0.description, terminator: "") }
+            case .plan:
+                network.plans.forEach { print($0.description, terminator: "") }
+                InputDelays.summary(of: network.network).map { print($0.joined(separator: "\n")) }
             }
             return
         }

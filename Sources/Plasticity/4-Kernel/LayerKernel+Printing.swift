@@ -77,7 +77,7 @@ extension LayerKernel: CustomStringConvertible {
 extension NetworkKernelIR: CustomStringConvertible {
     public var description: String {
         let sizes = ([network.inputs] + network.hidden.map(\.neurons) + [network.outputs]).map(String.init).joined(separator: " -> ")
-        let loop = ["network loop (\(sizes)):"] + self.loop.flatMap { $0.printed() }
+        let loop = (InputDelays.summary(of: network) ?? []) + ["network loop (\(sizes)):"] + self.loop.flatMap { $0.printed() }
         return layers.enumerated().map { "layer \($0.offset): \($0.element.description)" }.joined(separator: "\n") + "\n"
             + loop.joined(separator: "\n") + "\n"
     }

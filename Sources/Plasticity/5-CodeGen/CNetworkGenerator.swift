@@ -17,6 +17,7 @@ struct CNetworkGenerator {
         let w = CWriter()
         let names = layers.map { "'\($0.model.name)'" }.joined(separator: ", ")
         layers[0].emitPreamble(w, title: "a network of \(layers.count) hidden layers: \(names); loss \(network.loss.rawValue)")
+        InputDelays.cSummary(of: network)?.forEach { w.comment($0) }
         for (l, layer) in layers.enumerated() { layer.emitLayerFunctions(w, prefix: "layer\(l)") }
         w.block("const plasticity_kernel_info *plasticity_layer_info(int l)") {
             for l in layers.indices { w.line("if (l == \(l)) return &layer\(l)_info;") }

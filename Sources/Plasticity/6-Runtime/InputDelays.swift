@@ -78,6 +78,49 @@ public final class InputDelays {
         return (blocks, columns)
     }
 
+    /// What layer 0's kernel reads with delays, for the printed stages (`--emit plan|kernel|c`):
+    /// one line per block of the expanded input; nil without delays. The kernel's code does not
+    /// change (sizes are arguments); its input and weights do.
+    public static func summary(of network: NetworkSpec) -> [String]? {
+        guard let (blocks, columns) = layout(of: network) else { return nil }
+        var lines = ["layer 0 reads the delay line (\(network.inputs) inputs -> \(columns) columns of taps):"]
+        let n = network.inputs
+        for (p, block) in blocks.enumerated() {
+            switch block {
+            case .direct(let o)?: lines.append("  projection \(p): x[t] at columns \(o)..<\(o + n), weights w")
+            case .delayed(let o, let spec)?:
+                let end = o + n * spec.tapsPerInput, what = "\(spec.kind.rawValue) \(spec.learnable ? "learnable" : "fixed") delays, D = \(spec.maxSteps)"
+                switch (spec.kind, spec.learnable) {
+                case (.axonal, true):
+                    lines.append("  projection \(p), \(what): x[t-k_i], x[t-k_i-1] at columns \(o)..<\(end) (k = floor d, f = d - k), weights " +
+                                 "w_ji (1-f_i), w_ji f_i; dL/dd_i = sum_j w_ji (G_j,k+1 - G_j,k)")
+                case (.axonal, false): lines.append("  projection \(p), \(what): x[t-d_i] at columns \(o)..<\(end), weights w")
+                case (.synaptic, _):
+                    lines.append("  projection \(p), \(what): x[t-0] ... x[t-\(spec.maxSteps + 1)] per input at columns \(o)..<\(end), weights " +
+                                 "w_ji (1-f_ji) at lag k_ji and w_ji f_ji at k_ji+1" + (spec.learnable ? "; dL/dd_ji = w_ji (G_j,k+1 - G_j,k)" : ""))
+                }
+            case nil: continue
+            }
+        }
+        return lines
+    }
+
+    /// The same in the characters of a C comment: block by block, its kind and columns.
+    public static func cSummary(of network: NetworkSpec) -> [String]? {
+        guard let (blocks, columns) = layout(of: network) else { return nil }
+        var lines = ["layer 0 reads a delay line: \(network.inputs) inputs, \(columns) columns of taps, its weights made from w and d"]
+        for (p, block) in blocks.enumerated() {
+            switch block {
+            case .direct(let o)?: lines.append("  projection \(p): no delays, columns \(o) to \(o + network.inputs - 1)")
+            case .delayed(let o, let spec)?:
+                lines.append("  projection \(p): \(spec.kind.rawValue) \(spec.learnable ? "learnable" : "fixed") delays, D = \(spec.maxSteps), " +
+                             "\(spec.tapsPerInput) taps per input, columns \(o) to \(o + network.inputs * spec.tapsPerInput - 1)")
+            case nil: continue
+            }
+        }
+        return lines
+    }
+
     /// A new batch of sequences: no input before the first step.
     public func resetHistory() { history.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
 

@@ -80,6 +80,17 @@ import PlasticityTestSupport
         #expect(zip(ya, yb).allSatisfy { abs($0 - $1) <= 1e-6 })
     }
 
+    /// The printed stages say what layer 0 reads: the kernel IR (and `--emit plan`) each block of
+    /// taps, the C a comment; without delays neither changes (the golden snapshots hold that).
+    @Test func stagesShowTheDelays() throws {
+        let stages = try lower(Self.network(Models.builtin(named: "lif")!, kind: .axonal, learnable: true, maxSteps: 32))
+        #expect(stages.kernel.description.contains("layer 0 reads the delay line (12 inputs -> 24 columns of taps)"))
+        #expect(stages.kernel.description.contains("axonal learnable delays, D = 32: x[t-k_i], x[t-k_i-1] at columns 0..<24"))
+        #expect(stages.text.contains("/*   projection 0: axonal learnable delays, D = 32, 2 taps per input, columns 0 to 23 */"))
+        let synaptic = try lower(Self.network(Models.builtin(named: "lif")!, kind: .synaptic, learnable: false, maxSteps: 4))
+        #expect(synaptic.kernel.description.contains("x[t-0] ... x[t-5] per input at columns 0..<72"))
+    }
+
     static let rate = NeuronModel("rate") {
         Parameter("alpha", 0.8, learnable: true)
         Input("I")
