@@ -48,6 +48,7 @@ public struct SpeechReport {
                                                            : "mean output per neuron and step, this sample (sorted); test-set mean %.3g", mean),
                              values: perNeuron.sorted(by: >), yLabel: spiking ? "Hz, neurons sorted" : "mean output, neurons sorted")
 
+        let delays = delayHistograms(stepMs: dt)
         let last = history.last
         let summary = [
             ("test accuracy (\(experiment.validation == nil ? "no validation split: last" : "best-validation") checkpoint, epoch " +
@@ -79,10 +80,25 @@ public struct SpeechReport {
         <h2>Learning curves</h2><div class="grid">\(loss)\(accuracy)</div>
         <h2>Confusion matrix</h2>\(confusion)
         <h2>One test sample</h2><div class="grid">\(inputRaster)\(hiddenRaster)\(readout)\(rates)</div>
+        \(delays.isEmpty ? "" : "<h2>Delays</h2><div class=\"grid\">\(delays.joined())</div>")
         <h2>Neuron model</h2><pre>\(SVG.escape(model))</pre>
         <h2>Config</h2><pre>\(SVG.escape(config.json))</pre>
         </body></html>
         """
+    }
+
+    /// Per delayed projection, how many delays fall in each step of [0, D] (the checkpoint's).
+    func delayHistograms(stepMs: Double) -> [String] {
+        let sim = experiment.simulation
+        return sim.trainableTensors.compactMap { tensor -> String? in
+            guard case .delays(_, let p) = tensor.id, let spec = sim.network.hidden[0].projections[p].delays else { return nil }
+            var counts = [Double](repeating: 0, count: spec.maxSteps + 1)
+            for d in tensor.value.array { counts[min(max(Int(d.rounded(.down)), 0), spec.maxSteps)] += 1 }
+            let values = tensor.value.array.map(Double.init), mean = values.reduce(0, +) / Double(max(values.count, 1))
+            let title = String(format: "%@ delays of projection %d (%@): mean %.2f steps = %.0f ms", spec.kind.rawValue, p,
+                               spec.learnable ? "learned" : "fixed", mean, mean * stepMs)
+            return SVG.bars(title: title, values: counts, yLabel: "delays per step 0 … \(spec.maxSteps) (\(stepMs) ms each)")
+        }
     }
 
     /// Writes the page atomically and returns its URL.
