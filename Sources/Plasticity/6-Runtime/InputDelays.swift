@@ -89,7 +89,8 @@ public final class InputDelays {
             switch block {
             case .direct(let o)?: lines.append("  projection \(p): x[t] at columns \(o)..<\(o + n), weights w")
             case .delayed(let o, let spec)?:
-                let end = o + n * spec.tapsPerInput, what = "\(spec.kind.rawValue) \(spec.learnable ? "learnable" : "fixed") delays, D = \(spec.maxSteps)"
+                let end = o + n * spec.tapsPerInput
+                let what = "\(spec.kind.rawValue) \(spec.learnable ? "learnable" : "fixed") delays, D = \(spec.maxSteps)"
                 switch (spec.kind, spec.learnable) {
                 case (.axonal, true):
                     lines.append("  projection \(p), \(what): x[t-k_i], x[t-k_i-1] at columns \(o)..<\(end) (k = floor d, f = d - k), weights " +

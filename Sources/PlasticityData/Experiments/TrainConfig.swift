@@ -244,7 +244,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         for p in network.hidden[0].projections.indices where network.hidden[0].projections[p].source == .input {
             network.hidden[0].projections[p].delays = delays
         }
-        do { try network.check() } catch let error as NetworkError { throw FileFormatError(file: file, field: "network.delays", message: error.message) }
+        do { try network.check() } catch let error as NetworkError {
+            throw FileFormatError(file: file, field: "network.delays", message: error.message)
+        }
         return network
     }
 }
