@@ -176,6 +176,8 @@ public func simulationGradients(_ handle: UInt64, _ method: UnsafePointer<CChar>
         default: throw BoundaryError("method is '\(name)', not eprop, bptt or rtrl")
         }
         object.gradients = Dictionary(uniqueKeysWithValues: gradients.named.map { ($0.id.name, $0.values.map { Float($0) }) })
+        // A fixed tensor (fixed delays) is never updated: its gradient is zero.
+        for t in sim.trainableTensors where !t.learnable { object.gradients[t.name] = [Float](repeating: 0, count: t.value.count) }
         loss?.pointee = gradients.loss
     }
 }

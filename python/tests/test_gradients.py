@@ -49,6 +49,29 @@ def test_gradients_agree_where_eprop_is_exact():
         assert cosine >= 0.99999 and np.abs(a - b).max() <= 1e-4 * np.abs(b).max(), name
 
 
+@pytest.mark.parametrize("kind,learnable", [("axonal", True), ("synaptic", True), ("axonal", False)])
+def test_delays_agree_where_eprop_is_exact(kind, learnable):
+    """Delays on the input projection (no recurrence): the delays' gradients (named layer0.d0) and the
+    weights' equal BPTT's (cosine ≥ 0.99999, max rel ≤ 1e-4); fixed delays have a zero gradient."""
+    delays = {"kind": kind, "maxSteps": 6, "learnable": learnable}
+    network = p.Network(inputs=12, outputs=4, hidden=[{"model": "lif", "neurons": 10,
+                                                       "projections": [{"source": "input", "channel": "I", "delays": delays}]}], kappa=0.9)
+    rng = np.random.default_rng(1)
+    x = (rng.random((60, 2, 12)) < 0.2).astype(np.float32)
+    with p.Simulation(network, batch=2, seed=3) as sim:
+        assert sim.tensor("layer0.d0").shape == ((12,) if kind == "axonal" else (10, 12))
+        eprop, _ = sim.gradients(x, np.array([1, 3]), "eprop")
+        bptt, _ = sim.gradients(x, np.array([1, 3]), "bptt")
+    assert (np.abs(eprop["layer0.d0"]).max() > 0) == learnable
+    for name in eprop:
+        a, b = eprop[name].ravel().astype(np.float64), bptt[name].ravel().astype(np.float64)
+        if not b.any():
+            assert not a.any(), name
+            continue
+        cosine = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+        assert cosine >= 0.99999 and np.abs(a - b).max() <= 1e-4 * np.abs(b).max(), name
+
+
 def test_chunked_traces_give_the_same_gradients():
     """chunk_steps=25: e-prop's traces in chunks, the same gradients to float32 rounding (1e-5 of the largest entry)."""
     network = p.Network(inputs=12, outputs=4, hidden=[{"model": "alif", "neurons": 10, "recurrent": True}], kappa=0.9)
