@@ -120,7 +120,12 @@ public func tensorSet(_ handle: UInt64, _ name: UnsafePointer<CChar>?, _ values:
         let object = try Registry.shared.get(handle, SimulationObject.self, "simulation")
         object.lock.lock(); defer { object.lock.unlock() }
         let t = try tensor(object, name)
-        t.value.array = try floats(values, count, expected: t.value.count, t.name)
+        let given = try floats(values, count, expected: t.value.count, t.name), kept = t.value.array
+        t.value.array = given
+        if let bad = object.simulation.inputDelays?.invalidDelay() {
+            t.value.array = kept
+            throw BoundaryError("\(bad.tensor.name)[\(bad.index)] \(bad.message)", .badInput)
+        }
     }
 }
 

@@ -60,6 +60,8 @@ def test_delays_agree_where_eprop_is_exact(kind, learnable):
     x = (rng.random((60, 2, 12)) < 0.2).astype(np.float32)
     with p.Simulation(network, batch=2, seed=3) as sim:
         assert sim.tensor("layer0.d0").shape == ((12,) if kind == "axonal" else (10, 12))
+        with pytest.raises(p.PlasticityError, match=r"layer0.d0\[0\] is 7.0; delays are in \[0, maxSteps 6\]"):
+            sim.set_tensor("layer0.d0", np.full(sim.tensor("layer0.d0").shape, 7, dtype=np.float32))
         eprop, _ = sim.gradients(x, np.array([1, 3]), "eprop")
         bptt, _ = sim.gradients(x, np.array([1, 3]), "bptt")
     assert (np.abs(eprop["layer0.d0"]).max() > 0) == learnable

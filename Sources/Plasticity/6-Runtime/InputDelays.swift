@@ -137,6 +137,22 @@ public final class InputDelays {
         }
     }
 
+    /// The first delay the kernel cannot take — outside [0, D], not finite, or a fixed one that is
+    /// not a whole step — as (tensor, index, what is wrong); nil when all are. Delays that enter
+    /// from outside (a checkpoint, the C ABI) are checked with it before any run.
+    public func invalidDelay() -> (tensor: TensorID, index: Int, message: String)? {
+        for case let (p, (buffer?, .delayed(_, spec)?)) in zip(delays, blocks).enumerated() {
+            for i in 0..<buffer.count {
+                let d = buffer[i]
+                if !(d.isFinite && d >= 0 && d <= Float(spec.maxSteps)) {
+                    return (.delays(layer: 0, projection: p), i, "is \(d); delays are in [0, maxSteps \(spec.maxSteps)] steps")
+                }
+                if !spec.learnable && d != d.rounded() { return (.delays(layer: 0, projection: p), i, "is \(d); fixed delays are whole steps") }
+            }
+        }
+        return nil
+    }
+
     /// Delays back into [0, D] (whole steps when fixed) after an update.
     func clampDelays() {
         for case let (buffer?, .delayed(_, spec)?) in zip(delays, blocks) {

@@ -21,6 +21,8 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
     }
     public var description: String { name }
 
+    public var isDelays: Bool { if case .delays = self { true } else { false } }
+
     /// The key of the tensor's sparsity mask, and of the optimizer's moments, in a checkpoint.
     public var maskName: String { "mask.\(name)" }
     public var firstMomentName: String { "optimizer.m.\(name)" }

@@ -91,6 +91,43 @@ import PlasticityTestSupport
         #expect(synaptic.kernel.description.contains("x[t-0] ... x[t-5] per input at columns 0..<72"))
     }
 
+    /// Training moves learnable delays and keeps them in [0, D], leaves fixed ones as drawn;
+    /// a checkpoint stores both and loads them back; a delay outside [0, D] in a checkpoint is
+    /// refused naming the tensor and index, and the simulation keeps its own.
+    @Test func trainingCheckpointsAndBounds() throws {
+        let folder = try scratchDirectory("delays-checkpoint")
+        var spec = Self.network(Models.builtin(named: "lif")!, kind: .axonal, learnable: true, maxSteps: 3)
+        spec.hidden[0].projections.append(.init(.input, into: "I", delays: DelaySpec(.synaptic, maxSteps: 2)))
+        let sim = try NetworkSimulation(kernel: try compile(spec), batch: 2, chunkSteps: 20)
+        sim.initializeWeights(seed: 4, inputGain: 3)
+        var config = OptimizerConfig()
+        config.learningRate = 0.01
+        let trainer = Trainer(simulation: sim, optimizer: Optimizer(config))
+        let learnable = sim.inputDelays!.delays[0]!, fixed = sim.inputDelays!.delays[1]!
+        learnable.array = learnable.array.map { min($0, 2.9) }
+        let (before, drawn) = (learnable.array, fixed.array)
+        #expect(drawn.allSatisfy { $0 == $0.rounded() && (0...2).contains($0) })
+        let input = Self.spikes(60 * 2 * spec.inputs, rate: 0.3, seed: 5), targets = (0..<120).map { Float($0 % 3) }
+        for _ in 0..<5 { _ = try trainer.train(input: input, targets: targets, steps: 60) }
+        #expect(learnable.array != before && learnable.array.allSatisfy { (0...3).contains($0) })
+        #expect(fixed.array == drawn)
+
+        let checkpoint = folder.appendingPathComponent("checkpoint.json")
+        try Checkpoint.save(trainer, state: .init(iteration: 1, rng: SplitMix64(seed: 1), config: "{}"), to: checkpoint)
+        let stored = try #require(try Checkpoint.network(checkpoint))
+        let reloaded = Trainer(simulation: try NetworkSimulation(kernel: try compile(stored), batch: 1), optimizer: Optimizer(config))
+        _ = try Checkpoint.load(checkpoint, into: reloaded)
+        #expect(reloaded.simulation.inputDelays!.delays.map { $0?.array } == sim.inputDelays!.delays.map { $0?.array })
+
+        learnable[1] = 3.5
+        try Checkpoint.save(trainer, state: .init(iteration: 2, rng: SplitMix64(seed: 1), config: "{}"), to: checkpoint)
+        let fresh = Trainer(simulation: try NetworkSimulation(kernel: try compile(stored), batch: 1), optimizer: Optimizer(config))
+        let kept = fresh.simulation.inputDelays!.delays[0]!.array
+        let error = #expect(throws: FileFormatError.self) { try Checkpoint.load(checkpoint, into: fresh) }
+        #expect(error?.field == "layer0.d0[1]" && error?.message.contains("[0, maxSteps 3]") == true, "\(String(describing: error))")
+        #expect(fresh.simulation.inputDelays!.delays[0]!.array == kept)
+    }
+
     static let rate = NeuronModel("rate") {
         Parameter("alpha", 0.8, learnable: true)
         Input("I")
