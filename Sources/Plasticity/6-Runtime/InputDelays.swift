@@ -35,8 +35,8 @@ public final class InputDelays {
     let historySteps: Int
     /// x of the last `historySteps` steps, oldest first: [batch][historySteps][n_in].
     private var history: [Float]
-    /// The last call's expanded input, whose storage the next call reuses.
-    private var expanded: [Float] = []
+    /// The last call's expanded input, and the history joined to its input: storage the next call reuses.
+    private var expanded: [Float] = [], sequence: [Float] = []
 
     /// The expansion of `network`'s layer 0, or nil when no projection has delays.
     public convenience init?(_ network: NetworkSpec, batch: Int) {
@@ -258,28 +258,32 @@ public final class InputDelays {
     /// and the history of the steps before it (which then moves on by `steps`). Every column is
     /// written, so the storage of the previous call is reused as it is.
     func expand(_ input: [Float], steps: Int) -> [Float] {
-        let B = batch, nIn = inputs, H = historySteps, C = columns
+        let B = batch, nIn = inputs, H = historySteps, C = columns, row = B * nIn
         if expanded.count != steps * B * C { expanded = [Float](repeating: 0, count: steps * B * C) }
-        input.withUnsafeBufferPointer { x in
-            history.withUnsafeBufferPointer { past in
-                expanded.withUnsafeMutableBufferPointer { o in
-                    // x_i of sequence b at step t − lag of the call: the input, the history before it, 0 before the sequence.
-                    @inline(__always) func at(_ t: Int, _ b: Int, _ i: Int) -> Float {
-                        t >= 0 ? x[(t * B + b) * nIn + i] : (t >= -H ? past[(b * H + H + t) * nIn + i] : 0)
-                    }
-                    for (p, block) in blocks.enumerated() {
-                        guard let block else { continue }
-                        switch block {
-                        case .direct(let offset):
-                            for t in 0..<steps { for b in 0..<B { for i in 0..<nIn { o[(t * B + b) * C + offset + i] = x[(t * B + b) * nIn + i] } } }
-                        case .delayed(let offset, let spec):
-                            let taps = spec.tapsPerInput
-                            let lags = (0..<nIn).map { spec.kind == .axonal ? Self.split(delays[p]![$0], spec).k : 0 }
-                            for t in 0..<steps {
-                                for b in 0..<B {
-                                    let row = (t * B + b) * C + offset
-                                    for i in 0..<nIn { for r in 0..<taps { o[row + i * taps + r] = at(t - lags[i] - r, b, i) } }
-                                }
+        // The history and the call's input as one sequence [H + steps][batch][n_in]: a lag ≤ H reads it without a branch.
+        if sequence.count != (H + steps) * row { sequence = [Float](repeating: 0, count: (H + steps) * row) }
+        sequence.withUnsafeMutableBufferPointer { s in
+            for b in 0..<B { for h in 0..<H { for i in 0..<nIn { s[h * row + b * nIn + i] = history[(b * H + h) * nIn + i] } } }
+            input.withUnsafeBufferPointer { x in _ = UnsafeMutableBufferPointer(rebasing: s[(H * row)...]).update(fromContentsOf: x) }
+        }
+        sequence.withUnsafeBufferPointer { s in
+            expanded.withUnsafeMutableBufferPointer { o in
+                for (p, block) in blocks.enumerated() {
+                    guard let block else { continue }
+                    switch block {
+                    case .direct(let offset):
+                        for t in 0..<steps { for b in 0..<B { for i in 0..<nIn { o[(t * B + b) * C + offset + i] = s[(H + t) * row + b * nIn + i] } } }
+                    case .delayed(let offset, let spec):
+                        let taps = spec.tapsPerInput
+                        // Where tap r of input i starts in the sequence, for t = 0 and b = 0.
+                        let starts = (0..<nIn).flatMap { i in
+                            let k = spec.kind == .axonal ? Self.split(delays[p]![i], spec).k : 0
+                            return (0..<taps).map { r in (H - k - r) * row + i }
+                        }
+                        for t in 0..<steps {
+                            for b in 0..<B {
+                                let target = (t * B + b) * C + offset, source = t * row + b * nIn
+                                for c in 0..<starts.count { o[target + c] = s[starts[c] + source] }
                             }
                         }
                     }
@@ -287,16 +291,7 @@ public final class InputDelays {
             }
         }
         guard H > 0 else { return expanded }
-        var next = history
-        input.withUnsafeBufferPointer { x in
-            for b in 0..<B {
-                for h in 0..<H {
-                    let t = steps - H + h
-                    for i in 0..<nIn { next[(b * H + h) * nIn + i] = t >= 0 ? x[(t * B + b) * nIn + i] : history[(b * H + H + t) * nIn + i] }
-                }
-            }
-        }
-        history = next
+        for b in 0..<B { for h in 0..<H { for i in 0..<nIn { history[(b * H + h) * nIn + i] = sequence[(steps + h) * row + b * nIn + i] } } }
         return expanded
     }
 }
