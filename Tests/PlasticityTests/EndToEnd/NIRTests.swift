@@ -161,6 +161,11 @@ import Testing
         let layer = sim.layers[0], row = { (name: String) in layer.model.learnables.firstIndex { $0.name == name }! }
         #expect(Array(layer.parameters.array[(row("alpha") * 2)..<(row("alpha") * 2 + 2)]) == alpha.map { Float($0) })
         #expect(Array(layer.parameters.array[(row("threshold") * 2)..<(row("threshold") * 2 + 2)]) == [1, 1.5])
+        // A Delay after the Input: the first layer's axonal delays in steps; fractional ones learnable.
+        let delayed = try NIRNetwork(chain(lif, extra: ["d": .delay(delay: [0.002, 0.0035, 0])], edges: [("in", "d"), ("d", "w")])
+            .removingEdge("in", "w"), dt: 1e-3, file: "delayed")
+        #expect(delayed.hidden[0].projections[0].delays == DelaySpec(.axonal, maxSteps: 4, learnable: true))
+        #expect(delayed.weights["layer0.d0"]?.values == [2, 3.5, 0])
         let cases: [(NIRGraph, String, String)] = [
             (chain(.unsupported(type: "Conv2d")), "node h", "is a Conv2d node"),
             (chain(lif, extra: ["skip": .linear(weight: w)], edges: [("in", "skip"), ("skip", "h")]), "node in", "feeds 2 nodes"),
@@ -170,6 +175,10 @@ import Testing
             (chain(.cubaLIF(tauSyn: [0.005, 0.005], tauMem: [0.02, 0.02], r: [1, 1], vLeak: [0, 0], wIn: [1, 1], vThreshold: [1, 1],
                             vReset: [0, 0]), extra: ["w": .affine(weight: w, bias: [0.1, 0.1])]), "node w", "a bias is a constant input"),
             (chain(lif, extra: ["stray": .linear(weight: w)]), "node stray", "is not on the chain"),
+            (chain(lif, extra: ["d": .delay(delay: [0.001, 0.001])], edges: [("h", "d"), ("d", "r")]).removingEdge("h", "r"), "node d",
+             "is a Delay node where a projection"),
+            (chain(lif, extra: ["d": .delay(delay: [0.001, 0.002])], edges: [("in", "d"), ("d", "w")]).removingEdge("in", "w"), "node d",
+             "delays 2 inputs, not 3"),
         ]
         for (graph, subject, message) in cases {
             do {
@@ -197,5 +206,14 @@ import Testing
         try Data("not hdf5".utf8).write(to: file)
         let notHDF5 = #expect(throws: FileFormatError.self) { try NIRGraph.read(file) }
         #expect(notHDF5?.file == file.path && notHDF5?.field == "file", "\(String(describing: notHDF5))")
+    }
+}
+
+extension NIRGraph {
+    /// This graph without the edge from `source` to `target`.
+    func removingEdge(_ source: String, _ target: String) -> NIRGraph {
+        var graph = self
+        graph.edges.removeAll { $0.source == source && $0.target == target }
+        return graph
     }
 }
