@@ -91,7 +91,8 @@ import PlasticityTestSupport
         #expect(synaptic.kernel.description.contains("x[t-0] ... x[t-5] per input at columns 0..<72"))
     }
 
-    /// Training moves learnable delays and keeps them in [0, D], leaves fixed ones as drawn;
+    /// Training (once per sequence and online, every 15 steps) moves learnable delays and keeps
+    /// them in [0, D], leaves fixed ones as drawn;
     /// a checkpoint stores both and loads them back; a delay outside [0, D] in a checkpoint is
     /// refused naming the tensor and index, and the simulation keeps its own.
     @Test func trainingCheckpointsAndBounds() throws {
@@ -111,6 +112,12 @@ import PlasticityTestSupport
         for _ in 0..<5 { _ = try trainer.train(input: input, targets: targets, steps: 60) }
         #expect(learnable.array != before && learnable.array.allSatisfy { (0...3).contains($0) })
         #expect(fixed.array == drawn)
+        // Online: updates every 15 steps move the delays inside the sequence (the taps follow).
+        let online = Trainer(simulation: sim, optimizer: Optimizer(config), updateEvery: 15)
+        let (midway, weights) = (learnable.array, sim.weights(layer: 0, projection: 0).array)
+        let metrics = try online.train(input: input, targets: targets, steps: 60)
+        #expect(metrics.loss.isFinite && online.optimizer.step == 4)
+        #expect(learnable.array != midway && sim.weights(layer: 0, projection: 0).array != weights && fixed.array == drawn)
 
         let checkpoint = folder.appendingPathComponent("checkpoint.json")
         try Checkpoint.save(trainer, state: .init(iteration: 1, rng: SplitMix64(seed: 1), config: "{}"), to: checkpoint)
