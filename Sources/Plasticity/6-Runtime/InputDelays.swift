@@ -272,7 +272,9 @@ public final class InputDelays {
                     guard let block else { continue }
                     switch block {
                     case .direct(let offset):
-                        for t in 0..<steps { for b in 0..<B { for i in 0..<nIn { o[(t * B + b) * C + offset + i] = s[(H + t) * row + b * nIn + i] } } }
+                        for t in 0..<steps {
+                            for b in 0..<B { for i in 0..<nIn { o[(t * B + b) * C + offset + i] = s[(H + t) * row + b * nIn + i] } }
+                        }
                     case .delayed(let offset, let spec):
                         let taps = spec.tapsPerInput
                         // Where tap r of input i starts in the sequence, for t = 0 and b = 0.
