@@ -57,6 +57,28 @@ import PlasticityTestSupport
         }
     }
 
+    /// A layer with a delayed and an undelayed projection from the input (blocks of taps and of x
+    /// side by side): e-prop equals BPTT in the exact setting for both weights and the delays.
+    @Test(arguments: [0, 40])
+    func delayedBesideUndelayed(chunkSteps: Int) throws {
+        let (T, B) = (100, 2)
+        var spec = Self.network(Models.builtin(named: "lif")!, kind: .axonal, learnable: true)
+        spec.hidden[0].projections.append(.init(.input, into: "I"))
+        #expect(InputDelays.layout(of: spec)?.columns == 3 * spec.inputs)
+        let sim = try NetworkSimulation(kernel: try compile(spec), batch: B, chunkSteps: chunkSteps)
+        sim.initializeWeights(seed: 6, inputGain: 2)
+        let input = Self.spikes(T * B * spec.inputs, rate: 0.2, seed: 7), targets = (0..<T * B).map { Float($0 % 3) }
+        sim.resetSequence(); sim.zeroGradients()
+        #expect(sim.run(input: input, targets: targets, steps: T).failure == nil)
+        let eprop = sim.accumulatedGradients, bptt = try backpropagationThroughTime(sim, input: input, targets: targets, steps: T)
+        #expect(eprop.named.map(\.id) == [.weights(layer: 0, projection: 0), .weights(layer: 0, projection: 1), .delays(layer: 0, projection: 0),
+                                          .readoutWeights, .readoutBias])
+        for ((id, a), (_, b)) in zip(eprop.named, bptt.named) {
+            let c = compareGradients(a, b)
+            #expect(c.cosine >= 0.99999 && c.maxRelativeError <= 1e-4, "K=\(chunkSteps) \(id): cosine \(c.cosine), max rel \(c.maxRelativeError)")
+        }
+    }
+
     /// Fixed delays move the input: a network whose every input is d steps late runs as the same
     /// network without delays on the input shifted by d steps (readouts equal to 1e-6).
     @Test func fixedAxonalDelaysShiftTheInput() throws {
