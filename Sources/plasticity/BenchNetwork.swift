@@ -87,7 +87,8 @@ struct BenchNetwork: ParsableCommand {
             // turn, `repeats` rounds after a warm-up round), so that drift of the machine's speed
             // during the run affects all variants alike and their ratios stay comparable.
             var variants: [Variant] = []
-            for benchBackend in backends.values where !(benchBackend == .handC && fileModel != nil) {   // handC: LIF and ALIF only
+            // handC: LIF and ALIF without delays only
+            for benchBackend in backends.values where !(benchBackend == .handC && (fileModel != nil || delays != .none)) {
                 let handWritten = benchBackend == .handC, backendName = benchBackend.rawValue
                 let kernel = try compile(spec, backend: handWritten ? .systemCC : Backend(rawValue: backendName)!)
                 for chunk in chunks.values where !(handWritten && chunk > 0) {
