@@ -18,7 +18,6 @@ public final class InputDelays {
     public enum Block: Sendable {
         case direct(offset: Int)
         case delayed(offset: Int, spec: DelaySpec)
-        var offset: Int { switch self { case .direct(let o), .delayed(let o, _): return o } }
     }
 
     public let inputs: Int, neurons: Int, batch: Int
@@ -185,7 +184,7 @@ public final class InputDelays {
                     switch block {
                     case .direct(let o): target[row + o + i] = wji
                     case .delayed(let o, let spec):
-                        let (column, _, f) = tap(spec, offset: o, j: j, i: i, p: p)
+                        let (column, f) = tap(spec, offset: o, j: j, i: i, p: p)
                         target[row + column] += wji * (1 - f)
                         if f != 0 { target[row + column + 1] += wji * f }
                     }
@@ -194,15 +193,13 @@ public final class InputDelays {
         }
     }
 
-    /// Column of the lower tap of synapse ji in the expanded input, with k and f of its delay.
-    @inline(__always) private func tap(_ spec: DelaySpec, offset o: Int, j: Int, i: Int, p: Int) -> (column: Int, k: Int, f: Float) {
+    /// Column of the lower tap of synapse ji in the expanded input, and the fraction f of its delay.
+    @inline(__always) private func tap(_ spec: DelaySpec, offset o: Int, j: Int, i: Int, p: Int) -> (column: Int, f: Float) {
         switch spec.kind {
-        case .axonal:
-            let (k, f) = Self.split(delays[p]![i], spec)
-            return (o + i * spec.tapsPerInput, k, f)
+        case .axonal: return (o + i * spec.tapsPerInput, Self.split(delays[p]![i], spec).f)
         case .synaptic:
             let (k, f) = Self.split(delays[p]![j * inputs + i], spec)
-            return (o + i * spec.tapsPerInput + k, k, f)
+            return (o + i * spec.tapsPerInput + k, f)
         }
     }
 
@@ -220,7 +217,7 @@ public final class InputDelays {
                     switch block {
                     case .direct(let o): w[p]![j * nIn + i] = g[j * C + o + i]
                     case .delayed(let o, let spec):
-                        let (column, _, f) = tap(spec, offset: o, j: j, i: i, p: p)
+                        let (column, f) = tap(spec, offset: o, j: j, i: i, p: p)
                         let low = g[j * C + column], high = spec.learnable ? g[j * C + column + 1] : 0
                         w[p]![j * nIn + i] = (1 - Double(f)) * low + Double(f) * high
                         guard spec.learnable else { continue }

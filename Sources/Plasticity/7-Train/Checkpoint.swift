@@ -204,7 +204,7 @@ public enum Checkpoint {
         }
         if let delays = trainer.simulation.inputDelays {
             let kept = delays.delays.map { $0?.array }
-            for case let t in tensors where t.id.isDelays { t.value.array = file.tensors[t.name]!.values }
+            for t in tensors where t.id.isDelays { t.value.array = file.tensors[t.name]!.values }
             if let bad = delays.invalidDelay() {
                 for (buffer, values) in zip(delays.delays, kept) { if let buffer, let values { buffer.array = values } }
                 throw fail("\(bad.tensor.name)[\(bad.index)]", bad.message)
