@@ -158,6 +158,39 @@ static inline void add_scaled(float *restrict y, const float *restrict x, int n,
     for (int j = 0; j < n; ++j) y[j] += a * x[j];
 }
 
+/* y[j] += a_0 x_0[j], then += a_1 x_1[j], … for `rows` (1 to 4) rows: the floats of `rows` calls of
+ * add_scaled in turn, with y read and written once. */
+ALWAYS_INLINE void add_scaled_rows(float *restrict y, const float *const *x, const float *a, const int rows, int n) {
+    const float *restrict x0 = x[0], *restrict x1 = x[rows > 1 ? 1 : 0], *restrict x2 = x[rows > 2 ? 2 : 0];
+    const float *restrict x3 = x[rows > 3 ? 3 : 0];
+    const float a0 = a[0], a1 = a[rows > 1 ? 1 : 0], a2 = a[rows > 2 ? 2 : 0], a3 = a[rows > 3 ? 3 : 0];
+    WIDE_LOOP
+    for (int j = 0; j < n; ++j) {
+        float v = y[j] + a0 * x0[j];
+        if (rows > 1) v = v + a1 * x1[j];
+        if (rows > 2) v = v + a2 * x2[j];
+        if (rows > 3) v = v + a3 * x3[j];
+        y[j] = v;
+    }
+}
+
+/* Row `offset` of each event's W(r) (at record + r · stride) times its value into y, events in
+ * order, four at a time. */
+ALWAYS_INLINE void add_event_rows(float *restrict y, const float *record, const int *step, const float *x, int count, long stride,
+                                  long offset, int n) {
+    for (int e = 0; e < count; e += 4) {
+        const float *rows[4];
+        const int k = count - e < 4 ? count - e : 4;
+        for (int q = 0; q < k; ++q) rows[q] = record + step[e + q] * stride + offset;
+        switch (k) {
+        case 4: add_scaled_rows(y, rows, x + e, 4, n); break;
+        case 3: add_scaled_rows(y, rows, x + e, 3, n); break;
+        case 2: add_scaled_rows(y, rows, x + e, 2, n); break;
+        default: add_scaled_rows(y, rows, x + e, 1, n); break;
+        }
+    }
+}
+
 /* One presynaptic index i: its synapses' start-of-chunk state through Ψ. Σe and Σē only when kept.
  * The first `shared` components are x̄_i (sp), the rest per synapse (ep, rows of n). */
 ALWAYS_INLINE void propagate_row(const int n, const int m, const int shared, const int sums_e, const int sums_ebar,
@@ -209,6 +242,7 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
     const int *list_first = c->active_first, *list = c->active_list;
     int *event_step = c->events, *first = event_step + (long)steps * n_pre;
     float *event_value = (float *)(first + n_pre + 1);   /* 4-byte slots, as plasticity_chunk_event_slots counts */
+    unsigned long long *profile = c->profile;
     for (int i = 0; i <= n_pre; ++i) first[i] = 0;
     for (int q = 0; q < list_first[steps]; ++q) first[list[q] + 1] += 1;
     for (int i = 0; i < n_pre; ++i) first[i + 1] += first[i];
@@ -219,6 +253,7 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
             event_step[e] = r; event_value[e] = x[i];
         }
     }
+    PLASTICITY_LAP(profile, PLASTICITY_PHASE_GRADIENT_ACCUMULATION);   /* sorting the events is theirs */
     /* first[i] is now the end of i's events: the start of i + 1's */
     for (int i = 0; i < n_pre; ++i) {
         float *sp = xbar + (long)i * shared, *ep = eps + (long)i * r_m * n;
@@ -228,16 +263,19 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
         if (es) { if (bs) ROW(1, 1); else ROW(1, 0); }
         else { if (bs) ROW(0, 1); else ROW(0, 0); }
 #undef ROW
-        for (int e = i > 0 ? first[i - 1] : 0; e < first[i]; ++e) {
-            const float xi = event_value[e];
-            const float *W = c->record + (long)event_step[e] * width * n;
-            for (int s = 0; s < shared; ++s) sp[s] += xi * W[s * n];
-            for (int s = shared; s < m; ++s) add_scaled(ep + (long)(s - shared) * n, W + s * n, n, xi);
-            add_scaled(eb, W + m * n, n, xi);
-            add_scaled(g, W + (m + 1) * n, n, xi);
-            if (es) add_scaled(es, W + (m + 2) * n, n, xi);
-            if (bs) add_scaled(bs, W + (m + 3) * n, n, xi);
-        }
+        PLASTICITY_LAP(profile, PLASTICITY_PHASE_CHUNK_CARRY);
+        /* i's events in step order: each adds x_i^r times the rows of W(r), row by row over all of them */
+        const int begin = i > 0 ? first[i - 1] : 0, count = first[i] - begin;
+        const int *at = event_step + begin;
+        const float *x = event_value + begin, *record = c->record;
+        const long stride = (long)width * n;
+        for (int q = 0; q < count; ++q) for (int s = 0; s < shared; ++s) sp[s] += x[q] * record[at[q] * stride + (long)s * n];
+        for (int s = shared; s < m; ++s) add_event_rows(ep + (long)(s - shared) * n, record, at, x, count, stride, (long)s * n, n);
+        add_event_rows(eb, record, at, x, count, stride, (long)m * n, n);
+        add_event_rows(g, record, at, x, count, stride, (long)(m + 1) * n, n);
+        if (es) add_event_rows(es, record, at, x, count, stride, (long)(m + 2) * n, n);
+        if (bs) add_event_rows(bs, record, at, x, count, stride, (long)(m + 3) * n, n);
+        PLASTICITY_LAP(profile, PLASTICITY_PHASE_GRADIENT_ACCUMULATION);
     }
 }
 

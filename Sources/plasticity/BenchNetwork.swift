@@ -24,6 +24,8 @@ struct BenchNetwork: ParsableCommand {
 
     enum SetupName: String, CaseIterable, ExpressibleByArgument { case r = "R", rALIF = "R-ALIF", n100 = "N100", n400 = "N400", s = "S" }
     enum BenchBackend: String, CaseIterable, ExpressibleByArgument { case tinyCC, systemCC, handC }
+    @Flag(help: "After the timings, each variant's seconds per phase from profiled batches, beside the roofline bound of each phase.")
+    var profile = false
     @Flag(help: "Print JSON instead of the markdown table.") var json = false
     @Option(help: "Also write the rows as JSON to this file (atomically), from the same run as the table.") var jsonFile: String?
 
@@ -55,7 +57,7 @@ struct BenchNetwork: ParsableCommand {
     }
 
     func run() throws {
-        var rows: [[String: Any]] = []
+        var rows: [[String: Any]] = [], profileTables: [String] = []
         if !json {
             print("| config | backend | chunk K | threads | input rate | active fraction | delays | hidden spikes/neuron/step | s/batch " +
                   "(median of \(repeats), round-robin) | synapse-updates/s | compile ms | process peak RSS MB |")
@@ -109,7 +111,9 @@ struct BenchNetwork: ParsableCommand {
                 }
             }
             let rss = peakResidentMegabytes()
-            for variant in variants {
+            let profiles = profile ? try profileVariants(variants, name: name, input: input, targets: targets, steps: T, batch: setup.batch) : [:]
+            profileTables += variants.indices.flatMap { profiles[$0]?.table ?? [] }
+            for (index, variant) in variants.enumerated() {
                 let sorted = variant.seconds.sorted(), median = sorted[sorted.count / 2]
                 let synapses = Double(setup.neurons * (setup.inputs + setup.neurons) * setup.batch * T)
                 let spikeCount = variant.simulation.layers[0].spikeCount
@@ -117,7 +121,8 @@ struct BenchNetwork: ParsableCommand {
                 rows.append(["config": name, "backend": variant.backend, "chunk": variant.chunk, "threads": variant.threads, "input_rate": rate,
                              "active_fraction": fraction, "delays": delayName, "hidden_rate": spikesPerStep.isFinite ? spikesPerStep : NSNull(),
                              "seconds_per_batch": median, "seconds_all": variant.seconds, "synapse_updates_per_second": synapses / median,
-                             "compile_ms": variant.compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch])
+                             "compile_ms": variant.compileMilliseconds, "peak_rss_mb": rss, "steps": T, "batch": setup.batch]
+                             .merging(profiles[index].map { ["profile": $0.json] } ?? [:]) { $1 })
                 if !json {
                     print(String(format: "| %@ | %@ | %d | %d | %.2f | %.2f | %@ | %.4f | %.4f | %.3g | %.1f | %.0f |", name, variant.backend,
                                  variant.chunk, variant.threads, rate, fraction, delayName,
@@ -127,6 +132,7 @@ struct BenchNetwork: ParsableCommand {
             }
             }
         }
+        if !json { profileTables.forEach { print($0) } }
         let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
         if json { print(String(decoding: data, as: UTF8.self)) }
         if let jsonFile { try WriteContract.write(data, to: URL(fileURLWithPath: jsonFile), flag: "--json-file") }

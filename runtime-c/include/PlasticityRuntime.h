@@ -25,6 +25,10 @@ void plasticity_trace2(float *restrict eps, float *restrict ebar, const float *r
 void plasticity_trace1_shared1(float *restrict eps, float *restrict ebar, const float *restrict xbar_prev, const float *restrict xbar,
                                const float *restrict x, int n, float d_rs, float d_rr, float c_r, float p_s, float p_r, float kappa);
 
+/* The roofline's ceilings (plasticity_roofline.c): multiplies and adds, and a stream y += a x. */
+float plasticity_ceiling_flops(long iterations);
+long plasticity_ceiling_flops_per_iteration(void);
+void plasticity_ceiling_stream(float *y, const float *x, long n, int repeats);
 /* Time-chunked exact traces (plasticity_chunk.c), called by network kernels through pointers. */
 void plasticity_chunk_coefficients(const plasticity_chunk_args *c);
 void plasticity_chunk_synapses(const plasticity_chunk_args *c);

@@ -35,7 +35,7 @@
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 14
+#define PLASTICITY_ABI_VERSION 15
 /* The distributions of noise sources (plasticity_noise_fill). */
 #define PLASTICITY_NOISE_NORMAL 0
 #define PLASTICITY_NOISE_UNIFORM 1
@@ -44,6 +44,37 @@
 #define PLASTICITY_SOURCE_RECURRENT 1
 
 #define PLASTICITY_CHUNK_MAX_COMPONENTS 8
+
+/* Profiling (plasticity bench network --profile; docs/benchmarks.md, "Roofline"): when a call's
+ * `profile` is non-null, the kernel adds each phase's time-stamp-counter cycles to its slot, and
+ * the presynaptic events each layer gathered. A phase's time is the span from the previous phase's
+ * end (slot PLASTICITY_PROFILE_LAST) to its own, so the phases add up to the whole call. */
+#define PLASTICITY_PHASE_INPUT_GATHER 0         /* nonzero inputs of the layer's input projections and their currents */
+#define PLASTICITY_PHASE_RECURRENT_GATHER 1     /* the same for recurrent projections */
+#define PLASTICITY_PHASE_NEURON_BODY 2          /* neuron update, stores, records, noise */
+#define PLASTICITY_PHASE_READOUT_LOSS 3         /* readout, loss, readout gradients */
+#define PLASTICITY_PHASE_LEARNING_SIGNAL 4
+#define PLASTICITY_PHASE_TRACE_PROPAGATION 5    /* step mode: traces per step; chunked: the backward sweep */
+#define PLASTICITY_PHASE_GRADIENT_ACCUMULATION 6    /* chunked: per presynaptic event, and the flush */
+#define PLASTICITY_PHASE_CHUNK_CARRY 7          /* chunked: every synapse's state through the chunk's propagator */
+#define PLASTICITY_PHASE_OTHER 8                /* finiteness checks, chunk-row copies, loop overhead */
+#define PLASTICITY_PHASES 9
+#define PLASTICITY_PROFILE_EVENTS 9             /* + 2l: layer l's input events; + 2l + 1: its recurrent events */
+#define PLASTICITY_PROFILE_LAST 17              /* the counter at the last phase's end */
+#define PLASTICITY_PROFILE_SLOTS 18
+static inline unsigned long long plasticity_ticks(void) {
+#if defined(__x86_64__)
+    unsigned int low, high;
+    __asm__ __volatile__("rdtsc" : "=a"(low), "=d"(high));
+    return ((unsigned long long)high << 32) | low;
+#else
+    return 0;   /* no profile on other hosts: every phase reads 0 */
+#endif
+}
+/* Ends a phase: the cycles since the last phase's end go to `phase`. */
+#define PLASTICITY_LAP(profile, phase) \
+    do { if (profile) { const unsigned long long now_ = plasticity_ticks(); \
+         (profile)[phase] += now_ - (profile)[PLASTICITY_PROFILE_LAST]; (profile)[PLASTICITY_PROFILE_LAST] = now_; } } while (0)
 
 /* One call of the chunk primitives: projection (or channel) data of one sequence b. */
 typedef struct plasticity_chunk_args {
@@ -68,6 +99,7 @@ typedef struct plasticity_chunk_args {
     /* the nonzero inputs of each step, as the layer step gathered them for its currents (synapses
      * only): step r's indices are active_list[active_first[r] ..< active_first[r + 1]], in order */
     const int *active_first, *active_list;
+    unsigned long long *profile;    /* optional [PLASTICITY_PROFILE_SLOTS] */
 } plasticity_chunk_args;
 typedef void (*plasticity_chunk_fn)(const plasticity_chunk_args *);
 typedef void (*plasticity_chunk_flush_fn)(const plasticity_chunk_args *, float *grad, float *esum, float *ebarsum);
@@ -125,6 +157,8 @@ typedef struct plasticity_layer_args {
     int *chunk_events;              /* private to the calling thread: per projection with a trace, the step's lists of nonzero
                                      * inputs ((K + 1) offsets, K·n_pre indices; KernelLayout.chunkListSlots), then the
                                      * synapse pass's scratch, plasticity_chunk_event_slots(K, the largest n_pre) */
+    unsigned long long *profile;    /* optional [PLASTICITY_PROFILE_SLOTS], the network's: cycles per phase */
+    unsigned long long *profile_events;     /* optional [2], in the network's profile: input, recurrent events */
 } plasticity_layer_args;
 
 /* Dense local Jacobians of one step, for oracles and inspection (any pointer may be 0). */
@@ -204,6 +238,7 @@ typedef struct plasticity_network_args {
     float *chunk_error;                     /* [batch][K][n_out]: err of each step of the chunk, 0 without a loss */
     float *chunk_readout_trace;             /* [batch][n_last]: z̄ before the chunk's first step */
     plasticity_chunk_readout_fn chunk_readout;
+    unsigned long long *profile;            /* optional [PLASTICITY_PROFILE_SLOTS], private to the calling thread */
 } plasticity_network_args;
 
 typedef int (*plasticity_network_run_fn)(plasticity_network_args *);

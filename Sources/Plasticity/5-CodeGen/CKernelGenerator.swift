@@ -191,7 +191,15 @@ struct CKernelGenerator {
                 w.line("float *record\(p) = chunked ? a->chunk_record[\(p)] + ((long)a->batch_begin * a->chunk_steps + t - a->chunk_first) * " +
                        "\(layout.projections[p].recordWidth) * n : 0;")
             }
-            kernel.step.forEach { emit($0, w) }
+            emitAll(kernel.step, w)
+        }
+    }
+
+    /// Statements in order, each followed by its profile lap (`profileLaps`).
+    private func emitAll(_ statements: [KernelStatement<LayerStepOperation>], _ w: CWriter) {
+        for (statement, lap) in zip(statements, profileLaps(statements, { $0.phase(in: layout) })) {
+            emit(statement, w)
+            if let lap { w.line(lap.lap("a->profile")) }
         }
     }
 
@@ -203,29 +211,30 @@ struct CKernelGenerator {
             w.block(prefix + "for (int b = b_begin; b < b_end; ++b)") {
                 w.line("const float *x = x_t + (long)b * n_in;")
                 w.line("const float *z = a->spike + (long)b * n;")
-                inner.forEach { emit($0, w) }
+                emitAll(inner, w)
             }
         case .loop(.neurons, let inner):
             w.block(prefix + "for (int j = 0; j < n; ++j)") {
                 w.line("const long nj = (long)b * n + j;")
-                inner.forEach { emit($0, w) }
+                emitAll(inner, w)
             }
+            w.line(ProfilePhase.tracePropagation.lap("a->profile"))
         case .loop(let loop, _): preconditionFailure("a layer step has no loop over \(loop.rawValue)")
         case .when(.synapseRowsLive(nil), let inner):
             // rows that can never be skipped are always live: gradient passes skip rows not marked live
             w.line("a->synapses_live[nj] = 1.0f;")
-            inner.forEach { emit($0, w) }
+            emitAll(inner, w)
         case .when(.synapseRowsLive(let temporaries?), let inner):
             w.line("float *live = a->synapses_live + nj;")
             w.comment("psi = 0: rows that are exactly zero stay zero")
             w.block("if (*live != 0.0f || !(\(temporaries.map { "t\($0) == 0.0f" }.joined(separator: " && "))))") {
                 w.line("*live = 1.0f;")
-                inner.forEach { emit($0, w) }
+                emitAll(inner, w)
             }
         case .when(let condition, let inner):
             let header = condition == .chunked ? "if (chunked) " : "if (!chunked) "
             if inner.count == 1, case .loop = inner[0] { emit(inner[0], w, prefix: header); return }
-            w.block(String(header.dropLast())) { inner.forEach { emit($0, w) } }
+            w.block(String(header.dropLast())) { emitAll(inner, w) }
         }
     }
 
@@ -277,6 +286,7 @@ struct CKernelGenerator {
             w.line("int *active\(p) = first\(p) ? first\(p) + a->chunk_steps + 1 + first\(p)[chunk_step] : a->active + \(offset);")
         }
         w.line("const int count\(p) = plasticity_nonzero(\(pre), \(count), active\(p));")
+        w.line("if (a->profile_events) a->profile_events[\(layout.projections[p].source == .input ? 0 : 1)] += count\(p);")
         if keptForChunk { w.line("if (first\(p)) first\(p)[chunk_step + 1] = first\(p)[chunk_step] + count\(p);") }
     }
 
@@ -291,6 +301,7 @@ struct CKernelGenerator {
         for (k, p) in projections.enumerated() {
             let (pre, _) = preActivity(layout.projections[p])
             w.line("plasticity_combine_rows(work\(c), a->weights_transposed[\(p)], n, active\(p), \(pre), count\(p), n, \(k == 0 ? 0 : 1));")
+            w.line(LayerStepOperation.gather(projection: p, keptForChunk: false).phase(in: layout)!.lap("a->profile"))
         }
     }
 

@@ -42,8 +42,18 @@ struct CNetworkGenerator {
             w.line("const int K = net->chunk_steps; /* > 0: traces advance once per chunk of K steps */")
             w.line("net->failed_step = -1;")
             w.line("net->failed_tensor = PLASTICITY_TENSOR_NONE;")
-            loop.forEach { emit($0, w) }
+            w.line("if (net->profile) net->profile[PLASTICITY_PROFILE_LAST] = plasticity_ticks();")
+            emitAll(loop, w)
+            w.line(ProfilePhase.other.lap("net->profile"))
             w.line("return 0;")
+        }
+    }
+
+    /// Statements in order, each followed by its profile lap (`profileLaps`).
+    private func emitAll(_ statements: [KernelStatement<NetworkOperation>], _ w: CWriter) {
+        for (statement, lap) in zip(statements, profileLaps(statements, \.phase)) {
+            emit(statement, w)
+            if let lap { w.line(lap.lap("net->profile")) }
         }
     }
 
@@ -55,16 +65,16 @@ struct CNetworkGenerator {
             w.comment("its traces and chunk rows stay in cache from the step that writes them to the pass that reads them")
             w.block("for (int t0 = 0; t0 < T; t0 += K > 0 ? K : T)") {
                 w.line("const int t1 = K > 0 && t0 + K < T ? t0 + K : T;")
-                inner.forEach { emit($0, w) }
+                emitAll(inner, w)
             }
-        case .loop(.sequences, let inner): w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") { inner.forEach { emit($0, w) } }
-        case .loop(.steps, let inner): w.block("for (int t = t0; t < t1; ++t)") { inner.forEach { emit($0, w) } }
+        case .loop(.sequences, let inner): w.block("for (int b = net->batch_begin; b < net->batch_end; ++b)") { emitAll(inner, w) }
+        case .loop(.steps, let inner): w.block("for (int t = t0; t < t1; ++t)") { emitAll(inner, w) }
         case .loop(.neurons, _): preconditionFailure("the network loop has no loop over neurons of its own")
         case .when(let condition, let inner):
             guard !inner.isEmpty else { return }
             switch condition {
-            case .chunked: w.block("if (K > 0)") { inner.forEach { emit($0, w) } }
-            case .stepMode: w.block("if (K == 0)") { inner.forEach { emit($0, w) } }
+            case .chunked: w.block("if (K > 0)") { emitAll(inner, w) }
+            case .stepMode: w.block("if (K == 0)") { emitAll(inner, w) }
             case .synapseRowsLive: preconditionFailure("synapse rows are a layer's")
             }
         }
@@ -166,7 +176,7 @@ struct CNetworkGenerator {
         w.comment("chunk_events: the layer step's lists of the chunk's nonzero inputs per projection, then the primitives' scratch")
         w.line("c.events = a->chunk_events")
         w.line("    + \(layout.chunkListSlots(before: layout.projections.count).c(steps: "a->chunk_steps", inputs: "a->n_in", neurons: "a->n"));")
-        w.line("c.active_first = 0; c.active_list = 0;")
+        w.line("c.active_first = 0; c.active_list = 0; c.profile = net->profile;")
     }
 
     /// The optional sums of projection p (Σe, Σē), null when the call does not keep them; they
@@ -214,6 +224,7 @@ struct CNetworkGenerator {
                 emitChunkRecordArguments(w, layer: l, owner: p)
                 emitChunkSums(w, projection: p)
                 w.line("net->chunk_coefficients(&c);")
+                w.line(ProfilePhase.tracePropagation.lap("net->profile"))
             }
             for (p, input) in projections {
                 let projection = layout.projections[p], owner = layout.chunkRecordOwner(of: p)
@@ -325,6 +336,7 @@ struct CNetworkGenerator {
                 w.line("    \(n), 0.0f);")
             }
         }
+        w.line(ProfilePhase.readoutAndLoss.lap("net->profile"))
         w.line("continue;")
     }
 

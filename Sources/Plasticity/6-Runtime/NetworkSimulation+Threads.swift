@@ -45,7 +45,13 @@ extension NetworkSimulation {
     /// Runs the kernel on `args` (the whole batch), on `threads` slices when there are enough sequences.
     func runSlices(_ args: inout plasticity_network_args) {
         let slices = min(max(threads, 1), batch)
-        guard slices > 1 else { _ = kernel.run(&args); return }
+        profile?.prepare(slices: slices)
+        defer { profile?.collect(slices: slices) }
+        guard slices > 1 else {
+            if let profile { attach(&args, profile.slots(of: 0)) }
+            _ = kernel.run(&args)
+            return
+        }
         while sliceBuffers.count < slices - 1 { sliceBuffers.append(SliceBuffers(self)) }
         var all = [plasticity_network_args](repeating: args, count: slices)
         for s in 0..<slices {
@@ -56,6 +62,7 @@ extension NetworkSimulation {
                 for l in layers.indices { layerArgs[l].batch_begin = begin; layerArgs[l].batch_end = end }
             }
             if s > 0 { privatize(&all[s], sliceBuffers[s - 1]) }
+            if let profile { attach(&all[s], profile.slots(of: s)) }
         }
         all.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!, kernel = self.kernel
@@ -73,6 +80,18 @@ extension NetworkSimulation {
             for (target, source) in accumulatorPairs(slice) {
                 let t = target.pointer, x = source.pointer
                 for i in 0..<t.count { t[i] += x[i] }
+            }
+        }
+    }
+
+    /// Points a call's profile fields (the network's and its layers') at a slice's profile slots.
+    private func attach(_ a: inout plasticity_network_args, _ slots: UnsafeMutablePointer<UInt64>) {
+        a.profile = slots
+        withUnsafeMutableBytes(of: &a.layers) { raw in
+            let layerArgs = raw.bindMemory(to: plasticity_layer_args.self)
+            for l in layers.indices {
+                layerArgs[l].profile = slots
+                layerArgs[l].profile_events = slots + ProfilePhase.eventSlot + 2 * l
             }
         }
     }

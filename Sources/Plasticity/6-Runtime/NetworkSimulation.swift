@@ -52,6 +52,8 @@ public final class NetworkSimulation {
     public var threads = 1
     /// Private accumulators of threads 1…threads−1, kept between calls.
     var sliceBuffers: [SliceBuffers] = []
+    /// When set, `run` adds each phase's cycles and the gathered events to it (`KernelProfile`).
+    public var profile: KernelProfile?
     /// Fixed sparsity masks (1 keeps a synapse, 0 removes it) per layer and projection.
     public private(set) var masks: [[FloatBuffer?]] = []
 

@@ -104,17 +104,23 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         if (first0 && chunk_step == 0) first0[0] = 0;
         int *active0 = first0 ? first0 + a->chunk_steps + 1 + first0[chunk_step] : a->active + 0;
         const int count0 = plasticity_nonzero(x, n_in, active0);
+        if (a->profile_events) a->profile_events[0] += count0;
         if (first0) first0[chunk_step + 1] = first0[chunk_step] + count0;
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_INPUT_GATHER);
         /* chunked, the list stays in chunk_events for the chunk's synapse pass ?KernelLayout.chunkListSlots? */
         int *first1 = chunked ? a->chunk_events + (a->chunk_steps + 1 + (long)a->chunk_steps * n_in) : 0;
         if (first1 && chunk_step == 0) first1[0] = 0;
         int *active1 = first1 ? first1 + a->chunk_steps + 1 + first1[chunk_step] : a->active + 0 + n_in;
         const int count1 = plasticity_nonzero(z, n, active1);
+        if (a->profile_events) a->profile_events[1] += count1;
         if (first1) first1[chunk_step + 1] = first1[chunk_step] + count1;
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_RECURRENT_GATHER);
         /* synaptic input per channel: I_c = sum over projections into c of W x, active columns only, */
         /* as rows of W transposed: each neuron's sum keeps the order of the active inputs */
         plasticity_combine_rows(work0, a->weights_transposed[0], n, active0, x, count0, n, 0);
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_INPUT_GATHER);
         plasticity_combine_rows(work0, a->weights_transposed[1], n, active1, z, count1, n, 1);
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_RECURRENT_GATHER);
         if (!chunked) {
             /* projection 0: presynaptic trace of v, shared by all neurons since D and c are constant there */
             {
@@ -136,6 +142,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
                     e[0] = e0;
                 }
             }
+            PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_TRACE_PROPAGATION);
         }
         const int z_prev_live = !(a->spike_is_initial && t == 0); /* z^{-1} is a constant: no derivative */
         /* the neuron body ?kernel IR?: 27 values, 7 temporaries of the local Jacobian */
@@ -234,6 +241,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
             plasticity_row_multiply_rs(row_gain26, row_t2, 1.0f, n);
             plasticity_copy(instant_gain + (long)b * n, row_gain26, n);
         }
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_NEURON_BODY);
         if (!chunked) for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;
             const float t0 = row_p15[j];
@@ -287,6 +295,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
                 }
             }
         }
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_TRACE_PROPAGATION);
         /* stores, after every read of the previous state */
         plasticity_row_interleave2(a->state + (long)b * n * 2, row_v24, row_v27, n);
         plasticity_row_interleave2(a->psi + (long)b * n * 2, row_t2, row_t3, n);
@@ -297,6 +306,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         if (a->state_record) plasticity_copy(a->state_record + ((long)t * B + b) * n * 2, a->state + (long)b * n * 2, n * 2);
         /* the new spikes become the previous spikes of the next step */
         plasticity_copy(a->spike + (long)b * n, work1, n);
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_NEURON_BODY);
     }
 }
 

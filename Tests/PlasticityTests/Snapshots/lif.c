@@ -73,17 +73,23 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         if (first0 && chunk_step == 0) first0[0] = 0;
         int *active0 = first0 ? first0 + a->chunk_steps + 1 + first0[chunk_step] : a->active + 0;
         const int count0 = plasticity_nonzero(x, n_in, active0);
+        if (a->profile_events) a->profile_events[0] += count0;
         if (first0) first0[chunk_step + 1] = first0[chunk_step] + count0;
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_INPUT_GATHER);
         /* chunked, the list stays in chunk_events for the chunk's synapse pass ?KernelLayout.chunkListSlots? */
         int *first1 = chunked ? a->chunk_events + (a->chunk_steps + 1 + (long)a->chunk_steps * n_in) : 0;
         if (first1 && chunk_step == 0) first1[0] = 0;
         int *active1 = first1 ? first1 + a->chunk_steps + 1 + first1[chunk_step] : a->active + 0 + n_in;
         const int count1 = plasticity_nonzero(z, n, active1);
+        if (a->profile_events) a->profile_events[1] += count1;
         if (first1) first1[chunk_step + 1] = first1[chunk_step] + count1;
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_RECURRENT_GATHER);
         /* synaptic input per channel: I_c = sum over projections into c of W x, active columns only, */
         /* as rows of W transposed: each neuron's sum keeps the order of the active inputs */
         plasticity_combine_rows(work0, a->weights_transposed[0], n, active0, x, count0, n, 0);
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_INPUT_GATHER);
         plasticity_combine_rows(work0, a->weights_transposed[1], n, active1, z, count1, n, 1);
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_RECURRENT_GATHER);
         if (!chunked) {
             /* projection 0: presynaptic trace of v, shared by all neurons since D and c are constant there */
             {
@@ -103,6 +109,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
                     e[0] = e0;
                 }
             }
+            PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_TRACE_PROPAGATION);
         }
         /* the neuron body ?kernel IR?: 10 values, 1 temporaries of the local Jacobian */
         const float *row_hp0_v = a->state + (long)b * n;
@@ -141,8 +148,10 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
             plasticity_row_multiply_rs(row_gain9, row_p8, 1.0f, n);
             plasticity_copy(instant_gain + (long)b * n, row_gain9, n);
         }
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_NEURON_BODY);
         if (chunked) {
             plasticity_copy(record0 + (long)0 * n, row_p8, n);
+            PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_NEURON_BODY);
         }
         if (!chunked) for (int j = 0; j < n; ++j) {
             const long nj = (long)b * n + j;
@@ -185,6 +194,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
                 }
             }
         }
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_TRACE_PROPAGATION);
         /* stores, after every read of the previous state */
         plasticity_copy(a->state + (long)b * n, row_v13, n);
         plasticity_copy(a->psi + (long)b * n, row_p8, n);
@@ -195,6 +205,7 @@ static void layer0_step(const plasticity_layer_args *a, int t, const float *x_t,
         if (a->state_record) plasticity_copy(a->state_record + ((long)t * B + b) * n * 1, a->state + (long)b * n * 1, n * 1);
         /* the new spikes become the previous spikes of the next step */
         plasticity_copy(a->spike + (long)b * n, work1, n);
+        PLASTICITY_LAP(a->profile, PLASTICITY_PHASE_NEURON_BODY);
     }
 }
 
