@@ -30,6 +30,9 @@ int plasticity_nonzero(const float *restrict x, int n, int *restrict indices) {
 HOT int plasticity_all_finite(const float *restrict x, long n) {
     PLASTICITY_ALL_FINITE(x, n)
 }
+void plasticity_prefetch(const float *x, int n) {
+    PLASTICITY_PREFETCH(x, n)
+}
 HOT void plasticity_combine_rows(float *restrict y, const float *restrict rows, long stride, const int *restrict indices, const float *restrict coef,
                              int count, int n, int accumulate) {
     PLASTICITY_COMBINE_ROWS(y, rows, stride, indices, coef, count, n, accumulate)
@@ -85,6 +88,7 @@ static const plasticity_symbol symbols[] = {
     {"plasticity_copy", (const void *)plasticity_copy},
     {"plasticity_nonzero", (const void *)plasticity_nonzero},
     {"plasticity_all_finite", (const void *)plasticity_all_finite},
+    {"plasticity_prefetch", (const void *)plasticity_prefetch},
     {"plasticity_combine_rows", (const void *)plasticity_combine_rows},
     {"plasticity_softmax_error", (const void *)plasticity_softmax_error},
     {"plasticity_squared_error", (const void *)plasticity_squared_error},

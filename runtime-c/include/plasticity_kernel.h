@@ -292,6 +292,14 @@ typedef int (*plasticity_run_fn)(const plasticity_layer_args *);
     return count;
 #endif
 
+/* A row of a large array that a later step reads (the next step's input row: the steps of a
+ * sequence lie batch × n_in floats apart, too far for the hardware's stride prefetcher). */
+#if defined(__GNUC__) && !defined(PLASTICITY_TINYCC)
+#define PLASTICITY_PREFETCH(x, n) for (int i = 0; i < (n); i += 16) __builtin_prefetch((x) + i);
+#else
+#define PLASTICITY_PREFETCH(x, n) (void)(x); (void)(n);
+#endif
+
 /* y = (accumulate ? y : 0) + Σ_q coef[r_q] rows[r_q], r_q = indices[q] (or q without indices), over
  * q < count in order: the same floats as a fill and one axpy per row, since every y_j takes the
  * same additions in the same order. Four vectors of the target's width at a time (GCC/Clang vector
@@ -577,6 +585,7 @@ void plasticity_fill(float *y, int n, float v);                             /* y
 void plasticity_copy(float *y, const float *x, int n);                      /* y = x         */
 int plasticity_nonzero(const float *x, int n, int *indices);                /* indices of x_i != 0, in order; their count */
 int plasticity_all_finite(const float *x, long n);                          /* 1: no NaN or ±Inf among x */
+void plasticity_prefetch(const float *x, int n);                            /* x[0..<n] on its way to cache */
 void plasticity_combine_rows(float *y, const float *rows, long stride, const int *indices, const float *coef, int count, int n,
                              int accumulate);                               /* y = (y) + Σ coef_r rows_r */
 float plasticity_softmax_error(float *err, const float *y, int n, int label, int *best);   /* log p_label */
@@ -615,6 +624,9 @@ static inline int plasticity_nonzero(const float *x, int n, int *indices) {
 }
 static inline int plasticity_all_finite(const float *x, long n) {
     PLASTICITY_ALL_FINITE(x, n)
+}
+static inline void plasticity_prefetch(const float *x, int n) {
+    PLASTICITY_PREFETCH(x, n)
 }
 static inline void plasticity_combine_rows(float *y, const float *rows, long stride, const int *indices, const float *coef, int count, int n,
                                            int accumulate) {

@@ -94,7 +94,10 @@ struct CNetworkGenerator {
             if l == 0 { w.comment("hidden layers, bottom up: layer l+1 reads the spikes layer l emitted at this step") }
             let x: String
             switch input {
-            case .networkInput: x = "net->input + (long)t * B * net->n_in"
+            case .networkInput:
+                x = "net->input + (long)t * B * net->n_in"
+                w.comment("the next step's input row of this sequence, which the hardware would not prefetch")
+                w.line("if (t + 1 < t1) plasticity_prefetch(net->input + ((long)(t + 1) * B + b) * net->n_in, net->n_in);")
             case .layer(let below): x = "net->layers[\(below)].spike"
             }
             w.line("layer\(l)_step(&net->layers[\(l)], t, \(x), b, b + 1);")
