@@ -259,6 +259,11 @@ ALWAYS_INLINE void synapses(const plasticity_chunk_args *c, const int m, const i
         float *sp = xbar + (long)i * shared, *ep = eps + (long)i * r_m * n;
         float *eb = ebar + (long)i * n, *g = grad + (long)i * n;
         float *es = esum ? esum + (long)i * n : 0, *bs = ebarsum ? ebarsum + (long)i * n : 0;
+        if (i + 1 < n_pre) {
+            /* the next index's rows of this sequence's state, on their way from L3 while this index's carry and events run */
+            for (int k = 0; k < n; k += 16) __builtin_prefetch(eb + n + k, 1);
+            for (int k = 0; k < r_m * n; k += 16) __builtin_prefetch(ep + (long)r_m * n + k, 1);
+        }
 #define ROW(E, S) propagate_row(n, m, shared, E, S, F, A, G, lam, GE, GS, lamS, kpow, sp, ep, eb, g, es, bs)
         if (es) { if (bs) ROW(1, 1); else ROW(1, 0); }
         else { if (bs) ROW(0, 1); else ROW(0, 0); }

@@ -12,7 +12,8 @@ extension BenchNetwork {
     }
 
     /// Profiles `repeats` batches of each variant: per variant index, its profile as JSON and as a
-    /// markdown table.
+    /// markdown table. With threads, each thread's share: the mean of their times per phase, and
+    /// the work divided among them, against the ceilings of one core.
     func profileVariants(_ variants: [Variant], name: String, input: [Float], targets: [Float], steps T: Int, batch: Int) throws
         -> [Int: (json: [String: Any], table: [String])] {
         let cyclesPerSecond = KernelProfile.measureCyclesPerSecond()
@@ -31,13 +32,16 @@ extension BenchNetwork {
             let ceilings = Roofline.Ceilings.measure(stateBytes: Roofline.stateBytes(sim.kernel, batch: batch))
             let phases = ProfilePhase.allCases.map { phase in
                 PhaseRow(phase: phase, seconds: Double(profile.cycles[phase.rawValue]) / cyclesPerSecond / runs / Double(variant.threads),
-                         work: roofline?.work[phase].map { scaled($0, by: 1 / runs) })
+                         work: roofline?.work[phase].map { scaled($0, by: 1 / runs / Double(variant.threads)) })
             }
             let profiled = wall.sorted()[wall.count / 2]
             let unprofiled = variant.seconds.sorted()[variant.seconds.count / 2]
             let table = profileTable(phases, title: "\(name) · \(variant.backend) · K = \(variant.chunk) · \(variant.threads) thread(s)",
                                      unprofiled: unprofiled, profiled: profiled, ceilings: ceilings)
+            let layers = sim.layers.indices
             profiles[index] = (["profiled_seconds_per_batch": profiled, "cycles_per_second": cyclesPerSecond,
+                                "input_events_per_batch": layers.map { Double(profile.inputEvents[$0]) / runs },
+                                "recurrent_events_per_batch": layers.map { Double(profile.recurrentEvents[$0]) / runs },
                          "ceilings": ["flops_per_second": ceilings.flopsPerSecond, "cache_bytes_per_second": ceilings.cacheBytesPerSecond,
                                       "state_bytes_per_second": ceilings.stateBytesPerSecond, "state_bytes": ceilings.stateBytes],
                          "phases": phases.map { row -> [String: Any] in
