@@ -7,7 +7,7 @@ import Plasticity
 /// built once per test process with espeak-ng.
 enum TinySpokenDigits {
     static let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("plasticity-tiny-digits-\(ProcessInfo.processInfo.processIdentifier)")
+        let url = ScratchRoot.folder.appendingPathComponent("tiny-digits")
         try! TinySpokenDigits.builder.build(into: url)
         return url
     }()

@@ -3,13 +3,6 @@ import Testing
 import Plasticity
 @testable import PlasticityData
 
-/// A scratch directory per test.
-func scratchDirectory(_ name: String) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("plasticity-\(name)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 /// Samples with known spikes: sample i has i+1 spikes at (k+1)·10 ms on units 3k+i.
 func knownSamples(_ count: Int) -> [SpikeSample] {
     (0..<count).map { i in
