@@ -39,18 +39,17 @@ extension BenchNetwork {
             let table = profileTable(phases, title: "\(name) · \(variant.backend) · K = \(variant.chunk) · \(variant.threads) thread(s)",
                                      unprofiled: unprofiled, profiled: profiled, ceilings: ceilings)
             let layers = sim.layers.indices
+            let ceilingsJSON: [String: Any] = ["flops_per_second": ceilings.flopsPerSecond, "cache_bytes_per_second": ceilings.cacheBytesPerSecond,
+                                               "state_bytes_per_second": ceilings.stateBytesPerSecond, "state_bytes": ceilings.stateBytes]
+            let phasesJSON = phases.map { row -> [String: Any] in
+                var entry: [String: Any] = ["phase": row.phase.description, "seconds": row.seconds]
+                if let work = row.work { entry["flops"] = work.flops; entry["bytes"] = work.bytes; entry["bound_seconds"] = work.bound(ceilings) }
+                return entry
+            }
             profiles[index] = (["profiled_seconds_per_batch": profiled, "cycles_per_second": cyclesPerSecond,
                                 "input_events_per_batch": layers.map { Double(profile.inputEvents[$0]) / runs },
                                 "recurrent_events_per_batch": layers.map { Double(profile.recurrentEvents[$0]) / runs },
-                         "ceilings": ["flops_per_second": ceilings.flopsPerSecond, "cache_bytes_per_second": ceilings.cacheBytesPerSecond,
-                                      "state_bytes_per_second": ceilings.stateBytesPerSecond, "state_bytes": ceilings.stateBytes],
-                         "phases": phases.map { row -> [String: Any] in
-                             var entry: [String: Any] = ["phase": row.phase.description, "seconds": row.seconds]
-                             if let work = row.work {
-                                 entry["flops"] = work.flops; entry["bytes"] = work.bytes; entry["bound_seconds"] = work.bound(ceilings)
-                             }
-                             return entry
-                         }], table)
+                                "ceilings": ceilingsJSON, "phases": phasesJSON], table)
         }
         return profiles
     }

@@ -18,8 +18,6 @@ public final class KernelProfile {
     }
     deinit { buffer.deallocate() }
 
-    public var totalCycles: UInt64 { cycles.reduce(0, +) }
-
     /// Zeroed slots for `slices` calls side by side.
     func prepare(slices: Int) {
         if slices > sliceCapacity {
