@@ -122,7 +122,7 @@ public func tensorSet(_ handle: UInt64, _ name: UnsafePointer<CChar>?, _ values:
         let t = try tensor(object, name)
         let given = try floats(values, count, expected: t.value.count, t.name), kept = t.value.array
         t.value.array = given
-        if let bad = object.simulation.inputDelays?.invalidDelay() {
+        if let bad = object.simulation.invalidDelay() {
             t.value.array = kept
             throw BoundaryError("\(bad.tensor.name)[\(bad.index)] \(bad.message)", .badInput)
         }

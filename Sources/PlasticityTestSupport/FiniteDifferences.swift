@@ -85,7 +85,7 @@ extension ReferenceNetwork {
     func value(_ id: TensorID, _ i: Int) -> Double {
         switch id {
         case .weights(let l, let p): return weights[l][p][i]
-        case .delays(_, let p): return delays[p]![i]
+        case .delays: return delays[id]![i]
         case .parameters(let l): return parameters[l][i]
         case .readoutWeights: return readoutWeights[i]
         case .readoutBias: return readoutBias[i]
@@ -95,7 +95,7 @@ extension ReferenceNetwork {
     mutating func set(_ id: TensorID, _ i: Int, _ x: Double) {
         switch id {
         case .weights(let l, let p): weights[l][p][i] = x
-        case .delays(_, let p): delays[p]![i] = x
+        case .delays: delays[id]![i] = x
         case .parameters(let l): parameters[l][i] = x
         case .readoutWeights: readoutWeights[i] = x
         case .readoutBias: readoutBias[i] = x

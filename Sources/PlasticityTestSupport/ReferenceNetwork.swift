@@ -9,8 +9,8 @@ public struct ReferenceNetwork {
     public var models: [CheckedModel]
     public var projections: [[LayerSpec.Projection]]
     public var weights: [[[Double]]]          // [layer][projection][n][n_pre]
-    /// Delays of layer 0's projections from the input, in steps: [n_pre] axonal, [n][n_pre] synaptic.
-    public var delays: [Int: [Double]] = [:]
+    /// Delays of the layers' projections from their input, in steps: [n_pre] axonal, [n][n_pre] synaptic.
+    public var delays: [TensorID: [Double]] = [:]
     public var parameters: [[Double]]         // [layer][P][n]
     public var readoutWeights: [Double]
     public var readoutBias: [Double]
@@ -24,7 +24,7 @@ public struct ReferenceNetwork {
         weights = simulation.layers.indices.map { l in
             simulation.layers[l].weights.indices.map { simulation.weights(layer: l, projection: $0).array.map(Double.init) }
         }
-        for t in simulation.trainableTensors { if case .delays(_, let p) = t.id { delays[p] = t.value.array.map(Double.init) } }
+        for t in simulation.trainableTensors where t.id.isDelays { delays[t.id] = t.value.array.map(Double.init) }
         parameters = simulation.layers.map { $0.parameters.array.map(Double.init) }
         readoutWeights = simulation.readoutWeights.array.map(Double.init)
         readoutBias = simulation.readoutBias.array.map(Double.init)
@@ -39,10 +39,9 @@ public struct ReferenceNetwork {
         return row.map(Double.init)
     }
 
-    /// Input i of sequence b at step t, d steps late: linear between the whole steps around d
-    /// when learnable, d rounded when fixed; nothing before the first step.
-    func delayed(_ input: [Float], _ i: Int, by d: Double, _ spec: DelaySpec, step t: Int, sequence b: Int, batch B: Int) -> Double {
-        func x(_ s: Int) -> Double { s >= 0 ? Double(input[(s * B + b) * self.spec.inputs + i]) : 0 }
+    /// An input at step t, d steps late, from its values x(s) by step: linear between the whole
+    /// steps around d when learnable, d rounded when fixed; nothing before the first step.
+    func delayed(_ x: (Int) -> Double, by d: Double, _ spec: DelaySpec, step t: Int) -> Double {
         let clamped = min(max(d, 0), Double(spec.maxSteps))
         guard spec.learnable else { return x(t - Int(clamped.rounded())) }
         let k = clamped.rounded(.down), f = clamped - k
@@ -58,6 +57,8 @@ public struct ReferenceNetwork {
             var z = (0..<L).map { [Double](repeating: 0, count: sizes[$0]) }
             var y = [Double](repeating: 0, count: nOut)
             var mean = [Double](repeating: 0, count: nOut)
+            // Every layer's spikes of the steps so far, for the delays of the layer above.
+            var spikes = (0..<L).map { _ in [[Double]]() }
             for t in 0..<T {
                 for l in 0..<L {
                     let oracle = ReferenceInterpreter(models[l]), n = sizes[l]
@@ -72,10 +73,14 @@ public struct ReferenceNetwork {
                         for (p, projection) in projections[l].enumerated() {
                             let pre = projection.source == .input ? x : z[l]
                             let c = models[l].inputs.firstIndex(of: projection.channel)!
-                            if l == 0, let spec = projection.delays {
+                            if let spec = projection.delays {
                                 for i in pre.indices {
-                                    let d = delays[p]![spec.kind == .axonal ? i : j * pre.count + i]
-                                    currents[c] += weights[l][p][j * pre.count + i] * delayed(input, i, by: d, spec, step: t, sequence: b, batch: B)
+                                    let d = delays[.delays(layer: l, projection: p)]![spec.kind == .axonal ? i : j * pre.count + i]
+                                    let source: (Int) -> Double = { s in
+                                        guard s >= 0 else { return 0 }
+                                        return l == 0 ? Double(input[(s * B + b) * self.spec.inputs + i]) : spikes[l - 1][s][i]
+                                    }
+                                    currents[c] += weights[l][p][j * pre.count + i] * delayed(source, by: d, spec, step: t)
                                 }
                                 continue
                             }
@@ -86,6 +91,7 @@ public struct ReferenceNetwork {
                         nextH[j] = step.states; nextZ[j] = step.output
                     }
                     h[l] = nextH; z[l] = nextZ
+                    spikes[l].append(nextZ)
                 }
                 let last = z[L - 1]
                 for o in 0..<nOut {

@@ -35,7 +35,7 @@
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 15
+#define PLASTICITY_ABI_VERSION 16
 /* The distributions of noise sources (plasticity_noise_fill). */
 #define PLASTICITY_NOISE_NORMAL 0
 #define PLASTICITY_NOISE_UNIFORM 1
@@ -139,7 +139,7 @@ typedef struct plasticity_layer_args {
     int spike_is_initial;           /* 1: `spike` holds the sequence's initial z^{-1} (a constant, no derivative);
                                        0: it was emitted by the previous step */
     unsigned long long noise_seed;  /* noise sources: the key of this layer and batch of sequences */
-    long long noise_step;           /* noise sources: the step since the sequences began of this call's t = 0 */
+    long long noise_step;           /* the step since the sequences began of this call's t = 0 (noise keys, delay lines) */
     int batch_begin, batch_end;     /* the sequences b in [begin, end) this call advances (threads take slices);
                                        every [batch] layout keeps its full stride */
     /* Chunk mode (0 when off): */
@@ -159,6 +159,15 @@ typedef struct plasticity_layer_args {
                                      * synapse pass's scratch, plasticity_chunk_event_slots(K, the largest n_pre) */
     unsigned long long *profile;    /* optional [PLASTICITY_PROFILE_SLOTS], the network's: cycles per phase */
     unsigned long long *profile_events;     /* optional [2], in the network's profile: input, recurrent events */
+    /* Delays on the input from the layer below (network kernels, layers l > 0; null when none): the
+     * network loop keeps the layer below's spikes of the last delay_rows steps per sequence in a ring
+     * (step s in row s mod delay_rows, counting s from the sequence's start) and gathers this layer's
+     * n_in input columns from it: column c is spike tap_source[c] of tap_lag[c] < delay_rows steps ago. */
+    float *delay_line;              /* [batch][delay_rows][n of the layer below], zero at a sequence's start */
+    int delay_rows;
+    const int *tap_source, *tap_lag;    /* [n_in] */
+    float *taps;                    /* [batch][n_in]: this step's input columns */
+    float *chunk_taps;              /* chunk mode: [batch][K+1][n_in], the slice's rows; row t − t0 + 1 = step t */
 } plasticity_layer_args;
 
 /* Dense local Jacobians of one step, for oracles and inspection (any pointer may be 0). */

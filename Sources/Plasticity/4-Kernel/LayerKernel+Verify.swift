@@ -109,7 +109,8 @@ extension NetworkKernelIR {
         }
         let ops = KernelStatement.operations(loop), last = layers.count - 1
         let stepped = ops.compactMap { if case .layerStep(let l, let input) = $0 { [l: input] } else { nil } }
-        let expected = layers.indices.map { [$0: $0 == 0 ? NetworkOperation.Presynaptic.networkInput : .layer($0 - 1)] }
+        let delayed = Self.delayedLayers(network)
+        let expected = layers.indices.map { [$0: Self.presynaptic($0, delayed: delayed)] }
         if stepped != expected { problems.append("layer steps \(stepped), not each layer once from the one below") }
         for op in ops { problems += fitProblems(of: op, last: last) }
         if !ops.contains(.readout(layer: last)) || !ops.contains(.loss) { problems.append("no readout of layer \(last) or no loss") }
@@ -124,12 +125,13 @@ extension NetworkKernelIR {
         let ok: Bool
         switch op {
         case .keepSpikes(let l, _), .layerStep(let l, _), .checkFinite(.layerState(let l)): ok = layer(l)
+        case .delayLine(let l), .keepTaps(let l): ok = l > 0 && layer(l) && Self.delayedLayers(network).contains(l)
         case .readout(let l), .chunkReadout(let l): ok = l == last
         case .learningSignal(let l, let symmetric, let above): ok = layer(l) && symmetric == (l == last) && above == (l < last ? l + 1 : nil)
         case .synapseGradient(let l, let p), .checkFinite(.gradient(let l, let p)): ok = projection(l, p)
         case .parameterGradient(let l, let count): ok = layer(l) && count == layers[l].layout.learnableCount && count > 0
         case .chunkTraces(let l, let owners, let ps, let inputs):
-            let below: NetworkOperation.Presynaptic = l == 0 ? .networkInput : .layer(l - 1)
+            let below = Self.presynaptic(l, delayed: Self.delayedLayers(network))
             ok = layer(l) && owners == layers[l].layout.chunkRecordOwners && ps == traced(l) && inputs.count == ps.count
                 && zip(ps, inputs).allSatisfy { layers[l].layout.projections[$0].source == .recurrent ? $1 == .layer(l) : $1 == below }
         case .chunkFlush(let l, let ps): ok = layer(l) && ps == traced(l)

@@ -36,9 +36,15 @@ public struct NetworkKernelIR: Sendable {
     public var layers: [LayerKernel]
     public var loop: [KernelStatement<NetworkOperation>]
 
+    /// The layers above the first whose projections from the layer below have delays: the network
+    /// loop feeds them from a delay line (layer 0's delayed input is expanded before each call).
+    public static func delayedLayers(_ network: NetworkSpec) -> Set<Int> {
+        Set(network.hidden.indices.dropFirst().filter { l in network.hidden[l].projections.contains { $0.delays != nil } })
+    }
+
     public init(network: NetworkSpec, layers: [LayerKernel]) {
         self.network = network
         self.layers = layers
-        self.loop = Self.loop(layers)
+        self.loop = Self.loop(layers, delayed: Self.delayedLayers(network))
     }
 }

@@ -10,10 +10,13 @@ public enum NetworkOperation: KernelOperation {
         case networkInput
         /// The spikes layer l emitted at this step.
         case layer(Int)
+        /// Layer l's input columns gathered from the delay line of layer l − 1's spikes (`delayLine`).
+        case taps(Int)
         public var description: String {
             switch self {
             case .networkInput: return "input[t][b]"
             case .layer(let l): return "spike[\(l)][b]"
+            case .taps(let l): return "taps[\(l)][b]"
             }
         }
     }
@@ -40,6 +43,12 @@ public enum NetworkOperation: KernelOperation {
     case keepSpikes(layer: Int, slot: SpikeSlot)
     /// Chunked: z̄ of sequence b from before the chunk, for the readout's chunk gradient.
     case keepReadoutTrace
+    /// Layer l − 1's spikes of this step into layer l's delay line (a ring of D + 2 steps per
+    /// sequence), and layer l's input columns gathered from it: column c is spike tap_source[c] of
+    /// tap_lag[c] steps ago (`InputDelays.tapTable`).
+    case delayLine(layer: Int)
+    /// Chunked: layer l's input columns of this step into its chunk rows.
+    case keepTaps(layer: Int)
     /// Layer l's step for sequence b (`LayerKernel.step`).
     case layerStep(layer: Int, input: Presynaptic)
     case checkFinite(Tensor)
@@ -70,10 +79,11 @@ public enum NetworkOperation: KernelOperation {
     case chunkFlush(layer: Int, projections: [Int])
 
     public enum Value: Hashable, Sendable, CustomStringConvertible {
-        case spikes(Int), gain(Int), readout, error, signal(Int)
+        case spikes(Int), taps(Int), gain(Int), readout, error, signal(Int)
         public var description: String {
             switch self {
             case .spikes(let l): return "spike[\(l)] of this step"
+            case .taps(let l): return "taps[\(l)] of this step"
             case .gain(let l): return "instant gain of layer \(l)"
             case .readout: return "y"
             case .error: return "err"
@@ -93,7 +103,7 @@ public enum NetworkOperation: KernelOperation {
 
     public var mode: KernelCondition? {
         switch self {
-        case .keepSpikes, .keepReadoutTrace, .chunkTraces, .chunkReadout, .chunkFlush: return .chunked
+        case .keepSpikes, .keepTaps, .keepReadoutTrace, .chunkTraces, .chunkReadout, .chunkFlush: return .chunked
         case .synapseGradient: return .stepMode
         default: return nil
         }
@@ -102,6 +112,8 @@ public enum NetworkOperation: KernelOperation {
     public var reads: [Value] {
         switch self {
         case .layerStep(_, .layer(let below)): return [.spikes(below)]
+        case .layerStep(_, .taps(let l)), .keepTaps(let l): return [.taps(l)]
+        case .delayLine(let l): return [.spikes(l - 1)]
         case .keepSpikes(let l, .afterStep), .readout(let l): return [.spikes(l)]
         case .recordReadout, .loss: return [.readout]
         case .readoutGradient, .chunkReadout: return [.error]
@@ -115,6 +127,7 @@ public enum NetworkOperation: KernelOperation {
     public var writes: [Value] {
         switch self {
         case .layerStep(let l, _): return [.spikes(l), .gain(l)]
+        case .delayLine(let l): return [.taps(l)]
         case .readout: return [.readout]
         case .loss: return [.error]
         case .learningSignal(let l, _, _): return [.signal(l)]
@@ -128,6 +141,9 @@ public enum NetworkOperation: KernelOperation {
         case .keepSpikes(let l, .beforeChunk): return "chunk_spikes[\(l)][b][0] = spike[\(l)][b] (the spikes before the chunk)"
         case .keepSpikes(let l, .afterStep): return "chunk_spikes[\(l)][b][t - t0 + 1] = spike[\(l)][b]"
         case .keepReadoutTrace: return "chunk_readout_trace[b] = zbar[b]"
+        case .delayLine(let l):
+            return "delay_line[\(l)][b][t] = spike[\(l - 1)][b]; taps[\(l)][b][c] = delay_line[\(l)][b][t - tap_lag[c]][tap_source[c]]"
+        case .keepTaps(let l): return "chunk_taps[\(l)][b][t - t0 + 1] = taps[\(l)][b]"
         case .layerStep(let l, let input): return "layer \(l) step: \(input) -> spike[\(l)][b]"
         case .checkFinite(let tensor): return "stop unless \(tensor) is finite"
         case .readout(let l): return "zbar[b] = kappa zbar[b] + spike[\(l)][b]; y[b] = kappa y[b] + W_out spike[\(l)][b] + b_out"
@@ -149,14 +165,23 @@ public enum NetworkOperation: KernelOperation {
 }
 
 extension NetworkKernelIR {
-    /// The network loop's tree, from the layers' layouts and models.
-    static func loop(_ layers: [LayerKernel]) -> [KernelStatement<NetworkOperation>] {
+    /// What layer l reads: the network input (layer 0, its taps expanded before the call), the
+    /// spikes of the layer below, or with delays the taps of their delay line.
+    static func presynaptic(_ l: Int, delayed: Set<Int>) -> NetworkOperation.Presynaptic {
+        l == 0 ? .networkInput : delayed.contains(l) ? .taps(l) : .layer(l - 1)
+    }
+
+    /// The network loop's tree, from the layers' layouts and models; `delayed`: the layers above
+    /// the first whose input has delays.
+    static func loop(_ layers: [LayerKernel], delayed: Set<Int>) -> [KernelStatement<NetworkOperation>] {
         let last = layers.count - 1
-        let inputs = layers.indices.map { l -> NetworkOperation.Presynaptic in l == 0 ? .networkInput : .layer(l - 1) }
+        let inputs = layers.indices.map { presynaptic($0, delayed: delayed) }
         var step: [KernelStatement<NetworkOperation>] = layers.indices.flatMap { l -> [KernelStatement<NetworkOperation>] in
-            [.run(.layerStep(layer: l, input: inputs[l])), .run(.checkFinite(.layerState(l)))]
+            (delayed.contains(l) ? [.run(.delayLine(layer: l))] : [])
+                + [.run(.layerStep(layer: l, input: inputs[l])), .run(.checkFinite(.layerState(l)))]
         }
-        step.append(.when(.chunked, layers.indices.map { .run(.keepSpikes(layer: $0, slot: .afterStep)) }))
+        step.append(.when(.chunked, layers.indices.map { .run(.keepSpikes(layer: $0, slot: .afterStep)) }
+                                    + delayed.sorted().map { .run(.keepTaps(layer: $0)) }))
         step += [.run(.readout(layer: last)), .run(.checkFinite(.readout)), .run(.recordReadout), .run(.loss), .run(.readoutGradient)]
         for (l, layer) in layers.enumerated().reversed() {
             step.append(.run(.learningSignal(layer: l, symmetric: l == last, backwardFrom: l < last ? l + 1 : nil)))

@@ -87,6 +87,13 @@ struct CNetworkGenerator {
             w.comment("the chunk's presynaptic rows start with the spikes from before it, its readout gradient with z-bar")
             emitKeepSpikes(w, layer: 0, slot: "0")
         case .keepSpikes(let l, let slot): emitKeepSpikes(w, layer: l, slot: slot == .beforeChunk ? "0" : "t - t0 + 1")
+        case .delayLine(let l): emitDelayLine(w, layer: l)
+        case .keepTaps(let l):
+            w.block("") {
+                w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
+                w.line("plasticity_copy(\(sliceRow("a->chunk_taps", rows: "(K + 1)", row: "t - t0 + 1", width: "a->n_in")), " +
+                       "a->taps + (long)b * a->n_in, a->n_in);")
+            }
         case .keepReadoutTrace:
             w.line("plasticity_copy(\(sliceRow("net->chunk_readout_trace", rows: "1", row: "0", width: "n_last")), net->readout_trace " +
                    "+ (long)b * n_last, n_last);")
@@ -99,6 +106,7 @@ struct CNetworkGenerator {
                 w.comment("the next step's input row of this sequence, which the hardware would not prefetch")
                 w.line("if (t + 1 < t1) plasticity_prefetch(net->input + ((long)(t + 1) * B + b) * net->n_in, net->n_in);")
             case .layer(let below): x = "net->layers[\(below)].spike"
+            case .taps(let l): x = "net->layers[\(l)].taps"
             }
             w.line("layer\(l)_step(&net->layers[\(l)], t, \(x), b, b + 1);")
         case .checkFinite(let tensor): emitCheckFinite(w, tensor)
@@ -155,6 +163,23 @@ struct CNetworkGenerator {
     private func sliceRow(_ buffer: String, rows: String, row: String, width: String) -> String {
         row == "0" ? "\(buffer) + (long)net->batch_begin * \(rows) * \(width)"
                    : "\(buffer) + ((long)net->batch_begin * \(rows) + \(row)) * \(width)"
+    }
+
+    /// Layer l − 1's spikes of sequence b into row (step mod rows) of layer l's delay line, then
+    /// layer l's input columns from it, each its tap's source and lag.
+    private func emitDelayLine(_ w: CWriter, layer l: Int) {
+        w.block("") {
+            w.comment("layer \(l) reads the spikes of layer \(l - 1) through its delays: a ring of the last delay_rows steps")
+            w.line("plasticity_layer_args *a = &net->layers[\(l)];")
+            w.line("const int n_below = net->layers[\(l - 1)].n, rows = a->delay_rows;")
+            w.line("const int now = (int)((a->noise_step + t) % rows);")
+            w.line("float *line = a->delay_line + (long)b * rows * n_below, *taps = a->taps + (long)b * a->n_in;")
+            w.line("plasticity_copy(line + (long)now * n_below, net->layers[\(l - 1)].spike + (long)b * n_below, n_below);")
+            w.block("for (int c = 0; c < a->n_in; ++c)") {
+                w.line("const int row = now >= a->tap_lag[c] ? now - a->tap_lag[c] : now - a->tap_lag[c] + rows;")
+                w.line("taps[c] = line[(long)row * n_below + a->tap_source[c]];")
+            }
+        }
     }
 
     /// Copies layer l's spikes of sequence b into slot `slot` of its chunk rows.
@@ -241,6 +266,8 @@ struct CNetworkGenerator {
                 case .layer(let below):
                     (pre, step, sequence, count) = (sliceRow("net->layers[\(below)].chunk_spikes", rows: "(K + 1)", row: "1", width: "a->n_in"),
                                                     "a->n_in", "0", "a->n_in")
+                case .taps:
+                    (pre, step, sequence, count) = (sliceRow("a->chunk_taps", rows: "(K + 1)", row: "1", width: "a->n_in"), "a->n_in", "0", "a->n_in")
                 }
                 emitChunkRecordArguments(w, layer: l, owner: owner)
                 w.line("c.n_pre = \(count); c.shared = \(projection.sharedCount); c.pre = \(pre);")

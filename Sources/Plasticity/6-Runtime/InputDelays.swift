@@ -1,9 +1,11 @@
 import Foundation
 
-/// The network input as hidden layer 0's kernel sees it when projections from it have delays
-/// (`DelaySpec`): each such projection reads its own block of taps — x_i^{t−lag} for the lags it
-/// needs — and the kernel's weights over the taps carry the interpolation. Inputs with no delay
-/// share one block of x itself. With k = ⌊d⌋ and f = d − k:
+/// A hidden layer's input as its kernel sees it when projections from it have delays (`DelaySpec`):
+/// each such projection reads its own block of taps — x_i^{t−lag} for the lags it needs — and the
+/// kernel's weights over the taps carry the interpolation. Inputs with no delay share one block of
+/// x itself. Layer 0's input is the network input, expanded here before each call; a higher
+/// layer's is the spikes of the layer below, whose taps the network kernel reads from a delay line
+/// of the last D + 2 steps (`tapTable`). With k = ⌊d⌋ and f = d − k:
 ///
 ///     learnable axonal  taps (x^{t−k_i}, x^{t−k_i−1}),  weights (w_ji (1 − f_i), w_ji f_i)
 ///     fixed axonal      tap x^{t−d_i},                  weight w_ji
@@ -20,7 +22,8 @@ public final class InputDelays {
         case delayed(offset: Int, spec: DelaySpec)
     }
 
-    public let inputs: Int, neurons: Int, batch: Int
+    /// The layer, its input width (the network's inputs or the layer below's neurons) and size.
+    public let layer: Int, inputs: Int, neurons: Int, batch: Int
     /// Width of the kernel's input: the sum of the blocks.
     public let columns: Int
     /// Per projection of layer 0: its block (nil for a recurrent projection).
@@ -37,33 +40,47 @@ public final class InputDelays {
     /// The last call's expanded input, and the history joined to its input: storage the next call reuses.
     private var expanded: [Float] = [], sequence: [Float] = []
 
-    /// The expansion of `network`'s layer 0, or nil when no projection has delays.
-    public convenience init?(_ network: NetworkSpec, batch: Int) {
-        guard let layout = Self.layout(of: network) else { return nil }
-        self.init(network: network, blocks: layout.blocks, columns: layout.columns, batch: batch)
+    /// The expansion of `network`'s layer `l`, or nil when none of its projections has delays.
+    public convenience init?(_ network: NetworkSpec, layer l: Int = 0, batch: Int) {
+        guard let layout = Self.layout(of: network, layer: l) else { return nil }
+        self.init(network: network, layer: l, blocks: layout.blocks, columns: layout.columns, batch: batch)
     }
 
-    private init(network: NetworkSpec, blocks: [Block?], columns: Int, batch: Int) {
-        let n = network.hidden[0].neurons, weightCount = n * network.inputs
-        inputs = network.inputs; neurons = n; self.batch = batch
+    private init(network: NetworkSpec, layer l: Int, blocks: [Block?], columns: Int, batch: Int) {
+        let n = network.hidden[l].neurons, nIn = Self.inputWidth(of: network, layer: l), weightCount = n * nIn
+        layer = l; inputs = nIn; neurons = n; self.batch = batch
         self.blocks = blocks; self.columns = columns
         weights = blocks.map { $0 == nil ? nil : FloatBuffer(count: weightCount) }
         weightGradients = blocks.map { $0 == nil ? nil : FloatBuffer(count: weightCount) }
         let counts = blocks.map { block -> Int? in
             guard case .delayed(_, let spec) = block else { return nil }
-            return spec.count(neurons: network.hidden[0].neurons, inputs: network.inputs)
+            return spec.count(neurons: n, inputs: nIn)
         }
         delays = counts.map { $0.map { FloatBuffer(count: $0) } }
         delayGradients = counts.map { $0.map { FloatBuffer(count: $0) } }
         historySteps = blocks.compactMap { if case .delayed(_, let spec)? = $0 { return spec.maxSteps + 1 } else { return nil } }.max() ?? 0
-        history = [Float](repeating: 0, count: batch * historySteps * network.inputs)
+        // Layer 0 keeps the history in Swift; higher layers' delay lines live in the kernel's buffers.
+        history = [Float](repeating: 0, count: l == 0 ? batch * historySteps * nIn : 0)
     }
 
-    /// The blocks of layer 0's projections and the kernel's input width, or nil without delays.
-    public static func layout(of network: NetworkSpec) -> (blocks: [Block?], columns: Int)? {
-        let projections = network.hidden[0].projections
+    /// The width of layer l's input before any expansion: the network's inputs, or layer l − 1's neurons.
+    public static func inputWidth(of network: NetworkSpec, layer l: Int) -> Int { l == 0 ? network.inputs : network.hidden[l - 1].neurons }
+
+    /// The expansions of every layer of `network` (nil for a layer without delays).
+    public static func all(_ network: NetworkSpec, batch: Int) -> [InputDelays?] {
+        network.hidden.indices.map { InputDelays(network, layer: $0, batch: batch) }
+    }
+
+    /// The kernel's input width of each layer: its columns of taps, or its input width without delays.
+    public static func kernelInputs(of network: NetworkSpec) -> [Int] {
+        network.hidden.indices.map { layout(of: network, layer: $0)?.columns ?? inputWidth(of: network, layer: $0) }
+    }
+
+    /// The blocks of layer l's projections and the kernel's input width, or nil without delays.
+    public static func layout(of network: NetworkSpec, layer l: Int = 0) -> (blocks: [Block?], columns: Int)? {
+        let projections = network.hidden[l].projections
         guard projections.contains(where: { $0.delays != nil }) else { return nil }
-        let n = network.inputs
+        let n = inputWidth(of: network, layer: l)
         var columns = 0, direct: Int?
         let blocks = projections.map { projection -> Block? in
             guard projection.source == .input else { return nil }
@@ -77,13 +94,19 @@ public final class InputDelays {
         return (blocks, columns)
     }
 
-    /// What layer 0's kernel reads with delays, for the printed stages (`--emit plan|kernel|c`):
-    /// one line per block of the expanded input; nil without delays. The kernel's code does not
-    /// change (sizes are arguments); its input and weights do.
+    /// What each layer's kernel reads with delays, for the printed stages (`--emit plan|kernel|c`):
+    /// per layer with delays, one line per block of its expanded input; nil without delays. The
+    /// layers' code does not change (sizes are arguments); their input and weights do.
     public static func summary(of network: NetworkSpec) -> [String]? {
-        guard let (blocks, columns) = layout(of: network) else { return nil }
-        var lines = ["layer 0 reads the delay line (\(network.inputs) inputs -> \(columns) columns of taps):"]
-        let n = network.inputs
+        let lines = network.hidden.indices.flatMap { summary(of: network, layer: $0) }
+        return lines.isEmpty ? nil : lines
+    }
+
+    private static func summary(of network: NetworkSpec, layer l: Int) -> [String] {
+        guard let (blocks, columns) = layout(of: network, layer: l) else { return [] }
+        let n = inputWidth(of: network, layer: l)
+        let source = l == 0 ? "\(n) inputs" : "\(n) spikes of layer \(l - 1), a delay line of D + 2 steps in the kernel,"
+        var lines = ["layer \(l) reads the delay line (\(source) -> \(columns) columns of taps):"]
         for (p, block) in blocks.enumerated() {
             switch block {
             case .direct(let o)?: lines.append("  projection \(p): x[t] at columns \(o)..<\(o + n), weights w")
@@ -105,16 +128,23 @@ public final class InputDelays {
         return lines
     }
 
-    /// The same in the characters of a C comment: block by block, its kind and columns.
+    /// The same in the characters of a C comment: per layer, block by block, its kind and columns.
     public static func cSummary(of network: NetworkSpec) -> [String]? {
-        guard let (blocks, columns) = layout(of: network) else { return nil }
-        var lines = ["layer 0 reads a delay line: \(network.inputs) inputs, \(columns) columns of taps, its weights made from w and d"]
+        let lines = network.hidden.indices.flatMap { cSummary(of: network, layer: $0) }
+        return lines.isEmpty ? nil : lines
+    }
+
+    private static func cSummary(of network: NetworkSpec, layer l: Int) -> [String] {
+        guard let (blocks, columns) = layout(of: network, layer: l) else { return [] }
+        let n = inputWidth(of: network, layer: l)
+        let source = l == 0 ? "\(n) inputs" : "\(n) spikes of layer \(l - 1)"
+        var lines = ["layer \(l) reads a delay line: \(source), \(columns) columns of taps, its weights made from w and d"]
         for (p, block) in blocks.enumerated() {
             switch block {
-            case .direct(let o)?: lines.append("  projection \(p): no delays, columns \(o) to \(o + network.inputs - 1)")
+            case .direct(let o)?: lines.append("  projection \(p): no delays, columns \(o) to \(o + n - 1)")
             case .delayed(let o, let spec)?:
                 lines.append("  projection \(p): \(spec.kind.rawValue) \(spec.learnable ? "learnable" : "fixed") delays, D = \(spec.maxSteps), " +
-                             "\(spec.tapsPerInput) taps per input, columns \(o) to \(o + network.inputs * spec.tapsPerInput - 1)")
+                             "\(spec.tapsPerInput) taps per input, columns \(o) to \(o + n * spec.tapsPerInput - 1)")
             case nil: continue
             }
         }
@@ -144,9 +174,9 @@ public final class InputDelays {
             for i in 0..<buffer.count {
                 let d = buffer[i]
                 if !(d.isFinite && d >= 0 && d <= Float(spec.maxSteps)) {
-                    return (.delays(layer: 0, projection: p), i, "is \(d); delays are in [0, maxSteps \(spec.maxSteps)] steps")
+                    return (.delays(layer: layer, projection: p), i, "is \(d); delays are in [0, maxSteps \(spec.maxSteps)] steps")
                 }
-                if !spec.learnable && d != d.rounded() { return (.delays(layer: 0, projection: p), i, "is \(d); fixed delays are whole steps") }
+                if !spec.learnable && d != d.rounded() { return (.delays(layer: layer, projection: p), i, "is \(d); fixed delays are whole steps") }
             }
         }
         return nil
@@ -169,6 +199,28 @@ public final class InputDelays {
         guard spec.learnable else { return (Int(clamped.rounded()), 0) }
         let k = Int(clamped.rounded(.down))
         return (k, clamped - Float(k))
+    }
+
+    /// Rows of a delay line in the kernel: the current step and the `historySteps` before it.
+    public var delayLineRows: Int { historySteps + 1 }
+
+    /// Where each column of the expanded input reads: input `source[c]`, `lag[c]` steps ago (the
+    /// lags follow the current delays, so the table is rebuilt before each call).
+    public func tapTable() -> (source: [Int32], lag: [Int32]) {
+        var source = [Int32](repeating: 0, count: columns), lag = [Int32](repeating: 0, count: columns)
+        for (p, block) in blocks.enumerated() {
+            switch block {
+            case .direct(let o)?: for i in 0..<inputs { source[o + i] = Int32(i) }
+            case .delayed(let o, let spec)?:
+                let taps = spec.tapsPerInput
+                for i in 0..<inputs {
+                    let k = spec.kind == .axonal ? Self.split(delays[p]![i], spec).k : 0
+                    for r in 0..<taps { source[o + i * taps + r] = Int32(i); lag[o + i * taps + r] = Int32(k + r) }
+                }
+            case nil: continue
+            }
+        }
+        return (source, lag)
     }
 
     /// The kernel's weights [n][columns] over the taps, from `weights` and `delays`.

@@ -27,9 +27,15 @@ public final class NetworkSimulation {
     public let kernel: NetworkKernel
     public let batch: Int
     public let layers: [LayerBuffers]
-    /// Delays on projections from the network input: layer 0's kernel then reads an expanded
-    /// input of taps, and its `weights` and `weightGradients` are over the taps (`InputDelays`).
-    public let inputDelays: InputDelays?
+    /// Per layer, delays on its projections from its input (nil: none): the layer's kernel then
+    /// reads an expanded input of taps, and its `weights` and `weightGradients` are over the taps
+    /// (`InputDelays`). Layer 0's taps are expanded before each call; a higher layer's are gathered
+    /// in the kernel from its `delayLines`.
+    public let delays: [InputDelays?]
+    /// Layer 0's delays (on projections from the network input).
+    public var inputDelays: InputDelays? { delays[0] }
+    /// Per layer above the first with delays: the kernel's ring of the layer below's spikes.
+    let delayLines: [DelayLine?]
     public let readoutWeights, readoutBias: FloatBuffer
     /// W_outᵀ [n_last][n_out], refreshed from `readoutWeights` by every `run`.
     private let readoutWeightsTransposed: FloatBuffer
@@ -87,18 +93,23 @@ public final class NetworkSimulation {
                 }
             }
         }
-        inputDelays?.clampDelays()
+        for d in delays { d?.clampDelays() }
+    }
+
+    /// The first delay of any layer the kernel cannot take (`InputDelays.invalidDelay`), or nil.
+    public func invalidDelay() -> (tensor: TensorID, index: Int, message: String)? {
+        delays.lazy.compactMap { $0?.invalidDelay() }.first
     }
 
     /// The weights of projection p into layer l as they are trained and stored ([n][n_pre]):
-    /// the kernel's own, or with delays on layer 0 the ones its tap weights are made from.
+    /// the kernel's own, or with delays the ones its tap weights are made from.
     public func weights(layer l: Int, projection p: Int) -> FloatBuffer {
-        (l == 0 ? inputDelays?.weights[p] : nil) ?? layers[l].weights[p]
+        delays[l]?.weights[p] ?? layers[l].weights[p]
     }
 
     /// The gradient of `weights(layer:projection:)`.
     public func weightGradient(layer l: Int, projection p: Int) -> FloatBuffer {
-        (l == 0 ? inputDelays?.weightGradients[p] : nil) ?? weightGradients[l][p]
+        delays[l]?.weightGradients[p] ?? weightGradients[l][p]
     }
 
     /// Zeroes masked gradients and those of frozen parameters (before an update), and masked
@@ -145,19 +156,19 @@ public final class NetworkSimulation {
                                          "'\(wide.model.name)' has more (use chunkSteps 0)")
         }
         try Self.checkMemory(kernel: kernel, batch: batch, chunkSteps: chunkSteps, cap: memoryCap)
-        inputDelays = InputDelays(net, batch: batch)
-        var below = inputDelays?.columns ?? net.inputs
+        delays = InputDelays.all(net, batch: batch)
+        delayLines = delays.enumerated().map { l, d in l > 0 ? d.map { DelayLine(delays: $0, chunkSteps: chunkSteps) } : nil }
+        let inputs = InputDelays.kernelInputs(of: net)
         var layers: [LayerBuffers] = []
         for (l, stages) in kernel.stages.layers.enumerated() {
             let buffers = try LayerBuffers(layout: stages.layout, model: stages.model, batch: batch,
-                                           inputs: below, neurons: net.hidden[l].neurons)
+                                           inputs: inputs[l], neurons: net.hidden[l].neurons)
             buffers.kappa = Float(net.kappa)
             if chunkSteps > 0 { buffers.enableChunks(steps: chunkSteps) }
             layers.append(buffers)
-            below = net.hidden[l].neurons
         }
         self.layers = layers
-        let last = below
+        let last = net.hidden.last!.neurons
         readoutWeights = FloatBuffer(count: net.outputs * last)
         readoutBias = FloatBuffer(count: net.outputs)
         readoutWeightsTransposed = FloatBuffer(count: readoutWeights.count)
@@ -193,9 +204,13 @@ public final class NetworkSimulation {
             throw ResourceError(message: "the batch must be positive and at most \(Int32.max), not \(batch)")
         }
         var buffers: [(name: String, elements: Int)] = []
-        var below = InputDelays.layout(of: net)?.columns ?? net.inputs
+        var below = 0
+        let inputs = InputDelays.kernelInputs(of: net)
         for (l, layer) in stages.layers.enumerated() {
             let n = net.hidden[l].neurons
+            below = inputs[l]
+            let line = l > 0 ? DelayLine.elements(network: net, layer: l, batch: batch, chunkSteps: chunkSteps) : 0
+            if line > 0 { buffers.append(("layer \(l) delay line", line)) }
             for b in layer.layout.bufferElements(batch: batch, inputs: below, neurons: n) {
                 buffers.append(("layer \(l) \(b.name)", b.elements))
                 if b.name.hasPrefix("weights[") || b.name == "params" { buffers.append(("layer \(l) gradient of \(b.name)", b.elements)) }
@@ -240,12 +255,13 @@ public final class NetworkSimulation {
         }
         for (l, layer) in layers.enumerated() {
             for (p, projection) in layer.layout.projections.enumerated() {
-                let fanIn = projection.source == .input ? (l == 0 ? network.inputs : layer.inputs) : layer.neurons
+                let fanIn = projection.source == .input ? InputDelays.inputWidth(of: network, layer: l) : layer.neurons
                 let gain = projection.source == .input ? inputGain : recurrentGain
                 fill(weights(layer: l, projection: p), std: gain / Double(fanIn).squareRoot())
             }
         }
-        inputDelays?.initialize(seed: seed)
+        // Layer 0's delays draw from the seed itself, higher layers' from a stream each.
+        for (l, d) in delays.enumerated() { d?.initialize(seed: l == 0 ? seed : seed &+ UInt64(l) &* 0x9E37_79B9_7F4A_7C15) }
         initializeParameters(seed: seed)
         noiseSeed = seed
         enforceConstraints(magnitudes: true)
@@ -278,6 +294,7 @@ public final class NetworkSimulation {
         var keys = SplitMix64(seed: noiseSeed ^ (noiseBatches &* 0xD1B5_4A32_D192_ED03))
         noiseBatches &+= 1
         inputDelays?.resetHistory()
+        for line in delayLines { line?.reset() }
         for layer in layers {
             layer.resetSequence()
             layer.noiseSeed = keys.next()
@@ -286,7 +303,7 @@ public final class NetworkSimulation {
     }
 
     public func zeroGradients() {
-        let delayed = (inputDelays?.weightGradients ?? []) + (inputDelays?.delayGradients ?? [])
+        let delayed = delays.flatMap { ($0?.weightGradients ?? []) + ($0?.delayGradients ?? []) }
         let buffers = weightGradients.flatMap({ $0 }) + parameterGradients + [readoutWeightGradient, readoutBiasGradient] + delayed.compactMap({ $0 })
         for buffer in buffers {
             buffer.pointer.update(repeating: 0)
@@ -320,6 +337,7 @@ public final class NetworkSimulation {
             let slots = raw.bindMemory(to: plasticity_layer_args.self)
             for (l, layer) in layers.enumerated() {
                 slots[l] = layer.arguments(steps: steps, input: nil, outputRecord: spikeRecords[l]?.base, stateRecord: stateRecords[l]?.base)
+                delayLines[l]?.setArguments(&slots[l])
             }
         }
         withUnsafeMutableBytes(of: &args.feedback) { raw in
@@ -358,9 +376,12 @@ public final class NetworkSimulation {
         let net = network
         precondition(input.count == steps * batch * net.inputs, "input must be [steps][batch][inputs]")
         precondition(targets.count == steps * batch * net.targetWidth, "targets have the wrong shape")
-        inputDelays?.refreshKernelWeights(layers[0].weights)
+        for (l, d) in delays.enumerated() {
+            d?.refreshKernelWeights(layers[l].weights)
+            if let d { delayLines[l]?.refresh(from: d) }
+        }
         let input = inputDelays?.expand(input, steps: steps) ?? input
-        defer { inputDelays?.foldKernelGradients(weightGradients[0]) }
+        defer { for (l, d) in delays.enumerated() { d?.foldKernelGradients(weightGradients[l]) } }
         let summed = net.loss.definition.scope == .sequenceMean
         for layer in layers { layer.keepSums(spikes: countSpikes, eligibility: net.rateRegularization != nil, traces: summed) }
         if summed {

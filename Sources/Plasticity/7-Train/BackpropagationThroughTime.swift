@@ -12,9 +12,10 @@ import PlasticityRuntime
 ///     ∂L/∂W  = Σ_t δI^t preᵀ,   ∂L/∂θ = Σ_t (∂h^t/∂θ)ᵀ δh^t + (∂z^t/∂θ) δz^t
 public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [Float], targets: [Float], steps T: Int,
                                        keepRecord: Bool = false) throws -> NetworkGradients {
-    // With delays the oracle runs layer 0 over the taps of the sequence, as the kernel does.
+    // With delays the oracle runs each layer over its taps, as the kernel does: layer 0's from the
+    // expanded sequence, a higher layer's from the recorded spikes of the layer below.
     let input = simulation.inputDelays?.expandedSequence(input, steps: T) ?? input
-    simulation.inputDelays?.refreshKernelWeights(simulation.layers[0].weights)
+    for (l, d) in simulation.delays.enumerated() { d?.refreshKernelWeights(simulation.layers[l].weights) }
     var pass = try BackpropagationPass(simulation, input: input, targets: targets, steps: T)
     // Non-finite values stop the oracle as they stop e-prop: at their step, naming the tensor.
     for t in 0..<T {
@@ -37,6 +38,8 @@ private struct BackpropagationPass {
     let simulation: NetworkSimulation, net: NetworkSpec
     let input: [Float], targets: [Float], T: Int, B: Int, L: Int, nOut: Int, kappa: Double
     let sizes: [Int], nLast: Int
+    /// Per layer above the first with delays, where its input columns read (`ForwardRecord.taps`).
+    let taps: [[(source: Int, lag: Int)]?]
     /// Fresh buffers with the simulation's parameters: the oracle does not disturb the simulation.
     let layers: [LayerBuffers]
     let weights: [[[Double]]], readoutWeights: [Double], readoutBias: [Double]
@@ -51,6 +54,7 @@ private struct BackpropagationPass {
         self.input = input; self.targets = targets; self.T = T
         B = simulation.batch; L = simulation.layers.count; nOut = net.outputs; kappa = net.kappa
         sizes = simulation.layers.map(\.neurons); nLast = sizes.last!
+        taps = simulation.delays.enumerated().map { l, d in l > 0 ? d.map(ForwardRecord.taps) : nil }
         let batch = B
         let recordElements = NetworkSimulation.bpttRecordElements(layers: simulation.layers.map(\.layout), sizes: sizes, batch: B, steps: T)
         try MemoryCap.check(elements: recordElements, what: "exact BPTT's record of the sequence (\(T) steps, batch \(B))",
@@ -69,7 +73,8 @@ private struct BackpropagationPass {
     }
 
     var forwardRecord: ForwardRecord {
-        ForwardRecord(steps: record, errors: errors, input: input, inputs: simulation.inputDelays?.columns ?? net.inputs, batch: B, sizes: sizes)
+        ForwardRecord(steps: record, errors: errors, input: input, inputs: simulation.inputDelays?.columns ?? net.inputs, batch: B, sizes: sizes,
+                      taps: taps)
     }
 
     func presynaptic(_ l: Int, _ source: LayerSpec.Source, _ t: Int, _ b: Int) -> [Double] {
@@ -167,18 +172,37 @@ private struct BackpropagationPass {
         var deltaY = [Double](repeating: 0, count: B * nOut)
         var carry = (0..<L).map { [Double](repeating: 0, count: B * sizes[$0] * layers[$0].layout.stateCount) }   // D^{t+1}ᵀ δh^{t+1}
         var recurrentCarry = (0..<L).map { [Double](repeating: 0, count: B * sizes[$0]) }                        // W_recᵀ δI^{t+1}
+        // δz of a layer under a delayed one, by step: the layer above reaches back tap_lag steps.
+        var delayedFromAbove = (0..<L).map { l in l + 1 < L && taps[l + 1] != nil ? [[Double]](repeating: [], count: T) : [] }
         for t in stride(from: T - 1, through: 0, by: -1) {
             for i in deltaY.indices { deltaY[i] = errors[t][i] + kappa * deltaY[i] }
             var fromAbove = reverseReadout(t, deltaY: deltaY, into: &gradients)
             var nextCarry = carry, nextRecurrent = recurrentCarry
             for l in stride(from: L - 1, through: 0, by: -1) {
-                fromAbove = reverseLayer(l, t, fromAbove: fromAbove, carry: carry[l], recurrentCarry: recurrentCarry[l],
+                if !delayedFromAbove[l].isEmpty { fromAbove = delayedFromAbove[l][t].isEmpty ? [Double](repeating: 0, count: B * sizes[l])
+                                                                                                : delayedFromAbove[l][t] }
+                let below = reverseLayer(l, t, fromAbove: fromAbove, carry: carry[l], recurrentCarry: recurrentCarry[l],
                                          nextCarry: &nextCarry[l], nextRecurrent: &nextRecurrent[l], into: &gradients)
+                if l > 0, let columns = taps[l] {
+                    spread(below, taps: columns, layer: l - 1, step: t, into: &delayedFromAbove[l - 1])
+                } else {
+                    fromAbove = below
+                }
             }
             carry = nextCarry
             recurrentCarry = nextRecurrent
         }
         return gradients
+    }
+
+    /// δ of a delayed layer's input columns at step t onto the spikes of the layer below, each
+    /// column to its source at step t − lag.
+    func spread(_ columns: [Double], taps: [(source: Int, lag: Int)], layer below: Int, step t: Int, into pending: inout [[Double]]) {
+        let n = sizes[below], width = taps.count
+        for (c, tap) in taps.enumerated() where t - tap.lag >= 0 {
+            if pending[t - tap.lag].isEmpty { pending[t - tap.lag] = [Double](repeating: 0, count: B * n) }
+            for b in 0..<B { pending[t - tap.lag][b * n + tap.source] += columns[b * width + c] }
+        }
     }
 
     /// The readout's gradients at step t; returns δz of the last layer from the readout.
@@ -199,12 +223,14 @@ private struct BackpropagationPass {
     }
 
     /// Layer l at step t: δh, δI, the weight and parameter gradients, the carries to step t−1;
-    /// returns δz of the layer below (empty for the first layer).
+    /// returns δ of the layer's input from below (empty for the first layer): δz of the layer
+    /// below, or with delays δ of its input columns [batch][columns].
     func reverseLayer(_ l: Int, _ t: Int, fromAbove: [Double], carry: [Double], recurrentCarry: [Double],
                       nextCarry: inout [Double], nextRecurrent: inout [Double], into gradients: inout NetworkGradients) -> [Double] {
         let layout = layers[l].layout, n = sizes[l], k = layout.stateCount, C = layout.channelCount, P = layout.learnableCount
         let step = record[l][t]
-        var below = l > 0 ? [Double](repeating: 0, count: B * sizes[l - 1]) : []
+        let width = l > 0 ? (taps[l]?.count ?? sizes[l - 1]) : 0
+        var below = [Double](repeating: 0, count: B * width)
         nextCarry = [Double](repeating: 0, count: B * n * k)
         nextRecurrent = [Double](repeating: 0, count: B * n)
         for b in 0..<B {
@@ -232,7 +258,7 @@ private struct BackpropagationPass {
                         let back = weights[l][p][j * nPre + i] * d
                         switch projection.source {
                         case .recurrent: nextRecurrent[b * n + i] += back
-                        case .input where l > 0: below[b * sizes[l - 1] + i] += back
+                        case .input where l > 0: below[b * width + i] += back
                         case .input: break
                         }
                     }
@@ -251,12 +277,23 @@ public struct ForwardRecord: Sendable {
     public var errors: [[Double]]
     var input: [Float]
     var inputs: Int, batch: Int, sizes: [Int]
+    /// Per layer above the first with delays: its input columns, each a spike of the layer below
+    /// `lag` steps ago (`InputDelays.tapTable`).
+    var taps: [[(source: Int, lag: Int)]?] = []
+
+    static func taps(_ delays: InputDelays) -> [(source: Int, lag: Int)] {
+        let (source, lag) = delays.tapTable()
+        return zip(source, lag).map { (Int($0), Int($1)) }
+    }
 
     /// Presynaptic activity of a projection of layer l at step t for sequence b.
     public func presynaptic(_ l: Int, _ source: LayerSpec.Source, _ t: Int, _ b: Int) -> [Double] {
         switch source {
         case .input where l == 0: return (0..<inputs).map { Double(input[(t * batch + b) * inputs + $0]) }
-        case .input: return Array(steps[l - 1][t].z[(b * sizes[l - 1])..<((b + 1) * sizes[l - 1])])
+        case .input:
+            let n = sizes[l - 1]
+            guard taps.count > l, let columns = taps[l] else { return Array(steps[l - 1][t].z[(b * n)..<((b + 1) * n)]) }
+            return columns.map { t - $0.lag >= 0 ? steps[l - 1][t - $0.lag].z[b * n + $0.source] : 0 }
         case .recurrent: return t == 0 ? [Double](repeating: 0, count: sizes[l]) : Array(steps[l][t - 1].z[(b * sizes[l])..<((b + 1) * sizes[l])])
         }
     }

@@ -202,13 +202,14 @@ public enum Checkpoint {
                 if let moment = file.tensors[name], moment.shape != t.shape { throw fail("\(name).shape", "\(moment.shape), expected \(t.shape)") }
             }
         }
-        if let delays = trainer.simulation.inputDelays {
-            let kept = delays.delays.map { $0?.array }
-            for t in tensors where t.id.isDelays { t.value.array = file.tensors[t.name]!.values }
-            if let bad = delays.invalidDelay() {
-                for (buffer, values) in zip(delays.delays, kept) { if let buffer, let values { buffer.array = values } }
-                throw fail("\(bad.tensor.name)[\(bad.index)]", bad.message)
+        let layerDelays = trainer.simulation.delays.compactMap { $0 }
+        let kept = layerDelays.map { $0.delays.map { $0?.array } }
+        for t in tensors where t.id.isDelays { t.value.array = file.tensors[t.name]!.values }
+        if let bad = trainer.simulation.invalidDelay() {
+            for (delays, values) in zip(layerDelays, kept) {
+                for (buffer, values) in zip(delays.delays, values) { if let buffer, let values { buffer.array = values } }
             }
+            throw fail("\(bad.tensor.name)[\(bad.index)]", bad.message)
         }
         for t in tensors {
             t.value.array = file.tensors[t.name]!.values

@@ -2,8 +2,8 @@
 public struct NetworkGradients: Sendable {
     /// [layer][projection]: [n][n_pre]
     public var weights: [[[Double]]]
-    /// Layer 0's delays by projection, learnable ones only (`InputDelays`).
-    public var delays: [Int: [Double]] = [:]
+    /// Learnable delays by tensor (`TensorID.delays`; `InputDelays`).
+    public var delays: [TensorID: [Double]] = [:]
     /// [layer]: [P][n]
     public var parameters: [[Double]]
     /// [n_out][n_last]
@@ -18,7 +18,7 @@ public struct NetworkGradients: Sendable {
         var out: [(TensorID, [Double])] = []
         for (l, projections) in weights.enumerated() {
             for (p, w) in projections.enumerated() { out.append((.weights(layer: l, projection: p), w)) }
-            if l == 0 { for p in delays.keys.sorted() { out.append((.delays(layer: 0, projection: p), delays[p]!)) } }
+            for p in projections.indices { if let d = delays[.delays(layer: l, projection: p)] { out.append((.delays(layer: l, projection: p), d)) } }
             if !parameters[l].isEmpty { out.append((.parameters(layer: l), parameters[l])) }
         }
         out.append((.readoutWeights, readoutWeights))
@@ -35,18 +35,19 @@ extension NetworkSimulation {
                                          parameters: parameterGradients.map { $0.array.map(Double.init) },
                                          readoutWeights: readoutWeightGradient.array.map(Double.init),
                                          readoutBias: readoutBiasGradient.array.map(Double.init), loss: 0, record: nil)
-        for t in trainableTensors where t.learnable { if case .delays(_, let p) = t.id { gradients.delays[p] = t.gradient.array.map(Double.init) } }
+        for t in trainableTensors where t.learnable && t.id.isDelays { gradients.delays[t.id] = t.gradient.array.map(Double.init) }
         return gradients
     }
 
-    /// Oracle gradients over layer 0's taps (kernel-shaped) folded into its weights and delays.
+    /// Oracle gradients over the layers' taps (kernel-shaped) folded into their weights and delays.
     func foldingDelays(_ gradients: NetworkGradients) -> NetworkGradients {
-        guard let inputDelays else { return gradients }
         var out = gradients
-        let folded = inputDelays.fold(gradients.weights[0])
-        for (p, w) in folded.weights.enumerated() { if let w { out.weights[0][p] = w } }
-        for (p, block) in inputDelays.blocks.enumerated() {
-            if case .delayed(_, let spec)? = block, spec.learnable { out.delays[p] = folded.delays[p] }
+        for case let (l, layerDelays?) in delays.enumerated() {
+            let folded = layerDelays.fold(gradients.weights[l])
+            for (p, w) in folded.weights.enumerated() { if let w { out.weights[l][p] = w } }
+            for (p, block) in layerDelays.blocks.enumerated() {
+                if case .delayed(_, let spec)? = block, spec.learnable { out.delays[.delays(layer: l, projection: p)] = folded.delays[p] }
+            }
         }
         return out
     }

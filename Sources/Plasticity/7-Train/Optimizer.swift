@@ -24,7 +24,7 @@ extension NetworkSimulation {
                 out.append(.init(id: .weights(layer: l, projection: p), shape: [layer.neurons, w.count / layer.neurons], value: w,
                                  gradient: weightGradient(layer: l, projection: p)))
             }
-            if l == 0, let delays = inputDelays { out += delayTensors(delays) }
+            if let layerDelays = delays[l] { out += delayTensors(layerDelays) }
             if layer.parameters.count > 0 {
                 out.append(.init(id: .parameters(layer: l), shape: [layer.layout.learnableCount, layer.neurons], value: layer.parameters,
                                  gradient: parameterGradients[l]))
@@ -39,7 +39,7 @@ extension NetworkSimulation {
         delays.blocks.enumerated().compactMap { p, block in
             guard case .delayed(_, let spec)? = block, let d = delays.delays[p], let g = delays.delayGradients[p] else { return nil }
             let shape = spec.kind == .axonal ? [delays.inputs] : [delays.neurons, delays.inputs]
-            var tensor = TrainableTensor(id: .delays(layer: 0, projection: p), shape: shape, value: d, gradient: g)
+            var tensor = TrainableTensor(id: .delays(layer: delays.layer, projection: p), shape: shape, value: d, gradient: g)
             tensor.learnable = spec.learnable
             tensor.learningRate = spec.learningRate
             return tensor

@@ -1,4 +1,5 @@
-/// Transmission delays of a projection from the network input, in steps of the network.
+/// Transmission delays of a projection from a layer's input (the network input, or the spikes of
+/// the layer below), in steps of the network.
 ///
 ///     "projections": [{"source": "input", "channel": "I",
 ///                      "delays": {"kind": "axonal", "maxSteps": 32, "learnable": true, "learningRate": 0.1}}]

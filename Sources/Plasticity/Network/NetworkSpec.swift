@@ -94,9 +94,12 @@ public struct NetworkSpec: Sendable, Hashable {
             for (p, projection) in layer.projections.enumerated() {
                 guard let delays = projection.delays else { continue }
                 let field = "hidden[\(l)].projections[\(p)].delays"
-                guard l == 0, projection.source == .input else {
-                    throw fail("\(field): delays are on projections from the network input into hidden layer 0 (this one is " +
-                               "\(l == 0 ? "recurrent" : "into hidden layer \(l)"))")
+                guard projection.source == .input else {
+                    throw fail("\(field): delays are on projections from the layer below (or the network input); this one is recurrent")
+                }
+                if l > 0, hidden[l - 1].feedback == .backward {
+                    throw fail("\(field): layer \(l - 1)'s learning signal passes backward through layer \(l) within a step, which " +
+                               "its delays forbid; use random feedback or target projection on layer \(l - 1)")
                 }
                 try delays.check { fail("\(field).\($0) \($1)") }
             }

@@ -55,7 +55,7 @@ import Testing
             try network(#"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "lif", "neurons": 4, "projections": "# +
                         #"[{"source": "input", "channel": "I"}, {"source": "recurrent", "channel": "I", "delays": {"kind": "axonal"}}]}]}"#)
         }
-        #expect(recurrent?.message.contains("hidden[0].projections[1].delays: delays are on projections from the network input") == true)
+        #expect(recurrent?.message.contains("hidden[0].projections[1].delays: delays are on projections from the layer below") == true)
         let read = try network(#"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "lif", "neurons": 4, "projections": "# +
                                #"[{"source": "input", "channel": "I", "delays": {"kind": "synaptic", "maxSteps": 5}}]}]}"#)
         #expect(read.hidden[0].projections[0].delays == DelaySpec(.synaptic, maxSteps: 5))
