@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Plasticity
+import PlasticityData
 
 // Flags take the same typed values as configs: one list of allowed names per type (`ConfigEnum`),
 // which `--help` and the error for an unknown name print.
@@ -15,6 +16,7 @@ extension GradientMethod: ExpressibleByArgument {}
 extension TrainingMethod: ExpressibleByArgument {}
 extension NetworkSpec.Feedback: ExpressibleByArgument {}
 extension ExpressionForm: ExpressibleByArgument {}
+extension TrainConfig.DelayedLayers: ExpressibleByArgument {}
 
 /// A comma-separated list of values of one type: `--method bptt,eprop`.
 struct CommaSeparated<Element: ExpressibleByArgument>: ExpressibleByArgument {

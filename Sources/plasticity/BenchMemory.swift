@@ -23,6 +23,9 @@ struct BenchMemory: ParsableCommand {
     @Option(help: "Delays on the input projection: none, axonal or synaptic.") var delays = TaskCommand.DelayChoice.none
     @Option(parsing: .unconditional, help: "The largest delay D in steps (with --delays).") var maxDelay = 16
     @Flag(help: "Learnable delays (with --delays).") var learnableDelays = false
+    @Option(parsing: .unconditional, help: "Recurrent LIF layers of the network, each of --neurons.") var layers = 1
+    @Option(help: "The layers whose input projection has the delays: first, between (the layers above the first) or all.")
+    var delayedLayers = TrainConfig.DelayedLayers.first
 
     static let chunk = 100
 
@@ -39,7 +42,8 @@ struct BenchMemory: ParsableCommand {
                     let pipe = Pipe()
                     p.executableURL = binary
                     p.arguments = ["bench", "memory", "--single", "\(method),\(n),\(T)", "--batch", "\(batch)", "--chunk-steps", "\(chunkSteps)",
-                                   "--delays", delays.rawValue, "--max-delay", "\(maxDelay)"] + (learnableDelays ? ["--learnable-delays"] : [])
+                                   "--delays", delays.rawValue, "--max-delay", "\(maxDelay)", "--layers", "\(layers)",
+                                   "--delayed-layers", delayedLayers.rawValue] + (learnableDelays ? ["--learnable-delays"] : [])
                     p.standardOutput = pipe
                     try p.run()
                     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -63,16 +67,15 @@ struct BenchMemory: ParsableCommand {
         }
     }
 
-    /// One point: a recurrent LIF network 100 → n → 10 with Bernoulli(0.05) input and a label
+    /// One point: a recurrent LIF network 100 → n (→ n …) → 10 with Bernoulli(0.05) input and a label
     /// at every step, gradients by e-prop (fed in calls of 100 steps, traces chunked by
     /// `chunkSteps`) or by the BPTT oracle.
     func measure(_ point: String) throws {
         let parts = point.split(separator: ",").map(String.init)
         guard parts.count == 3, let n = Int(parts[1]), let T = Int(parts[2]) else { throw ValidationError("--single method,neurons,T") }
-        var spec = NetworkSpec(inputs: 100, hidden: [.init(Models.lif(), neurons: n, recurrent: true)], outputs: 10, kappa: exp(-1.0 / 20))
-        if let kind = DelaySpec.Kind(rawValue: delays.rawValue) {
-            spec.hidden[0].projections[0].delays = DelaySpec(kind, maxSteps: maxDelay, learnable: learnableDelays)
-        }
+        let setup = BenchNetwork.Setup(name: "", inputs: 100, model: Models.lif(), neurons: n, outputs: 10, batch: batch, rate: 0.05, layers: layers)
+        let delaySpec = DelaySpec.Kind(rawValue: delays.rawValue).map { DelaySpec($0, maxSteps: maxDelay, learnable: learnableDelays) }
+        let spec = BenchNetwork.network(setup, delays: delaySpec, on: delayedLayers)
         let sim = try NetworkSimulation(kernel: try compile(spec, backend: .tinyCC), batch: batch,
                                         chunkSteps: parts[0] == "eprop" ? chunkSteps : 0)
         sim.initializeWeights(seed: 2, inputGain: 2, recurrentGain: 0.3)

@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import Plasticity
+import PlasticityData
 import PlasticityTestSupport
 
 /// Throughput of the fused network kernel on the fixed reference configurations (docs/benchmarks.md).
 struct BenchNetwork: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "network", abstract: "Seconds per batch of e-prop training steps on fixed networks.")
-    @Option(help: "Comma-separated configurations.") var configs = CommaSeparated(SetupName.allCases)
+    @Option(help: "Comma-separated configurations (R2: R with a second recurrent layer of 256).")
+    var configs = CommaSeparated(SetupName.allCases.filter { $0 != .r2 })
     @Option(help: "Comma-separated backends; handC is the hand-written C e-prop of runtime-c (-O3), LIF and ALIF only.")
     var backends = CommaSeparated(BenchBackend.allCases)
     @Option(parsing: .unconditional) var repeats = 5
@@ -19,24 +21,43 @@ struct BenchNetwork: ParsableCommand {
     var activeFractions = CommaSeparated([1.0])
     @Option(help: "A model file (plasticity-model JSON) to use as the hidden model of every configuration.") var modelFile: String?
     @Option(help: "Delays on the input projection: none, axonal or synaptic.") var delays = TaskCommand.DelayChoice.none
+    @Option(help: "The layers whose input projection has the delays: first, between (the layers above the first) or all.")
+    var delayedLayers = TrainConfig.DelayedLayers.first
     @Option(help: "Comma-separated largest delays D in steps (with --delays).") var maxDelays = CommaSeparated([16])
     @Flag(help: "Learnable delays (with --delays); fixed ones otherwise.") var learnableDelays = false
 
-    enum SetupName: String, CaseIterable, ExpressibleByArgument { case r = "R", rALIF = "R-ALIF", n100 = "N100", n400 = "N400", s = "S" }
+    enum SetupName: String, CaseIterable, ExpressibleByArgument {
+        case r = "R", rALIF = "R-ALIF", n100 = "N100", n400 = "N400", s = "S", r2 = "R2"
+    }
     enum BenchBackend: String, CaseIterable, ExpressibleByArgument { case tinyCC, systemCC, handC }
     @Flag(help: "After the timings, each variant's seconds per phase from profiled batches, beside the roofline bound of each phase.")
     var profile = false
     @Flag(help: "Print JSON instead of the markdown table.") var json = false
     @Option(help: "Also write the rows as JSON to this file (atomically), from the same run as the table.") var jsonFile: String?
 
-    struct Setup { var name: String; var inputs: Int; var model: NeuronModel; var neurons: Int; var outputs: Int; var batch: Int; var rate: Double }
+    struct Setup {
+        var name: String; var inputs: Int; var model: NeuronModel; var neurons: Int; var outputs: Int; var batch: Int; var rate: Double
+        var layers = 1
+    }
     static let setups: [SetupName: Setup] = [
         .r: .init(name: "R", inputs: 100, model: Models.lif(), neurons: 256, outputs: 10, batch: 32, rate: 0.05),
         .rALIF: .init(name: "R-ALIF", inputs: 100, model: Models.alif(), neurons: 256, outputs: 10, batch: 32, rate: 0.05),
         .n100: .init(name: "N100", inputs: 100, model: Models.lif(), neurons: 100, outputs: 1, batch: 1, rate: 0.05),
         .n400: .init(name: "N400", inputs: 100, model: Models.lif(), neurons: 400, outputs: 1, batch: 1, rate: 0.05),
         .s: .init(name: "S", inputs: 700, model: Models.alif(), neurons: 256, outputs: 20, batch: 32, rate: 0.05),
+        .r2: .init(name: "R2", inputs: 100, model: Models.lif(), neurons: 256, outputs: 10, batch: 32, rate: 0.05, layers: 2),
     ]
+
+    /// The network of a setup: `layers` recurrent layers (the lower ones learn by random feedback),
+    /// with `delays` on the input projections of the `delayedLayers`.
+    static func network(_ setup: Setup, delays: DelaySpec?, on delayedLayers: TrainConfig.DelayedLayers) -> NetworkSpec {
+        let hidden = (0..<setup.layers).map { l in
+            var layer = LayerSpec(setup.model, neurons: setup.neurons, recurrent: true, feedback: l == setup.layers - 1 ? .symmetric : .random)
+            if delayedLayers.contains(l) { layer.projections[0].delays = delays }
+            return layer
+        }
+        return NetworkSpec(inputs: setup.inputs, hidden: hidden, outputs: setup.outputs, kappa: exp(-1.0 / 20))
+    }
 
     /// One measured combination of backend, chunk length and threads, with its own simulation.
     struct Variant {
@@ -75,12 +96,12 @@ struct BenchNetwork: ParsableCommand {
             setup.rate = rate
             setup.batch = batch ?? setup.batch
             let T = steps ?? 1000
-            var spec = NetworkSpec(inputs: setup.inputs, hidden: [.init(setup.model, neurons: setup.neurons, recurrent: true)],
-                                   outputs: setup.outputs, kappa: exp(-1.0 / 20))
+            let kind = DelaySpec.Kind(rawValue: delays.rawValue)
+            let spec = Self.network(setup, delays: kind.map { DelaySpec($0, maxSteps: maxDelay, learnable: learnableDelays) }, on: delayedLayers)
             var delayName = "none"
-            if let kind = DelaySpec.Kind(rawValue: delays.rawValue) {
-                spec.hidden[0].projections[0].delays = DelaySpec(kind, maxSteps: maxDelay, learnable: learnableDelays)
-                delayName = "\(kind.rawValue)\(learnableDelays ? " learnable" : " fixed") D=\(maxDelay)"
+            if let kind {
+                delayName = "\(kind.rawValue)\(learnableDelays ? " learnable" : " fixed") D=\(maxDelay)" +
+                    (setup.layers > 1 ? " (\(delayedLayers.rawValue))" : "")
             }
             var rng = SplitMix64(seed: 1)
             let input = (0..<T * setup.batch * setup.inputs).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < setup.rate ? Float(1) : 0 }

@@ -91,11 +91,11 @@ public struct SpeechReport {
     func delayHistograms(stepMs: Double) -> [String] {
         let sim = experiment.simulation
         return sim.trainableTensors.compactMap { tensor -> String? in
-            guard case .delays(_, let p) = tensor.id, let spec = sim.network.hidden[0].projections[p].delays else { return nil }
+            guard case .delays(let l, let p) = tensor.id, let spec = sim.network.hidden[l].projections[p].delays else { return nil }
             var counts = [Double](repeating: 0, count: spec.maxSteps + 1)
             for d in tensor.value.array { counts[min(max(Int(d.rounded(.down)), 0), spec.maxSteps)] += 1 }
             let values = tensor.value.array.map(Double.init), mean = values.reduce(0, +) / Double(max(values.count, 1))
-            let title = String(format: "%@ delays of projection %d (%@): mean %.2f steps = %.0f ms", spec.kind.rawValue, p,
+            let title = String(format: "%@ delays of layer %d, projection %d (%@): mean %.2f steps = %.0f ms", spec.kind.rawValue, l, p,
                                spec.learnable ? "learned" : "fixed", mean, mean * stepMs)
             return SVG.bars(title: title, values: counts, yLabel: "delays per step 0 … \(spec.maxSteps) (\(stepMs) ms each)")
         }

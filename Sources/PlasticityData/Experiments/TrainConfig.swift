@@ -36,6 +36,12 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         public var wideVoices = false
     }
     public enum HeldOutMethod: String, ConfigEnum { case none, formant, klatt }
+    /// Which layers' projections from their input take delays: layer 0's (from the network input),
+    /// the layers above it (from the spikes of the layer below), or all.
+    public enum DelayedLayers: String, ConfigEnum {
+        case first, between, all
+        public func contains(_ l: Int) -> Bool { self == .all || (self == .first) == (l == 0) }
+    }
     public struct NetworkSection: Codable, Sendable, Equatable {
         /// A built-in model (alif, lif, …), the path of a model file (relative to the config file;
         /// read at once, so the resolved config holds the model inline) or a model inline.
@@ -67,10 +73,12 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         /// feedback, parameters); when given, they replace model, neurons, layers, recurrent,
         /// feedback, the built-in constants and parameters above (`plasticity import nir` writes them).
         public var hidden: [LayerSpec] = []
-        /// Delays on the first layer's projections from the input (`DelaySpec`, in steps of
+        /// Delays on the projections from the input of the `delayedLayers` (`DelaySpec`, in steps of
         /// data.binning.binMs); nil: none. `--set network.delays.learnable=true` is enough for
         /// learnable axonal delays of up to 16 steps.
         public var delays: DelaySpec?
+        /// Which layers' projections from their input take `delays` (`DelayedLayers`).
+        public var delayedLayers = DelayedLayers.first
         public var inputGain = 1.0
         public var recurrentGain = 0.5
         /// tinyCC (JIT, milliseconds to compile) or systemCC (cc -O3).
@@ -241,8 +249,10 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         var network = try spec.validated(file: file)
         guard let delays = n.delays else { return network }
         // After validation: the layer's default projections are made there.
-        for p in network.hidden[0].projections.indices where network.hidden[0].projections[p].source == .input {
-            network.hidden[0].projections[p].delays = delays
+        for l in network.hidden.indices where n.delayedLayers.contains(l) {
+            for p in network.hidden[l].projections.indices where network.hidden[l].projections[p].source == .input {
+                network.hidden[l].projections[p].delays = delays
+            }
         }
         do { try network.check() } catch let error as NetworkError {
             throw FileFormatError(file: file, field: "network.delays", message: error.message)

@@ -40,19 +40,23 @@ public struct NIRNetwork {
         }
         inputs = shape.reduce(1, *)
         var layers: [LayerSpec] = [], tensors: [String: SafeTensors.Tensor] = [:], visited: Set<String> = [start]
-        var current = start, width = inputs, delays: [Double]?
-        if let next = successors[start], next.count == 1, case .delay(let seconds) = graph.nodes[next[0]]! {
-            guard seconds.count == inputs || seconds.count == 1 else { throw fail(next[0], "delays \(seconds.count) inputs, not \(inputs)") }
-            delays = (seconds.count == 1 ? .init(repeating: seconds[0], count: inputs) : seconds).map { $0 / dt }
-            guard delays!.max()! <= Double(DelaySpec.maxStepsLimit) else {
-                throw fail(next[0], "delays by up to \(delays!.max()!) steps of \(dt) s; Plasticity takes up to \(DelaySpec.maxStepsLimit)")
-            }
-            current = next[0]; visited.insert(current)
-        }
+        var current = start, width = inputs, firstDelays: [Double]?
         var readout: (weight: NIRGraph.Matrix, bias: [Float], decay: Double, gain: Double, offset: Double, through: String)?
         while readout == nil {
             let feedsForward = (successors[current] ?? []).filter { !(predecessors[current] ?? []).contains($0) || layers.isEmpty }
-            let projection = try only(feedsForward, after: current)
+            var projection = try only(feedsForward, after: current)
+            // A Delay before a layer's projection: that layer's axonal delays, in steps.
+            var delays: [Double]?
+            if case .delay(let seconds) = graph.nodes[projection]! {
+                guard seconds.count == width || seconds.count == 1 else { throw fail(projection, "delays \(seconds.count) inputs, not \(width)") }
+                delays = (seconds.count == 1 ? .init(repeating: seconds[0], count: width) : seconds).map { $0 / dt }
+                guard delays!.max()! <= Double(DelaySpec.maxStepsLimit) else {
+                    throw fail(projection, "delays by up to \(delays!.max()!) steps of \(dt) s; Plasticity takes up to \(DelaySpec.maxStepsLimit)")
+                }
+                if layers.isEmpty { firstDelays = delays }
+                visited.insert(projection); current = projection
+                projection = try only(successors[projection], after: projection)
+            }
             if case .output = graph.nodes[projection]!, !layers.isEmpty {
                 throw fail(current, "is a spiking layer that feeds the Output node directly (a spiking output layer, as snnTorch's last " +
                            "Leaky): Plasticity's networks end in a readout of the last layer's spikes — Linear/Affine → LI → Output, or " +
@@ -97,13 +101,13 @@ public struct NIRNetwork {
                                                                 fail: fail)
                 }
                 var projections: [LayerSpec.Projection]?
-                if l == 0, let delays {
+                if let delays {
                     // Whole steps stay fixed; a fraction is read by interpolation, so those delays learn.
                     let learnable = delays.contains { abs($0 - $0.rounded()) > 1e-6 }
                     let spec = DelaySpec(.axonal, maxSteps: max(1, Int(delays.max()!.rounded(.up))), learnable: learnable)
                     projections = LayerSpec.defaultProjections(of: model, recurrent: !recurrence.isEmpty)
                     projections![0].delays = spec
-                    tensors[TensorID.delays(layer: 0, projection: 0).name] = .init(shape: [inputs],
+                    tensors[TensorID.delays(layer: l, projection: 0).name] = .init(shape: [width],
                         values: delays.map { Float(learnable ? $0 : $0.rounded()) })
                 }
                 var layer = LayerSpec(model: ModelChoice(model), neurons: weight.rows, recurrent: !recurrence.isEmpty, feedback: .random,
@@ -112,6 +116,7 @@ public struct NIRNetwork {
                 layers.append(layer)
                 current = target; width = weight.rows
             case .leakyIntegrator(let tau, let r, let vLeak):
+                if delays != nil { throw fail(current, "delays the readout's input; Plasticity delays the inputs of hidden layers only") }
                 guard tau.count == 1 || tau.count == weight.rows else {
                     throw fail(target, "has \(tau.count) neurons, but \(projection) gives \(weight.rows) inputs to it")
                 }
@@ -125,6 +130,7 @@ public struct NIRNetwork {
                     readout!.decay = exact; readout!.gain = 1   // as exported: no rounding of κ through τ
                 }
             case .output:
+                if delays != nil { throw fail(current, "delays the readout's input; Plasticity delays the inputs of hidden layers only") }
                 readout = (weight, bias, 0, 1, 0, target)
             default:
                 throw fail(target, "is a \(graph.nodes[target]!.typeName) node after \(projection); expected a neuron layer or the " +
@@ -148,7 +154,7 @@ public struct NIRNetwork {
                                      values: g == 1 ? readout.weight.values : readout.weight.values.map { $0 * g })
         tensors[TensorID.readoutBias.name] = .init(shape: [readout.weight.rows],
                                                    values: g == 1 && c == 0 ? readout.bias : readout.bias.map { $0 * g + c })
-        hidden = layers; readoutDecay = readout.decay; outputs = readout.weight.rows; weights = tensors; inputDelays = delays
+        hidden = layers; readoutDecay = readout.decay; outputs = readout.weight.rows; weights = tensors; inputDelays = firstDelays
     }
 
     /// The model Plasticity exported for `node` (kept in the metadata), with the per-neuron values
