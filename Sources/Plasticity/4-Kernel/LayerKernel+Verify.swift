@@ -127,7 +127,8 @@ extension NetworkKernelIR {
         case .keepSpikes(let l, _), .layerStep(let l, _), .checkFinite(.layerState(let l)): ok = layer(l)
         case .delayLine(let l), .keepTaps(let l): ok = l > 0 && layer(l) && Self.delayedLayers(network).contains(l)
         case .readout(let l), .chunkReadout(let l): ok = l == last
-        case .learningSignal(let l, let symmetric, let above): ok = layer(l) && symmetric == (l == last) && above == (l < last ? l + 1 : nil)
+        case .learningSignal(let l, let symmetric, let above):
+            ok = layer(l) && symmetric == (l == last) && above == Self.backwardSource(l, last: last, delayed: Self.delayedLayers(network))
         case .synapseGradient(let l, let p), .checkFinite(.gradient(let l, let p)): ok = projection(l, p)
         case .parameterGradient(let l, let count): ok = layer(l) && count == layers[l].layout.learnableCount && count > 0
         case .chunkTraces(let l, let owners, let ps, let inputs):

@@ -171,6 +171,12 @@ extension NetworkKernelIR {
         l == 0 ? .networkInput : delayed.contains(l) ? .taps(l) : .layer(l - 1)
     }
 
+    /// The layer whose step a learning signal of layer l may pass backward through: the one above,
+    /// unless its input is delayed (the signal would have to come from later steps).
+    static func backwardSource(_ l: Int, last: Int, delayed: Set<Int>) -> Int? {
+        l < last && !delayed.contains(l + 1) ? l + 1 : nil
+    }
+
     /// The network loop's tree, from the layers' layouts and models; `delayed`: the layers above
     /// the first whose input has delays.
     static func loop(_ layers: [LayerKernel], delayed: Set<Int>) -> [KernelStatement<NetworkOperation>] {
@@ -184,7 +190,7 @@ extension NetworkKernelIR {
                                     + delayed.sorted().map { .run(.keepTaps(layer: $0)) }))
         step += [.run(.readout(layer: last)), .run(.checkFinite(.readout)), .run(.recordReadout), .run(.loss), .run(.readoutGradient)]
         for (l, layer) in layers.enumerated().reversed() {
-            step.append(.run(.learningSignal(layer: l, symmetric: l == last, backwardFrom: l < last ? l + 1 : nil)))
+            step.append(.run(.learningSignal(layer: l, symmetric: l == last, backwardFrom: backwardSource(l, last: last, delayed: delayed))))
             step.append(.when(.stepMode, layer.layout.projections.indices.map { .run(.synapseGradient(layer: l, projection: $0)) }))
             if layer.layout.learnableCount > 0 { step.append(.run(.parameterGradient(layer: l, parameters: layer.layout.learnableCount))) }
         }

@@ -105,7 +105,7 @@ public final class InputDelays {
     private static func summary(of network: NetworkSpec, layer l: Int) -> [String] {
         guard let (blocks, columns) = layout(of: network, layer: l) else { return [] }
         let n = inputWidth(of: network, layer: l)
-        let source = l == 0 ? "\(n) inputs" : "\(n) spikes of layer \(l - 1), a delay line of D + 2 steps in the kernel,"
+        let source = l == 0 ? "\(n) inputs" : "\(n) spikes of layer \(l - 1), kept D + 2 steps by the kernel,"
         var lines = ["layer \(l) reads the delay line (\(source) -> \(columns) columns of taps):"]
         for (p, block) in blocks.enumerated() {
             switch block {

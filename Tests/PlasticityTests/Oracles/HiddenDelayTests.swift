@@ -75,8 +75,9 @@ import PlasticityTestSupport
         for r in results { #expect(r.maxRelativeError <= 1e-3, "\(kind) \(r.tensor): max rel \(r.maxRelativeError)") }
     }
 
-    /// Fixed whole-step delays of d on every spike between the layers give the same readout as
-    /// the float64 reference delaying them itself, and a checkpoint keeps them.
+    /// Fixed whole-step delays between the layers give the loss of the float64 reference, which
+    /// delays the spikes itself (1e-4), and two threads (each a slice of the sequences through the
+    /// same delay lines) the gradients of one (1e-5 relative).
     @Test func fixedDelaysFollowTheReference() throws {
         let (T, B) = (60, 2)
         let spec = Self.network(Models.builtin(named: "lif")!, kind: .axonal, learnable: false)
@@ -85,10 +86,17 @@ import PlasticityTestSupport
         let d = sim.delays[1]!.delays[0]!.array
         #expect(d.allSatisfy { $0 == $0.rounded() && (0...5).contains($0) } && Set(d).count > 1, "\(d)")
         let input = DelayTests.spikes(T * B * spec.inputs, rate: 0.25, seed: 14), targets = (0..<T * B).map { Float($0 % 3) }
-        sim.resetSequence()
+        sim.resetSequence(); sim.zeroGradients()
         let run = sim.run(input: input, targets: targets, steps: T)
         let reference = ReferenceNetwork(sim).loss(input: input, targets: targets, steps: T, batch: B)
         #expect(abs(run.loss - reference) <= 1e-4 * abs(reference), "kernel \(run.loss), reference \(reference)")
+        let one = sim.accumulatedGradients
+        sim.threads = 2
+        sim.resetSequence(); sim.zeroGradients()
+        _ = sim.run(input: input, targets: targets, steps: T)
+        for ((id, a), (_, b)) in zip(sim.accumulatedGradients.named, one.named) {
+            #expect(compareGradients(a, b).maxRelativeError <= 1e-5, "\(id)")
+        }
     }
 
     /// Delays stay off recurrent projections, and a backward learning signal may not pass through

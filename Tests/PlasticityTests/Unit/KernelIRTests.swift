@@ -99,6 +99,33 @@ import PlasticityTestSupport
         #expect(try loop == String(contentsOf: file, encoding: .utf8), "printed network loop differs from \(file.path)")
     }
 
+    /// Two LIF layers with learnable axonal delays between them: the network loop keeps layer 1's
+    /// delay line and steps it from the taps (golden file); a step from the plain spikes, taps
+    /// read before the delay line writes them, a delay line into layer 0 are each named.
+    @Test func delayedNetworkLoopMatchesSnapshot() throws {
+        var upper = LayerSpec(Models.lif(), neurons: 4)
+        upper.projections[0].delays = DelaySpec(.axonal, maxSteps: 4, learnable: true)
+        let kernel = try lower(NetworkSpec(inputs: 6, hidden: [.init(Models.lif(), neurons: 5, feedback: .random), upper], outputs: 3,
+                                           kappa: 0.9)).kernel
+        let text = kernel.description
+        let loop = String(text[try #require(text.range(of: "network loop")).lowerBound...])
+        let file = SnapshotTests.directory.appendingPathComponent("network-delays.kernel")
+        if ProcessInfo.processInfo.environment["PLASTICITY_UPDATE_SNAPSHOTS"] == "1" { try loop.write(to: file, atomically: true, encoding: .utf8) }
+        #expect(try loop == String(contentsOf: file, encoding: .utf8), "printed network loop differs from \(file.path)")
+        guard case .loop(.chunks, let chunk) = kernel.loop[0], case .loop(.sequences, let sequence) = chunk[1],
+              case .loop(.steps, let step) = sequence[1] else { Issue.record("unexpected loop shape"); return }
+        func withStep(_ edit: ([KernelStatement<NetworkOperation>]) -> [KernelStatement<NetworkOperation>]) -> String {
+            var broken = kernel
+            broken.loop[0] = .loop(.chunks, [chunk[0], .loop(.sequences, [sequence[0], .loop(.steps, edit(step)), sequence[2]])])
+            do { try broken.verify(); return "" } catch { return "\(error)" }
+        }
+        #expect(withStep { $0 }.isEmpty)
+        #expect(withStep { $0.filter { $0 != .run(.delayLine(layer: 1)) } }.contains("reads taps[1] of this step before it is written"))
+        #expect(withStep({ $0.map { $0 == .run(.layerStep(layer: 1, input: .taps(1))) ? .run(.layerStep(layer: 1, input: .layer(0))) : $0 } })
+            .contains("not each layer once from the one below"))
+        #expect(withStep { [.run(.delayLine(layer: 0))] + $0 }.contains("does not fit the layers"))
+    }
+
     /// Planted faults in the step and loop trees: each is named.
     @Test func loopVerifierNamesTheFault() throws {
         let kernel = try Self.twoLayers()
