@@ -125,7 +125,7 @@ extension NetworkKernelIR {
         let ok: Bool
         switch op {
         case .keepSpikes(let l, _), .layerStep(let l, _), .checkFinite(.layerState(let l)): ok = layer(l)
-        case .delayLine(let l), .keepTaps(let l): ok = l > 0 && layer(l) && Self.delayedLayers(network).contains(l)
+        case .delayLine(let l), .keepTaps(let l): ok = layer(l) && Self.delayedLayers(network).contains(l)
         case .readout(let l), .chunkReadout(let l): ok = l == last
         case .learningSignal(let l, let symmetric, let above):
             ok = layer(l) && symmetric == (l == last) && above == Self.backwardSource(l, last: last, delayed: Self.delayedLayers(network))

@@ -36,10 +36,10 @@ public struct NetworkKernelIR: Sendable {
     public var layers: [LayerKernel]
     public var loop: [KernelStatement<NetworkOperation>]
 
-    /// The layers above the first whose projections from the layer below have delays: the network
-    /// loop feeds them from a delay line (layer 0's delayed input is expanded before each call).
+    /// The layers whose projections from their input (the network input, or the layer below) have
+    /// delays: the network loop feeds them from a delay line.
     public static func delayedLayers(_ network: NetworkSpec) -> Set<Int> {
-        Set(network.hidden.indices.dropFirst().filter { l in network.hidden[l].projections.contains { $0.delays != nil } })
+        Set(network.hidden.indices.filter { l in network.hidden[l].projections.contains { $0.delays != nil } })
     }
 
     public init(network: NetworkSpec, layers: [LayerKernel]) {

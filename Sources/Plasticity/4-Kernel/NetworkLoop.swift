@@ -10,7 +10,7 @@ public enum NetworkOperation: KernelOperation {
         case networkInput
         /// The spikes layer l emitted at this step.
         case layer(Int)
-        /// Layer l's input columns gathered from the delay line of layer l − 1's spikes (`delayLine`).
+        /// Layer l's input columns gathered from its delay line (`delayLine`).
         case taps(Int)
         public var description: String {
             switch self {
@@ -43,9 +43,9 @@ public enum NetworkOperation: KernelOperation {
     case keepSpikes(layer: Int, slot: SpikeSlot)
     /// Chunked: z̄ of sequence b from before the chunk, for the readout's chunk gradient.
     case keepReadoutTrace
-    /// Layer l − 1's spikes of this step into layer l's delay line (a ring of D + 2 steps per
-    /// sequence), and layer l's input columns gathered from it: column c is spike tap_source[c] of
-    /// tap_lag[c] steps ago (`InputDelays.tapTable`).
+    /// Layer l's input of this step (the network input, or layer l − 1's spikes) into its delay line
+    /// (a ring of D + 2 steps per sequence), and layer l's input columns gathered from it: column c
+    /// is input tap_source[c] of tap_lag[c] steps ago (`InputDelays.tapTable`).
     case delayLine(layer: Int)
     /// Chunked: layer l's input columns of this step into its chunk rows.
     case keepTaps(layer: Int)
@@ -113,7 +113,7 @@ public enum NetworkOperation: KernelOperation {
         switch self {
         case .layerStep(_, .layer(let below)): return [.spikes(below)]
         case .layerStep(_, .taps(let l)), .keepTaps(let l): return [.taps(l)]
-        case .delayLine(let l): return [.spikes(l - 1)]
+        case .delayLine(let l): return l > 0 ? [.spikes(l - 1)] : []
         case .keepSpikes(let l, .afterStep), .readout(let l): return [.spikes(l)]
         case .recordReadout, .loss: return [.readout]
         case .readoutGradient, .chunkReadout: return [.error]
@@ -142,7 +142,8 @@ public enum NetworkOperation: KernelOperation {
         case .keepSpikes(let l, .afterStep): return "chunk_spikes[\(l)][b][t - t0 + 1] = spike[\(l)][b]"
         case .keepReadoutTrace: return "chunk_readout_trace[b] = zbar[b]"
         case .delayLine(let l):
-            return "delay_line[\(l)][b][t] = spike[\(l - 1)][b]; taps[\(l)][b][c] = delay_line[\(l)][b][t - tap_lag[c]][tap_source[c]]"
+            let source = l == 0 ? "input[t][b]" : "spike[\(l - 1)][b]"
+            return "delay_line[\(l)][b][t] = \(source); taps[\(l)][b][c] = delay_line[\(l)][b][t - tap_lag[c]][tap_source[c]]"
         case .keepTaps(let l): return "chunk_taps[\(l)][b][t - t0 + 1] = taps[\(l)][b]"
         case .layerStep(let l, let input): return "layer \(l) step: \(input) -> spike[\(l)][b]"
         case .checkFinite(let tensor): return "stop unless \(tensor) is finite"
@@ -165,10 +166,10 @@ public enum NetworkOperation: KernelOperation {
 }
 
 extension NetworkKernelIR {
-    /// What layer l reads: the network input (layer 0, its taps expanded before the call), the
-    /// spikes of the layer below, or with delays the taps of their delay line.
+    /// What layer l reads: the network input (layer 0), the spikes of the layer below, or with
+    /// delays the taps of its delay line.
     static func presynaptic(_ l: Int, delayed: Set<Int>) -> NetworkOperation.Presynaptic {
-        l == 0 ? .networkInput : delayed.contains(l) ? .taps(l) : .layer(l - 1)
+        delayed.contains(l) ? .taps(l) : l == 0 ? .networkInput : .layer(l - 1)
     }
 
     /// The layer whose step a learning signal of layer l may pass backward through: the one above,
@@ -177,8 +178,8 @@ extension NetworkKernelIR {
         l < last && !delayed.contains(l + 1) ? l + 1 : nil
     }
 
-    /// The network loop's tree, from the layers' layouts and models; `delayed`: the layers above
-    /// the first whose input has delays.
+    /// The network loop's tree, from the layers' layouts and models; `delayed`: the layers whose
+    /// input has delays.
     static func loop(_ layers: [LayerKernel], delayed: Set<Int>) -> [KernelStatement<NetworkOperation>] {
         let last = layers.count - 1
         let inputs = layers.indices.map { presynaptic($0, delayed: delayed) }

@@ -165,16 +165,23 @@ struct CNetworkGenerator {
                    : "\(buffer) + ((long)net->batch_begin * \(rows) + \(row)) * \(width)"
     }
 
-    /// Layer l − 1's spikes of sequence b into row (step mod rows) of layer l's delay line, then
-    /// layer l's input columns from it, each its tap's source and lag.
+    /// Layer l's input of sequence b (the network input, or layer l − 1's spikes) into row (step mod
+    /// rows) of its delay line, then layer l's input columns from it, each its tap's source and lag.
     private func emitDelayLine(_ w: CWriter, layer l: Int) {
         w.block("") {
-            w.comment("layer \(l) reads the spikes of layer \(l - 1) through its delays: a ring of the last delay_rows steps")
+            let (source, width) = l == 0 ? ("net->input + ((long)t * B + b) * net->n_in", "net->n_in")
+                                         : ("net->layers[\(l - 1)].spike + (long)b * n_below", "net->layers[\(l - 1)].n")
+            w.comment("layer \(l) reads \(l == 0 ? "the network input" : "the spikes of layer \(l - 1)") through its delays: " +
+                      "a ring of the last delay_rows steps")
+            if l == 0 {
+                w.comment("the next step's input row of this sequence, which the hardware would not prefetch")
+                w.line("if (t + 1 < t1) plasticity_prefetch(net->input + ((long)(t + 1) * B + b) * net->n_in, net->n_in);")
+            }
             w.line("plasticity_layer_args *a = &net->layers[\(l)];")
-            w.line("const int n_below = net->layers[\(l - 1)].n, rows = a->delay_rows;")
+            w.line("const int n_below = \(width), rows = a->delay_rows;")
             w.line("const int now = (int)((a->noise_step + t) % rows);")
             w.line("float *line = a->delay_line + (long)b * rows * n_below, *taps = a->taps + (long)b * a->n_in;")
-            w.line("plasticity_copy(line + (long)now * n_below, net->layers[\(l - 1)].spike + (long)b * n_below, n_below);")
+            w.line("plasticity_copy(line + (long)now * n_below, \(source), n_below);")
             w.block("for (int c = 0; c < a->n_in; ++c)") {
                 w.line("const int row = now >= a->tap_lag[c] ? now - a->tap_lag[c] : now - a->tap_lag[c] + rows;")
                 w.line("taps[c] = line[(long)row * n_below + a->tap_source[c]];")

@@ -1,12 +1,14 @@
 import PlasticityRuntime
 
-/// Layer l's delay line in the network kernel (l > 0, with delays on its input from layer l − 1):
-/// the layer below's spikes of the last `rows` steps per sequence, the step's input columns the
-/// kernel gathers from them, and the table of where each column reads (`InputDelays.tapTable`).
-/// Memory per sequence: O(n_below · D) for the ring plus the columns, independent of T.
+/// Layer l's delay line in the network kernel (with delays on its input): the layer's input — the
+/// network input, or the spikes of layer l − 1 — of the last `rows` steps per sequence, the step's
+/// input columns the kernel gathers from them, and the table of where each column reads
+/// (`InputDelays.tapTable`). Memory per sequence: O(n_in · D) for the ring plus the columns,
+/// independent of T.
 final class DelayLine {
     let rows: Int, below: Int, columns: Int, batch: Int
-    /// [batch][rows][below], step s of a sequence in row s mod rows; zero at a sequence's start.
+    /// [batch][rows][below], step s of a sequence in row s mod rows; zero at a sequence's start
+    /// (`below`: the layer's input width before expansion).
     let line: FloatBuffer
     /// [batch][columns]: the step's input of the layer.
     let taps: FloatBuffer
@@ -29,7 +31,7 @@ final class DelayLine {
         guard let (blocks, columns) = InputDelays.layout(of: network, layer: l) else { return 0 }
         let steps = blocks.compactMap { if case .delayed(_, let spec)? = $0 { spec.maxSteps + 2 } else { nil } }.max() ?? 1
         let p = MemoryCap.product
-        return MemoryCap.sum([p(batch, steps, network.hidden[l - 1].neurons), p(batch, columns), p(batch, chunkSteps + 1, columns),
+        return MemoryCap.sum([p(batch, steps, InputDelays.inputWidth(of: network, layer: l)), p(batch, columns), p(batch, chunkSteps + 1, columns),
                               p(2, columns)])
     }
 
@@ -40,7 +42,7 @@ final class DelayLine {
         for c in 0..<columns { tapSource[c] = source[c]; tapLag[c] = lag[c] }
     }
 
-    /// A new batch of sequences: no spikes before the first step.
+    /// A new batch of sequences: no input before the first step.
     func reset() { line.pointer.update(repeating: 0) }
 
     /// Points layer l's kernel arguments at the line.

@@ -3,9 +3,9 @@ import Foundation
 /// A hidden layer's input as its kernel sees it when projections from it have delays (`DelaySpec`):
 /// each such projection reads its own block of taps — x_i^{t−lag} for the lags it needs — and the
 /// kernel's weights over the taps carry the interpolation. Inputs with no delay share one block of
-/// x itself. Layer 0's input is the network input, expanded here before each call; a higher
-/// layer's is the spikes of the layer below, whose taps the network kernel reads from a delay line
-/// of the last D + 2 steps (`tapTable`). With k = ⌊d⌋ and f = d − k:
+/// x itself. The network kernel gathers the taps from a delay line of the layer's input — the
+/// network input, or the spikes of the layer below — over the last D + 2 steps (`tapTable`,
+/// `DelayLine`). With k = ⌊d⌋ and f = d − k:
 ///
 ///     learnable axonal  taps (x^{t−k_i}, x^{t−k_i−1}),  weights (w_ji (1 − f_i), w_ji f_i)
 ///     fixed axonal      tap x^{t−d_i},                  weight w_ji
@@ -14,9 +14,9 @@ import Foundation
 /// The kernel's traces and gradients over the taps are exact (they are an input like any other),
 /// and the chain rule folds them back: ∂L/∂w_ji = (1 − f) G_{j,k} + f G_{j,k+1} and
 /// ∂L/∂d = w_ji (G_{j,k+1} − G_{j,k}) summed over j for an axonal delay. Memory per sequence:
-/// the last D + 1 steps of the input (O(n_in · D), independent of T).
+/// the last D + 2 steps of the input in the kernel's delay line (O(n_in · D), independent of T).
 public final class InputDelays {
-    /// Where a projection of layer 0 reads the expanded input.
+    /// Where a projection of the layer reads the expanded input.
     public enum Block: Sendable {
         case direct(offset: Int)
         case delayed(offset: Int, spec: DelaySpec)
@@ -26,19 +26,15 @@ public final class InputDelays {
     public let layer: Int, inputs: Int, neurons: Int, batch: Int
     /// Width of the kernel's input: the sum of the blocks.
     public let columns: Int
-    /// Per projection of layer 0: its block (nil for a recurrent projection).
+    /// Per projection of the layer: its block (nil for a recurrent projection).
     public let blocks: [Block?]
     /// Per projection from the input: its weights w [n][n_in] as trained and stored, and their
     /// gradient; the kernel runs the expanded weights made from them (`refreshKernelWeights`).
     public let weights, weightGradients: [FloatBuffer?]
     /// Per delayed projection: d [n_in] (axonal) or [n][n_in] (synaptic), in steps, and its gradient.
     public let delays, delayGradients: [FloatBuffer?]
-    /// Steps of history kept per sequence: the largest lag any block reads.
+    /// Steps before the current one a tap may read: the largest lag any block reads.
     let historySteps: Int
-    /// x of the last `historySteps` steps, oldest first: [batch][historySteps][n_in].
-    private var history: [Float]
-    /// The last call's expanded input, and the history joined to its input: storage the next call reuses.
-    private var expanded: [Float] = [], sequence: [Float] = []
 
     /// The expansion of `network`'s layer `l`, or nil when none of its projections has delays.
     public convenience init?(_ network: NetworkSpec, layer l: Int = 0, batch: Int) {
@@ -59,8 +55,6 @@ public final class InputDelays {
         delays = counts.map { $0.map { FloatBuffer(count: $0) } }
         delayGradients = counts.map { $0.map { FloatBuffer(count: $0) } }
         historySteps = blocks.compactMap { if case .delayed(_, let spec)? = $0 { return spec.maxSteps + 1 } else { return nil } }.max() ?? 0
-        // Layer 0 keeps the history in Swift; higher layers' delay lines live in the kernel's buffers.
-        history = [Float](repeating: 0, count: l == 0 ? batch * historySteps * nIn : 0)
     }
 
     /// The width of layer l's input before any expansion: the network's inputs, or layer l − 1's neurons.
@@ -150,9 +144,6 @@ public final class InputDelays {
         }
         return lines
     }
-
-    /// A new batch of sequences: no input before the first step.
-    public func resetHistory() { history.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
 
     /// Initial delays: uniform on [initialLow, initialHigh] (whole steps when fixed).
     func initialize(seed: UInt64) {
@@ -292,57 +283,5 @@ public final class InputDelays {
             if let target = delayGradients[p], let values = folded.delays[p] { for (i, v) in values.enumerated() { target[i] += Float(v) } }
             kernel[p].pointer.update(repeating: 0)
         }
-    }
-
-    /// The expanded input of a whole sequence from its first step, leaving the history as it was
-    /// (for the oracles, which replay a sequence beside the simulation).
-    public func expandedSequence(_ input: [Float], steps: Int) -> [Float] {
-        let kept = history
-        resetHistory()
-        defer { history = kept }
-        return expand(input, steps: steps)
-    }
-
-    /// The expanded input [steps][batch][columns] of a call, from `input` [steps][batch][n_in]
-    /// and the history of the steps before it (which then moves on by `steps`). Every column is
-    /// written, so the storage of the previous call is reused as it is.
-    func expand(_ input: [Float], steps: Int) -> [Float] {
-        let B = batch, nIn = inputs, H = historySteps, C = columns, row = B * nIn
-        if expanded.count != steps * B * C { expanded = [Float](repeating: 0, count: steps * B * C) }
-        // The history and the call's input as one sequence [H + steps][batch][n_in]: a lag ≤ H reads it without a branch.
-        if sequence.count != (H + steps) * row { sequence = [Float](repeating: 0, count: (H + steps) * row) }
-        sequence.withUnsafeMutableBufferPointer { s in
-            for b in 0..<B { for h in 0..<H { for i in 0..<nIn { s[h * row + b * nIn + i] = history[(b * H + h) * nIn + i] } } }
-            input.withUnsafeBufferPointer { x in _ = UnsafeMutableBufferPointer(rebasing: s[(H * row)...]).update(fromContentsOf: x) }
-        }
-        sequence.withUnsafeBufferPointer { s in
-            expanded.withUnsafeMutableBufferPointer { o in
-                for (p, block) in blocks.enumerated() {
-                    guard let block else { continue }
-                    switch block {
-                    case .direct(let offset):
-                        for t in 0..<steps {
-                            for b in 0..<B { for i in 0..<nIn { o[(t * B + b) * C + offset + i] = s[(H + t) * row + b * nIn + i] } }
-                        }
-                    case .delayed(let offset, let spec):
-                        let taps = spec.tapsPerInput
-                        // Where tap r of input i starts in the sequence, for t = 0 and b = 0.
-                        let starts = (0..<nIn).flatMap { i in
-                            let k = spec.kind == .axonal ? Self.split(delays[p]![i], spec).k : 0
-                            return (0..<taps).map { r in (H - k - r) * row + i }
-                        }
-                        for t in 0..<steps {
-                            for b in 0..<B {
-                                let target = (t * B + b) * C + offset, source = t * row + b * nIn
-                                for c in 0..<starts.count { o[target + c] = s[starts[c] + source] }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        guard H > 0 else { return expanded }
-        for b in 0..<B { for h in 0..<H { for i in 0..<nIn { history[(b * H + h) * nIn + i] = sequence[(steps + h) * row + b * nIn + i] } } }
-        return expanded
     }
 }

@@ -28,13 +28,12 @@ public final class NetworkSimulation {
     public let batch: Int
     public let layers: [LayerBuffers]
     /// Per layer, delays on its projections from its input (nil: none): the layer's kernel then
-    /// reads an expanded input of taps, and its `weights` and `weightGradients` are over the taps
-    /// (`InputDelays`). Layer 0's taps are expanded before each call; a higher layer's are gathered
-    /// in the kernel from its `delayLines`.
+    /// reads an expanded input of taps, gathered by the network loop from its `delayLines`, and its
+    /// `weights` and `weightGradients` are over the taps (`InputDelays`).
     public let delays: [InputDelays?]
     /// Layer 0's delays (on projections from the network input).
     public var inputDelays: InputDelays? { delays[0] }
-    /// Per layer above the first with delays: the kernel's ring of the layer below's spikes.
+    /// Per layer with delays: the kernel's ring of the layer's input (network input or spikes below).
     let delayLines: [DelayLine?]
     public let readoutWeights, readoutBias: FloatBuffer
     /// W_outᵀ [n_last][n_out], refreshed from `readoutWeights` by every `run`.
@@ -157,7 +156,7 @@ public final class NetworkSimulation {
         }
         try Self.checkMemory(kernel: kernel, batch: batch, chunkSteps: chunkSteps, cap: memoryCap)
         delays = InputDelays.all(net, batch: batch)
-        delayLines = delays.enumerated().map { l, d in l > 0 ? d.map { DelayLine(delays: $0, chunkSteps: chunkSteps) } : nil }
+        delayLines = delays.map { d in d.map { DelayLine(delays: $0, chunkSteps: chunkSteps) } }
         let inputs = InputDelays.kernelInputs(of: net)
         var layers: [LayerBuffers] = []
         for (l, stages) in kernel.stages.layers.enumerated() {
@@ -209,7 +208,7 @@ public final class NetworkSimulation {
         for (l, layer) in stages.layers.enumerated() {
             let n = net.hidden[l].neurons
             below = inputs[l]
-            let line = l > 0 ? DelayLine.elements(network: net, layer: l, batch: batch, chunkSteps: chunkSteps) : 0
+            let line = DelayLine.elements(network: net, layer: l, batch: batch, chunkSteps: chunkSteps)
             if line > 0 { buffers.append(("layer \(l) delay line", line)) }
             for b in layer.layout.bufferElements(batch: batch, inputs: below, neurons: n) {
                 buffers.append(("layer \(l) \(b.name)", b.elements))
@@ -293,7 +292,6 @@ public final class NetworkSimulation {
     public func resetSequence() {
         var keys = SplitMix64(seed: noiseSeed ^ (noiseBatches &* 0xD1B5_4A32_D192_ED03))
         noiseBatches &+= 1
-        inputDelays?.resetHistory()
         for line in delayLines { line?.reset() }
         for layer in layers {
             layer.resetSequence()
@@ -315,7 +313,7 @@ public final class NetworkSimulation {
     private func kernelArguments(steps: Int, spikeRecords: [FloatBuffer?], stateRecords: [FloatBuffer?]) -> plasticity_network_args {
         let net = network
         var args = plasticity_network_args()
-        args.batch = Int32(batch); args.n_in = Int32(inputDelays?.columns ?? net.inputs); args.n_out = Int32(net.outputs)
+        args.batch = Int32(batch); args.n_in = Int32(net.inputs); args.n_out = Int32(net.outputs)
         args.n_steps = Int32(steps); args.n_layers = Int32(layers.count)
         args.kappa = Float(net.kappa)
         args.readout_weights = UnsafePointer(readoutWeights.base); args.readout_bias = UnsafePointer(readoutBias.base)
@@ -380,7 +378,6 @@ public final class NetworkSimulation {
             d?.refreshKernelWeights(layers[l].weights)
             if let d { delayLines[l]?.refresh(from: d) }
         }
-        let input = inputDelays?.expand(input, steps: steps) ?? input
         defer { for (l, d) in delays.enumerated() { d?.foldKernelGradients(weightGradients[l]) } }
         let summed = net.loss.definition.scope == .sequenceMean
         for layer in layers { layer.keepSums(spikes: countSpikes, eligibility: net.rateRegularization != nil, traces: summed) }

@@ -13,8 +13,7 @@ import PlasticityRuntime
 public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [Float], targets: [Float], steps T: Int,
                                        keepRecord: Bool = false) throws -> NetworkGradients {
     // With delays the oracle runs each layer over its taps, as the kernel does: layer 0's from the
-    // expanded sequence, a higher layer's from the recorded spikes of the layer below.
-    let input = simulation.inputDelays?.expandedSequence(input, steps: T) ?? input
+    // input, a higher layer's from the recorded spikes of the layer below.
     for (l, d) in simulation.delays.enumerated() { d?.refreshKernelWeights(simulation.layers[l].weights) }
     var pass = try BackpropagationPass(simulation, input: input, targets: targets, steps: T)
     // Non-finite values stop the oracle as they stop e-prop: at their step, naming the tensor.
@@ -38,7 +37,7 @@ private struct BackpropagationPass {
     let simulation: NetworkSimulation, net: NetworkSpec
     let input: [Float], targets: [Float], T: Int, B: Int, L: Int, nOut: Int, kappa: Double
     let sizes: [Int], nLast: Int
-    /// Per layer above the first with delays, where its input columns read (`ForwardRecord.taps`).
+    /// Per layer with delays, where its input columns read (`ForwardRecord.taps`).
     let taps: [[(source: Int, lag: Int)]?]
     /// Fresh buffers with the simulation's parameters: the oracle does not disturb the simulation.
     let layers: [LayerBuffers]
@@ -54,7 +53,7 @@ private struct BackpropagationPass {
         self.input = input; self.targets = targets; self.T = T
         B = simulation.batch; L = simulation.layers.count; nOut = net.outputs; kappa = net.kappa
         sizes = simulation.layers.map(\.neurons); nLast = sizes.last!
-        taps = simulation.delays.enumerated().map { l, d in l > 0 ? d.map(ForwardRecord.taps) : nil }
+        taps = simulation.delays.map { $0.map(ForwardRecord.taps) }
         let batch = B
         let recordElements = NetworkSimulation.bpttRecordElements(layers: simulation.layers.map(\.layout), sizes: sizes, batch: B, steps: T)
         try MemoryCap.check(elements: recordElements, what: "exact BPTT's record of the sequence (\(T) steps, batch \(B))",
@@ -73,8 +72,7 @@ private struct BackpropagationPass {
     }
 
     var forwardRecord: ForwardRecord {
-        ForwardRecord(steps: record, errors: errors, input: input, inputs: simulation.inputDelays?.columns ?? net.inputs, batch: B, sizes: sizes,
-                      taps: taps)
+        ForwardRecord(steps: record, errors: errors, input: input, inputs: net.inputs, batch: B, sizes: sizes, taps: taps)
     }
 
     func presynaptic(_ l: Int, _ source: LayerSpec.Source, _ t: Int, _ b: Int) -> [Double] {
@@ -277,8 +275,8 @@ public struct ForwardRecord: Sendable {
     public var errors: [[Double]]
     var input: [Float]
     var inputs: Int, batch: Int, sizes: [Int]
-    /// Per layer above the first with delays: its input columns, each a spike of the layer below
-    /// `lag` steps ago (`InputDelays.tapTable`).
+    /// Per layer with delays: its input columns, each an input (layer 0) or a spike of the layer
+    /// below `lag` steps ago (`InputDelays.tapTable`).
     var taps: [[(source: Int, lag: Int)]?] = []
 
     static func taps(_ delays: InputDelays) -> [(source: Int, lag: Int)] {
@@ -289,7 +287,10 @@ public struct ForwardRecord: Sendable {
     /// Presynaptic activity of a projection of layer l at step t for sequence b.
     public func presynaptic(_ l: Int, _ source: LayerSpec.Source, _ t: Int, _ b: Int) -> [Double] {
         switch source {
-        case .input where l == 0: return (0..<inputs).map { Double(input[(t * batch + b) * inputs + $0]) }
+        case .input where l == 0:
+            func x(_ s: Int, _ i: Int) -> Double { s >= 0 ? Double(input[(s * batch + b) * inputs + i]) : 0 }
+            guard taps.count > l, let columns = taps[l] else { return (0..<inputs).map { x(t, $0) } }
+            return columns.map { x(t - $0.lag, $0.source) }
         case .input:
             let n = sizes[l - 1]
             guard taps.count > l, let columns = taps[l] else { return Array(steps[l - 1][t].z[(b * n)..<((b + 1) * n)]) }
