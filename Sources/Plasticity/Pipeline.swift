@@ -57,7 +57,7 @@ public func lower(_ network: NetworkSpec, target: Backend.Target = .hostC,
     let plans = graphs.map(planner.plan)                                                    // 3 elimination plans
     try plans.forEach { try verifyInDebugBuilds($0.verify) }
     let kernel = NetworkKernelIR(network: network, layers: zip(layers, zip(models, plans)).map {
-        LayerKernel(layer: $0, model: $1.0, plan: $1.1)                                     // 4 kernel IR
+        LayerKernel(layer: $0.kernelForm, model: $1.0, plan: $1.1)                          // 4 kernel IR
     })
     try verifyInDebugBuilds(kernel.verify)
     let text = target.emit(kernel)                                                          // 5 code for the target

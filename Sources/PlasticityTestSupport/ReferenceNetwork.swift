@@ -20,7 +20,7 @@ public struct ReferenceNetwork {
     public init(_ simulation: NetworkSimulation) {
         spec = simulation.network
         models = simulation.layers.map(\.model)
-        projections = simulation.kernel.stages.layers.map(\.layer.projections)
+        projections = simulation.network.hidden.map(\.projections)
         weights = simulation.layers.indices.map { l in
             simulation.layers[l].weights.indices.map { simulation.weights(layer: l, projection: $0).array.map(Double.init) }
         }
@@ -76,7 +76,9 @@ public struct ReferenceNetwork {
                             if let spec = projection.delays {
                                 for i in pre.indices {
                                     let d = delays[.delays(layer: l, projection: p)]![spec.kind == .axonal ? i : j * pre.count + i]
+                                    // A recurrent projection reads z^{s-1}: its delays start from the previous step.
                                     let source: (Int) -> Double = { s in
+                                        if projection.source == .recurrent { return s >= 1 ? spikes[l][s - 1][i] : 0 }
                                         guard s >= 0 else { return 0 }
                                         return l == 0 ? Double(input[(s * B + b) * self.spec.inputs + i]) : spikes[l - 1][s][i]
                                     }

@@ -17,6 +17,7 @@ extension TrainingMethod: ExpressibleByArgument {}
 extension NetworkSpec.Feedback: ExpressibleByArgument {}
 extension ExpressionForm: ExpressibleByArgument {}
 extension TrainConfig.DelayedLayers: ExpressibleByArgument {}
+extension LayerSpec.Source: ExpressibleByArgument {}
 
 /// A comma-separated list of values of one type: `--method bptt,eprop`.
 struct CommaSeparated<Element: ExpressibleByArgument>: ExpressibleByArgument {

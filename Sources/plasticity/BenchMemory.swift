@@ -26,6 +26,8 @@ struct BenchMemory: ParsableCommand {
     @Option(parsing: .unconditional, help: "Recurrent LIF layers of the network, each of --neurons.") var layers = 1
     @Option(help: "The layers whose input projection has the delays: first, between (the layers above the first) or all.")
     var delayedLayers = TrainConfig.DelayedLayers.first
+    @Option(help: "The projection that has the delays: input, or recurrent (the layer's own spikes).")
+    var delayedSource = LayerSpec.Source.input
 
     static let chunk = 100
 
@@ -43,7 +45,8 @@ struct BenchMemory: ParsableCommand {
                     p.executableURL = binary
                     p.arguments = ["bench", "memory", "--single", "\(method),\(n),\(T)", "--batch", "\(batch)", "--chunk-steps", "\(chunkSteps)",
                                    "--delays", delays.rawValue, "--max-delay", "\(maxDelay)", "--layers", "\(layers)",
-                                   "--delayed-layers", delayedLayers.rawValue] + (learnableDelays ? ["--learnable-delays"] : [])
+                                   "--delayed-layers", delayedLayers.rawValue, "--delayed-source", delayedSource.rawValue]
+                        + (learnableDelays ? ["--learnable-delays"] : [])
                     p.standardOutput = pipe
                     try p.run()
                     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -75,7 +78,7 @@ struct BenchMemory: ParsableCommand {
         guard parts.count == 3, let n = Int(parts[1]), let T = Int(parts[2]) else { throw ValidationError("--single method,neurons,T") }
         let setup = BenchNetwork.Setup(name: "", inputs: 100, model: Models.lif(), neurons: n, outputs: 10, batch: batch, rate: 0.05, layers: layers)
         let delaySpec = DelaySpec.Kind(rawValue: delays.rawValue).map { DelaySpec($0, maxSteps: maxDelay, learnable: learnableDelays) }
-        let spec = BenchNetwork.network(setup, delays: delaySpec, on: delayedLayers)
+        let spec = BenchNetwork.network(setup, delays: delaySpec, on: delayedLayers, source: delayedSource)
         let sim = try NetworkSimulation(kernel: try compile(spec, backend: .tinyCC), batch: batch,
                                         chunkSteps: parts[0] == "eprop" ? chunkSteps : 0)
         sim.initializeWeights(seed: 2, inputGain: 2, recurrentGain: 0.3)

@@ -23,6 +23,8 @@ struct BenchNetwork: ParsableCommand {
     @Option(help: "Delays on the input projection: none, axonal or synaptic.") var delays = TaskCommand.DelayChoice.none
     @Option(help: "The layers whose input projection has the delays: first, between (the layers above the first) or all.")
     var delayedLayers = TrainConfig.DelayedLayers.first
+    @Option(help: "The projection that has the delays: input, or recurrent (the layer's own spikes).")
+    var delayedSource = LayerSpec.Source.input
     @Option(help: "Comma-separated largest delays D in steps (with --delays).") var maxDelays = CommaSeparated([16])
     @Flag(help: "Learnable delays (with --delays); fixed ones otherwise.") var learnableDelays = false
 
@@ -49,11 +51,12 @@ struct BenchNetwork: ParsableCommand {
     ]
 
     /// The network of a setup: `layers` recurrent layers (the lower ones learn by random feedback),
-    /// with `delays` on the input projections of the `delayedLayers`.
-    static func network(_ setup: Setup, delays: DelaySpec?, on delayedLayers: TrainConfig.DelayedLayers) -> NetworkSpec {
+    /// with `delays` on the input (or the recurrent) projections of the `delayedLayers`.
+    static func network(_ setup: Setup, delays: DelaySpec?, on delayedLayers: TrainConfig.DelayedLayers,
+                        source: LayerSpec.Source = .input) -> NetworkSpec {
         let hidden = (0..<setup.layers).map { l in
             var layer = LayerSpec(setup.model, neurons: setup.neurons, recurrent: true, feedback: l == setup.layers - 1 ? .symmetric : .random)
-            if delayedLayers.contains(l) { layer.projections[0].delays = delays }
+            if delayedLayers.contains(l) { layer.projections[source == .input ? 0 : 1].delays = delays }
             return layer
         }
         return NetworkSpec(inputs: setup.inputs, hidden: hidden, outputs: setup.outputs, kappa: exp(-1.0 / 20))
@@ -97,11 +100,12 @@ struct BenchNetwork: ParsableCommand {
             setup.batch = batch ?? setup.batch
             let T = steps ?? 1000
             let kind = DelaySpec.Kind(rawValue: delays.rawValue)
-            let spec = Self.network(setup, delays: kind.map { DelaySpec($0, maxSteps: maxDelay, learnable: learnableDelays) }, on: delayedLayers)
+            let spec = Self.network(setup, delays: kind.map { DelaySpec($0, maxSteps: maxDelay, learnable: learnableDelays) }, on: delayedLayers,
+                                    source: delayedSource)
             var delayName = "none"
             if let kind {
                 delayName = "\(kind.rawValue)\(learnableDelays ? " learnable" : " fixed") D=\(maxDelay)" +
-                    (setup.layers > 1 ? " (\(delayedLayers.rawValue))" : "")
+                    (setup.layers > 1 ? " (\(delayedLayers.rawValue))" : "") + (delayedSource == .recurrent ? " recurrent" : "")
             }
             var rng = SplitMix64(seed: 1)
             let input = (0..<T * setup.batch * setup.inputs).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < setup.rate ? Float(1) : 0 }

@@ -159,12 +159,14 @@ typedef struct plasticity_layer_args {
                                      * synapse pass's scratch, plasticity_chunk_event_slots(K, the largest n_pre) */
     unsigned long long *profile;    /* optional [PLASTICITY_PROFILE_SLOTS], the network's: cycles per phase */
     unsigned long long *profile_events;     /* optional [2], in the network's profile: input, recurrent events */
-    /* Delays on the input from the layer below (network kernels, layers l > 0; null when none): the
-     * network loop keeps the layer below's spikes of the last delay_rows steps per sequence in a ring
-     * (step s in row s mod delay_rows, counting s from the sequence's start) and gathers this layer's
-     * n_in input columns from it: column c is spike tap_source[c] of tap_lag[c] < delay_rows steps ago. */
-    float *delay_line;              /* [batch][delay_rows][n of the layer below], zero at a sequence's start */
-    int delay_rows;
+    /* Delays on the layer's input (network kernels; null when none): the network loop keeps the
+     * layer's input (the network input, or the spikes of the layer below) of the last delay_rows
+     * steps per sequence in a ring (step s in row s mod delay_rows, counting s from the sequence's
+     * start), followed in each row by the layer's own spikes when a recurrent projection has
+     * delays, and gathers the layer's n_in input columns from it: column c is entry tap_source[c]
+     * of the row tap_lag[c] < delay_rows steps ago. */
+    float *delay_line;              /* [batch][delay_rows][delay_width], zero at a sequence's start */
+    int delay_rows, delay_width;
     const int *tap_source, *tap_lag;    /* [n_in] */
     float *taps;                    /* [batch][n_in]: this step's input columns */
     float *chunk_taps;              /* chunk mode: [batch][K+1][n_in], the slice's rows; row t − t0 + 1 = step t */

@@ -126,6 +126,7 @@ extension NetworkKernelIR {
         switch op {
         case .keepSpikes(let l, _), .layerStep(let l, _), .checkFinite(.layerState(let l)): ok = layer(l)
         case .delayLine(let l), .keepTaps(let l): ok = layer(l) && Self.delayedLayers(network).contains(l)
+        case .delayOwnSpikes(let l): ok = layer(l) && Self.delayedRecurrence(network).contains(l)
         case .readout(let l), .chunkReadout(let l): ok = l == last
         case .learningSignal(let l, let symmetric, let above):
             ok = layer(l) && symmetric == (l == last) && above == Self.backwardSource(l, last: last, delayed: Self.delayedLayers(network))

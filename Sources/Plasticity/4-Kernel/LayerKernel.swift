@@ -42,9 +42,14 @@ public struct NetworkKernelIR: Sendable {
         Set(network.hidden.indices.filter { l in network.hidden[l].projections.contains { $0.delays != nil } })
     }
 
+    /// The layers with a recurrent projection with delays: their delay line keeps their own spikes.
+    public static func delayedRecurrence(_ network: NetworkSpec) -> Set<Int> {
+        Set(network.hidden.indices.filter { l in network.hidden[l].projections.contains { $0.source == .recurrent && $0.delays != nil } })
+    }
+
     public init(network: NetworkSpec, layers: [LayerKernel]) {
         self.network = network
         self.layers = layers
-        self.loop = Self.loop(layers, delayed: Self.delayedLayers(network))
+        self.loop = Self.loop(layers, delayed: Self.delayedLayers(network), delayedRecurrence: Self.delayedRecurrence(network))
     }
 }

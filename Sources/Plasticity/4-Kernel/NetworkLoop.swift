@@ -49,6 +49,9 @@ public enum NetworkOperation: KernelOperation {
     case delayLine(layer: Int)
     /// Chunked: layer l's input columns of this step into its chunk rows.
     case keepTaps(layer: Int)
+    /// Layer l's spikes of this step into its delay line, after its input, for its recurrent
+    /// projection with delays (which reads them from the next step on).
+    case delayOwnSpikes(layer: Int)
     /// Layer l's step for sequence b (`LayerKernel.step`).
     case layerStep(layer: Int, input: Presynaptic)
     case checkFinite(Tensor)
@@ -113,6 +116,7 @@ public enum NetworkOperation: KernelOperation {
         switch self {
         case .layerStep(_, .layer(let below)): return [.spikes(below)]
         case .layerStep(_, .taps(let l)), .keepTaps(let l): return [.taps(l)]
+        case .delayOwnSpikes(let l): return [.spikes(l)]
         case .delayLine(let l): return l > 0 ? [.spikes(l - 1)] : []
         case .keepSpikes(let l, .afterStep), .readout(let l): return [.spikes(l)]
         case .recordReadout, .loss: return [.readout]
@@ -145,6 +149,7 @@ public enum NetworkOperation: KernelOperation {
             let source = l == 0 ? "input[t][b]" : "spike[\(l - 1)][b]"
             return "delay_line[\(l)][b][t] = \(source); taps[\(l)][b][c] = delay_line[\(l)][b][t - tap_lag[c]][tap_source[c]]"
         case .keepTaps(let l): return "chunk_taps[\(l)][b][t - t0 + 1] = taps[\(l)][b]"
+        case .delayOwnSpikes(let l): return "delay_line[\(l)][b][t] += spike[\(l)][b] (after the input, for the delayed recurrence)"
         case .layerStep(let l, let input): return "layer \(l) step: \(input) -> spike[\(l)][b]"
         case .checkFinite(let tensor): return "stop unless \(tensor) is finite"
         case .readout(let l): return "zbar[b] = kappa zbar[b] + spike[\(l)][b]; y[b] = kappa y[b] + W_out spike[\(l)][b] + b_out"
@@ -180,12 +185,13 @@ extension NetworkKernelIR {
 
     /// The network loop's tree, from the layers' layouts and models; `delayed`: the layers whose
     /// input has delays.
-    static func loop(_ layers: [LayerKernel], delayed: Set<Int>) -> [KernelStatement<NetworkOperation>] {
+    static func loop(_ layers: [LayerKernel], delayed: Set<Int>, delayedRecurrence: Set<Int> = []) -> [KernelStatement<NetworkOperation>] {
         let last = layers.count - 1
         let inputs = layers.indices.map { presynaptic($0, delayed: delayed) }
         var step: [KernelStatement<NetworkOperation>] = layers.indices.flatMap { l -> [KernelStatement<NetworkOperation>] in
             (delayed.contains(l) ? [.run(.delayLine(layer: l))] : [])
                 + [.run(.layerStep(layer: l, input: inputs[l])), .run(.checkFinite(.layerState(l)))]
+                + (delayedRecurrence.contains(l) ? [.run(.delayOwnSpikes(layer: l))] : [])
         }
         step.append(.when(.chunked, layers.indices.map { .run(.keepSpikes(layer: $0, slot: .afterStep)) }
                                     + delayed.sorted().map { .run(.keepTaps(layer: $0)) }))

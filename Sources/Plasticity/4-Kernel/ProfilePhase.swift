@@ -73,7 +73,7 @@ extension NetworkOperation {
     /// layer's step, the chunk passes of `runtime-c/plasticity_chunk.c`).
     var phase: ProfilePhase? {
         switch self {
-        case .startChunk, .keepSpikes, .keepTaps, .keepReadoutTrace, .checkFinite: return .other
+        case .startChunk, .keepSpikes, .keepTaps, .delayOwnSpikes, .keepReadoutTrace, .checkFinite: return .other
         case .delayLine: return .inputGather
         case .layerStep: return nil
         case .readout, .recordReadout, .loss, .readoutGradient, .chunkReadout: return .readoutAndLoss

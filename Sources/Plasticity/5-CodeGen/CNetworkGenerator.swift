@@ -88,6 +88,14 @@ struct CNetworkGenerator {
             emitKeepSpikes(w, layer: 0, slot: "0")
         case .keepSpikes(let l, let slot): emitKeepSpikes(w, layer: l, slot: slot == .beforeChunk ? "0" : "t - t0 + 1")
         case .delayLine(let l): emitDelayLine(w, layer: l)
+        case .delayOwnSpikes(let l):
+            w.block("") {
+                w.comment("layer \(l)'s spikes into its delay line, after its input: its delayed recurrence reads them from the next step")
+                w.line("plasticity_layer_args *a = &net->layers[\(l)];")
+                w.line("const int now = (int)((a->noise_step + t) % a->delay_rows), n_input = a->delay_width - a->n;")
+                w.line("float *row = a->delay_line + ((long)b * a->delay_rows + now) * a->delay_width + n_input;")
+                w.line("plasticity_copy(row, a->spike + (long)b * a->n, a->n);")
+            }
         case .keepTaps(let l):
             w.block("") {
                 w.line("const plasticity_layer_args *a = &net->layers[\(l)];")
@@ -178,13 +186,13 @@ struct CNetworkGenerator {
                 w.line("if (t + 1 < t1) plasticity_prefetch(net->input + ((long)(t + 1) * B + b) * net->n_in, net->n_in);")
             }
             w.line("plasticity_layer_args *a = &net->layers[\(l)];")
-            w.line("const int n_below = \(width), rows = a->delay_rows;")
+            w.line("const int n_below = \(width), rows = a->delay_rows, stride = a->delay_width;")
             w.line("const int now = (int)((a->noise_step + t) % rows);")
-            w.line("float *line = a->delay_line + (long)b * rows * n_below, *taps = a->taps + (long)b * a->n_in;")
-            w.line("plasticity_copy(line + (long)now * n_below, \(source), n_below);")
+            w.line("float *line = a->delay_line + (long)b * rows * stride, *taps = a->taps + (long)b * a->n_in;")
+            w.line("plasticity_copy(line + (long)now * stride, \(source), n_below);")
             w.block("for (int c = 0; c < a->n_in; ++c)") {
                 w.line("const int row = now >= a->tap_lag[c] ? now - a->tap_lag[c] : now - a->tap_lag[c] + rows;")
-                w.line("taps[c] = line[(long)row * n_below + a->tap_source[c]];")
+                w.line("taps[c] = line[(long)row * stride + a->tap_source[c]];")
             }
         }
     }

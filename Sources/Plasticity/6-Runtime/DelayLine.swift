@@ -6,9 +6,9 @@ import PlasticityRuntime
 /// (`InputDelays.tapTable`). Memory per sequence: O(n_in · D) for the ring plus the columns,
 /// independent of T.
 final class DelayLine {
-    let rows: Int, below: Int, columns: Int, batch: Int
-    /// [batch][rows][below], step s of a sequence in row s mod rows; zero at a sequence's start
-    /// (`below`: the layer's input width before expansion).
+    let rows: Int, width: Int, columns: Int, batch: Int
+    /// [batch][rows][width], step s of a sequence in row s mod rows; zero at a sequence's start
+    /// (`width`: the layer's input, then its own spikes when a recurrent projection has delays).
     let line: FloatBuffer
     /// [batch][columns]: the step's input of the layer.
     let taps: FloatBuffer
@@ -17,8 +17,8 @@ final class DelayLine {
     private let tapSource, tapLag: UnsafeMutablePointer<Int32>
 
     init(delays: InputDelays, chunkSteps: Int) {
-        rows = delays.delayLineRows; below = delays.inputs; columns = delays.columns; batch = delays.batch
-        line = FloatBuffer(count: batch * rows * below)
+        rows = delays.delayLineRows; width = delays.lineWidth; columns = delays.columns; batch = delays.batch
+        line = FloatBuffer(count: batch * rows * width)
         taps = FloatBuffer(count: batch * columns)
         chunkTaps = chunkSteps > 0 ? FloatBuffer(count: batch * (chunkSteps + 1) * columns) : nil
         tapSource = .allocate(capacity: max(columns, 1)); tapSource.initialize(repeating: 0, count: max(columns, 1))
@@ -26,13 +26,14 @@ final class DelayLine {
     }
     deinit { tapSource.deallocate(); tapLag.deallocate() }
 
-    /// Float-sized elements of the buffers of layer l's line, for the memory check before allocating.
+    /// Float-sized elements of the buffers of layer l's line (at most: the own spikes counted, the
+    /// rows of a recurrent delay), for the memory check before allocating.
     static func elements(network: NetworkSpec, layer l: Int, batch: Int, chunkSteps: Int) -> Int {
         guard let (blocks, columns) = InputDelays.layout(of: network, layer: l) else { return 0 }
-        let steps = blocks.compactMap { if case .delayed(_, let spec)? = $0 { spec.maxSteps + 2 } else { nil } }.max() ?? 1
+        let steps = blocks.compactMap { if case .delayed(_, let spec)? = $0 { spec.maxSteps + 3 } else { nil } }.max() ?? 1
+        let width = InputDelays.inputWidth(of: network, layer: l) + network.hidden[l].neurons
         let p = MemoryCap.product
-        return MemoryCap.sum([p(batch, steps, InputDelays.inputWidth(of: network, layer: l)), p(batch, columns), p(batch, chunkSteps + 1, columns),
-                              p(2, columns)])
+        return MemoryCap.sum([p(batch, steps, width), p(batch, columns), p(batch, chunkSteps + 1, columns), p(2, columns)])
     }
 
     /// The table from the current delays (their whole parts move with every update).
@@ -47,7 +48,7 @@ final class DelayLine {
 
     /// Points layer l's kernel arguments at the line.
     func setArguments(_ a: inout plasticity_layer_args) {
-        a.delay_line = line.base; a.delay_rows = Int32(rows)
+        a.delay_line = line.base; a.delay_rows = Int32(rows); a.delay_width = Int32(width)
         a.tap_source = UnsafePointer(tapSource); a.tap_lag = UnsafePointer(tapLag)
         a.taps = taps.base; a.chunk_taps = chunkTaps?.base
     }

@@ -26,12 +26,17 @@ public final class InputDelays {
     public let layer: Int, inputs: Int, neurons: Int, batch: Int
     /// Width of the kernel's input: the sum of the blocks.
     public let columns: Int
-    /// Per projection of the layer: its block (nil for a recurrent projection).
+    /// Per projection of the layer: its block (nil for a recurrent projection without delays,
+    /// which the kernel runs as it is).
     public let blocks: [Block?]
-    /// Per projection from the input: its weights w [n][n_in] as trained and stored, and their
+    /// Per projection: what it reads. A recurrent projection with delays reads the layer's own
+    /// spikes through the delay line, one step later than its lag (z^{t−1−d}): an input of the
+    /// layer's kernel like any other.
+    public let sources: [LayerSpec.Source]
+    /// Per projection with a block: its weights w [n][n_pre] as trained and stored, and their
     /// gradient; the kernel runs the expanded weights made from them (`refreshKernelWeights`).
     public let weights, weightGradients: [FloatBuffer?]
-    /// Per delayed projection: d [n_in] (axonal) or [n][n_in] (synaptic), in steps, and its gradient.
+    /// Per delayed projection: d [n_pre] (axonal) or [n][n_pre] (synaptic), in steps, and its gradient.
     public let delays, delayGradients: [FloatBuffer?]
     /// Steps before the current one a tap may read: the largest lag any block reads.
     let historySteps: Int
@@ -43,19 +48,34 @@ public final class InputDelays {
     }
 
     private init(network: NetworkSpec, layer l: Int, blocks: [Block?], columns: Int, batch: Int) {
-        let n = network.hidden[l].neurons, nIn = Self.inputWidth(of: network, layer: l), weightCount = n * nIn
+        let n = network.hidden[l].neurons, nIn = Self.inputWidth(of: network, layer: l)
         layer = l; inputs = nIn; neurons = n; self.batch = batch
         self.blocks = blocks; self.columns = columns
-        weights = blocks.map { $0 == nil ? nil : FloatBuffer(count: weightCount) }
-        weightGradients = blocks.map { $0 == nil ? nil : FloatBuffer(count: weightCount) }
-        let counts = blocks.map { block -> Int? in
-            guard case .delayed(_, let spec) = block else { return nil }
-            return spec.count(neurons: n, inputs: nIn)
+        let sources = network.hidden[l].projections.map(\.source)
+        self.sources = sources
+        let widths = sources.map { $0 == .input ? nIn : n }
+        weights = blocks.indices.map { blocks[$0] == nil ? nil : FloatBuffer(count: n * widths[$0]) }
+        weightGradients = blocks.indices.map { blocks[$0] == nil ? nil : FloatBuffer(count: n * widths[$0]) }
+        let counts = blocks.indices.map { p -> Int? in
+            guard case .delayed(_, let spec)? = blocks[p] else { return nil }
+            return spec.count(neurons: n, inputs: widths[p])
         }
         delays = counts.map { $0.map { FloatBuffer(count: $0) } }
         delayGradients = counts.map { $0.map { FloatBuffer(count: $0) } }
-        historySteps = blocks.compactMap { if case .delayed(_, let spec)? = $0 { return spec.maxSteps + 1 } else { return nil } }.max() ?? 0
+        historySteps = blocks.indices.compactMap { p in
+            guard case .delayed(_, let spec)? = blocks[p] else { return nil }
+            return spec.maxSteps + 1 + (sources[p] == .recurrent ? 1 : 0)
+        }.max() ?? 0
     }
+
+    /// Presynaptic neurons of projection p: the layer's inputs, or its own neurons.
+    func width(_ p: Int) -> Int { sources[p] == .input ? inputs : neurons }
+
+    /// Floats of one row of the delay line: the input, then the layer's own spikes when a
+    /// recurrent projection has delays.
+    public var lineWidth: Int { inputs + (readsOwnSpikes ? neurons : 0) }
+    /// Whether a recurrent projection has delays (the delay line then keeps the layer's spikes).
+    public var readsOwnSpikes: Bool { blocks.indices.contains { blocks[$0] != nil && sources[$0] == .recurrent } }
 
     /// The width of layer l's input before any expansion: the network's inputs, or layer l − 1's neurons.
     public static func inputWidth(of network: NetworkSpec, layer l: Int) -> Int { l == 0 ? network.inputs : network.hidden[l - 1].neurons }
@@ -74,15 +94,15 @@ public final class InputDelays {
     public static func layout(of network: NetworkSpec, layer l: Int = 0) -> (blocks: [Block?], columns: Int)? {
         let projections = network.hidden[l].projections
         guard projections.contains(where: { $0.delays != nil }) else { return nil }
-        let n = inputWidth(of: network, layer: l)
+        let nIn = inputWidth(of: network, layer: l), n = network.hidden[l].neurons
         var columns = 0, direct: Int?
         let blocks = projections.map { projection -> Block? in
-            guard projection.source == .input else { return nil }
             guard let spec = projection.delays else {
-                if direct == nil { direct = columns; columns += n }
+                guard projection.source == .input else { return nil }
+                if direct == nil { direct = columns; columns += nIn }
                 return .direct(offset: direct!)
             }
-            defer { columns += n * spec.tapsPerInput }
+            defer { columns += (projection.source == .input ? nIn : n) * spec.tapsPerInput }
             return .delayed(offset: columns, spec: spec)
         }
         return (blocks, columns)
@@ -98,12 +118,16 @@ public final class InputDelays {
 
     private static func summary(of network: NetworkSpec, layer l: Int) -> [String] {
         guard let (blocks, columns) = layout(of: network, layer: l) else { return [] }
-        let n = inputWidth(of: network, layer: l)
-        let source = l == 0 ? "\(n) inputs" : "\(n) spikes of layer \(l - 1), kept D + 2 steps by the kernel,"
-        var lines = ["layer \(l) reads the delay line (\(source) -> \(columns) columns of taps):"]
+        let nIn = inputWidth(of: network, layer: l), projections = network.hidden[l].projections
+        let source = l == 0 ? "\(nIn) inputs" : "\(nIn) spikes of layer \(l - 1)"
+        var lines = ["layer \(l) reads the delay line (\(source), kept D + 2 steps by the kernel -> \(columns) columns of taps):"]
         for (p, block) in blocks.enumerated() {
+            let recurrent = projections[p].source == .recurrent, n = recurrent ? network.hidden[l].neurons : nIn
             switch block {
             case .direct(let o)?: lines.append("  projection \(p): x[t] at columns \(o)..<\(o + n), weights w")
+            case .delayed(let o, let spec)? where recurrent:
+                lines.append("  projection \(p), recurrent \(spec.kind.rawValue) \(spec.learnable ? "learnable" : "fixed") delays, D = " +
+                             "\(spec.maxSteps): the layer's own spikes z[t-1-lag] at columns \(o)..<\(o + n * spec.tapsPerInput), as an input")
             case .delayed(let o, let spec)?:
                 let end = o + n * spec.tapsPerInput
                 let what = "\(spec.kind.rawValue) \(spec.learnable ? "learnable" : "fixed") delays, D = \(spec.maxSteps)"
@@ -130,15 +154,17 @@ public final class InputDelays {
 
     private static func cSummary(of network: NetworkSpec, layer l: Int) -> [String] {
         guard let (blocks, columns) = layout(of: network, layer: l) else { return [] }
-        let n = inputWidth(of: network, layer: l)
-        let source = l == 0 ? "\(n) inputs" : "\(n) spikes of layer \(l - 1)"
+        let nIn = inputWidth(of: network, layer: l), projections = network.hidden[l].projections
+        let source = l == 0 ? "\(nIn) inputs" : "\(nIn) spikes of layer \(l - 1)"
         var lines = ["layer \(l) reads a delay line: \(source), \(columns) columns of taps, its weights made from w and d"]
         for (p, block) in blocks.enumerated() {
+            let n = projections[p].source == .recurrent ? network.hidden[l].neurons : nIn
             switch block {
             case .direct(let o)?: lines.append("  projection \(p): no delays, columns \(o) to \(o + n - 1)")
             case .delayed(let o, let spec)?:
-                lines.append("  projection \(p): \(spec.kind.rawValue) \(spec.learnable ? "learnable" : "fixed") delays, D = \(spec.maxSteps), " +
-                             "\(spec.tapsPerInput) taps per input, columns \(o) to \(o + n * spec.tapsPerInput - 1)")
+                lines.append("  projection \(p): \(projections[p].source == .recurrent ? "recurrent, " : "")\(spec.kind.rawValue) " +
+                             "\(spec.learnable ? "learnable" : "fixed") delays, D = \(spec.maxSteps), \(spec.tapsPerInput) taps per input, " +
+                             "columns \(o) to \(o + n * spec.tapsPerInput - 1)")
             case nil: continue
             }
         }
@@ -195,18 +221,21 @@ public final class InputDelays {
     /// Rows of a delay line in the kernel: the current step and the `historySteps` before it.
     public var delayLineRows: Int { historySteps + 1 }
 
-    /// Where each column of the expanded input reads: input `source[c]`, `lag[c]` steps ago (the
-    /// lags follow the current delays, so the table is rebuilt before each call).
+    /// Where each column of the expanded input reads: entry `source[c]` of the delay line's row of
+    /// `lag[c]` steps ago — the input, then the layer's own spikes (`lineWidth`), which a recurrent
+    /// projection reads one step later than its delay. The lags follow the current delays, so the
+    /// table is rebuilt before each call.
     public func tapTable() -> (source: [Int32], lag: [Int32]) {
         var source = [Int32](repeating: 0, count: columns), lag = [Int32](repeating: 0, count: columns)
         for (p, block) in blocks.enumerated() {
+            let (first, later) = sources[p] == .input ? (0, 0) : (inputs, 1)
             switch block {
             case .direct(let o)?: for i in 0..<inputs { source[o + i] = Int32(i) }
             case .delayed(let o, let spec)?:
                 let taps = spec.tapsPerInput
-                for i in 0..<inputs {
+                for i in 0..<width(p) {
                     let k = spec.kind == .axonal ? Self.split(delays[p]![i], spec).k : 0
-                    for r in 0..<taps { source[o + i * taps + r] = Int32(i); lag[o + i * taps + r] = Int32(k + r) }
+                    for r in 0..<taps { source[o + i * taps + r] = Int32(first + i); lag[o + i * taps + r] = Int32(later + k + r) }
                 }
             case nil: continue
             }
@@ -216,10 +245,10 @@ public final class InputDelays {
 
     /// The kernel's weights [n][columns] over the taps, from `weights` and `delays`.
     func refreshKernelWeights(_ kernel: [FloatBuffer]) {
-        let n = neurons, nIn = inputs, C = columns
+        let n = neurons, C = columns
         for (p, block) in blocks.enumerated() {
             guard let block, let w = weights[p] else { continue }
-            let target = kernel[p]
+            let target = kernel[p], nIn = width(p)
             target.pointer.update(repeating: 0)
             for j in 0..<n {
                 for i in 0..<nIn {
@@ -241,20 +270,20 @@ public final class InputDelays {
         switch spec.kind {
         case .axonal: return (o + i * spec.tapsPerInput, Self.split(delays[p]![i], spec).f)
         case .synaptic:
-            let (k, f) = Self.split(delays[p]![j * inputs + i], spec)
+            let (k, f) = Self.split(delays[p]![j * width(p) + i], spec)
             return (o + i * spec.tapsPerInput + k, f)
         }
     }
 
     /// The kernel's gradients over the taps ([n][columns] per projection) folded by the chain
-    /// rule into gradients of w ([n][n_in]) and of d; nil for projections without a block.
+    /// rule into gradients of w ([n][n_pre]) and of d; nil for projections without a block.
     public func fold(_ kernelGradients: [[Double]]) -> (weights: [[Double]?], delays: [[Double]?]) {
-        let n = neurons, nIn = inputs, C = columns
-        var w: [[Double]?] = blocks.map { $0 == nil ? nil : [Double](repeating: 0, count: n * nIn) }
+        let n = neurons, C = columns
+        var w: [[Double]?] = blocks.indices.map { blocks[$0] == nil ? nil : [Double](repeating: 0, count: n * width($0)) }
         var d: [[Double]?] = delays.map { $0.map { [Double](repeating: 0, count: $0.count) } }
         for (p, block) in blocks.enumerated() {
             guard let block else { continue }
-            let g = kernelGradients[p], weight = weights[p]!
+            let g = kernelGradients[p], weight = weights[p]!, nIn = width(p)
             for j in 0..<n {
                 for i in 0..<nIn {
                     switch block {

@@ -253,7 +253,7 @@ public final class NetworkSimulation {
             for i in 0..<buffer.count { buffer[i] = Float(rng.normal() * std) }
         }
         for (l, layer) in layers.enumerated() {
-            for (p, projection) in layer.layout.projections.enumerated() {
+            for (p, projection) in network.hidden[l].projections.enumerated() {
                 let fanIn = projection.source == .input ? InputDelays.inputWidth(of: network, layer: l) : layer.neurons
                 let gain = projection.source == .input ? inputGain : recurrentGain
                 fill(weights(layer: l, projection: p), std: gain / Double(fanIn).squareRoot())

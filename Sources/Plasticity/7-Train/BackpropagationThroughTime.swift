@@ -38,7 +38,7 @@ private struct BackpropagationPass {
     let input: [Float], targets: [Float], T: Int, B: Int, L: Int, nOut: Int, kappa: Double
     let sizes: [Int], nLast: Int
     /// Per layer with delays, where its input columns read (`ForwardRecord.taps`).
-    let taps: [[(source: Int, lag: Int)]?]
+    let taps: [[ForwardRecord.Tap]?]
     /// Fresh buffers with the simulation's parameters: the oracle does not disturb the simulation.
     let layers: [LayerBuffers]
     let weights: [[[Double]]], readoutWeights: [Double], readoutBias: [Double]
@@ -170,19 +170,21 @@ private struct BackpropagationPass {
         var deltaY = [Double](repeating: 0, count: B * nOut)
         var carry = (0..<L).map { [Double](repeating: 0, count: B * sizes[$0] * layers[$0].layout.stateCount) }   // D^{t+1}ᵀ δh^{t+1}
         var recurrentCarry = (0..<L).map { [Double](repeating: 0, count: B * sizes[$0]) }                        // W_recᵀ δI^{t+1}
-        // δz of a layer under a delayed one, by step: the layer above reaches back tap_lag steps.
-        var delayedFromAbove = (0..<L).map { l in l + 1 < L && taps[l + 1] != nil ? [[Double]](repeating: [], count: T) : [] }
+        // δz through delays, by layer and step: a tap reaches back tap_lag steps to its source, a
+        // spike of the layer below or (a delayed recurrent projection) of the layer itself.
+        var delayed = (0..<L).map { _ in [[Double]](repeating: [], count: T) }
         for t in stride(from: T - 1, through: 0, by: -1) {
             for i in deltaY.indices { deltaY[i] = errors[t][i] + kappa * deltaY[i] }
             var fromAbove = reverseReadout(t, deltaY: deltaY, into: &gradients)
             var nextCarry = carry, nextRecurrent = recurrentCarry
             for l in stride(from: L - 1, through: 0, by: -1) {
-                if !delayedFromAbove[l].isEmpty { fromAbove = delayedFromAbove[l][t].isEmpty ? [Double](repeating: 0, count: B * sizes[l])
-                                                                                                : delayedFromAbove[l][t] }
+                if fromAbove.isEmpty { fromAbove = [Double](repeating: 0, count: B * sizes[l]) }
+                if !delayed[l][t].isEmpty { for i in fromAbove.indices { fromAbove[i] += delayed[l][t][i] } }
                 let below = reverseLayer(l, t, fromAbove: fromAbove, carry: carry[l], recurrentCarry: recurrentCarry[l],
                                          nextCarry: &nextCarry[l], nextRecurrent: &nextRecurrent[l], into: &gradients)
-                if l > 0, let columns = taps[l] {
-                    spread(below, taps: columns, layer: l - 1, step: t, into: &delayedFromAbove[l - 1])
+                if let columns = taps[l] {
+                    spread(below, taps: columns, layer: l, step: t, into: &delayed)
+                    fromAbove = []
                 } else {
                     fromAbove = below
                 }
@@ -193,13 +195,14 @@ private struct BackpropagationPass {
         return gradients
     }
 
-    /// δ of a delayed layer's input columns at step t onto the spikes of the layer below, each
-    /// column to its source at step t − lag.
-    func spread(_ columns: [Double], taps: [(source: Int, lag: Int)], layer below: Int, step t: Int, into pending: inout [[Double]]) {
-        let n = sizes[below], width = taps.count
-        for (c, tap) in taps.enumerated() where t - tap.lag >= 0 {
-            if pending[t - tap.lag].isEmpty { pending[t - tap.lag] = [Double](repeating: 0, count: B * n) }
-            for b in 0..<B { pending[t - tap.lag][b * n + tap.source] += columns[b * width + c] }
+    /// δ of layer l's input columns at step t onto their sources at step t − lag: spikes of the
+    /// layer below (none under layer 0: the network input), or of layer l itself.
+    func spread(_ columns: [Double], taps: [ForwardRecord.Tap], layer l: Int, step t: Int, into pending: inout [[[Double]]]) {
+        let width = taps.count
+        for (c, tap) in taps.enumerated() where t - tap.lag >= 0 && (tap.own || l > 0) {
+            let target = tap.own ? l : l - 1, n = sizes[target]
+            if pending[target][t - tap.lag].isEmpty { pending[target][t - tap.lag] = [Double](repeating: 0, count: B * n) }
+            for b in 0..<B { pending[target][t - tap.lag][b * n + tap.source] += columns[b * width + c] }
         }
     }
 
@@ -227,7 +230,7 @@ private struct BackpropagationPass {
                       nextCarry: inout [Double], nextRecurrent: inout [Double], into gradients: inout NetworkGradients) -> [Double] {
         let layout = layers[l].layout, n = sizes[l], k = layout.stateCount, C = layout.channelCount, P = layout.learnableCount
         let step = record[l][t]
-        let width = l > 0 ? (taps[l]?.count ?? sizes[l - 1]) : 0
+        let width = taps[l]?.count ?? (l > 0 ? sizes[l - 1] : 0)
         var below = [Double](repeating: 0, count: B * width)
         nextCarry = [Double](repeating: 0, count: B * n * k)
         nextRecurrent = [Double](repeating: 0, count: B * n)
@@ -256,7 +259,7 @@ private struct BackpropagationPass {
                         let back = weights[l][p][j * nPre + i] * d
                         switch projection.source {
                         case .recurrent: nextRecurrent[b * n + i] += back
-                        case .input where l > 0: below[b * width + i] += back
+                        case .input where width > 0: below[b * width + i] += back
                         case .input: break
                         }
                     }
@@ -275,14 +278,22 @@ public struct ForwardRecord: Sendable {
     public var errors: [[Double]]
     var input: [Float]
     var inputs: Int, batch: Int, sizes: [Int]
-    /// Per layer with delays: its input columns, each an input (layer 0) or a spike of the layer
-    /// below `lag` steps ago (`InputDelays.tapTable`).
-    var taps: [[(source: Int, lag: Int)]?] = []
+    /// Where an input column of a delayed layer reads: entry `source` of the layer's input (the
+    /// network input, or the spikes of the layer below) or, `own`, of its own spikes, `lag` steps ago.
+    public struct Tap: Sendable { public var source: Int, lag: Int, own: Bool }
+    /// Per layer with delays: its input columns (`InputDelays.tapTable`).
+    var taps: [[Tap]?] = []
 
-    static func taps(_ delays: InputDelays) -> [(source: Int, lag: Int)] {
+    static func taps(_ delays: InputDelays) -> [Tap] {
         let (source, lag) = delays.tapTable()
-        return zip(source, lag).map { (Int($0), Int($1)) }
+        return zip(source, lag).map { s, lag in
+            let own = Int(s) >= delays.inputs
+            return Tap(source: own ? Int(s) - delays.inputs : Int(s), lag: Int(lag), own: own)
+        }
     }
+
+    /// Spike i of layer l at step s of sequence b (0 before the first step).
+    func spike(_ l: Int, _ s: Int, _ b: Int, _ i: Int) -> Double { s >= 0 ? steps[l][s].z[b * sizes[l] + i] : 0 }
 
     /// Presynaptic activity of a projection of layer l at step t for sequence b.
     public func presynaptic(_ l: Int, _ source: LayerSpec.Source, _ t: Int, _ b: Int) -> [Double] {
@@ -290,11 +301,11 @@ public struct ForwardRecord: Sendable {
         case .input where l == 0:
             func x(_ s: Int, _ i: Int) -> Double { s >= 0 ? Double(input[(s * batch + b) * inputs + i]) : 0 }
             guard taps.count > l, let columns = taps[l] else { return (0..<inputs).map { x(t, $0) } }
-            return columns.map { x(t - $0.lag, $0.source) }
+            return columns.map { $0.own ? spike(l, t - $0.lag, b, $0.source) : x(t - $0.lag, $0.source) }
         case .input:
             let n = sizes[l - 1]
             guard taps.count > l, let columns = taps[l] else { return Array(steps[l - 1][t].z[(b * n)..<((b + 1) * n)]) }
-            return columns.map { t - $0.lag >= 0 ? steps[l - 1][t - $0.lag].z[b * n + $0.source] : 0 }
+            return columns.map { spike($0.own ? l : l - 1, t - $0.lag, b, $0.source) }
         case .recurrent: return t == 0 ? [Double](repeating: 0, count: sizes[l]) : Array(steps[l][t - 1].z[(b * sizes[l])..<((b + 1) * sizes[l])])
         }
     }

@@ -38,7 +38,7 @@ extension NetworkSimulation {
     private func delayTensors(_ delays: InputDelays) -> [TrainableTensor] {
         delays.blocks.enumerated().compactMap { p, block in
             guard case .delayed(_, let spec)? = block, let d = delays.delays[p], let g = delays.delayGradients[p] else { return nil }
-            let shape = spec.kind == .axonal ? [delays.inputs] : [delays.neurons, delays.inputs]
+            let shape = spec.kind == .axonal ? [delays.width(p)] : [delays.neurons, delays.width(p)]
             var tensor = TrainableTensor(id: .delays(layer: delays.layer, projection: p), shape: shape, value: d, gradient: g)
             tensor.learnable = spec.learnable
             tensor.learningRate = spec.learningRate

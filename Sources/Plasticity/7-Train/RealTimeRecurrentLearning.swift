@@ -13,6 +13,9 @@ public func realTimeRecurrentLearning(_ simulation: NetworkSimulation, input: [F
     guard simulation.layers.count == 1, simulation.layers[0].neurons <= 16 else {
         throw NetworkError(message: "exact RTRL is for one hidden layer of at most 16 neurons")
     }
+    guard simulation.inputDelays?.readsOwnSpikes != true else {
+        throw NetworkError(message: "exact RTRL does not take delays on a recurrent projection; use exact BPTT")
+    }
     // Forward and local Jacobians come from the BPTT recording pass; readout gradients agree with
     // BPTT by construction, so only the hidden-layer sensitivities are propagated here.
     let reference = try backpropagationThroughTime(simulation, input: input, targets: targets, steps: T, keepRecord: true)

@@ -108,6 +108,17 @@ public struct LayerSpec: Sendable {
     /// A layer with weights from its own spikes.
     public var recurrent: Bool { projections.contains { $0.source == .recurrent } }
 
+    /// The layer as its kernel compiles it: a recurrent projection with delays reads the layer's
+    /// own spikes through the network loop's delay line (`InputDelays`), so there it is an input
+    /// projection like any other.
+    public var kernelForm: LayerSpec {
+        var layer = self
+        for p in layer.projections.indices where layer.projections[p].source == .recurrent && layer.projections[p].delays != nil {
+            layer.projections[p].source = .input
+        }
+        return layer
+    }
+
     /// The projections a layer of `model` gets unless it lists its own.
     public static func defaultProjections(of model: NeuronModel, recurrent: Bool) -> [Projection] {
         if let listed = model.projections, !listed.isEmpty {

@@ -94,9 +94,6 @@ public struct NetworkSpec: Sendable, Hashable {
             for (p, projection) in layer.projections.enumerated() {
                 guard let delays = projection.delays else { continue }
                 let field = "hidden[\(l)].projections[\(p)].delays"
-                guard projection.source == .input else {
-                    throw fail("\(field): delays are on projections from the layer below (or the network input); this one is recurrent")
-                }
                 if l > 0, hidden[l - 1].feedback == .backward {
                     throw fail("\(field): layer \(l - 1)'s learning signal passes backward through layer \(l) within a step, which " +
                                "its delays forbid; use random feedback or target projection on layer \(l - 1)")

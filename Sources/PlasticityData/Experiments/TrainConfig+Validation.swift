@@ -99,6 +99,7 @@ extension TrainConfig {
         try check.count("training.threads", t.threads, 1...1_024)
         try check.count("training.chunkSteps", t.chunkSteps, 0...1_000_000)
         try n.delays?.check { check.fail("network.delays.\($0)", $1) }
+        try n.recurrentDelays?.check { check.fail("network.recurrentDelays.\($0)", $1) }
     }
 }
 

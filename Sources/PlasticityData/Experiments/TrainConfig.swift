@@ -79,6 +79,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         public var delays: DelaySpec?
         /// Which layers' projections from their input take `delays` (`DelayedLayers`).
         public var delayedLayers = DelayedLayers.first
+        /// Delays on every recurrent projection (`DelaySpec`; a layer then reads its own spikes
+        /// z^{t−1−d}); nil: none.
+        public var recurrentDelays: DelaySpec?
         public var inputGain = 1.0
         public var recurrentGain = 0.5
         /// tinyCC (JIT, milliseconds to compile) or systemCC (cc -O3).
@@ -247,15 +250,18 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         let spec = NetworkSpec(inputs: inputs, hidden: hidden, outputs: classes, kappa: n.readoutDecay ?? exp(-dt / n.readoutMs),
                                loss: training.loss, stepMs: dt, rateRegularization: regularization)
         var network = try spec.validated(file: file)
-        guard let delays = n.delays else { return network }
+        guard n.delays != nil || n.recurrentDelays != nil else { return network }
         // After validation: the layer's default projections are made there.
-        for l in network.hidden.indices where n.delayedLayers.contains(l) {
-            for p in network.hidden[l].projections.indices where network.hidden[l].projections[p].source == .input {
-                network.hidden[l].projections[p].delays = delays
+        for l in network.hidden.indices {
+            for p in network.hidden[l].projections.indices {
+                switch network.hidden[l].projections[p].source {
+                case .input: if n.delayedLayers.contains(l), let delays = n.delays { network.hidden[l].projections[p].delays = delays }
+                case .recurrent: if let delays = n.recurrentDelays { network.hidden[l].projections[p].delays = delays }
+                }
             }
         }
         do { try network.check() } catch let error as NetworkError {
-            throw FileFormatError(file: file, field: "network.delays", message: error.message)
+            throw FileFormatError(file: file, field: n.delays != nil ? "network.delays" : "network.recurrentDelays", message: error.message)
         }
         return network
     }

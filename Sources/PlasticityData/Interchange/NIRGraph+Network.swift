@@ -61,6 +61,10 @@ extension NIRGraph {
             }
             graph.edges += [(previous, "\(name).in"), ("\(name).in", name)]
             if hidden.recurrent {
+                if hidden.projections[1].delays != nil {
+                    throw NIRError("\(name).rec", "its delays have no NIR form here: a Delay node inside a layer's recurrence is not " +
+                                   "something NIR's peers run; export the network without recurrent delays")
+                }
                 graph.nodes["\(name).rec"] = .linear(weight: try matrix(.weights(layer: l, projection: 1)))
                 graph.edges += [(name, "\(name).rec"), ("\(name).rec", name)]
             }

@@ -134,6 +134,16 @@ import Testing
                 #expect(reset.allSatisfy { $0 == 0 })
             }
         }
+        // Delays inside a layer's recurrence: no NIR form, named by the recurrent projection.
+        var delayedLoop = TinySpokenDigits.config(epochs: 1)
+        delayedLoop.network.model = .inline(ModelFile(try NeuronModel.read(Self.examples.appendingPathComponent("nir-lif.json"))))
+        delayedLoop.network.recurrentDelays = DelaySpec(.axonal, maxSteps: 3)
+        delayedLoop.network.backend = .tinyCC
+        delayedLoop.data.limit = 16
+        let looped = try SpeechExperiment(config: delayedLoop, output: folder.appendingPathComponent("recurrent-delays"))
+        try looped.run(resume: false)
+        let loop = #expect(throws: NIRError.self) { try NIRGraph.exporting(checkpoint: looped.output.appendingPathComponent("checkpoint.json")) }
+        #expect(loop?.subject == "hidden0.rec" && loop?.message.contains("inside a layer's recurrence") == true, "\(String(describing: loop))")
         let lif = NIRGraph.Node.lif(tau: [0.02, 0.02], r: [1, 1], vLeak: [0, 0], vThreshold: [1, 1], vReset: [0, 0])
         let w = NIRGraph.Matrix(rows: 2, columns: 3, values: [Float](repeating: 0.5, count: 6))
         let readout = NIRGraph.Matrix(rows: 2, columns: 2, values: [1, 0, 0, 1])

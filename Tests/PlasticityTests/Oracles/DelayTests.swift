@@ -106,7 +106,7 @@ import PlasticityTestSupport
     /// taps, the C a comment; without delays neither changes (the golden snapshots hold that).
     @Test func stagesShowTheDelays() throws {
         let stages = try lower(Self.network(Models.builtin(named: "lif")!, kind: .axonal, learnable: true, maxSteps: 32))
-        #expect(stages.kernel.description.contains("layer 0 reads the delay line (12 inputs -> 24 columns of taps)"))
+        #expect(stages.kernel.description.contains("layer 0 reads the delay line (12 inputs, kept D + 2 steps by the kernel -> 24 columns of taps)"))
         #expect(stages.kernel.description.contains("axonal learnable delays, D = 32: x[t-k_i], x[t-k_i-1] at columns 0..<24"))
         #expect(stages.text.contains("/*   projection 0: axonal learnable delays, D = 32, 2 taps per input, columns 0 to 23 */"))
         let synaptic = try lower(Self.network(Models.builtin(named: "lif")!, kind: .synaptic, learnable: false, maxSteps: 4))

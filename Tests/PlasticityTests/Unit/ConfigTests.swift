@@ -40,22 +40,29 @@ import Testing
         #expect(train?.field == "network.parameters")
     }
 
-    /// `network.delays` of a train config and `delays` of a network config's projection: field by
-    /// field from `--set`, onto the first layer's input projections only; each bad value named.
+    /// `network.delays`, `network.delayedLayers` and `network.recurrentDelays` of a train config and
+    /// `delays` of a network config's projection: field by field from `--set`, onto the projections
+    /// they name; each bad value named.
     @Test func delaysFromConfigs() throws {
         let config = try TrainConfig().setting("network.delays.learnable=true").setting("network.delays.maxSteps=10")
         let spec = try config.networkSpec(inputs: 8, classes: 3)
         #expect(spec.hidden[0].projections.map(\.delays) == [DelaySpec(.axonal, maxSteps: 10, learnable: true), nil])
+        let layered = try config.setting("network.layers=3").setting("network.delayedLayers=between")
+            .setting("network.recurrentDelays.kind=synaptic").networkSpec(inputs: 8, classes: 3)
+        let upper = [DelaySpec(.axonal, maxSteps: 10, learnable: true), DelaySpec(.synaptic)]
+        #expect(layered.hidden.map { $0.projections.map(\.delays) } == [[nil, DelaySpec(.synaptic)], upper, upper])
+        let unknown = #expect(throws: FileFormatError.self) { try TrainConfig().setting("network.delayedLayers=some") }
+        #expect(unknown?.field == "network.delayedLayers" && unknown?.message.contains("first, between or all") == true,
+                "\(String(describing: unknown))")
         for field in ["maxSteps=0", "initialHigh=17", "kind=dendritic", "learningRate=-1", "maxStep=3"] {
             let error = #expect(throws: FileFormatError.self) { try TrainConfig().setting("network.delays.\(field)") }
             let name = "network.delays." + field.prefix { $0 != "=" }
             #expect(error?.field == name, "\(field): \(String(describing: error))")
         }
-        let recurrent = #expect(throws: FileFormatError.self) {
-            try network(#"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "lif", "neurons": 4, "projections": "# +
-                        #"[{"source": "input", "channel": "I"}, {"source": "recurrent", "channel": "I", "delays": {"kind": "axonal"}}]}]}"#)
-        }
-        #expect(recurrent?.message.contains("hidden[0].projections[1].delays: delays are on projections from the layer below") == true)
+        let recurrent = try network(#"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "lif", "neurons": 4, "projections": "# +
+                                    #"[{"source": "input", "channel": "I"}, {"source": "recurrent", "channel": "I", "# +
+                                    #""delays": {"kind": "axonal"}}]}]}"#)
+        #expect(recurrent.hidden[0].projections[1].delays == DelaySpec(.axonal))
         let read = try network(#"{"inputs": 3, "outputs": 2, "kappa": 0.9, "hidden": [{"model": "lif", "neurons": 4, "projections": "# +
                                #"[{"source": "input", "channel": "I", "delays": {"kind": "synaptic", "maxSteps": 5}}]}]}"#)
         #expect(read.hidden[0].projections[0].delays == DelaySpec(.synaptic, maxSteps: 5))
