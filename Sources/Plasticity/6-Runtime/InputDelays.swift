@@ -111,9 +111,12 @@ public final class InputDelays {
     /// What each layer's kernel reads with delays, for the printed stages (`--emit plan|kernel|c`):
     /// per layer with delays, one line per block of its expanded input; nil without delays. The
     /// layers' code does not change (sizes are arguments); their input and weights do.
-    public static func summary(of network: NetworkSpec) -> [String]? {
-        let lines = network.hidden.indices.flatMap { summary(of: network, layer: $0) }
-        return lines.isEmpty ? nil : lines
+    public static func summary(of network: NetworkSpec) -> [String]? { perLayer(network, summary) }
+
+    /// Lines of every layer with delays, or nil when none has any.
+    private static func perLayer(_ network: NetworkSpec, _ lines: (NetworkSpec, Int) -> [String]) -> [String]? {
+        let all = network.hidden.indices.flatMap { lines(network, $0) }
+        return all.isEmpty ? nil : all
     }
 
     private static func summary(of network: NetworkSpec, layer l: Int) -> [String] {
@@ -147,10 +150,7 @@ public final class InputDelays {
     }
 
     /// The same in the characters of a C comment: per layer, block by block, its kind and columns.
-    public static func cSummary(of network: NetworkSpec) -> [String]? {
-        let lines = network.hidden.indices.flatMap { cSummary(of: network, layer: $0) }
-        return lines.isEmpty ? nil : lines
-    }
+    public static func cSummary(of network: NetworkSpec) -> [String]? { perLayer(network, cSummary) }
 
     private static func cSummary(of network: NetworkSpec, layer l: Int) -> [String] {
         guard let (blocks, columns) = layout(of: network, layer: l) else { return [] }

@@ -1,5 +1,5 @@
-/// Transmission delays of a projection from a layer's input (the network input, or the spikes of
-/// the layer below), in steps of the network.
+/// Transmission delays of a projection — from a layer's input (the network input, or the spikes of
+/// the layer below) or from the layer itself (recurrent: z^{t−1−d}) — in steps of the network.
 ///
 ///     "projections": [{"source": "input", "channel": "I",
 ///                      "delays": {"kind": "axonal", "maxSteps": 32, "learnable": true, "learningRate": 0.1}}]

@@ -20,7 +20,7 @@ public struct LayerSpec: Sendable {
     public enum Sign: String, ConfigEnum { case excitatory, inhibitory }
     /// A weight matrix W [n][n_pre] from the layer's input (n_pre = n_in) or from its own spikes
     /// at the previous step (n_pre = n) into one input channel of the model, optionally of one sign
-    /// and, from the layer's input, with transmission delays (`DelaySpec`).
+    /// and with transmission delays (`DelaySpec`).
     public struct Projection: Codable, Sendable, Hashable {
         public var source: Source
         public var channel: String
