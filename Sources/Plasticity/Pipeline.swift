@@ -10,6 +10,10 @@ public struct CompilerStages: Sendable {
 
 /// The compiler as one flat pipeline: each line is a pass.
 public func lower(_ layer: LayerSpec, target: Backend.Target = .hostC, planner: EliminationPlanner = EliminationPlanner()) throws -> CompilerStages {
+    // Delays live in the network loop's delay lines; a layer kernel alone would drop them.
+    if let p = layer.projections.firstIndex(where: { $0.delays != nil }) {
+        throw NetworkError(message: "projection \(p) has delays, which network kernels run (compile a NetworkSpec); a layer kernel has none")
+    }
     let layer = try layer.checked(stepMs: nil)                   // 1 DSL → checked model (once)
     let model = layer.checkedModel!
     let graph = JacobianGraph(lowering: model)                   // 2 Jacobian graph

@@ -85,5 +85,8 @@ import PlasticityTestSupport
         for ((id, a), (_, b)) in zip(gradients[1].named, gradients[0].named) {
             #expect(compareGradients(a, b).maxRelativeError <= 1e-4, "\(id)")
         }
+        // A layer kernel alone has no delay line: it refuses the delays rather than drop them.
+        let alone = #expect(throws: NetworkError.self) { try lower(spec.hidden[0]) }
+        #expect(alone?.message.contains("projection 1 has delays") == true)
     }
 }
