@@ -49,6 +49,9 @@ public struct NIRNetwork {
             var delays: [Double]?
             if case .delay(let seconds) = graph.nodes[projection]! {
                 guard seconds.count == width || seconds.count == 1 else { throw fail(projection, "delays \(seconds.count) inputs, not \(width)") }
+                if let bad = seconds.firstIndex(where: { !($0.isFinite && $0 >= 0) }) {
+                    throw fail(projection, "delay[\(bad)] is \(seconds[bad]) s; a delay is a finite number of seconds, not negative")
+                }
                 delays = (seconds.count == 1 ? .init(repeating: seconds[0], count: width) : seconds).map { $0 / dt }
                 guard delays!.max()! <= Double(DelaySpec.maxStepsLimit) else {
                     throw fail(projection, "delays by up to \(delays!.max()!) steps of \(dt) s; Plasticity takes up to \(DelaySpec.maxStepsLimit)")

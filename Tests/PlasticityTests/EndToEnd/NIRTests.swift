@@ -203,6 +203,8 @@ import Testing
              "delays the readout's input"),
             (chain(lif, extra: ["d": .delay(delay: [0.001, 0.002])], edges: [("in", "d"), ("d", "w")]).removingEdge("in", "w"), "node d",
              "delays 2 inputs, not 3"),
+            (chain(lif, extra: ["d": .delay(delay: [0.001, .nan, 0])], edges: [("in", "d"), ("d", "w")]).removingEdge("in", "w"), "node d",
+             "delay[1] is nan s"),
         ]
         for (graph, subject, message) in cases {
             do {
