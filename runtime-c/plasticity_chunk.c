@@ -295,6 +295,92 @@ HOT void plasticity_chunk_synapses(const plasticity_chunk_args *c) {
     }
 }
 
+/* Synaptic delays in event form (docs/architecture.md, "Delays"). Input i reaches neuron j at lag
+ * k_ji with weight w_ji (1 − f_ji) and at k_ji + 1 with w_ji f_ji. Each tap of each synapse keeps its
+ * own state Y (that of an input x_i^{t − lag}), and a chunk moves it as any synapse's:
+ *
+ *     Y^{t1} = Ψ_j Y^{t0} + Σ_s W_j(s + lag_ji) x_i^s    over the events s whose arrival s + lag_ji is in the chunk,
+ *
+ * so an event costs one gathered W_j per neuron and tap, whatever D is; the events of the D + 1
+ * steps before the chunk come from the delay line. The same sums as the tap form's columns at
+ * those lags, in the order of s, up to float reassociation (EventDelayTests). No shared components:
+ * the presynaptic trace of a delayed input differs per synapse. */
+ALWAYS_INLINE void delayed_synapses(const plasticity_chunk_args *c, const int m, const int sums_e, const int sums_ebar) {
+    const int n = c->n, n_pre = c->n_pre, b = c->b, steps = c->steps, offset = c->lag_offset, rows = c->history_rows;
+    const float *prop = c->propagator;
+    const float *F = prop, *A = F + m * m * n, *G = A + m * n, *lam = G + m * n, *GE = lam + n, *GS = GE + m * n;
+    const float *lamS = GS + m * n, *kpow = lamS + n;
+    const long plane = (long)n_pre * n, stride = (long)c->width * n;
+    float *eps = c->eps + (long)b * n_pre * m * n, *ebar = c->ebar + b * plane, *grad = c->grad;
+    float *esum = c->esum, *ebarsum = c->ebarsum ? c->ebarsum + b * plane : 0;
+    const float *record = c->record;
+    const long long first = c->first_step, from = first - c->max_lag > 0 ? first - c->max_lag : 0;
+    unsigned long long *profile = c->profile;
+    float unused[MAX_COMPONENTS];
+    for (int i = 0; i < n_pre; ++i) {
+        float *ep = eps + (long)i * m * n, *eb = ebar + (long)i * n, *g = grad + (long)i * n;
+        float *es = esum ? esum + (long)i * n : 0, *bs = ebarsum ? ebarsum + (long)i * n : 0;
+        propagate_row(n, m, 0, sums_e, sums_ebar, F, A, G, lam, GE, GS, lamS, kpow, unused, ep, eb, g, es, bs);
+        PLASTICITY_LAP(profile, PLASTICITY_PHASE_CHUNK_CARRY);
+        const int *lag = c->lag + (long)i * n;
+        for (long long s = from; s < first + steps; ++s) {
+            const float x = c->history[(s % rows) * c->history_stride + i];
+            if (x == 0.0f) continue;
+            const int at = (int)(s - first) + offset;   /* the chunk's row of arrival at lag 0 */
+            for (int j = 0; j < n; ++j) {
+                const int r = at + lag[j];
+                if ((unsigned)r >= (unsigned)steps) continue;
+                const float *w = record + r * stride + j;
+                for (int q = 0; q < m; ++q) ep[(long)q * n + j] += x * w[(long)q * n];
+                eb[j] += x * w[(long)m * n];
+                g[j] += x * w[(long)(m + 1) * n];
+                if (sums_e) es[j] += x * w[(long)(m + 2) * n];
+                if (sums_ebar) bs[j] += x * w[(long)(m + 3) * n];
+            }
+        }
+        PLASTICITY_LAP(profile, PLASTICITY_PHASE_GRADIENT_ACCUMULATION);
+    }
+}
+
+#define DELAYED(M) \
+    do { if (c->esum) { if (c->ebarsum) delayed_synapses(c, M, 1, 1); else delayed_synapses(c, M, 1, 0); } \
+         else { if (c->ebarsum) delayed_synapses(c, M, 0, 1); else delayed_synapses(c, M, 0, 0); } } while (0)
+
+HOT void plasticity_chunk_synapses_delayed(const plasticity_chunk_args *c) {
+    switch (c->m) {
+    case 1: DELAYED(1); break;
+    case 2: DELAYED(2); break;
+    default: DELAYED(c->m); break;
+    }
+}
+
+/* The step's input events x[active[q]] of a projection with synaptic delays in event form: each
+ * adds w (1 − f) to the ring row of its arrival step + k_ji and w f to the next, per neuron j; then
+ * the current of `step` is its row (added to `current` when accumulating), which is cleared for
+ * step + rows. rows = D + 2 keeps every pending arrival apart from the row being read. */
+HOT void plasticity_delay_arrivals(float *restrict current, float *restrict ring, int rows, long long step, const float *restrict x,
+                                   const int *restrict active, int count, const int *restrict lag, const float *restrict low,
+                                   const float *restrict high, int n, int accumulate) {
+    const int now = (int)(step % rows);
+    for (int q = 0; q < count; ++q) {
+        const int i = active[q];
+        const float xi = x[i];
+        const int *k = lag + (long)i * n;
+        const float *lo = low + (long)i * n, *hi = high + (long)i * n;
+        for (int j = 0; j < n; ++j) {
+            int r = now + k[j];
+            if (r >= rows) r -= rows;
+            const int next = r + 1 == rows ? 0 : r + 1;
+            ring[(long)r * n + j] += lo[j] * xi;
+            ring[(long)next * n + j] += hi[j] * xi;
+        }
+    }
+    float *row = ring + (long)now * n;
+    if (accumulate) { for (int j = 0; j < n; ++j) current[j] += row[j]; }
+    else { for (int j = 0; j < n; ++j) current[j] = row[j]; }
+    for (int j = 0; j < n; ++j) row[j] = 0.0f;
+}
+
 /* A thread's chunk accumulators into the kernel's outputs, transposed ([n_pre][n] → [n][n_pre]),
  * and zeroed: the gradient and Σe (sums over the batch), then Σē of sequences b … b_end − 1. */
 static void flush_plane(float *restrict dst, float *restrict src, int n, int n_pre) {

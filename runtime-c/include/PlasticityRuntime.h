@@ -32,6 +32,9 @@ void plasticity_ceiling_stream(float *y, const float *x, long n, int repeats);
 /* Time-chunked exact traces (plasticity_chunk.c), called by network kernels through pointers. */
 void plasticity_chunk_coefficients(const plasticity_chunk_args *c);
 void plasticity_chunk_synapses(const plasticity_chunk_args *c);
+void plasticity_chunk_synapses_delayed(const plasticity_chunk_args *c);
+void plasticity_delay_arrivals(float *current, float *ring, int rows, long long step, const float *x, const int *active, int count,
+                               const int *lag, const float *low, const float *high, int n, int accumulate);
 void plasticity_chunk_flush(const plasticity_chunk_args *c, float *grad, float *esum, float *ebarsum);
 void plasticity_chunk_readout(float *grad, float *error, const float *spikes, const float *zbar_start,
                               int steps, int n, int n_out, float kappa, int *active);

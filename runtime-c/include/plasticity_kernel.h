@@ -35,7 +35,7 @@
 #ifndef PLASTICITY_KERNEL_H
 #define PLASTICITY_KERNEL_H
 
-#define PLASTICITY_ABI_VERSION 16
+#define PLASTICITY_ABI_VERSION 17
 /* The distributions of noise sources (plasticity_noise_fill). */
 #define PLASTICITY_NOISE_NORMAL 0
 #define PLASTICITY_NOISE_UNIFORM 1
@@ -96,12 +96,26 @@ typedef struct plasticity_chunk_args {
     float *esum;                /* optional [n_pre][n]: Σ e, likewise */
     float *ebarsum;             /* optional [batch][n_pre][n]: Σ ē per sequence */
     int *events;                /* scratch of plasticity_chunk_event_slots(steps, n_pre) ints: the chunk's inputs by index */
+    /* Synaptic delays in event form (plasticity_chunk_synapses_delayed; 0 otherwise): the state of
+     * tap k_ji + lag_offset of every synapse, fed by the input events of the steps whose arrival
+     * through that tap falls in the chunk, read from the layer's delay line. */
+    const int *lag;             /* [n_pre][n]: k_ji, the whole part of the delay */
+    int lag_offset;             /* 0: the tap k_ji (weight w (1 − f)); 1: the tap k_ji + 1 (weight w f) */
+    int max_lag;                /* D + 1: the longest tap */
+    const float *history;       /* sequence b's delay line: step s in row s mod history_rows */
+    int history_rows, history_stride;
+    long long first_step;       /* the chunk's first step, counted from the sequence's start */
     /* the nonzero inputs of each step, as the layer step gathered them for its currents (synapses
      * only): step r's indices are active_list[active_first[r] ..< active_first[r + 1]], in order */
     const int *active_first, *active_list;
     unsigned long long *profile;    /* optional [PLASTICITY_PROFILE_SLOTS] */
 } plasticity_chunk_args;
 typedef void (*plasticity_chunk_fn)(const plasticity_chunk_args *);
+/* Synaptic delays in event form: the current arriving at neurons 0..n-1 at `step`, from the input
+ * events x[active[0..count)] of that step scattered into a ring of rows (plasticity_delay_arrivals
+ * in plasticity_chunk.c). */
+typedef void (*plasticity_arrivals_fn)(float *current, float *ring, int rows, long long step, const float *x, const int *active,
+                                       int count, const int *lag, const float *low, const float *high, int n, int accumulate);
 typedef void (*plasticity_chunk_flush_fn)(const plasticity_chunk_args *, float *grad, float *esum, float *ebarsum);
 /* The readout's weight gradient of one sequence's chunk, folded onto the last layer's spikes
  * (plasticity_chunk_readout in plasticity_chunk.c). */
@@ -170,6 +184,15 @@ typedef struct plasticity_layer_args {
     const int *tap_source, *tap_lag;    /* [n_in] */
     float *taps;                    /* [batch][n_in]: this step's input columns */
     float *chunk_taps;              /* chunk mode: [batch][K+1][n_in], the slice's rows; row t − t0 + 1 = step t */
+    /* Synaptic delays in event form (chunk mode; null when none), on the layer's one input
+     * projection: input i reaches neuron j through the taps k_ji and k_ji + 1 with weights
+     * w_ji (1 − f_ji) and w_ji f_ji. An input event adds its two weights into the rows of the steps
+     * it arrives at in a ring of currents; the step takes its row and clears it. */
+    const int *synapse_lag;         /* [n_in][n]: k_ji */
+    const float *synapse_low, *synapse_high;   /* [n_in][n]: w_ji (1 − f_ji), w_ji f_ji */
+    float *arrivals;                /* [batch][arrival_rows][n]: zero at a sequence's start */
+    int arrival_rows;               /* D + 2 */
+    plasticity_arrivals_fn delay_arrivals;
 } plasticity_layer_args;
 
 /* Dense local Jacobians of one step, for oracles and inspection (any pointer may be 0). */
@@ -242,7 +265,7 @@ typedef struct plasticity_network_args {
     int failed_tensor;                      /* out: PLASTICITY_TENSOR_* */
     int batch_begin, batch_end;             /* this call's slice of the batch (as in the layer args) */
     int chunk_steps;                        /* K > 0: time-chunked exact traces (the layers' chunk buffers are set) */
-    plasticity_chunk_fn chunk_coefficients, chunk_synapses;   /* runtime-c/plasticity_chunk.c, -O3 */
+    plasticity_chunk_fn chunk_coefficients, chunk_synapses, chunk_synapses_delayed;   /* runtime-c/plasticity_chunk.c, -O3 */
     plasticity_chunk_flush_fn chunk_flush;
     /* Chunk mode: the readout gradient Σ_t err^t z̄^t is added once per chunk, onto the spikes
      * (chunk_readout); both rows are scratch of the slice (the block of its batch_begin). */

@@ -12,6 +12,14 @@ public struct KernelLayout: Sendable, Hashable {
         /// Every component shared: ε is a presynaptic trace [batch][n_pre][m].
         public var factorized: Bool { sharedCount == components.count && !components.isEmpty }
         public var perSynapseCount: Int { components.count - sharedCount }
+        /// Synaptic delays in event form (`DelaySpec.Form.events`): the kernel scatters the input by
+        /// delay into a ring of currents, and every synapse keeps the state of its two taps
+        /// (k_ji, k_ji + 1) — chunk mode only, and no shared components.
+        public var delayedEvents = false
+        /// States per synapse: two taps in event form, else one. The per-synapse buffers
+        /// (`eligibility_vector`, `eligibility_trace`, `chunk_gradient`) and the weight gradient hold
+        /// one block per tap.
+        public var taps: Int { delayedEvents ? 2 : 1 }
 
         /// `eligibility_vector[p]` holds, in this order: the shared components x̄ [batch][n_pre][m_s];
         /// when some components are also per synapse, x̄ of the previous step [batch][n_pre][m_s]
@@ -21,7 +29,7 @@ public struct KernelLayout: Sendable, Hashable {
         public var sharedBlocks: Int { sharedCount == 0 ? 0 : perSynapseCount == 0 ? 1 : 2 }
         /// Floats of `eligibility_vector[p]`.
         public func eligibilityVectorElements(batch: Int, inputs pre: Int, neurons: Int) -> Int {
-            MemoryCap.sum([MemoryCap.product(batch, pre, sharedCount * sharedBlocks), MemoryCap.product(batch, neurons, pre, perSynapseCount)])
+            MemoryCap.sum([MemoryCap.product(batch, pre, sharedCount * sharedBlocks), MemoryCap.product(taps, batch, neurons, pre, perSynapseCount)])
         }
         /// Chunk mode: each entry of a step's record (D row-major, c, ψ on `components`): its row
         /// in the per-step record, or the constant it always is. Constants are not recorded: the
@@ -69,12 +77,22 @@ public struct KernelLayout: Sendable, Hashable {
                 case .temp?: defer { recorded += 1 }; return .recorded(row: recorded)
                 }
             }
-            return Projection(source: p.source, channel: channel, components: t.components, sharedCount: t.sharedCount, recordEntries: entries)
+            let events = p.delays?.runsAsEvents ?? false
+            var projection = Projection(source: p.source, channel: channel, components: t.components, sharedCount: events ? 0 : t.sharedCount,
+                                        recordEntries: entries)
+            projection.delayedEvents = events
+            return projection
         }
         parameterComponents = model.learnables.indices.map(plan.parameterComponents)
         var offset = 0
         parameterOffsets = parameterComponents.map { c in defer { offset += c.count }; return offset }
         parameterTraceComponents = offset
+    }
+
+    /// The projections with a trace the step-by-step kernel advances: all but synaptic delays in
+    /// event form, whose traces are chunked only (`Projection.delayedEvents`).
+    public var stepTraceProjections: [Int] {
+        projections.indices.filter { !projections[$0].components.isEmpty && !projections[$0].delayedEvents }
     }
 
     /// Chunk mode: the projections whose channel record the forward pass writes (the first

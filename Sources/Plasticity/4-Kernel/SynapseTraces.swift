@@ -38,7 +38,7 @@ public struct SynapseTraces: Sendable, Hashable {
 
     /// The loops of the projections with a trace, and the skipping rule, from the plan.
     init(plan: EliminationPlan, layout: KernelLayout) {
-        projections = layout.projections.indices.filter { !layout.projections[$0].components.isEmpty }
+        projections = layout.stepTraceProjections
         loops = projections.map { Self.loop(plan: plan, projection: layout.projections[$0]) }
         skipping = Self.skipping(plan: plan, layout: layout)
     }
@@ -84,8 +84,8 @@ extension SynapseTraces {
     /// shape, and every coefficient is a temporary of the plan.
     func problems(layout: KernelLayout, temporaries: Int) -> [String] {
         var problems: [String] = []
-        if projections != layout.projections.indices.filter({ !layout.projections[$0].components.isEmpty }) {
-            problems.append("synapse loops for projections \(projections), not those with a trace")
+        if projections != layout.stepTraceProjections {
+            problems.append("synapse loops for projections \(projections), not those with a step-by-step trace")
         }
         func check(_ vs: [Coefficient]) {
             for case .temp(let t)? in vs where !(0..<temporaries).contains(t) { problems.append("synapse loop reads t\(t) of \(temporaries)") }

@@ -300,7 +300,13 @@ struct CKernelGenerator {
         if projections.isEmpty { w.line("plasticity_fill(work\(c), n, 0.0f);") }
         for (k, p) in projections.enumerated() {
             let (pre, _) = preActivity(layout.projections[p])
-            w.line("plasticity_combine_rows(work\(c), a->weights_transposed[\(p)], n, active\(p), \(pre), count\(p), n, \(k == 0 ? 0 : 1));")
+            if layout.projections[p].delayedEvents {
+                w.comment("projection \(p) has synaptic delays: its events go to the ring rows of their arrivals, the step takes its row")
+                w.line("a->delay_arrivals(work\(c), a->arrivals + (long)b * a->arrival_rows * n, a->arrival_rows, a->noise_step + t, \(pre), " +
+                       "active\(p), count\(p), a->synapse_lag, a->synapse_low, a->synapse_high, n, \(k == 0 ? 0 : 1));")
+            } else {
+                w.line("plasticity_combine_rows(work\(c), a->weights_transposed[\(p)], n, active\(p), \(pre), count\(p), n, \(k == 0 ? 0 : 1));")
+            }
             w.line(LayerStepOperation.gather(projection: p, keptForChunk: false).phase(in: layout)!.lap("a->profile"))
         }
     }

@@ -220,6 +220,7 @@ struct CNetworkGenerator {
         w.line("c.events = a->chunk_events")
         w.line("    + \(layout.chunkListSlots(before: layout.projections.count).c(steps: "a->chunk_steps", inputs: "a->n_in", neurons: "a->n"));")
         w.line("c.active_first = 0; c.active_list = 0; c.profile = net->profile;")
+        w.line("c.lag = 0; c.lag_offset = 0; c.max_lag = 0; c.history = 0; c.history_rows = 0; c.history_stride = 0; c.first_step = 0;")
     }
 
     /// The optional sums of projection p (Σe, Σē), null when the call does not keep them; they
@@ -285,6 +286,10 @@ struct CNetworkGenerator {
                     (pre, step, sequence, count) = (sliceRow("a->chunk_taps", rows: "(K + 1)", row: "1", width: "a->n_in"), "a->n_in", "0", "a->n_in")
                 }
                 emitChunkRecordArguments(w, layer: l, owner: owner)
+                if projection.delayedEvents {
+                    emitDelayedSynapses(w, projection: p)
+                    continue
+                }
                 w.line("c.n_pre = \(count); c.shared = \(projection.sharedCount); c.pre = \(pre);")
                 w.line("c.pre_step_stride = \(step); c.pre_sequence_stride = \(sequence);")
                 w.comment("eligibility_vector: x-bar, then, past the shared blocks, the per-synapse components")
@@ -301,6 +306,25 @@ struct CNetworkGenerator {
         }
     }
 
+    /// Projection p with synaptic delays in event form: the synapse pass of each of its two taps
+    /// over its own blocks, the input events of the chunk and the D + 1 steps before it read from
+    /// the delay line.
+    private func emitDelayedSynapses(_ w: CWriter, projection p: Int) {
+        w.comment("synaptic delays in event form: tap k_ji, then tap k_ji + 1, each over its own blocks; events from the delay line")
+        w.line("c.n_pre = a->n_in; c.shared = 0; c.pre = 0; c.pre_step_stride = 0; c.pre_sequence_stride = 0;")
+        w.line("c.shared_eps = a->eligibility_vector[\(p)]; c.eps = c.shared_eps;")
+        w.line("c.ebar = a->eligibility_trace[\(p)]; c.grad = a->chunk_gradient[\(p)];")
+        emitChunkSums(w, projection: p)
+        w.line("c.lag = a->synapse_lag; c.max_lag = a->arrival_rows - 1; c.first_step = a->noise_step + t0;")
+        w.line("c.history = a->delay_line + (long)b * a->delay_rows * a->delay_width;")
+        w.line("c.history_rows = a->delay_rows; c.history_stride = a->delay_width;")
+        w.line("c.lag_offset = 0;")
+        w.line("net->chunk_synapses_delayed(&c);")
+        w.line("c.eps += (long)B * c.n_pre * c.m * a->n; c.ebar += (long)B * c.n_pre * a->n; c.grad += (long)c.n_pre * a->n;")
+        w.line("c.lag_offset = 1;")
+        w.line("net->chunk_synapses_delayed(&c);")
+    }
+
     private func emitChunkFlush(_ w: CWriter, layer l: Int, projections: [Int]) {
         if l == 0 { w.comment("the chunk accumulators into the outputs, from neuron-innermost to n by n_pre") }
         w.block("") {
@@ -312,6 +336,11 @@ struct CNetworkGenerator {
                 emitChunkSums(w, projection: p)
                 w.line("net->chunk_flush(&c, net->grad_weights[\(l * LayerSpec.maxProjections + p)], a->eligibility_sum[\(p)], " +
                        "a->eligibility_trace_sum[\(p)]);")
+                if projection.delayedEvents {
+                    w.comment("the second tap's gradient, after the first's")
+                    w.line("c.grad = a->chunk_gradient[\(p)] + (long)c.n_pre * a->n;")
+                    w.line("net->chunk_flush(&c, net->grad_weights[\(l * LayerSpec.maxProjections + p)] + (long)a->n * c.n_pre, 0, 0);")
+                }
             }
         }
     }

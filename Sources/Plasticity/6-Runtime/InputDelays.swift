@@ -40,6 +40,9 @@ public final class InputDelays {
     public let delays, delayGradients: [FloatBuffer?]
     /// Steps before the current one a tap may read: the largest lag any block reads.
     let historySteps: Int
+    /// The projection with synaptic delays in event form (`DelaySpec.Form.events`), if any: its
+    /// block is x itself, and the kernel scatters each event by delay (`arrivalTables`).
+    public let eventProjection: Int?
 
     /// The expansion of `network`'s layer `l`, or nil when none of its projections has delays.
     public convenience init?(_ network: NetworkSpec, layer l: Int = 0, batch: Int) {
@@ -62,6 +65,7 @@ public final class InputDelays {
         }
         delays = counts.map { $0.map { FloatBuffer(count: $0) } }
         delayGradients = counts.map { $0.map { FloatBuffer(count: $0) } }
+        eventProjection = blocks.indices.first { if case .delayed(_, let spec)? = blocks[$0] { spec.runsAsEvents } else { false } }
         historySteps = blocks.indices.compactMap { p in
             guard case .delayed(_, let spec)? = blocks[p] else { return nil }
             return spec.maxSteps + 1 + (sources[p] == .recurrent ? 1 : 0)
@@ -139,6 +143,11 @@ public final class InputDelays {
                     lines.append("  projection \(p), \(what): x[t-k_i], x[t-k_i-1] at columns \(o)..<\(end) (k = floor d, f = d - k), weights " +
                                  "w_ji (1-f_i), w_ji f_i; dL/dd_i = sum_j w_ji (G_j,k+1 - G_j,k)")
                 case (.axonal, false): lines.append("  projection \(p), \(what): x[t-d_i] at columns \(o)..<\(end), weights w")
+                case (.synaptic, _) where spec.runsAsEvents:
+                    lines.append("  projection \(p), \(what), as events: x[t] at columns \(o)..<\(end); each event adds w_ji (1-f_ji) to the " +
+                                 "current of step t+k_ji and w_ji f_ji to t+k_ji+1 (a ring of D + 2 rows); each synapse keeps the traces of " +
+                                 "its taps k_ji and k_ji+1, fed in the chunk pass by the events of the chunk and the D + 1 steps before it" +
+                                 (spec.learnable ? "; dL/dd_ji = w_ji (G_j,k+1 - G_j,k)" : ""))
                 case (.synaptic, _):
                     lines.append("  projection \(p), \(what): x[t-0] ... x[t-\(spec.maxSteps + 1)] per input at columns \(o)..<\(end), weights " +
                                  "w_ji (1-f_ji) at lag k_ji and w_ji f_ji at k_ji+1" + (spec.learnable ? "; dL/dd_ji = w_ji (G_j,k+1 - G_j,k)" : ""))
@@ -162,8 +171,9 @@ public final class InputDelays {
             switch block {
             case .direct(let o)?: lines.append("  projection \(p): no delays, columns \(o) to \(o + n - 1)")
             case .delayed(let o, let spec)?:
+                let form = spec.runsAsEvents ? "as events (a ring of arrivals, two taps per synapse)" : "\(spec.tapsPerInput) taps per input"
                 lines.append("  projection \(p): \(projections[p].source == .recurrent ? "recurrent, " : "")\(spec.kind.rawValue) " +
-                             "\(spec.learnable ? "learnable" : "fixed") delays, D = \(spec.maxSteps), \(spec.tapsPerInput) taps per input, " +
+                             "\(spec.learnable ? "learnable" : "fixed") delays, D = \(spec.maxSteps), \(form), " +
                              "columns \(o) to \(o + n * spec.tapsPerInput - 1)")
             case nil: continue
             }
@@ -243,6 +253,24 @@ public final class InputDelays {
         return (source, lag)
     }
 
+    /// The event form's D, and its tables [n_pre][n] (neuron innermost): the whole part k_ji of
+    /// each delay and the weights w_ji (1 − f_ji), w_ji f_ji of the taps k_ji and k_ji + 1.
+    public var eventMaxSteps: Int? {
+        guard let p = eventProjection, case .delayed(_, let spec)? = blocks[p] else { return nil }
+        return spec.maxSteps
+    }
+
+    func arrivalTables(lag: UnsafeMutablePointer<Int32>, low: FloatBuffer, high: FloatBuffer) {
+        guard let p = eventProjection, case .delayed(_, let spec)? = blocks[p], let w = weights[p] else { return }
+        let n = neurons, nIn = width(p)
+        for j in 0..<n {
+            for i in 0..<nIn {
+                let (k, f) = Self.split(delays[p]![j * nIn + i], spec), wji = w[j * nIn + i]
+                lag[i * n + j] = Int32(k); low[i * n + j] = wji * (1 - f); high[i * n + j] = wji * f
+            }
+        }
+    }
+
     /// The kernel's weights [n][columns] over the taps, from `weights` and `delays`.
     func refreshKernelWeights(_ kernel: [FloatBuffer]) {
         let n = neurons, C = columns
@@ -255,6 +283,7 @@ public final class InputDelays {
                     let wji = w[j * nIn + i], row = j * C
                     switch block {
                     case .direct(let o): target[row + o + i] = wji
+                    case .delayed(let o, let spec) where spec.runsAsEvents: target[row + o + i] = wji   // the kernel scatters by the tables
                     case .delayed(let o, let spec):
                         let (column, f) = tap(spec, offset: o, j: j, i: i, p: p)
                         target[row + column] += wji * (1 - f)
@@ -271,12 +300,13 @@ public final class InputDelays {
         case .axonal: return (o + i * spec.tapsPerInput, Self.split(delays[p]![i], spec).f)
         case .synaptic:
             let (k, f) = Self.split(delays[p]![j * width(p) + i], spec)
-            return (o + i * spec.tapsPerInput + k, f)
+            return spec.runsAsEvents ? (o + i, f) : (o + i * spec.tapsPerInput + k, f)
         }
     }
 
-    /// The kernel's gradients over the taps ([n][columns] per projection) folded by the chain
-    /// rule into gradients of w ([n][n_pre]) and of d; nil for projections without a block.
+    /// The kernel's gradients over the taps ([n][columns] per projection; in event form the
+    /// gradients of the taps k_ji and k_ji + 1, [2][n][n_pre]) folded by the chain rule into
+    /// gradients of w ([n][n_pre]) and of d; nil for projections without a block.
     public func fold(_ kernelGradients: [[Double]]) -> (weights: [[Double]?], delays: [[Double]?]) {
         let n = neurons, C = columns
         var w: [[Double]?] = blocks.indices.map { blocks[$0] == nil ? nil : [Double](repeating: 0, count: n * width($0)) }
@@ -290,7 +320,8 @@ public final class InputDelays {
                     case .direct(let o): w[p]![j * nIn + i] = g[j * C + o + i]
                     case .delayed(let o, let spec):
                         let (column, f) = tap(spec, offset: o, j: j, i: i, p: p)
-                        let low = g[j * C + column], high = spec.learnable ? g[j * C + column + 1] : 0
+                        let second = spec.runsAsEvents ? n * C : 1   // where the tap k_ji + 1 lies from the tap k_ji
+                        let low = g[j * C + column], high = spec.learnable ? g[j * C + column + second] : 0
                         w[p]![j * nIn + i] = (1 - Double(f)) * low + Double(f) * high
                         guard spec.learnable else { continue }
                         let dd = Double(weight[j * nIn + i]) * (high - low)

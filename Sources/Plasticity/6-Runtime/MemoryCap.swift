@@ -77,7 +77,7 @@ extension KernelLayout {
             sizes.append(("weights[\(i)]", p(neurons, pre)))
             sizes.append(("weights_transposed[\(i)]", p(neurons, pre)))
             sizes.append(("eligibility_vector[\(i)]", projection.eligibilityVectorElements(batch: batch, inputs: pre, neurons: neurons)))
-            sizes.append(("eligibility_trace[\(i)]", p(batch, neurons, pre)))
+            sizes.append(("eligibility_trace[\(i)]", p(projection.taps, batch, neurons, pre)))
         }
         return sizes
     }
@@ -104,7 +104,7 @@ extension KernelLayout {
         }
         for (i, projection) in projections.enumerated() where !projection.components.isEmpty {
             let pre = projection.source == .input ? inputs : neurons
-            sizes.append(("chunk_gradient[\(i)]", p(pre, neurons)))
+            sizes.append(("chunk_gradient[\(i)]", p(projection.taps, pre, neurons)))
             sizes.append(("chunk_eligibility_sum[\(i)]", p(pre, neurons)))
             sizes.append(("chunk_eligibility_trace_sum[\(i)]", p(batch, pre, neurons)))
         }

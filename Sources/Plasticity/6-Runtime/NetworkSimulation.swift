@@ -154,6 +154,7 @@ public final class NetworkSimulation {
             throw ResourceError(message: "chunk mode supports up to \(PLASTICITY_CHUNK_MAX_COMPONENTS) trace components per synapse; model " +
                                          "'\(wide.model.name)' has more (use chunkSteps 0)")
         }
+        try Self.checkEventDelays(net, chunkSteps: chunkSteps)
         try Self.checkMemory(kernel: kernel, batch: batch, chunkSteps: chunkSteps, cap: memoryCap)
         delays = InputDelays.all(net, batch: batch)
         delayLines = delays.map { d in d.map { DelayLine(delays: $0, chunkSteps: chunkSteps) } }
@@ -177,7 +178,9 @@ public final class NetworkSimulation {
         readoutState = FloatBuffer(count: batch * net.outputs)
         readoutTrace = FloatBuffer(count: batch * last)
         readoutBiasTrace = FloatBuffer(count: batch)
-        weightGradients = layers.map { layer in layer.weights.map { FloatBuffer(count: $0.count) } }
+        weightGradients = layers.map { layer in
+            layer.weights.indices.map { FloatBuffer(count: layer.weights[$0].count * layer.layout.projections[$0].taps) }
+        }
         parameterGradients = layers.map { FloatBuffer(count: $0.parameters.count) }
         readoutWeightGradient = FloatBuffer(count: readoutWeights.count)
         readoutBiasGradient = FloatBuffer(count: net.outputs)
@@ -185,6 +188,28 @@ public final class NetworkSimulation {
         learningSignal = FloatBuffer(count: net.hidden.count * net.hidden.map(\.neurons).max()!)
         chunkError = chunkSteps > 0 ? FloatBuffer(count: batch * chunkSteps * net.outputs) : nil
         chunkReadoutTrace = chunkSteps > 0 ? FloatBuffer(count: batch * last) : nil
+    }
+
+    /// Synaptic delays in event form keep chunked traces only, per step and tap: no step-by-step
+    /// traces, no sums over the sequence (rate regularization, a time-summed loss).
+    static func checkEventDelays(_ net: NetworkSpec, chunkSteps: Int) throws {
+        for (l, layer) in net.hidden.enumerated() {
+            guard let p = layer.projections.firstIndex(where: { $0.delays?.runsAsEvents ?? false }) else { continue }
+            let field = "hidden[\(l)].projections[\(p)].delays.form events"
+            if chunkSteps == 0 { throw NetworkError(message: "\(field) runs with chunked traces (chunkSteps > 0), not step by step; use form taps") }
+            if net.rateRegularization != nil || net.loss.definition.scope == .sequenceMean {
+                throw NetworkError(message: "\(field) keeps no sums over the sequence, which rate regularization and a time-summed loss " +
+                                            "need; use form taps")
+            }
+        }
+    }
+
+    /// The oracles run delays over their taps; a simulation of the same network with form taps
+    /// gives them what the event form computes.
+    public func requireDelayTaps(oracle: String) throws {
+        guard let l = delays.firstIndex(where: { $0?.eventProjection != nil }), let p = delays[l]!.eventProjection else { return }
+        throw NetworkError(message: "\(oracle) runs synaptic delays as taps; hidden[\(l)].projections[\(p)] has form events " +
+                                    "(compare with a simulation of form taps)")
     }
 
     /// Every buffer `init` allocates, counted before any is: per layer its own buffers plus a
@@ -213,6 +238,9 @@ public final class NetworkSimulation {
             for b in layer.layout.bufferElements(batch: batch, inputs: below, neurons: n) {
                 buffers.append(("layer \(l) \(b.name)", b.elements))
                 if b.name.hasPrefix("weights[") || b.name == "params" { buffers.append(("layer \(l) gradient of \(b.name)", b.elements)) }
+            }
+            for (p, projection) in layer.layout.projections.enumerated() where projection.delayedEvents {
+                buffers.append(("layer \(l) gradient of the second tap of weights[\(p)]", MemoryCap.product(n, below)))
             }
             if chunkSteps > 0 {
                 buffers += layer.layout.chunkBufferElements(batch: batch, inputs: below, neurons: n, steps: chunkSteps)
@@ -328,6 +356,7 @@ public final class NetworkSimulation {
         args.chunk_steps = Int32(chunkSteps)
         args.chunk_coefficients = plasticity_chunk_coefficients
         args.chunk_synapses = plasticity_chunk_synapses
+        args.chunk_synapses_delayed = plasticity_chunk_synapses_delayed
         args.chunk_flush = plasticity_chunk_flush
         args.chunk_readout = plasticity_chunk_readout
         args.chunk_error = chunkError?.base; args.chunk_readout_trace = chunkReadoutTrace?.base

@@ -14,6 +14,7 @@ public func backpropagationThroughTime(_ simulation: NetworkSimulation, input: [
                                        keepRecord: Bool = false) throws -> NetworkGradients {
     // With delays the oracle runs each layer over its taps, as the kernel does: layer 0's from the
     // input, a higher layer's from the recorded spikes of the layer below.
+    try simulation.requireDelayTaps(oracle: "exact BPTT")
     for (l, d) in simulation.delays.enumerated() { d?.refreshKernelWeights(simulation.layers[l].weights) }
     var pass = try BackpropagationPass(simulation, input: input, targets: targets, steps: T)
     // Non-finite values stop the oracle as they stop e-prop: at their step, naming the tensor.

@@ -16,6 +16,7 @@ public func realTimeRecurrentLearning(_ simulation: NetworkSimulation, input: [F
     guard simulation.inputDelays?.readsOwnSpikes != true else {
         throw NetworkError(message: "exact RTRL does not take delays on a recurrent projection; use exact BPTT")
     }
+    try simulation.requireDelayTaps(oracle: "exact RTRL")
     // Forward and local Jacobians come from the BPTT recording pass; readout gradients agree with
     // BPTT by construction, so only the hidden-layer sensitivities are propagated here.
     let reference = try backpropagationThroughTime(simulation, input: input, targets: targets, steps: T, keepRecord: true)

@@ -16,7 +16,15 @@
 /// the two taps' eligibility gradients (docs/architecture.md, "Delays"). Updates clamp d to [0, D].
 public struct DelaySpec: Sendable, Hashable {
     public enum Kind: String, ConfigEnum { case axonal, synaptic }
+    /// How the kernel runs synaptic delays: as taps (every lag 0…D+1 of each input is a column of
+    /// the layer's input; any mode, time and memory grow with D), or as events (each input event
+    /// scatters its two weights to the steps it arrives at, and each synapse keeps the traces of its
+    /// two taps only; chunked traces only, cost independent of D). The same gradients up to float
+    /// reassociation (docs/architecture.md, "Delays").
+    public enum Form: String, ConfigEnum { case taps, events }
     public var kind: Kind
+    /// Synaptic delays only; axonal delays are always taps.
+    public var form: Form
     /// D: the largest delay, in steps (1…`maxStepsLimit`).
     public var maxSteps: Int
     public var learnable: Bool
@@ -32,8 +40,8 @@ public struct DelaySpec: Sendable, Hashable {
     public static let maxStepsLimit = 4096
 
     public init(_ kind: Kind = .axonal, maxSteps: Int = 16, learnable: Bool = false, initial: ClosedRange<Double>? = nil,
-                learningRate: Double = 0.1) {
-        self.kind = kind; self.maxSteps = maxSteps; self.learnable = learnable
+                learningRate: Double = 0.1, form: Form = .taps) {
+        self.kind = kind; self.maxSteps = maxSteps; self.learnable = learnable; self.form = form
         initialLow = initial?.lowerBound ?? 0; initialHigh = initial?.upperBound
         self.learningRate = learningRate
     }
@@ -44,15 +52,19 @@ public struct DelaySpec: Sendable, Hashable {
         switch (kind, learnable) {
         case (.axonal, true): return 2
         case (.axonal, false): return 1
-        case (.synaptic, _): return maxSteps + 2
+        case (.synaptic, _): return form == .events ? 1 : maxSteps + 2
         }
     }
+
+    /// Synaptic delays run as events: the kernel reads x itself and scatters it by delay.
+    public var runsAsEvents: Bool { kind == .synaptic && form == .events }
 
     /// Delay values per projection: n_pre (axonal) or n·n_pre (synaptic).
     public func count(neurons: Int, inputs: Int) -> Int { kind == .axonal ? inputs : neurons * inputs }
 
     /// Ranges and sizes, naming `field` (e.g. `hidden[0].projections[0].delays`).
     public func check(fail: (String, String) -> Error) throws {
+        if form == .events && kind != .synaptic { throw fail("form", "events is a form of synaptic delays; axonal ones are taps") }
         guard (1...Self.maxStepsLimit).contains(maxSteps) else {
             throw fail("maxSteps", "must be a whole number of steps in 1…\(Self.maxStepsLimit), not \(maxSteps)")
         }
@@ -70,7 +82,7 @@ public struct DelaySpec: Sendable, Hashable {
 }
 
 extension DelaySpec: Codable {
-    enum CodingKeys: String, CodingKey { case kind, maxSteps, learnable, initialLow, initialHigh, learningRate }
+    enum CodingKeys: String, CodingKey { case kind, maxSteps, learnable, initialLow, initialHigh, learningRate, form }
 
     /// Every field may be left out (`--set network.delays.learnable=true` alone is a whole spec).
     public init(from decoder: Decoder) throws {
@@ -78,7 +90,8 @@ extension DelaySpec: Codable {
         let maxSteps = try c.decodeIfPresent(Int.self, forKey: .maxSteps) ?? 16
         self.init(try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .axonal, maxSteps: maxSteps,
                   learnable: try c.decodeIfPresent(Bool.self, forKey: .learnable) ?? false,
-                  learningRate: try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? 0.1)
+                  learningRate: try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? 0.1,
+                  form: try c.decodeIfPresent(Form.self, forKey: .form) ?? .taps)
         initialLow = try c.decodeIfPresent(Double.self, forKey: .initialLow) ?? 0
         initialHigh = try c.decodeIfPresent(Double.self, forKey: .initialHigh)
     }
@@ -88,5 +101,6 @@ extension DelaySpec: Codable {
         try c.encode(kind, forKey: .kind); try c.encode(maxSteps, forKey: .maxSteps); try c.encode(learnable, forKey: .learnable)
         try c.encode(initialLow, forKey: .initialLow); try c.encode(initialHigh, forKey: .initialHigh)   // null: D
         try c.encode(learningRate, forKey: .learningRate)
+        if form != .taps { try c.encode(form, forKey: .form) }
     }
 }

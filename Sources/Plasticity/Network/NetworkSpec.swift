@@ -99,6 +99,14 @@ public struct NetworkSpec: Sendable, Hashable {
                                "its delays forbid; use random feedback or target projection on layer \(l - 1)")
                 }
                 try delays.check { fail("\(field).\($0) \($1)") }
+                let others = layer.projections.indices.filter { q in
+                    q != p && (layer.projections[q].source == .input || layer.projections[q].delays != nil)
+                }
+                if delays.runsAsEvents, projection.source != .input || !others.isEmpty {
+                    throw fail("\(field).form events needs the layer's only input projection, without other delays in the layer; " +
+                               (projection.source == .input ? "projections \(others) also read the input or have delays" : "this one is recurrent") +
+                               "; use form taps")
+                }
             }
         }
         if loss.definition.scope == .sequenceMean, hidden.contains(where: { $0.feedback == .backward }) {
