@@ -4,8 +4,7 @@
 # 256; delays between the layers). Every configuration in its own process (peak RSS is per process), round-robin over the
 # configurations for ROUNDS rounds; prints each process's table row. Then peak RSS at T = 1,000
 # and 10,000 with the sequence streamed in calls of 100 steps (bench memory).
-# Usage: .ci/bench_delays.sh [ROUNDS] [R|R2|all] (default 3 all; the 3 rounds of R and its memory
-# points took 4 minutes on 2 cores, after the release build).
+# Usage: .ci/bench_delays.sh [ROUNDS] [R|R2|all] (default 3 all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/host-flags.sh
@@ -18,29 +17,41 @@ variants=()
 if [ "$which" != R2 ]; then
     variants+=("R first input none" "R first input axonal 1" "R first input axonal 8" "R first input axonal 32" "R first input axonal 128")
     variants+=("R first input synaptic 1" "R first input synaptic 8" "R first input synaptic 32" "R first input synaptic 128")
+    variants+=("R first input synaptic-events 1" "R first input synaptic-events 8" "R first input synaptic-events 32")
+    variants+=("R first input synaptic-events 128")
     variants+=("R first recurrent axonal 1" "R first recurrent axonal 8" "R first recurrent axonal 32" "R first recurrent axonal 128")
     variants+=("R first recurrent synaptic 1" "R first recurrent synaptic 8")
 fi
 if [ "$which" != R ]; then
     variants+=("R2 between input none" "R2 between input axonal 1" "R2 between input axonal 8" "R2 between input axonal 32")
     variants+=("R2 between input axonal 128" "R2 between input synaptic 1" "R2 between input synaptic 8")
+    variants+=("R2 between input synaptic-events 1" "R2 between input synaptic-events 8" "R2 between input synaptic-events 128")
 fi
+# The flags of a kind (none, axonal, synaptic, synaptic-events: synaptic in event form) and D.
+delay_flags() {
+    case "$1" in
+    none) ;;
+    synaptic-events) echo "--delays synaptic $3 $2 --learnable-delays --delay-form events" ;;
+    *) echo "--delays $1 $3 $2 --learnable-delays" ;;
+    esac
+}
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; commit $(git rev-parse --short HEAD); $(date -u +%F)"
 for round in $(seq "$rounds"); do
     for v in "${variants[@]}"; do
         set -- $v
         common=(bench network --configs "$1" --backends systemCC --chunks 100 --repeats 1 --delayed-layers "$2" --delayed-source "$3")
-        if [ "$4" = none ]; then extra=(); else extra=(--delays "$4" --max-delays "$5" --learnable-delays); fi
-        echo "round $round: $("$bin" "${common[@]}" "${extra[@]}" | tail -1)"
+        echo "round $round: $("$bin" "${common[@]}" $(delay_flags "$4" "${5:-}" --max-delays) | tail -1)"
     done
 done
 memory=()
-if [ "$which" != R2 ]; then memory+=("1 first input none" "1 first input axonal 32" "1 first input synaptic 32" "1 first recurrent axonal 32"); fi
+if [ "$which" != R2 ]; then
+    memory+=("1 first input none" "1 first input axonal 32" "1 first input synaptic 32" "1 first input synaptic-events 32")
+    memory+=("1 first input synaptic-events 128" "1 first recurrent axonal 32")
+fi
 if [ "$which" != R ]; then memory+=("2 between input none" "2 between input axonal 32"); fi
 for v in "${memory[@]}"; do
     set -- $v
-    if [ "$4" = none ]; then extra=(); else extra=(--delays "$4" --max-delay "$5" --learnable-delays); fi
     echo "memory, $1 layer(s), $3 $4 ${5:-} ($2):"
     "$bin" bench memory --methods eprop --neurons 256 --steps 1000,10000 --layers "$1" --delayed-layers "$2" --delayed-source "$3" \
-        "${extra[@]}" | tail -2
+        $(delay_flags "$4" "${5:-}" --max-delay) | tail -2
 done

@@ -327,6 +327,8 @@ ALWAYS_INLINE void delayed_synapses(const plasticity_chunk_args *c, const int m,
             const float x = c->history[(s % rows) * c->history_stride + i];
             if (x == 0.0f) continue;
             const int at = (int)(s - first) + offset;   /* the chunk's row of arrival at lag 0 */
+            /* rows of W gathered per neuron (each at its own arrival), the state's rows contiguous */
+            INDEPENDENT_ITERATIONS
             for (int j = 0; j < n; ++j) {
                 const int r = at + lag[j];
                 if ((unsigned)r >= (unsigned)steps) continue;
@@ -367,6 +369,8 @@ HOT void plasticity_delay_arrivals(float *restrict current, float *restrict ring
         const float xi = x[i];
         const int *k = lag + (long)i * n;
         const float *lo = low + (long)i * n, *hi = high + (long)i * n;
+        /* neuron j writes only column j of the ring's rows: no two iterations touch one float */
+        INDEPENDENT_ITERATIONS
         for (int j = 0; j < n; ++j) {
             int r = now + k[j];
             if (r >= rows) r -= rows;

@@ -18,6 +18,7 @@ extension NetworkSpec.Feedback: ExpressibleByArgument {}
 extension ExpressionForm: ExpressibleByArgument {}
 extension TrainConfig.DelayedLayers: ExpressibleByArgument {}
 extension LayerSpec.Source: ExpressibleByArgument {}
+extension DelaySpec.Form: ExpressibleByArgument {}
 
 /// A comma-separated list of values of one type: `--method bptt,eprop`.
 struct CommaSeparated<Element: ExpressibleByArgument>: ExpressibleByArgument {

@@ -23,6 +23,7 @@ struct BenchMemory: ParsableCommand {
     @Option(help: "Delays on the input projection: none, axonal or synaptic.") var delays = TaskCommand.DelayChoice.none
     @Option(parsing: .unconditional, help: "The largest delay D in steps (with --delays).") var maxDelay = 16
     @Flag(help: "Learnable delays (with --delays).") var learnableDelays = false
+    @Option(help: "How synaptic delays run: taps (every lag a column) or events (scattered by delay; chunked traces only).") var delayForm = DelaySpec.Form.taps
     @Option(parsing: .unconditional, help: "Recurrent LIF layers of the network, each of --neurons.") var layers = 1
     @Option(help: "The layers whose input projection has the delays: first, between (the layers above the first) or all.")
     var delayedLayers = TrainConfig.DelayedLayers.first
@@ -45,7 +46,8 @@ struct BenchMemory: ParsableCommand {
                     p.executableURL = binary
                     p.arguments = ["bench", "memory", "--single", "\(method),\(n),\(T)", "--batch", "\(batch)", "--chunk-steps", "\(chunkSteps)",
                                    "--delays", delays.rawValue, "--max-delay", "\(maxDelay)", "--layers", "\(layers)",
-                                   "--delayed-layers", delayedLayers.rawValue, "--delayed-source", delayedSource.rawValue]
+                                   "--delayed-layers", delayedLayers.rawValue, "--delayed-source", delayedSource.rawValue,
+                                   "--delay-form", delayForm.rawValue]
                         + (learnableDelays ? ["--learnable-delays"] : [])
                     p.standardOutput = pipe
                     try p.run()
@@ -77,7 +79,9 @@ struct BenchMemory: ParsableCommand {
         let parts = point.split(separator: ",").map(String.init)
         guard parts.count == 3, let n = Int(parts[1]), let T = Int(parts[2]) else { throw ValidationError("--single method,neurons,T") }
         let setup = BenchNetwork.Setup(name: "", inputs: 100, model: Models.lif(), neurons: n, outputs: 10, batch: batch, rate: 0.05, layers: layers)
-        let delaySpec = DelaySpec.Kind(rawValue: delays.rawValue).map { DelaySpec($0, maxSteps: maxDelay, learnable: learnableDelays) }
+        let delaySpec = DelaySpec.Kind(rawValue: delays.rawValue).map {
+            DelaySpec($0, maxSteps: maxDelay, learnable: learnableDelays, form: $0 == .synaptic ? delayForm : .taps)
+        }
         let spec = BenchNetwork.network(setup, delays: delaySpec, on: delayedLayers, source: delayedSource)
         let sim = try NetworkSimulation(kernel: try compile(spec, backend: .tinyCC), batch: batch,
                                         chunkSteps: parts[0] == "eprop" ? chunkSteps : 0)

@@ -27,6 +27,7 @@ struct BenchNetwork: ParsableCommand {
     var delayedSource = LayerSpec.Source.input
     @Option(help: "Comma-separated largest delays D in steps (with --delays).") var maxDelays = CommaSeparated([16])
     @Flag(help: "Learnable delays (with --delays); fixed ones otherwise.") var learnableDelays = false
+    @Option(help: "How synaptic delays run: taps (every lag a column) or events (scattered by delay; chunked traces only).") var delayForm = DelaySpec.Form.taps
 
     enum SetupName: String, CaseIterable, ExpressibleByArgument {
         case r = "R", rALIF = "R-ALIF", n100 = "N100", n400 = "N400", s = "S", r2 = "R2"
@@ -100,12 +101,13 @@ struct BenchNetwork: ParsableCommand {
             setup.batch = batch ?? setup.batch
             let T = steps ?? 1000
             let kind = DelaySpec.Kind(rawValue: delays.rawValue)
-            let spec = Self.network(setup, delays: kind.map { DelaySpec($0, maxSteps: maxDelay, learnable: learnableDelays) }, on: delayedLayers,
-                                    source: delayedSource)
+            let delaySpec = kind.map { DelaySpec($0, maxSteps: maxDelay, learnable: learnableDelays, form: $0 == .synaptic ? delayForm : .taps) }
+            let spec = Self.network(setup, delays: delaySpec, on: delayedLayers, source: delayedSource)
             var delayName = "none"
             if let kind {
                 delayName = "\(kind.rawValue)\(learnableDelays ? " learnable" : " fixed") D=\(maxDelay)" +
-                    (setup.layers > 1 ? " (\(delayedLayers.rawValue))" : "") + (delayedSource == .recurrent ? " recurrent" : "")
+                    (setup.layers > 1 ? " (\(delayedLayers.rawValue))" : "") + (delayedSource == .recurrent ? " recurrent" : "") +
+                    (delaySpec?.runsAsEvents == true ? " events" : "")
             }
             var rng = SplitMix64(seed: 1)
             let input = (0..<T * setup.batch * setup.inputs).map { _ in Double(rng.next() >> 11) / Double(1 << 53) < setup.rate ? Float(1) : 0 }

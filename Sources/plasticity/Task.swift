@@ -45,6 +45,7 @@ struct TaskCommand: ParsableCommand {
     @Flag(help: "Learn the delays (linear interpolation between whole steps); fixed delays are whole steps drawn on [0, D].")
     var learnableDelays = false
     @Option(parsing: .unconditional, help: "Adam's step size for the delays, in steps per update.") var delayLearningRate = 0.1
+    @Option(help: "How synaptic delays run: taps (every lag a column) or events (scattered by delay; chunked traces only).") var delayForm = DelaySpec.Form.taps
 
     enum DelayChoice: String, ExpressibleByArgument, CaseIterable { case none, axonal, synaptic }
 
@@ -76,7 +77,7 @@ struct TaskCommand: ParsableCommand {
         "neurons \(neurons) layers " +
         "\(layers) feedback \(feedback.rawValue)/\(lowerFeedback.rawValue) lr \(learningRate)\(cosine ? " cosine" : "") batch \(batch) seed " +
         "\(seed) steps \(steps) recurrent \(recurrent) delays \(delays.rawValue) D \(maxDelay) learnable \(learnableDelays) " +
-        "delay lr \(delayLearningRate)"
+        "delay lr \(delayLearningRate)\(delays == .synaptic && delayForm == .events ? " events" : "")"
     }
 
     /// The network of the task: `layers` hidden layers (one for the exact task, without recurrent
@@ -96,7 +97,8 @@ struct TaskCommand: ParsableCommand {
         if let kind = DelaySpec.Kind(rawValue: delays.rawValue) {
             // The layer's projections are made with its model, when the network is validated.
             hidden[0] = try hidden[0].resolved(stepMs: 1, file: "task \(task.rawValue)", field: "hidden[0]")
-            let spec = DelaySpec(kind, maxSteps: maxDelay, learnable: learnableDelays, learningRate: delayLearningRate)
+            let spec = DelaySpec(kind, maxSteps: maxDelay, learnable: learnableDelays, learningRate: delayLearningRate,
+                                  form: kind == .synaptic ? delayForm : .taps)
             for p in hidden[0].projections.indices where hidden[0].projections[p].source == .input { hidden[0].projections[p].delays = spec }
         }
         let strength = rateStrength ?? (task == .evidence ? 300 : 0)
