@@ -135,7 +135,10 @@ extension NetworkKernelIR {
         case .chunkTraces(let l, let owners, let ps, let inputs):
             let below = Self.presynaptic(l, delayed: Self.delayedLayers(network))
             ok = layer(l) && owners == layers[l].layout.chunkRecordOwners && ps == traced(l) && inputs.count == ps.count
-                && zip(ps, inputs).allSatisfy { layers[l].layout.projections[$0].source == .recurrent ? $1 == .layer(l) : $1 == below }
+                && zip(ps, inputs).allSatisfy { p, input in
+                    let projection = layers[l].layout.projections[p]
+                    return input == (projection.delayedEvents ? .arrivals(l) : projection.source == .recurrent ? .layer(l) : below)
+                }
         case .chunkFlush(let l, let ps): ok = layer(l) && ps == traced(l)
         default: ok = true
         }

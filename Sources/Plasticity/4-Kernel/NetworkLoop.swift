@@ -12,11 +12,14 @@ public enum NetworkOperation: KernelOperation {
         case layer(Int)
         /// Layer l's input columns gathered from its delay line (`delayLine`).
         case taps(Int)
+        /// Synaptic delays in event form: the input events in layer l's delay line.
+        case arrivals(Int)
         public var description: String {
             switch self {
             case .networkInput: return "input[t][b]"
             case .layer(let l): return "spike[\(l)][b]"
             case .taps(let l): return "taps[\(l)][b]"
+            case .arrivals(let l): return "delay_line[\(l)][b] event"   // "(from delay_line[l][b] event rows)": by arrival
             }
         }
     }
@@ -207,7 +210,9 @@ extension NetworkKernelIR {
             + [.run(.keepReadoutTrace)]
         let chunkEnd: [KernelStatement<NetworkOperation>] = layers.enumerated().map { l, layer in
             let traced = layer.layout.projections.indices.filter { !layer.layout.projections[$0].components.isEmpty }
-            let input: (Int) -> NetworkOperation.Presynaptic = { layer.layout.projections[$0].source == .input ? inputs[l] : .layer(l) }
+            let input: (Int) -> NetworkOperation.Presynaptic = {
+                layer.layout.projections[$0].delayedEvents ? .arrivals(l) : layer.layout.projections[$0].source == .input ? inputs[l] : .layer(l)
+            }
             return .run(.chunkTraces(layer: l, owners: layer.layout.chunkRecordOwners, projections: traced, inputs: traced.map(input)))
         } + [.run(.chunkReadout(layer: last))]
         let flush: [KernelStatement<NetworkOperation>] = layers.enumerated().map { l, layer in

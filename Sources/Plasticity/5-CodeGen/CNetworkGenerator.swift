@@ -114,7 +114,7 @@ struct CNetworkGenerator {
                 w.comment("the next step's input row of this sequence, which the hardware would not prefetch")
                 w.line("if (t + 1 < t1) plasticity_prefetch(net->input + ((long)(t + 1) * B + b) * net->n_in, net->n_in);")
             case .layer(let below): x = "net->layers[\(below)].spike"
-            case .taps(let l): x = "net->layers[\(l)].taps"
+            case .taps(let l), .arrivals(let l): x = "net->layers[\(l)].taps"   // the event form steps on its taps too: x itself
             }
             w.line("layer\(l)_step(&net->layers[\(l)], t, \(x), b, b + 1);")
         case .checkFinite(let tensor): emitCheckFinite(w, tensor)
@@ -272,6 +272,11 @@ struct CNetworkGenerator {
             }
             for (p, input) in projections {
                 let projection = layout.projections[p], owner = layout.chunkRecordOwner(of: p)
+                if case .arrivals = input {
+                    emitChunkRecordArguments(w, layer: l, owner: owner)
+                    emitDelayedSynapses(w, projection: p)
+                    continue
+                }
                 // (first row, step stride, sequence stride, n_pre); chunk spikes: the slice's rows, [K+1][n]
                 let (pre, step, sequence, count): (String, String, String, String)
                 switch input {
@@ -284,12 +289,9 @@ struct CNetworkGenerator {
                                                     "a->n_in", "0", "a->n_in")
                 case .taps:
                     (pre, step, sequence, count) = (sliceRow("a->chunk_taps", rows: "(K + 1)", row: "1", width: "a->n_in"), "a->n_in", "0", "a->n_in")
+                case .arrivals: continue   // emitted above
                 }
                 emitChunkRecordArguments(w, layer: l, owner: owner)
-                if projection.delayedEvents {
-                    emitDelayedSynapses(w, projection: p)
-                    continue
-                }
                 w.line("c.n_pre = \(count); c.shared = \(projection.sharedCount); c.pre = \(pre);")
                 w.line("c.pre_step_stride = \(step); c.pre_sequence_stride = \(sequence);")
                 w.comment("eligibility_vector: x-bar, then, past the shared blocks, the per-synapse components")

@@ -129,6 +129,7 @@ import PlasticityTestSupport
         let spec = Self.with(DelayTests.network(Models.builtin(named: "lif")!, kind: .synaptic, learnable: true, maxSteps: 8), form: .events)
         let stages = try lower(spec)
         #expect(stages.kernel.description.contains("synaptic learnable delays, D = 8, as events: x[t] at columns 0..<12"))
+        #expect(stages.kernel.description.contains("then synapses of projections 0 (from delay_line[0][b] event rows)"))
         #expect(stages.text.contains("a->delay_arrivals(work0"))
         #expect(stages.text.contains("net->chunk_synapses_delayed(&c);"))
         let decoded = try JSONDecoder().decode(DelaySpec.self, from: JSONEncoder().encode(spec.hidden[0].projections[0].delays!))
