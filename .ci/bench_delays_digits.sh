@@ -6,9 +6,11 @@
 #              layers, learnable ones between the layers, learnable ones on both layers' inputs.
 #   recurrent: the one layer; no delays, learnable delays on the recurrence, learnable ones on
 #              the input and the recurrence.
+#   synaptic:  the one layer; no delays, no delays with 151 neurons (about the parameters of the
+#              next), learnable synaptic delays on the input in event form.
 # Prints each run's final and best-validation test accuracy, its last epoch's samples/s and the
 # process's peak RSS.
-# Usage: .ci/bench_delays_digits.sh [between|recurrent] (about 1 minute per run on 2 cores; 8 or 6 runs).
+# Usage: .ci/bench_delays_digits.sh [between|recurrent|synaptic] (about 1 minute per run on 2 cores; 8 or 6 runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/host-flags.sh
@@ -23,7 +25,8 @@ recurrent=(--set network.recurrentDelays.maxSteps=10 --set network.recurrentDela
 case $mode in
     between) common=(--set network.layers=2); variants=(none fixed-between learnable-between learnable-all) ;;
     recurrent) common=(); variants=(none learnable-recurrent learnable-input-and-recurrent) ;;
-    *) echo "usage: $0 [between|recurrent]" >&2; exit 2 ;;
+    synaptic) common=(); variants=(none none-151 learnable-synaptic-events) ;;
+    *) echo "usage: $0 [between|recurrent|synaptic]" >&2; exit 2 ;;
 esac
 for seed in 1 2; do
     for variant in "${variants[@]}"; do
@@ -34,6 +37,8 @@ for seed in 1 2; do
             learnable-all) extra=("${delays[@]}" --set network.delayedLayers=all) ;;
             learnable-recurrent) extra=("${recurrent[@]}") ;;
             learnable-input-and-recurrent) extra=("${delays[@]}" "${recurrent[@]}") ;;
+            none-151) extra=(--set network.neurons=151) ;;
+            learnable-synaptic-events) extra=("${delays[@]}" --set network.delays.kind=synaptic --set network.delays.form=events) ;;
         esac
         out="$work/$seed-$variant"
         echo "n/a" > "$work/rss"

@@ -23,7 +23,8 @@ struct BenchMemory: ParsableCommand {
     @Option(help: "Delays on the input projection: none, axonal or synaptic.") var delays = TaskCommand.DelayChoice.none
     @Option(parsing: .unconditional, help: "The largest delay D in steps (with --delays).") var maxDelay = 16
     @Flag(help: "Learnable delays (with --delays).") var learnableDelays = false
-    @Option(help: "How synaptic delays run: taps (every lag a column) or events (scattered by delay; chunked traces only).") var delayForm = DelaySpec.Form.taps
+    @Option(help: "How synaptic delays run: taps (every lag a column) or events (scattered by delay; chunked traces only).")
+    var delayForm = DelaySpec.Form.taps
     @Option(parsing: .unconditional, help: "Recurrent LIF layers of the network, each of --neurons.") var layers = 1
     @Option(help: "The layers whose input projection has the delays: first, between (the layers above the first) or all.")
     var delayedLayers = TrainConfig.DelayedLayers.first

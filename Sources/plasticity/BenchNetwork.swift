@@ -27,7 +27,8 @@ struct BenchNetwork: ParsableCommand {
     var delayedSource = LayerSpec.Source.input
     @Option(help: "Comma-separated largest delays D in steps (with --delays).") var maxDelays = CommaSeparated([16])
     @Flag(help: "Learnable delays (with --delays); fixed ones otherwise.") var learnableDelays = false
-    @Option(help: "How synaptic delays run: taps (every lag a column) or events (scattered by delay; chunked traces only).") var delayForm = DelaySpec.Form.taps
+    @Option(help: "How synaptic delays run: taps (every lag a column) or events (scattered by delay; chunked traces only).")
+    var delayForm = DelaySpec.Form.taps
 
     enum SetupName: String, CaseIterable, ExpressibleByArgument {
         case r = "R", rALIF = "R-ALIF", n100 = "N100", n400 = "N400", s = "S", r2 = "R2"

@@ -45,7 +45,8 @@ struct TaskCommand: ParsableCommand {
     @Flag(help: "Learn the delays (linear interpolation between whole steps); fixed delays are whole steps drawn on [0, D].")
     var learnableDelays = false
     @Option(parsing: .unconditional, help: "Adam's step size for the delays, in steps per update.") var delayLearningRate = 0.1
-    @Option(help: "How synaptic delays run: taps (every lag a column) or events (scattered by delay; chunked traces only).") var delayForm = DelaySpec.Form.taps
+    @Option(help: "How synaptic delays run: taps (every lag a column) or events (scattered by delay; chunked traces only).")
+    var delayForm = DelaySpec.Form.taps
 
     enum DelayChoice: String, ExpressibleByArgument, CaseIterable { case none, axonal, synaptic }
 

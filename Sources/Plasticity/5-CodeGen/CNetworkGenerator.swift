@@ -323,6 +323,8 @@ struct CNetworkGenerator {
         w.line("c.lag_offset = 0;")
         w.line("net->chunk_synapses_delayed(&c);")
         w.line("c.eps += (long)B * c.n_pre * c.m * a->n; c.ebar += (long)B * c.n_pre * a->n; c.grad += (long)c.n_pre * a->n;")
+        w.line("if (c.esum) c.esum += (long)c.n_pre * a->n;")
+        w.line("if (c.ebarsum) c.ebarsum += (long)B * c.n_pre * a->n;")
         w.line("c.lag_offset = 1;")
         w.line("net->chunk_synapses_delayed(&c);")
     }
@@ -339,9 +341,13 @@ struct CNetworkGenerator {
                 w.line("net->chunk_flush(&c, net->grad_weights[\(l * LayerSpec.maxProjections + p)], a->eligibility_sum[\(p)], " +
                        "a->eligibility_trace_sum[\(p)]);")
                 if projection.delayedEvents {
-                    w.comment("the second tap's gradient, after the first's")
+                    w.comment("the second tap's gradient and sums, after the first's")
                     w.line("c.grad = a->chunk_gradient[\(p)] + (long)c.n_pre * a->n;")
-                    w.line("net->chunk_flush(&c, net->grad_weights[\(l * LayerSpec.maxProjections + p)] + (long)a->n * c.n_pre, 0, 0);")
+                    w.line("if (c.esum) c.esum += (long)c.n_pre * a->n;")
+                    w.line("if (c.ebarsum) c.ebarsum += (long)B * c.n_pre * a->n;")
+                    w.line("net->chunk_flush(&c, net->grad_weights[\(l * LayerSpec.maxProjections + p)] + (long)a->n * c.n_pre,")
+                    w.line("                a->eligibility_sum[\(p)] ? a->eligibility_sum[\(p)] + (long)a->n * c.n_pre : 0,")
+                    w.line("                a->eligibility_trace_sum[\(p)] ? a->eligibility_trace_sum[\(p)] + (long)B * a->n * c.n_pre : 0);")
                 }
             }
         }

@@ -81,7 +81,7 @@ public class LayerBuffers {
         }
         if eligibility {
             if eligibilitySums.isEmpty {
-                eligibilitySums = weights.map { FloatBuffer(count: $0.count) }
+                eligibilitySums = weights.indices.map { FloatBuffer(count: weights[$0].count * layout.projections[$0].taps) }
                 parameterEligibilitySum = FloatBuffer(count: neurons * P)
             }
             for b in [parameterEligibilitySum!] + eligibilitySums { b.pointer.update(repeating: 0) }
@@ -290,9 +290,9 @@ extension LayerBuffers {
         a.chunk_spikes = chunkSpikes!.base
         a.chunk_events = chunkEvents!.eventSlots
         for p in layout.projections.indices where !layout.projections[p].components.isEmpty {
-            let pre = layout.projections[p].source == .input ? inputs : neurons
-            if keepsEligibilitySums, chunkEligibilitySums[p] == nil { chunkEligibilitySums[p] = FloatBuffer(count: pre * neurons) }
-            if keepsTraceSums, chunkTraceSums[p] == nil { chunkTraceSums[p] = FloatBuffer(count: batch * pre * neurons) }
+            let pre = layout.projections[p].source == .input ? inputs : neurons, taps = layout.projections[p].taps
+            if keepsEligibilitySums, chunkEligibilitySums[p] == nil { chunkEligibilitySums[p] = FloatBuffer(count: taps * pre * neurons) }
+            if keepsTraceSums, chunkTraceSums[p] == nil { chunkTraceSums[p] = FloatBuffer(count: taps * batch * pre * neurons) }
         }
         let owners = layout.projections.indices.map { p in layout.projections[p].components.isEmpty ? nil : layout.chunkRecordOwner(of: p) }
         setProjectionSlots(&a.chunk_record, owners.map { $0.flatMap { chunkRecords[$0] } })

@@ -105,8 +105,8 @@ extension KernelLayout {
         for (i, projection) in projections.enumerated() where !projection.components.isEmpty {
             let pre = projection.source == .input ? inputs : neurons
             sizes.append(("chunk_gradient[\(i)]", p(projection.taps, pre, neurons)))
-            sizes.append(("chunk_eligibility_sum[\(i)]", p(pre, neurons)))
-            sizes.append(("chunk_eligibility_trace_sum[\(i)]", p(batch, pre, neurons)))
+            sizes.append(("chunk_eligibility_sum[\(i)]", p(projection.taps, pre, neurons)))
+            sizes.append(("chunk_eligibility_trace_sum[\(i)]", p(projection.taps, batch, pre, neurons)))
         }
         return sizes
     }

@@ -190,17 +190,12 @@ public final class NetworkSimulation {
         chunkReadoutTrace = chunkSteps > 0 ? FloatBuffer(count: batch * last) : nil
     }
 
-    /// Synaptic delays in event form keep chunked traces only, per step and tap: no step-by-step
-    /// traces, no sums over the sequence (rate regularization, a time-summed loss).
+    /// Synaptic delays in event form keep chunked traces only: no step-by-step ones.
     static func checkEventDelays(_ net: NetworkSpec, chunkSteps: Int) throws {
         for (l, layer) in net.hidden.enumerated() {
-            guard let p = layer.projections.firstIndex(where: { $0.delays?.runsAsEvents ?? false }) else { continue }
-            let field = "hidden[\(l)].projections[\(p)].delays.form events"
-            if chunkSteps == 0 { throw NetworkError(message: "\(field) runs with chunked traces (chunkSteps > 0), not step by step; use form taps") }
-            if net.rateRegularization != nil || net.loss.definition.scope == .sequenceMean {
-                throw NetworkError(message: "\(field) keeps no sums over the sequence, which rate regularization and a time-summed loss " +
-                                            "need; use form taps")
-            }
+            guard let p = layer.projections.firstIndex(where: { $0.delays?.runsAsEvents ?? false }), chunkSteps == 0 else { continue }
+            throw NetworkError(message: "hidden[\(l)].projections[\(p)].delays.form events runs with chunked traces (chunkSteps > 0), not " +
+                                        "step by step; use form taps")
         }
     }
 

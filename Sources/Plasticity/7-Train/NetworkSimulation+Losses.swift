@@ -35,8 +35,12 @@ extension NetworkSimulation {
                     }
                     guard signal != 0 else { continue }
                     for (p, sums) in layer.eligibilityTraceSums.enumerated() {
+                        // per tap block (two with synaptic delays in event form): g [taps][n][nPre], sums [taps][batch][n][nPre]
                         let nPre = layer.weights[p].count / n, g = weightGradients[l][p]
-                        for i in 0..<nPre { g[j * nPre + i] += Float(signal * Double(sums[(b * n + j) * nPre + i])) }
+                        for tap in 0..<layer.layout.projections[p].taps {
+                            let to = tap * n * nPre + j * nPre, from = tap * batch * n * nPre + (b * n + j) * nPre
+                            for i in 0..<nPre { g[to + i] += Float(signal * Double(sums[from + i])) }
+                        }
                     }
                     for p in 0..<P {
                         parameterGradients[l][p * n + j] += Float(signal * Double(layer.parameterEligibilityTraceSum![(b * n + j) * P + p]))
@@ -55,7 +59,10 @@ extension NetworkSimulation {
                 result.loss += loss
                 for (p, sums) in layer.eligibilitySums.enumerated() {
                     let nPre = layer.weights[p].count / n, g = weightGradients[l][p]
-                    for i in 0..<nPre { g[j * nPre + i] += Float(scale * Double(sums[j * nPre + i])) }
+                    for tap in 0..<layer.layout.projections[p].taps {   // g and sums [taps][n][nPre]
+                        let row = tap * n * nPre + j * nPre
+                        for i in 0..<nPre { g[row + i] += Float(scale * Double(sums[row + i])) }
+                    }
                 }
                 for p in 0..<P { parameterGradients[l][p * n + j] += Float(scale * Double(layer.parameterEligibilitySum![j * P + p])) }
             }

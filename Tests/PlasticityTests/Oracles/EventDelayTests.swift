@@ -76,6 +76,27 @@ import PlasticityTestSupport
         try Self.expectEventsEqualTaps(spec, chunkSteps: 25, steps: 100, batch: 2, skipping: { $0.name.hasPrefix("layer0.") }, "between layers")
     }
 
+    /// The sums over the sequence the spoken-digit recipe needs — Σ_t ē for a loss of the mean
+    /// readout, Σ e for the firing-rate regularization — per tap: the event form's gradients equal
+    /// the tap form's (cosine ≥ 0.99999, max error ≤ 1e-4) and so do the losses (1e-4), K < D.
+    @Test func sumsOverTheSequence() throws {
+        var spec = DelayTests.network(Models.builtin(named: "alif")!, kind: .synaptic, learnable: true, recurrent: true, maxSteps: 8)
+        spec.loss = .crossEntropySummed
+        spec.rateRegularization = .init(target: 0.02, strength: 0.5)
+        let (T, B) = (60, 3)
+        let (events, taps) = try Self.twins(spec, batch: B, chunkSteps: 7, seed: 5, gain: 3)
+        let input = DelayTests.spikes(T * B * spec.inputs, rate: 0.2, seed: 6), targets = (0..<T * B).map { Float($0 % 3) }
+        var losses: [Double] = []
+        for sim in [events, taps] {
+            sim.resetSequence(); sim.zeroGradients()
+            let result = sim.run(input: input, targets: targets, steps: T)
+            #expect(result.failure == nil)
+            losses.append(result.loss)
+        }
+        #expect(abs(losses[0] - losses[1]) <= 1e-4 * abs(losses[1]))
+        DelayTests.expectEqual(events.accumulatedGradients, taps.accumulatedGradients, "sums")
+    }
+
     /// Two threads (each a slice of the sequences, with its own rows of the rings) give the
     /// gradients of one (1e-5 relative).
     @Test func threadsAgree() throws {
