@@ -138,10 +138,12 @@ ALWAYS_INLINE void coefficients(const plasticity_chunk_args *c, const int m, con
     for (int j = 0; j < n; ++j) { lamS[j] = summedLeak; kpow[j] = power; }
 }
 
-/* Σe and Σē rows only when their accumulators are kept (c->esum, c->ebarsum non-null). */
-#define COEFFICIENTS(M) \
-    do { if (c->esum) { if (c->ebarsum) coefficients(c, M, 1, 1); else coefficients(c, M, 1, 0); } \
-         else { if (c->ebarsum) coefficients(c, M, 0, 1); else coefficients(c, M, 0, 0); } } while (0)
+/* fn(c, M, sums_e, sums_ebar): the Σe and Σē rows only when their accumulators are kept (c->esum,
+ * c->ebarsum non-null). */
+#define WITH_SUMS(fn, M) \
+    do { if (c->esum) { if (c->ebarsum) fn(c, M, 1, 1); else fn(c, M, 1, 0); } \
+         else { if (c->ebarsum) fn(c, M, 0, 1); else fn(c, M, 0, 0); } } while (0)
+#define COEFFICIENTS(M) WITH_SUMS(coefficients, M)
 
 HOT void plasticity_chunk_coefficients(const plasticity_chunk_args *c) {
     switch (c->m) {
@@ -344,9 +346,7 @@ ALWAYS_INLINE void delayed_synapses(const plasticity_chunk_args *c, const int m,
     }
 }
 
-#define DELAYED(M) \
-    do { if (c->esum) { if (c->ebarsum) delayed_synapses(c, M, 1, 1); else delayed_synapses(c, M, 1, 0); } \
-         else { if (c->ebarsum) delayed_synapses(c, M, 0, 1); else delayed_synapses(c, M, 0, 0); } } while (0)
+#define DELAYED(M) WITH_SUMS(delayed_synapses, M)
 
 HOT void plasticity_chunk_synapses_delayed(const plasticity_chunk_args *c) {
     switch (c->m) {
