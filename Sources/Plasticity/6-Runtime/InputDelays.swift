@@ -253,13 +253,15 @@ public final class InputDelays {
         return (source, lag)
     }
 
-    /// The event form's D, and its tables [n_pre][n] (neuron innermost): the whole part k_ji of
-    /// each delay and the weights w_ji (1 − f_ji), w_ji f_ji of the taps k_ji and k_ji + 1.
+    /// The event form's D (nil without one).
     public var eventMaxSteps: Int? {
         guard let p = eventProjection, case .delayed(_, let spec)? = blocks[p] else { return nil }
         return spec.maxSteps
     }
 
+    /// The event form's tables [n_pre][n] (neuron innermost) from the current w and d: the whole
+    /// part k_ji of each delay and the weights w_ji (1 − f_ji), w_ji f_ji of the taps k_ji and
+    /// k_ji + 1. Rebuilt before each call, like the tap table.
     func arrivalTables(lag: UnsafeMutablePointer<Int32>, low: FloatBuffer, high: FloatBuffer) {
         guard let p = eventProjection, case .delayed(_, let spec)? = blocks[p], let w = weights[p] else { return }
         let n = neurons, nIn = width(p)

@@ -154,7 +154,6 @@ public final class NetworkSimulation {
             throw ResourceError(message: "chunk mode supports up to \(PLASTICITY_CHUNK_MAX_COMPONENTS) trace components per synapse; model " +
                                          "'\(wide.model.name)' has more (use chunkSteps 0)")
         }
-        try Self.checkEventDelays(net, chunkSteps: chunkSteps)
         try Self.checkMemory(kernel: kernel, batch: batch, chunkSteps: chunkSteps, cap: memoryCap)
         delays = InputDelays.all(net, batch: batch)
         delayLines = delays.map { d in d.map { DelayLine(delays: $0, chunkSteps: chunkSteps) } }
@@ -215,10 +214,12 @@ public final class NetworkSimulation {
     }
 
     /// The same count from the lowered stages alone (no C compiled), so that a run can refuse a
-    /// network before it builds or reads its data. With `recordSteps` > 0 exact BPTT's record of
-    /// that many steps (`bpttRecordElements`) counts too.
+    /// network before it builds or reads its data; also the chunk mode the event form of delays
+    /// needs (`checkEventDelays`). With `recordSteps` > 0 exact BPTT's record of that many steps
+    /// (`bpttRecordElements`) counts too.
     public static func checkMemory(stages: NetworkStages, batch: Int, chunkSteps: Int = 0, recordSteps: Int = 0, cap: Int) throws {
         let net = stages.network, p = MemoryCap.product
+        try checkEventDelays(net, chunkSteps: chunkSteps)
         guard batch > 0, batch <= Int(Int32.max) else {
             throw ResourceError(message: "the batch must be positive and at most \(Int32.max), not \(batch)")
         }
