@@ -74,6 +74,30 @@ def test_delays_agree_where_eprop_is_exact(kind, learnable):
         assert cosine >= 0.99999 and np.abs(a - b).max() <= 1e-4 * np.abs(b).max(), name
 
 
+def test_synaptic_delays_as_events_equal_taps():
+    """Synaptic delays in event form (chunked traces): e-prop's gradients equal the tap form's for the
+    same weights and delays (cosine >= 0.99999, max rel <= 1e-4); the oracles refuse the event form."""
+    def network(form):
+        delays = {"kind": "synaptic", "maxSteps": 6, "learnable": True, "form": form}
+        return p.Network(inputs=12, outputs=4, hidden=[{"model": "lif", "neurons": 10,
+                                                       "projections": [{"source": "input", "channel": "I", "delays": delays}]}], kappa=0.9)
+    rng = np.random.default_rng(4)
+    x = (rng.random((60, 2, 12)) < 0.2).astype(np.float32)
+    with p.Simulation(network("events"), batch=2, seed=3, chunk_steps=20) as events, \
+            p.Simulation(network("taps"), batch=2, seed=3, chunk_steps=20) as taps:
+        for name in events.tensors():
+            taps.set_tensor(name, events.tensor(name))
+        with pytest.raises(p.PlasticityError, match="exact BPTT runs synaptic delays as taps"):
+            events.gradients(x, np.array([1, 3]), "bptt")
+        a_all, _ = events.gradients(x, np.array([1, 3]), "eprop")
+        b_all, _ = taps.gradients(x, np.array([1, 3]), "eprop")
+    assert np.abs(a_all["layer0.d0"]).max() > 0
+    for name in b_all:
+        a, b = a_all[name].ravel().astype(np.float64), b_all[name].ravel().astype(np.float64)
+        cosine = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+        assert cosine >= 0.99999 and np.abs(a - b).max() <= 1e-4 * np.abs(b).max(), name
+
+
 def test_chunked_traces_give_the_same_gradients():
     """chunk_steps=25: e-prop's traces in chunks, the same gradients to float32 rounding (1e-5 of the largest entry)."""
     network = p.Network(inputs=12, outputs=4, hidden=[{"model": "alif", "neurons": 10, "recurrent": True}], kappa=0.9)

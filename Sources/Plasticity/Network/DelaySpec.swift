@@ -101,6 +101,7 @@ extension DelaySpec: Codable {
         try c.encode(kind, forKey: .kind); try c.encode(maxSteps, forKey: .maxSteps); try c.encode(learnable, forKey: .learnable)
         try c.encode(initialLow, forKey: .initialLow); try c.encode(initialHigh, forKey: .initialHigh)   // null: D
         try c.encode(learningRate, forKey: .learningRate)
-        if form != .taps { try c.encode(form, forKey: .form) }
+        // taps, the default, is left out of what a run writes; the unknown-key check (everyConfigKey) sees every field
+        if form != .taps || encoder.userInfo[.everyConfigKey] as? Bool == true { try c.encode(form, forKey: .form) }
     }
 }

@@ -157,5 +157,12 @@ import PlasticityTestSupport
         #expect(decoded.form == .events)
         let plain = try JSONDecoder().decode(DelaySpec.self, from: Data(#"{"kind": "synaptic"}"#.utf8))
         #expect(plain.form == .taps)
+        // a config may name either form; a misspelled one is refused by field and value
+        for form in ["taps", "events"] {
+            let read = try ConfigFile.decode(DelaySpec.self, from: ["kind": "synaptic", "form": form], file: "delays.json")
+            #expect(read.form.rawValue == form)
+        }
+        do { _ = try ConfigFile.decode(DelaySpec.self, from: ["kind": "synaptic", "form": "event"], file: "delays.json"); Issue.record("event") }
+        catch { #expect("\(error)".contains("form") && "\(error)".contains("event")) }
     }
 }
