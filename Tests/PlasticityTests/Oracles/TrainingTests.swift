@@ -38,8 +38,8 @@ import PlasticityTestSupport
     @Test func checkpointRoundTrip() throws {
         let (trainer, data) = try makeTrainer()
         for _ in 0..<3 { _ = try trainer.train(input: data.input, targets: data.targets, steps: data.steps) }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ck-\(UUID()).json")
-        defer { try? FileManager.default.removeItem(at: url) }
+        // a scratch folder: the checkpoint's weights file and the folder's ledger go with it
+        let url = try scratchDirectory("checkpoint").appendingPathComponent("ck.json")
         try Checkpoint.save(trainer, state: .init(iteration: 3, rng: SplitMix64(seed: 77), config: "c"), to: url)
         let (fresh, _) = try makeTrainer(seed: 2)
         let state = try Checkpoint.load(url, into: fresh)
@@ -57,8 +57,8 @@ import PlasticityTestSupport
     @Test func nonFiniteStopsAndKeepsTheLastCheckpoint() throws {
         let (trainer, data) = try makeTrainer()
         _ = try trainer.train(input: data.input, targets: data.targets, steps: data.steps)
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ck-\(UUID()).json")
-        defer { try? FileManager.default.removeItem(at: url) }
+        // a scratch folder: the checkpoint's weights file and the folder's ledger go with it
+        let url = try scratchDirectory("checkpoint").appendingPathComponent("ck.json")
         try Checkpoint.save(trainer, state: .init(iteration: 1, rng: SplitMix64(seed: 1), config: ""), to: url)
         let saved = trainer.simulation.trainableTensors.map { $0.value.array }
         trainer.simulation.readoutWeights[0] = .infinity
