@@ -68,18 +68,16 @@ def write(path, audio, rate):
 
 def score(set_file, outputs_file):
     """Accuracy per engine: the set's speakers are the engines, numbered in sorted order."""
-    import json
-    import struct
+    import importlib.util
 
     import h5py
 
-    with open(outputs_file, "rb") as f:
-        blob = f.read()
-    size = struct.unpack("<Q", blob[:8])[0]
-    header = json.loads(blob[8:8 + size])
-    start, end = header["prediction"]["data_offsets"]
-    assert header["prediction"]["dtype"] == "F32", header["prediction"]
-    prediction = np.frombuffer(blob[8 + size + start:8 + size + end], dtype="<f4").astype(np.int64)
+    # the Python package's reader, loaded alone: importing the package would load the C library
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python", "plasticity", "safetensors.py")
+    spec = importlib.util.spec_from_file_location("plasticity_safetensors", path)
+    reader = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reader)
+    prediction = reader.read_safetensors(outputs_file)["prediction"].astype(np.int64)
     with h5py.File(set_file, "r") as f:
         labels, speakers = f["labels"][:], f["extra/speaker"][:]
     with open(os.path.join(os.path.dirname(set_file), "manifest.csv"), newline="") as f:
@@ -90,6 +88,8 @@ def score(set_file, outputs_file):
 
 
 def main():
+    if len(sys.argv) < 2 or (sys.argv[1] == "--score" and len(sys.argv) != 4):
+        sys.exit(__doc__.split("Usage: ")[1].strip())
     if sys.argv[1] == "--score":
         score(sys.argv[2], sys.argv[3])
         return
